@@ -1,0 +1,87 @@
+// The Hono app: request ids, security headers, CORS, body limits, one error path, and the route modules.
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { bodyLimit } from 'hono/body-limit';
+import { cors } from 'hono/cors';
+import { HTTPException } from 'hono/http-exception';
+import { requestId } from 'hono/request-id';
+import { secureHeaders } from 'hono/secure-headers';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { ZodError } from 'zod';
+import type { AppDeps } from './context.ts';
+import { ApiError, type ErrorBody, type ErrorCode } from './errors.ts';
+import { health } from './health.ts';
+
+export const MAX_BODY_BYTES = 64 * 1024;
+
+/** Builds the API, mounted under `/api`. Every dependency arrives through `deps`; nothing is global. */
+export function createApp(deps: AppDeps) {
+  const resolved: AppDeps = { ...deps, startedAt: deps.startedAt ?? Date.now() };
+  const app = new OpenAPIHono({ defaultHook: validationHook });
+
+  app.use('*', requestId());
+  app.use('*', async function injectDeps(c, next) {
+    c.set('deps', resolved);
+    await next();
+  });
+  app.use('/api/*', secureHeaders({ crossOriginResourcePolicy: 'same-origin' }));
+  app.use(
+    '/api/*',
+    cors({
+      origin: deps.config.CORS_ORIGIN ? deps.config.CORS_ORIGIN.split(',').map((o) => o.trim()) : [],
+      allowHeaders: ['Authorization', 'Content-Type'],
+      allowMethods: ['GET', 'POST', 'PUT', 'DELETE'],
+      exposeHeaders: ['Retry-After', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'X-Request-Id'],
+    }),
+  );
+  app.use(
+    '/api/*',
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: () => {
+        throw new ApiError(413, 'payload_too_large', `Request bodies are limited to ${MAX_BODY_BYTES} bytes`);
+      },
+    }),
+  );
+
+  app.route('/api', health);
+
+  app.notFound((c) => {
+    const body: ErrorBody = { error: { code: 'not_found', message: `No route for ${c.req.method} ${c.req.path}` } };
+    return c.json(body, 404);
+  });
+
+  app.onError((err, c) => {
+    const requestId = c.get('requestId');
+    if (err instanceof ApiError) return c.json(errorBody(err.code, err.message, err.details), err.status);
+    if (err instanceof ZodError) {
+      return c.json(errorBody('validation_error', 'The request is not valid', zodDetails(err)), 400);
+    }
+    if (err instanceof HTTPException) {
+      const status = err.status as ContentfulStatusCode;
+      // Hono's JSON validator answers a body that does not parse with a 400 HTTPException.
+      const code: ErrorCode = status === 400 ? 'invalid_json' : status === 413 ? 'payload_too_large' : status === 415 ? 'unsupported_media_type' : status === 401 ? 'unauthorized' : 'internal_error';
+      return c.json(errorBody(code, err.message || 'Bad request'), status);
+    }
+    console.error(JSON.stringify({ level: 'error', msg: 'unhandled error', requestId, err: String(err) }));
+    return c.json(errorBody('internal_error', 'Something went wrong on our side', undefined, requestId), 500);
+  });
+
+  return app;
+}
+
+export type App = ReturnType<typeof createApp>;
+
+function errorBody(code: ErrorCode, message: string, details?: unknown, requestId?: string): ErrorBody {
+  return { error: { code, message, ...(details === undefined ? {} : { details }), ...(requestId ? { requestId } : {}) } };
+}
+
+function zodDetails(err: ZodError) {
+  return err.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message }));
+}
+
+/** Keeps validation failures on the one error path: the hook throws, `onError` answers. */
+function validationHook(result: { success: boolean; error?: unknown }) {
+  if (!result.success && result.error instanceof ZodError) {
+    throw new ApiError(400, 'validation_error', 'The request is not valid', { details: zodDetails(result.error) });
+  }
+}

@@ -1,0 +1,31 @@
+// What the REST API tells a room's sockets after a write commits. Signaling implements it; tests may record it.
+import type { ChatMessageBody, ParticipantBody, QuestionBody, SessionStatsBody } from './schemas.ts';
+
+/** Server-to-client events that a REST write can cause; the signaling protocol extends these. */
+export interface RoomEvents {
+  'new-chat-message': { message: ChatMessageBody };
+  'new-question': { question: QuestionBody };
+  'question-voted': { questionId: string; votes: number };
+  'question-answered': { questionId: string; answer: string; answeredAt: string };
+  'question-pinned': { questionId: string; isPinned: boolean };
+  'participant-joined': { participant: ParticipantBody };
+  'room-ended': { sessionStats: SessionStatsBody };
+}
+
+export interface Broadcaster {
+  /** Sends one event to every socket in the room, on every signaling process. */
+  toRoom<E extends keyof RoomEvents>(roomId: string, event: E, payload: RoomEvents[E]): void;
+  /** Tells the room it has ended, then disconnects its sockets. */
+  endRoom(roomId: string, sessionStats: SessionStatsBody): Promise<void>;
+  /** Sockets connected to this deployment, as far as this process can tell. */
+  connectedSockets(): Promise<number>;
+}
+
+/** For a process with no sockets: writes still succeed, nobody is listening. */
+export const silentBroadcaster: Broadcaster = {
+  toRoom() {},
+  async endRoom() {},
+  async connectedSockets() {
+    return 0;
+  },
+};

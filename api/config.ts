@@ -1,0 +1,74 @@
+// Configuration from the environment, validated once at start; a bad value names its variable.
+import { z } from 'zod';
+
+const bool = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'], { message: 'expected true or false' })
+    .default(fallback ? 'true' : 'false')
+    .transform((v) => v === 'true' || v === '1' || v === 'yes' || v === 'on');
+
+const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
+const positive = (fallback: number) => z.coerce.number().int().min(1).max(1_000_000).default(fallback);
+
+const iceServer = z.object({
+  urls: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
+  username: z.string().optional(),
+  credential: z.string().optional(),
+});
+
+export const configSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  PORT: port(3000),
+  SIGNALING_PORT: port(3001),
+  PUBLIC_URL: z.url({ message: 'expected an absolute URL such as https://podium.example.org' }).optional(),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'expected a postgres:// URL')
+    .optional(),
+  DATABASE_POOL_MAX: positive(20),
+  DATA_DIR: z.string().min(1).default('./data'),
+  MIGRATE_ON_START: bool(true),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'expected a redis:// URL')
+    .optional(),
+  CORS_ORIGIN: z.string().min(1).optional(),
+  TRUST_PROXY: bool(false),
+  RATE_LIMITS: z.enum(['on', 'off']).default('on'),
+  RATE_LIMIT_WINDOW_SECONDS: positive(900),
+  RATE_LIMIT_API: positive(100),
+  RATE_LIMIT_CREATE_ROOM: positive(10),
+  RATE_LIMIT_JOIN: positive(50),
+  RATE_LIMIT_MESSAGES: positive(200),
+  ICE_SERVERS: z
+    .string()
+    .default('[]')
+    .transform((raw, ctx) => {
+      try {
+        return JSON.parse(raw) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'expected a JSON array of RTCIceServer objects' });
+        return z.NEVER;
+      }
+    })
+    .pipe(z.array(iceServer, { message: 'expected a JSON array of RTCIceServer objects' })),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Parses the environment; throws a ConfigError whose message is one line naming the first bad variable. */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  // An empty variable means "not set", as in most shells' `FOO= npm start`.
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = configSchema.safeParse(present);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  const name = String(issue.path[0] ?? 'environment');
+  throw new ConfigError(`Invalid environment variable ${name}: ${issue.message}`);
+}

@@ -1,0 +1,38 @@
+// The one error type handlers throw; `app.onError` turns it (and everything else) into the JSON error shape.
+import { HTTPException } from 'hono/http-exception';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+
+export const errorCodes = [
+  'validation_error',
+  'invalid_json',
+  'unauthorized',
+  'invalid_password',
+  'forbidden',
+  'not_found',
+  'room_not_found',
+  'question_not_found',
+  'room_full',
+  'room_ended',
+  'payload_too_large',
+  'unsupported_media_type',
+  'rate_limited',
+  'unavailable',
+  'internal_error',
+] as const;
+
+export type ErrorCode = (typeof errorCodes)[number];
+
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string; details?: unknown; requestId?: string };
+}
+
+export class ApiError extends HTTPException {
+  readonly code: ErrorCode;
+  readonly details?: unknown;
+
+  constructor(status: ContentfulStatusCode, code: ErrorCode, message: string, options: { details?: unknown; cause?: unknown } = {}) {
+    super(status, { message, cause: options.cause });
+    this.code = code;
+    this.details = options.details;
+  }
+}

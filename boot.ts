@@ -1,0 +1,53 @@
+// Process plumbing shared by every entry: config from the environment, the database, and a clean shutdown.
+import { ConfigError, loadConfig, type Config } from './api/config.ts';
+import { createDatabase, type DatabaseHandle } from './db/client.ts';
+
+/** Reads the environment; on a bad value prints one line naming the variable and exits 1. */
+export function configOrExit(env: NodeJS.ProcessEnv = process.env): Config {
+  try {
+    return loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`podium: ${err.message}`);
+      process.exit(1);
+    }
+    throw err;
+  }
+}
+
+export async function openDatabase(config: Config): Promise<DatabaseHandle> {
+  const database = await createDatabase({
+    url: config.DATABASE_URL,
+    dataDir: config.DATA_DIR,
+    poolMax: config.DATABASE_POOL_MAX,
+  });
+  if (config.MIGRATE_ON_START) await database.migrate();
+  return database;
+}
+
+/**
+ * Runs `stop` once on SIGINT or SIGTERM, then exits 0; a second signal, or a stop that takes longer
+ * than `timeoutMs`, exits 1 at once.
+ */
+export function onShutdown(stop: () => Promise<void>, timeoutMs = 10_000): void {
+  let stopping = false;
+  const handler = (signal: NodeJS.Signals) => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    console.log(`podium: ${signal} received, shutting down`);
+    const timer = setTimeout(() => {
+      console.error('podium: shutdown took too long, exiting');
+      process.exit(1);
+    }, timeoutMs);
+    timer.unref();
+    stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        console.error(`podium: error during shutdown: ${String(err)}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+}

@@ -1,0 +1,81 @@
+// Chat messages: idempotent inserts keyed by the sender's client message id, and newest-first pages.
+import { and, desc, eq, lt, sql } from 'drizzle-orm';
+import type { Database } from './client.ts';
+import { chatMessages, participants, type MessageType } from './schema.ts';
+
+export interface ChatMessage {
+  id: string;
+  roomId: string;
+  participantId: string | null;
+  name: string | null;
+  message: string;
+  messageType: MessageType;
+  clientMessageId: string | null;
+  createdAt: Date;
+}
+
+const messageColumns = {
+  id: chatMessages.id,
+  roomId: chatMessages.roomId,
+  participantId: chatMessages.participantId,
+  name: participants.name,
+  message: chatMessages.message,
+  messageType: chatMessages.messageType,
+  clientMessageId: chatMessages.clientMessageId,
+  createdAt: chatMessages.createdAt,
+};
+
+/**
+ * Stores a message. With a `clientMessageId` already used by the same participant it stores nothing
+ * and returns the first message with `created: false`.
+ */
+export async function addMessage(
+  db: Database,
+  input: { roomId: string; participantId: string; message: string; messageType?: MessageType; clientMessageId?: string },
+): Promise<{ message: ChatMessage; created: boolean }> {
+  const [inserted] = await db
+    .insert(chatMessages)
+    .values({
+      roomId: input.roomId,
+      participantId: input.participantId,
+      message: input.message,
+      messageType: input.messageType ?? 'chat',
+      clientMessageId: input.clientMessageId ?? null,
+    })
+    .onConflictDoNothing({ target: [chatMessages.participantId, chatMessages.clientMessageId] })
+    .returning({ id: chatMessages.id });
+  const where = inserted
+    ? eq(chatMessages.id, inserted.id)
+    : and(eq(chatMessages.participantId, input.participantId), eq(chatMessages.clientMessageId, input.clientMessageId!));
+  const [message] = await db
+    .select(messageColumns)
+    .from(chatMessages)
+    .leftJoin(participants, eq(participants.id, chatMessages.participantId))
+    .where(where)
+    .limit(1);
+  return { message: message!, created: Boolean(inserted) };
+}
+
+/** A page of messages, newest first, older than `before` when given; ties broken by id for a stable order. */
+export async function listMessages(
+  db: Database,
+  roomId: string,
+  options: { limit: number; before?: Date },
+): Promise<{ messages: ChatMessage[]; hasMore: boolean }> {
+  const rows = await db
+    .select(messageColumns)
+    .from(chatMessages)
+    .leftJoin(participants, eq(participants.id, chatMessages.participantId))
+    .where(and(eq(chatMessages.roomId, roomId), options.before ? lt(chatMessages.createdAt, options.before) : undefined))
+    .orderBy(desc(chatMessages.createdAt), desc(chatMessages.id))
+    .limit(options.limit + 1);
+  return { messages: rows.slice(0, options.limit), hasMore: rows.length > options.limit };
+}
+
+export async function countMessages(db: Database, roomId: string): Promise<number> {
+  const [row] = await db
+    .select({ n: sql<number>`count(*)::int` })
+    .from(chatMessages)
+    .where(eq(chatMessages.roomId, roomId));
+  return Number(row?.n ?? 0);
+}

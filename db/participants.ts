@@ -1,0 +1,125 @@
+// Participants: joining under the room's capacity, presence by socket, media state, and lookup by token.
+import { and, asc, count, eq, isNull, ne, sql } from 'drizzle-orm';
+import type { Database } from './client.ts';
+import { participants, rooms } from './schema.ts';
+import { recordPeak } from './stats.ts';
+import type { Participant, Room } from './rooms.ts';
+
+export type JoinResult = { ok: true; participant: Participant } | { ok: false; reason: 'room_full' | 'room_ended' };
+
+/**
+ * Adds an attendee unless the room is full or ended. The room row is locked for the check, so two
+ * joins racing for the last seat cannot both get it.
+ */
+export async function joinRoom(
+  db: Database,
+  input: { roomId: string; name: string; tokenHash: string },
+): Promise<JoinResult> {
+  return db.transaction(async (tx) => {
+    const [room] = await tx.select().from(rooms).where(eq(rooms.id, input.roomId)).for('update');
+    if (!room || !room.isActive) return { ok: false, reason: 'room_ended' } as const;
+    const [present] = await tx
+      .select({ n: count() })
+      .from(participants)
+      .where(and(eq(participants.roomId, room.id), isNull(participants.leftAt)));
+    if ((present?.n ?? 0) >= room.maxParticipants) return { ok: false, reason: 'room_full' } as const;
+    const [participant] = await tx
+      .insert(participants)
+      .values({ roomId: room.id, name: input.name, tokenHash: input.tokenHash, role: 'attendee' })
+      .returning();
+    await recordPeak(tx, room.id);
+    return { ok: true, participant: participant! } as const;
+  });
+}
+
+/** Resolves a token hash to its participant and room, whatever the room's state. */
+export async function findByTokenHash(
+  db: Database,
+  tokenHash: string,
+): Promise<{ participant: Participant; room: Room } | undefined> {
+  const [row] = await db
+    .select({ participant: participants, room: rooms })
+    .from(participants)
+    .innerJoin(rooms, eq(rooms.id, participants.roomId))
+    .where(eq(participants.tokenHash, tokenHash))
+    .limit(1);
+  return row;
+}
+
+export async function findParticipant(db: Database, roomId: string, id: string): Promise<Participant | undefined> {
+  const [row] = await db
+    .select()
+    .from(participants)
+    .where(and(eq(participants.id, id), eq(participants.roomId, roomId)))
+    .limit(1);
+  return row;
+}
+
+/** Everyone present in the room now (not yet left), oldest first. */
+export async function listCurrentParticipants(db: Database, roomId: string): Promise<Participant[]> {
+  return db
+    .select()
+    .from(participants)
+    .where(and(eq(participants.roomId, roomId), isNull(participants.leftAt)))
+    .orderBy(asc(participants.joinedAt), asc(participants.id));
+}
+
+/** A socket connected for this participant: they are present again, even after having left. */
+export async function attachSocket(db: Database, participantId: string, socketId: string): Promise<Participant | undefined> {
+  // A socket id is unique; clear it from any stale row first so the constraint cannot trip on reuse.
+  return db.transaction(async (tx) => {
+    await tx
+      .update(participants)
+      .set({ socketId: null })
+      .where(and(eq(participants.socketId, socketId), ne(participants.id, participantId)));
+    const [row] = await tx
+      .update(participants)
+      .set({ socketId, leftAt: null })
+      .where(eq(participants.id, participantId))
+      .returning();
+    if (row) await recordPeak(tx, row.roomId);
+    return row;
+  });
+}
+
+/**
+ * The participant's socket is gone for good: they left. Only applies if `socketId` is still theirs,
+ * so a late disconnect of an old socket cannot mark a reconnected participant as gone.
+ */
+export async function markLeft(db: Database, participantId: string, socketId: string): Promise<boolean> {
+  const rows = await db
+    .update(participants)
+    .set({ socketId: null, leftAt: sql`now()` })
+    .where(and(eq(participants.id, participantId), eq(participants.socketId, socketId)))
+    .returning({ id: participants.id });
+  return rows.length > 0;
+}
+
+export async function setMediaState(
+  db: Database,
+  participantId: string,
+  state: { isMuted?: boolean; isVideoOn?: boolean },
+): Promise<Participant | undefined> {
+  const [row] = await db.update(participants).set(state).where(eq(participants.id, participantId)).returning();
+  return row;
+}
+
+/** Mutes every present attendee of the room; returns their ids. */
+export async function muteAllAttendees(db: Database, roomId: string): Promise<string[]> {
+  const rows = await db
+    .update(participants)
+    .set({ isMuted: true })
+    .where(and(eq(participants.roomId, roomId), eq(participants.role, 'attendee'), isNull(participants.leftAt)))
+    .returning({ id: participants.id });
+  return rows.map((r) => r.id);
+}
+
+/** Forgets the names of everyone who took part in an ended room; rows and stats stay. */
+export async function eraseNames(db: Database, roomId: string): Promise<number> {
+  const rows = await db
+    .update(participants)
+    .set({ name: null })
+    .where(and(eq(participants.roomId, roomId), sql`${participants.name} is not null`))
+    .returning({ id: participants.id });
+  return rows.length;
+}

@@ -1,0 +1,133 @@
+// Questions and votes: one vote per participant, counted without lost updates under concurrency.
+import { and, asc, desc, eq, sql } from 'drizzle-orm';
+import type { Database } from './client.ts';
+import { participants, questionVotes, questions } from './schema.ts';
+
+export interface Question {
+  id: string;
+  roomId: string;
+  participantId: string | null;
+  name: string | null;
+  question: string;
+  votes: number;
+  isAnswered: boolean;
+  isPinned: boolean;
+  answer: string | null;
+  answeredAt: Date | null;
+  createdAt: Date;
+  votedByMe: boolean;
+}
+
+function questionColumns(viewerId: string | null) {
+  return {
+    id: questions.id,
+    roomId: questions.roomId,
+    participantId: questions.participantId,
+    name: participants.name,
+    question: questions.question,
+    votes: questions.votes,
+    isAnswered: questions.isAnswered,
+    isPinned: questions.isPinned,
+    answer: questions.answer,
+    answeredAt: questions.answeredAt,
+    createdAt: questions.createdAt,
+    votedByMe: viewerId
+      ? sql<boolean>`exists (select 1 from ${questionVotes} where ${questionVotes.questionId} = ${questions.id} and ${questionVotes.participantId} = ${viewerId})`
+      : sql<boolean>`false`,
+  };
+}
+
+export async function addQuestion(
+  db: Database,
+  input: { roomId: string; participantId: string; question: string },
+): Promise<Question> {
+  const [row] = await db.insert(questions).values(input).returning({ id: questions.id });
+  return (await findQuestion(db, input.roomId, row!.id, input.participantId))!;
+}
+
+/** A question of this room (never another room's), as seen by `viewerId`. */
+export async function findQuestion(
+  db: Database,
+  roomId: string,
+  questionId: string,
+  viewerId: string | null = null,
+): Promise<Question | undefined> {
+  const [row] = await db
+    .select(questionColumns(viewerId))
+    .from(questions)
+    .leftJoin(participants, eq(participants.id, questions.participantId))
+    .where(and(eq(questions.id, questionId), eq(questions.roomId, roomId)))
+    .limit(1);
+  return row;
+}
+
+/** Pinned first, then most votes, then oldest. */
+export async function listQuestions(db: Database, roomId: string, viewerId: string | null): Promise<Question[]> {
+  return db
+    .select(questionColumns(viewerId))
+    .from(questions)
+    .leftJoin(participants, eq(participants.id, questions.participantId))
+    .where(eq(questions.roomId, roomId))
+    .orderBy(desc(questions.isPinned), desc(questions.votes), asc(questions.createdAt), asc(questions.id));
+}
+
+/**
+ * Casts or withdraws one participant's vote and returns the new count. Repeating either is a no-op.
+ * The count moves by ±1 only when the vote row really changed, and `votes = votes ± 1` re-reads the
+ * locked row, so parallel votes never lose an update.
+ */
+export async function setVote(
+  db: Database,
+  input: { questionId: string; participantId: string; up: boolean },
+): Promise<number> {
+  return db.transaction(async (tx) => {
+    const changed = input.up
+      ? await tx
+          .insert(questionVotes)
+          .values({ questionId: input.questionId, participantId: input.participantId })
+          .onConflictDoNothing()
+          .returning({ id: questionVotes.id })
+      : await tx
+          .delete(questionVotes)
+          .where(and(eq(questionVotes.questionId, input.questionId), eq(questionVotes.participantId, input.participantId)))
+          .returning({ id: questionVotes.id });
+    if (changed.length > 0) {
+      const [row] = await tx
+        .update(questions)
+        .set({ votes: input.up ? sql`${questions.votes} + 1` : sql`greatest(${questions.votes} - 1, 0)` })
+        .where(eq(questions.id, input.questionId))
+        .returning({ votes: questions.votes });
+      return row!.votes;
+    }
+    const [row] = await tx.select({ votes: questions.votes }).from(questions).where(eq(questions.id, input.questionId));
+    return row?.votes ?? 0;
+  });
+}
+
+export async function answerQuestion(
+  db: Database,
+  roomId: string,
+  questionId: string,
+  answer: string,
+): Promise<Question | undefined> {
+  const rows = await db
+    .update(questions)
+    .set({ answer, isAnswered: true, answeredAt: sql`now()` })
+    .where(and(eq(questions.id, questionId), eq(questions.roomId, roomId)))
+    .returning({ id: questions.id });
+  return rows.length ? findQuestion(db, roomId, questionId) : undefined;
+}
+
+export async function pinQuestion(
+  db: Database,
+  roomId: string,
+  questionId: string,
+  pinned: boolean,
+): Promise<Question | undefined> {
+  const rows = await db
+    .update(questions)
+    .set({ isPinned: pinned })
+    .where(and(eq(questions.id, questionId), eq(questions.roomId, roomId)))
+    .returning({ id: questions.id });
+  return rows.length ? findQuestion(db, roomId, questionId) : undefined;
+}

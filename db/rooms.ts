@@ -1,0 +1,77 @@
+// Rooms: created with their presenter in one transaction, looked up by slug, ended with their stats.
+import { and, eq, isNull, sql } from 'drizzle-orm';
+import type { Database } from './client.ts';
+import { participants, rooms, sessionStats } from './schema.ts';
+import { computeSessionStats, type SessionStats } from './stats.ts';
+
+export type Room = typeof rooms.$inferSelect;
+export type Participant = typeof participants.$inferSelect;
+
+export interface NewRoom {
+  slug: string;
+  title: string;
+  presenterName: string;
+  passwordHash: string | null;
+  maxParticipants: number;
+  settings: Record<string, unknown>;
+  presenterTokenHash: string;
+}
+
+/** Inserts the room and its presenter together, so a room never exists without one. */
+export async function createRoom(db: Database, input: NewRoom): Promise<{ room: Room; presenter: Participant }> {
+  return db.transaction(async (tx) => {
+    const [room] = await tx
+      .insert(rooms)
+      .values({
+        slug: input.slug,
+        title: input.title,
+        presenterName: input.presenterName,
+        passwordHash: input.passwordHash,
+        maxParticipants: input.maxParticipants,
+        settings: input.settings,
+        peakParticipants: 1,
+      })
+      .returning();
+    const [presenter] = await tx
+      .insert(participants)
+      .values({ roomId: room!.id, name: input.presenterName, tokenHash: input.presenterTokenHash, role: 'presenter' })
+      .returning();
+    return { room: room!, presenter: presenter! };
+  });
+}
+
+export async function findRoomBySlug(db: Database, slug: string): Promise<Room | undefined> {
+  const [room] = await db.select().from(rooms).where(eq(rooms.slug, slug)).limit(1);
+  return room;
+}
+
+export async function findRoomById(db: Database, id: string): Promise<Room | undefined> {
+  const [room] = await db.select().from(rooms).where(eq(rooms.id, id)).limit(1);
+  return room;
+}
+
+export async function setPresenterSocket(db: Database, roomId: string, socketId: string | null): Promise<void> {
+  await db.update(rooms).set({ presenterSocketId: socketId }).where(eq(rooms.id, roomId));
+}
+
+/**
+ * Ends an active room: marks it inactive, closes every open presence and writes its stats row.
+ * Returns null when the room was already ended (or does not exist), so ending twice is detectable.
+ */
+export async function endRoom(db: Database, roomId: string): Promise<SessionStats | null> {
+  return db.transaction(async (tx) => {
+    const [ended] = await tx
+      .update(rooms)
+      .set({ isActive: false, endedAt: sql`now()`, presenterSocketId: null })
+      .where(and(eq(rooms.id, roomId), eq(rooms.isActive, true)))
+      .returning({ id: rooms.id });
+    if (!ended) return null;
+    await tx
+      .update(participants)
+      .set({ leftAt: sql`now()`, socketId: null })
+      .where(and(eq(participants.roomId, roomId), isNull(participants.leftAt)));
+    const stats = await computeSessionStats(tx, roomId);
+    await tx.insert(sessionStats).values({ roomId, ...stats });
+    return stats;
+  });
+}

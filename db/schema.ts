@@ -1,0 +1,163 @@
+// Podium's tables: rooms, the people in them, what they said and asked, and what a session added up to.
+import { sql } from 'drizzle-orm';
+import {
+  boolean,
+  check,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  text,
+  timestamp,
+  unique,
+  uuid,
+} from 'drizzle-orm/pg-core';
+
+const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
+
+export const rooms = pgTable(
+  'rooms',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    slug: text('slug').notNull().unique(),
+    title: text('title').notNull(),
+    presenterName: text('presenter_name').notNull(),
+    presenterSocketId: text('presenter_socket_id'),
+    passwordHash: text('password_hash'),
+    maxParticipants: integer('max_participants').notNull().default(50),
+    isActive: boolean('is_active').notNull().default(true),
+    // Highest number of participants present at once, raised as people arrive; feeds session_stats.
+    peakParticipants: integer('peak_participants').notNull().default(0),
+    settings: jsonb('settings').$type<Record<string, unknown>>().notNull().default({}),
+    createdAt: createdAt(),
+    endedAt: timestamp('ended_at', { withTimezone: true }),
+  },
+  // slug, socket_id and token_hash are looked up by their unique indexes; a second index would only slow writes.
+  (t) => [
+    index('rooms_is_active_created_at_idx').on(t.isActive, t.createdAt),
+    check('rooms_slug_format', sql`${t.slug} ~ '^[A-Za-z0-9_-]{8,64}$'`),
+    check('rooms_title_length', sql`char_length(${t.title}) between 1 and 200`),
+    // Names are erased after a session, but a presenter always has one while the room is live.
+    check('rooms_presenter_name_length', sql`char_length(${t.presenterName}) <= 100`),
+    check('rooms_max_participants_range', sql`${t.maxParticipants} between 2 and 500`),
+    check('rooms_peak_participants_non_negative', sql`${t.peakParticipants} >= 0`),
+    check('rooms_ended_after_created', sql`${t.endedAt} is null or ${t.endedAt} >= ${t.createdAt}`),
+  ],
+);
+
+export const participantRoles = ['presenter', 'attendee'] as const;
+export type ParticipantRole = (typeof participantRoles)[number];
+
+export const participants = pgTable(
+  'participants',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    roomId: uuid('room_id')
+      .notNull()
+      .references(() => rooms.id, { onDelete: 'cascade' }),
+    // Nullable so that names can be forgotten after the session while the row and its stats stay.
+    name: text('name'),
+    // SHA-256 (hex) of the participant's bearer token; the token itself is never stored.
+    tokenHash: text('token_hash').notNull().unique(),
+    socketId: text('socket_id').unique(),
+    role: text('role', { enum: participantRoles }).notNull().default('attendee'),
+    isMuted: boolean('is_muted').notNull().default(false),
+    isVideoOn: boolean('is_video_on').notNull().default(false),
+    joinedAt: timestamp('joined_at', { withTimezone: true }).notNull().defaultNow(),
+    leftAt: timestamp('left_at', { withTimezone: true }),
+  },
+  (t) => [
+    index('participants_room_id_joined_at_idx').on(t.roomId, t.joinedAt),
+    check('participants_role_valid', sql`${t.role} in ('presenter', 'attendee')`),
+    check('participants_name_length', sql`${t.name} is null or char_length(${t.name}) between 1 and 100`),
+    check('participants_token_hash_format', sql`${t.tokenHash} ~ '^[0-9a-f]{64}$'`),
+  ],
+);
+
+export const messageTypes = ['chat', 'system', 'reaction'] as const;
+export type MessageType = (typeof messageTypes)[number];
+
+export const chatMessages = pgTable(
+  'chat_messages',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    roomId: uuid('room_id')
+      .notNull()
+      .references(() => rooms.id, { onDelete: 'cascade' }),
+    participantId: uuid('participant_id').references(() => participants.id, { onDelete: 'set null' }),
+    message: text('message').notNull(),
+    messageType: text('message_type', { enum: messageTypes }).notNull().default('chat'),
+    // Chosen by the sender so that a retried send stores one message, not two.
+    clientMessageId: text('client_message_id'),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('chat_messages_room_id_created_at_idx').on(t.roomId, t.createdAt),
+    unique('chat_messages_participant_client_message_id_unique').on(t.participantId, t.clientMessageId),
+    check('chat_messages_message_type_valid', sql`${t.messageType} in ('chat', 'system', 'reaction')`),
+    check('chat_messages_message_length', sql`char_length(${t.message}) between 1 and 2000`),
+    check('chat_messages_client_message_id_length', sql`char_length(${t.clientMessageId}) between 1 and 100`),
+  ],
+);
+
+export const questions = pgTable(
+  'questions',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    roomId: uuid('room_id')
+      .notNull()
+      .references(() => rooms.id, { onDelete: 'cascade' }),
+    participantId: uuid('participant_id').references(() => participants.id, { onDelete: 'set null' }),
+    question: text('question').notNull(),
+    isAnswered: boolean('is_answered').notNull().default(false),
+    isPinned: boolean('is_pinned').notNull().default(false),
+    votes: integer('votes').notNull().default(0),
+    answer: text('answer'),
+    answeredAt: timestamp('answered_at', { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('questions_room_id_votes_created_at_idx').on(t.roomId, t.votes.desc(), t.createdAt),
+    check('questions_question_length', sql`char_length(${t.question}) between 1 and 1000`),
+    check('questions_answer_length', sql`${t.answer} is null or char_length(${t.answer}) between 1 and 2000`),
+    check('questions_votes_non_negative', sql`${t.votes} >= 0`),
+  ],
+);
+
+export const questionVotes = pgTable(
+  'question_votes',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    questionId: uuid('question_id')
+      .notNull()
+      .references(() => questions.id, { onDelete: 'cascade' }),
+    participantId: uuid('participant_id')
+      .notNull()
+      .references(() => participants.id, { onDelete: 'cascade' }),
+    createdAt: createdAt(),
+  },
+  (t) => [unique('question_votes_question_participant_unique').on(t.questionId, t.participantId)],
+);
+
+export const sessionStats = pgTable(
+  'session_stats',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    roomId: uuid('room_id')
+      .notNull()
+      .unique()
+      .references(() => rooms.id, { onDelete: 'cascade' }),
+    maxConcurrentParticipants: integer('max_concurrent_participants').notNull().default(0),
+    totalParticipants: integer('total_participants').notNull().default(0),
+    totalMessages: integer('total_messages').notNull().default(0),
+    totalQuestions: integer('total_questions').notNull().default(0),
+    sessionDurationMinutes: integer('session_duration_minutes').notNull().default(0),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    check(
+      'session_stats_counts_non_negative',
+      sql`${t.maxConcurrentParticipants} >= 0 and ${t.totalParticipants} >= 0 and ${t.totalMessages} >= 0 and ${t.totalQuestions} >= 0 and ${t.sessionDurationMinutes} >= 0`,
+    ),
+  ],
+);

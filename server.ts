@@ -1,0 +1,60 @@
+// The all-in-one process: the built UI, the API under /api and Socket.io, on one port.
+import { existsSync, readFileSync } from 'node:fs';
+import { createServer, type Server as HttpServer } from 'node:http';
+import { resolve } from 'node:path';
+import { serve } from '@hono/node-server';
+import { serveStatic } from '@hono/node-server/serve-static';
+import { createApp } from './api/app.ts';
+import { bcryptPasswords } from './api/bcrypt.ts';
+import { version } from './api/version.ts';
+import { configOrExit, onShutdown, openDatabase } from './boot.ts';
+import { createSignaling } from './signaling/server.ts';
+
+const UI_DIR = resolve(import.meta.dirname, 'dist');
+
+async function ensureUiBuilt(): Promise<void> {
+  if (existsSync(resolve(UI_DIR, 'index.html'))) return;
+  console.log('podium: no UI build found, building it once (npm run build)');
+  const { build } = await import('vite');
+  await build({ configFile: resolve(import.meta.dirname, 'vite.config.ts'), logLevel: 'warn' });
+}
+
+const config = configOrExit();
+await ensureUiBuilt();
+const database = await openDatabase(config);
+
+let io: ReturnType<typeof createSignaling> | undefined;
+const app = createApp({
+  config,
+  database,
+  passwords: bcryptPasswords(),
+  version,
+  broadcaster: {
+    toRoom(roomId, event, payload) {
+      io?.to(roomId).emit(event, payload);
+    },
+    async endRoom(roomId, sessionStats) {
+      io?.to(roomId).emit('room-ended', { sessionStats });
+      io?.in(roomId).disconnectSockets(true);
+    },
+    async connectedSockets() {
+      return io?.engine.clientsCount ?? 0;
+    },
+  },
+});
+
+const indexHtml = readFileSync(resolve(UI_DIR, 'index.html'), 'utf8');
+app.use('/assets/*', serveStatic({ root: UI_DIR, onFound: (_path, c) => c.header('Cache-Control', 'public, max-age=31536000, immutable') }));
+app.use('*', serveStatic({ root: UI_DIR }));
+// Client-side routes (/r/:slug, …) all load the app shell.
+app.get('*', (c) => (c.req.path.startsWith('/api/') ? c.notFound() : c.html(indexHtml)));
+
+const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST, createServer }, (info) => {
+  console.log(`podium ${version}: listening on http://localhost:${info.port} (database: ${database.engine})`);
+}) as HttpServer;
+io = createSignaling(server, { db: database.db });
+
+onShutdown(async () => {
+  await new Promise<void>((done) => io!.close(() => done()));
+  await database.close();
+});
