@@ -1,0 +1,148 @@
+// The signaling contract: typed event maps and one zod schema per client event. Server and UI share it.
+import { z } from 'zod';
+import type { RoomEvents } from '../api/broadcast.ts';
+import type { ChatMessageBody, ParticipantBody, QuestionBody, RoomBody, SessionStatsBody } from '../api/schemas.ts';
+
+export const MAX_SDP_BYTES = 64 * 1024;
+export const MAX_CANDIDATE_BYTES = 2 * 1024;
+
+export const reactionEmojis = ['👍', '👏', '❤️', '😂', '😮', '🎉'] as const;
+export type ReactionEmoji = (typeof reactionEmojis)[number];
+
+export const socketErrorCodes = [
+  'validation_error',
+  'unauthorized',
+  'forbidden',
+  'not_found',
+  'question_not_found',
+  'room_ended',
+  'rate_limited',
+  'internal_error',
+] as const;
+export type SocketErrorCode = (typeof socketErrorCodes)[number];
+
+export interface AckError {
+  ok: false;
+  error: { code: SocketErrorCode; message: string };
+}
+export type AckResult<T extends object = Record<never, never>> = ({ ok: true } & T) | AckError;
+export type Ack<T extends object = Record<never, never>> = (result: AckResult<T>) => void;
+
+const id = z.uuid();
+const slug = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/);
+const byteLength = (s: string) => new TextEncoder().encode(s).length;
+
+const sessionDescription = (type: 'offer' | 'answer') =>
+  z.object({
+    type: z.literal(type),
+    sdp: z.string().min(1).refine((s) => byteLength(s) <= MAX_SDP_BYTES, `SDP is limited to ${MAX_SDP_BYTES} bytes`),
+  });
+
+/** `null` is the end-of-candidates marker. */
+const iceCandidate = z
+  .object({
+    candidate: z.string().refine((s) => byteLength(s) <= MAX_CANDIDATE_BYTES, `candidates are limited to ${MAX_CANDIDATE_BYTES} bytes`),
+    sdpMid: z.string().max(64).nullable().optional(),
+    sdpMLineIndex: z.number().int().min(0).max(1024).nullable().optional(),
+    usernameFragment: z.string().max(256).nullable().optional(),
+  })
+  .nullable();
+
+/** Presenter ↔ attendee notices about one peer's video, relayed along the star like SDP. */
+export const mediaControlActions = ['video-paused', 'video-resumed', 'audio-only-on', 'audio-only-off'] as const;
+export type MediaControlAction = (typeof mediaControlActions)[number];
+
+export const clientEventSchemas = {
+  'join-room': z.object({ slug }),
+  'webrtc-offer': z.object({ target: id, offer: sessionDescription('offer') }),
+  'webrtc-answer': z.object({ target: id, answer: sessionDescription('answer') }),
+  'webrtc-ice-candidate': z.object({ target: id, candidate: iceCandidate }),
+  'media-control': z.object({
+    target: id,
+    action: z.enum(mediaControlActions),
+    reason: z.enum(['bandwidth', 'loss', 'request']).optional(),
+  }),
+  'chat-message': z.object({
+    roomSlug: slug,
+    message: z.string().trim().min(1).max(2000),
+    clientMessageId: z.string().min(1).max(100).optional(),
+  }),
+  reaction: z.object({ emoji: z.enum(reactionEmojis) }),
+  'ask-question': z.object({ question: z.string().trim().min(1).max(1000) }),
+  'vote-question': z.object({ questionId: id, up: z.boolean() }),
+  'answer-question': z.object({ questionId: id, answer: z.string().trim().min(1).max(2000) }),
+  'pin-question': z.object({ questionId: id, pinned: z.boolean() }),
+  'screen-share-start': z.object({ roomSlug: slug }),
+  'screen-share-stop': z.object({}).optional(),
+  'mute-all-attendees': z.object({}).optional(),
+  'end-room': z.object({}).optional(),
+  'media-state': z.object({ audio: z.boolean(), video: z.boolean() }),
+  'webrtc-report': z.object({
+    peerId: id,
+    outcome: z.enum(['connected', 'failed']),
+    timeToConnectMs: z.number().min(0).max(600_000).optional(),
+    iceRestarts: z.number().int().min(0).max(1000).optional(),
+  }),
+} as const;
+
+export type ClientEvent = keyof typeof clientEventSchemas;
+export type ClientPayload<E extends ClientEvent> = z.input<(typeof clientEventSchemas)[E]>;
+
+export interface SelfBody {
+  participantId: string;
+  role: ParticipantBody['role'];
+  name: string | null;
+}
+
+export interface JoinRoomResult {
+  self: SelfBody;
+  room: RoomBody;
+  participants: ParticipantBody[];
+  presenterId: string;
+  isScreenSharing: boolean;
+}
+
+export interface ClientToServerEvents {
+  'join-room': (payload: ClientPayload<'join-room'>, ack: Ack<JoinRoomResult>) => void;
+  'webrtc-offer': (payload: ClientPayload<'webrtc-offer'>, ack: Ack) => void;
+  'webrtc-answer': (payload: ClientPayload<'webrtc-answer'>, ack: Ack) => void;
+  'webrtc-ice-candidate': (payload: ClientPayload<'webrtc-ice-candidate'>, ack: Ack) => void;
+  'media-control': (payload: ClientPayload<'media-control'>, ack: Ack) => void;
+  'chat-message': (payload: ClientPayload<'chat-message'>, ack: Ack<{ message: ChatMessageBody }>) => void;
+  reaction: (payload: ClientPayload<'reaction'>, ack: Ack) => void;
+  'ask-question': (payload: ClientPayload<'ask-question'>, ack: Ack<{ question: QuestionBody }>) => void;
+  'vote-question': (payload: ClientPayload<'vote-question'>, ack: Ack<{ votes: number }>) => void;
+  'answer-question': (payload: ClientPayload<'answer-question'>, ack: Ack) => void;
+  'pin-question': (payload: ClientPayload<'pin-question'>, ack: Ack) => void;
+  'screen-share-start': (payload: ClientPayload<'screen-share-start'>, ack: Ack) => void;
+  'screen-share-stop': (payload: ClientPayload<'screen-share-stop'>, ack: Ack) => void;
+  'mute-all-attendees': (payload: ClientPayload<'mute-all-attendees'>, ack: Ack<{ muted: number }>) => void;
+  'end-room': (payload: ClientPayload<'end-room'>, ack: Ack<{ sessionStats: SessionStatsBody }>) => void;
+  'media-state': (payload: ClientPayload<'media-state'>, ack: Ack) => void;
+  'webrtc-report': (payload: ClientPayload<'webrtc-report'>, ack: Ack) => void;
+}
+
+type Emitters<T> = { [E in keyof T]: (payload: T[E]) => void };
+
+export interface ServerToClientEvents extends Emitters<RoomEvents> {
+  'participant-left': (payload: { participantId: string }) => void;
+  'participant-updated': (payload: { participant: ParticipantBody }) => void;
+  'webrtc-offer': (payload: { from: string; offer: RTCSessionDescriptionInit }) => void;
+  'webrtc-answer': (payload: { from: string; answer: RTCSessionDescriptionInit }) => void;
+  'webrtc-ice-candidate': (payload: { from: string; candidate: RTCIceCandidateInit | null }) => void;
+  'media-control': (payload: { from: string; action: MediaControlAction; reason?: 'bandwidth' | 'loss' | 'request' }) => void;
+  reaction: (payload: { participantId: string; emoji: ReactionEmoji }) => void;
+  'presenter-screen-sharing': (payload: { isSharing: boolean }) => void;
+  'muted-by-presenter': (payload: Record<never, never>) => void;
+}
+
+export type InterServerEvents = Record<never, never>;
+
+/** Resolved once at the handshake from the bearer token; handlers trust only this. */
+export interface SocketData {
+  participantId: string;
+  roomId: string;
+  roomSlug: string;
+  role: ParticipantBody['role'];
+  name: string | null;
+}
