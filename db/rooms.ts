@@ -55,7 +55,8 @@ export async function setPresenterSocket(db: Database, roomId: string, socketId:
 }
 
 /**
- * Ends an active room: marks it inactive, closes every open presence and writes its stats row.
+ * Ends an active room: marks it inactive, closes every open presence, writes its stats row and erases
+ * the names of everyone who took part.
  * Returns null when the room was already ended (or does not exist), so ending twice is detectable.
  */
 export async function endRoom(db: Database, roomId: string): Promise<SessionStats | null> {
@@ -72,6 +73,9 @@ export async function endRoom(db: Database, roomId: string): Promise<SessionStat
       .where(and(eq(participants.roomId, roomId), isNull(participants.leftAt)));
     const stats = await computeSessionStats(tx, roomId);
     await tx.insert(sessionStats).values({ roomId, ...stats });
+    // Names are forgotten when the session closes; rows and stats stay for the numbers.
+    await tx.update(participants).set({ name: null }).where(eq(participants.roomId, roomId));
+    await tx.update(rooms).set({ presenterName: '', isScreenSharing: false }).where(eq(rooms.id, roomId));
     return stats;
   });
 }

@@ -3,10 +3,12 @@ import { sql } from 'drizzle-orm';
 import {
   boolean,
   check,
+  date,
   index,
   integer,
   jsonb,
   pgTable,
+  primaryKey,
   text,
   timestamp,
   unique,
@@ -28,6 +30,9 @@ export const rooms = pgTable(
     isActive: boolean('is_active').notNull().default(true),
     // Highest number of participants present at once, raised as people arrive; feeds session_stats.
     peakParticipants: integer('peak_participants').notNull().default(0),
+    // Live screen-share state lives here so every signaling process answers join-room the same way.
+    isScreenSharing: boolean('is_screen_sharing').notNull().default(false),
+    screenShareCount: integer('screen_share_count').notNull().default(0),
     settings: jsonb('settings').$type<Record<string, unknown>>().notNull().default({}),
     createdAt: createdAt(),
     endedAt: timestamp('ended_at', { withTimezone: true }),
@@ -41,6 +46,7 @@ export const rooms = pgTable(
     check('rooms_presenter_name_length', sql`char_length(${t.presenterName}) <= 100`),
     check('rooms_max_participants_range', sql`${t.maxParticipants} between 2 and 500`),
     check('rooms_peak_participants_non_negative', sql`${t.peakParticipants} >= 0`),
+    check('rooms_screen_share_count_non_negative', sql`${t.screenShareCount} >= 0`),
     check('rooms_ended_after_created', sql`${t.endedAt} is null or ${t.endedAt} >= ${t.createdAt}`),
   ],
 );
@@ -159,5 +165,25 @@ export const sessionStats = pgTable(
       'session_stats_counts_non_negative',
       sql`${t.maxConcurrentParticipants} >= 0 and ${t.totalParticipants} >= 0 and ${t.totalMessages} >= 0 and ${t.totalQuestions} >= 0 and ${t.sessionDurationMinutes} >= 0`,
     ),
+  ],
+);
+
+/**
+ * Requests answered per day, route pattern and status, flushed in batches by each API process; error
+ * rates by endpoint are computed from it, so they hold across restarts and processes.
+ */
+export const requestCounts = pgTable(
+  'request_counts',
+  {
+    day: date('day', { mode: 'string' }).notNull(),
+    method: text('method').notNull(),
+    route: text('route').notNull(),
+    status: integer('status').notNull(),
+    count: integer('count').notNull().default(0),
+  },
+  (t) => [
+    primaryKey({ columns: [t.day, t.method, t.route, t.status] }),
+    check('request_counts_status_range', sql`${t.status} between 100 and 599`),
+    check('request_counts_count_non_negative', sql`${t.count} >= 0`),
   ],
 );

@@ -54,6 +54,17 @@ CREATE TABLE "questions" (
 	CONSTRAINT "questions_votes_non_negative" CHECK ("questions"."votes" >= 0)
 );
 --> statement-breakpoint
+CREATE TABLE "request_counts" (
+	"day" date NOT NULL,
+	"method" text NOT NULL,
+	"route" text NOT NULL,
+	"status" integer NOT NULL,
+	"count" integer DEFAULT 0 NOT NULL,
+	CONSTRAINT "request_counts_day_method_route_status_pk" PRIMARY KEY("day","method","route","status"),
+	CONSTRAINT "request_counts_status_range" CHECK ("request_counts"."status" between 100 and 599),
+	CONSTRAINT "request_counts_count_non_negative" CHECK ("request_counts"."count" >= 0)
+);
+--> statement-breakpoint
 CREATE TABLE "rooms" (
 	"id" uuid PRIMARY KEY DEFAULT gen_random_uuid() NOT NULL,
 	"slug" text NOT NULL,
@@ -64,6 +75,8 @@ CREATE TABLE "rooms" (
 	"max_participants" integer DEFAULT 50 NOT NULL,
 	"is_active" boolean DEFAULT true NOT NULL,
 	"peak_participants" integer DEFAULT 0 NOT NULL,
+	"is_screen_sharing" boolean DEFAULT false NOT NULL,
+	"screen_share_count" integer DEFAULT 0 NOT NULL,
 	"settings" jsonb DEFAULT '{}'::jsonb NOT NULL,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"ended_at" timestamp with time zone,
@@ -73,6 +86,7 @@ CREATE TABLE "rooms" (
 	CONSTRAINT "rooms_presenter_name_length" CHECK (char_length("rooms"."presenter_name") <= 100),
 	CONSTRAINT "rooms_max_participants_range" CHECK ("rooms"."max_participants" between 2 and 500),
 	CONSTRAINT "rooms_peak_participants_non_negative" CHECK ("rooms"."peak_participants" >= 0),
+	CONSTRAINT "rooms_screen_share_count_non_negative" CHECK ("rooms"."screen_share_count" >= 0),
 	CONSTRAINT "rooms_ended_after_created" CHECK ("rooms"."ended_at" is null or "rooms"."ended_at" >= "rooms"."created_at")
 );
 --> statement-breakpoint
