@@ -18,23 +18,33 @@ export interface Question {
   votedByMe: boolean;
 }
 
-function questionColumns(viewerId: string | null) {
-  return {
-    id: questions.id,
-    roomId: questions.roomId,
-    participantId: questions.participantId,
-    name: participants.name,
-    question: questions.question,
-    votes: questions.votes,
-    isAnswered: questions.isAnswered,
-    isPinned: questions.isPinned,
-    answer: questions.answer,
-    answeredAt: questions.answeredAt,
-    createdAt: questions.createdAt,
-    votedByMe: viewerId
-      ? sql<boolean>`exists (select 1 from ${questionVotes} where ${questionVotes.questionId} = ${questions.id} and ${questionVotes.participantId} = ${viewerId})`
-      : sql<boolean>`false`,
-  };
+const questionColumns = {
+  id: questions.id,
+  roomId: questions.roomId,
+  participantId: questions.participantId,
+  name: participants.name,
+  question: questions.question,
+  votes: questions.votes,
+  isAnswered: questions.isAnswered,
+  isPinned: questions.isPinned,
+  answer: questions.answer,
+  answeredAt: questions.answeredAt,
+  createdAt: questions.createdAt,
+  votedByMe: sql<boolean>`(${questionVotes.id} is not null)`,
+};
+
+/** Questions with their author's name and, through a join on the viewer's own vote, `votedByMe`. */
+function selectQuestions(db: Database, viewerId: string | null) {
+  return db
+    .select(questionColumns)
+    .from(questions)
+    .leftJoin(participants, eq(participants.id, questions.participantId))
+    .leftJoin(
+      questionVotes,
+      viewerId
+        ? and(eq(questionVotes.questionId, questions.id), eq(questionVotes.participantId, viewerId))
+        : sql`false`,
+    );
 }
 
 export async function addQuestion(
@@ -52,10 +62,7 @@ export async function findQuestion(
   questionId: string,
   viewerId: string | null = null,
 ): Promise<Question | undefined> {
-  const [row] = await db
-    .select(questionColumns(viewerId))
-    .from(questions)
-    .leftJoin(participants, eq(participants.id, questions.participantId))
+  const [row] = await selectQuestions(db, viewerId)
     .where(and(eq(questions.id, questionId), eq(questions.roomId, roomId)))
     .limit(1);
   return row;
@@ -63,10 +70,7 @@ export async function findQuestion(
 
 /** Pinned first, then most votes, then oldest. */
 export async function listQuestions(db: Database, roomId: string, viewerId: string | null): Promise<Question[]> {
-  return db
-    .select(questionColumns(viewerId))
-    .from(questions)
-    .leftJoin(participants, eq(participants.id, questions.participantId))
+  return selectQuestions(db, viewerId)
     .where(eq(questions.roomId, roomId))
     .orderBy(desc(questions.isPinned), desc(questions.votes), asc(questions.createdAt), asc(questions.id));
 }

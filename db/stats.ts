@@ -1,5 +1,5 @@
 // Session statistics, computed by SQL from what the database keeps.
-import { and, count, eq, sql } from 'drizzle-orm';
+import { and, count, eq, sql, type SQL } from 'drizzle-orm';
 import type { Database } from './client.ts';
 import { chatMessages, participants, questions, rooms, sessionStats } from './schema.ts';
 
@@ -12,23 +12,24 @@ export interface SessionStats {
 }
 
 export async function computeSessionStats(db: Database, roomId: string): Promise<SessionStats> {
-  const [row] = await db
+  const countWhere = async (table: typeof participants | typeof questions | typeof chatMessages, where: SQL | undefined) => {
+    const [row] = await db.select({ n: count() }).from(table).where(where);
+    return Number(row?.n ?? 0);
+  };
+  const [room] = await db
     .select({
-      maxConcurrentParticipants: rooms.peakParticipants,
-      sessionDurationMinutes: sql<number>`round(extract(epoch from (coalesce(${rooms.endedAt}, now()) - ${rooms.createdAt})) / 60)::int`,
-      totalParticipants: sql<number>`(select count(*)::int from ${participants} where ${participants.roomId} = ${rooms.id})`,
-      totalMessages: sql<number>`(select count(*)::int from ${chatMessages} where ${chatMessages.roomId} = ${rooms.id} and ${chatMessages.messageType} = 'chat')`,
-      totalQuestions: sql<number>`(select count(*)::int from ${questions} where ${questions.roomId} = ${rooms.id})`,
+      peak: rooms.peakParticipants,
+      minutes: sql<number>`round(extract(epoch from (coalesce(${rooms.endedAt}, now()) - ${rooms.createdAt})) / 60)::int`,
     })
     .from(rooms)
     .where(eq(rooms.id, roomId));
-  if (!row) throw new Error(`room ${roomId} does not exist`);
+  if (!room) throw new Error(`room ${roomId} does not exist`);
   return {
-    maxConcurrentParticipants: Number(row.maxConcurrentParticipants),
-    totalParticipants: Number(row.totalParticipants),
-    totalMessages: Number(row.totalMessages),
-    totalQuestions: Number(row.totalQuestions),
-    sessionDurationMinutes: Number(row.sessionDurationMinutes),
+    maxConcurrentParticipants: Number(room.peak),
+    totalParticipants: await countWhere(participants, eq(participants.roomId, roomId)),
+    totalMessages: await countWhere(chatMessages, and(eq(chatMessages.roomId, roomId), eq(chatMessages.messageType, 'chat'))),
+    totalQuestions: await countWhere(questions, eq(questions.roomId, roomId)),
+    sessionDurationMinutes: Number(room.minutes),
   };
 }
 

@@ -81,3 +81,18 @@ export async function createPgliteTestDatabase(options: { migrate?: boolean } = 
 export async function createTestDatabase(): Promise<TestDatabase> {
   return (await postgresReachable()) ? createPostgresTestDatabase() : createPgliteTestDatabase();
 }
+
+export interface Engine {
+  name: 'postgres' | 'pglite';
+  /** False when this engine cannot run here (PostgreSQL unreachable outside CI). */
+  available: boolean;
+  create(options?: { migrate?: boolean }): Promise<TestDatabase>;
+}
+
+/** Both engines, for suites that must hold on each: `describe.each(await testEngines())`. */
+export async function testEngines(): Promise<Engine[]> {
+  return [
+    { name: 'postgres', available: await postgresReachable(), create: createPostgresTestDatabase },
+    { name: 'pglite', available: true, create: createPgliteTestDatabase },
+  ];
+}
