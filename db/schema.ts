@@ -1,8 +1,10 @@
 // Podium's tables: rooms, the people in them, what they said and asked, and what a session added up to.
 import { sql } from 'drizzle-orm';
 import {
+  bigserial,
   boolean,
   check,
+  customType,
   date,
   index,
   integer,
@@ -187,3 +189,16 @@ export const requestCounts = pgTable(
     check('request_counts_count_non_negative', sql`${t.count} >= 0`),
   ],
 );
+
+const bytea = customType<{ data: Uint8Array; driverData: Uint8Array }>({ dataType: () => 'bytea' });
+
+/**
+ * Owned by @socket.io/postgres-adapter: events too large for a NOTIFY payload (8000 bytes, e.g. an SDP
+ * offer relayed to another signaling process) are stored here and announced by id. The adapter reads,
+ * writes and prunes it (rows older than 30 s); Podium's queries never touch it.
+ */
+export const socketIoAttachments = pgTable('socket_io_attachments', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  createdAt: timestamp('created_at', { withTimezone: true }).defaultNow(),
+  payload: bytea('payload'),
+});
