@@ -41,6 +41,12 @@ export const configSchema = z.object({
   RATE_LIMIT_CREATE_ROOM: positive(10),
   RATE_LIMIT_JOIN: positive(50),
   RATE_LIMIT_MESSAGES: positive(200),
+  // Per participant on the signaling socket: chat covers chat, reactions and questions; signaling covers every event.
+  RATE_LIMIT_SOCKET_WINDOW_SECONDS: positive(10),
+  RATE_LIMIT_SOCKET_CHAT: positive(10),
+  RATE_LIMIT_SOCKET_SIGNALING: positive(200),
+  // How long a dropped participant may take to come back before the room hears `participant-left`.
+  RECONNECT_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(30_000),
   ICE_SERVERS: z
     .string()
     .default('[]')
