@@ -79,3 +79,21 @@ export async function endRoom(db: Database, roomId: string): Promise<SessionStat
     return stats;
   });
 }
+
+/**
+ * Turns the presenter's screen share on or off in a live room. A start that finds it off counts toward
+ * the session's shares; repeating either is a no-op. Returns undefined when the room has ended.
+ */
+export async function setScreenSharing(db: Database, roomId: string, sharing: boolean): Promise<Room | undefined> {
+  const [room] = await db
+    .update(rooms)
+    .set({
+      isScreenSharing: sharing,
+      screenShareCount: sharing
+        ? sql`${rooms.screenShareCount} + case when ${rooms.isScreenSharing} then 0 else 1 end`
+        : rooms.screenShareCount,
+    })
+    .where(and(eq(rooms.id, roomId), eq(rooms.isActive, true)))
+    .returning();
+  return room;
+}
