@@ -1,0 +1,93 @@
+// The all-in-one server as a newcomer runs it: started from a bare directory, answering, keeping data across restarts.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const root = import.meta.dirname;
+const tsx = resolve(root, 'node_modules/tsx/dist/esm/index.mjs');
+
+interface Running {
+  child: ChildProcess;
+  url: string;
+  output: () => string;
+}
+
+/** Starts `server.ts` with `cwd` as its working directory and waits for its "listening" line. */
+function startServer(cwd: string, env: Record<string, string> = {}): Promise<Running> {
+  const child = spawn(process.execPath, ['--import', tsx, resolve(root, 'server.ts')], {
+    cwd,
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', RATE_LIMITS: 'off', DATABASE_URL: '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  return new Promise((done, fail) => {
+    const timer = setTimeout(() => fail(new Error(`server did not start:\n${output}`)), 60_000);
+    const onData = () => {
+      const match = /listening on (http:\/\/\S+)/.exec(output);
+      if (!match) return;
+      clearTimeout(timer);
+      child.stdout!.off('data', onData);
+      done({ child, url: match[1]!.replace('localhost', '127.0.0.1'), output: () => output });
+    };
+    child.stdout!.on('data', onData);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      fail(new Error(`server exited with ${code}:\n${output}`));
+    });
+  });
+}
+
+function stop(running: Running): Promise<number | null> {
+  return new Promise((done) => {
+    running.child.removeAllListeners('exit');
+    running.child.on('exit', (code) => done(code));
+    running.child.kill('SIGTERM');
+  });
+}
+
+describe('npm start', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'podium-start-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('should answer /api/health with no database server and keep a room across a restart', async () => {
+    const first = await startServer(dir);
+    const health = await fetch(`${first.url}/api/health`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toMatchObject({ status: 'ok', db: { ok: true, engine: 'pglite' } });
+    const home = await fetch(`${first.url}/`);
+    expect(home.status).toBe(200);
+    expect(await home.text()).toContain('<div id="root">');
+
+    const created = await fetch(`${first.url}/api/rooms`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ title: 'Kept across restarts', presenterName: 'Ada' }),
+    });
+    expect(created.status).toBe(201);
+    const { slug } = (await created.json()) as { slug: string };
+
+    expect(await stop(first)).toBe(0);
+    expect(first.output()).not.toMatch(/\n\s+at /);
+
+    const second = await startServer(dir);
+    const room = await fetch(`${second.url}/api/rooms/${slug}`);
+    expect(room.status).toBe(200);
+    expect(await room.json()).toMatchObject({ room: { slug, title: 'Kept across restarts' } });
+    expect(await stop(second)).toBe(0);
+    expect(second.output()).not.toMatch(/\n\s+at /);
+  });
+
+  it('should refuse a bad environment variable with one line naming it', async () => {
+    const failed = await startServer(dir, { PORT: 'eighty' }).then(
+      () => undefined,
+      (err: Error) => err.message,
+    );
+    expect(failed).toContain('exited with 1');
+    expect(failed).toContain('Invalid environment variable PORT');
+    expect(failed).not.toMatch(/\n\s+at /);
+  });
+});
