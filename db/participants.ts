@@ -55,6 +55,16 @@ export async function findParticipant(db: Database, roomId: string, id: string):
   return row;
 }
 
+/** The room's presenter, whether or not they are connected now. */
+export async function findPresenter(db: Database, roomId: string): Promise<Participant | undefined> {
+  const [row] = await db
+    .select()
+    .from(participants)
+    .where(and(eq(participants.roomId, roomId), eq(participants.role, 'presenter')))
+    .limit(1);
+  return row;
+}
+
 /** Everyone present in the room now (not yet left), oldest first. */
 export async function listCurrentParticipants(db: Database, roomId: string): Promise<Participant[]> {
   return db
