@@ -10,6 +10,12 @@ import { ZodError } from 'zod';
 import type { AppDeps } from './context.ts';
 import { ApiError, type ErrorBody, type ErrorCode } from './errors.ts';
 import { health } from './health.ts';
+import { iceServers } from './ice-servers.ts';
+import { messages } from './messages.ts';
+import { serveOpenApi } from './openapi.ts';
+import { questions } from './questions.ts';
+import { apiRateLimits } from './rate-limit.ts';
+import { rooms } from './rooms.ts';
 
 export const MAX_BODY_BYTES = 64 * 1024;
 
@@ -33,6 +39,11 @@ export function createApp(deps: AppDeps) {
       exposeHeaders: ['Retry-After', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'X-Request-Id'],
     }),
   );
+  const limits = apiRateLimits(deps.config);
+  app.use('/api/*', limits.api);
+  app.use('/api/rooms', limits.createRoom);
+  app.use('/api/rooms/:slug/join', limits.join);
+  app.use('/api/rooms/:slug/messages', limits.messages);
   app.use(
     '/api/*',
     bodyLimit({
@@ -44,6 +55,11 @@ export function createApp(deps: AppDeps) {
   );
 
   app.route('/api', health);
+  app.route('/api', rooms);
+  app.route('/api', messages);
+  app.route('/api', questions);
+  app.route('/api', iceServers);
+  serveOpenApi(app, deps.version);
 
   app.notFound((c) => {
     const body: ErrorBody = { error: { code: 'not_found', message: `No route for ${c.req.method} ${c.req.path}` } };
@@ -60,7 +76,8 @@ export function createApp(deps: AppDeps) {
       const status = err.status as ContentfulStatusCode;
       // Hono's JSON validator answers a body that does not parse with a 400 HTTPException.
       const code: ErrorCode = status === 400 ? 'invalid_json' : status === 413 ? 'payload_too_large' : status === 415 ? 'unsupported_media_type' : status === 401 ? 'unauthorized' : 'internal_error';
-      return c.json(errorBody(code, err.message || 'Bad request'), status);
+      const message = status === 415 ? 'Request bodies must be JSON (Content-Type: application/json)' : err.message || 'Bad request';
+      return c.json(errorBody(code, message), status);
     }
     console.error(JSON.stringify({ level: 'error', msg: 'unhandled error', requestId, err: String(err) }));
     return c.json(errorBody('internal_error', 'Something went wrong on our side', undefined, requestId), 500);

@@ -1,8 +1,10 @@
 // What every handler can reach: dependencies injected at start, and the caller once authenticated.
+import type { Context } from 'hono';
 import type { Config } from './config.ts';
 import type { Broadcaster } from './broadcast.ts';
 import type { PasswordHasher } from './passwords.ts';
 import type { DatabaseHandle } from '../db/client.ts';
+import type { Participant, Room } from '../db/rooms.ts';
 
 export interface AppDeps {
   config: Config;
@@ -12,10 +14,24 @@ export interface AppDeps {
   version: string;
   /** ms since the epoch; defaults to when the app was created. */
   startedAt?: number;
+  /**
+   * The address of the peer that sent the request, for rate limiting. The app is runtime-neutral, so each
+   * entry passes what its server knows (Node: getConnInfo); without it the app reads the Node and Deno
+   * request environments itself. X-Forwarded-For is used instead only when TRUST_PROXY is on.
+   */
+  clientIp?: (c: Context) => string | undefined;
+}
+
+/** Who is calling, resolved once from the bearer token. */
+export interface Caller {
+  participant: Participant;
+  room: Room;
+  role: Participant['role'];
 }
 
 declare module 'hono' {
   interface ContextVariableMap {
     deps: AppDeps;
+    caller: Caller;
   }
 }

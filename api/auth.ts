@@ -1,0 +1,66 @@
+// Bearer-token authentication: resolves the token to its participant, room and role once per request.
+import type { Context, MiddlewareHandler } from 'hono';
+import { findByTokenHash } from '../db/participants.ts';
+import { findRoomBySlug } from '../db/rooms.ts';
+import { ApiError } from './errors.ts';
+import { hashToken } from './tokens.ts';
+
+/** Tokens are 43 characters; anything far longer is not one of ours and is not worth hashing. */
+const MAX_TOKEN_LENGTH = 200;
+
+export interface AuthOptions {
+  /** Only the room's presenter may go on; anyone else gets 403. */
+  presenterOnly?: boolean;
+  /**
+   * Lets the presenter of an ended room through, so that ending it again can answer 410 room_ended.
+   * Every other route treats a token of an ended room as no longer valid (401).
+   */
+  allowEndedRoom?: boolean;
+}
+
+/**
+ * Requires `Authorization: Bearer <token>` for a participant of the room named by the `:slug` path
+ * parameter. The caller is stored as `c.get('caller')`; nothing in the body can change who they are.
+ */
+export function requireParticipant(options: AuthOptions = {}): MiddlewareHandler {
+  return async function requireParticipant(c, next) {
+    const token = bearerToken(c);
+    if (!token) throw new ApiError(401, 'unauthorized', 'A bearer token is required: Authorization: Bearer <token>');
+    const { db } = c.get('deps').database;
+    const found = await findByTokenHash(db, await hashToken(token));
+    if (!found) throw new ApiError(401, 'unauthorized', 'The token is not valid');
+    const slug = c.req.param('slug');
+    const ownRoom = found.room.slug === slug;
+    const role = found.participant.role;
+    if (!found.room.isActive) {
+      if (ownRoom && options.allowEndedRoom && role === 'presenter') {
+        throw new ApiError(410, 'room_ended', 'This room has already ended');
+      }
+      throw new ApiError(401, 'unauthorized', 'The room of this token has ended; the token no longer works');
+    }
+    if (!ownRoom) {
+      // A live token of another room: say whether this room exists, as GET /rooms/:slug would anyway.
+      const other = slug ? await findRoomBySlug(db, slug) : undefined;
+      if (!other) throw new ApiError(404, 'room_not_found', 'No room has this link');
+      throw new ApiError(403, 'forbidden', 'This token belongs to another room');
+    }
+    if (options.presenterOnly && role !== 'presenter') throw new ApiError(403, 'forbidden', 'Only the presenter may do this');
+    c.set('caller', { participant: found.participant, room: found.room, role });
+    await next();
+  };
+}
+
+/** A `participantId` in a body is the spec's shape; it must name the caller, never someone else. */
+export function assertSelf(c: Context, participantId: string | undefined): void {
+  if (participantId !== undefined && participantId !== c.get('caller').participant.id) {
+    throw new ApiError(403, 'forbidden', 'participantId does not match the token');
+  }
+}
+
+function bearerToken(c: Context): string | undefined {
+  const header = c.req.header('authorization');
+  if (!header) return undefined;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  const token = match?.[1];
+  return token && token.length <= MAX_TOKEN_LENGTH ? token : undefined;
+}

@@ -1,0 +1,99 @@
+// Chat over REST: a page of history, and sending a message the same way a socket does (stored, then broadcast).
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { addMessage, listMessages } from '../db/chat.ts';
+import { assertSelf, requireParticipant } from './auth.ts';
+import { publish } from './publish.ts';
+import { chatMessageSchema, errorResponses, participantIdField, slugParams, text } from './schemas.ts';
+import { toChatMessageBody } from './serialize.ts';
+
+const json = <T extends z.ZodType>(schema: T) => ({ 'application/json': { schema } });
+
+export const listMessagesQuery = z.object({
+  limit: z
+    .string()
+    .regex(/^\d{1,3}$/, 'expected a whole number from 1 to 100')
+    .transform(Number)
+    .pipe(z.number().int().min(1).max(100))
+    .default(50)
+    .openapi({ param: { name: 'limit', in: 'query' }, type: 'integer', minimum: 1, maximum: 100, default: 50 }),
+  before: z.iso
+    .datetime({ offset: true })
+    // The format alone lets through dates such as February 30th or the year 0, which PostgreSQL refuses.
+    .refine((s) => {
+      const year = new Date(s).getUTCFullYear();
+      return year >= 1970 && year <= 9999;
+    }, 'expected a real date between 1970 and 9999')
+    .optional()
+    .openapi({ param: { name: 'before', in: 'query' }, description: 'Only messages sent before this time (ISO 8601)' }),
+});
+
+const messagesPage = z
+  .object({ messages: z.array(chatMessageSchema), hasMore: z.boolean() })
+  .openapi('MessagesPage');
+
+export const sendMessageBody = z
+  .object({
+    message: text(1, 2000),
+    clientMessageId: z
+      .string()
+      .min(1)
+      .max(100)
+      .refine((s) => !s.includes('\u0000'), 'must not contain NUL characters')
+      .optional()
+      .openapi({ description: 'Chosen by the sender; repeating it returns the first message instead of storing a copy' }),
+    participantId: participantIdField,
+  })
+  .openapi('SendMessageRequest');
+
+const listRoute = createRoute({
+  method: 'get',
+  path: '/rooms/{slug}/messages',
+  tags: ['chat'],
+  summary: 'Chat history, newest first, one page at a time',
+  security: [{ bearerAuth: [] }],
+  middleware: [requireParticipant()] as const,
+  request: { params: slugParams, query: listMessagesQuery },
+  responses: {
+    200: { description: 'A page of messages', content: json(messagesPage) },
+    ...errorResponses(400, 401, 403, 404, 429),
+  },
+});
+
+const sendRoute = createRoute({
+  method: 'post',
+  path: '/rooms/{slug}/messages',
+  tags: ['chat'],
+  summary: 'Send a chat message to the room',
+  security: [{ bearerAuth: [] }],
+  middleware: [requireParticipant()] as const,
+  request: { params: slugParams, body: { required: true, content: json(sendMessageBody) } },
+  responses: {
+    201: { description: 'Stored and broadcast (or, for a repeated clientMessageId, the first message)', content: json(z.object({ message: chatMessageSchema })) },
+    ...errorResponses(400, 401, 403, 404, 413, 415, 429),
+  },
+});
+
+export const messages = new OpenAPIHono()
+  .openapi(listRoute, async (c) => {
+    const { limit, before } = c.req.valid('query');
+    const page = await listMessages(c.get('deps').database.db, c.get('caller').room.id, {
+      limit,
+      before: before === undefined ? undefined : new Date(before),
+    });
+    return c.json({ messages: page.messages.map(toChatMessageBody), hasMore: page.hasMore }, 200);
+  })
+  .openapi(sendRoute, async (c) => {
+    const body = c.req.valid('json');
+    assertSelf(c, body.participantId);
+    const { room, participant } = c.get('caller');
+    const { message, created } = await addMessage(c.get('deps').database.db, {
+      roomId: room.id,
+      participantId: participant.id,
+      message: body.message,
+      clientMessageId: body.clientMessageId,
+    });
+    const wire = toChatMessageBody(message);
+    // A retried send was already broadcast the first time.
+    if (created) publish(c, room.id, 'new-chat-message', { message: wire });
+    return c.json({ message: wire }, 201);
+  });

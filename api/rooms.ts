@@ -1,0 +1,212 @@
+// Rooms over REST: create one, read it, join it, end it.
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { joinRoom, listCurrentParticipants } from '../db/participants.ts';
+import { createRoom, endRoom, findRoomBySlug } from '../db/rooms.ts';
+import { assertSelf, requireParticipant } from './auth.ts';
+import { emptyBodyAsEmptyObject } from './body.ts';
+import { ApiError } from './errors.ts';
+import { publish, publishRoomEnded } from './publish.ts';
+import {
+  errorResponses,
+  participantIdField,
+  participantSchema,
+  roomSchema,
+  sessionStatsSchema,
+  slugParams,
+  text,
+} from './schemas.ts';
+import { toParticipantBody, toRoomBody } from './serialize.ts';
+import { hashToken, newSlug, newToken } from './tokens.ts';
+
+const json = <T extends z.ZodType>(schema: T) => ({ 'application/json': { schema } });
+const bearer = [{ bearerAuth: [] }];
+
+export const createRoomBody = z
+  .object({
+    title: text(1, 200),
+    presenterName: text(1, 100),
+    password: z
+      .string()
+      .min(4)
+      .max(128)
+      .refine((s) => !s.includes('\u0000'), 'must not contain NUL characters')
+      .optional(),
+    maxParticipants: z.number().int().min(2).max(500).default(50),
+    settings: z
+      .record(z.string(), z.unknown())
+      // jsonb cannot store the NUL character either, in keys or in values.
+      .refine((s) => !JSON.stringify(s).includes('\\u0000'), 'must not contain NUL characters')
+      .default({}),
+  })
+  .openapi('CreateRoomRequest');
+
+const createRoomResponse = z
+  .object({
+    roomId: z.uuid(),
+    slug: z.string(),
+    joinUrl: z.url(),
+    presenterToken: z.string().openapi({ description: 'Returned once; send it as `Authorization: Bearer <token>`' }),
+    participantId: z.uuid(),
+  })
+  .openapi('CreateRoomResponse');
+
+const roomDetailsResponse = z
+  .object({ room: roomSchema, participants: z.array(participantSchema), isActive: z.boolean() })
+  .openapi('RoomDetails');
+
+export const joinBody = z
+  .object({ name: text(1, 100), password: z.string().max(128).optional() })
+  .openapi('JoinRequest');
+
+const joinResponse = z
+  .object({
+    participantId: z.uuid(),
+    token: z.string().openapi({ description: 'Returned once; send it as `Authorization: Bearer <token>`' }),
+    roomDetails: roomSchema,
+  })
+  .openapi('JoinResponse');
+
+export const endRoomBody = z.object({ participantId: participantIdField }).openapi('EndRoomRequest');
+
+const endRoomResponse = z
+  .object({ success: z.literal(true), sessionStats: sessionStatsSchema })
+  .openapi('EndRoomResponse');
+
+const createRoomRoute = createRoute({
+  method: 'post',
+  path: '/rooms',
+  tags: ['rooms'],
+  summary: 'Create a room; the answer carries the presenter token, once',
+  request: { body: { required: true, content: json(createRoomBody) } },
+  responses: {
+    201: { description: 'Created', content: json(createRoomResponse) },
+    ...errorResponses(400, 413, 415, 429),
+  },
+});
+
+const getRoomRoute = createRoute({
+  method: 'get',
+  path: '/rooms/{slug}',
+  tags: ['rooms'],
+  summary: 'A room and who is in it now',
+  request: { params: slugParams },
+  responses: {
+    200: { description: 'The room', content: json(roomDetailsResponse) },
+    ...errorResponses(404, 429),
+  },
+});
+
+const joinRoute = createRoute({
+  method: 'post',
+  path: '/rooms/{slug}/join',
+  tags: ['rooms'],
+  summary: 'Join a room as an attendee; the answer carries the participant token, once',
+  request: { params: slugParams, body: { required: true, content: json(joinBody) } },
+  responses: {
+    201: { description: 'Joined', content: json(joinResponse) },
+    ...errorResponses(400, 401, 404, 409, 410, 413, 415, 429),
+  },
+});
+
+const endRoomRoute = createRoute({
+  method: 'delete',
+  path: '/rooms/{slug}',
+  tags: ['rooms'],
+  summary: 'End the room (presenter): writes its stats, disconnects everyone and forgets names',
+  security: bearer,
+  middleware: [requireParticipant({ presenterOnly: true, allowEndedRoom: true }), emptyBodyAsEmptyObject()] as const,
+  request: { params: slugParams, body: { required: false, content: json(endRoomBody) } },
+  responses: {
+    200: { description: 'Ended', content: json(endRoomResponse) },
+    ...errorResponses(400, 401, 403, 404, 410, 413, 415, 429),
+  },
+});
+
+const SLUG_ATTEMPTS = 3;
+
+export const rooms = new OpenAPIHono()
+  .openapi(createRoomRoute, async (c) => {
+    const body = c.req.valid('json');
+    const { database, passwords } = c.get('deps');
+    const passwordHash = body.password === undefined ? null : await passwords.hash(body.password);
+    for (let attempt = 1; ; attempt++) {
+      const token = newToken();
+      try {
+        const { room, presenter } = await createRoom(database.db, {
+          slug: newSlug(),
+          title: body.title,
+          presenterName: body.presenterName,
+          passwordHash,
+          maxParticipants: body.maxParticipants,
+          settings: body.settings,
+          presenterTokenHash: await hashToken(token),
+        });
+        return c.json(
+          { roomId: room.id, slug: room.slug, joinUrl: joinUrl(c, room.slug), presenterToken: token, participantId: presenter.id },
+          201,
+        );
+      } catch (err) {
+        // 60 random bits make a slug collision all but impossible; if one happens, draw again.
+        if (attempt >= SLUG_ATTEMPTS || !isUniqueViolation(err)) throw err;
+      }
+    }
+  })
+  .openapi(getRoomRoute, async (c) => {
+    const { db } = c.get('deps').database;
+    const room = await findRoomBySlug(db, c.req.valid('param').slug);
+    if (!room) throw new ApiError(404, 'room_not_found', 'No room has this link');
+    const present = await listCurrentParticipants(db, room.id);
+    return c.json({ room: toRoomBody(room), participants: present.map(toParticipantBody), isActive: room.isActive }, 200);
+  })
+  .openapi(joinRoute, async (c) => {
+    const body = c.req.valid('json');
+    const { database, passwords } = c.get('deps');
+    const room = await findRoomBySlug(database.db, c.req.valid('param').slug);
+    if (!room) throw new ApiError(404, 'room_not_found', 'No room has this link');
+    if (!room.isActive) throw new ApiError(410, 'room_ended', 'This room has ended');
+    if (room.passwordHash !== null) {
+      const ok = body.password !== undefined && (await passwords.verify(body.password, room.passwordHash));
+      if (!ok) throw new ApiError(401, 'invalid_password', 'The room password is missing or wrong');
+    }
+    const token = newToken();
+    const joined = await joinRoom(database.db, { roomId: room.id, name: body.name, tokenHash: await hashToken(token) });
+    if (!joined.ok) {
+      if (joined.reason === 'room_full') throw new ApiError(409, 'room_full', `The room is full (${room.maxParticipants} participants)`);
+      throw new ApiError(410, 'room_ended', 'This room has ended');
+    }
+    publish(c, room.id, 'participant-joined', { participant: toParticipantBody(joined.participant) });
+    return c.json({ participantId: joined.participant.id, token, roomDetails: toRoomBody(room) }, 201);
+  })
+  .openapi(endRoomRoute, async (c) => {
+    assertSelf(c, c.req.valid('json').participantId);
+    const { room } = c.get('caller');
+    const sessionStats = await endRoom(c.get('deps').database.db, room.id);
+    // Two DELETEs racing: the database lets exactly one of them end the room.
+    if (!sessionStats) throw new ApiError(410, 'room_ended', 'This room has already ended');
+    await publishRoomEnded(c, room.id, sessionStats);
+    return c.json({ success: true as const, sessionStats }, 200);
+  });
+
+/** Absolute link for attendees: PUBLIC_URL when set, else the origin this request came to. */
+function joinUrl(c: Context, slug: string): string {
+  const { config } = c.get('deps');
+  let origin = config.PUBLIC_URL?.replace(/\/+$/, '');
+  if (!origin) {
+    const url = new URL(c.req.url);
+    const proto = config.TRUST_PROXY ? c.req.header('x-forwarded-proto')?.split(',')[0]?.trim() : undefined;
+    const host = config.TRUST_PROXY ? c.req.header('x-forwarded-host')?.split(',')[0]?.trim() : undefined;
+    origin = `${proto === 'http' || proto === 'https' ? proto : url.protocol.slice(0, -1)}://${host || url.host}`;
+  }
+  return `${origin}/r/${encodeURIComponent(slug)}`;
+}
+
+/** PostgreSQL's unique_violation, whether the driver error arrives bare or wrapped by Drizzle. */
+function isUniqueViolation(err: unknown): boolean {
+  let e = err;
+  for (let depth = 0; depth < 4 && typeof e === 'object' && e !== null; depth++) {
+    if ((e as { code?: unknown }).code === '23505') return true;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
+}
