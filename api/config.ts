@@ -60,6 +60,9 @@ export const configSchema = z.object({
     })
     .pipe(z.array(iceServer, { message: 'expected a JSON array of RTCIceServer objects' })),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  // Bearer secrets for GET /metrics and GET /api/admin/analytics; unset leaves /metrics open and analytics off.
+  METRICS_TOKEN: z.string().min(16, 'use at least 16 characters').optional(),
+  ADMIN_TOKEN: z.string().min(16, 'use at least 16 characters').optional(),
 });
 
 export type Config = z.infer<typeof configSchema>;
