@@ -1,5 +1,6 @@
 // Test databases: a fresh PostgreSQL database per test file (so files run in parallel), or an in-memory PGlite.
 import postgres from 'postgres';
+import { sql } from 'drizzle-orm';
 import { createDatabase, type DatabaseHandle } from './client.ts';
 
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -95,4 +96,22 @@ export async function testEngines(): Promise<Engine[]> {
     { name: 'postgres', available: await postgresReachable(), create: createPostgresTestDatabase },
     { name: 'pglite', available: true, create: createPgliteTestDatabase },
   ];
+}
+
+const fingerprintedTables = ['rooms', 'participants', 'chat_messages', 'questions', 'question_votes', 'session_stats'] as const;
+
+/**
+ * One digest of every row of Podium's tables: equal before and after a request means the request
+ * changed nothing. For tests that throw bad input at the API.
+ */
+export async function fingerprint(database: Pick<DatabaseHandle, 'db'>): Promise<string> {
+  const digests: string[] = [];
+  for (const table of fingerprintedTables) {
+    const result = await database.db.execute(
+      sql.raw(`select count(*)::int as n, coalesce(md5(string_agg(t::text, ',' order by t::text)), '') as digest from ${table} t`),
+    );
+    const rows = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as { n: number; digest: string }[];
+    digests.push(`${table}:${rows[0]?.n}:${rows[0]?.digest}`);
+  }
+  return digests.join(' ');
 }
