@@ -1,8 +1,8 @@
 // Bearer-token authentication: resolves the token to its participant, room and role once per request.
 import type { Context, MiddlewareHandler } from 'hono';
 import { findByTokenHash } from '../db/participants.ts';
-import { findRoomBySlug } from '../db/rooms.ts';
 import { ApiError } from './errors.ts';
+import { findRoom } from './find-room.ts';
 import { hashToken } from './tokens.ts';
 
 /** Tokens are 43 characters; anything far longer is not one of ours and is not worth hashing. */
@@ -40,7 +40,7 @@ export function requireParticipant(options: AuthOptions = {}): MiddlewareHandler
     }
     if (!ownRoom) {
       // A live token of another room: say whether this room exists, as GET /rooms/:slug would anyway.
-      const other = slug ? await findRoomBySlug(db, slug) : undefined;
+      const other = await findRoom(db, slug);
       if (!other) throw new ApiError(404, 'room_not_found', 'No room has this link');
       throw new ApiError(403, 'forbidden', 'This token belongs to another room');
     }

@@ -2,10 +2,11 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { joinRoom, listCurrentParticipants } from '../db/participants.ts';
-import { createRoom, endRoom, findRoomBySlug } from '../db/rooms.ts';
+import { createRoom, endRoom } from '../db/rooms.ts';
 import { assertSelf, requireParticipant } from './auth.ts';
 import { emptyBodyAsEmptyObject } from './body.ts';
 import { ApiError } from './errors.ts';
+import { findRoom } from './find-room.ts';
 import { publish, publishRoomEnded } from './publish.ts';
 import {
   errorResponses,
@@ -154,7 +155,7 @@ export const rooms = new OpenAPIHono()
   })
   .openapi(getRoomRoute, async (c) => {
     const { db } = c.get('deps').database;
-    const room = await findRoomBySlug(db, c.req.valid('param').slug);
+    const room = await findRoom(db, c.req.valid('param').slug);
     if (!room) throw new ApiError(404, 'room_not_found', 'No room has this link');
     const present = await listCurrentParticipants(db, room.id);
     return c.json({ room: toRoomBody(room), participants: present.map(toParticipantBody), isActive: room.isActive }, 200);
@@ -162,7 +163,7 @@ export const rooms = new OpenAPIHono()
   .openapi(joinRoute, async (c) => {
     const body = c.req.valid('json');
     const { database, passwords } = c.get('deps');
-    const room = await findRoomBySlug(database.db, c.req.valid('param').slug);
+    const room = await findRoom(database.db, c.req.valid('param').slug);
     if (!room) throw new ApiError(404, 'room_not_found', 'No room has this link');
     if (!room.isActive) throw new ApiError(410, 'room_ended', 'This room has ended');
     if (room.passwordHash !== null) {
