@@ -7,11 +7,14 @@ import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { ZodError } from 'zod';
+import { admin } from './admin.ts';
 import type { AppDeps } from './context.ts';
 import { ApiError, type ErrorBody, type ErrorCode } from './errors.ts';
 import { health } from './health.ts';
 import { iceServers } from './ice-servers.ts';
+import { requestLogger } from './logger.ts';
 import { messages } from './messages.ts';
+import { httpMetrics, metricsHandler } from './metrics.ts';
 import { serveOpenApi } from './openapi.ts';
 import { questions } from './questions.ts';
 import { apiRateLimits } from './rate-limit.ts';
@@ -25,6 +28,8 @@ export function createApp(deps: AppDeps) {
   const app = new OpenAPIHono({ defaultHook: validationHook });
 
   app.use('*', requestId());
+  if (deps.logger) app.use('*', requestLogger(deps.logger));
+  if (deps.metrics) app.use('*', httpMetrics(deps.metrics, deps.requestCounts));
   app.use('*', async function injectDeps(c, next) {
     c.set('deps', resolved);
     await next();
@@ -59,6 +64,8 @@ export function createApp(deps: AppDeps) {
   app.route('/api', messages);
   app.route('/api', questions);
   app.route('/api', iceServers);
+  app.route('/api', admin);
+  if (deps.metrics) app.get('/metrics', metricsHandler(deps.metrics, deps.config.METRICS_TOKEN));
   serveOpenApi(app, deps.version);
 
   app.notFound((c) => {
@@ -79,7 +86,8 @@ export function createApp(deps: AppDeps) {
       const message = status === 415 ? 'Request bodies must be JSON (Content-Type: application/json)' : err.message || 'Bad request';
       return c.json(errorBody(code, message), status);
     }
-    console.error(JSON.stringify({ level: 'error', msg: 'unhandled error', requestId, err: String(err) }));
+    if (deps.logger) deps.logger.error({ requestId, err }, 'unhandled error');
+    else console.error(JSON.stringify({ level: 'error', msg: 'unhandled error', requestId, err: String(err) }));
     return c.json(errorBody('internal_error', 'Something went wrong on our side', undefined, requestId), 500);
   });
 

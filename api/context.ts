@@ -4,6 +4,9 @@ import type { Config } from './config.ts';
 import type { Broadcaster } from './broadcast.ts';
 import type { PasswordHasher } from './passwords.ts';
 import type { DatabaseHandle } from '../db/client.ts';
+import type { RequestCountSink } from '../db/request-counts.ts';
+import type { Logger } from './logger.ts';
+import type { Metrics } from './metrics.ts';
 import type { Participant, Room } from '../db/rooms.ts';
 
 export interface AppDeps {
@@ -20,6 +23,12 @@ export interface AppDeps {
    * request environments itself. X-Forwarded-For is used instead only when TRUST_PROXY is on.
    */
   clientIp?: (c: Context) => string | undefined;
+  /** One JSON line per request and unhandled errors; without it (tests not about logs) no request lines are written. */
+  logger?: Logger;
+  /** With it the app times every request and serves GET /metrics (behind METRICS_TOKEN when set). */
+  metrics?: Metrics;
+  /** Persistent per-day request counts behind the analytics error rates; fed with the metrics. */
+  requestCounts?: RequestCountSink;
 }
 
 /** Who is calling, resolved once from the bearer token. */
