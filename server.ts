@@ -6,8 +6,11 @@ import { serve } from '@hono/node-server';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { createApp } from './api/app.ts';
 import { bcryptPasswords } from './api/bcrypt.ts';
+import { silentBroadcaster, type Broadcaster } from './api/broadcast.ts';
 import { version } from './api/version.ts';
 import { configOrExit, onShutdown, openDatabase } from './boot.ts';
+import { createClusterAdapter } from './signaling/adapters.ts';
+import { createSocketBroadcaster } from './signaling/broadcaster.ts';
 import { createSignaling } from './signaling/server.ts';
 
 const UI_DIR = resolve(import.meta.dirname, 'dist');
@@ -23,23 +26,17 @@ const config = configOrExit();
 await ensureUiBuilt();
 const database = await openDatabase(config);
 
-let io: ReturnType<typeof createSignaling> | undefined;
+// Socket.io attaches to the HTTP server that serves the app, so the broadcaster reaches it only once both exist.
+let broadcaster: Broadcaster = silentBroadcaster;
 const app = createApp({
   config,
   database,
   passwords: bcryptPasswords(),
   version,
   broadcaster: {
-    toRoom(roomId, event, payload) {
-      io?.to(roomId).emit(event, payload);
-    },
-    async endRoom(roomId, sessionStats) {
-      io?.to(roomId).emit('room-ended', { sessionStats });
-      io?.in(roomId).disconnectSockets(true);
-    },
-    async connectedSockets() {
-      return io?.engine.clientsCount ?? 0;
-    },
+    toRoom: (roomId, event, payload) => broadcaster.toRoom(roomId, event, payload),
+    endRoom: (roomId, sessionStats) => broadcaster.endRoom(roomId, sessionStats),
+    connectedSockets: () => broadcaster.connectedSockets(),
   },
 });
 
@@ -52,9 +49,11 @@ app.get('*', (c) => (c.req.path.startsWith('/api/') ? c.notFound() : c.html(inde
 const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST, createServer }, (info) => {
   console.log(`podium ${version}: listening on http://localhost:${info.port} (database: ${database.engine})`);
 }) as HttpServer;
-io = createSignaling(server, { db: database.db });
+const cluster = await createClusterAdapter(config, (err) => console.error(`podium: socket adapter error: ${String(err)}`));
+const io = createSignaling(server, { db: database.db, config, cluster });
+broadcaster = createSocketBroadcaster(io, { clustered: cluster.kind !== 'memory' });
 
 onShutdown(async () => {
-  await new Promise<void>((done) => io!.close(() => done()));
+  await io.close();
   await database.close();
 });

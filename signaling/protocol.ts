@@ -136,7 +136,18 @@ export interface ServerToClientEvents extends Emitters<RoomEvents> {
   'muted-by-presenter': (payload: Record<never, never>) => void;
 }
 
-export type InterServerEvents = Record<never, never>;
+/** Between signaling processes (and from the API process's emitter), never to or from browsers. */
+export interface InterServerEvents {
+  /** Each process tells its own sockets of the room, then disconnects them, so nothing arrives out of order. */
+  'room-ended': (roomId: string, sessionStats: SessionStatsBody) => void;
+}
+
+/** What `webrtc-report` hands to the metrics hook, with who sent it. */
+export type WebrtcReport = z.output<(typeof clientEventSchemas)['webrtc-report']> & {
+  roomId: string;
+  participantId: string;
+  role: ParticipantBody['role'];
+};
 
 /** Resolved once at the handshake from the bearer token; handlers trust only this. */
 export interface SocketData {
@@ -145,4 +156,9 @@ export interface SocketData {
   roomSlug: string;
   role: ParticipantBody['role'];
   name: string | null;
+  /** The room's presenter: the only peer an attendee may signal. */
+  presenterId: string;
 }
+
+/** The Socket.io room every socket of one participant joins, so relays address participants, not sockets. */
+export const participantChannel = (participantId: string) => `p:${participantId}`;

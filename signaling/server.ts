@@ -1,27 +1,112 @@
-// The Socket.io server: authenticates each socket by its bearer token at the handshake.
+// The Socket.io server: token handshake, one binding per client event, presence, and the cluster adapter.
 import type { Server as HttpServer } from 'node:http';
 import { Server } from 'socket.io';
+import type { Config } from '../api/config.ts';
 import { hashToken } from '../api/tokens.ts';
 import type { Database } from '../db/client.ts';
-import { findByTokenHash } from '../db/participants.ts';
+import { findByTokenHash, findPresenter } from '../db/participants.ts';
+import type { ClusterAdapter } from './adapters.ts';
+import { bindEvent } from './bind.ts';
+import { createSocketBroadcaster, endRoomLocally } from './broadcaster.ts';
+import { createChatHandlers } from './chat.ts';
+import type { EventHandlers, HandlerDeps, SignalingServer } from './context.ts';
+import { createPresence } from './presence.ts';
+import { createPresenterHandlers } from './presenter.ts';
+import { clientEventSchemas, type ClientEvent, type WebrtcReport } from './protocol.ts';
+import { createQuestionHandlers } from './questions.ts';
+import { createSocketRateLimits, type SocketRateLimitConfig } from './rate-limit.ts';
+import { createRelayHandlers } from './rtc-relay.ts';
+
+export type SignalingConfig = SocketRateLimitConfig & Pick<Config, 'RECONNECT_GRACE_MS' | 'CORS_ORIGIN'>;
 
 export interface SignalingDeps {
   db: Database;
+  config: SignalingConfig;
+  /** How processes share rooms; memory (one process) when absent. Closed with the server. */
+  cluster?: ClusterAdapter;
+  /** Connection outcomes reported by browsers, for metrics. */
+  onWebrtcReport?: (report: WebrtcReport) => void;
+  /** Failures on our side; clients only see `internal_error`. Defaults to one JSON line on stderr. */
+  onError?: (err: unknown, context: Record<string, unknown>) => void;
 }
 
-export function createSignaling(httpServer: HttpServer, deps: SignalingDeps): Server {
-  const io = new Server(httpServer, { serveClient: false });
+/** A Socket.io session survives a drop this long, as long as the adapter can keep it (see adapters.ts). */
+export const MAX_DISCONNECTION_MS = 30_000;
+
+const MAX_TOKEN_LENGTH = 200;
+
+function logError(err: unknown, context: Record<string, unknown>): void {
+  console.error(JSON.stringify({ level: 'error', msg: 'signaling error', ...context, err: String(err) }));
+}
+
+export function createSignaling(httpServer: HttpServer | undefined, deps: SignalingDeps): SignalingServer {
+  const onError = deps.onError ?? logError;
+  const cluster = deps.cluster;
+  const io: SignalingServer = new Server(httpServer, {
+    serveClient: false,
+    ...(cluster?.adapter ? { adapter: cluster.adapter } : {}),
+    connectionStateRecovery: { maxDisconnectionDuration: MAX_DISCONNECTION_MS, skipMiddlewares: false },
+    ...(deps.config.CORS_ORIGIN ? { cors: { origin: deps.config.CORS_ORIGIN.split(',').map((o) => o.trim()) } } : {}),
+  });
+
   io.use(async (socket, next) => {
     const token: unknown = socket.handshake.auth?.token;
-    if (typeof token !== 'string' || token.length === 0 || token.length > 200) return next(new Error('unauthorized'));
+    if (typeof token !== 'string' || token.length === 0 || token.length > MAX_TOKEN_LENGTH) return next(new Error('unauthorized'));
     try {
       const found = await findByTokenHash(deps.db, await hashToken(token));
       if (!found || !found.room.isActive) return next(new Error('unauthorized'));
-      socket.data = { participantId: found.participant.id, roomId: found.room.id, role: found.participant.role };
+      const { participant, room } = found;
+      const presenterId = participant.role === 'presenter' ? participant.id : (await findPresenter(deps.db, room.id))?.id;
+      if (!presenterId) return next(new Error('unauthorized'));
+      socket.data = {
+        participantId: participant.id,
+        roomId: room.id,
+        roomSlug: room.slug,
+        role: participant.role,
+        name: participant.name,
+        presenterId,
+      };
       next();
-    } catch {
+    } catch (err) {
+      onError(err, { step: 'handshake' });
       next(new Error('unavailable'));
     }
   });
+
+  const clustered = cluster !== undefined && cluster.kind !== 'memory';
+  const handlerDeps: HandlerDeps = { db: deps.db, io, broadcaster: createSocketBroadcaster(io, { clustered }) };
+  const presence = createPresence(handlerDeps, {
+    graceMs: deps.config.RECONNECT_GRACE_MS,
+    onError: (err, context) => onError(err, context),
+  });
+  const handlers: EventHandlers<ClientEvent> = {
+    ...presence.handlers,
+    ...createRelayHandlers(handlerDeps, deps.onWebrtcReport ? { onWebrtcReport: deps.onWebrtcReport } : {}),
+    ...createChatHandlers(handlerDeps),
+    ...createQuestionHandlers(handlerDeps),
+    ...createPresenterHandlers(handlerDeps),
+  };
+  const bindDeps = { limits: createSocketRateLimits(deps.config), onError: (err: unknown, context: object) => onError(err, { ...context }) };
+  const events = Object.keys(clientEventSchemas) as ClientEvent[];
+
+  io.on('connection', (socket) => {
+    for (const event of events) bindEvent(socket, event, handlers[event] as never, bindDeps);
+    presence.connected(socket);
+    socket.on('disconnect', (reason) => {
+      // Shutting down is not leaving: the participant reconnects to another process.
+      if (reason !== 'server shutting down') presence.disconnected(socket);
+    });
+  });
+
+  // Another process (or the API's emitter) ended a room: this process tells and closes its own sockets.
+  io.on('room-ended', (roomId, sessionStats) => endRoomLocally(io, roomId, sessionStats));
+
+  const close = io.close.bind(io);
+  // Socket.io has no close hook; pending leaves and the adapter's connections must go with the server.
+  io.close = async (fn) => {
+    presence.close();
+    await close(fn);
+    await cluster?.close();
+  };
   return io;
 }

@@ -1,0 +1,43 @@
+// The Broadcaster the REST API calls after each committed write, implemented on a Socket.io server.
+import type { Broadcaster, RoomEvents } from '../api/broadcast.ts';
+import type { SessionStatsBody } from '../api/schemas.ts';
+import type { SignalingServer } from './context.ts';
+
+export interface SocketBroadcasterOptions {
+  /** Whether other processes share rooms through a cluster adapter; then room endings are announced to them too. */
+  clustered: boolean;
+}
+
+/**
+ * Works the same in the all-in-one process (the server that holds the sockets) and in the API process
+ * (a Socket.io server that holds none and only publishes through the cluster adapter).
+ */
+export function createSocketBroadcaster(io: SignalingServer, options: SocketBroadcasterOptions): Broadcaster {
+  return {
+    toRoom<E extends keyof RoomEvents>(roomId: string, event: E, payload: RoomEvents[E]) {
+      // The typed emit cannot narrow a generic event name to its own payload, though the maps agree.
+      (io.to(roomId).emit as (event: E, payload: RoomEvents[E]) => boolean)(event, payload);
+    },
+    async endRoom(roomId, sessionStats) {
+      endRoomLocally(io, roomId, sessionStats);
+      if (options.clustered) io.serverSideEmit('room-ended', roomId, sessionStats);
+    },
+    async connectedSockets() {
+      try {
+        return (await io.fetchSockets()).length;
+      } catch {
+        // A process of the cluster did not answer in time; what this one holds is still worth reporting.
+        return (await io.local.fetchSockets()).length;
+      }
+    },
+  };
+}
+
+/**
+ * Tells this process's sockets of the room that it ended, then disconnects them. Each process does it for
+ * its own sockets, so `room-ended` is always written before the connection closes.
+ */
+export function endRoomLocally(io: SignalingServer, roomId: string, sessionStats: SessionStatsBody): void {
+  io.local.to(roomId).emit('room-ended', { sessionStats });
+  io.local.in(roomId).disconnectSockets(true);
+}

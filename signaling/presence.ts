@@ -1,0 +1,114 @@
+// Who is in the room: arrival on connect, the join-room snapshot, media state, and leaving after a grace period.
+import { toParticipantBody, toRoomBody } from '../api/serialize.ts';
+import { attachSocket, findParticipant, listCurrentParticipants, markLeft, setMediaState } from '../db/participants.ts';
+import { setPresenterSocket, setScreenSharing } from '../db/rooms.ts';
+import type { EventHandlers, HandlerDeps, SignalingSocket } from './context.ts';
+import { requireLiveRoom, requireOwnRoom } from './guards.ts';
+import { participantChannel } from './protocol.ts';
+
+export interface PresenceOptions {
+  /** How long a dropped participant may take to come back before the room hears `participant-left`. */
+  graceMs: number;
+  onError: (err: unknown, context: { participantId: string; step: string }) => void;
+}
+
+export interface Presence {
+  /** A socket passed the handshake: join its Socket.io rooms and record it in the database. */
+  connected(socket: SignalingSocket): void;
+  /** A socket is gone; unless the participant comes back within the grace, they leave. */
+  disconnected(socket: SignalingSocket): void;
+  handlers: EventHandlers<'join-room' | 'media-state'>;
+  /** Cancels pending leaves (on shutdown; the room ending already closed every presence). */
+  close(): void;
+}
+
+export function createPresence({ db, io }: HandlerDeps, options: PresenceOptions): Presence {
+  // Per socket: whether the participant was already present when it connected (a reconnect or a second tab).
+  const arrivals = new WeakMap<SignalingSocket, Promise<boolean>>();
+  // Per socket: whether this socket's join-room has been announced to the room already.
+  const announced = new WeakSet<SignalingSocket>();
+  const pendingLeaves = new Set<NodeJS.Timeout>();
+
+  async function arrive(socket: SignalingSocket): Promise<boolean> {
+    const { participantId, roomId, role } = socket.data;
+    const before = await findParticipant(db, roomId, participantId);
+    await attachSocket(db, participantId, socket.id);
+    if (role === 'presenter') await setPresenterSocket(db, roomId, socket.id);
+    return Boolean(before && before.socketId !== null && before.leftAt === null);
+  }
+
+  async function settle(participantId: string, roomId: string, socketId: string, presenter: boolean): Promise<void> {
+    // Any socket of the participant on any process (a recovered one keeps its id, a new one joined the channel).
+    const stillHere = await io
+      .in(participantChannel(participantId))
+      .fetchSockets()
+      .then((sockets) => sockets.length > 0)
+      .catch(() => false);
+    if (stillHere) return;
+    // markLeft only applies if the database still holds this socket, so a reconnect elsewhere wins.
+    if (!(await markLeft(db, participantId, socketId))) return;
+    io.to(roomId).emit('participant-left', { participantId });
+    if (presenter) {
+      await setPresenterSocket(db, roomId, null);
+      const room = await setScreenSharing(db, roomId, false);
+      if (room) io.to(roomId).emit('presenter-screen-sharing', { isSharing: false });
+    }
+  }
+
+  return {
+    connected(socket) {
+      const { participantId, roomId } = socket.data;
+      // A recovered socket already has its rooms back; joining again is harmless and covers the other case.
+      void socket.join([roomId, participantChannel(participantId)]);
+      const arrival = arrive(socket);
+      arrival.catch((err: unknown) => options.onError(err, { participantId, step: 'arrive' }));
+      arrivals.set(socket, arrival);
+    },
+
+    disconnected(socket) {
+      const { participantId, roomId, role } = socket.data;
+      const timer = setTimeout(() => {
+        pendingLeaves.delete(timer);
+        settle(participantId, roomId, socket.id, role === 'presenter').catch((err: unknown) =>
+          options.onError(err, { participantId, step: 'leave' }),
+        );
+      }, options.graceMs);
+      pendingLeaves.add(timer);
+    },
+
+    close() {
+      for (const timer of pendingLeaves) clearTimeout(timer);
+      pendingLeaves.clear();
+    },
+
+    handlers: {
+      async 'join-room'(socket, { slug }, ack) {
+        requireOwnRoom(socket, slug);
+        const wasPresent = await (arrivals.get(socket) ?? Promise.resolve(true));
+        const room = await requireLiveRoom(db, socket);
+        const present = await listCurrentParticipants(db, room.id);
+        const self = present.find((p) => p.id === socket.data.participantId);
+        ack({
+          ok: true,
+          self: { participantId: socket.data.participantId, role: socket.data.role, name: socket.data.name },
+          room: toRoomBody(room),
+          participants: present.map(toParticipantBody),
+          presenterId: socket.data.presenterId,
+          isScreenSharing: room.isScreenSharing,
+        });
+        // A reconnect within the grace, a reload or a second tab is not news to the room.
+        if (!wasPresent && self && !announced.has(socket)) {
+          announced.add(socket);
+          socket.to(room.id).emit('participant-joined', { participant: toParticipantBody(self) });
+        }
+      },
+
+      async 'media-state'(socket, { audio, video }, ack) {
+        await requireLiveRoom(db, socket);
+        const participant = await setMediaState(db, socket.data.participantId, { isMuted: !audio, isVideoOn: video });
+        ack({ ok: true });
+        if (participant) io.to(socket.data.roomId).emit('participant-updated', { participant: toParticipantBody(participant) });
+      },
+    },
+  };
+}
