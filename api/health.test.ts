@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { createTestDatabase } from '../db/testing.ts';
+import { createTestApp } from './testing.ts';
+
+describe('GET /api/health', () => {
+  it('should answer 200 ok with the database latency, pool, sockets, uptime and version', async () => {
+    const t = await createTestApp();
+    try {
+      const res = await t.call('GET', '/api/health');
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as { status: string; db: { ok: boolean; latencyMs: number; pool: { max: number } }; sockets: { connected: number }; uptimeSeconds: number; version: string };
+      expect(body.status).toBe('ok');
+      expect(body.db.ok).toBe(true);
+      expect(body.db.latencyMs).toBeGreaterThanOrEqual(0);
+      expect(body.db.pool.max).toBeGreaterThanOrEqual(1);
+      expect(body.sockets).toEqual({ connected: 0 });
+      expect(body.uptimeSeconds).toBeGreaterThanOrEqual(0);
+      expect(body.version).toBe('0.0.0-test');
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('should answer 503 degraded when the database does not answer', async () => {
+    const database = await createTestDatabase();
+    const t = await createTestApp({ database });
+    await database.destroy();
+    const res = await t.call('GET', '/api/health');
+    expect(res.status).toBe(503);
+    const body = (await res.json()) as { status: string; db: { ok: boolean; latencyMs: number | null } };
+    expect(body.status).toBe('degraded');
+    expect(body.db).toMatchObject({ ok: false, latencyMs: null });
+  });
+});
