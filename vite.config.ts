@@ -16,9 +16,25 @@ export default defineConfig({
   },
   test: {
     root: '.',
-    environment: 'node',
-    include: ['{api,db,signaling,ui,e2e,bench}/**/*.test.{ts,tsx}', '*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
+    // Two projects because the Solid plugin adds the `browser` export condition to every module Vitest
+    // loads, and server code then gets browser builds (ws's throws). Server tests run without the plugin.
+    projects: [
+      {
+        test: {
+          name: 'server',
+          root: '.',
+          environment: 'node',
+          include: ['{api,db,signaling,e2e,bench}/**/*.test.ts', '*.test.ts'],
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        extends: true,
+        test: { name: 'ui', environment: 'node', include: ['ui/**/*.test.{ts,tsx}'] },
+      },
+    ],
   },
 });
