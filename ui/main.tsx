@@ -1,13 +1,22 @@
-// Browser entry: mounts the Podium app.
+// Browser entry: routes, with the room pages loaded on demand so the home page stays small.
+import { Route, Router } from '@solidjs/router';
+import { lazy } from 'solid-js';
 import { render } from 'solid-js/web';
+import Home from './pages/home.tsx';
+import './styles.css';
 
-function App() {
-  return (
-    <main>
-      <h1>Podium</h1>
-      <p>Start a presentation, share the link, take questions.</p>
-    </main>
-  );
-}
+const Join = lazy(() => import('./pages/join.tsx'));
+const Host = lazy(() => import('./pages/host.tsx'));
+const NotFound = lazy(() => import('./pages/not-found.tsx'));
 
-render(() => <App />, document.getElementById('root')!);
+render(
+  () => (
+    <Router>
+      <Route path="/" component={Home} />
+      <Route path="/r/:slug" component={Join} />
+      <Route path="/r/:slug/host" component={Host} />
+      <Route path="*" component={NotFound} />
+    </Router>
+  ),
+  document.getElementById('root')!,
+);

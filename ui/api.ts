@@ -1,0 +1,115 @@
+// Typed client for Podium's REST API over fetch; every failure becomes an ApiRequestError with the server's code.
+import type { ErrorCode } from '../api/errors.ts';
+import type { ChatMessageBody, ParticipantBody, QuestionBody, RoomBody, SessionStatsBody } from '../api/schemas.ts';
+
+export class ApiRequestError extends Error {
+  override name = 'ApiRequestError';
+  constructor(
+    readonly status: number,
+    /** The server's error code, or `network_error` when no answer arrived. */
+    readonly code: ErrorCode | 'network_error',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface CreateRoomInput {
+  title: string;
+  presenterName: string;
+  password?: string;
+  maxParticipants?: number;
+}
+
+export interface CreatedRoom {
+  roomId: string;
+  slug: string;
+  joinUrl: string;
+  presenterToken: string;
+  participantId: string;
+}
+
+export interface RoomDetails {
+  room: RoomBody;
+  participants: ParticipantBody[];
+  isActive: boolean;
+}
+
+export interface JoinedRoom {
+  participantId: string;
+  token: string;
+  roomDetails?: unknown;
+}
+
+export interface IceServer {
+  urls: string | string[];
+  username?: string;
+  credential?: string;
+}
+
+async function request<T>(method: string, path: string, options: { body?: unknown; token?: string } = {}): Promise<T> {
+  const headers: Record<string, string> = { Accept: 'application/json' };
+  if (options.body !== undefined) headers['Content-Type'] = 'application/json';
+  if (options.token) headers.Authorization = `Bearer ${options.token}`;
+  let response: Response;
+  try {
+    response = await fetch(path, {
+      method,
+      headers,
+      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+    });
+  } catch {
+    throw new ApiRequestError(0, 'network_error', 'Podium could not be reached. Check your connection and try again.');
+  }
+  const text = await response.text();
+  let parsed: unknown = undefined;
+  if (text) {
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      parsed = undefined;
+    }
+  }
+  if (!response.ok) {
+    const error = (parsed as { error?: { code?: ErrorCode; message?: string } } | undefined)?.error;
+    throw new ApiRequestError(response.status, error?.code ?? 'internal_error', error?.message ?? `Request failed (${response.status})`);
+  }
+  return parsed as T;
+}
+
+const room = (slug: string) => `/api/rooms/${encodeURIComponent(slug)}`;
+
+export const api = {
+  createRoom: (input: CreateRoomInput) => request<CreatedRoom>('POST', '/api/rooms', { body: input }),
+  getRoom: (slug: string) => request<RoomDetails>('GET', room(slug)),
+  joinRoom: (slug: string, input: { name: string; password?: string }) =>
+    request<JoinedRoom>('POST', `${room(slug)}/join`, { body: input }),
+  endRoom: (slug: string, token: string) =>
+    request<{ success: true; sessionStats: SessionStatsBody }>('DELETE', room(slug), { token }),
+  messages: (slug: string, token: string, limit = 50) =>
+    request<{ messages: ChatMessageBody[]; hasMore: boolean }>('GET', `${room(slug)}/messages?limit=${limit}`, { token }),
+  questions: (slug: string, token: string) => request<{ questions: QuestionBody[] }>('GET', `${room(slug)}/questions`, { token }),
+  iceServers: (slug: string, token: string) => request<{ iceServers: IceServer[] }>('GET', `${room(slug)}/ice-servers`, { token }),
+};
+
+/** Words a person can act on, for the error codes a page shows. */
+export function describeError(error: unknown): string {
+  if (!(error instanceof ApiRequestError)) return 'Something went wrong. Please try again.';
+  switch (error.code) {
+    case 'invalid_password':
+      return 'That password is not right. Check it with the presenter and try again.';
+    case 'room_full':
+      return 'This room is full. Ask the presenter to raise the limit, or try again later.';
+    case 'room_ended':
+      return 'This session has already ended.';
+    case 'room_not_found':
+    case 'not_found':
+      return 'There is no room at this link. Check the link you were given.';
+    case 'rate_limited':
+      return 'Too many attempts in a short time. Wait a moment and try again.';
+    case 'validation_error':
+      return error.message || 'Some fields need another look.';
+    default:
+      return error.message;
+  }
+}

@@ -1,0 +1,100 @@
+// Live chat: the list follows new messages unless the reader scrolled up; Enter sends, Shift+Enter breaks a line.
+import { createEffect, createSignal, For, on, Show } from 'solid-js';
+import { useRoom } from '../room/room-context.tsx';
+import { Avatar } from './avatar.tsx';
+import { Icon } from './icon.tsx';
+
+const timeFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
+
+export function ChatPanel() {
+  const room = useRoom();
+  const [draft, setDraft] = createSignal('');
+  const [error, setError] = createSignal<string | null>(null);
+  const [sending, setSending] = createSignal(false);
+  let list!: HTMLDivElement;
+  let stickToBottom = true;
+
+  createEffect(
+    on(
+      () => room.state.messages.length,
+      () => {
+        if (stickToBottom) queueMicrotask(() => (list.scrollTop = list.scrollHeight));
+      },
+    ),
+  );
+
+  const send = async (event?: Event) => {
+    event?.preventDefault();
+    const text = draft().trim();
+    if (!text || sending()) return;
+    setSending(true);
+    try {
+      await room.actions.sendChat(text);
+      setDraft('');
+      setError(null);
+      stickToBottom = true;
+    } catch (err) {
+      setError(err instanceof Error ? err.message : 'Your message was not sent.');
+    } finally {
+      setSending(false);
+    }
+  };
+
+  return (
+    <>
+      <div
+        class="panel-scroll"
+        ref={list}
+        onScroll={() => (stickToBottom = list.scrollTop + list.clientHeight >= list.scrollHeight - 40)}
+      >
+        <Show when={room.state.messages.length > 0} fallback={<p class="empty">No messages yet. Say hello 👋</p>}>
+          <ul class="messages" aria-label="Chat messages" data-testid="chat-messages">
+            <For each={room.state.messages}>
+              {(message) => (
+                <li class="message" classList={{ system: message.messageType === 'system' }} data-testid="chat-message">
+                  <Avatar name={message.name} small />
+                  <div class="message-body">
+                    <div class="message-meta">
+                      <strong>{message.name ?? 'Podium'}</strong>
+                      <Show when={message.participantId !== null && message.participantId === room.state.presenterId}>
+                        <span class="role-tag">Presenter</span>
+                      </Show>
+                      <time dateTime={message.createdAt}>{timeFormat.format(new Date(message.createdAt))}</time>
+                    </div>
+                    <p class="message-text">{message.message}</p>
+                  </div>
+                </li>
+              )}
+            </For>
+          </ul>
+        </Show>
+      </div>
+      <form class="panel-footer" onSubmit={send}>
+        <label class="visually-hidden" for="chat-input">
+          Message
+        </label>
+        <textarea
+          id="chat-input"
+          class="input"
+          rows="1"
+          maxLength={2000}
+          placeholder="Write a message…"
+          value={draft()}
+          onInput={(e) => setDraft(e.currentTarget.value)}
+          onKeyDown={(e) => {
+            if (e.key === 'Enter' && !e.shiftKey) void send(e);
+          }}
+          disabled={room.state.connection === 'ended'}
+        />
+        <button class="button primary" type="submit" aria-label="Send message" disabled={!draft().trim() || sending()}>
+          <Icon name="send" size={18} />
+        </button>
+      </form>
+      <Show when={error()}>
+        <p class="alert" role="alert" style={{ margin: '0 16px 12px' }}>
+          {error()}
+        </p>
+      </Show>
+    </>
+  );
+}

@@ -1,0 +1,32 @@
+// A modal confirmation on the native <dialog>: focus is trapped and Escape cancels, by the browser.
+import { createEffect, type JSX } from 'solid-js';
+
+export function ConfirmDialog(props: {
+  open: boolean;
+  title: string;
+  children: JSX.Element;
+  confirmLabel: string;
+  busy?: boolean;
+  onConfirm: () => void;
+  onCancel: () => void;
+}) {
+  let dialog!: HTMLDialogElement;
+  createEffect(() => {
+    if (props.open && !dialog.open) dialog.showModal();
+    if (!props.open && dialog.open) dialog.close();
+  });
+  return (
+    <dialog ref={dialog} aria-labelledby="confirm-title" onCancel={props.onCancel} onClose={() => props.open && props.onCancel()}>
+      <h2 id="confirm-title">{props.title}</h2>
+      <p>{props.children}</p>
+      <div class="dialog-actions">
+        <button class="button" type="button" onClick={props.onCancel} autofocus>
+          Cancel
+        </button>
+        <button class="button danger" type="button" onClick={props.onConfirm} disabled={props.busy}>
+          {props.confirmLabel}
+        </button>
+      </div>
+    </dialog>
+  );
+}

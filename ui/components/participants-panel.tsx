@@ -1,0 +1,76 @@
+// Who is in the room; for the presenter, the live state of each attendee's peer connection.
+import { createMemo, For, Show } from 'solid-js';
+import type { ParticipantBody } from '../../api/schemas.ts';
+import { useRoom } from '../room/room-context.tsx';
+import type { AttendeeLinkView } from '../rtc/presenter-hub.ts';
+import { Avatar } from './avatar.tsx';
+import { Icon } from './icon.tsx';
+
+const stateLabel: Record<AttendeeLinkView['state'], string> = {
+  connecting: 'Connecting',
+  connected: 'Connected',
+  reconnecting: 'Reconnecting',
+  failed: 'Failed',
+  closed: 'Closed',
+};
+
+const stateTone: Record<AttendeeLinkView['state'], string> = {
+  connecting: 'warning',
+  connected: 'success',
+  reconnecting: 'warning',
+  failed: 'danger',
+  closed: '',
+};
+
+export function ParticipantsPanel() {
+  const room = useRoom();
+  const people = createMemo(() =>
+    [...room.state.participants].sort((a, b) => (a.role === b.role ? (a.name ?? '').localeCompare(b.name ?? '') : a.role === 'presenter' ? -1 : 1)),
+  );
+  return (
+    <div class="panel-scroll">
+      <ul class="people" aria-label="Participants" data-testid="participants">
+        <For each={people()}>{(participant) => <Person participant={participant} />}</For>
+      </ul>
+    </div>
+  );
+}
+
+function Person(props: { participant: ParticipantBody }) {
+  const room = useRoom();
+  const p = () => props.participant;
+  const link = () => room.state.peers[p().id];
+  const isSelf = () => p().id === room.state.self?.participantId;
+  return (
+    <li class="person" data-testid="participant" data-participant-id={p().id}>
+      <Avatar name={p().name} small />
+      <span class="person-name">
+        {p().name ?? 'Someone'}
+        <Show when={isSelf()}> (you)</Show>
+      </span>
+      <Show when={p().role === 'presenter'}>
+        <span class="role-tag">Presenter</span>
+      </Show>
+      <Show when={p().role === 'attendee' && !p().isMuted}>
+        <span class="pill" title="Microphone on" aria-label="Microphone on" role="img">
+          <Icon name="mic" size={12} />
+        </span>
+      </Show>
+      <Show when={room.session.role === 'presenter' && p().role === 'attendee'}>
+        <span class="person-link" data-testid="peer-state" data-state={link()?.state ?? 'waiting'}>
+          <span class={`pill ${link() ? stateTone[link()!.state] : ''}`}>
+            <span class="dot" aria-hidden="true" /> {link() ? stateLabel[link()!.state] : 'Waiting'}
+          </span>
+          <Show when={link()?.state === 'connected'}>
+            <span>
+              {link()!.rttMs ?? '–'} ms · {link()!.outgoingKbps ?? '–'} kbit/s
+            </span>
+          </Show>
+          <Show when={link()?.videoPaused}>
+            <span>{link()!.videoPaused === 'request' ? 'Audio only' : 'Video paused (weak link)'}</span>
+          </Show>
+        </span>
+      </Show>
+    </li>
+  );
+}

@@ -1,0 +1,183 @@
+// Questions and answers: pinned first, then by votes. Attendees ask and upvote; the presenter pins and answers.
+import { createMemo, createSignal, For, Show } from 'solid-js';
+import type { QuestionBody } from '../../api/schemas.ts';
+import { useRoom } from '../room/room-context.tsx';
+import { compareQuestions } from '../room/room-store.ts';
+import { Icon } from './icon.tsx';
+
+export function QaPanel() {
+  const room = useRoom();
+  const isPresenter = () => room.session.role === 'presenter';
+  const [draft, setDraft] = createSignal('');
+  const [error, setError] = createSignal<string | null>(null);
+  const ordered = createMemo(() => [...room.state.questions].sort(compareQuestions));
+
+  const act = async (action: () => Promise<unknown>) => {
+    try {
+      await action();
+      setError(null);
+    } catch (err) {
+      setError(err instanceof Error ? err.message : 'That did not work. Try again.');
+    }
+  };
+
+  const ask = async (event: Event) => {
+    event.preventDefault();
+    const text = draft().trim();
+    if (!text) return;
+    await act(async () => {
+      await room.actions.ask(text);
+      setDraft('');
+    });
+  };
+
+  return (
+    <>
+      <div class="panel-scroll">
+        <Show
+          when={ordered().length > 0}
+          fallback={<p class="empty">{isPresenter() ? 'Questions from attendees appear here.' : 'No questions yet. Ask the first one.'}</p>}
+        >
+          <ol class="questions" aria-label="Questions" data-testid="questions">
+            <For each={ordered()}>{(question) => <QuestionItem question={question} presenter={isPresenter()} act={act} />}</For>
+          </ol>
+        </Show>
+      </div>
+      <Show when={error()}>
+        <p class="alert" role="alert" style={{ margin: '0 16px 8px' }}>
+          {error()}
+        </p>
+      </Show>
+      <Show when={!isPresenter()}>
+        <form class="panel-footer" onSubmit={ask}>
+          <label class="visually-hidden" for="question-input">
+            Your question
+          </label>
+          <textarea
+            id="question-input"
+            class="input"
+            rows="1"
+            maxLength={1000}
+            placeholder="Ask the presenter a question…"
+            value={draft()}
+            onInput={(e) => setDraft(e.currentTarget.value)}
+            onKeyDown={(e) => {
+              if (e.key === 'Enter' && !e.shiftKey) void ask(e);
+            }}
+            disabled={room.state.connection === 'ended'}
+          />
+          <button class="button primary" type="submit" disabled={!draft().trim()}>
+            Ask
+          </button>
+        </form>
+      </Show>
+    </>
+  );
+}
+
+function QuestionItem(props: { question: QuestionBody; presenter: boolean; act: (action: () => Promise<unknown>) => Promise<void> }) {
+  const room = useRoom();
+  const [answering, setAnswering] = createSignal(false);
+  const [answer, setAnswer] = createSignal('');
+  const q = () => props.question;
+  const votesLabel = () => `${q().votes} ${q().votes === 1 ? 'vote' : 'votes'}`;
+
+  const submitAnswer = async (event: Event) => {
+    event.preventDefault();
+    const text = answer().trim();
+    if (!text) return;
+    await props.act(async () => {
+      await room.actions.answer(q().id, text);
+      setAnswering(false);
+      setAnswer('');
+    });
+  };
+
+  return (
+    <li class="question" classList={{ pinned: q().isPinned }} data-testid="question" data-question-id={q().id}>
+      <Show
+        when={!props.presenter}
+        fallback={
+          <div class="vote" aria-label={votesLabel()} role="img">
+            <Icon name="up" size={16} />
+            <span data-testid="vote-count">{q().votes}</span>
+          </div>
+        }
+      >
+        <button
+          class="vote"
+          aria-pressed={q().votedByMe}
+          aria-label={`${q().votedByMe ? 'Remove your vote for' : 'Upvote'}: ${q().question} (${votesLabel()})`}
+          onClick={() => props.act(() => room.actions.vote(q().id, !q().votedByMe))}
+          disabled={room.state.connection === 'ended'}
+        >
+          <Icon name="up" size={16} />
+          <span data-testid="vote-count">{q().votes}</span>
+        </button>
+      </Show>
+      <div class="question-body">
+        <p class="question-text" data-testid="question-text">
+          {q().question}
+        </p>
+        <div class="question-meta">
+          <span>{q().name ?? 'Anonymous'}</span>
+          <Show when={q().isPinned}>
+            <span class="pill accent">
+              <Icon name="pin" size={11} /> Pinned
+            </span>
+          </Show>
+          <Show when={q().isAnswered}>
+            <span class="pill success">
+              <Icon name="check" size={11} /> Answered
+            </span>
+          </Show>
+        </div>
+        <Show when={q().answer}>
+          <div class="answer" data-testid="answer">
+            <strong>Answer</strong>
+            {q().answer}
+          </div>
+        </Show>
+        <Show when={props.presenter}>
+          <div class="question-actions">
+            <button
+              class="button small"
+              aria-pressed={q().isPinned}
+              onClick={() => props.act(() => room.actions.pin(q().id, !q().isPinned))}
+              aria-label={`${q().isPinned ? 'Unpin' : 'Pin'} question: ${q().question}`}
+            >
+              <Icon name="pin" size={14} /> {q().isPinned ? 'Unpin' : 'Pin'}
+            </button>
+            <Show when={!answering()}>
+              <button class="button small" onClick={() => setAnswering(true)} aria-label={`Answer question: ${q().question}`}>
+                <Icon name="chat" size={14} /> {q().isAnswered ? 'Edit answer' : 'Answer'}
+              </button>
+            </Show>
+          </div>
+          <Show when={answering()}>
+            <form class="answer-form" onSubmit={submitAnswer}>
+              <label class="visually-hidden" for={`answer-${q().id}`}>
+                Answer to: {q().question}
+              </label>
+              <input
+                id={`answer-${q().id}`}
+                class="input"
+                maxLength={2000}
+                placeholder="Type your answer"
+                value={answer()}
+                onInput={(e) => setAnswer(e.currentTarget.value)}
+                ref={(el) => queueMicrotask(() => el.focus())}
+              />
+              <button class="button primary small" type="submit" disabled={!answer().trim()}>
+                Post
+              </button>
+              <button class="button ghost small" type="button" onClick={() => setAnswering(false)}>
+                Cancel
+              </button>
+            </form>
+          </Show>
+        </Show>
+      </div>
+    </li>
+  );
+}

@@ -1,0 +1,222 @@
+// The attendee view: the presenter's screen as the stage with the camera as picture-in-picture, chat, Q&A, reactions.
+import { createEffect, createSignal, Match, Show, Switch } from 'solid-js';
+import { ChatPanel } from '../components/chat-panel.tsx';
+import { ConnectionStatus } from '../components/connection-status.tsx';
+import { Icon } from '../components/icon.tsx';
+import { LiveRegion } from '../components/live-region.tsx';
+import { QaPanel } from '../components/qa-panel.tsx';
+import { ReactionBar, ReactionOverlay } from '../components/reactions.tsx';
+import { SessionSummary } from '../components/session-summary.tsx';
+import { TabPanel, Tabs } from '../components/tabs.tsx';
+import { Topbar } from '../components/topbar.tsx';
+import { AudioSink, VideoView } from '../components/video-view.tsx';
+import { RoomProvider, useRoom } from '../room/room-context.tsx';
+import { forgetSession, type RoomSession } from '../session.ts';
+
+export function AttendeeRoom(props: { slug: string; session: RoomSession; onLeave: () => void; onSignedOut: () => void }) {
+  return (
+    <RoomProvider slug={props.slug} session={props.session}>
+      <AttendeeView slug={props.slug} onLeave={props.onLeave} onSignedOut={props.onSignedOut} />
+    </RoomProvider>
+  );
+}
+
+function AttendeeView(props: { slug: string; onLeave: () => void; onSignedOut: () => void }) {
+  const room = useRoom();
+  createEffect(() => {
+    if (room.state.connection === 'unauthorized') props.onSignedOut();
+    if (room.state.connection === 'ended') forgetSession(props.slug);
+  });
+  return (
+    <Show
+      when={room.state.connection !== 'ended'}
+      fallback={<EndedPage title={room.state.room?.title ?? null} />}
+    >
+      <Topbar>
+        <div class="topbar-title">
+          <h1>{room.state.room?.title ?? 'Joining…'}</h1>
+          <p>{room.state.room ? `Presented by ${room.state.room.presenterName}` : '\u00a0'}</p>
+        </div>
+        <div class="topbar-actions">
+          <ConnectionStatus />
+          <button class="button ghost" type="button" onClick={props.onLeave} aria-label="Leave the session">
+            <Icon name="leave" size={18} />
+            <span class="button-label">Leave</span>
+          </button>
+        </div>
+      </Topbar>
+      <div class="room" id="main">
+        <section class="room-main" aria-label="Presentation">
+          <Stage />
+          <AttendeeControls />
+        </section>
+        <aside class="room-side" aria-label="Chat and questions">
+          <SidePanels />
+        </aside>
+      </div>
+      <LiveRegion message={room.state.announcement} />
+    </Show>
+  );
+}
+
+function EndedPage(props: { title: string | null }) {
+  return (
+    <>
+      <Topbar />
+      <SessionSummary title={props.title} stats={null} presenter={false} />
+    </>
+  );
+}
+
+function Stage() {
+  const room = useRoom();
+  const media = () => room.attendee()?.received() ?? { camera: null, screen: null, audio: null };
+  const audioOnly = () => room.attendee()?.audioOnly() ?? false;
+  const presenter = () => room.state.participants.find((p) => p.id === room.state.presenterId);
+  const presenterCameraOn = () => presenter()?.isVideoOn !== false;
+  const sharing = () => room.state.isScreenSharing && media().screen !== null;
+  const [soundBlocked, setSoundBlocked] = createSignal(false);
+  const [soundOn, setSoundOn] = createSignal(true);
+
+  return (
+    <div class="stage" data-testid="stage">
+      <Switch>
+        <Match when={!room.support.supported}>
+          <div class="stage-empty" data-testid="join-only">
+            <Icon name="camera-off" size={32} />
+            <h2>Chat and Q&amp;A only</h2>
+            <p>{!room.support.supported && room.support.reason} You can still chat, ask questions and vote.</p>
+          </div>
+        </Match>
+        <Match when={audioOnly()}>
+          <div class="stage-empty" data-testid="audio-only-stage">
+            <Icon name="volume" size={32} />
+            <h2>Audio only</h2>
+            <p>Video is off to save data. Turn off “Audio only” to see the presenter again.</p>
+          </div>
+        </Match>
+        <Match when={room.state.link.state !== 'connected' && !media().camera}>
+          <div class="stage-empty">
+            <div class="spinner" aria-hidden="true" />
+            <h2>Waiting for the presenter…</h2>
+            <p>The video starts as soon as the presenter is connected.</p>
+          </div>
+        </Match>
+        <Match when={sharing()}>
+          <VideoView stream={media().screen} label="Presenter's shared screen" testId="screen-video" />
+          <Show when={presenterCameraOn()}>
+            <div class="pip">
+              <VideoView stream={media().camera} label="Presenter's camera" testId="camera-video" />
+            </div>
+          </Show>
+        </Match>
+        <Match when={true}>
+          <VideoView stream={media().camera} label="Presenter's camera" testId="camera-video" />
+          <Show when={!presenterCameraOn()}>
+            <div class="stage-notice">The presenter turned their camera off.</div>
+          </Show>
+        </Match>
+      </Switch>
+      <div class="stage-badges">
+        <Show when={room.state.connection === 'live'}>
+          <span class="stage-badge live">LIVE</span>
+        </Show>
+        <Show when={room.state.isScreenSharing && !audioOnly()}>
+          <span class="stage-badge" data-testid="sharing-badge">
+            <Icon name="screen" size={12} /> Screen
+          </span>
+        </Show>
+      </div>
+      <Show when={room.state.link.videoPaused && room.state.link.videoPaused !== 'request'}>
+        <div class="stage-notice" role="status" data-testid="video-paused">
+          Your connection is weak, so video is paused. Audio continues, and video returns when the link recovers.
+        </div>
+      </Show>
+      <Show when={soundBlocked() && media().audio}>
+        <button class="button primary stage-notice" style={{ bottom: 'auto', top: '14px' }} onClick={() => setSoundOn(true)}>
+          <Icon name="volume" size={16} /> Turn on sound
+        </button>
+      </Show>
+      <AudioSink stream={media().audio} muted={!soundOn()} onBlocked={setSoundBlocked} />
+      <ReactionOverlay />
+    </div>
+  );
+}
+
+function AttendeeControls() {
+  const room = useRoom();
+  const media = () => room.attendee();
+  return (
+    <>
+      <Show when={room.state.mutedByPresenter}>
+        <p class="alert warning" role="alert" data-testid="muted-notice">
+          The presenter muted all attendees, so your microphone is off. You can turn it on again if you need to speak.
+          <button class="button small ghost" type="button" onClick={() => room.actions.acknowledgeMute()} aria-label="Dismiss notice">
+            OK
+          </button>
+        </p>
+      </Show>
+      <Show when={media()?.microphoneError()}>
+        <p class="alert" role="alert">
+          {media()!.microphoneError()}
+        </p>
+      </Show>
+      <div class="controls">
+        <Show when={media()}>
+          {(m) => (
+            <>
+              <label class="switch control" style={{ 'flex-direction': 'row', padding: '10px 14px' }}>
+                <input
+                  type="checkbox"
+                  role="switch"
+                  checked={m().audioOnly()}
+                  onChange={(e) => m().setAudioOnly(e.currentTarget.checked)}
+                  data-testid="audio-only"
+                />
+                Audio only
+              </label>
+              <button
+                class="control"
+                classList={{ active: m().microphoneOn() }}
+                type="button"
+                aria-pressed={m().microphoneOn()}
+                aria-label={m().microphoneOn() ? 'Turn your microphone off' : 'Turn your microphone on'}
+                onClick={() => void m().toggleMicrophone()}
+                data-testid="attendee-mic"
+              >
+                <Icon name={m().microphoneOn() ? 'mic' : 'mic-off'} />
+                {m().microphoneOn() ? 'Mic on' : 'Mic off'}
+              </button>
+            </>
+          )}
+        </Show>
+        <ReactionBar />
+      </div>
+    </>
+  );
+}
+
+function SidePanels() {
+  const room = useRoom();
+  const [tab, setTab] = createSignal<'chat' | 'qa'>('chat');
+  return (
+    <>
+      <Tabs
+        id="attendee"
+        label="Room panels"
+        selected={tab()}
+        onSelect={setTab}
+        items={[
+          { key: 'chat', label: 'Chat', count: room.state.messages.length },
+          { key: 'qa', label: 'Q&A', count: room.state.questions.length },
+        ]}
+      />
+      <TabPanel id="attendee" tab="chat" selected={tab() === 'chat'}>
+        <ChatPanel />
+      </TabPanel>
+      <TabPanel id="attendee" tab="qa" selected={tab() === 'qa'}>
+        <QaPanel />
+      </TabPanel>
+    </>
+  );
+}

@@ -1,0 +1,161 @@
+// Home: start a presentation with a title, your name, an optional password and a participant limit.
+import { useNavigate } from '@solidjs/router';
+import { createSignal, Show } from 'solid-js';
+import { api, describeError } from '../api.ts';
+import { Icon } from '../components/icon.tsx';
+import { Topbar } from '../components/topbar.tsx';
+import { saveSession } from '../session.ts';
+
+export default function Home() {
+  const navigate = useNavigate();
+  const [title, setTitle] = createSignal('');
+  const [name, setName] = createSignal('');
+  const [password, setPassword] = createSignal('');
+  const [maxParticipants, setMaxParticipants] = createSignal('50');
+  const [error, setError] = createSignal<string | null>(null);
+  const [busy, setBusy] = createSignal(false);
+
+  const submit = async (event: Event) => {
+    event.preventDefault();
+    const limit = Number(maxParticipants());
+    if (!Number.isInteger(limit) || limit < 2 || limit > 500) return setError('Max participants must be a whole number from 2 to 500.');
+    if (password() && password().length < 4) return setError('A password needs at least 4 characters, or leave it empty.');
+    setBusy(true);
+    setError(null);
+    try {
+      const room = await api.createRoom({
+        title: title().trim(),
+        presenterName: name().trim(),
+        maxParticipants: limit,
+        ...(password() ? { password: password() } : {}),
+      });
+      saveSession(room.slug, {
+        token: room.presenterToken,
+        participantId: room.participantId,
+        role: 'presenter',
+        name: name().trim(),
+        joinUrl: room.joinUrl,
+      });
+      navigate(`/r/${room.slug}/host`);
+    } catch (err) {
+      setError(describeError(err));
+      setBusy(false);
+    }
+  };
+
+  return (
+    <>
+      <Topbar />
+      <main class="home" id="main">
+        <section class="home-pitch">
+          <span class="eyebrow">
+            <Icon name="spark" size={14} /> Webinars without the install
+          </span>
+          <h1>
+            Present to anyone, <em>right from your browser.</em>
+          </h1>
+          <p>Open a room, share one link, and go live. Your audience joins with just a name — no accounts, no downloads.</p>
+          <ul class="feature-list">
+            <li>
+              <span class="feature-icon">
+                <Icon name="screen" />
+              </span>
+              <span>
+                <strong>Camera and screen, side by side</strong>
+                Share slides or code while your face stays on screen.
+              </span>
+            </li>
+            <li>
+              <span class="feature-icon">
+                <Icon name="question" />
+              </span>
+              <span>
+                <strong>Questions that rise to the top</strong>
+                Attendees upvote; you pin and answer the ones that matter.
+              </span>
+            </li>
+            <li>
+              <span class="feature-icon">
+                <Icon name="shield" />
+              </span>
+              <span>
+                <strong>Private by design</strong>
+                Video goes peer to peer, and names are forgotten when the session ends.
+              </span>
+            </li>
+          </ul>
+        </section>
+
+        <form class="card form-card" onSubmit={submit} aria-labelledby="start-heading" novalidate={false}>
+          <h2 id="start-heading">Start a presentation</h2>
+          <p class="subtitle">You will get a link to share with your audience.</p>
+          <div class="field">
+            <label for="room-title">Title</label>
+            <input
+              id="room-title"
+              class="input"
+              required
+              maxLength={200}
+              placeholder="Quarterly product update"
+              value={title()}
+              onInput={(e) => setTitle(e.currentTarget.value)}
+            />
+          </div>
+          <div class="field">
+            <label for="presenter-name">Your name</label>
+            <input
+              id="presenter-name"
+              class="input"
+              required
+              maxLength={100}
+              autocomplete="name"
+              placeholder="Ada Lovelace"
+              value={name()}
+              onInput={(e) => setName(e.currentTarget.value)}
+            />
+          </div>
+          <div class="field-row">
+            <div class="field">
+              <label for="room-password">
+                Password <span class="hint">(optional)</span>
+              </label>
+              <input
+                id="room-password"
+                class="input"
+                type="password"
+                minLength={4}
+                maxLength={128}
+                autocomplete="new-password"
+                value={password()}
+                onInput={(e) => setPassword(e.currentTarget.value)}
+              />
+            </div>
+            <div class="field">
+              <label for="max-participants">Max participants</label>
+              <input
+                id="max-participants"
+                class="input"
+                type="number"
+                inputMode="numeric"
+                min={2}
+                max={500}
+                required
+                value={maxParticipants()}
+                onInput={(e) => setMaxParticipants(e.currentTarget.value)}
+              />
+            </div>
+          </div>
+          <Show when={error()}>
+            <p class="alert" role="alert">
+              {error()}
+            </p>
+          </Show>
+          <button class="button primary large block" type="submit" disabled={busy()}>
+            {busy() ? 'Opening your room…' : 'Start presenting'}
+          </button>
+          <p class="fine-print">Your browser will ask for your camera and microphone.</p>
+        </form>
+      </main>
+    </>
+  );
+}

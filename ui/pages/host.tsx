@@ -1,0 +1,299 @@
+// The presenter console: local preview and controls, join link, participants with link health, chat and Q&A.
+import { A, useParams } from '@solidjs/router';
+import { createEffect, createSignal, For, Match, Show, Switch } from 'solid-js';
+import { ChatPanel } from '../components/chat-panel.tsx';
+import { ConfirmDialog } from '../components/confirm-dialog.tsx';
+import { ConnectionStatus } from '../components/connection-status.tsx';
+import { Icon } from '../components/icon.tsx';
+import { LiveRegion } from '../components/live-region.tsx';
+import { ParticipantsPanel } from '../components/participants-panel.tsx';
+import { QaPanel } from '../components/qa-panel.tsx';
+import { ReactionOverlay } from '../components/reactions.tsx';
+import { SessionSummary } from '../components/session-summary.tsx';
+import { ShareLink } from '../components/share-link.tsx';
+import { TabPanel, Tabs } from '../components/tabs.tsx';
+import { Topbar } from '../components/topbar.tsx';
+import { AudioSink, VideoView } from '../components/video-view.tsx';
+import { RoomProvider, useRoom } from '../room/room-context.tsx';
+import { forgetSession, loadSession } from '../session.ts';
+
+export default function Host() {
+  const params = useParams<{ slug: string }>();
+  const session = loadSession(params.slug);
+  return (
+    <Show when={session?.role === 'presenter' && session} fallback={<NotPresenter slug={params.slug} />}>
+      {(s) => (
+        <RoomProvider slug={params.slug} session={s()}>
+          <Console slug={params.slug} />
+        </RoomProvider>
+      )}
+    </Show>
+  );
+}
+
+function NotPresenter(props: { slug: string }) {
+  return (
+    <>
+      <Topbar />
+      <main class="center-page" id="main">
+        <section class="card form-card join-card" data-testid="not-presenter">
+          <h1>This is the presenter console</h1>
+          <p class="subtitle">It opens in the browser that created the room. To watch, join as an attendee.</p>
+          <A class="button primary large block" href={`/r/${props.slug}`}>
+            Join as an attendee
+          </A>
+          <A class="button ghost block" href="/">
+            Start your own presentation
+          </A>
+        </section>
+      </main>
+    </>
+  );
+}
+
+function Console(props: { slug: string }) {
+  const room = useRoom();
+  createEffect(() => {
+    if (room.state.connection === 'ended') forgetSession(props.slug);
+  });
+  return (
+    <Switch>
+      <Match when={room.state.connection === 'ended'}>
+        <Topbar />
+        <SessionSummary title={room.state.room?.title ?? null} stats={room.state.sessionStats} presenter />
+      </Match>
+      <Match when={room.state.connection === 'unauthorized'}>
+        <Topbar />
+        <main class="center-page" id="main">
+          <section class="card form-card join-card">
+            <h1>This console is no longer signed in</h1>
+            <p class="subtitle">The room may have ended, or its presenter link was used elsewhere.</p>
+            <A class="button primary block" href="/" onClick={() => forgetSession(props.slug)}>
+              Start a new presentation
+            </A>
+          </section>
+        </main>
+      </Match>
+      <Match when={true}>
+        <ConsoleLive slug={props.slug} />
+      </Match>
+    </Switch>
+  );
+}
+
+function ConsoleLive(props: { slug: string }) {
+  const room = useRoom();
+  const [confirming, setConfirming] = createSignal(false);
+  const [ending, setEnding] = createSignal(false);
+  const [endError, setEndError] = createSignal<string | null>(null);
+  const joinUrl = () => room.session.joinUrl ?? `${location.origin}/r/${props.slug}`;
+  const attendees = () => room.state.participants.filter((p) => p.role === 'attendee').length;
+
+  const end = async () => {
+    setEnding(true);
+    try {
+      await room.actions.endRoom();
+    } catch (err) {
+      setEndError(err instanceof Error ? err.message : 'The session could not be ended.');
+      setEnding(false);
+      setConfirming(false);
+    }
+  };
+
+  return (
+    <>
+      <Topbar>
+        <div class="topbar-title">
+          <h1>{room.state.room?.title ?? 'Opening your room…'}</h1>
+          <p>
+            You are presenting · {attendees()} {attendees() === 1 ? 'attendee' : 'attendees'}
+          </p>
+        </div>
+        <div class="topbar-actions">
+          <ShareLink url={joinUrl()} />
+          <ConnectionStatus />
+          <button class="button danger" type="button" onClick={() => setConfirming(true)} aria-label="End session">
+            <Icon name="end" size={16} />
+            <span class="button-label">End session</span>
+          </button>
+        </div>
+      </Topbar>
+      <div class="room" id="main">
+        <section class="room-main" aria-label="Your broadcast">
+          <Show when={endError()}>
+            <p class="alert" role="alert">
+              {endError()}
+            </p>
+          </Show>
+          <PresenterStage attendees={attendees()} />
+          <PresenterControls />
+        </section>
+        <aside class="room-side" aria-label="Participants, chat and questions">
+          <ConsoleSidePanels />
+        </aside>
+      </div>
+      <For each={Object.entries(room.presenter()?.remoteAudio() ?? {})}>{([, stream]) => <AudioSink stream={stream} />}</For>
+      <LiveRegion message={room.state.announcement} />
+      <ConfirmDialog
+        open={confirming()}
+        title="End this session for everyone?"
+        confirmLabel={ending() ? 'Ending…' : 'End session'}
+        busy={ending()}
+        onConfirm={() => void end()}
+        onCancel={() => setConfirming(false)}
+      >
+        All attendees will be disconnected and the room will close. You will see a summary of the session.
+      </ConfirmDialog>
+    </>
+  );
+}
+
+function PresenterStage(props: { attendees: number }) {
+  const room = useRoom();
+  const media = () => room.presenter();
+  return (
+    <div class="stage" data-testid="presenter-stage">
+      <Switch>
+        <Match when={!room.support.supported}>
+          <div class="stage-empty">
+            <Icon name="camera-off" size={32} />
+            <h2>Presenting needs WebRTC</h2>
+            <p>{!room.support.supported && room.support.reason} Chat and Q&amp;A still work from here.</p>
+          </div>
+        </Match>
+        <Match when={media()?.sharing()}>
+          <VideoView stream={media()!.screen()} label="Your shared screen" testId="local-screen" />
+          <Show when={media()!.cameraOn()}>
+            <div class="pip">
+              <VideoView stream={media()!.preview()} label="Your camera" mirror testId="local-preview" />
+            </div>
+          </Show>
+        </Match>
+        <Match when={media()?.preview() && media()!.cameraOn()}>
+          <VideoView stream={media()!.preview()} label="Your camera" mirror testId="local-preview" />
+        </Match>
+        <Match when={true}>
+          <div class="stage-empty">
+            <Icon name="camera-off" size={32} />
+            <h2>{media()?.mediaError() ? 'No camera' : media()?.preview() ? 'Your camera is off' : 'Starting your camera…'}</h2>
+            <p>{media()?.mediaError() ?? 'Attendees see and hear you once your camera and microphone are on.'}</p>
+            <Show when={media()?.mediaError()}>
+              <button class="button primary" type="button" onClick={() => void media()?.start()}>
+                Try again
+              </button>
+            </Show>
+          </div>
+        </Match>
+      </Switch>
+      <div class="stage-badges">
+        <Show when={room.state.connection === 'live'}>
+          <span class="stage-badge live">LIVE</span>
+        </Show>
+        <span class="stage-badge">
+          <Icon name="users" size={12} /> {props.attendees} watching
+        </span>
+      </div>
+      <ReactionOverlay />
+    </div>
+  );
+}
+
+function PresenterControls() {
+  const room = useRoom();
+  const [muteNotice, setMuteNotice] = createSignal<string | null>(null);
+  const muteAll = async () => {
+    try {
+      const muted = await room.actions.muteAll();
+      setMuteNotice(`Muted ${muted} ${muted === 1 ? 'attendee' : 'attendees'}.`);
+    } catch (err) {
+      setMuteNotice(err instanceof Error ? err.message : 'Muting failed.');
+    }
+    setTimeout(() => setMuteNotice(null), 3000);
+  };
+  return (
+    <div class="controls">
+      <Show when={room.presenter()}>
+        {(m) => (
+          <>
+            <button
+              class="control"
+              classList={{ off: !m().microphoneOn() }}
+              type="button"
+              aria-pressed={m().microphoneOn()}
+              aria-label={m().microphoneOn() ? 'Turn microphone off' : 'Turn microphone on'}
+              onClick={() => m().toggleMicrophone()}
+              disabled={!m().preview() && !m().microphoneOn() && m().mediaError() !== null}
+              data-testid="presenter-mic"
+            >
+              <Icon name={m().microphoneOn() ? 'mic' : 'mic-off'} />
+              Mic
+            </button>
+            <button
+              class="control"
+              classList={{ off: !m().cameraOn() }}
+              type="button"
+              aria-pressed={m().cameraOn()}
+              aria-label={m().cameraOn() ? 'Turn camera off' : 'Turn camera on'}
+              onClick={() => m().toggleCamera()}
+              disabled={!m().preview()}
+              data-testid="presenter-camera"
+            >
+              <Icon name={m().cameraOn() ? 'camera' : 'camera-off'} />
+              Camera
+            </button>
+            <button
+              class="control"
+              classList={{ active: m().sharing() }}
+              type="button"
+              aria-pressed={m().sharing()}
+              aria-label={m().sharing() ? 'Stop sharing your screen' : 'Share your screen'}
+              onClick={() => void (m().sharing() ? m().stopScreenShare() : m().startScreenShare())}
+              data-testid="share-screen"
+            >
+              <Icon name={m().sharing() ? 'screen-off' : 'screen'} />
+              {m().sharing() ? 'Stop sharing' : 'Share screen'}
+            </button>
+          </>
+        )}
+      </Show>
+      <button class="control" type="button" onClick={() => void muteAll()} aria-label="Mute all attendees" data-testid="mute-all">
+        <Icon name="volume-off" />
+        Mute all
+      </button>
+      <Show when={muteNotice()}>
+        <div class="toast" role="status">
+          {muteNotice()}
+        </div>
+      </Show>
+    </div>
+  );
+}
+
+function ConsoleSidePanels() {
+  const room = useRoom();
+  const [tab, setTab] = createSignal<'people' | 'chat' | 'qa'>('people');
+  return (
+    <>
+      <Tabs
+        id="console"
+        label="Console panels"
+        selected={tab()}
+        onSelect={setTab}
+        items={[
+          { key: 'people', label: 'People', count: room.state.participants.length },
+          { key: 'chat', label: 'Chat', count: room.state.messages.length },
+          { key: 'qa', label: 'Q&A', count: room.state.questions.length },
+        ]}
+      />
+      <TabPanel id="console" tab="people" selected={tab() === 'people'}>
+        <ParticipantsPanel />
+      </TabPanel>
+      <TabPanel id="console" tab="chat" selected={tab() === 'chat'}>
+        <ChatPanel />
+      </TabPanel>
+      <TabPanel id="console" tab="qa" selected={tab() === 'qa'}>
+        <QaPanel />
+      </TabPanel>
+    </>
+  );
+}

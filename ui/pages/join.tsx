@@ -1,0 +1,214 @@
+// Join /r/:slug: the room's title and presenter, a name (and a password when needed), then the attendee view.
+import { A, useParams } from '@solidjs/router';
+import { createResource, createSignal, Match, Show, Switch } from 'solid-js';
+import { api, ApiRequestError, describeError } from '../api.ts';
+import { Avatar } from '../components/avatar.tsx';
+import { Icon } from '../components/icon.tsx';
+import { Topbar } from '../components/topbar.tsx';
+import { forgetSession, loadSession, saveSession, type RoomSession } from '../session.ts';
+import { AttendeeRoom } from './attendee-room.tsx';
+
+export default function Join() {
+  const params = useParams<{ slug: string }>();
+  const slug = () => params.slug;
+  const [session, setSession] = createSignal<RoomSession | undefined>(loadSession(slug()));
+  const [notice, setNotice] = createSignal<string | null>(null);
+  const [details] = createResource(
+    () => (session()?.role === 'attendee' ? undefined : slug()),
+    (s) => api.getRoom(s),
+  );
+
+  const leave = (message: string | null) => {
+    forgetSession(slug());
+    setNotice(message);
+    setSession(undefined);
+  };
+
+  return (
+    <Switch
+      fallback={
+        <>
+          <Topbar />
+          <main class="center-page" id="main">
+            <Switch fallback={<Loading />}>
+              <Match when={details.error}>
+                <RoomProblem error={details.error} />
+              </Match>
+              <Match when={details()?.isActive === false}>
+                <SessionSummaryFrame title={details()!.room.title} />
+              </Match>
+              <Match when={session()?.role === 'presenter' && details()}>
+                <PresenterHere slug={slug()} onJoinAsAttendee={() => leave(null)} />
+              </Match>
+              <Match when={details()}>
+                {(room) => (
+                  <JoinForm
+                    slug={slug()}
+                    title={room().room.title}
+                    presenterName={room().room.presenterName}
+                    hasPassword={room().room.hasPassword}
+                    notice={notice()}
+                    onJoined={(s) => {
+                      setNotice(null);
+                      setSession(s);
+                    }}
+                  />
+                )}
+              </Match>
+            </Switch>
+          </main>
+        </>
+      }
+    >
+      <Match when={session()?.role === 'attendee' && session()}>
+        {(s) => (
+          <AttendeeRoom
+            slug={slug()}
+            session={s()}
+            onLeave={() => leave('You left the session. You can join again at any time.')}
+            onSignedOut={() => leave('Your place in this room expired. Enter your name to join again.')}
+          />
+        )}
+      </Match>
+    </Switch>
+  );
+}
+
+function Loading() {
+  return (
+    <p class="empty" role="status">
+      Loading the room…
+    </p>
+  );
+}
+
+function SessionSummaryFrame(props: { title: string }) {
+  return (
+    <section class="card summary" data-testid="session-ended">
+      <span class="ended-icon">
+        <Icon name="check" size={28} />
+      </span>
+      <h1>This session has ended</h1>
+      <p>“{props.title}” is over. Thanks for stopping by.</p>
+      <A class="button primary large" href="/">
+        Start your own presentation
+      </A>
+    </section>
+  );
+}
+
+function RoomProblem(props: { error: unknown }) {
+  const notFound = () => props.error instanceof ApiRequestError && props.error.status === 404;
+  return (
+    <section class="card form-card join-card" data-testid="room-problem">
+      <h1>{notFound() ? 'Room not found' : 'This room could not be loaded'}</h1>
+      <p class="alert" role="alert">
+        {describeError(props.error)}
+      </p>
+      <A class="button block" href="/">
+        Go to the home page
+      </A>
+    </section>
+  );
+}
+
+function PresenterHere(props: { slug: string; onJoinAsAttendee: () => void }) {
+  return (
+    <section class="card form-card join-card">
+      <h1>You are presenting this room</h1>
+      <p class="subtitle">This browser opened the room. Head to your console to go live.</p>
+      <A class="button primary large block" href={`/r/${props.slug}/host`}>
+        Open the presenter console
+      </A>
+      <button class="button ghost block" type="button" onClick={props.onJoinAsAttendee}>
+        Forget the presenter link and join as an attendee
+      </button>
+    </section>
+  );
+}
+
+function JoinForm(props: {
+  slug: string;
+  title: string;
+  presenterName: string;
+  hasPassword: boolean;
+  notice: string | null;
+  onJoined: (session: RoomSession) => void;
+}) {
+  const [name, setName] = createSignal('');
+  const [password, setPassword] = createSignal('');
+  const [error, setError] = createSignal<string | null>(null);
+  const [busy, setBusy] = createSignal(false);
+
+  const submit = async (event: Event) => {
+    event.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      const joined = await api.joinRoom(props.slug, { name: name().trim(), ...(props.hasPassword ? { password: password() } : {}) });
+      const session: RoomSession = { token: joined.token, participantId: joined.participantId, role: 'attendee', name: name().trim() };
+      saveSession(props.slug, session);
+      props.onJoined(session);
+    } catch (err) {
+      setError(describeError(err));
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form class="card form-card join-card" onSubmit={submit} aria-labelledby="join-title" data-testid="join-form">
+      <div class="room-heading">
+        <span class="kicker">You are invited to</span>
+        <h1 id="join-title" style={{ 'font-size': '26px' }}>
+          {props.title}
+        </h1>
+        <span class="presenter-chip">
+          <Avatar name={props.presenterName} small /> Presented by {props.presenterName}
+        </span>
+      </div>
+      <Show when={props.notice}>
+        <p class="alert info" role="status">
+          {props.notice}
+        </p>
+      </Show>
+      <div class="field">
+        <label for="attendee-name">Your name</label>
+        <input
+          id="attendee-name"
+          class="input"
+          required
+          maxLength={100}
+          autocomplete="name"
+          value={name()}
+          onInput={(e) => setName(e.currentTarget.value)}
+        />
+      </div>
+      <Show when={props.hasPassword}>
+        <div class="field">
+          <label for="room-password">
+            <Icon name="lock" size={14} /> Room password
+          </label>
+          <input
+            id="room-password"
+            class="input"
+            type="password"
+            required
+            maxLength={128}
+            autocomplete="current-password"
+            value={password()}
+            onInput={(e) => setPassword(e.currentTarget.value)}
+          />
+        </div>
+      </Show>
+      <Show when={error()}>
+        <p class="alert" role="alert" data-testid="join-error">
+          {error()}
+        </p>
+      </Show>
+      <button class="button primary large block" type="submit" disabled={busy()}>
+        {busy() ? 'Joining…' : 'Join'}
+      </button>
+      <p class="fine-print">Only your name is shared with the room, and it is forgotten when the session ends.</p>
+    </form>
+  );
+}

@@ -1,0 +1,165 @@
+// Joins one room: fetches ICE servers, opens the socket, feeds the store and the rtc layer, and cleans up.
+import { createRoot, createSignal, onCleanup } from 'solid-js';
+import { api, ApiRequestError } from '../api.ts';
+import { webrtcSupport } from '../rtc/support.ts';
+import type { RoomSession } from '../session.ts';
+import { createAttendeeMedia, type AttendeeMedia } from './attendee-media.ts';
+import { createPresenterMedia, type PresenterMedia } from './presenter-media.ts';
+import { connectRoomSocket, socketSignaling, socketTransport, type RoomSocket } from './room-socket.ts';
+import { createRoomStore, type RoomStore } from './room-store.ts';
+
+export interface RoomSessionValue extends RoomStore {
+  session: RoomSession;
+  support: ReturnType<typeof webrtcSupport>;
+  /** Present once the socket is up and the browser can do WebRTC, by role. */
+  presenter: () => PresenterMedia | null;
+  attendee: () => AttendeeMedia | null;
+}
+
+/** Must run inside a reactive owner (a component): everything it opens is closed with that owner. */
+export function createRoomSession(slug: string, session: RoomSession): RoomSessionValue {
+  let socket: RoomSocket | null = null;
+  const store = createRoomStore(slug, (event, payload) =>
+    socket
+      ? socketTransport(socket)(event, payload)
+      : Promise.resolve({ ok: false, error: { code: 'internal_error', message: 'Not connected to the room yet.' } }),
+  );
+  const support = webrtcSupport();
+  const [presenter, setPresenter] = createSignal<PresenterMedia | null>(null);
+  const [attendee, setAttendee] = createSignal<AttendeeMedia | null>(null);
+  let disposed = false;
+  // Solid primitives created after an await need the component's owner to be cleaned up with it.
+  const cleanups: Array<() => void> = [];
+  onCleanup(() => {
+    disposed = true;
+    socket?.disconnect();
+    for (const cleanup of cleanups) cleanup();
+  });
+
+  void (async () => {
+    let iceServers: RTCIceServer[] = [];
+    try {
+      iceServers = (await api.iceServers(slug, session.token)).iceServers;
+    } catch (err) {
+      if (err instanceof ApiRequestError && (err.status === 401 || err.status === 403)) return store.events.connection('unauthorized');
+      if (err instanceof ApiRequestError && err.code === 'room_ended') return store.events.ended(null);
+      // Without an ICE server list, host candidates still connect peers on the same network.
+    }
+    if (disposed) return;
+    const live = connectRoomSocket(session.token);
+    socket = live;
+    const signaling = socketSignaling(live);
+    if (support.supported) {
+      if (session.role === 'presenter') {
+        const media = withOwner(cleanups, () => createPresenterMedia(store, signaling, iceServers));
+        setPresenter(media);
+        void media.start();
+      } else {
+        setAttendee(withOwner(cleanups, () => createAttendeeMedia(store, signaling, iceServers)));
+      }
+    }
+    bindSocket(live, slug, session, store, presenter, attendee);
+  })();
+
+  return { ...store, session, support, presenter, attendee };
+}
+
+function withOwner<T>(cleanups: Array<() => void>, make: () => T): T {
+  let dispose = () => {};
+  const value = createRoot((d) => {
+    dispose = d;
+    return make();
+  });
+  cleanups.push(dispose);
+  return value;
+}
+
+function bindSocket(
+  socket: RoomSocket,
+  slug: string,
+  session: RoomSession,
+  store: RoomStore,
+  presenter: () => PresenterMedia | null,
+  attendee: () => AttendeeMedia | null,
+) {
+  const { events } = store;
+  let joinedBefore = false;
+
+  socket.on('connect', async () => {
+    if (socket.recovered) return events.connection('live');
+    const result = await socketTransport(socket)('join-room', { slug });
+    if (!result.ok) {
+      if (result.error.code === 'room_ended') return events.ended(null);
+      if (result.error.code === 'unauthorized' || result.error.code === 'forbidden') return events.connection('unauthorized');
+      return events.connection('reconnecting');
+    }
+    events.joined(result);
+    const hub = presenter()?.hub;
+    if (hub) {
+      const attendees = new Set(result.participants.filter((p) => p.role === 'attendee').map((p) => p.id));
+      for (const id of hub.attendees()) if (!attendees.has(id)) hub.removeAttendee(id);
+      for (const id of attendees) if (!hub.attendees().includes(id)) hub.addAttendee(id);
+      // Links that lived through the signaling outage may have lost candidates on the way.
+      if (joinedBefore) hub.restartAll();
+    }
+    attendee()?.joined(result.presenterId);
+    joinedBefore = true;
+    try {
+      const [messages, questions] = await Promise.all([api.messages(slug, session.token), api.questions(slug, session.token)]);
+      events.history([...messages.messages].reverse(), questions.questions);
+    } catch {
+      // History is a convenience: live events keep flowing without it.
+    }
+  });
+  socket.on('connect_error', (err) => {
+    if (err.message === 'unauthorized') {
+      events.connection('unauthorized');
+      socket.disconnect();
+    } else events.connection('reconnecting');
+  });
+  socket.on('disconnect', async (reason) => {
+    if (store.state.connection === 'ended') return;
+    events.connection('reconnecting');
+    // The server drops a room's sockets when it ends; a missed room-ended still lands on the ended page.
+    if (reason === 'io server disconnect') {
+      try {
+        const details = await api.getRoom(slug);
+        if (!details.isActive) events.ended(null);
+        else socket.connect();
+      } catch {
+        events.connection('unauthorized');
+      }
+    }
+  });
+
+  socket.on('participant-joined', ({ participant }) => {
+    events.participantJoined(participant);
+    if (participant.role === 'attendee') presenter()?.hub.addAttendee(participant.id);
+  });
+  socket.on('participant-updated', ({ participant }) => events.participantUpdated(participant));
+  socket.on('participant-left', ({ participantId }) => {
+    events.participantLeft(participantId);
+    presenter()?.hub.removeAttendee(participantId);
+  });
+  socket.on('new-chat-message', ({ message }) => events.chatMessage(message));
+  socket.on('new-question', ({ question }) => events.newQuestion(question));
+  socket.on('question-voted', ({ questionId, votes }) => events.questionVoted(questionId, votes));
+  socket.on('question-answered', ({ questionId, answer, answeredAt }) => events.questionAnswered(questionId, answer, answeredAt));
+  socket.on('question-pinned', ({ questionId, isPinned }) => events.questionPinned(questionId, isPinned));
+  socket.on('presenter-screen-sharing', ({ isSharing }) => events.screenSharing(isSharing));
+  socket.on('reaction', ({ emoji }) => events.reaction(emoji));
+  socket.on('muted-by-presenter', () => {
+    const media = attendee();
+    if (media?.microphoneOn()) void media.microphoneOff();
+    events.mutedByPresenter();
+  });
+  socket.on('room-ended', ({ sessionStats }) => events.ended(sessionStats));
+
+  socket.on('webrtc-offer', ({ from, offer }) => void (presenter()?.hub.handleDescription(from, offer) ?? attendee()?.description(from, offer)));
+  socket.on('webrtc-answer', ({ from, answer }) => void (presenter()?.hub.handleDescription(from, answer) ?? attendee()?.description(from, answer)));
+  socket.on('webrtc-ice-candidate', ({ from, candidate }) => void (presenter()?.hub.handleCandidate(from, candidate) ?? attendee()?.candidate(from, candidate)));
+  socket.on('media-control', ({ from, action, reason }) => {
+    presenter()?.hub.handleControl(from, action);
+    attendee()?.control(from, action, reason);
+  });
+}

@@ -1,0 +1,249 @@
+// One store per room: plain data fed by socket events, and the actions a participant can take on it.
+import { batch } from 'solid-js';
+import { createStore, produce, reconcile } from 'solid-js/store';
+import type { ChatMessageBody, ParticipantBody, QuestionBody, RoomBody, SessionStatsBody } from '../../api/schemas.ts';
+import type { AckResult, ClientToServerEvents, JoinRoomResult, ReactionEmoji, SelfBody } from '../../signaling/protocol.ts';
+import type { AttendeeLinkView } from '../rtc/presenter-hub.ts';
+import type { PeerState } from '../rtc/peer.ts';
+import type { PauseReason } from '../rtc/signaling.ts';
+
+export type ConnectionStatus = 'connecting' | 'live' | 'reconnecting' | 'unauthorized' | 'ended';
+
+export interface Reaction {
+  key: number;
+  emoji: ReactionEmoji;
+}
+
+export interface RoomState {
+  slug: string;
+  connection: ConnectionStatus;
+  room: RoomBody | null;
+  self: SelfBody | null;
+  presenterId: string | null;
+  participants: ParticipantBody[];
+  messages: ChatMessageBody[];
+  questions: QuestionBody[];
+  isScreenSharing: boolean;
+  /** Presenter side: one entry per attendee link. */
+  peers: Record<string, AttendeeLinkView>;
+  /** Attendee side: the link toward the presenter. */
+  link: { state: PeerState | 'idle'; videoPaused: PauseReason | null };
+  mutedByPresenter: boolean;
+  sessionStats: SessionStatsBody | null;
+  reactions: Reaction[];
+  /** Text for the polite live region: new chat messages and questions from others. */
+  announcement: string;
+}
+
+/** What the store needs from signaling: send one client event and get its ack. */
+export type RoomTransport = <E extends keyof ClientToServerEvents>(
+  event: E,
+  payload: Parameters<ClientToServerEvents[E]>[0],
+) => Promise<AckResult<AckPayload<E>>>;
+
+type AckPayload<E extends keyof ClientToServerEvents> =
+  Parameters<ClientToServerEvents[E]>[1] extends (result: AckResult<infer T>) => void ? T : never;
+
+export class RoomActionError extends Error {
+  override name = 'RoomActionError';
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Pinned first, then most votes, then oldest: the order every participant sees. */
+export function compareQuestions(a: QuestionBody, b: QuestionBody): number {
+  if (a.isPinned !== b.isPinned) return a.isPinned ? -1 : 1;
+  if (a.votes !== b.votes) return b.votes - a.votes;
+  return a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0;
+}
+
+const REACTION_LIMIT = 12;
+let reactionKey = 0;
+
+export function initialRoomState(slug: string): RoomState {
+  return {
+    slug,
+    connection: 'connecting',
+    room: null,
+    self: null,
+    presenterId: null,
+    participants: [],
+    messages: [],
+    questions: [],
+    isScreenSharing: false,
+    peers: {},
+    link: { state: 'idle', videoPaused: null },
+    mutedByPresenter: false,
+    sessionStats: null,
+    reactions: [],
+    announcement: '',
+  };
+}
+
+export type RoomStore = ReturnType<typeof createRoomStore>;
+
+export function createRoomStore(slug: string, transport: RoomTransport) {
+  const [state, setState] = createStore<RoomState>(initialRoomState(slug));
+
+  const isSelf = (participantId: string | null) => participantId !== null && participantId === state.self?.participantId;
+
+  const addMessage = (message: ChatMessageBody) => {
+    if (message.messageType === 'reaction') return;
+    if (state.messages.some((m) => m.id === message.id)) return;
+    setState('messages', state.messages.length, message);
+    if (!isSelf(message.participantId) && message.messageType === 'chat') {
+      setState('announcement', `${message.name ?? 'Someone'} says: ${message.message}`);
+    }
+  };
+
+  const addQuestion = (question: QuestionBody) => {
+    if (state.questions.some((q) => q.id === question.id)) return;
+    setState('questions', state.questions.length, { ...question, votedByMe: isSelf(question.participantId) ? question.votedByMe : false });
+    if (!isSelf(question.participantId)) setState('announcement', `New question from ${question.name ?? 'someone'}: ${question.question}`);
+  };
+
+  const patchQuestion = (questionId: string, patch: Partial<QuestionBody>) =>
+    setState('questions', (q) => q.id === questionId, patch);
+
+  async function send<E extends keyof ClientToServerEvents>(event: E, payload: Parameters<ClientToServerEvents[E]>[0]) {
+    const result = await transport(event, payload);
+    if (!result.ok) throw new RoomActionError(result.error.code, result.error.message);
+    return result;
+  }
+
+  const events = {
+    joined(result: JoinRoomResult) {
+      batch(() => {
+        setState('room', result.room);
+        setState('self', result.self);
+        setState('presenterId', result.presenterId);
+        setState('participants', reconcile(result.participants, { key: 'id' }));
+        setState('isScreenSharing', result.isScreenSharing);
+        setState('connection', 'live');
+      });
+    },
+    history(messages: ChatMessageBody[], questions: QuestionBody[]) {
+      batch(() => {
+        const known = new Set(state.messages.map((m) => m.id));
+        const older = messages.filter((m) => m.messageType !== 'reaction' && !known.has(m.id));
+        if (older.length) {
+          setState('messages', (current) =>
+            [...older, ...current].sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0)),
+          );
+        }
+        setState('questions', reconcile(questions, { key: 'id' }));
+      });
+    },
+    participantJoined(participant: ParticipantBody) {
+      const index = state.participants.findIndex((p) => p.id === participant.id);
+      if (index === -1) setState('participants', state.participants.length, participant);
+      else setState('participants', index, reconcile(participant));
+    },
+    participantUpdated(participant: ParticipantBody) {
+      events.participantJoined(participant);
+    },
+    participantLeft(participantId: string) {
+      setState('participants', (list) => list.filter((p) => p.id !== participantId));
+      setState('peers', produce((peers) => void delete peers[participantId]));
+    },
+    chatMessage: addMessage,
+    newQuestion: addQuestion,
+    questionVoted(questionId: string, votes: number) {
+      patchQuestion(questionId, { votes });
+    },
+    questionAnswered(questionId: string, answer: string, answeredAt: string) {
+      patchQuestion(questionId, { answer, answeredAt, isAnswered: true });
+    },
+    questionPinned(questionId: string, isPinned: boolean) {
+      patchQuestion(questionId, { isPinned });
+    },
+    screenSharing(isSharing: boolean) {
+      setState('isScreenSharing', isSharing);
+    },
+    reaction(emoji: ReactionEmoji) {
+      setState('reactions', (list) => [...list.slice(-(REACTION_LIMIT - 1)), { key: ++reactionKey, emoji }]);
+    },
+    reactionDone(key: number) {
+      setState('reactions', (list) => list.filter((r) => r.key !== key));
+    },
+    mutedByPresenter() {
+      setState('mutedByPresenter', true);
+    },
+    ended(sessionStats: SessionStatsBody | null) {
+      batch(() => {
+        setState('sessionStats', sessionStats);
+        setState('connection', 'ended');
+      });
+    },
+    connection(status: ConnectionStatus) {
+      if (state.connection !== 'ended') setState('connection', status);
+    },
+    peer(participantId: string, view: AttendeeLinkView | null) {
+      if (view) setState('peers', participantId, reconcile(view));
+      else setState('peers', produce((peers) => void delete peers[participantId]));
+    },
+    link(patch: Partial<RoomState['link']>) {
+      setState('link', patch);
+    },
+  };
+
+  const actions = {
+    async sendChat(message: string) {
+      const result = await send('chat-message', { roomSlug: slug, message, clientMessageId: crypto.randomUUID() });
+      addMessage(result.message);
+    },
+    async ask(question: string) {
+      const result = await send('ask-question', { question });
+      addQuestion(result.question);
+    },
+    /** Optimistic: the count moves at once and rolls back if the server refuses. */
+    async vote(questionId: string, up: boolean) {
+      const question = state.questions.find((q) => q.id === questionId);
+      if (!question || question.votedByMe === up) return;
+      const before = { votes: question.votes, votedByMe: question.votedByMe };
+      patchQuestion(questionId, { votes: before.votes + (up ? 1 : -1), votedByMe: up });
+      try {
+        const result = await send('vote-question', { questionId, up });
+        patchQuestion(questionId, { votes: result.votes });
+      } catch (err) {
+        patchQuestion(questionId, before);
+        throw err;
+      }
+    },
+    async pin(questionId: string, pinned: boolean) {
+      await send('pin-question', { questionId, pinned });
+      patchQuestion(questionId, { isPinned: pinned });
+    },
+    async answer(questionId: string, answer: string) {
+      await send('answer-question', { questionId, answer });
+      patchQuestion(questionId, { answer, isAnswered: true, answeredAt: new Date().toISOString() });
+    },
+    async react(emoji: ReactionEmoji) {
+      await send('reaction', { emoji });
+    },
+    async muteAll() {
+      return (await send('mute-all-attendees', {})).muted;
+    },
+    async endRoom() {
+      const result = await send('end-room', {});
+      events.ended(result.sessionStats);
+      return result.sessionStats;
+    },
+    async mediaState(audio: boolean, video: boolean) {
+      await send('media-state', { audio, video });
+    },
+    async screenShare(on: boolean) {
+      await (on ? send('screen-share-start', { roomSlug: slug }) : send('screen-share-stop', {}));
+      setState('isScreenSharing', on);
+    },
+    acknowledgeMute() {
+      setState('mutedByPresenter', false);
+    },
+  };
+
+  return { state, events, actions };
+}

@@ -1,0 +1,187 @@
+// One RTCPeerConnection with perfect negotiation, ICE restarts, connection reports and a stats sampler.
+import { makeEmitter } from './emitter.ts';
+import { summarizeStats, type LinkSample } from './quality.ts';
+import { sdpFingerprint, type PeerSignaling } from './signaling.ts';
+
+/** What a person sees about a link; `reconnecting` covers a disconnect and an ICE restart in progress. */
+export type PeerState = 'connecting' | 'connected' | 'reconnecting' | 'failed' | 'closed';
+
+/** After this many restarts in a row without success the link is shown as failed and left alone. */
+const MAX_ICE_RESTARTS = 3;
+
+export interface PeerEvents {
+  state: PeerState;
+  stats: LinkSample;
+  track: RTCTrackEvent;
+  /** Negotiation broke in a way perfect negotiation cannot recover from; the owner starts a fresh peer. */
+  broken: unknown;
+}
+
+export interface PeerOptions {
+  remoteId: string;
+  /** The polite side yields on glare: attendees are polite, the presenter is not. */
+  polite: boolean;
+  iceServers: RTCIceServer[];
+  signaling: PeerSignaling;
+  /** A disconnected link gets an ICE restart after this long. */
+  disconnectGraceMs?: number;
+  statsIntervalMs?: number;
+}
+
+export interface Peer {
+  readonly pc: RTCPeerConnection;
+  readonly remoteId: string;
+  state(): PeerState;
+  lastSample(): LinkSample | null;
+  /** The fingerprint of the remote side's current description, to spot a remote reload. */
+  remoteFingerprint(): string | null;
+  handleDescription(description: RTCSessionDescriptionInit): Promise<void>;
+  handleCandidate(candidate: RTCIceCandidateInit | null): Promise<void>;
+  restartIce(): void;
+  on: ReturnType<typeof makeEmitter<PeerEvents>>['on'];
+  close(): void;
+}
+
+export function makePeer(options: PeerOptions): Peer {
+  const { remoteId, polite, signaling } = options;
+  const pc = new RTCPeerConnection({ iceServers: options.iceServers, bundlePolicy: 'max-bundle' });
+  const events = makeEmitter<PeerEvents>();
+  const startedAt = performance.now();
+  let state: PeerState = 'connecting';
+  let makingOffer = false;
+  let ignoreOffer = false;
+  let settingRemoteAnswer = false;
+  let everConnected = false;
+  let iceRestarts = 0;
+  let iceRestartsSinceConnected = 0;
+  let closed = false;
+  let disconnectTimer: ReturnType<typeof setTimeout> | undefined;
+  let sample: LinkSample | null = null;
+  // Descriptions and candidates must be applied in arrival order even though each step is async.
+  let queue: Promise<void> = Promise.resolve();
+  const serial = (task: () => Promise<void>) => {
+    const next = queue.then(task, task);
+    queue = next.catch(() => {});
+    return next;
+  };
+
+  const setState = (next: PeerState) => {
+    if (next === state) return;
+    state = next;
+    events.emit('state', next);
+  };
+
+  const restartIce = () => {
+    if (closed) return;
+    iceRestarts += 1;
+    iceRestartsSinceConnected += 1;
+    setState('reconnecting');
+    pc.restartIce();
+  };
+
+  pc.onnegotiationneeded = async () => {
+    try {
+      makingOffer = true;
+      await pc.setLocalDescription();
+      if (pc.localDescription) signaling.description(remoteId, pc.localDescription.toJSON());
+    } catch (err) {
+      if (!closed) events.emit('broken', err);
+    } finally {
+      makingOffer = false;
+    }
+  };
+
+  pc.onicecandidate = ({ candidate }) => signaling.candidate(remoteId, candidate ? candidate.toJSON() : null);
+  pc.ontrack = (event) => events.emit('track', event);
+
+  pc.onconnectionstatechange = () => {
+    clearTimeout(disconnectTimer);
+    switch (pc.connectionState) {
+      case 'connected':
+        iceRestartsSinceConnected = 0;
+        if (!everConnected) {
+          everConnected = true;
+          signaling.report({ peerId: remoteId, outcome: 'connected', timeToConnectMs: Math.round(performance.now() - startedAt), iceRestarts });
+        }
+        setState('connected');
+        break;
+      case 'disconnected':
+        setState('reconnecting');
+        disconnectTimer = setTimeout(() => {
+          if (pc.connectionState === 'disconnected') restartIce();
+        }, options.disconnectGraceMs ?? 5000);
+        break;
+      case 'failed':
+        signaling.report({ peerId: remoteId, outcome: 'failed', iceRestarts });
+        if (iceRestartsSinceConnected < MAX_ICE_RESTARTS) restartIce();
+        else setState('failed');
+        break;
+      case 'closed':
+        setState('closed');
+        break;
+      default:
+        if (state !== 'reconnecting') setState('connecting');
+    }
+  };
+
+  const statsTimer = setInterval(async () => {
+    if (closed || pc.connectionState !== 'connected') return;
+    try {
+      const report = await pc.getStats();
+      sample = summarizeStats(report.values() as Iterable<{ type: string }>, sample, Date.now());
+      events.emit('stats', sample);
+    } catch {
+      // A report can fail while the connection is being torn down; the next tick tries again.
+    }
+  }, options.statsIntervalMs ?? 2000);
+
+  return {
+    pc,
+    remoteId,
+    state: () => state,
+    lastSample: () => sample,
+    remoteFingerprint: () => sdpFingerprint(pc.remoteDescription?.sdp),
+    handleDescription: (description) =>
+      serial(async () => {
+        if (closed) return;
+        const readyForOffer = !makingOffer && (pc.signalingState === 'stable' || settingRemoteAnswer);
+        const collision = description.type === 'offer' && !readyForOffer;
+        ignoreOffer = !polite && collision;
+        if (ignoreOffer) return;
+        try {
+          settingRemoteAnswer = description.type === 'answer';
+          await pc.setRemoteDescription(description);
+          settingRemoteAnswer = false;
+          if (description.type === 'offer') {
+            await pc.setLocalDescription();
+            if (pc.localDescription) signaling.description(remoteId, pc.localDescription.toJSON());
+          }
+        } catch (err) {
+          settingRemoteAnswer = false;
+          if (!closed) events.emit('broken', err);
+        }
+      }),
+    handleCandidate: (candidate) =>
+      serial(async () => {
+        if (closed) return;
+        try {
+          await pc.addIceCandidate(candidate ?? undefined);
+        } catch (err) {
+          // Candidates of an offer we chose to ignore fail by design; others mean a stale candidate, also harmless.
+          if (!ignoreOffer && pc.remoteDescription) console.debug('podium: ICE candidate not applied', err);
+        }
+      }),
+    restartIce,
+    on: events.on,
+    close() {
+      if (closed) return;
+      closed = true;
+      clearTimeout(disconnectTimer);
+      clearInterval(statsTimer);
+      pc.onnegotiationneeded = pc.onicecandidate = pc.ontrack = pc.onconnectionstatechange = null;
+      pc.close();
+      setState('closed');
+      events.clear();
+    },
+  };
+}

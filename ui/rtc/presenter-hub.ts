@@ -1,0 +1,217 @@
+// The hub of the star on the presenter's side: one peer per attendee, shared local tracks, budget and degradation.
+import type { MediaControlAction } from '../../signaling/protocol.ts';
+import { allocateBitrates, DEFAULT_UPLOAD_BUDGET_BPS } from './budget.ts';
+import { preferCodecs } from './codecs.ts';
+import { makeEmitter } from './emitter.ts';
+import { makePeer, type Peer, type PeerState } from './peer.ts';
+import { assessQuality, DEFAULT_THRESHOLDS, initialQuality, type QualityState, type QualityThresholds } from './quality.ts';
+import { sdpFingerprint, type PauseReason, type PeerSignaling } from './signaling.ts';
+
+export interface LocalTracks {
+  audio: MediaStreamTrack | null;
+  camera: MediaStreamTrack | null;
+  screen: MediaStreamTrack | null;
+}
+
+/** Plain facts about one attendee's link, safe to put in a store. */
+export interface AttendeeLinkView {
+  state: PeerState;
+  rttMs: number | null;
+  outgoingKbps: number | null;
+  videoPaused: PauseReason | null;
+}
+
+export interface PresenterHubEvents {
+  /** `view` is null once the attendee's peer is gone. */
+  peer: { participantId: string; view: AttendeeLinkView | null };
+  'remote-audio': { participantId: string; stream: MediaStream | null };
+}
+
+export interface PresenterHubOptions {
+  signaling: PeerSignaling;
+  iceServers: RTCIceServer[];
+  budgetBps?: number;
+  thresholds?: QualityThresholds;
+}
+
+interface Entry {
+  peer: Peer;
+  audio: RTCRtpTransceiver;
+  camera: RTCRtpTransceiver;
+  screen: RTCRtpTransceiver;
+  quality: QualityState;
+  audioOnly: boolean;
+  view: AttendeeLinkView;
+  /** setParameters needs the transaction of the latest getParameters, so updates run one at a time. */
+  parameters: Promise<void>;
+}
+
+export type PresenterHub = ReturnType<typeof makePresenterHub>;
+
+export function makePresenterHub(options: PresenterHubOptions) {
+  const { signaling } = options;
+  const budget = options.budgetBps ?? DEFAULT_UPLOAD_BUDGET_BPS;
+  const thresholds = options.thresholds ?? DEFAULT_THRESHOLDS;
+  const events = makeEmitter<PresenterHubEvents>();
+  const entries = new Map<string, Entry>();
+  const tracks: LocalTracks = { audio: null, camera: null, screen: null };
+  let closed = false;
+
+  const publish = (id: string, entry: Entry, patch: Partial<AttendeeLinkView>) => {
+    entry.view = { ...entry.view, ...patch };
+    events.emit('peer', { participantId: id, view: entry.view });
+  };
+
+  const pauseReason = (entry: Entry): PauseReason | null =>
+    entry.quality.paused ? entry.quality.reason : entry.audioOnly ? 'request' : null;
+
+  const applyParameters = (entry: Entry) => {
+    const caps = allocateBitrates(budget, entries.size, tracks.screen !== null);
+    const videoOn = pauseReason(entry) === null;
+    const update = async (sender: RTCRtpSender, maxBitrate: number, active: boolean) => {
+      const parameters = sender.getParameters();
+      const encoding = parameters.encodings?.[0];
+      if (!encoding) return;
+      if (encoding.maxBitrate === maxBitrate && encoding.active === active) return;
+      encoding.maxBitrate = maxBitrate;
+      encoding.active = active;
+      await sender.setParameters(parameters);
+    };
+    entry.parameters = entry.parameters
+      .then(() => update(entry.camera.sender, caps.camera, videoOn))
+      .then(() => update(entry.screen.sender, Math.max(caps.screen, 1), videoOn && tracks.screen !== null))
+      .catch(() => {
+        // Parameters cannot change while the transceiver is renegotiating; the next state change applies them.
+      });
+  };
+
+  const applyAll = () => entries.forEach(applyParameters);
+
+  const create = (id: string): Entry => {
+    const peer = makePeer({ remoteId: id, polite: false, iceServers: options.iceServers, signaling });
+    const audio = peer.pc.addTransceiver(tracks.audio ?? 'audio', { direction: 'sendrecv' });
+    const camera = peer.pc.addTransceiver(tracks.camera ?? 'video', { direction: 'sendonly' });
+    const screen = peer.pc.addTransceiver(tracks.screen ?? 'video', { direction: 'sendonly' });
+    preferCodecs(audio, 'audio');
+    preferCodecs(camera, 'video');
+    preferCodecs(screen, 'video');
+    const entry: Entry = {
+      peer,
+      audio,
+      camera,
+      screen,
+      quality: { ...initialQuality },
+      audioOnly: false,
+      view: { state: 'connecting', rttMs: null, outgoingKbps: null, videoPaused: null },
+      parameters: Promise.resolve(),
+    };
+    peer.on('state', (state) => {
+      publish(id, entry, { state });
+      if (state === 'connected') applyParameters(entry);
+    });
+    peer.on('track', (event) => {
+      if (event.track.kind === 'audio') events.emit('remote-audio', { participantId: id, stream: new MediaStream([event.track]) });
+    });
+    peer.on('stats', (sample) => {
+      const before = pauseReason(entry);
+      entry.quality = assessQuality(entry.quality, sample, thresholds);
+      const after = pauseReason(entry);
+      publish(id, entry, {
+        rttMs: sample.rttMs,
+        outgoingKbps: sample.outgoingBps === null ? null : Math.round(sample.outgoingBps / 1000),
+        videoPaused: after,
+      });
+      if (before !== after) {
+        applyParameters(entry);
+        notify(id, after === null ? 'video-resumed' : 'video-paused', after ?? undefined);
+      }
+    });
+    peer.on('broken', () => reset(id));
+    entries.set(id, entry);
+    applyAll();
+    events.emit('peer', { participantId: id, view: entry.view });
+    return entry;
+  };
+
+  const notify = (id: string, action: MediaControlAction, reason?: PauseReason) => signaling.control(id, action, reason);
+
+  const remove = (id: string) => {
+    const entry = entries.get(id);
+    if (!entry) return;
+    entries.delete(id);
+    entry.peer.close();
+    events.emit('peer', { participantId: id, view: null });
+    events.emit('remote-audio', { participantId: id, stream: null });
+    applyAll();
+  };
+
+  /** A fresh peer for an attendee whose page reloaded or whose negotiation broke. */
+  const reset = (id: string) => {
+    const audioOnly = entries.get(id)?.audioOnly ?? false;
+    remove(id);
+    if (!closed) create(id).audioOnly = audioOnly;
+  };
+
+  return {
+    on: events.on,
+    tracks: () => ({ ...tracks }),
+    /** Starts (or restarts, after a reload on the other side) the link to one attendee. */
+    addAttendee(id: string) {
+      if (closed) return;
+      if (entries.has(id)) reset(id);
+      else create(id);
+    },
+    removeAttendee: remove,
+    attendees: () => [...entries.keys()],
+    /** Swaps local tracks on every peer without renegotiation: the transceivers already exist. */
+    async setTracks(next: Partial<LocalTracks>) {
+      const sharingBefore = tracks.screen !== null;
+      Object.assign(tracks, next);
+      const swaps: Promise<void>[] = [];
+      for (const entry of entries.values()) {
+        if ('audio' in next) swaps.push(entry.audio.sender.replaceTrack(tracks.audio));
+        if ('camera' in next) swaps.push(entry.camera.sender.replaceTrack(tracks.camera));
+        if ('screen' in next) swaps.push(entry.screen.sender.replaceTrack(tracks.screen));
+      }
+      await Promise.allSettled(swaps);
+      if (sharingBefore !== (tracks.screen !== null)) applyAll();
+    },
+    async handleDescription(from: string, description: RTCSessionDescriptionInit) {
+      const entry = entries.get(from);
+      if (!entry) {
+        // An attendee we have no peer for: our own fresh offer follows, and the attendee (polite) takes it.
+        create(from);
+        return;
+      }
+      const known = entry.peer.remoteFingerprint();
+      const incoming = sdpFingerprint(description.sdp);
+      if (known && incoming && known !== incoming) {
+        reset(from);
+        return;
+      }
+      await entry.peer.handleDescription(description);
+    },
+    async handleCandidate(from: string, candidate: RTCIceCandidateInit | null) {
+      await entries.get(from)?.peer.handleCandidate(candidate);
+    },
+    handleControl(from: string, action: MediaControlAction) {
+      if (action !== 'audio-only-on' && action !== 'audio-only-off') return;
+      const entry = entries.get(from) ?? create(from);
+      const before = pauseReason(entry);
+      entry.audioOnly = action === 'audio-only-on';
+      const after = pauseReason(entry);
+      publish(from, entry, { videoPaused: after });
+      applyParameters(entry);
+      if (before !== after) notify(from, after === null ? 'video-resumed' : 'video-paused', after ?? undefined);
+    },
+    /** After a signaling reconnect the links may have missed candidates: restart ICE on each. */
+    restartAll() {
+      for (const entry of entries.values()) entry.peer.restartIce();
+    },
+    close() {
+      closed = true;
+      for (const id of [...entries.keys()]) remove(id);
+      events.clear();
+    },
+  };
+}

@@ -1,0 +1,24 @@
+// What the rtc layer needs from signaling, as an interface: the socket wiring lives outside ui/rtc.
+import type { MediaControlAction } from '../../signaling/protocol.ts';
+
+export type PauseReason = 'bandwidth' | 'loss' | 'request';
+
+export interface PeerReport {
+  peerId: string;
+  outcome: 'connected' | 'failed';
+  timeToConnectMs?: number;
+  iceRestarts?: number;
+}
+
+export interface PeerSignaling {
+  description(target: string, description: RTCSessionDescriptionInit): void;
+  candidate(target: string, candidate: RTCIceCandidateInit | null): void;
+  control(target: string, action: MediaControlAction, reason?: PauseReason): void;
+  report(report: PeerReport): void;
+}
+
+/** The DTLS fingerprint of an SDP: a new one means the other side started a new RTCPeerConnection (a reload). */
+export function sdpFingerprint(sdp: string | undefined | null): string | null {
+  const match = sdp ? /^a=fingerprint:(.+)$/m.exec(sdp) : null;
+  return match ? match[1]!.trim() : null;
+}

@@ -1,0 +1,49 @@
+// The tokens this browser holds, one per room, in localStorage so a reload rejoins as the same participant.
+import type { ParticipantBody } from '../api/schemas.ts';
+
+export interface RoomSession {
+  token: string;
+  participantId: string;
+  role: ParticipantBody['role'];
+  name: string;
+  /** The link attendees use, as the server built it (it knows PUBLIC_URL). */
+  joinUrl?: string;
+}
+
+const key = (slug: string) => `podium:room:${slug}`;
+
+function storage(): Storage | undefined {
+  try {
+    return globalThis.localStorage;
+  } catch {
+    // Storage can throw when the browser blocks it (private modes, sandboxed frames); the room then lasts one page.
+    return undefined;
+  }
+}
+
+export function loadSession(slug: string): RoomSession | undefined {
+  const raw = storage()?.getItem(key(slug));
+  if (!raw) return undefined;
+  try {
+    const value = JSON.parse(raw) as Partial<RoomSession>;
+    if (typeof value.token !== 'string' || typeof value.participantId !== 'string') return undefined;
+    if (value.role !== 'presenter' && value.role !== 'attendee') return undefined;
+    return {
+      token: value.token,
+      participantId: value.participantId,
+      role: value.role,
+      name: value.name ?? '',
+      ...(typeof value.joinUrl === 'string' ? { joinUrl: value.joinUrl } : {}),
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+export function saveSession(slug: string, session: RoomSession): void {
+  storage()?.setItem(key(slug), JSON.stringify(session));
+}
+
+export function forgetSession(slug: string): void {
+  storage()?.removeItem(key(slug));
+}
