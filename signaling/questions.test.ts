@@ -1,0 +1,113 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { findQuestion, listQuestions } from '../db/questions.ts';
+import { createTestDatabase, type TestDatabase } from '../db/testing.ts';
+import { barrier, closeClients, createTestRoom, joinAs, nextEvent, recordEvents, startSignaling, type RunningSignaling } from './testing.ts';
+
+let database: TestDatabase;
+let server: RunningSignaling;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  server = await startSignaling(database.db);
+});
+
+afterEach(() => closeClients());
+
+afterAll(async () => {
+  await server.close();
+  await database.destroy();
+});
+
+async function roomWithQuestion() {
+  const { room, presenter, addAttendee } = await createTestRoom(database.db);
+  const [ada, bob] = await Promise.all([addAttendee('Ada'), addAttendee('Bob')]);
+  const presenterSocket = (await joinAs(server.url, presenter, room.slug)).socket;
+  const adaSocket = (await joinAs(server.url, ada, room.slug)).socket;
+  const bobSocket = (await joinAs(server.url, bob, room.slug)).socket;
+  const asked = await adaSocket.emitWithAck('ask-question', { question: 'What is a star topology?' });
+  if (!asked.ok) throw new Error('could not ask');
+  await Promise.all([presenterSocket, adaSocket, bobSocket].map(barrier));
+  return { room, presenterSocket, adaSocket, bobSocket, ada, question: asked.question };
+}
+
+describe('ask-question', () => {
+  it('should store the question, ack it and broadcast new-question', async () => {
+    const { room, presenter, addAttendee } = await createTestRoom(database.db);
+    const ada = await addAttendee('Ada');
+    const presenterSocket = (await joinAs(server.url, presenter, room.slug)).socket;
+    const adaSocket = (await joinAs(server.url, ada, room.slug)).socket;
+    const received = nextEvent(presenterSocket, 'new-question');
+    const ack = await adaSocket.emitWithAck('ask-question', { question: 'Will slides be shared?' });
+    expect(ack).toMatchObject({ ok: true, question: { question: 'Will slides be shared?', participantId: ada.id, name: 'Ada', votes: 0 } });
+    if (!ack.ok) return;
+    expect(await received).toEqual({ question: ack.question });
+    expect((await listQuestions(database.db, room.id, null)).map((q) => q.id)).toEqual([ack.question.id]);
+  });
+});
+
+describe('vote-question', () => {
+  it('should count one vote per participant, broadcast the count, and withdraw it', async () => {
+    const { presenterSocket, bobSocket, adaSocket, question } = await roomWithQuestion();
+    const voted = nextEvent(presenterSocket, 'question-voted');
+    expect(await bobSocket.emitWithAck('vote-question', { questionId: question.id, up: true })).toEqual({ ok: true, votes: 1 });
+    expect(await voted).toEqual({ questionId: question.id, votes: 1 });
+    expect(await bobSocket.emitWithAck('vote-question', { questionId: question.id, up: true })).toEqual({ ok: true, votes: 1 });
+    expect(await adaSocket.emitWithAck('vote-question', { questionId: question.id, up: true })).toEqual({ ok: true, votes: 2 });
+    expect(await bobSocket.emitWithAck('vote-question', { questionId: question.id, up: false })).toEqual({ ok: true, votes: 1 });
+  });
+
+  it('should answer question_not_found for a question of another room, and change nothing', async () => {
+    const first = await roomWithQuestion();
+    const second = await roomWithQuestion();
+    const result = await first.bobSocket.emitWithAck('vote-question', { questionId: second.question.id, up: true });
+    expect(result).toMatchObject({ ok: false, error: { code: 'question_not_found' } });
+    expect((await findQuestion(database.db, second.room.id, second.question.id))?.votes).toBe(0);
+  });
+});
+
+describe('answer-question and pin-question', () => {
+  it('should let the presenter answer, with question-answered to the room', async () => {
+    const { room, presenterSocket, adaSocket, question } = await roomWithQuestion();
+    const received = nextEvent(adaSocket, 'question-answered');
+    expect(await presenterSocket.emitWithAck('answer-question', { questionId: question.id, answer: 'Everyone talks to the hub.' })).toEqual({
+      ok: true,
+    });
+    expect(await received).toEqual({ questionId: question.id, answer: 'Everyone talks to the hub.', answeredAt: expect.any(String) });
+    expect(await findQuestion(database.db, room.id, question.id)).toMatchObject({ isAnswered: true, answer: 'Everyone talks to the hub.' });
+  });
+
+  it('should let the presenter pin and unpin, with question-pinned to the room', async () => {
+    const { room, presenterSocket, bobSocket, question } = await roomWithQuestion();
+    const pinned = nextEvent(bobSocket, 'question-pinned');
+    expect(await presenterSocket.emitWithAck('pin-question', { questionId: question.id, pinned: true })).toEqual({ ok: true });
+    expect(await pinned).toEqual({ questionId: question.id, isPinned: true });
+    const unpinned = nextEvent(bobSocket, 'question-pinned');
+    await presenterSocket.emitWithAck('pin-question', { questionId: question.id, pinned: false });
+    expect(await unpinned).toEqual({ questionId: question.id, isPinned: false });
+    expect((await findQuestion(database.db, room.id, question.id))?.isPinned).toBe(false);
+  });
+
+  it('should refuse an attendee answering or pinning with forbidden, and change and broadcast nothing', async () => {
+    const { room, presenterSocket, adaSocket, question } = await roomWithQuestion();
+    const seen = recordEvents(presenterSocket);
+    expect(await adaSocket.emitWithAck('answer-question', { questionId: question.id, answer: 'I know!' })).toMatchObject({
+      error: { code: 'forbidden' },
+    });
+    expect(await adaSocket.emitWithAck('pin-question', { questionId: question.id, pinned: true })).toMatchObject({ error: { code: 'forbidden' } });
+    await barrier(presenterSocket);
+    expect(seen).toEqual([]);
+    expect(await findQuestion(database.db, room.id, question.id)).toMatchObject({ isAnswered: false, isPinned: false, answer: null });
+  });
+
+  it('should refuse the presenter of another room with question_not_found', async () => {
+    const first = await roomWithQuestion();
+    const second = await roomWithQuestion();
+    expect(await second.presenterSocket.emitWithAck('answer-question', { questionId: first.question.id, answer: 'Not mine' })).toMatchObject({
+      error: { code: 'question_not_found' },
+    });
+    expect(await second.presenterSocket.emitWithAck('pin-question', { questionId: first.question.id, pinned: true })).toMatchObject({
+      error: { code: 'question_not_found' },
+    });
+    expect(await findQuestion(database.db, first.room.id, first.question.id)).toMatchObject({ isAnswered: false, isPinned: false });
+  });
+});
