@@ -1,0 +1,108 @@
+// The systemd units pass `systemd-analyze verify`, and the PM2 file, the units and nginx agree on entries, ports and stop timeouts.
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const SYSTEMD_ANALYZE = '/usr/bin/systemd-analyze';
+const units = {
+  api: resolve(import.meta.dirname, 'systemd/podium-api.service'),
+  signaling: resolve(import.meta.dirname, 'systemd/podium-signaling@.service'),
+};
+
+interface PmApp {
+  name: string;
+  script: string;
+  cwd: string;
+  interpreter_args: string;
+  kill_timeout: number;
+  env: Record<string, string>;
+}
+
+const ecosystem = createRequire(import.meta.url)('./ecosystem.config.cjs') as { apps: PmApp[] };
+
+/** `Key=value` lines of a unit's [Service] section; Environment lines are split into variables. */
+function serviceSection(path: string): { keys: Map<string, string>; env: Map<string, string> } {
+  const text = readFileSync(path, 'utf8');
+  const service = text.slice(text.indexOf('[Service]'), text.indexOf('[Install]'));
+  const keys = new Map<string, string>();
+  const env = new Map<string, string>();
+  for (const line of service.split('\n')) {
+    const match = /^([A-Za-z]+)=(.*)$/.exec(line.trim());
+    if (!match) continue;
+    if (match[1] === 'Environment') for (const pair of match[2]!.split(/\s+/)) env.set(pair.split('=')[0]!, pair.split('=')[1]!);
+    else keys.set(match[1]!, match[2]!);
+  }
+  return { keys, env };
+}
+
+const verifiable = existsSync(SYSTEMD_ANALYZE);
+if (!verifiable) {
+  if (process.env.CI === 'true') throw new Error(`${SYSTEMD_ANALYZE} is required in CI`);
+  console.log(`systemd-analyze not found: skipping the unit verification`);
+}
+
+describe('systemd units', () => {
+  it.runIf(verifiable)('should pass systemd-analyze verify, the template as an instance', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'podium-units-'));
+    try {
+      copyFileSync(units.api, join(dir, 'podium-api.service'));
+      copyFileSync(units.signaling, join(dir, 'podium-signaling@3001.service'));
+      const result = spawnSync(SYSTEMD_ANALYZE, ['verify', '--man=no', join(dir, 'podium-api.service'), join(dir, 'podium-signaling@3001.service')], {
+        encoding: 'utf8',
+        timeout: 30_000,
+      });
+      expect(result.stderr).toBe('');
+      expect(result.status).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('should start the real entries and give the drain more time than it may take', () => {
+    for (const [unit, entry] of [
+      [units.api, 'api/node.ts'],
+      [units.signaling, 'signaling/main.ts'],
+    ] as const) {
+      const { keys } = serviceSection(unit);
+      expect(keys.get('ExecStart')).toBe(`/usr/bin/node --import tsx ${entry}`);
+      expect(existsSync(join(ROOT, entry))).toBe(true);
+      expect(keys.get('KillSignal')).toBe('SIGTERM');
+      expect(Number(keys.get('TimeoutStopSec'))).toBeGreaterThan(10);
+      expect(keys.get('EnvironmentFile')).toBe('/etc/podium/podium.env');
+    }
+    expect(serviceSection(units.signaling).env.get('SIGNALING_PORT')).toBe('%i');
+    expect(serviceSection(units.api).env.get('TRUST_PROXY')).toBe('true');
+  });
+});
+
+describe('PM2 ecosystem', () => {
+  it('should run one API and two signaling processes on distinct ports with the real entries', () => {
+    expect(ecosystem.apps.map((a) => a.name)).toEqual(['podium-api', 'podium-signaling-3001', 'podium-signaling-3002']);
+    for (const app of ecosystem.apps) {
+      expect(existsSync(join(ROOT, app.script))).toBe(true);
+      expect(app.interpreter_args).toContain('--import tsx');
+      expect(app.interpreter_args).toContain('--env-file=/etc/podium/podium.env');
+      // PM2 kills after kill_timeout; the drain may take 10 s.
+      expect(app.kill_timeout).toBeGreaterThan(10_000);
+      expect(app.env.NODE_ENV).toBe('production');
+    }
+    const [api, ...signaling] = ecosystem.apps;
+    expect(api!.script).toBe('api/node.ts');
+    expect(api!.env.TRUST_PROXY).toBe('true');
+    expect(signaling.map((s) => [s.script, s.env.SIGNALING_PORT])).toEqual([
+      ['signaling/main.ts', '3001'],
+      ['signaling/main.ts', '3002'],
+    ]);
+  });
+
+  it('should use the ports nginx proxies to', () => {
+    const site = readFileSync(resolve(import.meta.dirname, 'nginx/podium.conf'), 'utf8');
+    const upstream = (name: string) => [...site.slice(site.indexOf(`upstream ${name}`)).split('}')[0]!.matchAll(/server 127\.0\.0\.1:(\d+);/g)].map((m) => m[1]);
+    expect(upstream('podium_api')).toEqual([ecosystem.apps[0]!.env.PORT]);
+    expect(upstream('podium_signaling')).toEqual([ecosystem.apps[1]!.env.SIGNALING_PORT]);
+  });
+});
