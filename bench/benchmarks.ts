@@ -1,0 +1,9 @@
+// Every benchmark, in the order `npm run bench` runs them.
+import { chatBenchmark } from './chat.ts';
+import { dbBenchmark } from './db.ts';
+import { httpBenchmark } from './http.ts';
+import type { Benchmark } from './lib/types.ts';
+import { socketsBenchmark } from './sockets.ts';
+import { webrtcBenchmark } from './webrtc.ts';
+
+export const benchmarks: Benchmark[] = [dbBenchmark, httpBenchmark, socketsBenchmark, chatBenchmark, webrtcBenchmark];

@@ -1,0 +1,235 @@
+// db: "create room + join + read room" through Podium's query functions (Drizzle) and through hand-written SQL.
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { PGlite } from '@electric-sql/pglite';
+import { drizzle } from 'drizzle-orm/pglite';
+import { migrate } from 'drizzle-orm/pglite/migrator';
+import postgres from 'postgres';
+import type { Database } from '../db/client.ts';
+import { joinRoom, listCurrentParticipants } from '../db/participants.ts';
+import { createRoom, findRoomBySlug } from '../db/rooms.ts';
+import * as schema from '../db/schema.ts';
+import { createPostgresTestDatabase, postgresReachable } from '../db/testing.ts';
+import { ratio, round, summarize } from './lib/stats.ts';
+import { secondsLeft, type Benchmark, type BenchContext, type Cell } from './lib/types.ts';
+
+type Row = Record<string, unknown>;
+
+/** Hand-written SQL against the driver itself, so the only difference from the Drizzle run is Drizzle. */
+interface RawDriver {
+  query(text: string, params: unknown[]): Promise<Row[]>;
+  transaction<T>(work: (query: RawDriver['query']) => Promise<T>): Promise<T>;
+}
+
+function postgresRaw(sql: postgres.Sql): RawDriver {
+  // Tagged templates are prepared by default; prepare: true keeps these statements on the same footing.
+  const query = (text: string, params: unknown[]) => sql.unsafe<Row[]>(text, params as postgres.ParameterOrJSON<never>[], { prepare: true });
+  return {
+    query,
+    transaction: (work) =>
+      sql.begin((tx) => work((text, params) => tx.unsafe<Row[]>(text, params as postgres.ParameterOrJSON<never>[], { prepare: true }))) as never,
+  };
+}
+
+function pgliteRaw(client: PGlite): RawDriver {
+  return {
+    query: async (text, params) => (await client.query<Row>(text, params)).rows,
+    transaction: (work) => client.transaction((tx) => work(async (text, params) => (await tx.query<Row>(text, params)).rows)),
+  };
+}
+
+const hash = () => randomBytes(32).toString('hex');
+const slugFor = (i: number) => `bench${i.toString(36)}${randomBytes(6).toString('base64url')}`;
+
+/** The sequence a presenter and one attendee cause: room and presenter, an attendee, then the room page. */
+async function throughQueryFunctions(db: Database, i: number): Promise<void> {
+  const slug = slugFor(i);
+  const { room } = await createRoom(db, {
+    slug,
+    title: 'Benchmark room',
+    presenterName: 'Presenter',
+    passwordHash: null,
+    maxParticipants: 50,
+    settings: {},
+    presenterTokenHash: hash(),
+  });
+  const joined = await joinRoom(db, { roomId: room.id, name: 'Attendee', tokenHash: hash() });
+  if (!joined.ok) throw new Error(`join failed: ${joined.reason}`);
+  const found = await findRoomBySlug(db, slug);
+  await listCurrentParticipants(db, found!.id);
+}
+
+async function throughRawSql(driver: RawDriver, i: number): Promise<void> {
+  const slug = slugFor(i);
+  const room = await driver.transaction(async (q) => {
+    const [created] = await q(
+      `insert into rooms (slug, title, presenter_name, password_hash, max_participants, settings, peak_participants)
+       values ($1, $2, $3, $4, $5, $6, 1) returning *`,
+      [slug, 'Benchmark room', 'Presenter', null, 50, {}],
+    );
+    await q(`insert into participants (room_id, name, token_hash, role) values ($1, $2, $3, 'presenter') returning *`, [
+      created!.id,
+      'Presenter',
+      hash(),
+    ]);
+    return created!;
+  });
+  await driver.transaction(async (q) => {
+    const [locked] = await q(`select * from rooms where id = $1 for update`, [room.id]);
+    if (!locked || !locked.is_active) throw new Error('join failed: room_ended');
+    const [present] = await q(`select count(*)::int as n from participants where room_id = $1 and left_at is null`, [room.id]);
+    if (Number(present!.n) >= Number(locked.max_participants)) throw new Error('join failed: room_full');
+    await q(`insert into participants (room_id, name, token_hash, role) values ($1, $2, $3, 'attendee') returning *`, [room.id, 'Attendee', hash()]);
+    await q(
+      `update rooms set peak_participants = greatest(peak_participants,
+         (select count(*) from participants where room_id = $1 and left_at is null)) where id = $1`,
+      [room.id],
+    );
+  });
+  const [found] = await driver.query(`select * from rooms where slug = $1 limit 1`, [slug]);
+  await driver.query(`select * from participants where room_id = $1 and left_at is null order by joined_at, id`, [found!.id]);
+}
+
+interface Run {
+  engine: string;
+  via: 'drizzle' | 'raw';
+  concurrency: number;
+  requested: number;
+  completed: number;
+  seconds: number;
+  perSecond: number;
+  latencyMs: ReturnType<typeof summarize>;
+  stoppedEarly: boolean;
+}
+
+async function measure(
+  label: Pick<Run, 'engine' | 'via' | 'concurrency'>,
+  sequence: (i: number) => Promise<void>,
+  count: number,
+  capSeconds: number,
+): Promise<Run> {
+  const warmup = Math.min(200, Math.ceil(count / 10));
+  for (let i = 0; i < warmup; i++) await sequence(-1 - i);
+  const latencies: number[] = [];
+  const stopAt = performance.now() + capSeconds * 1000;
+  let next = 0;
+  let stoppedEarly = false;
+  const started = performance.now();
+  const worker = async () => {
+    while (next < count) {
+      if (performance.now() > stopAt) {
+        stoppedEarly = true;
+        return;
+      }
+      const i = next++;
+      const t0 = performance.now();
+      await sequence(i);
+      latencies.push(performance.now() - t0);
+    }
+  };
+  await Promise.all(Array.from({ length: label.concurrency }, worker));
+  const seconds = (performance.now() - started) / 1000;
+  return {
+    ...label,
+    requested: count,
+    completed: latencies.length,
+    seconds: round(seconds, 2)!,
+    perSecond: round(latencies.length / seconds, 0)!,
+    latencyMs: summarize(latencies),
+    stoppedEarly,
+  };
+}
+
+async function engines(ctx: BenchContext, notes: string[]) {
+  const list: { name: string; open(): Promise<{ drizzle: Database; raw: RawDriver; close(): Promise<void> }> }[] = [];
+  if (await postgresReachable()) {
+    list.push({
+      name: 'postgres',
+      async open() {
+        // The Drizzle side is exactly what the server uses: createDatabase's postgres.js pool (10 connections here).
+        const handle = await createPostgresTestDatabase();
+        const sql = postgres(handle.url!, { max: 10, onnotice: () => {} });
+        return { drizzle: handle.db, raw: postgresRaw(sql), close: async () => (await sql.end({ timeout: 5 }), await handle.destroy()) };
+      },
+    });
+  } else {
+    notes.push('PostgreSQL was not reachable: only PGlite was measured.');
+  }
+  list.push({
+    name: 'pglite',
+    async open() {
+      // One in-memory PGlite shared by both sides, opened the way db/client.ts opens it.
+      const client = new PGlite();
+      await client.waitReady;
+      const db = drizzle(client, { schema });
+      await migrate(db, { migrationsFolder: fileURLToPath(new URL('../db/migrations', import.meta.url)) });
+      return { drizzle: db as unknown as Database, raw: pgliteRaw(client), close: () => client.close() };
+    },
+  });
+  ctx.log(`engines: ${list.map((e) => e.name).join(', ')}`);
+  return list;
+}
+
+export const dbBenchmark: Benchmark = {
+  name: 'db',
+  title: 'create room + join + read room: Drizzle query functions vs hand-written SQL',
+  budgetSeconds: 170,
+  async run(ctx) {
+    const count = ctx.size === 'tiny' ? 20 : 10_000;
+    const notes: string[] = [];
+    const runs: Run[] = [];
+    const list = await engines(ctx, notes);
+    const variants = list.length * 4;
+    let done = 0;
+    const opened = await Promise.all(list.map(async (engine) => ({ name: engine.name, ...(await engine.open()) })));
+    try {
+      // Concurrency 10 first: those runs finish sooner, and what they leave of the budget goes to the slower ones.
+      for (const concurrency of [10, 1]) {
+        for (const engine of opened) {
+          for (const via of ['drizzle', 'raw'] as const) {
+            // Share what is left evenly between the runs still to go, keeping a little for teardown.
+            const cap = Math.max(2, (secondsLeft(ctx) - 5) / (variants - done));
+            const sequence = via === 'drizzle' ? (i: number) => throughQueryFunctions(engine.drizzle, i) : (i: number) => throughRawSql(engine.raw, i);
+            const run = await measure({ engine: engine.name, via, concurrency }, sequence, count, cap);
+            done++;
+            ctx.log(`${engine.name} ${via} c${concurrency}: ${run.completed} sequences, ${run.perSecond}/s, p50 ${round(run.latencyMs.p50)} ms`);
+            if (run.stoppedEarly) notes.push(`${engine.name} ${via} at concurrency ${concurrency} stopped after ${run.completed} of ${count} sequences (${cap.toFixed(0)} s cap of the time budget).`);
+            runs.push(run);
+          }
+        }
+      }
+    } finally {
+      await Promise.all(opened.map((engine) => engine.close()));
+    }
+    runs.sort((a, b) => a.engine.localeCompare(b.engine) * -1 || a.concurrency - b.concurrency);
+    const rows: Cell[][] = runs.map((r) => {
+      const raw = runs.find((o) => o.engine === r.engine && o.concurrency === r.concurrency && o.via === 'raw');
+      return [
+        r.engine,
+        r.via,
+        r.concurrency,
+        r.completed,
+        r.perSecond,
+        round(r.latencyMs.p50),
+        round(r.latencyMs.p99),
+        r.via === 'drizzle' && raw ? ratio(r.latencyMs.p50, raw.latencyMs.p50) : null,
+        r.via === 'drizzle' && raw ? ratio(raw.perSecond, r.perSecond) : null,
+      ];
+    });
+    notes.push(
+      'One sequence = createRoom (transaction: room + presenter), joinRoom (transaction: lock room, count, insert, peak), findRoomBySlug + listCurrentParticipants: 11 statements, 2 transactions.',
+      'Raw = the same statements written by hand against the driver (postgres.js prepared statements; PGlite query()). Ratios above 1 are what Drizzle costs.',
+    );
+    return {
+      tables: [
+        {
+          title: `db: ${count.toLocaleString('en-US')} sequences per run`,
+          columns: ['engine', 'via', 'concurrency', 'sequences', 'seq/s', 'p50 ms', 'p99 ms', 'p50 drizzle/raw', 'time drizzle/raw'],
+          rows,
+        },
+      ],
+      notes,
+      data: { count, runs },
+    };
+  },
+};

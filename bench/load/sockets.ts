@@ -1,0 +1,203 @@
+// Load generator for the sockets and chat benchmarks: many Socket.io clients in one process, so one clock times every delivery.
+import { io, type Socket } from 'socket.io-client';
+import type { Member } from '../lib/podium.ts';
+import { summarize } from '../lib/stats.ts';
+import { serveRequests } from '../lib/serve-requests.ts';
+
+
+interface Client {
+  index: number;
+  slug: string;
+  socket: Socket;
+  room: number;
+}
+
+interface ChatMessageEvent {
+  message: { message: string; participantId?: string | null };
+}
+
+const clients: Client[] = [];
+const roomSizes = new Map<string, number>();
+
+function connectOne(url: string, member: Member, index: number, timeoutMs: number): Promise<Client> {
+  return new Promise((resolve, reject) => {
+    // forceNew: one engine.io connection per client, as separate browsers would have; no reconnects to blur the counts.
+    const socket = io(url, { auth: { token: member.token }, transports: ['websocket'], forceNew: true, reconnection: false, timeout: timeoutMs });
+    const fail = (why: string) => {
+      socket.close();
+      reject(new Error(why));
+    };
+    socket.once('connect_error', (err) => fail(`connect_error: ${err.message}`));
+    socket.once('connect', async () => {
+      try {
+        const ack = (await socket.timeout(timeoutMs).emitWithAck('join-room', { slug: member.slug })) as { ok: boolean; error?: { code: string } };
+        if (!ack.ok) return fail(`join-room: ${ack.error?.code ?? 'refused'}`);
+        resolve({ index, slug: member.slug, socket, room: 0 });
+      } catch (err) {
+        fail(`join-room: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    });
+  });
+}
+
+/** Opens sockets for `members` (adding to those already open), `concurrency` handshakes at a time. */
+async function connect(body: { url: string; members: Member[]; concurrency: number }) {
+  const started = performance.now();
+  const errors = new Map<string, number>();
+  let next = 0;
+  let connected = 0;
+  const base = clients.length;
+  const worker = async () => {
+    while (next < body.members.length) {
+      // A server that refuses everyone (or has no join-room handler yet) should not cost minutes of timeouts.
+      if (connected === 0 && body.members.length - next > 0 && [...errors.values()].reduce((a, b) => a + b, 0) >= 20) return;
+      const i = next++;
+      const member = body.members[i]!;
+      try {
+        const client = await connectOne(body.url, member, base + i, 10_000);
+        clients.push(client);
+        roomSizes.set(member.slug, (roomSizes.get(member.slug) ?? 0) + 1);
+        connected++;
+      } catch (err) {
+        const why = err instanceof Error ? err.message : String(err);
+        errors.set(why, (errors.get(why) ?? 0) + 1);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: body.concurrency }, worker));
+  return {
+    connected,
+    failed: body.members.length - connected,
+    total: clients.length,
+    seconds: (performance.now() - started) / 1000,
+    errors: Object.fromEntries(errors),
+    memory: process.memoryUsage().rss,
+  };
+}
+
+/**
+ * Every open client sends one chat message per second, phases spread over the second, for `seconds`.
+ * Each message carries its send time; every other member of its room must receive it.
+ */
+async function chat(body: { seconds: number; drainSeconds?: number; ackTimeoutMs?: number }) {
+  const latencies: number[] = [];
+  const pending = new Map<string, number>();
+  let sent = 0;
+  let accepted = 0;
+  let rejected = 0;
+  let unanswered = 0;
+  let expected = 0;
+  let delivered = 0;
+  let duplicates = 0;
+  const rejections = new Map<string, number>();
+  const listeners: (() => void)[] = [];
+  const timers: NodeJS.Timeout[] = [];
+  const cpuFrom = process.cpuUsage();
+
+  for (const client of clients) {
+    const onMessage = (event: ChatMessageEvent) => {
+      const text = event?.message?.message;
+      if (typeof text !== 'string' || !text.startsWith('bench ')) return;
+      const [, sender, seq, at] = text.split(' ');
+      if (Number(sender) === client.index) return;
+      const key = `${sender}:${seq}`;
+      const left = pending.get(key);
+      if (left === undefined || left <= 0) {
+        duplicates++;
+        return;
+      }
+      pending.set(key, left - 1);
+      delivered++;
+      latencies.push(performance.now() - Number(at));
+    };
+    client.socket.on('new-chat-message', onMessage);
+    listeners.push(() => client.socket.off('new-chat-message', onMessage));
+  }
+
+  const started = performance.now();
+  const stopAt = started + body.seconds * 1000;
+  const ackTimeout = body.ackTimeoutMs ?? 10_000;
+  const acks: Promise<void>[] = [];
+  clients.forEach((client, n) => {
+    let seq = 0;
+    const send = () => {
+      if (performance.now() >= stopAt) return;
+      const others = (roomSizes.get(client.slug) ?? 1) - 1;
+      const key = `${client.index}:${seq}`;
+      // Counted as expected before sending: a delivery can arrive before the ack does.
+      pending.set(key, others);
+      const text = `bench ${client.index} ${seq} ${performance.now().toFixed(3)}`;
+      sent++;
+      seq++;
+      acks.push(
+        client.socket
+          .timeout(ackTimeout)
+          .emitWithAck('chat-message', { roomSlug: client.slug, message: text, clientMessageId: key })
+          .then(
+            (ack: { ok: boolean; error?: { code: string } }) => {
+              if (ack.ok) {
+                accepted++;
+                expected += others;
+              } else {
+                rejected++;
+                pending.delete(key);
+                const code = ack.error?.code ?? 'unknown';
+                rejections.set(code, (rejections.get(code) ?? 0) + 1);
+              }
+            },
+            () => {
+              unanswered++;
+            },
+          ),
+      );
+    };
+    const phase = (n / clients.length) * 1000;
+    timers.push(
+      setTimeout(() => {
+        send();
+        timers.push(setInterval(send, 1000));
+      }, phase),
+    );
+  });
+
+  await new Promise((r) => setTimeout(r, body.seconds * 1000));
+  for (const t of timers) clearTimeout(t);
+  const sendingSeconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuFrom);
+  const drainUntil = performance.now() + (body.drainSeconds ?? 5) * 1000;
+  await Promise.race([Promise.allSettled(acks), new Promise((r) => setTimeout(r, ackTimeout + 1000))]);
+  while (delivered < expected && performance.now() < drainUntil) await new Promise((r) => setTimeout(r, 100));
+  for (const off of listeners) off();
+  const summary = summarize(latencies);
+  return {
+    clients: clients.length,
+    rooms: roomSizes.size,
+    seconds: sendingSeconds,
+    sent,
+    accepted,
+    rejected,
+    rejections: Object.fromEntries(rejections),
+    unanswered,
+    expected,
+    delivered,
+    // Messages the server accepted whose copies did not all arrive, counted per missing copy.
+    lost: Math.max(0, expected - delivered),
+    duplicates,
+    deliveriesPerSecond: delivered / sendingSeconds,
+    latencyMs: { p50: summary.p50, p95: summary.p95, p99: summary.p99, max: summary.max, mean: summary.mean },
+    clientCpuPercent: Math.round(((cpu.user + cpu.system) / 1000 / (sendingSeconds * 1000)) * 1000) / 10,
+  };
+}
+
+async function close() {
+  const count = clients.length;
+  for (const client of clients.splice(0)) client.socket.close();
+  roomSizes.clear();
+  return { closed: count };
+}
+
+serveRequests({
+  connect: (body) => connect(body as unknown as Parameters<typeof connect>[0]),
+  chat: (body) => chat(body as unknown as Parameters<typeof chat>[0]),
+  close,
+});

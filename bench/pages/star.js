@@ -1,0 +1,206 @@
+// The webrtc benchmark's page script: a presenter that paints its clock as a pixel code, or an attendee that reads it back.
+// Plain browser JavaScript, loaded by bench/webrtc.ts through Playwright routes on Podium's own origin.
+'use strict';
+
+const WIDTH = 640;
+const HEIGHT = 360;
+const BITS = 32;
+const COLUMNS = 16;
+const BLOCK = WIDTH / COLUMNS;
+
+/** Wall-clock ms shared by every page of the browser (same machine clock), low 32 bits. */
+const clock = () => Math.round(performance.timeOrigin + performance.now()) >>> 0;
+
+const params = new URLSearchParams(location.search);
+const bench = {
+  role: params.get('role'),
+  marks: {},
+  errors: [],
+  glass: [],
+  decodeFailures: 0,
+  frames: 0,
+};
+window.bench = bench;
+
+function signalingSocket(token) {
+  // eslint-disable-next-line no-undef
+  return io(location.origin, { auth: { token }, transports: ['websocket'], reconnection: false });
+}
+
+function joinRoom(socket, slug) {
+  return new Promise((resolve, reject) => {
+    socket.once('connect_error', (err) => reject(new Error(`connect_error: ${err.message}`)));
+    socket.once('connect', () => {
+      socket.timeout(10000).emit('join-room', { slug }, (err, ack) => {
+        if (err) return reject(new Error('join-room: no answer'));
+        if (!ack.ok) return reject(new Error(`join-room: ${ack.error.code}`));
+        resolve(ack);
+      });
+    });
+  });
+}
+
+function paintCode(ctx, value) {
+  for (let bit = 0; bit < BITS; bit++) {
+    const on = (value >>> (BITS - 1 - bit)) & 1;
+    ctx.fillStyle = on ? '#000' : '#fff';
+    ctx.fillRect((bit % COLUMNS) * BLOCK, Math.floor(bit / COLUMNS) * BLOCK, BLOCK, BLOCK);
+  }
+}
+
+function readCode(pixels, width) {
+  let value = 0;
+  for (let bit = 0; bit < BITS; bit++) {
+    const x = Math.floor((bit % COLUMNS) * BLOCK + BLOCK / 2);
+    const y = Math.floor(Math.floor(bit / COLUMNS) * BLOCK + BLOCK / 2);
+    const i = (y * width + x) * 4;
+    const luma = 0.299 * pixels[i] + 0.587 * pixels[i + 1] + 0.114 * pixels[i + 2];
+    // A block blurred to mid-grey means the encoder smeared it: the frame cannot be trusted.
+    if (luma > 80 && luma < 175) return null;
+    value = ((value << 1) | (luma < 128 ? 1 : 0)) >>> 0;
+  }
+  return value;
+}
+
+async function presenter() {
+  const canvas = document.createElement('canvas');
+  canvas.width = WIDTH;
+  canvas.height = HEIGHT;
+  document.getElementById('stage').append(canvas);
+  const ctx = canvas.getContext('2d');
+  let tick = 0;
+  const paint = () => {
+    // Moving content below the code keeps the encoder honest: a still picture would cost almost nothing.
+    ctx.fillStyle = `hsl(${tick % 360} 60% 40%)`;
+    ctx.fillRect(0, 0, WIDTH, HEIGHT);
+    ctx.fillStyle = '#fff';
+    ctx.fillRect((tick * 7) % WIDTH, 120 + ((tick * 3) % 200), 80, 40);
+    paintCode(ctx, clock());
+    tick++;
+    requestAnimationFrame(paint);
+  };
+  paint();
+  const stream = canvas.captureStream(30);
+  const [track] = stream.getVideoTracks();
+  const peers = new Map();
+  bench.peers = peers;
+
+  const socket = signalingSocket(params.get('token'));
+  await joinRoom(socket, params.get('slug'));
+  socket.on('webrtc-offer', async ({ from, offer }) => {
+    try {
+      const pc = new RTCPeerConnection();
+      peers.set(from, pc);
+      pc.addTrack(track, stream);
+      pc.onicecandidate = (e) => socket.emit('webrtc-ice-candidate', { target: from, candidate: e.candidate ? e.candidate.toJSON() : null }, () => {});
+      await pc.setRemoteDescription(offer);
+      await pc.setLocalDescription(await pc.createAnswer());
+      socket.emit('webrtc-answer', { target: from, answer: { type: 'answer', sdp: pc.localDescription.sdp } }, () => {});
+    } catch (err) {
+      bench.errors.push(String(err));
+    }
+  });
+  socket.on('webrtc-ice-candidate', ({ from, candidate }) => {
+    const pc = peers.get(from);
+    if (pc && candidate) pc.addIceCandidate(candidate).catch((err) => bench.errors.push(String(err)));
+  });
+  bench.ready = true;
+}
+
+/** Outbound video stats per attendee peer, for bench/webrtc.ts to difference over a window. */
+bench.senderStats = async () => {
+  const out = [];
+  for (const [peerId, pc] of bench.peers ?? []) {
+    const report = await pc.getStats();
+    report.forEach((s) => {
+      if (s.type === 'outbound-rtp' && s.kind === 'video') {
+        out.push({
+          peerId,
+          timestamp: s.timestamp,
+          bytesSent: s.bytesSent,
+          framesEncoded: s.framesEncoded,
+          framesPerSecond: s.framesPerSecond ?? null,
+          totalEncodeTime: s.totalEncodeTime ?? 0,
+          qualityLimitationReason: s.qualityLimitationReason ?? null,
+          frameWidth: s.frameWidth ?? null,
+          encoderImplementation: s.encoderImplementation ?? null,
+        });
+      }
+    });
+  }
+  return out;
+};
+
+async function attendee() {
+  const video = document.createElement('video');
+  video.muted = true;
+  video.autoplay = true;
+  video.playsInline = true;
+  document.getElementById('stage').append(video);
+  const strip = document.createElement('canvas');
+  strip.width = WIDTH;
+  strip.height = BLOCK * 2;
+  const stripCtx = strip.getContext('2d', { willReadFrequently: true });
+
+  const onFrame = () => {
+    const now = clock();
+    bench.frames++;
+    if (!bench.marks.frame) bench.marks.frame = performance.now();
+    if (bench.measuring && video.videoWidth) {
+      // Scale the decoded frame to the painted size, so the blocks sit where the presenter drew them.
+      stripCtx.drawImage(video, 0, 0, video.videoWidth, (video.videoHeight * strip.height) / HEIGHT, 0, 0, WIDTH, strip.height);
+      const code = readCode(stripCtx.getImageData(0, 0, WIDTH, strip.height).data, WIDTH);
+      const latency = code === null ? -1 : (now - code) >>> 0;
+      if (code === null || latency > 10000) bench.decodeFailures++;
+      else bench.glass.push(latency);
+    }
+    video.requestVideoFrameCallback(onFrame);
+  };
+  video.requestVideoFrameCallback(onFrame);
+
+  document.getElementById('join').addEventListener('click', async () => {
+    const marks = bench.marks;
+    marks.click = performance.now();
+    try {
+      const res = await fetch(`/api/rooms/${params.get('slug')}/join`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ name: params.get('name') }),
+      });
+      const joined = await res.json();
+      if (!res.ok) throw new Error(`join: ${res.status} ${JSON.stringify(joined)}`);
+      marks.rest = performance.now();
+      const socket = signalingSocket(joined.token);
+      const room = await joinRoom(socket, params.get('slug'));
+      marks.socket = performance.now();
+      const presenterId = room.presenterId;
+      const pc = new RTCPeerConnection();
+      bench.pc = pc;
+      pc.addTransceiver('video', { direction: 'recvonly' });
+      pc.ontrack = (e) => {
+        video.srcObject = e.streams[0] ?? new MediaStream([e.track]);
+      };
+      pc.oniceconnectionstatechange = () => {
+        if ((pc.iceConnectionState === 'connected' || pc.iceConnectionState === 'completed') && !marks.ice) marks.ice = performance.now();
+      };
+      pc.onicecandidate = (e) => socket.emit('webrtc-ice-candidate', { target: presenterId, candidate: e.candidate ? e.candidate.toJSON() : null }, () => {});
+      socket.on('webrtc-answer', async ({ answer }) => {
+        await pc.setRemoteDescription(answer);
+        marks.answer = performance.now();
+      });
+      socket.on('webrtc-ice-candidate', ({ candidate }) => {
+        if (candidate) pc.addIceCandidate(candidate).catch((err) => bench.errors.push(String(err)));
+      });
+      await pc.setLocalDescription(await pc.createOffer());
+      marks.offer = performance.now();
+      socket.emit('webrtc-offer', { target: presenterId, offer: { type: 'offer', sdp: pc.localDescription.sdp } }, (ack) => {
+        if (!ack.ok) bench.errors.push(`webrtc-offer: ${ack.error.code}`);
+      });
+    } catch (err) {
+      bench.errors.push(String(err));
+    }
+  });
+  bench.ready = true;
+}
+
+(bench.role === 'presenter' ? presenter() : attendee()).catch((err) => bench.errors.push(String(err)));
