@@ -3,10 +3,9 @@ import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { addMessage, listMessages } from '../db/chat.ts';
 import { assertSelf, requireParticipant } from './auth.ts';
 import { publish } from './publish.ts';
-import { chatMessageSchema, errorResponses, participantIdField, slugParams, text } from './schemas.ts';
+import { bearerSecurity, chatMessageSchema, errorResponses, jsonContent, participantIdField, slugParams, text } from './schemas.ts';
 import { toChatMessageBody } from './serialize.ts';
 
-const json = <T extends z.ZodType>(schema: T) => ({ 'application/json': { schema } });
 
 export const listMessagesQuery = z.object({
   limit: z
@@ -50,11 +49,11 @@ const listRoute = createRoute({
   path: '/rooms/{slug}/messages',
   tags: ['chat'],
   summary: 'Chat history, newest first, one page at a time',
-  security: [{ bearerAuth: [] }],
+  security: bearerSecurity,
   middleware: [requireParticipant()] as const,
   request: { params: slugParams, query: listMessagesQuery },
   responses: {
-    200: { description: 'A page of messages', content: json(messagesPage) },
+    200: { description: 'A page of messages', content: jsonContent(messagesPage) },
     ...errorResponses(400, 401, 403, 404, 429),
   },
 });
@@ -64,11 +63,11 @@ const sendRoute = createRoute({
   path: '/rooms/{slug}/messages',
   tags: ['chat'],
   summary: 'Send a chat message to the room',
-  security: [{ bearerAuth: [] }],
+  security: bearerSecurity,
   middleware: [requireParticipant()] as const,
-  request: { params: slugParams, body: { required: true, content: json(sendMessageBody) } },
+  request: { params: slugParams, body: { required: true, content: jsonContent(sendMessageBody) } },
   responses: {
-    201: { description: 'Stored and broadcast (or, for a repeated clientMessageId, the first message)', content: json(z.object({ message: chatMessageSchema })) },
+    201: { description: 'Stored and broadcast (or, for a repeated clientMessageId, the first message)', content: jsonContent(z.object({ message: chatMessageSchema })) },
     ...errorResponses(400, 401, 403, 404, 413, 415, 429),
   },
 });

@@ -6,11 +6,18 @@ import { assertSelf, requireParticipant } from './auth.ts';
 import { emptyBodyAsEmptyObject } from './body.ts';
 import { ApiError } from './errors.ts';
 import { publish } from './publish.ts';
-import { errorResponses, participantIdField, questionParams, questionSchema, slugParams, text } from './schemas.ts';
+import {
+  bearerSecurity,
+  errorResponses,
+  jsonContent,
+  participantIdField,
+  questionParams,
+  questionSchema,
+  slugParams,
+  text,
+} from './schemas.ts';
 import { toQuestionBody } from './serialize.ts';
 
-const json = <T extends z.ZodType>(schema: T) => ({ 'application/json': { schema } });
-const bearer = [{ bearerAuth: [] }];
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export const askBody = z.object({ question: text(1, 1000), participantId: participantIdField }).openapi('AskRequest');
@@ -23,11 +30,11 @@ const listRoute = createRoute({
   path: '/rooms/{slug}/questions',
   tags: ['questions'],
   summary: 'Questions: pinned first, then most votes, then oldest',
-  security: bearer,
+  security: bearerSecurity,
   middleware: [requireParticipant()] as const,
   request: { params: slugParams },
   responses: {
-    200: { description: 'The room’s questions', content: json(z.object({ questions: z.array(questionSchema) }).openapi('QuestionList')) },
+    200: { description: 'The room’s questions', content: jsonContent(z.object({ questions: z.array(questionSchema) }).openapi('QuestionList')) },
     ...errorResponses(401, 403, 404, 429),
   },
 });
@@ -37,52 +44,47 @@ const askRoute = createRoute({
   path: '/rooms/{slug}/questions',
   tags: ['questions'],
   summary: 'Ask a question',
-  security: bearer,
+  security: bearerSecurity,
   middleware: [requireParticipant()] as const,
-  request: { params: slugParams, body: { required: true, content: json(askBody) } },
+  request: { params: slugParams, body: { required: true, content: jsonContent(askBody) } },
   responses: {
-    201: { description: 'Stored and broadcast', content: json(z.object({ questionId: z.uuid(), question: questionSchema }).openapi('AskResponse')) },
+    201: { description: 'Stored and broadcast', content: jsonContent(z.object({ questionId: z.uuid(), question: questionSchema }).openapi('AskResponse')) },
     ...errorResponses(400, 401, 403, 404, 413, 415, 429),
   },
 });
 
-const voteResponses = {
-  200: { description: 'The question’s vote count now', content: json(z.object({ votes: z.number().int() }).openapi('VoteResponse')) },
-  ...errorResponses(400, 401, 403, 404, 413, 415, 429),
-};
+const voteResponse = z.object({ votes: z.number().int() }).openapi('VoteResponse');
 
-const voteRoute = createRoute({
-  method: 'put',
-  path: '/rooms/{slug}/questions/{id}/vote',
-  tags: ['questions'],
-  summary: 'Vote for a question; voting again changes nothing',
-  security: bearer,
-  middleware: [requireParticipant(), emptyBodyAsEmptyObject()] as const,
-  request: { params: questionParams, body: { required: false, content: json(voteBody) } },
-  responses: voteResponses,
-});
+/** Casting (PUT) and withdrawing (DELETE) a vote differ only in direction. */
+function voteRoute(method: 'put' | 'delete', summary: string) {
+  return createRoute({
+    method,
+    path: '/rooms/{slug}/questions/{id}/vote',
+    tags: ['questions'],
+    summary,
+    security: bearerSecurity,
+    middleware: [requireParticipant(), emptyBodyAsEmptyObject()] as const,
+    request: { params: questionParams, body: { required: false, content: jsonContent(voteBody) } },
+    responses: {
+      200: { description: 'The question’s vote count now', content: jsonContent(voteResponse) },
+      ...errorResponses(400, 401, 403, 404, 413, 415, 429),
+    },
+  });
+}
 
-const unvoteRoute = createRoute({
-  method: 'delete',
-  path: '/rooms/{slug}/questions/{id}/vote',
-  tags: ['questions'],
-  summary: 'Withdraw one’s vote; withdrawing again changes nothing',
-  security: bearer,
-  middleware: [requireParticipant(), emptyBodyAsEmptyObject()] as const,
-  request: { params: questionParams, body: { required: false, content: json(voteBody) } },
-  responses: voteResponses,
-});
+const castVoteRoute = voteRoute('put', 'Vote for a question; voting again changes nothing');
+const unvoteRoute = voteRoute('delete', 'Withdraw one’s vote; withdrawing again changes nothing');
 
 const answerRoute = createRoute({
   method: 'post',
   path: '/rooms/{slug}/questions/{id}/answer',
   tags: ['questions'],
   summary: 'Answer a question (presenter)',
-  security: bearer,
+  security: bearerSecurity,
   middleware: [requireParticipant({ presenterOnly: true })] as const,
-  request: { params: questionParams, body: { required: true, content: json(answerBody) } },
+  request: { params: questionParams, body: { required: true, content: jsonContent(answerBody) } },
   responses: {
-    200: { description: 'Answered and broadcast', content: json(z.object({ success: z.literal(true), question: questionSchema }).openapi('AnswerResponse')) },
+    200: { description: 'Answered and broadcast', content: jsonContent(z.object({ success: z.literal(true), question: questionSchema }).openapi('AnswerResponse')) },
     ...errorResponses(400, 401, 403, 404, 413, 415, 429),
   },
 });
@@ -92,11 +94,11 @@ const pinRoute = createRoute({
   path: '/rooms/{slug}/questions/{id}/pin',
   tags: ['questions'],
   summary: 'Pin or unpin a question (presenter)',
-  security: bearer,
+  security: bearerSecurity,
   middleware: [requireParticipant({ presenterOnly: true })] as const,
-  request: { params: questionParams, body: { required: true, content: json(pinBody) } },
+  request: { params: questionParams, body: { required: true, content: jsonContent(pinBody) } },
   responses: {
-    200: { description: 'Pinned or unpinned and broadcast', content: json(z.object({ success: z.literal(true), question: questionSchema }).openapi('PinResponse')) },
+    200: { description: 'Pinned or unpinned and broadcast', content: jsonContent(z.object({ success: z.literal(true), question: questionSchema }).openapi('PinResponse')) },
     ...errorResponses(400, 401, 403, 404, 413, 415, 429),
   },
 });
@@ -117,7 +119,7 @@ export const questions = new OpenAPIHono()
     publish(c, room.id, 'new-question', { question });
     return c.json({ questionId: question.id, question }, 201);
   })
-  .openapi(voteRoute, async (c) => c.json({ votes: await vote(c, c.req.valid('param').id, c.req.valid('json').participantId, true) }, 200))
+  .openapi(castVoteRoute, async (c) => c.json({ votes: await vote(c, c.req.valid('param').id, c.req.valid('json').participantId, true) }, 200))
   .openapi(unvoteRoute, async (c) => c.json({ votes: await vote(c, c.req.valid('param').id, c.req.valid('json').participantId, false) }, 200))
   .openapi(answerRoute, async (c) => {
     const body = c.req.valid('json');

@@ -9,7 +9,9 @@ import { ApiError } from './errors.ts';
 import { findRoom } from './find-room.ts';
 import { publish, publishRoomEnded } from './publish.ts';
 import {
+  bearerSecurity,
   errorResponses,
+  jsonContent,
   participantIdField,
   participantSchema,
   roomSchema,
@@ -20,8 +22,6 @@ import {
 import { toParticipantBody, toRoomBody } from './serialize.ts';
 import { hashToken, newSlug, newToken } from './tokens.ts';
 
-const json = <T extends z.ZodType>(schema: T) => ({ 'application/json': { schema } });
-const bearer = [{ bearerAuth: [] }];
 
 export const createRoomBody = z
   .object({
@@ -79,9 +79,9 @@ const createRoomRoute = createRoute({
   path: '/rooms',
   tags: ['rooms'],
   summary: 'Create a room; the answer carries the presenter token, once',
-  request: { body: { required: true, content: json(createRoomBody) } },
+  request: { body: { required: true, content: jsonContent(createRoomBody) } },
   responses: {
-    201: { description: 'Created', content: json(createRoomResponse) },
+    201: { description: 'Created', content: jsonContent(createRoomResponse) },
     ...errorResponses(400, 413, 415, 429),
   },
 });
@@ -93,7 +93,7 @@ const getRoomRoute = createRoute({
   summary: 'A room and who is in it now',
   request: { params: slugParams },
   responses: {
-    200: { description: 'The room', content: json(roomDetailsResponse) },
+    200: { description: 'The room', content: jsonContent(roomDetailsResponse) },
     ...errorResponses(404, 429),
   },
 });
@@ -103,9 +103,9 @@ const joinRoute = createRoute({
   path: '/rooms/{slug}/join',
   tags: ['rooms'],
   summary: 'Join a room as an attendee; the answer carries the participant token, once',
-  request: { params: slugParams, body: { required: true, content: json(joinBody) } },
+  request: { params: slugParams, body: { required: true, content: jsonContent(joinBody) } },
   responses: {
-    201: { description: 'Joined', content: json(joinResponse) },
+    201: { description: 'Joined', content: jsonContent(joinResponse) },
     ...errorResponses(400, 401, 404, 409, 410, 413, 415, 429),
   },
 });
@@ -115,11 +115,11 @@ const endRoomRoute = createRoute({
   path: '/rooms/{slug}',
   tags: ['rooms'],
   summary: 'End the room (presenter): writes its stats, disconnects everyone and forgets names',
-  security: bearer,
+  security: bearerSecurity,
   middleware: [requireParticipant({ presenterOnly: true, allowEndedRoom: true }), emptyBodyAsEmptyObject()] as const,
-  request: { params: slugParams, body: { required: false, content: json(endRoomBody) } },
+  request: { params: slugParams, body: { required: false, content: jsonContent(endRoomBody) } },
   responses: {
-    200: { description: 'Ended', content: json(endRoomResponse) },
+    200: { description: 'Ended', content: jsonContent(endRoomResponse) },
     ...errorResponses(400, 401, 403, 404, 410, 413, 415, 429),
   },
 });

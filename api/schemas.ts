@@ -110,6 +110,12 @@ export function text(min: number, max: number) {
   return z.string().trim().min(min).max(max).refine((s) => !s.includes('\u0000'), 'must not contain NUL characters');
 }
 
+/** A JSON request or response body of the given shape, for a route's OpenAPI declaration. */
+export const jsonContent = <T extends z.ZodType>(schema: T) => ({ 'application/json': { schema } });
+
+/** Routes that take `Authorization: Bearer <token>` (the scheme is registered in api/openapi.ts). */
+export const bearerSecurity = [{ bearerAuth: [] }];
+
 /** The spec's bodies name the sender; the token already does, so this may only repeat it. */
 export const participantIdField = z.uuid().optional().openapi({ description: 'Optional; must be the id of the token holder' });
 
