@@ -48,8 +48,11 @@ const iceCandidate = z
   })
   .nullable();
 
-/** Presenter ↔ attendee notices about one peer's video, relayed along the star like SDP. */
-export const mediaControlActions = ['video-paused', 'video-resumed', 'audio-only-on', 'audio-only-off'] as const;
+/**
+ * Presenter ↔ attendee notices about one peer's media, relayed along the star like SDP. `peer-ready`: an
+ * attendee's page opened a new peer connection (first join, reload) and waits for the presenter's offer.
+ */
+export const mediaControlActions = ['video-paused', 'video-resumed', 'audio-only-on', 'audio-only-off', 'peer-ready'] as const;
 export type MediaControlAction = (typeof mediaControlActions)[number];
 
 export const clientEventSchemas = {

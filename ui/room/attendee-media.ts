@@ -71,8 +71,13 @@ export function createAttendeeMedia(store: RoomStore, signaling: PeerSignaling, 
       setAudioOnly(on);
       link?.setAudioOnly(on);
     },
+    /** After each join ack; only a link opened just now announces itself, a reconnect keeps its peer. */
     joined(presenterId: string) {
-      ensureLink(presenterId).hello();
+      const fresh = link === null;
+      const current = ensureLink(presenterId);
+      if (fresh) current.hello();
+      // A new participant row starts unmuted; say what is true, so the presenter does not see a live mic.
+      void store.actions.mediaState(microphoneOn(), false).catch(() => {});
     },
     async description(from: string, description: RTCSessionDescriptionInit) {
       await ensureLink(from).handleDescription(from, description);

@@ -133,8 +133,8 @@ function bindSocket(
   });
 
   socket.on('participant-joined', ({ participant }) => {
+    // The presenter's peer for a new attendee starts when that attendee's page says `peer-ready`.
     events.participantJoined(participant);
-    if (participant.role === 'attendee') presenter()?.hub.addAttendee(participant.id);
   });
   socket.on('participant-updated', ({ participant }) => events.participantUpdated(participant));
   socket.on('participant-left', ({ participantId }) => {

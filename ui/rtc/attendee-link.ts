@@ -40,7 +40,7 @@ export function makeAttendeeLink(options: AttendeeLinkOptions) {
     const next = makePeer({ remoteId: presenterId, polite: true, iceServers: options.iceServers, signaling });
     next.on('state', (state) => events.emit('state', state));
     next.on('stats', (sample) => events.emit('stats', sample));
-    next.on('broken', () => reset());
+    next.on('broken', () => reset(true));
     next.on('track', (event) => {
       // The presenter's transceivers come in a fixed order: audio, camera, then screen.
       const stream = new MediaStream([event.track]);
@@ -55,12 +55,13 @@ export function makeAttendeeLink(options: AttendeeLinkOptions) {
     return next;
   }
 
-  function reset() {
+  function reset(announce: boolean) {
     peer.close();
     if (closed) return;
     media = { camera: null, screen: null, audio: null };
     events.emit('media', media);
     peer = create();
+    if (announce) signaling.control(presenterId, 'peer-ready');
   }
 
   /** Sends the microphone on the audio transceiver the presenter offered; a direction change renegotiates. */
@@ -76,15 +77,16 @@ export function makeAttendeeLink(options: AttendeeLinkOptions) {
     on: events.on,
     media: () => media,
     state: () => peer.state(),
-    /** Tells the presenter this page is here and how it wants its media; also a fresh page's first word. */
+    /** Tells the presenter this page has a fresh peer waiting for an offer, and how it wants its media. */
     hello() {
-      signaling.control(presenterId, audioOnly ? 'audio-only-on' : 'audio-only-off', 'request');
+      signaling.control(presenterId, 'peer-ready');
+      if (audioOnly) signaling.control(presenterId, 'audio-only-on', 'request');
     },
     async handleDescription(from: string, description: RTCSessionDescriptionInit) {
       if (from !== presenterId || closed) return;
       const known = peer.remoteFingerprint();
       const incoming = sdpFingerprint(description.sdp);
-      if (description.type === 'offer' && known && incoming && known !== incoming) reset();
+      if (description.type === 'offer' && known && incoming && known !== incoming) reset(false);
       await peer.handleDescription(description);
       if (description.type === 'offer') await syncMicrophone().catch(() => {});
     },

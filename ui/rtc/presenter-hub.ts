@@ -195,6 +195,14 @@ export function makePresenterHub(options: PresenterHubOptions) {
       await entries.get(from)?.peer.handleCandidate(candidate);
     },
     handleControl(from: string, action: MediaControlAction) {
+      if (action === 'peer-ready') {
+        // A new page on the other side. A peer still in its first offer is already talking to that page;
+        // one that finished a negotiation was talking to the page before, and is dead weight now.
+        const existing = entries.get(from);
+        if (!existing) create(from);
+        else if (existing.peer.pc.remoteDescription) reset(from);
+        return;
+      }
       if (action !== 'audio-only-on' && action !== 'audio-only-off') return;
       const entry = entries.get(from) ?? create(from);
       const before = pauseReason(entry);

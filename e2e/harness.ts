@@ -1,0 +1,182 @@
+// Shared end-to-end plumbing: the all-in-one server as a child process, headless Chromium, and video probes.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { createPostgresTestDatabase, postgresReachable, type TestDatabase } from '../db/testing.ts';
+
+export const ROOT = resolve(import.meta.dirname, '..');
+export const SCREENSHOT_DIR = join(ROOT, 'e2e', 'screenshots');
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/** Whether the suite can run; outside CI a missing browser skips it with one line, in CI it fails. */
+export function chromiumAvailable(): boolean {
+  if (existsSync(CHROMIUM_PATH)) return true;
+  if (process.env.CI === 'true') throw new Error(`Chromium is required in CI but was not found at ${CHROMIUM_PATH}`);
+  console.warn(`e2e: no Chromium at ${CHROMIUM_PATH} (set CHROMIUM_PATH): skipping the browser tests`);
+  return false;
+}
+
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--use-fake-ui-for-media-stream',
+  '--use-fake-device-for-media-stream',
+  // Headless screen capture: pick the (fake) screen without a picker.
+  '--auto-select-desktop-capture-source=Entire screen',
+  '--autoplay-policy=no-user-gesture-required',
+];
+
+export function launchBrowser(): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, headless: true });
+}
+
+export const DESKTOP = { width: 1280, height: 800 };
+export const PHONE = { width: 375, height: 812 };
+
+/** A fresh context per participant, so each has its own localStorage (its own tokens). */
+export async function openPage(browser: Browser, base: string, viewport = DESKTOP): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ viewport, baseURL: base, permissions: ['camera', 'microphone'] });
+  const page = await context.newPage();
+  page.on('pageerror', (err) => console.error(`e2e page error: ${err.message}`));
+  return { context, page };
+}
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) newest = Math.max(newest, newestMtime(path));
+    else if (!entry.name.includes('.test.')) newest = Math.max(newest, statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+/** Builds the UI when dist/ is missing or older than ui/, so the server serves what is being tested. */
+export async function ensureUiBuild(): Promise<void> {
+  const index = join(ROOT, 'dist', 'index.html');
+  if (existsSync(index) && statSync(index).mtimeMs >= newestMtime(join(ROOT, 'ui'))) return;
+  const { build } = await import('vite');
+  await build({ configFile: join(ROOT, 'vite.config.ts'), logLevel: 'warn' });
+}
+
+function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const probe = createServer();
+    probe.once('error', fail);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() => (typeof address === 'object' && address ? done(address.port) : fail(new Error('no port'))));
+    });
+  });
+}
+
+export interface RunningServer {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** Starts `node --import tsx server.ts` on a free port with its own database and waits for "listening". */
+export async function startServer(): Promise<RunningServer> {
+  await ensureUiBuild();
+  const port = await freePort();
+  const dataDir = mkdtempSync(join(tmpdir(), 'podium-e2e-'));
+  // The server migrates on start; this handle only owns the database's lifetime (postgres.js connects lazily).
+  const database: TestDatabase | null = (await postgresReachable()) ? await createPostgresTestDatabase({ migrate: false }) : null;
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'server.ts'], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      NODE_ENV: 'test',
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      DATA_DIR: dataDir,
+      RATE_LIMITS: 'off',
+      LOG_LEVEL: 'warn',
+      ICE_SERVERS: '[]',
+      DATABASE_URL: database?.url ?? '',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  await new Promise<void>((ready, fail) => {
+    const timer = setTimeout(() => fail(new Error(`server did not start in 60 s:\n${output}`)), 60_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (/listening/.test(output)) {
+        clearTimeout(timer);
+        ready();
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      fail(new Error(`server exited with ${code}:\n${output}`));
+    });
+  });
+  child.stdout!.resume();
+  child.stderr!.on('data', (chunk: Buffer) => {
+    const text = chunk.toString().trim();
+    if (text) console.error(`server: ${text}`);
+  });
+  return {
+    url: `http://127.0.0.1:${port}`,
+    async stop() {
+      if (child.exitCode === null) {
+        const exited = new Promise((done) => child.once('exit', done));
+        child.kill('SIGTERM');
+        await Promise.race([exited, new Promise((done) => setTimeout(done, 10_000))]);
+        if (child.exitCode === null) child.kill('SIGKILL');
+      }
+      await database?.destroy().catch(() => {});
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface VideoProbe {
+  width: number;
+  frames: number;
+}
+
+/** Width and decoded-frame count of the first video matching the selector (zeros when absent). */
+export function probeVideo(page: Page, selector: string): Promise<VideoProbe> {
+  return page.evaluate((sel) => {
+    const video = document.querySelector<HTMLVideoElement>(sel);
+    if (!video) return { width: 0, frames: 0 };
+    return { width: video.videoWidth, frames: video.getVideoPlaybackQuality().totalVideoFrames };
+  }, selector);
+}
+
+/** Waits until the video shows a picture and its decoded-frame count keeps rising; resolves with the count. */
+export async function waitForDecodedFrames(page: Page, selector: string, timeoutMs = 30_000): Promise<VideoProbe> {
+  const deadline = Date.now() + timeoutMs;
+  let last: VideoProbe = { width: 0, frames: 0 };
+  while (Date.now() < deadline) {
+    const now = await probeVideo(page, selector);
+    if (now.width > 0 && now.frames > 0 && last.frames > 0 && now.frames > last.frames) return now;
+    last = now;
+    await page.waitForTimeout(250);
+  }
+  throw new Error(`no rising decoded frames on ${selector} within ${timeoutMs} ms (last: ${JSON.stringify(last)})`);
+}
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`) });
+}
+
+/** Removes WebRTC and media devices before any page script runs: the join-only browser. */
+export const WITHOUT_WEBRTC = `
+  delete window.RTCPeerConnection;
+  delete window.webkitRTCPeerConnection;
+  if (navigator.mediaDevices) Object.defineProperty(navigator.mediaDevices, 'getUserMedia', { value: undefined });
+`;
