@@ -4,6 +4,7 @@ import { dbBenchmark } from './db.ts';
 import { httpBenchmark } from './http.ts';
 import type { Benchmark } from './lib/types.ts';
 import { socketsBenchmark } from './sockets.ts';
+import { uiBenchmark } from './ui.ts';
 import { webrtcBenchmark } from './webrtc.ts';
 
-export const benchmarks: Benchmark[] = [dbBenchmark, httpBenchmark, socketsBenchmark, chatBenchmark, webrtcBenchmark];
+export const benchmarks: Benchmark[] = [dbBenchmark, httpBenchmark, socketsBenchmark, chatBenchmark, webrtcBenchmark, uiBenchmark];

@@ -1,6 +1,6 @@
 // webrtc: a presenter page and N attendee pages in headless Chromium, a P2P star signaled through Podium.
 import type { Browser, Page } from 'playwright-core';
-import { launchChromium, routeBenchPages } from './lib/browser.ts';
+import { launchChromium, routeBenchPages, ROUTED_PAGE_FLAGS } from './lib/browser.ts';
 import { cpuMeter } from './lib/machine.ts';
 import { createRoom, roomsApiAvailable, startPodium } from './lib/podium.ts';
 import { round, summarize } from './lib/stats.ts';
@@ -166,7 +166,7 @@ export const webrtcBenchmark: Benchmark = {
         notes.push('Podium answered 404 on POST /api/rooms: the room routes are not mounted in this build, so the star could not be signaled.');
         return { tables: [], notes, data: {} };
       }
-      browser = await launchChromium();
+      browser = await launchChromium(ROUTED_PAGE_FLAGS);
       const context = await browser.newContext({ viewport: { width: 660, height: 420 } });
       await routeBenchPages(context, server.base);
       const room = await createRoom(server.base, { maxParticipants: 50 });

@@ -15,8 +15,14 @@ export const CHROMIUM_FLAGS = [
   '--use-fake-device-for-media-stream',
 ];
 
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_FLAGS });
+/**
+ * Pages fulfilled by Playwright routes have no server address, so Chromium cannot place them in the local
+ * address space and blocks their websocket to 127.0.0.1; the webrtc benchmark's pages need this switch.
+ */
+export const ROUTED_PAGE_FLAGS = ['--disable-features=LocalNetworkAccessChecks'];
+
+export function launchChromium(extraFlags: string[] = []): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: [...CHROMIUM_FLAGS, ...extraFlags] });
 }
 
 const PAGES: Record<string, { file: URL; type: string }> = {

@@ -17,6 +17,8 @@ interface ChatMessageEvent {
 }
 
 const clients: Client[] = [];
+/** Bumped per chat run: Podium treats a repeated clientMessageId as a retry and does not broadcast it again. */
+let chatRound = 0;
 const roomSizes = new Map<string, number>();
 
 function connectOne(url: string, member: Member, index: number, timeoutMs: number): Promise<Client> {
@@ -93,14 +95,15 @@ async function chat(body: { seconds: number; drainSeconds?: number; ackTimeoutMs
   const listeners: (() => void)[] = [];
   const timers: NodeJS.Timeout[] = [];
   const cpuFrom = process.cpuUsage();
+  const round = ++chatRound;
 
   for (const client of clients) {
     const onMessage = (event: ChatMessageEvent) => {
       const text = event?.message?.message;
       if (typeof text !== 'string' || !text.startsWith('bench ')) return;
-      const [, sender, seq, at] = text.split(' ');
+      const [, sender, seq, at, sentRound] = text.split(' ');
       if (Number(sender) === client.index) return;
-      const key = `${sender}:${seq}`;
+      const key = `${sentRound}:${sender}:${seq}`;
       const left = pending.get(key);
       if (left === undefined || left <= 0) {
         duplicates++;
@@ -123,10 +126,10 @@ async function chat(body: { seconds: number; drainSeconds?: number; ackTimeoutMs
     const send = () => {
       if (performance.now() >= stopAt) return;
       const others = (roomSizes.get(client.slug) ?? 1) - 1;
-      const key = `${client.index}:${seq}`;
+      const key = `${round}:${client.index}:${seq}`;
       // Counted as expected before sending: a delivery can arrive before the ack does.
       pending.set(key, others);
-      const text = `bench ${client.index} ${seq} ${performance.now().toFixed(3)}`;
+      const text = `bench ${client.index} ${seq} ${performance.now().toFixed(3)} ${round}`;
       sent++;
       seq++;
       acks.push(

@@ -184,9 +184,9 @@ async function attendee() {
         if ((pc.iceConnectionState === 'connected' || pc.iceConnectionState === 'completed') && !marks.ice) marks.ice = performance.now();
       };
       pc.onicecandidate = (e) => socket.emit('webrtc-ice-candidate', { target: presenterId, candidate: e.candidate ? e.candidate.toJSON() : null }, () => {});
-      socket.on('webrtc-answer', async ({ answer }) => {
-        await pc.setRemoteDescription(answer);
+      socket.on('webrtc-answer', ({ answer }) => {
         marks.answer = performance.now();
+        pc.setRemoteDescription(answer).catch((err) => bench.errors.push(String(err)));
       });
       socket.on('webrtc-ice-candidate', ({ candidate }) => {
         if (candidate) pc.addIceCandidate(candidate).catch((err) => bench.errors.push(String(err)));
