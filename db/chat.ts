@@ -72,6 +72,37 @@ export async function listMessages(
   return { messages: rows.slice(0, options.limit), hasMore: rows.length > options.limit };
 }
 
+/**
+ * The page of messages that comes after message `beforeId` in newest-first order, or undefined when that
+ * message is not in the room. The cursor is compared in SQL at the database's full (microsecond)
+ * precision, ties broken by id, so paging never skips or repeats messages sent at the same moment.
+ */
+export async function listMessagesBefore(
+  db: Database,
+  roomId: string,
+  options: { limit: number; beforeId: string },
+): Promise<{ messages: ChatMessage[]; hasMore: boolean } | undefined> {
+  const [cursor] = await db
+    .select({ id: chatMessages.id })
+    .from(chatMessages)
+    .where(and(eq(chatMessages.id, options.beforeId), eq(chatMessages.roomId, roomId)))
+    .limit(1);
+  if (!cursor) return undefined;
+  const rows = await db
+    .select(messageColumns)
+    .from(chatMessages)
+    .leftJoin(participants, eq(participants.id, chatMessages.participantId))
+    .where(
+      and(
+        eq(chatMessages.roomId, roomId),
+        sql`(${chatMessages.createdAt}, ${chatMessages.id}) < (select c.created_at, c.id from chat_messages c where c.id = ${options.beforeId})`,
+      ),
+    )
+    .orderBy(desc(chatMessages.createdAt), desc(chatMessages.id))
+    .limit(options.limit + 1);
+  return { messages: rows.slice(0, options.limit), hasMore: rows.length > options.limit };
+}
+
 export async function countMessages(db: Database, roomId: string): Promise<number> {
   const [row] = await db
     .select({ n: sql<number>`count(*)::int` })
