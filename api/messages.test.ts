@@ -127,6 +127,37 @@ describe('GET /api/rooms/:slug/messages', () => {
     expect([...times].sort((x, y) => y - x)).toEqual(times);
   });
 
+  it('should page without gaps or repeats with beforeId, even through messages sent in the same instant', async () => {
+    const busy = await t.createRoom();
+    const speaker = await t.join(busy.slug);
+    await Promise.all(Array.from({ length: 40 }, (_, i) => send({ message: `burst ${i}` }, speaker.token, busy)));
+    const everything = await page('?limit=100', busy, speaker.token);
+    expect(everything.messages).toHaveLength(40);
+    const seen: string[] = [];
+    let cursor = '';
+    for (;;) {
+      const next = await page(`?limit=7${cursor}`, busy, speaker.token);
+      seen.push(...next.messages.map((m) => m.id));
+      if (!next.hasMore) break;
+      cursor = `&beforeId=${next.messages.at(-1)!.id}`;
+    }
+    expect(seen).toEqual(everything.messages.map((m) => m.id));
+  });
+
+  it('should answer 400 to a beforeId that names no message of this room, or comes with before', async () => {
+    const elsewhere = await t.createRoom();
+    const stranger = await t.join(elsewhere.slug);
+    const foreign = (await (await send({ message: 'not yours' }, stranger.token, elsewhere)).json()) as { message: MessageBody };
+    const own = (await page('?limit=1')).messages[0]!;
+    for (const query of [`?beforeId=${foreign.message.id}`, `?beforeId=${crypto.randomUUID()}`, '?beforeId=42', `?beforeId=${own.id}&before=${encodeURIComponent(own.createdAt)}`]) {
+      const res = await t.call('GET', `/api/rooms/${room.slug}/messages${query}`, { token: attendee.token });
+      expect(res.status).toBe(400);
+      const body = (await res.json()) as { error: { code: string; details: { path: string }[] } };
+      expect(body.error.code).toBe('validation_error');
+      expect(body.error.details[0]?.path).toBe('beforeId');
+    }
+  });
+
   it.each(['?limit=0', '?limit=101', '?limit=abc', '?limit=1.5', '?limit=-1', '?limit=1e1', '?before=yesterday', '?before=2026-02-30T00:00:00Z', '?before=0000-01-01T00:00:00Z', '?limit=1&limit=2'])(
     'should answer 400 validation_error to %s',
     async (query) => {

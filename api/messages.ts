@@ -1,7 +1,8 @@
 // Chat over REST: a page of history, and sending a message the same way a socket does (stored, then broadcast).
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import { addMessage, listMessages } from '../db/chat.ts';
+import { addMessage, listMessages, listMessagesBefore } from '../db/chat.ts';
 import { assertSelf, requireParticipant } from './auth.ts';
+import { ApiError } from './errors.ts';
 import { publish } from './publish.ts';
 import { bearerSecurity, chatMessageSchema, errorResponses, jsonContent, participantIdField, slugParams, text } from './schemas.ts';
 import { toChatMessageBody } from './serialize.ts';
@@ -24,6 +25,13 @@ export const listMessagesQuery = z.object({
     }, 'expected a real date between 1970 and 9999')
     .optional()
     .openapi({ param: { name: 'before', in: 'query' }, description: 'Only messages sent before this time (ISO 8601)' }),
+  beforeId: z
+    .uuid()
+    .optional()
+    .openapi({
+      param: { name: 'beforeId', in: 'query' },
+      description: 'Only messages older than this message: the exact cursor for the next page (pass the id of the last message received)',
+    }),
 });
 
 const messagesPage = z
@@ -74,11 +82,17 @@ const sendRoute = createRoute({
 
 export const messages = new OpenAPIHono()
   .openapi(listRoute, async (c) => {
-    const { limit, before } = c.req.valid('query');
-    const page = await listMessages(c.get('deps').database.db, c.get('caller').room.id, {
-      limit,
-      before: before === undefined ? undefined : new Date(before),
-    });
+    const { limit, before, beforeId } = c.req.valid('query');
+    const { db } = c.get('deps').database;
+    const roomId = c.get('caller').room.id;
+    if (before !== undefined && beforeId !== undefined) throw invalidQuery('beforeId', 'give before or beforeId, not both');
+    // Times in answers stop at milliseconds while the database keeps microseconds, so `before` can skip
+    // messages sent within the same millisecond as a page's last one; `beforeId` cannot.
+    const page =
+      beforeId === undefined
+        ? await listMessages(db, roomId, { limit, before: before === undefined ? undefined : new Date(before) })
+        : await listMessagesBefore(db, roomId, { limit, beforeId: beforeId.toLowerCase() });
+    if (!page) throw invalidQuery('beforeId', 'no message of this room has this id');
     return c.json({ messages: page.messages.map(toChatMessageBody), hasMore: page.hasMore }, 200);
   })
   .openapi(sendRoute, async (c) => {
@@ -96,3 +110,7 @@ export const messages = new OpenAPIHono()
     if (created) publish(c, room.id, 'new-chat-message', { message: wire });
     return c.json({ message: wire }, 201);
   });
+
+function invalidQuery(path: string, message: string): ApiError {
+  return new ApiError(400, 'validation_error', 'The request is not valid', { details: [{ path, message }] });
+}
