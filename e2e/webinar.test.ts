@@ -1,0 +1,236 @@
+// A whole webinar in headless Chromium against the all-in-one server: create, join, stream, chat, Q&A, end.
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  chromiumAvailable,
+  DESKTOP,
+  launchBrowser,
+  openPage,
+  PHONE,
+  probeVideo,
+  screenshot,
+  startServer,
+  waitForDecodedFrames,
+  WITHOUT_WEBRTC,
+  type RunningServer,
+} from './harness.ts';
+
+const available = chromiumAvailable();
+const poll = { timeout: 20_000, interval: 200 };
+
+describe.skipIf(!available)('a webinar in Chromium', () => {
+  let server: RunningServer;
+  let browser: Browser;
+  let host: Page;
+  let joinLink = '';
+  const attendees: Page[] = [];
+  const contexts: BrowserContext[] = [];
+
+  const open = async (viewport = DESKTOP) => {
+    const opened = await openPage(browser, server.url, viewport);
+    contexts.push(opened.context);
+    return opened;
+  };
+
+  const questionOrder = (page: Page) => page.getByTestId('question-text').allTextContents();
+
+  beforeAll(async () => {
+    server = await startServer();
+    browser = await launchBrowser();
+  }, 180_000);
+
+  afterAll(async () => {
+    for (const context of contexts) await context.close().catch(() => {});
+    await browser?.close();
+    await server?.stop();
+  });
+
+  it('should refuse a wrong password, a full room and an unknown room with a message on the page', async () => {
+    const response = await fetch(`${server.url}/api/rooms`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ title: 'Board meeting', presenterName: 'Grace', password: 'open sesame', maxParticipants: 2 }),
+    });
+    expect(response.status).toBe(201);
+    const { slug } = (await response.json()) as { slug: string };
+
+    const { context, page } = await open();
+    await page.goto(`/r/${slug}`);
+    await expect.poll(() => page.getByRole('heading', { name: 'Board meeting' }).count(), poll).toBe(1);
+    await page.getByLabel('Your name').fill('Mallory');
+    await page.getByLabel('Room password').fill('wrong guess');
+    await page.getByRole('button', { name: 'Join' }).click();
+    await expect.poll(() => page.getByTestId('join-error').textContent(), poll).toContain('password is not right');
+
+    await page.getByLabel('Room password').fill('open sesame');
+    await page.getByRole('button', { name: 'Join' }).click();
+    await expect.poll(() => page.getByTestId('stage').count(), poll).toBe(1);
+
+    const second = await open();
+    await second.page.goto(`/r/${slug}`);
+    await second.page.getByLabel('Your name').fill('Trent');
+    await second.page.getByLabel('Room password').fill('open sesame');
+    await second.page.getByRole('button', { name: 'Join' }).click();
+    await expect.poll(() => second.page.getByTestId('join-error').textContent(), poll).toContain('room is full');
+
+    await second.page.goto('/r/NoSuchRoom123');
+    await expect.poll(() => second.page.getByTestId('room-problem').textContent(), poll).toContain('no room at this link');
+    await context.close();
+    await second.context.close();
+  });
+
+  it('should create a room from the Home form and open the presenter console with a join link', async () => {
+    const phone = await open(PHONE);
+    await phone.page.goto('/');
+    await screenshot(phone.page, 'home-375x812');
+    await phone.context.close();
+
+    ({ page: host } = await open());
+    await host.goto('/');
+    await screenshot(host, 'home-1280x800');
+    await host.getByLabel('Title').fill('Shipping Podium 1.0');
+    await host.getByLabel('Your name').fill('Ada Lovelace');
+    await host.getByLabel('Max participants').fill('20');
+    await host.getByRole('button', { name: 'Start presenting' }).click();
+    await host.waitForURL(/\/r\/[A-Za-z0-9_-]+\/host$/);
+    joinLink = await host.getByTestId('join-link').inputValue();
+    expect(joinLink).toMatch(/\/r\/[A-Za-z0-9_-]{8,}$/);
+    await waitForDecodedFrames(host, '[data-testid=local-preview]');
+  });
+
+  it('should stream the presenter to three attendees who join through the link', async () => {
+    const names = ['Brian Kernighan', 'Barbara Liskov', 'Linus Torvalds'];
+    for (const [i, name] of names.entries()) {
+      const { page } = await open(i === 2 ? PHONE : DESKTOP);
+      await page.goto(joinLink);
+      await page.getByLabel('Your name').fill(name);
+      const clickedAt = performance.now();
+      await page.getByRole('button', { name: 'Join' }).click();
+      const first = await waitForDecodedFrames(page, '[data-testid=camera-video]');
+      console.log(`e2e: attendee ${i + 1} Join click → first decoded frame: ${Math.round(performance.now() - clickedAt)} ms`);
+      await expect.poll(async () => (await probeVideo(page, '[data-testid=camera-video]')).frames, poll).toBeGreaterThan(first.frames);
+      attendees.push(page);
+    }
+    await expect.poll(() => host.locator('[data-testid=peer-state][data-state=connected]').count(), poll).toBe(3);
+    // Let the stats sampler fill round-trip time and bitrate before the screenshots.
+    await expect.poll(() => host.getByText(/\d+ kbit\/s/).count(), poll).toBe(3);
+    await screenshot(host, 'presenter-console-1280x800');
+    await screenshot(attendees[0]!, 'attendee-1280x800');
+    await screenshot(attendees[2]!, 'attendee-375x812');
+    await host.setViewportSize(PHONE);
+    await screenshot(host, 'presenter-console-375x812');
+    await host.setViewportSize(DESKTOP);
+  }, 120_000);
+
+  it('should show a chat message from an attendee to everyone', async () => {
+    const [first] = attendees;
+    await first!.getByLabel('Message', { exact: true }).fill('Hello from the second row!');
+    await first!.getByRole('button', { name: 'Send message' }).click();
+    await host.getByRole('tab', { name: /Chat/ }).click();
+    for (const page of [host, ...attendees]) {
+      await expect.poll(() => page.getByTestId('chat-messages').textContent(), poll).toContain('Hello from the second row!');
+    }
+    await expect.poll(() => attendees[1]!.getByTestId('live-region').textContent(), poll).toContain('Hello from the second row!');
+  });
+
+  it('should order questions by pin then votes and show answers everywhere', async () => {
+    const [first, second, third] = attendees as [Page, Page, Page];
+    for (const page of [host, ...attendees]) await page.getByRole('tab', { name: /Q&A/ }).click();
+    await second.getByLabel('Your question').fill('Will there be a recording?');
+    await second.getByRole('button', { name: 'Ask' }).click();
+    await expect.poll(() => questionOrder(first), poll).toEqual(['Will there be a recording?']);
+    await third.getByLabel('Your question').fill('Does it work on phones?');
+    await third.getByRole('button', { name: 'Ask' }).click();
+    for (const page of [host, ...attendees]) await expect.poll(() => page.getByTestId('question').count(), poll).toBe(2);
+
+    await first.getByRole('button', { name: /^Upvote: Does it work on phones\?/ }).click();
+    for (const page of [host, ...attendees]) {
+      await expect.poll(() => questionOrder(page), poll).toEqual(['Does it work on phones?', 'Will there be a recording?']);
+    }
+    await expect
+      .poll(() => first.getByRole('button', { name: /Does it work on phones\?/ }).getAttribute('aria-pressed'), poll)
+      .toBe('true');
+
+    await host.getByRole('button', { name: 'Pin question: Will there be a recording?' }).click();
+    for (const page of [host, ...attendees]) {
+      await expect.poll(() => questionOrder(page), poll).toEqual(['Will there be a recording?', 'Does it work on phones?']);
+    }
+
+    await host.getByRole('button', { name: 'Answer question: Will there be a recording?' }).click();
+    await host.getByLabel('Answer to: Will there be a recording?').fill('Yes, within a day.');
+    await host.getByRole('button', { name: 'Post' }).click();
+    for (const page of [host, ...attendees]) {
+      await expect.poll(() => page.getByTestId('answer').textContent(), poll).toContain('Yes, within a day.');
+    }
+  });
+
+  it('should show the screen share at attendees as a second video and stop it', async () => {
+    await host.getByTestId('share-screen').click();
+    for (const page of attendees) {
+      await waitForDecodedFrames(page, '[data-testid=screen-video]');
+      // The camera stays on as picture-in-picture beside the screen.
+      await waitForDecodedFrames(page, '[data-testid=camera-video]');
+    }
+    await screenshot(attendees[0]!, 'attendee-screen-share-1280x800');
+    await host.getByRole('button', { name: 'Stop sharing your screen' }).click();
+    for (const page of attendees) {
+      await expect.poll(() => page.getByTestId('screen-video').count(), poll).toBe(0);
+      await waitForDecodedFrames(page, '[data-testid=camera-video]');
+    }
+  }, 60_000);
+
+  it('should turn an attendee microphone off with a notice when the presenter mutes all', async () => {
+    const [first] = attendees as [Page];
+    const mic = first.getByTestId('attendee-mic');
+    await mic.click();
+    await expect.poll(() => mic.getAttribute('aria-pressed'), poll).toBe('true');
+    await host.getByRole('tab', { name: /People/ }).click();
+    await expect.poll(() => host.getByRole('img', { name: 'Microphone on' }).count(), poll).toBe(1);
+    await host.getByTestId('mute-all').click();
+    await expect.poll(() => first.getByTestId('muted-notice').count(), poll).toBe(1);
+    await expect.poll(() => mic.getAttribute('aria-pressed'), poll).toBe('false');
+    await expect.poll(() => host.getByRole('img', { name: 'Microphone on' }).count(), poll).toBe(0);
+  });
+
+  it('should give a browser without WebRTC chat and Q&A with the reason on the stage', async () => {
+    const { context, page } = await open();
+    await context.addInitScript(WITHOUT_WEBRTC);
+    await page.goto(joinLink);
+    await page.getByLabel('Your name').fill('Old Browser');
+    await page.getByRole('button', { name: 'Join' }).click();
+    await expect.poll(() => page.getByTestId('join-only').textContent(), poll).toContain('WebRTC is not available');
+    await page.getByLabel('Message', { exact: true }).fill('Text only, but here!');
+    await page.getByRole('button', { name: 'Send message' }).click();
+    await host.getByRole('tab', { name: /Chat/ }).click();
+    await expect.poll(() => host.getByTestId('chat-messages').textContent(), poll).toContain('Text only, but here!');
+    await page.getByRole('tab', { name: /Q&A/ }).click();
+    await expect.poll(() => questionOrder(page), poll).toEqual(['Will there be a recording?', 'Does it work on phones?']);
+    await context.close();
+  });
+
+  it("should bring the attendees' video back after the presenter reloads", async () => {
+    for (const page of attendees) {
+      await page.evaluate(() => document.querySelectorAll('video').forEach((v) => (v.dataset.before = 'reload')));
+    }
+    await host.reload();
+    await waitForDecodedFrames(host, '[data-testid=local-preview]');
+    for (const page of attendees) await waitForDecodedFrames(page, '[data-testid=camera-video]:not([data-before])', 40_000);
+    // The reloaded console is still the same presenter, with the room's chat and questions.
+    await host.getByRole('tab', { name: /Q&A/ }).click();
+    await expect.poll(() => questionOrder(host), poll).toEqual(['Will there be a recording?', 'Does it work on phones?']);
+  }, 120_000);
+
+  it('should end the session: a summary for the presenter, the ended page for attendees', async () => {
+    await host.getByRole('button', { name: 'End session' }).click();
+    const dialog = host.getByRole('dialog');
+    await expect.poll(() => dialog.isVisible(), poll).toBe(true);
+    await dialog.getByRole('button', { name: 'End session' }).click();
+    await expect.poll(() => host.getByTestId('session-summary').count(), poll).toBe(1);
+    expect(Number(await host.getByTestId('stat-questions').textContent())).toBe(2);
+    expect(Number(await host.getByTestId('stat-participants').textContent())).toBeGreaterThanOrEqual(5);
+    await screenshot(host, 'session-summary-1280x800');
+    for (const page of attendees) {
+      await expect.poll(() => page.getByTestId('session-ended').textContent(), poll).toContain('This session has ended');
+    }
+  });
+});
