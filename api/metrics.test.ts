@@ -80,6 +80,23 @@ describe('metrics on the API', () => {
     expect(sampleValue(samples, 'podium_db_pool_waiting')).toBe(0);
   });
 
+  it('should count chat messages and questions written over REST', async () => {
+    const before = await scrape(t);
+    const room = await t.createRoom();
+    const attendee = await t.join(room.slug);
+    const send = (body: object) => t.call('POST', `/api/rooms/${room.slug}/messages`, { token: attendee.token, body });
+    expect((await send({ message: 'hello', clientMessageId: 'rest-1' })).status).toBe(201);
+    // The repeat returns the stored message and sends nothing.
+    expect((await send({ message: 'hello', clientMessageId: 'rest-1' })).status).toBe(201);
+    expect((await send({ message: '' })).status).toBe(400);
+    expect((await t.call('POST', `/api/rooms/${room.slug}/questions`, { token: attendee.token, body: { question: 'Recording?' } })).status).toBe(201);
+    const after = await scrape(t);
+    const moved = (name: string) => sampleValue(after, name) - sampleValue(before, name);
+    expect(moved('podium_chat_messages_total')).toBe(1);
+    expect(moved('podium_questions_total')).toBe(1);
+    expect(moved('podium_reactions_total')).toBe(0);
+  });
+
   it('should serve /metrics only when the app has metrics', async () => {
     const plain = await createTestApp({ database: t.database });
     expect((await plain.call('GET', '/metrics')).status).toBe(404);

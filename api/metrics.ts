@@ -4,6 +4,7 @@ import { matchedRoutes } from 'hono/route';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { PoolStats } from '../db/client.ts';
 import type { RequestCountSink } from '../db/request-counts.ts';
+import type { RoomEvents } from './broadcast.ts';
 import type { ErrorBody } from './errors.ts';
 
 /** Values read when Prometheus scrapes; each process passes the ones it has. */
@@ -34,6 +35,20 @@ export interface Metrics {
   recordWebrtcReport(report: { outcome: WebrtcOutcome; timeToConnectMs?: number }): void;
   /** Adds sources; entries call it once the socket server or the pool exists. */
   setSources(sources: MetricSources): void;
+}
+
+/** The counters that live events move; signaling handlers and REST writes both feed them. */
+export type RoomActivityMetrics = Pick<Metrics, 'chatMessages' | 'questions' | 'reactions' | 'screenShares'>;
+
+/** Counts what a REST write told the room (the socket handlers count their own events). */
+export function countPublished<E extends keyof RoomEvents>(metrics: RoomActivityMetrics | undefined, event: E, payload: RoomEvents[E]): void {
+  if (!metrics) return;
+  if (event === 'new-question') metrics.questions.inc();
+  if (event === 'new-chat-message') {
+    const { messageType } = (payload as RoomEvents['new-chat-message']).message;
+    if (messageType === 'chat') metrics.chatMessages.inc();
+    if (messageType === 'reaction') metrics.reactions.inc();
+  }
 }
 
 /** A source that does not answer within this long leaves its gauge at the last value, so a scrape never hangs. */

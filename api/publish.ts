@@ -2,9 +2,11 @@
 // so a failing broadcast is logged and never turns a success into an error.
 import type { Context } from 'hono';
 import type { RoomEvents } from './broadcast.ts';
+import { countPublished } from './metrics.ts';
 import type { SessionStatsBody } from './schemas.ts';
 
 export function publish<E extends keyof RoomEvents>(c: Context, roomId: string, event: E, payload: RoomEvents[E]): void {
+  countPublished(c.get('deps').metrics, event, payload);
   try {
     c.get('deps').broadcaster.toRoom(roomId, event, payload);
   } catch (err) {

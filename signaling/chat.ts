@@ -4,7 +4,7 @@ import { addMessage } from '../db/chat.ts';
 import type { EventHandlers, HandlerDeps } from './context.ts';
 import { requireLiveRoom, requireOwnRoom } from './guards.ts';
 
-export function createChatHandlers({ db, io }: HandlerDeps): EventHandlers<'chat-message' | 'reaction'> {
+export function createChatHandlers({ db, io, metrics }: HandlerDeps): EventHandlers<'chat-message' | 'reaction'> {
   return {
     async 'chat-message'(socket, { roomSlug, message, clientMessageId }, ack) {
       requireOwnRoom(socket, roomSlug);
@@ -18,13 +18,17 @@ export function createChatHandlers({ db, io }: HandlerDeps): EventHandlers<'chat
       const body = toChatMessageBody(stored.message);
       ack({ ok: true, message: body });
       // A retry of a message already stored was broadcast the first time.
-      if (stored.created) io.to(room.id).emit('new-chat-message', { message: body });
+      if (stored.created) {
+        metrics?.chatMessages.inc();
+        io.to(room.id).emit('new-chat-message', { message: body });
+      }
     },
 
     async reaction(socket, { emoji }, ack) {
       const room = await requireLiveRoom(db, socket);
       await addMessage(db, { roomId: room.id, participantId: socket.data.participantId, message: emoji, messageType: 'reaction' });
       ack({ ok: true });
+      metrics?.reactions.inc();
       io.to(room.id).emit('reaction', { participantId: socket.data.participantId, emoji });
     },
   };

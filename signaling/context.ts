@@ -2,6 +2,7 @@
 import type { Server, Socket } from 'socket.io';
 import type { z } from 'zod';
 import type { Broadcaster } from '../api/broadcast.ts';
+import type { RoomActivityMetrics } from '../api/metrics.ts';
 import type { Database } from '../db/client.ts';
 import type {
   ClientEvent,
@@ -28,4 +29,6 @@ export interface HandlerDeps {
   db: Database;
   io: SignalingServer;
   broadcaster: Broadcaster;
+  /** Counters for chat, questions, reactions and screen shares; absent in tests that do not look at them. */
+  metrics?: RoomActivityMetrics;
 }

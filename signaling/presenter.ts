@@ -11,7 +11,7 @@ type PresenterEvent = 'screen-share-start' | 'screen-share-stop' | 'mute-all-att
 
 const roomEnded = () => new SignalingError('room_ended', 'This room has ended');
 
-export function createPresenterHandlers({ db, io, broadcaster }: HandlerDeps): EventHandlers<PresenterEvent> {
+export function createPresenterHandlers({ db, io, broadcaster, metrics }: HandlerDeps): EventHandlers<PresenterEvent> {
   async function share(socket: SignalingSocket, sharing: boolean): Promise<void> {
     if (!(await setScreenSharing(db, socket.data.roomId, sharing))) throw roomEnded();
   }
@@ -22,6 +22,7 @@ export function createPresenterHandlers({ db, io, broadcaster }: HandlerDeps): E
       requireOwnRoom(socket, roomSlug);
       await share(socket, true);
       ack({ ok: true });
+      metrics?.screenShares.inc();
       io.to(socket.data.roomId).emit('presenter-screen-sharing', { isSharing: true });
     },
 

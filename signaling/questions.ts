@@ -9,12 +9,13 @@ type QuestionEvent = 'ask-question' | 'vote-question' | 'answer-question' | 'pin
 
 const questionNotFound = () => new SignalingError('question_not_found', 'No such question in this room');
 
-export function createQuestionHandlers({ db, io }: HandlerDeps): EventHandlers<QuestionEvent> {
+export function createQuestionHandlers({ db, io, metrics }: HandlerDeps): EventHandlers<QuestionEvent> {
   return {
     async 'ask-question'(socket, { question }, ack) {
       const room = await requireLiveRoom(db, socket);
       const stored = toQuestionBody(await addQuestion(db, { roomId: room.id, participantId: socket.data.participantId, question }));
       ack({ ok: true, question: stored });
+      metrics?.questions.inc();
       io.to(room.id).emit('new-question', { question: stored });
     },
 

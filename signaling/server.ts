@@ -2,6 +2,7 @@
 import type { Server as HttpServer } from 'node:http';
 import { Server } from 'socket.io';
 import type { Config } from '../api/config.ts';
+import type { RoomActivityMetrics } from '../api/metrics.ts';
 import { hashToken } from '../api/tokens.ts';
 import type { Database } from '../db/client.ts';
 import { findByTokenHash, findPresenter } from '../db/participants.ts';
@@ -24,6 +25,8 @@ export interface SignalingDeps {
   config: SignalingConfig;
   /** How processes share rooms; memory (one process) when absent. Closed with the server. */
   cluster?: ClusterAdapter;
+  /** Counters for chat, questions, reactions and screen shares. */
+  metrics?: RoomActivityMetrics;
   /** Connection outcomes reported by browsers, for metrics. */
   onWebrtcReport?: (report: WebrtcReport) => void;
   /** Failures on our side; clients only see `internal_error`. Defaults to one JSON line on stderr. */
@@ -74,7 +77,7 @@ export function createSignaling(httpServer: HttpServer | undefined, deps: Signal
   });
 
   const clustered = cluster !== undefined && cluster.kind !== 'memory';
-  const handlerDeps: HandlerDeps = { db: deps.db, io, broadcaster: createSocketBroadcaster(io, { clustered }) };
+  const handlerDeps: HandlerDeps = { db: deps.db, io, broadcaster: createSocketBroadcaster(io, { clustered }), metrics: deps.metrics };
   const presence = createPresence(handlerDeps, {
     graceMs: deps.config.RECONNECT_GRACE_MS,
     onError: (err, context) => onError(err, context),

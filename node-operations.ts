@@ -1,0 +1,74 @@
+// What every Node entry adds for operations: the logger, metrics with Node-only sources, request counts, and a drain.
+import type { Server as HttpServer } from 'node:http';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import type { Config } from './api/config.ts';
+import { createLogger, type Logger } from './api/logger.ts';
+import { createMetrics, type Metrics } from './api/metrics.ts';
+import { countActiveRooms } from './db/analytics.ts';
+import type { DatabaseHandle } from './db/client.ts';
+import { createRequestCounter, type RequestCounter } from './db/request-counts.ts';
+
+export type ProcessRole = 'all-in-one' | 'api' | 'signaling';
+
+export interface Operations {
+  logger: Logger;
+  metrics: Metrics;
+  /** Present where HTTP requests are answered (not on signaling processes). */
+  requestCounts?: RequestCounter;
+  /** Writes the last request counts and stops the samplers; call before closing the database. */
+  close(): Promise<void>;
+}
+
+/** The 99th percentile of event-loop delay since the previous read, in seconds. */
+export function eventLoopLagSampler(): { read: () => number; stop: () => void } {
+  const histogram = monitorEventLoopDelay({ resolution: 20 });
+  histogram.enable();
+  return {
+    read() {
+      const p99 = histogram.count === 0 ? 0 : histogram.percentile(99) / 1e9;
+      histogram.reset();
+      return p99;
+    },
+    stop: () => histogram.disable(),
+  };
+}
+
+export function createOperations(config: Config, database: DatabaseHandle, role: ProcessRole): Operations {
+  const logger = createLogger({ level: config.LOG_LEVEL, base: { process: role, pid: process.pid } });
+  const lag = eventLoopLagSampler();
+  const metrics = createMetrics({
+    pool: () => database.pool(),
+    eventLoopLag: lag.read,
+    activeRooms: () => countActiveRooms(database.db),
+  });
+  const requestCounts =
+    role === 'signaling'
+      ? undefined
+      : createRequestCounter(database.db, {
+          onError: (err) => logger.warn({ err }, 'request counts not written; kept for the next flush'),
+        });
+  return {
+    logger,
+    metrics,
+    ...(requestCounts ? { requestCounts } : {}),
+    async close() {
+      lag.stop();
+      await requestCounts?.close();
+    },
+  };
+}
+
+/**
+ * Stops accepting connections and resolves once every open one has ended: requests in flight finish,
+ * idle keep-alive connections are closed as soon as they are idle.
+ */
+export function drain(server: HttpServer): Promise<void> {
+  return new Promise((resolve) => {
+    const idle = setInterval(() => server.closeIdleConnections(), 100);
+    server.close(() => {
+      clearInterval(idle);
+      resolve();
+    });
+    server.closeIdleConnections();
+  });
+}
