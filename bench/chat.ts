@@ -8,6 +8,7 @@ import {
   probeSample,
   startBaseline,
   startPodium,
+  type Member,
   type RunningServer,
 } from './lib/podium.ts';
 import { ratio, round } from './lib/stats.ts';
@@ -44,58 +45,86 @@ interface StepResult extends ChatStep {
   why?: string;
 }
 
+async function runStep(ctx: BenchContext, name: string, server: RunningServer, loader: NodeChild, r: number, seconds: number): Promise<StepResult> {
+  await probeReset(server);
+  const machine = cpuMeter();
+  const step = await loader.request<ChatStep>('chat', { seconds, drainSeconds: 5 }, (seconds + 30) * 1000);
+  const busy = machine();
+  const sample = await probeSample(server);
+  const problems = [
+    step.latencyMs.p99 > P99_LIMIT_MS ? `p99 ${round(step.latencyMs.p99, 1)} ms > ${P99_LIMIT_MS} ms` : '',
+    step.lost > 0 ? `${step.lost} deliveries lost` : '',
+    step.rejected > 0 ? `${step.rejected} messages refused ${JSON.stringify(step.rejections)}` : '',
+    step.unanswered > 0 ? `${step.unanswered} sends never acknowledged` : '',
+  ].filter(Boolean);
+  ctx.log(
+    `${name} R=${r}: ${step.clients} clients, p50/p99 ${round(step.latencyMs.p50, 1)}/${round(step.latencyMs.p99, 1)} ms, ${Math.round(step.deliveriesPerSecond)} deliveries/s, lost ${step.lost}, server CPU ${sample.cpuPercent}%, client CPU ${step.clientCpuPercent}%, machine ${round(busy * 100, 0)}% busy`,
+  );
+  return {
+    ...step,
+    server: name,
+    r,
+    serverCpuPercent: sample.cpuPercent,
+    loopP99Ms: sample.loop.p99,
+    machineBusy: round(busy * 100, 0)!,
+    held: problems.length === 0,
+    ...(problems.length ? { why: problems.join(', ') } : {}),
+  };
+}
+
+/**
+ * Ramps R up through `steps` while each step holds. When even the first step fails, halves R until one
+ * holds, so the table still says what the machine can carry.
+ */
 async function ramp(ctx: BenchContext, name: string, server: RunningServer, loader: NodeChild, steps: number[], seconds: number, notes: string[]) {
   const results: StepResult[] = [];
-  let rooms = 0;
-  for (const r of steps) {
+  const rooms: Member[][] = [];
+  let connectedRooms = 0;
+  const plan = [...steps];
+  let descending = false;
+  while (plan.length) {
+    const r = plan.shift()!;
     // A step costs its run, the drain and the handshakes of its new rooms; do not start one that cannot finish.
-    const estimate = seconds + 8 + (r - rooms) * 0.25;
+    const estimate = seconds + 8 + Math.max(0, r - connectedRooms) * (name === 'Podium' ? 0.4 : 0.05);
     if (secondsLeft(ctx) < estimate) {
       notes.push(`${name}: stopped before R=${r}, the time budget was spent (about ${Math.round(estimate)} s needed).`);
       break;
     }
-    const members = name === 'Podium' ? await podiumMembers(server.base, r - rooms, MEMBERS_PER_ROOM) : baselineMembers(r - rooms, MEMBERS_PER_ROOM);
+    if (rooms.length < r) {
+      rooms.push(...(name === 'Podium' ? await podiumMembers(server.base, r - rooms.length, MEMBERS_PER_ROOM) : baselineMembers(r - rooms.length, MEMBERS_PER_ROOM)));
+    }
+    if (connectedRooms > r) {
+      await loader.request('close');
+      connectedRooms = 0;
+    }
     const connected = await loader.request<{ failed: number; errors: Record<string, number> }>(
       'connect',
-      { url: server.base, members: members.flat(), concurrency: 50 },
+      { url: server.base, members: rooms.slice(connectedRooms, r).flat(), concurrency: 50 },
       300_000,
     );
-    rooms = r;
+    connectedRooms = r;
     if (connected.failed > 0) {
       notes.push(`${name}: at R=${r}, ${connected.failed} sockets failed to connect (${JSON.stringify(connected.errors)}); stopped.`);
       break;
     }
-    await probeReset(server);
-    const machine = cpuMeter();
-    const step = await loader.request<ChatStep>('chat', { seconds, drainSeconds: 5 }, (seconds + 30) * 1000);
-    const busy = machine();
-    const sample = await probeSample(server);
-    const problems = [
-      step.latencyMs.p99 > P99_LIMIT_MS ? `p99 ${round(step.latencyMs.p99, 1)} ms > ${P99_LIMIT_MS} ms` : '',
-      step.lost > 0 ? `${step.lost} deliveries lost` : '',
-      step.rejected > 0 ? `${step.rejected} messages refused ${JSON.stringify(step.rejections)}` : '',
-      step.unanswered > 0 ? `${step.unanswered} sends never acknowledged` : '',
-    ].filter(Boolean);
-    const result: StepResult = {
-      ...step,
-      server: name,
-      r,
-      serverCpuPercent: sample.cpuPercent,
-      loopP99Ms: sample.loop.p99,
-      machineBusy: round(busy * 100, 0)!,
-      held: problems.length === 0,
-      ...(problems.length ? { why: problems.join(', ') } : {}),
-    };
+    const result = await runStep(ctx, name, server, loader, r, seconds);
     results.push(result);
-    ctx.log(
-      `${name} R=${r}: ${step.clients} clients, p50/p99 ${round(step.latencyMs.p50, 1)}/${round(step.latencyMs.p99, 1)} ms, ${Math.round(step.deliveriesPerSecond)} deliveries/s, lost ${step.lost}, server CPU ${sample.cpuPercent}%, client CPU ${step.clientCpuPercent}%`,
-    );
-    if (problems.length) {
-      notes.push(`${name}: the ramp stopped at R=${r}: ${problems.join(', ')}.`);
-      break;
+    if (descending) {
+      if (result.held) break;
+      if (r > 1) plan.push(Math.floor(r / 2));
+      else notes.push(`${name}: not even R=1 held: ${result.why}.`);
+      continue;
     }
-    if (step.clientCpuPercent > 95) {
-      notes.push(`${name}: the ramp stopped at R=${r}: the load generator used ${step.clientCpuPercent}% of a core, so larger steps would measure the client, not the server.`);
+    if (!result.held) {
+      notes.push(`${name}: the ramp stopped at R=${r}: ${result.why}.`);
+      if (results.length === 1 && r > 1) {
+        descending = true;
+        plan.splice(0, plan.length, Math.floor(r / 2));
+      }
+      continue;
+    }
+    if (result.clientCpuPercent > 95) {
+      notes.push(`${name}: the ramp stopped at R=${r}: the load generator used ${result.clientCpuPercent}% of a core, so larger steps would measure the client, not the server.`);
       break;
     }
   }
@@ -130,6 +159,7 @@ export const chatBenchmark: Benchmark = {
     } finally {
       await loader.stop();
     }
+    results.sort((a, b) => (a.server === b.server ? a.r - b.r : 0));
     const rows = results.map((s): Cell[] => {
       const base = results.find((b) => b.server === 'bare Socket.io' && b.r === s.r);
       return [
