@@ -9,6 +9,7 @@ import { bcryptPasswords } from './api/bcrypt.ts';
 import { silentBroadcaster, type Broadcaster } from './api/broadcast.ts';
 import { version } from './api/version.ts';
 import { configOrExit, onShutdown, openDatabase } from './boot.ts';
+import { createOperations, drain } from './node-operations.ts';
 import { createClusterAdapter } from './signaling/adapters.ts';
 import { createSocketBroadcaster } from './signaling/broadcaster.ts';
 import { createSignaling } from './signaling/server.ts';
@@ -25,6 +26,7 @@ async function ensureUiBuilt(): Promise<void> {
 const config = configOrExit();
 await ensureUiBuilt();
 const database = await openDatabase(config);
+const ops = createOperations(config, database, 'all-in-one');
 
 // Socket.io attaches to the HTTP server that serves the app, so the broadcaster reaches it only once both exist.
 let broadcaster: Broadcaster = silentBroadcaster;
@@ -33,6 +35,9 @@ const app = createApp({
   database,
   passwords: bcryptPasswords(),
   version,
+  logger: ops.logger,
+  metrics: ops.metrics,
+  requestCounts: ops.requestCounts,
   broadcaster: {
     toRoom: (roomId, event, payload) => broadcaster.toRoom(roomId, event, payload),
     endRoom: (roomId, sessionStats) => broadcaster.endRoom(roomId, sessionStats),
@@ -50,10 +55,16 @@ const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOS
   console.log(`podium ${version}: listening on http://localhost:${info.port} (database: ${database.engine})`);
 }) as HttpServer;
 const cluster = await createClusterAdapter(config, (err) => console.error(`podium: socket adapter error: ${String(err)}`));
-const io = createSignaling(server, { db: database.db, config, cluster });
+const io = createSignaling(server, { db: database.db, config, cluster, metrics: ops.metrics, onWebrtcReport: (report) => ops.metrics.recordWebrtcReport(report) });
+ops.metrics.setSources({ connectedSockets: () => io.engine.clientsCount });
 broadcaster = createSocketBroadcaster(io, { clustered: cluster.kind !== 'memory' });
 
+// Stop accepting, tell sockets to reconnect (they see a transport close), let requests in flight finish,
+// write the last request counts, then close the pool.
 onShutdown(async () => {
+  const drained = drain(server);
   await io.close();
+  await drained;
+  await ops.close();
   await database.close();
 });
