@@ -1,0 +1,219 @@
+import { createRoot } from 'solid-js';
+import { describe, expect, it } from 'vitest';
+import type { ChatMessageBody, ParticipantBody, QuestionBody } from '../../api/schemas.ts';
+import type { AckResult, JoinRoomResult } from '../../signaling/protocol.ts';
+import { compareQuestions, createRoomStore, RoomActionError, type RoomTransport } from './room-store.ts';
+
+const PRESENTER = '00000000-0000-4000-8000-000000000001';
+const ME = '00000000-0000-4000-8000-000000000002';
+const OTHER = '00000000-0000-4000-8000-000000000003';
+
+const participant = (id: string, role: ParticipantBody['role'], name: string): ParticipantBody => ({
+  id,
+  name,
+  role,
+  isMuted: true,
+  isVideoOn: role === 'presenter',
+  joinedAt: '2026-01-01T10:00:00.000Z',
+});
+
+const question = (id: string, patch: Partial<QuestionBody> = {}): QuestionBody => ({
+  id,
+  participantId: OTHER,
+  name: 'Grace',
+  question: `Question ${id}`,
+  votes: 0,
+  isAnswered: false,
+  isPinned: false,
+  answer: null,
+  answeredAt: null,
+  createdAt: '2026-01-01T10:00:00.000Z',
+  votedByMe: false,
+  ...patch,
+});
+
+const message = (id: string, from: string, text: string, createdAt = '2026-01-01T10:00:00.000Z'): ChatMessageBody => ({
+  id,
+  participantId: from,
+  name: from === ME ? 'Me' : 'Grace',
+  message: text,
+  messageType: 'chat',
+  clientMessageId: null,
+  createdAt,
+});
+
+const joinResult: JoinRoomResult = {
+  self: { participantId: ME, role: 'attendee', name: 'Me' },
+  room: {
+    slug: 'room-slug-1',
+    title: 'Launch',
+    presenterName: 'Ada',
+    hasPassword: false,
+    maxParticipants: 50,
+    isActive: true,
+    createdAt: '2026-01-01T10:00:00.000Z',
+    endedAt: null,
+  },
+  participants: [participant(PRESENTER, 'presenter', 'Ada'), participant(ME, 'attendee', 'Me')],
+  presenterId: PRESENTER,
+  isScreenSharing: false,
+};
+
+/** A transport answering each event with the given result and recording what was sent. */
+function answering(answer: (event: string, payload: unknown) => AckResult<object>) {
+  const sent: Array<{ event: string; payload: unknown }> = [];
+  const transport = (async (event: string, payload: unknown) => {
+    sent.push({ event, payload });
+    return answer(event, payload);
+  }) as RoomTransport;
+  return { transport, sent };
+}
+
+function withStore(transport: RoomTransport) {
+  return createRoot((dispose) => ({ ...createRoomStore('room-slug-1', transport), dispose }));
+}
+
+describe('compareQuestions', () => {
+  it('should order pinned first, then by votes, then oldest first', () => {
+    const list = [
+      question('a', { votes: 5 }),
+      question('b', { isPinned: true, votes: 0 }),
+      question('c', { votes: 5, createdAt: '2026-01-01T09:00:00.000Z' }),
+      question('d', { votes: 9 }),
+    ];
+    expect([...list].sort(compareQuestions).map((q) => q.id)).toEqual(['b', 'd', 'c', 'a']);
+  });
+});
+
+describe('createRoomStore', () => {
+  it('should take the join snapshot and go live', () => {
+    const room = withStore(answering(() => ({ ok: true })).transport);
+    room.events.joined(joinResult);
+    expect(room.state.connection).toBe('live');
+    expect(room.state.self?.participantId).toBe(ME);
+    expect(room.state.participants.map((p) => p.id)).toEqual([PRESENTER, ME]);
+    room.dispose();
+  });
+
+  it('should add, update and remove participants by id', () => {
+    const room = withStore(answering(() => ({ ok: true })).transport);
+    room.events.joined(joinResult);
+    room.events.participantJoined(participant(OTHER, 'attendee', 'Grace'));
+    room.events.participantJoined(participant(OTHER, 'attendee', 'Grace'));
+    expect(room.state.participants).toHaveLength(3);
+    room.events.participantUpdated({ ...participant(OTHER, 'attendee', 'Grace'), isMuted: false });
+    expect(room.state.participants.find((p) => p.id === OTHER)?.isMuted).toBe(false);
+    room.events.peer(OTHER, { state: 'connected', rttMs: 4, outgoingKbps: 900, videoPaused: null });
+    room.events.participantLeft(OTHER);
+    expect(room.state.participants.map((p) => p.id)).toEqual([PRESENTER, ME]);
+    expect(room.state.peers[OTHER]).toBeUndefined();
+    room.dispose();
+  });
+
+  it('should keep one copy of a chat message and announce only messages from others', () => {
+    const room = withStore(answering(() => ({ ok: true })).transport);
+    room.events.joined(joinResult);
+    room.events.chatMessage(message('m1', ME, 'my words'));
+    expect(room.state.announcement).toBe('');
+    room.events.chatMessage(message('m2', OTHER, 'hello all'));
+    room.events.chatMessage(message('m2', OTHER, 'hello all'));
+    room.events.chatMessage({ ...message('m3', OTHER, '👏'), messageType: 'reaction' });
+    expect(room.state.messages.map((m) => m.id)).toEqual(['m1', 'm2']);
+    expect(room.state.announcement).toBe('Grace says: hello all');
+    room.dispose();
+  });
+
+  it('should merge older history in time order without duplicating live messages', () => {
+    const room = withStore(answering(() => ({ ok: true })).transport);
+    room.events.joined(joinResult);
+    room.events.chatMessage(message('m3', OTHER, 'live', '2026-01-01T10:05:00.000Z'));
+    room.events.history(
+      [message('m1', OTHER, 'first', '2026-01-01T10:01:00.000Z'), message('m3', OTHER, 'live', '2026-01-01T10:05:00.000Z')],
+      [question('q1', { votes: 2, votedByMe: true })],
+    );
+    expect(room.state.messages.map((m) => m.id)).toEqual(['m1', 'm3']);
+    expect(room.state.questions[0]).toMatchObject({ id: 'q1', votedByMe: true });
+    room.dispose();
+  });
+
+  it('should apply votes, answers and pins to the one question they name', () => {
+    const room = withStore(answering(() => ({ ok: true })).transport);
+    room.events.joined(joinResult);
+    room.events.newQuestion(question('q1'));
+    room.events.newQuestion(question('q2'));
+    const untouched = room.state.questions[1];
+    room.events.questionVoted('q1', 4);
+    room.events.questionAnswered('q1', 'Yes.', '2026-01-01T11:00:00.000Z');
+    room.events.questionPinned('q1', true);
+    expect(room.state.questions[0]).toMatchObject({ votes: 4, answer: 'Yes.', isAnswered: true, isPinned: true });
+    expect(room.state.questions[1]).toBe(untouched);
+    expect(room.state.announcement).toBe('New question from Grace: Question q2');
+    room.dispose();
+  });
+
+  it('should move a vote at once and keep the count the server answers', async () => {
+    const { transport, sent } = answering(() => ({ ok: true, votes: 7 }));
+    const room = withStore(transport);
+    room.events.joined(joinResult);
+    room.events.newQuestion(question('q1', { votes: 5 }));
+    const pending = room.actions.vote('q1', true);
+    expect(room.state.questions[0]).toMatchObject({ votes: 6, votedByMe: true });
+    await pending;
+    expect(room.state.questions[0]).toMatchObject({ votes: 7, votedByMe: true });
+    expect(sent).toEqual([{ event: 'vote-question', payload: { questionId: 'q1', up: true } }]);
+    await room.actions.vote('q1', true);
+    expect(sent).toHaveLength(1);
+    room.dispose();
+  });
+
+  it('should roll a vote back when the server refuses it', async () => {
+    const room = withStore(answering(() => ({ ok: false, error: { code: 'room_ended', message: 'The room has ended' } })).transport);
+    room.events.joined(joinResult);
+    room.events.newQuestion(question('q1', { votes: 5 }));
+    await expect(room.actions.vote('q1', true)).rejects.toBeInstanceOf(RoomActionError);
+    expect(room.state.questions[0]).toMatchObject({ votes: 5, votedByMe: false });
+    room.dispose();
+  });
+
+  it('should send chat with a client message id and show the stored message once', async () => {
+    const stored = message('m9', ME, 'sent by me');
+    const { transport, sent } = answering(() => ({ ok: true, message: stored }));
+    const room = withStore(transport);
+    room.events.joined(joinResult);
+    await room.actions.sendChat('sent by me');
+    room.events.chatMessage(stored);
+    expect(room.state.messages).toHaveLength(1);
+    expect(sent[0]).toMatchObject({ event: 'chat-message', payload: { roomSlug: 'room-slug-1', message: 'sent by me' } });
+    expect((sent[0]!.payload as { clientMessageId: string }).clientMessageId).toMatch(/^[0-9a-f-]{36}$/);
+    room.dispose();
+  });
+
+  it('should end with the stats and ignore later connection changes', async () => {
+    const stats = { maxConcurrentParticipants: 3, totalParticipants: 4, totalMessages: 2, totalQuestions: 1, sessionDurationMinutes: 12 };
+    const room = withStore(answering(() => ({ ok: true, sessionStats: stats })).transport);
+    room.events.joined(joinResult);
+    await room.actions.endRoom();
+    room.events.connection('reconnecting');
+    expect(room.state.connection).toBe('ended');
+    expect(room.state.sessionStats).toEqual(stats);
+    room.dispose();
+  });
+
+  it('should raise and clear the muted-by-presenter notice', () => {
+    const room = withStore(answering(() => ({ ok: true })).transport);
+    room.events.mutedByPresenter();
+    expect(room.state.mutedByPresenter).toBe(true);
+    room.actions.acknowledgeMute();
+    expect(room.state.mutedByPresenter).toBe(false);
+    room.dispose();
+  });
+
+  it('should keep only the latest reactions and drop each when its animation ends', () => {
+    const room = withStore(answering(() => ({ ok: true })).transport);
+    for (let i = 0; i < 20; i++) room.events.reaction('🎉');
+    expect(room.state.reactions).toHaveLength(12);
+    room.events.reactionDone(room.state.reactions[0]!.key);
+    expect(room.state.reactions).toHaveLength(11);
+    room.dispose();
+  });
+});
