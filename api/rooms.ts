@@ -7,7 +7,7 @@ import { assertSelf, requireParticipant } from './auth.ts';
 import { emptyBodyAsEmptyObject } from './body.ts';
 import { ApiError } from './errors.ts';
 import { findRoom } from './find-room.ts';
-import { publish, publishRoomEnded } from './publish.ts';
+import { publishRoomEnded } from './publish.ts';
 import {
   bearerSecurity,
   errorResponses,
@@ -176,7 +176,8 @@ export const rooms = new OpenAPIHono()
       if (joined.reason === 'room_full') throw new ApiError(409, 'room_full', `The room is full (${room.maxParticipants} participants)`);
       throw new ApiError(410, 'room_ended', 'This room has ended');
     }
-    publish(c, room.id, 'participant-joined', { participant: toParticipantBody(joined.participant) });
+    // No participant-joined here: signaling announces the attendee when their socket arrives, which is
+    // when the room can actually see and hear them; announcing now as well would say it twice.
     return c.json({ participantId: joined.participant.id, token, roomDetails: toRoomBody(room) }, 201);
   })
   .openapi(endRoomRoute, async (c) => {
