@@ -1,0 +1,189 @@
+// Graceful shutdown of real processes on SIGTERM: requests in flight finish, sockets reconnect and keep their
+// session, request counts are written, nothing said is lost, exit code 0; and the JSON logs hold no secrets.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { request as httpRequest } from 'node:http';
+import { createServer as createNetServer } from 'node:net';
+import { resolve } from 'node:path';
+import { io as connectClient, type Socket } from 'socket.io-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listMessages } from './db/chat.ts';
+import { findRoomBySlug } from './db/rooms.ts';
+import { requestCounts } from './db/schema.ts';
+import { createPostgresTestDatabase, postgresReachable, type TestDatabase } from './db/testing.ts';
+import type { ClientToServerEvents, ServerToClientEvents } from './signaling/protocol.ts';
+
+const root = import.meta.dirname;
+const tsx = resolve(root, 'node_modules/tsx/dist/esm/index.mjs');
+
+type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+interface Running {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+/** Spawns an entry and resolves once its output matches `ready`. */
+function start(entry: string, env: Record<string, string>, ready: RegExp): Promise<Running> {
+  const child = spawn(process.execPath, ['--import', tsx, resolve(root, entry)], {
+    cwd: root,
+    env: { ...process.env, HOST: '127.0.0.1', RATE_LIMITS: 'off', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
+  return new Promise((done, fail) => {
+    const timer = setTimeout(() => fail(new Error(`${entry} did not start:\n${output}`)), 60_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (!ready.test(output)) return;
+      clearTimeout(timer);
+      done({ child, output: () => output, exited });
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    void exited.then((code) => {
+      clearTimeout(timer);
+      fail(new Error(`${entry} exited with ${code} before it was ready:\n${output}`));
+    });
+  });
+}
+
+async function freePort(): Promise<number> {
+  const server = createNetServer();
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const { port } = server.address() as { port: number };
+  await new Promise((done) => server.close(done));
+  return port;
+}
+
+async function post<T>(url: string, body: unknown, token?: string): Promise<{ status: number; body: T }> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify(body),
+  });
+  return { status: res.status, body: (await res.json()) as T };
+}
+
+/** A client that reconnects by itself, as the browser app does, and joins its room again on every connect. */
+function participantSocket(url: string, token: string, slug: string): { socket: Client; joins: string[] } {
+  const joins: string[] = [];
+  const socket: Client = connectClient(url, {
+    auth: { token },
+    transports: ['websocket'],
+    forceNew: true,
+    reconnectionDelay: 100,
+    reconnectionDelayMax: 500,
+  });
+  socket.on('connect', () => {
+    void socket.emitWithAck('join-room', { slug }).then((ack) => {
+      if (ack.ok) joins.push(ack.self.participantId);
+    });
+  });
+  return { socket, joins };
+}
+
+async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((done) => setTimeout(done, 50));
+  }
+}
+
+describe('graceful shutdown of the all-in-one process', () => {
+  let database: TestDatabase;
+  let port: number;
+  const running: Running[] = [];
+  const sockets: Client[] = [];
+
+  beforeAll(async () => {
+    if (!(await postgresReachable())) throw new Error('the shutdown test needs the test PostgreSQL');
+    database = await createPostgresTestDatabase();
+    port = await freePort();
+  });
+  afterAll(async () => {
+    for (const s of sockets) s.close();
+    for (const r of running) if (r.child.exitCode === null) r.child.kill('SIGKILL');
+    await database?.destroy();
+  });
+
+  const startServer = async () => {
+    const r = await start('server.ts', { DATABASE_URL: database.url!, PORT: String(port) }, /listening on http/);
+    running.push(r);
+    return r;
+  };
+
+  it('should finish a request in flight, reconnect sockets to the restarted process, lose nothing and log no secrets', async () => {
+    const url = `http://127.0.0.1:${port}`;
+    const first = await startServer();
+    const secrets = { password: 'shutdown-password-4242', presenter: 'Presenter Ada Quinn', attendee: 'Attendee Linus Pauling', chat: 'secret chat words before' };
+
+    const created = await post<{ slug: string; presenterToken: string }>(`${url}/api/rooms`, { title: 'Shutdown', presenterName: secrets.presenter, password: secrets.password });
+    expect(created.status).toBe(201);
+    const { slug } = created.body;
+    const joined = await post<{ participantId: string; token: string }>(`${url}/api/rooms/${slug}/join`, { name: secrets.attendee, password: secrets.password });
+    expect(joined.status).toBe(201);
+
+    const attendee = participantSocket(url, joined.body.token, slug);
+    const presenter = participantSocket(url, created.body.presenterToken, slug);
+    sockets.push(attendee.socket, presenter.socket);
+    await until(() => attendee.joins.length === 1 && presenter.joins.length === 1, 'both sockets to join');
+    const sent = await attendee.socket.emitWithAck('chat-message', { roomSlug: slug, message: secrets.chat, clientMessageId: 'before-1' });
+    expect(sent.ok).toBe(true);
+
+    // A join whose body is still arriving when SIGTERM lands: it must be answered, not cut off.
+    const body = JSON.stringify({ name: 'Late Joiner', password: secrets.password });
+    const inFlight = new Promise<number>((done, fail) => {
+      const req = httpRequest(
+        { host: '127.0.0.1', port, path: `/api/rooms/${slug}/join`, method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+        (res) => {
+          res.resume();
+          done(res.statusCode ?? 0);
+        },
+      );
+      req.on('error', fail);
+      req.write(body.slice(0, 10));
+      void until(() => first.output().includes('SIGTERM received'), 'the shutdown to start').then(() => req.end(body.slice(10)));
+    });
+    await new Promise((done) => setTimeout(done, 100));
+    const reasons: string[] = [];
+    attendee.socket.once('disconnect', (reason) => reasons.push(reason));
+    first.child.kill('SIGTERM');
+
+    expect(await inFlight).toBe(201);
+    expect(await first.exited).toBe(0);
+    // "transport close" is a reason the client reconnects after; "io server disconnect" would strand it.
+    expect(reasons).toEqual(['transport close']);
+
+    const counts = await database.db.select().from(requestCounts);
+    const count = (method: string, route: string, status: number) =>
+      counts.filter((r) => r.method === method && r.route === route && r.status === status).reduce((n, r) => n + r.count, 0);
+    expect(count('POST', '/api/rooms', 201)).toBe(1);
+    expect(count('POST', '/api/rooms/:slug/join', 201)).toBe(2);
+
+    await startServer();
+    await until(() => attendee.joins.length === 2 && presenter.joins.length === 2, 'both sockets to rejoin the restarted process');
+    expect(attendee.joins).toEqual([joined.body.participantId, joined.body.participantId]);
+    const after = await attendee.socket.emitWithAck('chat-message', { roomSlug: slug, message: 'after the restart', clientMessageId: 'after-1' });
+    expect(after.ok).toBe(true);
+    // A retry of the message sent before the restart is recognised, not stored twice.
+    const retried = await attendee.socket.emitWithAck('chat-message', { roomSlug: slug, message: secrets.chat, clientMessageId: 'before-1' });
+    expect(retried.ok && sent.ok && retried.message.id === sent.message.id).toBe(true);
+
+    const room = await findRoomBySlug(database.db, slug);
+    const stored = await listMessages(database.db, room!.id, { limit: 10 });
+    expect(stored.messages.map((m) => m.message).sort()).toEqual(['after the restart', secrets.chat].sort());
+
+    const logs = running.map((r) => r.output()).join('');
+    for (const secret of [...Object.values(secrets), created.body.presenterToken, joined.body.token]) expect(logs).not.toContain(secret);
+    const requestLines = logs
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((l) => l.msg === 'request');
+    expect(requestLines.filter((l) => l.route === '/api/rooms/:slug/join' && l.status === 201)).toHaveLength(2);
+    for (const line of requestLines) expect(line).toMatchObject({ requestId: expect.any(String), durationMs: expect.any(Number), process: 'all-in-one' });
+  });
+});
