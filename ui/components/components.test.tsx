@@ -1,0 +1,263 @@
+// @vitest-environment jsdom
+import { cleanup, fireEvent, render, screen, waitFor } from '@solidjs/testing-library';
+import { createSignal } from 'solid-js';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { QuestionBody } from '../../api/schemas.ts';
+import { useRoom } from '../room/room-context.tsx';
+import { ChatPanel } from './chat-panel.tsx';
+import { ConnectionStatus } from './connection-status.tsx';
+import { LiveRegion } from './live-region.tsx';
+import { QaPanel } from './qa-panel.tsx';
+import { TabPanel, Tabs } from './tabs.tsx';
+import { makeTestRoom, WithRoom, type TestRoom } from './testing.tsx';
+
+afterEach(cleanup);
+
+const ME = '00000000-0000-4000-8000-000000000002';
+const OTHER = '00000000-0000-4000-8000-000000000003';
+
+const question = (id: string, text: string, patch: Partial<QuestionBody> = {}): QuestionBody => ({
+  id,
+  participantId: OTHER,
+  name: 'Grace',
+  question: text,
+  votes: 0,
+  isAnswered: false,
+  isPinned: false,
+  answer: null,
+  answeredAt: null,
+  createdAt: '2026-01-01T10:00:00.000Z',
+  votedByMe: false,
+  ...patch,
+});
+
+function joined(room: TestRoom, role: 'presenter' | 'attendee') {
+  room.value.events.joined({
+    self: { participantId: role === 'presenter' ? OTHER : ME, role, name: 'Tester' },
+    room: {
+      slug: 'room-slug-1',
+      title: 'Launch',
+      presenterName: 'Ada',
+      hasPassword: false,
+      maxParticipants: 50,
+      isActive: true,
+      createdAt: '2026-01-01T10:00:00.000Z',
+      endedAt: null,
+    },
+    participants: [],
+    presenterId: OTHER,
+    isScreenSharing: false,
+  });
+}
+
+describe('useRoom', () => {
+  it('should throw outside a RoomProvider', () => {
+    function Orphan() {
+      useRoom();
+      return null;
+    }
+    expect(() => render(() => <Orphan />)).toThrow(/RoomProvider/);
+  });
+});
+
+describe('QaPanel', () => {
+  it('should list questions pinned first, then by votes, and re-order when a vote arrives', async () => {
+    let room!: TestRoom;
+    render(() => {
+      room = makeTestRoom('attendee');
+      return (
+        <WithRoom room={room}>
+          <QaPanel />
+        </WithRoom>
+      );
+    });
+    joined(room, 'attendee');
+    room.value.events.newQuestion(question('q1', 'First?'));
+    room.value.events.newQuestion(question('q2', 'Second?', { votes: 2 }));
+    room.value.events.newQuestion(question('q3', 'Pinned?', { isPinned: true }));
+    const texts = () => screen.getAllByTestId('question-text').map((el) => el.textContent);
+    expect(texts()).toEqual(['Pinned?', 'Second?', 'First?']);
+    const firstRow = screen.getAllByTestId('question')[2];
+    room.value.events.questionVoted('q1', 5);
+    expect(texts()).toEqual(['Pinned?', 'First?', 'Second?']);
+    // The row moved; it was not rebuilt.
+    expect(screen.getAllByTestId('question')[1]).toBe(firstRow);
+  });
+
+  it('should upvote with an accessible toggle and send the vote', async () => {
+    let room!: TestRoom;
+    render(() => {
+      room = makeTestRoom('attendee', () => ({ ok: true, votes: 1 }));
+      return (
+        <WithRoom room={room}>
+          <QaPanel />
+        </WithRoom>
+      );
+    });
+    joined(room, 'attendee');
+    room.value.events.newQuestion(question('q1', 'Recording?'));
+    const button = screen.getByRole('button', { name: /^Upvote: Recording\?/ });
+    expect(button.getAttribute('aria-pressed')).toBe('false');
+    fireEvent.click(button);
+    await waitFor(() => expect(button.getAttribute('aria-pressed')).toBe('true'));
+    expect(button.textContent).toContain('1');
+    expect(room.sent).toEqual([{ event: 'vote-question', payload: { questionId: 'q1', up: true } }]);
+  });
+
+  it('should show the server refusal and roll the vote back', async () => {
+    let room!: TestRoom;
+    render(() => {
+      room = makeTestRoom('attendee', () => ({ ok: false, error: { code: 'rate_limited', message: 'Slow down a little.' } }));
+      return (
+        <WithRoom room={room}>
+          <QaPanel />
+        </WithRoom>
+      );
+    });
+    joined(room, 'attendee');
+    room.value.events.newQuestion(question('q1', 'Recording?', { votes: 3 }));
+    fireEvent.click(screen.getByRole('button', { name: /^Upvote/ }));
+    await waitFor(() => expect(screen.getByRole('alert').textContent).toBe('Slow down a little.'));
+    expect(screen.getByTestId('vote-count').textContent).toBe('3');
+  });
+
+  it('should give the presenter pin and answer controls but no ask box', async () => {
+    let room!: TestRoom;
+    render(() => {
+      room = makeTestRoom('presenter');
+      return (
+        <WithRoom room={room}>
+          <QaPanel />
+        </WithRoom>
+      );
+    });
+    joined(room, 'presenter');
+    room.value.events.newQuestion(question('q1', 'Recording?'));
+    expect(screen.queryByLabelText('Your question')).toBeNull();
+    fireEvent.click(screen.getByRole('button', { name: 'Pin question: Recording?' }));
+    await waitFor(() => expect(screen.getByText('Pinned')).toBeTruthy());
+    fireEvent.click(screen.getByRole('button', { name: 'Answer question: Recording?' }));
+    fireEvent.input(screen.getByLabelText('Answer to: Recording?'), { target: { value: 'Yes, tomorrow.' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Post' }));
+    await waitFor(() => expect(screen.getByTestId('answer').textContent).toContain('Yes, tomorrow.'));
+    expect(room.sent.map((s) => s.event)).toEqual(['pin-question', 'answer-question']);
+  });
+});
+
+describe('ChatPanel', () => {
+  it('should send on Enter and show the stored message', async () => {
+    let room!: TestRoom;
+    render(() => {
+      room = makeTestRoom('attendee', (_event, payload) => ({
+        ok: true,
+        message: {
+          id: 'm1',
+          participantId: ME,
+          name: 'Tester',
+          message: (payload as { message: string }).message,
+          messageType: 'chat',
+          clientMessageId: null,
+          createdAt: '2026-01-01T10:00:00.000Z',
+        },
+      }));
+      return (
+        <WithRoom room={room}>
+          <ChatPanel />
+        </WithRoom>
+      );
+    });
+    joined(room, 'attendee');
+    const input = screen.getByLabelText('Message') as HTMLTextAreaElement;
+    fireEvent.input(input, { target: { value: 'Hello there' } });
+    fireEvent.keyDown(input, { key: 'Enter' });
+    await waitFor(() => expect(screen.getAllByTestId('chat-message')).toHaveLength(1));
+    expect(screen.getByTestId('chat-messages').textContent).toContain('Hello there');
+    expect(input.value).toBe('');
+  });
+
+  it('should keep the draft and say why when sending fails', async () => {
+    render(() => {
+      const room = makeTestRoom('attendee', () => ({ ok: false, error: { code: 'validation_error', message: 'Messages are limited to 2000 characters' } }));
+      return (
+        <WithRoom room={room}>
+          <ChatPanel />
+        </WithRoom>
+      );
+    });
+    const input = screen.getByLabelText('Message') as HTMLTextAreaElement;
+    fireEvent.input(input, { target: { value: 'Too long, say' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Send message' }));
+    await waitFor(() => expect(screen.getByRole('alert').textContent).toContain('2000 characters'));
+    expect(input.value).toBe('Too long, say');
+  });
+});
+
+describe('LiveRegion', () => {
+  it('should be a polite status region carrying the latest announcement', () => {
+    const [message, setMessage] = createSignal('');
+    render(() => <LiveRegion message={message()} />);
+    const region = screen.getByRole('status');
+    expect(region.getAttribute('aria-live')).toBe('polite');
+    setMessage('Grace says: hi');
+    expect(region.textContent).toBe('Grace says: hi');
+  });
+});
+
+describe('ConnectionStatus', () => {
+  it('should follow the room connection and the attendee media link', () => {
+    let room!: TestRoom;
+    render(() => {
+      room = makeTestRoom('attendee');
+      return (
+        <WithRoom room={room}>
+          <ConnectionStatus />
+        </WithRoom>
+      );
+    });
+    const status = () => screen.getByTestId('connection-status').textContent;
+    expect(status()).toBe('Connecting…');
+    joined(room, 'attendee');
+    expect(status()).toBe('Connecting video…');
+    room.value.events.link({ state: 'connected' });
+    expect(status()).toBe('Connected');
+    room.value.events.link({ videoPaused: 'bandwidth' });
+    expect(status()).toBe('Weak connection');
+    room.value.events.connection('reconnecting');
+    expect(status()).toBe('Reconnecting…');
+  });
+});
+
+describe('Tabs', () => {
+  it('should move between tabs with the arrow keys and show one panel', () => {
+    const [selected, setSelected] = createSignal<'chat' | 'qa'>('chat');
+    render(() => (
+      <>
+        <Tabs
+          id="t"
+          label="Panels"
+          selected={selected()}
+          onSelect={setSelected}
+          items={[
+            { key: 'chat', label: 'Chat', count: 2 },
+            { key: 'qa', label: 'Q&A' },
+          ]}
+        />
+        <TabPanel id="t" tab="chat" selected={selected() === 'chat'}>
+          <p>chat body</p>
+        </TabPanel>
+        <TabPanel id="t" tab="qa" selected={selected() === 'qa'}>
+          <p>qa body</p>
+        </TabPanel>
+      </>
+    ));
+    const chat = screen.getByRole('tab', { name: /Chat/ });
+    expect(chat.getAttribute('aria-selected')).toBe('true');
+    fireEvent.keyDown(chat, { key: 'ArrowRight' });
+    const qa = screen.getByRole('tab', { name: 'Q&A' });
+    expect(qa.getAttribute('aria-selected')).toBe('true');
+    expect(document.activeElement).toBe(qa);
+    expect(screen.getByRole('tabpanel').textContent).toBe('qa body');
+    fireEvent.keyDown(qa, { key: 'Home' });
+    expect(selected()).toBe('chat');
+  });
+});

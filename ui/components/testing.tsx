@@ -1,0 +1,34 @@
+// Test helper: a room context over a real store, for rendering components without a socket.
+import type { JSX } from 'solid-js';
+import type { AckResult } from '../../signaling/protocol.ts';
+import { RoomProvider } from '../room/room-context.tsx';
+import type { RoomSessionValue } from '../room/room-session.ts';
+import { createRoomStore, type RoomTransport } from '../room/room-store.ts';
+import type { RoomSession } from '../session.ts';
+
+export interface TestRoom {
+  value: RoomSessionValue;
+  sent: Array<{ event: string; payload: unknown }>;
+}
+
+/** Must run inside a reactive root (render does that). `answer` plays the server's side of each ack. */
+export function makeTestRoom(role: RoomSession['role'], answer: (event: string, payload: unknown) => AckResult<object> = () => ({ ok: true })): TestRoom {
+  const sent: TestRoom['sent'] = [];
+  const transport = (async (event: string, payload: unknown) => {
+    sent.push({ event, payload });
+    return answer(event, payload);
+  }) as RoomTransport;
+  const store = createRoomStore('room-slug-1', transport);
+  const value: RoomSessionValue = {
+    ...store,
+    session: { token: 't', participantId: role === 'presenter' ? 'p-1' : 'a-1', role, name: 'Tester' },
+    support: { supported: true },
+    presenter: () => null,
+    attendee: () => null,
+  };
+  return { value, sent };
+}
+
+export function WithRoom(props: { room: TestRoom; children: JSX.Element }) {
+  return <RoomProvider value={props.room.value}>{props.children}</RoomProvider>;
+}
