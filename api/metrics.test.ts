@@ -1,4 +1,5 @@
 // Metrics on the real app and a real database: HTTP series by route pattern, gauges from their sources, the token.
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countActiveRooms } from '../db/analytics.ts';
 import { createMetrics, UNMATCHED_ROUTE, type Metrics } from './metrics.ts';
@@ -156,5 +157,14 @@ describe('createMetrics', () => {
     const samples = parsePrometheusText(await metrics.registry.metrics());
     expect(sampleValue(samples, 'podium_connected_sockets')).toBe(2);
     expect(sampleValue(samples, 'podium_active_rooms')).toBe(0);
+  });
+});
+
+describe('the metrics documentation', () => {
+  it('should list every metric the registry exposes, and nothing else', () => {
+    const doc = readFileSync(new URL('../docs/operations.md', import.meta.url), 'utf8');
+    const documented = [...doc.matchAll(/^\| `(podium_[a-z_]+)` \|/gm)].map((m) => m[1]);
+    const exposed = createMetrics().registry.getMetricsAsArray().map((m) => m.name);
+    expect([...documented].sort()).toEqual([...exposed].sort());
   });
 });
