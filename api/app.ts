@@ -9,7 +9,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { ZodError } from 'zod';
 import { admin } from './admin.ts';
 import type { AppDeps } from './context.ts';
-import { ApiError, type ErrorBody, type ErrorCode } from './errors.ts';
+import { ApiError, validationMessage, type ErrorBody, type ErrorCode } from './errors.ts';
 import { health } from './health.ts';
 import { iceServers } from './ice-servers.ts';
 import { requestLogger } from './logger.ts';
@@ -77,7 +77,8 @@ export function createApp(deps: AppDeps) {
     const requestId = c.get('requestId');
     if (err instanceof ApiError) return c.json(errorBody(err.code, err.message, err.details), err.status);
     if (err instanceof ZodError) {
-      return c.json(errorBody('validation_error', 'The request is not valid', zodDetails(err)), 400);
+      const details = zodDetails(err);
+      return c.json(errorBody('validation_error', validationMessage(details), details), 400);
     }
     if (err instanceof HTTPException) {
       const status = err.status as ContentfulStatusCode;
@@ -107,6 +108,7 @@ function zodDetails(err: ZodError) {
 /** Keeps validation failures on the one error path: the hook throws, `onError` answers. */
 function validationHook(result: { success: boolean; error?: unknown }) {
   if (!result.success && result.error instanceof ZodError) {
-    throw new ApiError(400, 'validation_error', 'The request is not valid', { details: zodDetails(result.error) });
+    const details = zodDetails(result.error);
+    throw new ApiError(400, 'validation_error', validationMessage(details), { details });
   }
 }

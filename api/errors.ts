@@ -36,3 +36,9 @@ export class ApiError extends HTTPException {
     this.details = options.details;
   }
 }
+
+/** One readable line for people and UIs that show only the message; `details` keeps every issue apart. */
+export function validationMessage(details: { path: string; message: string }[]): string {
+  const issues = details.map((d) => (d.path ? `${d.path}: ${d.message}` : d.message));
+  return `The request is not valid: ${issues.join('; ')}`.slice(0, 500);
+}

@@ -2,7 +2,7 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { addMessage, listMessages, listMessagesBefore } from '../db/chat.ts';
 import { assertSelf, requireParticipant } from './auth.ts';
-import { ApiError } from './errors.ts';
+import { ApiError, validationMessage } from './errors.ts';
 import { publish } from './publish.ts';
 import { bearerSecurity, chatMessageSchema, errorResponses, jsonContent, participantIdField, slugParams, text } from './schemas.ts';
 import { toChatMessageBody } from './serialize.ts';
@@ -112,5 +112,6 @@ export const messages = new OpenAPIHono()
   });
 
 function invalidQuery(path: string, message: string): ApiError {
-  return new ApiError(400, 'validation_error', 'The request is not valid', { details: [{ path, message }] });
+  const details = [{ path, message }];
+  return new ApiError(400, 'validation_error', validationMessage(details), { details });
 }
