@@ -87,6 +87,15 @@ async function presenter() {
 
   const socket = signalingSocket(params.get('token'));
   await joinRoom(socket, params.get('slug'));
+  // Candidates can overtake the offer's handling: each peer applies them once its remote description is set.
+  const remoteSet = new Map();
+  const peerReady = (from) => {
+    if (!remoteSet.has(from)) {
+      let resolve;
+      remoteSet.set(from, { promise: new Promise((r) => (resolve = r)), resolve });
+    }
+    return remoteSet.get(from);
+  };
   socket.on('webrtc-offer', async ({ from, offer }) => {
     try {
       const pc = new RTCPeerConnection();
@@ -94,6 +103,7 @@ async function presenter() {
       pc.addTrack(track, stream);
       pc.onicecandidate = (e) => socket.emit('webrtc-ice-candidate', { target: from, candidate: e.candidate ? e.candidate.toJSON() : null }, () => {});
       await pc.setRemoteDescription(offer);
+      peerReady(from).resolve(pc);
       await pc.setLocalDescription(await pc.createAnswer());
       socket.emit('webrtc-answer', { target: from, answer: { type: 'answer', sdp: pc.localDescription.sdp } }, () => {});
     } catch (err) {
@@ -101,8 +111,8 @@ async function presenter() {
     }
   });
   socket.on('webrtc-ice-candidate', ({ from, candidate }) => {
-    const pc = peers.get(from);
-    if (pc && candidate) pc.addIceCandidate(candidate).catch((err) => bench.errors.push(String(err)));
+    if (!candidate) return;
+    peerReady(from).promise.then((pc) => pc.addIceCandidate(candidate)).catch((err) => bench.errors.push(String(err)));
   });
   bench.ready = true;
 }
@@ -184,12 +194,15 @@ async function attendee() {
         if ((pc.iceConnectionState === 'connected' || pc.iceConnectionState === 'completed') && !marks.ice) marks.ice = performance.now();
       };
       pc.onicecandidate = (e) => socket.emit('webrtc-ice-candidate', { target: presenterId, candidate: e.candidate ? e.candidate.toJSON() : null }, () => {});
+      let answered;
+      const remoteSet = new Promise((resolve) => (answered = resolve));
       socket.on('webrtc-answer', ({ answer }) => {
         marks.answer = performance.now();
-        pc.setRemoteDescription(answer).catch((err) => bench.errors.push(String(err)));
+        pc.setRemoteDescription(answer).then(answered, (err) => bench.errors.push(String(err)));
       });
       socket.on('webrtc-ice-candidate', ({ candidate }) => {
-        if (candidate) pc.addIceCandidate(candidate).catch((err) => bench.errors.push(String(err)));
+        // The presenter's candidates can arrive before its answer has been applied here.
+        if (candidate) remoteSet.then(() => pc.addIceCandidate(candidate)).catch((err) => bench.errors.push(String(err)));
       });
       await pc.setLocalDescription(await pc.createOffer());
       marks.offer = performance.now();
