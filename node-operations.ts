@@ -7,6 +7,7 @@ import { createMetrics, type Metrics } from './api/metrics.ts';
 import { countActiveRooms } from './db/analytics.ts';
 import type { DatabaseHandle } from './db/client.ts';
 import { createRequestCounter, type RequestCounter } from './db/request-counts.ts';
+import type { SignalingDeps } from './signaling/server.ts';
 
 export type ProcessRole = 'all-in-one' | 'api' | 'signaling';
 
@@ -15,6 +16,8 @@ export interface Operations {
   metrics: Metrics;
   /** Present where HTTP requests are answered (not on signaling processes). */
   requestCounts?: RequestCounter;
+  /** Spread into createSignaling's deps: counters, WebRTC reports, and errors into the log. */
+  signaling: Required<Pick<SignalingDeps, 'metrics' | 'onWebrtcReport' | 'onError'>>;
   /** Writes the last request counts and stops the samplers; call before closing the database. */
   close(): Promise<void>;
 }
@@ -51,6 +54,17 @@ export function createOperations(config: Config, database: DatabaseHandle, role:
     logger,
     metrics,
     ...(requestCounts ? { requestCounts } : {}),
+    signaling: {
+      metrics,
+      onWebrtcReport(report) {
+        metrics.recordWebrtcReport(report);
+        // Ids only: which room and peer failed is what an operator needs to look into it.
+        if (report.outcome === 'failed') {
+          logger.warn({ roomId: report.roomId, participantId: report.participantId, peerId: report.peerId, iceRestarts: report.iceRestarts }, 'webrtc peer failed');
+        }
+      },
+      onError: (err, context) => logger.error({ ...context, err }, 'signaling error'),
+    },
     async close() {
       lag.stop();
       await requestCounts?.close();

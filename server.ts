@@ -55,7 +55,7 @@ const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOS
   console.log(`podium ${version}: listening on http://localhost:${info.port} (database: ${database.engine})`);
 }) as HttpServer;
 const cluster = await createClusterAdapter(config, (err) => console.error(`podium: socket adapter error: ${String(err)}`));
-const io = createSignaling(server, { db: database.db, config, cluster, metrics: ops.metrics, onWebrtcReport: (report) => ops.metrics.recordWebrtcReport(report) });
+const io = createSignaling(server, { db: database.db, config, cluster, ...ops.signaling });
 ops.metrics.setSources({ connectedSockets: () => io.engine.clientsCount });
 broadcaster = createSocketBroadcaster(io, { clustered: cluster.kind !== 'memory' });
 
