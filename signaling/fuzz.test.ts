@@ -1,0 +1,123 @@
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '../db/testing.ts';
+import { clientEventSchemas, MAX_SDP_BYTES, type ClientEvent } from './protocol.ts';
+import {
+  barrier,
+  closeClients,
+  createTestRoom,
+  joinAs,
+  recordEvents,
+  roomState,
+  startSignaling,
+  type RunningSignaling,
+  type TestClient,
+} from './testing.ts';
+
+let database: TestDatabase;
+let server: RunningSignaling;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  // Budgets off: every refusal here must be the payload's, not the rate limiter's.
+  server = await startSignaling(database.db, { RATE_LIMITS: 'off' });
+});
+
+afterAll(async () => {
+  // One room and its two sockets serve every test of the file, so they close only at the end.
+  closeClients();
+  await server.close();
+  await database.destroy();
+});
+
+/** A valid payload per event, from which near misses are made by breaking one field. */
+function validPayloads(slug: string, presenterId: string, questionId: string): Record<ClientEvent, Record<string, unknown>> {
+  return {
+    'join-room': { slug },
+    'webrtc-offer': { target: presenterId, offer: { type: 'offer', sdp: 'v=0' } },
+    'webrtc-answer': { target: presenterId, answer: { type: 'answer', sdp: 'v=0' } },
+    'webrtc-ice-candidate': { target: presenterId, candidate: { candidate: 'candidate:1', sdpMid: '0', sdpMLineIndex: 0 } },
+    'media-control': { target: presenterId, action: 'video-paused', reason: 'loss' },
+    'chat-message': { roomSlug: slug, message: 'hello', clientMessageId: 'c1' },
+    reaction: { emoji: '👍' },
+    'ask-question': { question: 'why?' },
+    'vote-question': { questionId, up: true },
+    'answer-question': { questionId, answer: 'because' },
+    'pin-question': { questionId, pinned: true },
+    'screen-share-start': { roomSlug: slug },
+    'screen-share-stop': {},
+    'mute-all-attendees': {},
+    'end-room': {},
+    'media-state': { audio: true, video: false },
+    'webrtc-report': { peerId: presenterId, outcome: 'connected', timeToConnectMs: 10, iceRestarts: 0 },
+  };
+}
+
+/** Anything at all, or the valid payload with one field replaced by anything, kept only if the schema refuses it. */
+function invalidPayload(event: ClientEvent, valid: Record<string, unknown>): fc.Arbitrary<unknown> {
+  const keys = Object.keys(valid);
+  const nearMiss = keys.length
+    ? fc.tuple(fc.constantFrom(...keys), fc.anything()).map(([key, value]) => ({ ...valid, [key]: value }))
+    : fc.anything();
+  const tooLong = fc.constant({ ...valid, ...Object.fromEntries(keys.map((k) => [k, 'x'.repeat(MAX_SDP_BYTES + 1)])) });
+  return fc
+    .oneof(fc.anything(), fc.object(), nearMiss, nearMiss, tooLong)
+    .filter((payload) => !clientEventSchemas[event].safeParse(payload).success);
+}
+
+const events = Object.keys(clientEventSchemas) as ClientEvent[];
+
+describe('fuzzed payloads', () => {
+  let fixture: {
+    roomId: string;
+    slug: string;
+    presenterSocket: TestClient;
+    attendeeSocket: TestClient;
+    valid: Record<ClientEvent, Record<string, unknown>>;
+  };
+
+  beforeAll(async () => {
+    const { room, presenter, addAttendee } = await createTestRoom(database.db);
+    const attendee = await addAttendee('Fuzz');
+    const presenterSocket = (await joinAs(server.url, presenter, room.slug)).socket;
+    const attendeeSocket = (await joinAs(server.url, attendee, room.slug)).socket;
+    const asked = await attendeeSocket.emitWithAck('ask-question', { question: 'A question to vote on' });
+    if (!asked.ok) throw new Error('could not ask');
+    await Promise.all([presenterSocket, attendeeSocket].map(barrier));
+    fixture = { roomId: room.id, slug: room.slug, presenterSocket, attendeeSocket, valid: validPayloads(room.slug, presenter.id, asked.question.id) };
+  });
+
+  it.each(events)('should answer validation_error to invalid %s payloads, store and broadcast nothing, and stay up', async (event) => {
+    const { presenterSocket, attendeeSocket, roomId, valid } = fixture;
+    const before = await roomState(database.db, roomId);
+    const seen = [recordEvents(presenterSocket), recordEvents(attendeeSocket)];
+    // The presenter sends, so role checks cannot mask a missing validation.
+    await fc.assert(
+      fc.asyncProperty(invalidPayload(event, valid[event]), async (payload) => {
+        const result = await presenterSocket.emitWithAck(event, payload as never);
+        expect(result).toEqual({ ok: false, error: { code: 'validation_error', message: expect.any(String) } });
+      }),
+      { numRuns: 40 },
+    );
+    await Promise.all([presenterSocket, attendeeSocket].map(barrier));
+    expect(seen).toEqual([[], []]);
+    expect(await roomState(database.db, roomId)).toEqual(before);
+    expect(presenterSocket.connected && attendeeSocket.connected).toBe(true);
+  });
+
+  it('should survive events sent without an ack, with extra arguments, or with an ack in place of the payload', async () => {
+    const { presenterSocket, attendeeSocket, roomId } = fixture;
+    const before = await roomState(database.db, roomId);
+    for (const event of events) {
+      presenterSocket.emit(event as 'join-room', { garbage: true } as never, undefined as never);
+      (presenterSocket.emit as (...args: unknown[]) => void)(event, 1, 2, 3, 4);
+      (presenterSocket.emit as (...args: unknown[]) => void)(event);
+    }
+    // An ack in place of the payload: the payload is then missing, which only some events allow.
+    const ackOnly = await (presenterSocket.emitWithAck as (event: string) => Promise<unknown>)('chat-message');
+    expect(ackOnly).toMatchObject({ ok: false, error: { code: 'validation_error' } });
+    await Promise.all([presenterSocket, attendeeSocket].map(barrier));
+    expect(await roomState(database.db, roomId)).toEqual(before);
+    expect(presenterSocket.connected).toBe(true);
+  });
+});
