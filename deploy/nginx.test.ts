@@ -1,155 +1,50 @@
 // The nginx site config: `nginx -t` passes, and a real nginx routes HTTPS, the API, websockets and cached assets.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
-import { request as httpRequest, createServer, type Server as HttpServer } from 'node:http';
-import { createServer as createNetServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { createServer, type Server as HttpServer } from 'node:http';
+import { join } from 'node:path';
 import { Server as SocketServer } from 'socket.io';
 import { io as connectClient } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createHarness,
+  fakeDist,
+  fetchVia as get,
+  freePort,
+  HOST,
+  nginxAvailable,
+  siteFor,
+  startNginx,
+  testConfig,
+  writeMainConf,
+  type Harness,
+  type RunningNginx,
+} from './nginx-harness.ts';
 
-const NGINX = '/usr/sbin/nginx';
-const SITE = resolve(import.meta.dirname, 'nginx/podium.conf');
-const HOST = 'podium.example.org';
-
-const available = existsSync(NGINX);
-if (!available) {
-  if (process.env.CI === 'true') throw new Error(`${NGINX} is required in CI (apt-get install nginx)`);
-  console.log(`nginx not found at ${NGINX}: skipping the nginx config tests`);
-}
-
-interface Harness {
-  dir: string;
-  cert: string;
-  conf: string;
-}
-
-/** A temp prefix holding a self-signed certificate for the site's host name, standing in for Let's Encrypt's. */
-function harness(): Harness {
-  const dir = mkdtempSync(join(tmpdir(), 'podium-nginx-'));
-  // nginx workers drop to an unprivileged user when the master runs as root; they must read these files.
-  chmodSync(dir, 0o755);
-  execFileSync('openssl', [
-    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
-    '-subj', `/CN=${HOST}`, '-addext', `subjectAltName=DNS:${HOST}`,
-    '-keyout', join(dir, 'privkey.pem'), '-out', join(dir, 'fullchain.pem'),
-  ], { stdio: 'ignore' });
-  chmodSync(join(dir, 'privkey.pem'), 0o644);
-  return { dir, cert: readFileSync(join(dir, 'fullchain.pem'), 'utf8'), conf: join(dir, 'nginx.conf') };
-}
-
-/** The site file with Let's Encrypt's paths (and, for a live run, ports and upstreams) pointed at the harness. */
-function siteFor(h: Harness, live?: { http: number; https: number; api: number; signaling: number; root: string }): string {
-  let site = readFileSync(SITE, 'utf8')
-    .replaceAll(`/etc/letsencrypt/live/${HOST}/`, `${h.dir}/`)
-    .replaceAll('/var/www/letsencrypt', join(h.dir, 'acme'));
-  if (live) {
-    site = site
-      .replace(/^\s*listen \[::\]:.*$/gm, '')
-      .replace(/listen 80;/, `listen 127.0.0.1:${live.http};`)
-      .replace(/listen 443 ssl http2;/, `listen 127.0.0.1:${live.https} ssl http2;`)
-      .replace('server 127.0.0.1:3000;', `server 127.0.0.1:${live.api};`)
-      .replace('server 127.0.0.1:3001;', `server 127.0.0.1:${live.signaling};`)
-      .replace('root /srv/podium/dist;', `root ${live.root};`);
-  }
-  return site;
-}
-
-/** The smallest nginx.conf around a site file, everything under the temp prefix. */
-function writeMainConf(h: Harness, site: string): void {
-  writeFileSync(join(h.dir, 'podium.conf'), site);
-  writeFileSync(
-    h.conf,
-    `pid ${h.dir}/nginx.pid;
-error_log ${h.dir}/error.log warn;
-worker_processes 1;
-events { worker_connections 64; }
-http {
-  include /etc/nginx/mime.types;
-  access_log off;
-  client_body_temp_path ${h.dir}/client_body;
-  proxy_temp_path ${h.dir}/proxy;
-  fastcgi_temp_path ${h.dir}/fastcgi;
-  uwsgi_temp_path ${h.dir}/uwsgi;
-  scgi_temp_path ${h.dir}/scgi;
-  include ${h.dir}/podium.conf;
-}
-`,
-  );
-}
-
-const nginxArgs = (h: Harness) => ['-p', h.dir, '-c', h.conf, '-e', join(h.dir, 'error.log')];
-
-async function freePort(): Promise<number> {
-  const server = createNetServer();
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const { port } = server.address() as { port: number };
-  await new Promise((done) => server.close(done));
-  return port;
-}
-
-async function waitFor(ready: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await ready())) {
-    if (Date.now() > deadline) throw new Error(`nginx did not start within ${timeoutMs} ms`);
-    await new Promise((done) => setTimeout(done, 100));
-  }
-}
-
-interface Answer {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-}
-
-function get(url: string, options: { ca?: string } = {}): Promise<Answer> {
-  const u = new URL(url);
-  const send = u.protocol === 'https:' ? httpsRequest : httpRequest;
-  return new Promise((resolveAnswer, reject) => {
-    const req = send(
-      { host: '127.0.0.1', port: u.port, path: u.pathname + u.search, headers: { host: HOST }, servername: HOST, ca: options.ca },
-      (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => (body += chunk));
-        res.on('end', () => resolveAnswer({ status: res.statusCode ?? 0, headers: res.headers, body }));
-      },
-    );
-    req.on('error', reject);
-    req.end();
-  });
-}
+const available = nginxAvailable();
 
 describe.runIf(available)('nginx site config', () => {
   it('should pass nginx -t with certificates in place of the Let\'s Encrypt ones', () => {
-    const h = harness();
+    const h = createHarness();
     try {
       writeMainConf(h, siteFor(h));
-      const out = execFileSync(NGINX, ['-t', ...nginxArgs(h)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-      expect(out).toBe('');
-      expect(readFileSync(join(h.dir, 'error.log'), 'utf8')).not.toMatch(/\[emerg\]/);
+      expect(testConfig(h)).toBe('');
+      expect(readFileSync(join(h.dir, 'error.log'), 'utf8')).not.toMatch(/\[(emerg|warn)\]/);
     } finally {
-      rmSync(h.dir, { recursive: true, force: true });
+      h.close();
     }
   });
 
   describe('served by a running nginx', () => {
-    const h = available ? harness() : ({} as Harness);
+    const h = available ? createHarness() : ({} as Harness);
     const ports = { http: 0, https: 0, api: 0, signaling: 0 };
-    let nginx: ChildProcess | undefined;
+    let nginx: RunningNginx | undefined;
     let api: HttpServer;
     let signalingHttp: HttpServer;
     let signaling: SocketServer;
 
     beforeAll(async () => {
-      const root = join(h.dir, 'dist');
-      mkdirSync(join(root, 'assets'), { recursive: true });
-      chmodSync(root, 0o755);
-      chmodSync(join(root, 'assets'), 0o755);
-      writeFileSync(join(root, 'index.html'), '<!doctype html><title>Podium</title>');
-      writeFileSync(join(root, 'assets', 'index-3f2a9c1b.js'), 'console.log("podium")');
+      const root = fakeDist(h);
 
       // Stand-ins for the API and signaling processes that say which one answered and what they were told.
       api = createServer((req, res) => {
@@ -166,18 +61,15 @@ describe.runIf(available)('nginx site config', () => {
       ports.http = await freePort();
       ports.https = await freePort();
 
-      writeMainConf(h, siteFor(h, { ...ports, root }));
-      nginx = spawn(NGINX, [...nginxArgs(h), '-g', 'daemon off; master_process on;'], { stdio: 'ignore' });
-      // Ready once it answers on the HTTP port.
-      await waitFor(async () => (await get(`http://127.0.0.1:${ports.http}/`).then((a) => a.status, () => 0)) === 301, 10_000);
+      writeMainConf(h, siteFor(h, { ...ports, signaling: [ports.signaling], root }));
+      nginx = await startNginx(h, ports.http);
     });
 
     afterAll(async () => {
-      nginx?.kill('SIGTERM');
-      if (nginx && nginx.exitCode === null) await new Promise((done) => nginx!.once('exit', done));
+      await nginx?.stop();
       await signaling?.close();
       await new Promise((done) => api?.close(done));
-      rmSync(h.dir, { recursive: true, force: true });
+      h.close?.();
     });
 
     it('should redirect plain HTTP to HTTPS but leave the ACME challenge reachable', async () => {
