@@ -1,4 +1,6 @@
+import { createServer, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { createDatabase } from '../db/client.ts';
 import { createTestDatabase } from '../db/testing.ts';
 import { createTestApp } from './testing.ts';
 
@@ -30,5 +32,25 @@ describe('GET /api/health', () => {
     const body = (await res.json()) as { status: string; db: { ok: boolean; latencyMs: number | null } };
     expect(body.status).toBe('degraded');
     expect(body.db).toMatchObject({ ok: false, latencyMs: null });
+  });
+
+  it('should answer 503 degraded after its one-second wait when the database accepts connections but never replies', async () => {
+    // A listener that takes the TCP connection and then says nothing, as a hung database server would.
+    const sockets = new Set<Socket>();
+    const silent = createServer((socket) => sockets.add(socket));
+    await new Promise<void>((done) => silent.listen(0, '127.0.0.1', done));
+    const { port } = silent.address() as { port: number };
+    const database = await createDatabase({ url: `postgres://podium@127.0.0.1:${port}/podium`, poolMax: 1 });
+    const t = await createTestApp({ database: { ...database, url: undefined, destroy: async () => {} } });
+    try {
+      const res = await t.call('GET', '/api/health');
+      expect(res.status).toBe(503);
+      expect(await res.json()).toMatchObject({ status: 'degraded', db: { ok: false, latencyMs: null } });
+    } finally {
+      const closed = new Promise<void>((done) => silent.close(() => done()));
+      for (const socket of sockets) socket.destroy();
+      await database.close().catch(() => {});
+      await closed;
+    }
   });
 });
