@@ -21,13 +21,17 @@ interface RawDriver {
   transaction<T>(work: (query: RawDriver['query']) => Promise<T>): Promise<T>;
 }
 
-function postgresRaw(sql: postgres.Sql): RawDriver {
-  // Tagged templates are prepared by default; prepare: true keeps these statements on the same footing.
-  const query = (text: string, params: unknown[]) => sql.unsafe<Row[]>(text, params as postgres.ParameterOrJSON<never>[], { prepare: true });
+/**
+ * Tagged templates are prepared by default, so `prepare: true` is how hand-written postgres.js runs. With
+ * `prepare: false` (what Drizzle asks for unless a query is named), postgres.js first sends Parse/Describe
+ * and waits for the parameter types before it can bind: two round trips per statement instead of one.
+ */
+function postgresRaw(sql: postgres.Sql, prepare: boolean): RawDriver {
+  const query = (text: string, params: unknown[]) => sql.unsafe<Row[]>(text, params as postgres.ParameterOrJSON<never>[], { prepare });
   return {
     query,
     transaction: (work) =>
-      sql.begin((tx) => work((text, params) => tx.unsafe<Row[]>(text, params as postgres.ParameterOrJSON<never>[], { prepare: true }))) as never,
+      sql.begin((tx) => work((text, params) => tx.unsafe<Row[]>(text, params as postgres.ParameterOrJSON<never>[], { prepare }))) as never,
   };
 }
 
@@ -90,9 +94,11 @@ async function throughRawSql(driver: RawDriver, i: number): Promise<void> {
   await driver.query(`select * from participants where room_id = $1 and left_at is null order by joined_at, id`, [found!.id]);
 }
 
+type Via = 'drizzle' | 'raw' | 'raw unprepared';
+
 interface Run {
   engine: string;
-  via: 'drizzle' | 'raw';
+  via: Via;
   concurrency: number;
   requested: number;
   completed: number;
@@ -141,7 +147,7 @@ async function measure(
 }
 
 async function engines(ctx: BenchContext, notes: string[]) {
-  const list: { name: string; open(): Promise<{ drizzle: Database; raw: RawDriver; close(): Promise<void> }> }[] = [];
+  const list: { name: string; open(): Promise<{ drizzle: Database; raw: RawDriver; unprepared?: RawDriver; close(): Promise<void> }> }[] = [];
   if (await postgresReachable()) {
     list.push({
       name: 'postgres',
@@ -149,7 +155,12 @@ async function engines(ctx: BenchContext, notes: string[]) {
         // The Drizzle side is exactly what the server uses: createDatabase's postgres.js pool (10 connections here).
         const handle = await createPostgresTestDatabase();
         const sql = postgres(handle.url!, { max: 10, onnotice: () => {} });
-        return { drizzle: handle.db, raw: postgresRaw(sql), close: async () => (await sql.end({ timeout: 5 }), await handle.destroy()) };
+        return {
+          drizzle: handle.db,
+          raw: postgresRaw(sql, true),
+          unprepared: postgresRaw(sql, false),
+          close: async () => (await sql.end({ timeout: 5 }), await handle.destroy()),
+        };
       },
     });
   } else {
@@ -179,17 +190,19 @@ export const dbBenchmark: Benchmark = {
     const notes: string[] = [];
     const runs: Run[] = [];
     const list = await engines(ctx, notes);
-    const variants = list.length * 4;
     let done = 0;
     const opened = await Promise.all(list.map(async (engine) => ({ name: engine.name, ...(await engine.open()) })));
+    const vias = (engine: (typeof opened)[number]): Via[] => (engine.unprepared ? ['drizzle', 'raw', 'raw unprepared'] : ['drizzle', 'raw']);
+    const variants = 2 * opened.reduce((n, engine) => n + vias(engine).length, 0);
     try {
       // Concurrency 10 first: those runs finish sooner, and what they leave of the budget goes to the slower ones.
       for (const concurrency of [10, 1]) {
         for (const engine of opened) {
-          for (const via of ['drizzle', 'raw'] as const) {
+          for (const via of vias(engine)) {
             // Share what is left evenly between the runs still to go, keeping a little for teardown.
             const cap = Math.max(2, (secondsLeft(ctx) - 5) / (variants - done));
-            const sequence = via === 'drizzle' ? (i: number) => throughQueryFunctions(engine.drizzle, i) : (i: number) => throughRawSql(engine.raw, i);
+            const driver = via === 'raw unprepared' ? engine.unprepared! : engine.raw;
+            const sequence = via === 'drizzle' ? (i: number) => throughQueryFunctions(engine.drizzle, i) : (i: number) => throughRawSql(driver, i);
             const run = await measure({ engine: engine.name, via, concurrency }, sequence, count, cap);
             done++;
             ctx.log(`${engine.name} ${via} c${concurrency}: ${run.completed} sequences, ${run.perSecond}/s, p50 ${round(run.latencyMs.p50)} ms`);
@@ -219,6 +232,7 @@ export const dbBenchmark: Benchmark = {
     notes.push(
       'One sequence = createRoom (transaction: room + presenter), joinRoom (transaction: lock room, count, insert, peak), findRoomBySlug + listCurrentParticipants: 11 statements, 2 transactions.',
       'Raw = the same statements written by hand against the driver (postgres.js prepared statements; PGlite query()). Ratios above 1 are what Drizzle costs.',
+      '"raw unprepared" runs the hand-written SQL with prepare: false, as Drizzle sends its queries on postgres.js: postgres.js then waits for a Parse/Describe answer before each execute, a second round trip per statement. The gap between it and "raw" is that round trip; the gap between it and "drizzle" is Drizzle\'s own JavaScript.',
     );
     return {
       tables: [
