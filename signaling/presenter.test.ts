@@ -50,7 +50,7 @@ describe('screen share', () => {
     expect(await started).toEqual({ isSharing: true });
     expect(await findRoomById(database.db, room.id)).toMatchObject({ isScreenSharing: true, screenShareCount: 1 });
     const stopped = nextEvent(adaSocket, 'presenter-screen-sharing');
-    expect(await presenterSocket.emitWithAck('screen-share-stop')).toEqual({ ok: true });
+    expect(await presenterSocket.emitWithAck('screen-share-stop', {})).toEqual({ ok: true });
     expect(await stopped).toEqual({ isSharing: false });
     await presenterSocket.emitWithAck('screen-share-start', { roomSlug: room.slug });
     expect(await findRoomById(database.db, room.id)).toMatchObject({ isScreenSharing: true, screenShareCount: 2 });
@@ -93,7 +93,7 @@ describe('mute-all-attendees', () => {
     const toldAda = nextEvent(adaSocket, 'muted-by-presenter');
     const toldBob = nextEvent(bobSocket, 'muted-by-presenter');
     const seenByPresenter = recordEvents(presenterSocket);
-    expect(await presenterSocket.emitWithAck('mute-all-attendees')).toEqual({ ok: true, muted: 2 });
+    expect(await presenterSocket.emitWithAck('mute-all-attendees', {})).toEqual({ ok: true, muted: 2 });
     await Promise.all([toldAda, toldBob]);
     for (const id of [ada.id, bob.id]) expect((await findParticipant(database.db, room.id, id))?.isMuted).toBe(true);
     expect((await findParticipant(database.db, room.id, presenter.id))?.isMuted).toBe(false);
@@ -110,7 +110,7 @@ describe('end-room', () => {
     await adaSocket.emitWithAck('chat-message', { roomSlug: room.slug, message: 'bye' });
     const ended = [nextEvent(adaSocket, 'room-ended'), nextEvent(bobSocket, 'room-ended')];
     const disconnected = new Promise<string>((resolve) => adaSocket.once('disconnect', resolve));
-    const ack = await presenterSocket.emitWithAck('end-room');
+    const ack = await presenterSocket.emitWithAck('end-room', {});
     expect(ack).toMatchObject({ ok: true, sessionStats: { totalParticipants: 3, maxConcurrentParticipants: 3, totalMessages: 1 } });
     if (!ack.ok) return;
     for (const event of await Promise.all(ended)) expect(event).toEqual({ sessionStats: ack.sessionStats });
@@ -121,7 +121,7 @@ describe('end-room', () => {
 
   it('should refuse new sockets for the ended room', async () => {
     const { room, presenter, presenterSocket } = await roomWithTwo();
-    await presenterSocket.emitWithAck('end-room');
+    await presenterSocket.emitWithAck('end-room', {});
     await expect(connect(server.url, presenter.token)).rejects.toThrow('unauthorized');
     expect((await findRoomById(database.db, room.id))?.isActive).toBe(false);
   });
@@ -164,8 +164,8 @@ describe('presenter-only events', () => {
     const other = await createTestRoom(database.db);
     const stranger = (await joinAs(server.url, other.presenter, other.room.slug)).socket;
     const seen = recordEvents(adaSocket);
-    expect(await stranger.emitWithAck('mute-all-attendees')).toEqual({ ok: true, muted: 0 });
-    expect(await stranger.emitWithAck('end-room')).toMatchObject({ ok: true });
+    expect(await stranger.emitWithAck('mute-all-attendees', {})).toEqual({ ok: true, muted: 0 });
+    expect(await stranger.emitWithAck('end-room', {})).toMatchObject({ ok: true });
     await barrier(adaSocket);
     expect(seen).toEqual([]);
     expect(await findRoomById(database.db, room.id)).toMatchObject({ isActive: true });
