@@ -1,0 +1,41 @@
+// The API-only Node process: REST under /api on PORT, reaching the signaling processes' sockets through the cluster adapter.
+import { serve } from '@hono/node-server';
+import { getConnInfo } from '@hono/node-server/conninfo';
+import { configOrExit, onShutdown, openDatabase } from '../boot.ts';
+import { createOperations, drain } from '../node-operations.ts';
+import { createRoomEmitter } from '../signaling/emitter.ts';
+import { createApp } from './app.ts';
+import { bcryptPasswords } from './bcrypt.ts';
+import { version } from './version.ts';
+
+const config = configOrExit();
+const database = await openDatabase(config);
+const ops = createOperations(config, database, 'api');
+const emitter = await createRoomEmitter(config, (err) => ops.logger.error({ err }, 'socket adapter error'));
+if (emitter.kind === 'memory') {
+  ops.logger.warn('no DATABASE_URL or REDIS_URL: REST writes reach no signaling process');
+}
+ops.metrics.setSources({ connectedSockets: () => emitter.broadcaster.connectedSockets() });
+
+const app = createApp({
+  config,
+  database,
+  passwords: bcryptPasswords(),
+  version,
+  broadcaster: emitter.broadcaster,
+  clientIp: (c) => getConnInfo(c).remote.address,
+  logger: ops.logger,
+  metrics: ops.metrics,
+  ...(ops.requestCounts ? { requestCounts: ops.requestCounts } : {}),
+});
+
+const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
+  console.log(`podium api ${version}: listening on http://localhost:${info.port} (database: ${database.engine}, sockets via: ${emitter.kind})`);
+});
+
+onShutdown(async () => {
+  await drain(server as Parameters<typeof drain>[0]);
+  await emitter.close();
+  await ops.close();
+  await database.close();
+});

@@ -1,0 +1,186 @@
+// Two signaling processes and one API process on one PostgreSQL, as in a production split.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { resolve } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { findParticipant } from '../db/participants.ts';
+import { createPostgresTestDatabase, type TestDatabase } from '../db/testing.ts';
+import { closeClients, connect, createTestRoom, joinAs, nextEvent, recordEvents, waitFor, type TestClient } from './testing.ts';
+
+const root = resolve(import.meta.dirname, '..');
+const tsx = resolve(root, 'node_modules/tsx/dist/esm/index.mjs');
+const GRACE_MS = 1_500;
+
+interface Child {
+  process: ChildProcess;
+  url: string;
+  output: () => string;
+}
+
+const children: Child[] = [];
+
+/** Starts an entry file as its own Node process and waits for its "listening" line. */
+function start(entry: string, env: Record<string, string>): Promise<Child> {
+  const child = spawn(process.execPath, ['--import', tsx, resolve(root, entry)], {
+    cwd: root,
+    env: { ...process.env, HOST: '127.0.0.1', LOG_LEVEL: 'warn', MIGRATE_ON_START: 'false', REDIS_URL: '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  return new Promise((done, fail) => {
+    const timer = setTimeout(() => fail(new Error(`${entry} did not start:\n${output}`)), 30_000);
+    const onData = () => {
+      const match = /listening on http:\/\/localhost:(\d+)/.exec(output);
+      if (!match) return;
+      clearTimeout(timer);
+      child.stdout!.off('data', onData);
+      const started = { process: child, url: `http://127.0.0.1:${match[1]}`, output: () => output };
+      children.push(started);
+      done(started);
+    };
+    child.stdout!.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      fail(new Error(`${entry} exited with ${code}:\n${output}`));
+    });
+  });
+}
+
+function stop(child: Child): Promise<void> {
+  return new Promise((done) => {
+    if (child.process.exitCode !== null) return done();
+    child.process.once('exit', () => done());
+    child.process.kill('SIGTERM');
+  });
+}
+
+let database: TestDatabase;
+let signalingA: Child;
+let signalingB: Child;
+let api: Child;
+
+beforeAll(async () => {
+  database = await createPostgresTestDatabase();
+  const env = { DATABASE_URL: database.url!, RECONNECT_GRACE_MS: String(GRACE_MS), RATE_LIMITS: 'off' };
+  [signalingA, signalingB, api] = await Promise.all([
+    start('signaling/main.ts', { ...env, SIGNALING_PORT: '0' }),
+    start('signaling/main.ts', { ...env, SIGNALING_PORT: '0' }),
+    start('api/node.ts', { ...env, PORT: '0' }),
+  ]);
+}, 90_000);
+
+afterEach(() => closeClients());
+
+afterAll(async () => {
+  await Promise.all(children.map(stop));
+  await database.destroy();
+});
+
+/**
+ * Each process LISTENs on PostgreSQL shortly after it prints its listening line; until every one does, a
+ * broadcast may miss it. Sends until one arrives, so the assertions below run on a settled cluster.
+ */
+async function untilDelivered(send: () => Promise<unknown>, arrived: () => Promise<unknown>): Promise<void> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const received = arrived().then(
+      () => true,
+      () => false,
+    );
+    await send();
+    if (await received) return;
+  }
+  throw new Error('the cluster never delivered');
+}
+
+async function splitRoom() {
+  const { room, presenter, addAttendee } = await createTestRoom(database.db);
+  const [ada, bob] = await Promise.all([addAttendee('Ada'), addAttendee('Bob')]);
+  const presenterSocket = (await joinAs(signalingA.url, presenter, room.slug)).socket;
+  const adaSocket = (await joinAs(signalingB.url, ada, room.slug)).socket;
+  const bobSocket = (await joinAs(signalingA.url, bob, room.slug)).socket;
+  await untilDelivered(
+    () => adaSocket.emitWithAck('reaction', { emoji: '👍' }),
+    () => nextEvent(presenterSocket, 'reaction', 500),
+  );
+  return { room, presenter, ada, bob, presenterSocket, adaSocket, bobSocket };
+}
+
+describe('two signaling processes and one API process', () => {
+  it('should carry chat between clients on different processes', async () => {
+    const { room, ada, presenterSocket, adaSocket } = await splitRoom();
+    const atPresenter = nextEvent(presenterSocket, 'new-chat-message');
+    const ack = await adaSocket.emitWithAck('chat-message', { roomSlug: room.slug, message: 'hello from process B' });
+    expect(ack.ok).toBe(true);
+    expect((await atPresenter).message).toMatchObject({ participantId: ada.id, message: 'hello from process B' });
+    const replied = nextEvent(adaSocket, 'new-chat-message');
+    await presenterSocket.emitWithAck('chat-message', { roomSlug: room.slug, message: 'and back from A' });
+    expect((await replied).message.message).toBe('and back from A');
+  });
+
+  it('should relay an offer and its answer across processes, a large SDP included', async () => {
+    const { presenter, ada, presenterSocket, adaSocket } = await splitRoom();
+    // Over PostgreSQL's 8000-byte NOTIFY limit: it travels through the adapter's attachments table.
+    const sdp = 'v=0\r\n' + 'a=x\r\n'.repeat(10_000);
+    const offered = nextEvent(adaSocket, 'webrtc-offer');
+    expect(await presenterSocket.emitWithAck('webrtc-offer', { target: ada.id, offer: { type: 'offer', sdp } })).toEqual({ ok: true });
+    expect(await offered).toEqual({ from: presenter.id, offer: { type: 'offer', sdp } });
+    const answered = nextEvent(presenterSocket, 'webrtc-answer');
+    await adaSocket.emitWithAck('webrtc-answer', { target: presenter.id, answer: { type: 'answer', sdp: 'v=0' } });
+    expect(await answered).toEqual({ from: ada.id, answer: { type: 'answer', sdp: 'v=0' } });
+  });
+
+  it('should bring a question posted over REST to sockets on both processes', async () => {
+    const { room, ada, presenterSocket, adaSocket, bobSocket } = await splitRoom();
+    const everywhere = [presenterSocket, adaSocket, bobSocket].map((s) => nextEvent(s, 'new-question'));
+    let posted: Response | undefined;
+    // The API process's adapter also needs its first moment on PostgreSQL: retry like the sockets do.
+    await untilDelivered(
+      async () => {
+        posted = await fetch(`${api.url}/api/rooms/${room.slug}/questions`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${ada.token}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ question: 'Does this reach everyone?' }),
+        });
+      },
+      () => nextEvent(presenterSocket, 'new-question', 500),
+    );
+    expect(posted?.status).toBe(201);
+    const events = await Promise.all(everywhere);
+    for (const event of events) expect(event.question).toMatchObject({ question: 'Does this reach everyone?', participantId: ada.id });
+  });
+
+  it('should end the room from the API process: room-ended on both processes, then every socket closed', async () => {
+    const { room, presenter, presenterSocket, adaSocket, bobSocket } = await splitRoom();
+    const sockets = [presenterSocket, adaSocket, bobSocket];
+    const ended = sockets.map((s) => nextEvent(s, 'room-ended', 10_000));
+    const closed = sockets.map((s) => new Promise<string>((done) => s.once('disconnect', done)));
+    const res = await fetch(`${api.url}/api/rooms/${room.slug}`, { method: 'DELETE', headers: { authorization: `Bearer ${presenter.token}` } });
+    expect(res.status).toBe(200);
+    const stats = (await Promise.all(ended)).map((e) => e.sessionStats);
+    expect(stats[0]).toMatchObject({ totalParticipants: 3 });
+    expect(new Set(stats.map((s) => JSON.stringify(s))).size).toBe(1);
+    expect(await Promise.all(closed)).toEqual(['io server disconnect', 'io server disconnect', 'io server disconnect']);
+  });
+
+  it('should keep a participant who drops on one process and comes back on the other within the grace', async () => {
+    const { room, ada, presenterSocket, adaSocket } = await splitRoom();
+    const seen = recordEvents(presenterSocket);
+    adaSocket.close();
+    const back: TestClient = (await joinAs(signalingA.url, ada, room.slug)).socket;
+    await waitFor(GRACE_MS * 2);
+    await presenterSocket.emitWithAck('webrtc-report', { peerId: ada.id, outcome: 'connected' });
+    expect(seen.map((e) => e.event)).not.toContain('participant-left');
+    expect(await findParticipant(database.db, room.id, ada.id)).toMatchObject({ socketId: back.id, leftAt: null });
+  });
+
+  it('should tell participants on the other process when someone leaves for good', async () => {
+    const { room, bob, presenterSocket, bobSocket } = await splitRoom();
+    const socketOnB = await connect(signalingB.url, bob.token);
+    bobSocket.close();
+    const left = nextEvent(presenterSocket, 'participant-left', 10_000);
+    socketOnB.close();
+    expect(await left).toEqual({ participantId: bob.id });
+    expect((await findParticipant(database.db, room.id, bob.id))?.leftAt).not.toBeNull();
+  });
+});

@@ -1,0 +1,38 @@
+// The signaling-only process: Socket.io on SIGNALING_PORT, sharing rooms with other processes through the adapter.
+import { createServer } from 'node:http';
+import { getRequestListener } from '@hono/node-server';
+import { createMetricsApp } from '../api/metrics.ts';
+import { version } from '../api/version.ts';
+import { configOrExit, onShutdown, openDatabase } from '../boot.ts';
+import { createOperations } from '../node-operations.ts';
+import { createClusterAdapter } from './adapters.ts';
+import { createSignaling } from './server.ts';
+
+const config = configOrExit();
+const database = await openDatabase(config);
+const ops = createOperations(config, database, 'signaling');
+const cluster = await createClusterAdapter(config, (err) => ops.logger.error({ err }, 'socket adapter error'));
+if (cluster.kind === 'memory') {
+  ops.logger.warn('no DATABASE_URL or REDIS_URL: rooms are not shared with any other process');
+}
+
+// Socket.io answers /socket.io/ itself; everything else on this port is the metrics endpoint.
+const metricsListener = getRequestListener(createMetricsApp(ops.metrics, config.METRICS_TOKEN).fetch);
+const http = createServer((req, res) => {
+  if (!req.url?.startsWith('/socket.io/')) void metricsListener(req, res);
+});
+const io = createSignaling(http, { db: database.db, config, cluster, ...ops.signaling });
+ops.metrics.setSources({ connectedSockets: () => io.engine.clientsCount });
+
+http.listen(config.SIGNALING_PORT, config.HOST, () => {
+  const address = http.address();
+  const port = typeof address === 'object' && address ? address.port : config.SIGNALING_PORT;
+  console.log(`podium signaling ${version}: listening on http://localhost:${port} (adapter: ${cluster.kind}, database: ${database.engine})`);
+});
+
+// Sockets see a transport close and reconnect to another process; their participants stay in the room.
+onShutdown(async () => {
+  await io.close();
+  await ops.close();
+  await database.close();
+});
