@@ -133,6 +133,12 @@ describe('POST /api/rooms/:slug/join', () => {
     expect((await t.join(created.slug, 'Grace', 'correct horse')).token).toBeTruthy();
   });
 
+  it('should ignore a password sent to a room that has none', async () => {
+    const created = await t.createRoom();
+    const res = await t.call('POST', `/api/rooms/${created.slug}/join`, { body: { name: 'Grace', password: 'not needed' } });
+    expect(res.status).toBe(201);
+  });
+
   it('should answer 409 room_full once the room holds maxParticipants', async () => {
     const created = await t.createRoom({ maxParticipants: 3 });
     await t.join(created.slug, 'One');
