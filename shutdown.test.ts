@@ -2,15 +2,30 @@
 // session, request counts are written, nothing said is lost, exit code 0; and the JSON logs hold no secrets.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
-import { createServer as createNetServer } from 'node:net';
 import { resolve } from 'node:path';
-import { io as connectClient, type Socket } from 'socket.io-client';
+import { io as connectClient, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parsePrometheusText, sampleValue } from './api/prometheus-text.ts';
 import { listMessages } from './db/chat.ts';
 import { findRoomBySlug } from './db/rooms.ts';
 import { requestCounts } from './db/schema.ts';
 import { createPostgresTestDatabase, postgresReachable, type TestDatabase } from './db/testing.ts';
+import {
+  createHarness,
+  fakeDist,
+  fetchVia,
+  freePort,
+  HOST,
+  nginxAvailable,
+  siteFor,
+  startNginx,
+  writeMainConf,
+  type Harness,
+  type RunningNginx,
+} from './deploy/nginx-harness.ts';
 import type { ClientToServerEvents, ServerToClientEvents } from './signaling/protocol.ts';
+
+const METRICS_TOKEN = 'cluster-metrics-token-0123456789';
 
 const root = import.meta.dirname;
 const tsx = resolve(root, 'node_modules/tsx/dist/esm/index.mjs');
@@ -49,14 +64,6 @@ function start(entry: string, env: Record<string, string>, ready: RegExp): Promi
   });
 }
 
-async function freePort(): Promise<number> {
-  const server = createNetServer();
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const { port } = server.address() as { port: number };
-  await new Promise((done) => server.close(done));
-  return port;
-}
-
 async function post<T>(url: string, body: unknown, token?: string): Promise<{ status: number; body: T }> {
   const res = await fetch(url, {
     method: 'POST',
@@ -67,7 +74,7 @@ async function post<T>(url: string, body: unknown, token?: string): Promise<{ st
 }
 
 /** A client that reconnects by itself, as the browser app does, and joins its room again on every connect. */
-function participantSocket(url: string, token: string, slug: string): { socket: Client; joins: string[] } {
+function participantSocket(url: string, token: string, slug: string, options: Partial<ManagerOptions & SocketOptions> = {}): { socket: Client; joins: string[] } {
   const joins: string[] = [];
   const socket: Client = connectClient(url, {
     auth: { token },
@@ -75,6 +82,7 @@ function participantSocket(url: string, token: string, slug: string): { socket: 
     forceNew: true,
     reconnectionDelay: 100,
     reconnectionDelayMax: 500,
+    ...options,
   });
   socket.on('connect', () => {
     void socket.emitWithAck('join-room', { slug }).then((ack) => {
@@ -82,6 +90,11 @@ function participantSocket(url: string, token: string, slug: string): { socket: 
     });
   });
   return { socket, joins };
+}
+
+/** The same, through nginx: the site's Host header, and TLS not checked (the certificate names podium.example.org). */
+function participantSocketAt(url: string, token: string, slug: string) {
+  return participantSocket(url, token, slug, { extraHeaders: { host: HOST }, rejectUnauthorized: false });
 }
 
 async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
@@ -185,5 +198,101 @@ describe('graceful shutdown of the all-in-one process', () => {
       .filter((l) => l.msg === 'request');
     expect(requestLines.filter((l) => l.route === '/api/rooms/:slug/join' && l.status === 201)).toHaveLength(2);
     for (const line of requestLines) expect(line).toMatchObject({ requestId: expect.any(String), durationMs: expect.any(Number), process: 'all-in-one' });
+  });
+});
+
+describe.runIf(nginxAvailable())('graceful shutdown of one signaling process among two, behind nginx', () => {
+  let database: TestDatabase;
+  let harness: Harness;
+  let nginx: RunningNginx | undefined;
+  const ports = { http: 0, https: 0, api: 0, signaling: [0, 0] };
+  const processes: Running[] = [];
+  const sockets: Client[] = [];
+
+  beforeAll(async () => {
+    if (!(await postgresReachable())) throw new Error('the shutdown test needs the test PostgreSQL');
+    database = await createPostgresTestDatabase();
+    harness = createHarness();
+    ports.http = await freePort();
+    ports.https = await freePort();
+    ports.api = await freePort();
+    ports.signaling = [await freePort(), await freePort()];
+    const env = { DATABASE_URL: database.url!, MIGRATE_ON_START: 'false', METRICS_TOKEN, RECONNECT_GRACE_MS: '30000' };
+    processes.push(await start('api/node.ts', { ...env, PORT: String(ports.api), TRUST_PROXY: 'true' }, /listening/i));
+    for (const port of ports.signaling) processes.push(await start('signaling/main.ts', { ...env, SIGNALING_PORT: String(port) }, /listening/i));
+    writeMainConf(harness, siteFor(harness, { ...ports, root: fakeDist(harness) }));
+    nginx = await startNginx(harness, ports.http);
+  });
+  afterAll(async () => {
+    for (const s of sockets) s.close();
+    await nginx?.stop();
+    for (const r of processes) if (r.child.exitCode === null) r.child.kill('SIGKILL');
+    harness?.close();
+    await database?.destroy();
+  });
+
+  const site = () => `https://127.0.0.1:${ports.https}`;
+  const api = async <T>(method: string, path: string, body: unknown, token?: string) => {
+    const answer = await fetchVia(`${site()}${path}`, {
+      ca: harness.cert,
+      method,
+      body: JSON.stringify(body),
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    });
+    return { status: answer.status, body: JSON.parse(answer.body) as T };
+  };
+  const connectedSockets = async (port: number) => {
+    const res = await fetch(`http://127.0.0.1:${port}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
+    return sampleValue(parsePrometheusText(await res.text()), 'podium_connected_sockets');
+  };
+
+  it('should move its sockets to the other process, keep them the same participants and keep the room talking', async () => {
+    const created = await api<{ slug: string; presenterToken: string; participantId: string }>('POST', '/api/rooms', { title: 'Cluster', presenterName: 'Ada' });
+    expect(created.status).toBe(201);
+    const { slug } = created.body;
+    const joined = await api<{ participantId: string; token: string }>('POST', `/api/rooms/${slug}/join`, { name: 'Grace' });
+    expect(joined.status).toBe(201);
+
+    const viaNginx = (token: string) => participantSocketAt(site(), token, slug);
+    const presenter = viaNginx(created.body.presenterToken);
+    const attendee = viaNginx(joined.body.token);
+    sockets.push(presenter.socket, attendee.socket);
+    await until(() => presenter.joins.length === 1 && attendee.joins.length === 1, 'both sockets to join through nginx');
+    const heard: string[] = [];
+    presenter.socket.on('new-chat-message', ({ message }) => heard.push(message.message));
+    const questions: string[] = [];
+    presenter.socket.on('new-question', ({ question }) => questions.push(question.question));
+
+    const before = await attendee.socket.emitWithAck('chat-message', { roomSlug: slug, message: 'before the restart', clientMessageId: 'c-1' });
+    expect(before.ok).toBe(true);
+    await until(() => heard.includes('before the restart'), 'the presenter to hear the first message');
+
+    // nginx keeps one address on one process: find which one holds both sockets.
+    const counts = await Promise.all(ports.signaling.map(connectedSockets));
+    const holder = counts.indexOf(2);
+    expect(counts.sort()).toEqual([0, 2]);
+    const other = 1 - holder;
+    const stopping = processes[1 + holder]!;
+    const reasons: string[] = [];
+    attendee.socket.once('disconnect', (reason) => reasons.push(reason));
+    stopping.child.kill('SIGTERM');
+    expect(await stopping.exited).toBe(0);
+    expect(reasons).toEqual(['transport close']);
+
+    await until(() => presenter.joins.length === 2 && attendee.joins.length === 2, 'both sockets to rejoin on the other process');
+    expect(presenter.joins).toEqual([created.body.participantId, created.body.participantId]);
+    expect(attendee.joins).toEqual([joined.body.participantId, joined.body.participantId]);
+    expect(await connectedSockets(ports.signaling[other]!)).toBe(2);
+
+    const after = await attendee.socket.emitWithAck('chat-message', { roomSlug: slug, message: 'after the restart', clientMessageId: 'c-2' });
+    expect(after.ok).toBe(true);
+    await until(() => heard.includes('after the restart'), 'the presenter to hear the message sent after the move');
+    const asked = await api<unknown>('POST', `/api/rooms/${slug}/questions`, { question: 'Still there?' }, joined.body.token);
+    expect(asked.status).toBe(201);
+    await until(() => questions.includes('Still there?'), 'a REST question to reach the moved sockets');
+
+    const room = await findRoomBySlug(database.db, slug);
+    const stored = await listMessages(database.db, room!.id, { limit: 10 });
+    expect(stored.messages.map((m) => m.message).sort()).toEqual(['after the restart', 'before the restart']);
   });
 });

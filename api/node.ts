@@ -15,7 +15,7 @@ const emitter = await createRoomEmitter(config, (err) => ops.logger.error({ err 
 if (emitter.kind === 'memory') {
   ops.logger.warn('no DATABASE_URL or REDIS_URL: REST writes reach no signaling process');
 }
-ops.metrics.setSources({ connectedSockets: () => emitter.broadcaster.connectedSockets() });
+// podium_connected_sockets stays 0 here: this process holds no sockets, so a sum over processes stays right.
 
 const app = createApp({
   config,
