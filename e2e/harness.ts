@@ -42,8 +42,13 @@ export const DESKTOP = { width: 1280, height: 800 };
 export const PHONE = { width: 375, height: 812 };
 
 /** A fresh context per participant, so each has its own localStorage (its own tokens). */
-export async function openPage(browser: Browser, base: string, viewport = DESKTOP): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext({ viewport, baseURL: base, permissions: ['camera', 'microphone'] });
+export async function openPage(
+  browser: Browser,
+  base: string,
+  viewport = DESKTOP,
+  colorScheme: 'light' | 'dark' = 'light',
+): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ viewport, colorScheme, baseURL: base, permissions: ['camera', 'microphone'] });
   const page = await context.newPage();
   page.on('pageerror', (err) => console.error(`e2e page error: ${err.message}`));
   return { context, page };

@@ -26,8 +26,8 @@ describe.skipIf(!available)('a webinar in Chromium', () => {
   const attendees: Page[] = [];
   const contexts: BrowserContext[] = [];
 
-  const open = async (viewport = DESKTOP) => {
-    const opened = await openPage(browser, server.url, viewport);
+  const open = async (viewport = DESKTOP, colorScheme: 'light' | 'dark' = 'light') => {
+    const opened = await openPage(browser, server.url, viewport, colorScheme);
     contexts.push(opened.context);
     return opened;
   };
@@ -101,7 +101,8 @@ describe.skipIf(!available)('a webinar in Chromium', () => {
   it('should stream the presenter to three attendees who join through the link', async () => {
     const names = ['Brian Kernighan', 'Barbara Liskov', 'Linus Torvalds'];
     for (const [i, name] of names.entries()) {
-      const { page } = await open(i === 2 ? PHONE : DESKTOP);
+      // The second attendee prefers a dark interface, the third watches on a phone.
+      const { page } = await open(i === 2 ? PHONE : DESKTOP, i === 1 ? 'dark' : 'light');
       await page.goto(joinLink);
       await page.getByLabel('Your name').fill(name);
       const clickedAt = performance.now();
@@ -116,6 +117,7 @@ describe.skipIf(!available)('a webinar in Chromium', () => {
     await expect.poll(() => host.getByText(/\d+ kbit\/s/).count(), poll).toBe(3);
     await screenshot(host, 'presenter-console-1280x800');
     await screenshot(attendees[0]!, 'attendee-1280x800');
+    await screenshot(attendees[1]!, 'attendee-dark-1280x800');
     await screenshot(attendees[2]!, 'attendee-375x812');
     await host.setViewportSize(PHONE);
     await screenshot(host, 'presenter-console-375x812');
@@ -190,6 +192,26 @@ describe.skipIf(!available)('a webinar in Chromium', () => {
     await expect.poll(() => first.getByTestId('muted-notice').count(), poll).toBe(1);
     await expect.poll(() => mic.getAttribute('aria-pressed'), poll).toBe('false');
     await expect.poll(() => host.getByRole('img', { name: 'Microphone on' }).count(), poll).toBe(0);
+  });
+
+  it('should pause video for an attendee who switches to audio only, and bring it back', async () => {
+    const second = attendees[1]!;
+    await second.getByTestId('audio-only').check();
+    await expect.poll(() => second.getByTestId('audio-only-stage').count(), poll).toBe(1);
+    await host.getByRole('tab', { name: /People/ }).click();
+    await expect.poll(() => host.getByText('Audio only').count(), poll).toBe(1);
+    await second.getByTestId('audio-only').uncheck();
+    await waitForDecodedFrames(second, '[data-testid=camera-video]');
+    await expect.poll(() => host.getByText('Audio only').count(), poll).toBe(0);
+  }, 60_000);
+
+  it('should tell attendees when the presenter turns the camera off and on', async () => {
+    const [first] = attendees as [Page];
+    await host.getByTestId('presenter-camera').click();
+    await expect.poll(() => first.getByText('The presenter turned their camera off.').count(), poll).toBe(1);
+    await host.getByTestId('presenter-camera').click();
+    await expect.poll(() => first.getByText('The presenter turned their camera off.').count(), poll).toBe(0);
+    await waitForDecodedFrames(first, '[data-testid=camera-video]');
   });
 
   it('should give a browser without WebRTC chat and Q&A with the reason on the stage', async () => {

@@ -5,7 +5,7 @@ import { Icon } from './icon.tsx';
 
 export function Topbar(props: ParentProps) {
   return (
-    <header class="topbar">
+    <header class="topbar" classList={{ bare: !props.children }}>
       <a class="skip-link" href="#main">
         Skip to content
       </a>

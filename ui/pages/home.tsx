@@ -55,38 +55,9 @@ export default function Home() {
             Present to anyone, <em>right from your browser.</em>
           </h1>
           <p>Open a room, share one link, and go live. Your audience joins with just a name — no accounts, no downloads.</p>
-          <ul class="feature-list">
-            <li>
-              <span class="feature-icon">
-                <Icon name="screen" />
-              </span>
-              <span>
-                <strong>Camera and screen, side by side</strong>
-                Share slides or code while your face stays on screen.
-              </span>
-            </li>
-            <li>
-              <span class="feature-icon">
-                <Icon name="question" />
-              </span>
-              <span>
-                <strong>Questions that rise to the top</strong>
-                Attendees upvote; you pin and answer the ones that matter.
-              </span>
-            </li>
-            <li>
-              <span class="feature-icon">
-                <Icon name="shield" />
-              </span>
-              <span>
-                <strong>Private by design</strong>
-                Video goes peer to peer, and names are forgotten when the session ends.
-              </span>
-            </li>
-          </ul>
         </section>
 
-        <form class="card form-card" onSubmit={submit} aria-labelledby="start-heading" novalidate={false}>
+        <form class="card form-card" onSubmit={submit} aria-labelledby="start-heading">
           <h2 id="start-heading">Start a presentation</h2>
           <p class="subtitle">You will get a link to share with your audience.</p>
           <div class="field">
@@ -155,6 +126,35 @@ export default function Home() {
           </button>
           <p class="fine-print">Your browser will ask for your camera and microphone.</p>
         </form>
+        <ul class="feature-list home-features" aria-label="Why Podium">
+          <li>
+            <span class="feature-icon">
+              <Icon name="screen" />
+            </span>
+            <span>
+              <strong>Camera and screen, side by side</strong>
+              Share slides or code while your face stays on screen.
+            </span>
+          </li>
+          <li>
+            <span class="feature-icon">
+              <Icon name="question" />
+            </span>
+            <span>
+              <strong>Questions that rise to the top</strong>
+              Attendees upvote; you pin and answer the ones that matter.
+            </span>
+          </li>
+          <li>
+            <span class="feature-icon">
+              <Icon name="shield" />
+            </span>
+            <span>
+              <strong>Private by design</strong>
+              Video goes peer to peer, and names are forgotten when the session ends.
+            </span>
+          </li>
+        </ul>
       </main>
     </>
   );

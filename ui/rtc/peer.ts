@@ -57,6 +57,8 @@ export function makePeer(options: PeerOptions): Peer {
   let closed = false;
   let disconnectTimer: ReturnType<typeof setTimeout> | undefined;
   let sample: LinkSample | null = null;
+  // Signaling may deliver a candidate before the description it belongs to; it waits here until then.
+  const earlyCandidates: Array<RTCIceCandidateInit | null> = [];
   // Descriptions and candidates must be applied in arrival order even though each step is async.
   let queue: Promise<void> = Promise.resolve();
   const serial = (task: () => Promise<void>) => {
@@ -124,6 +126,14 @@ export function makePeer(options: PeerOptions): Peer {
     }
   };
 
+  async function addCandidate(candidate: RTCIceCandidateInit | null) {
+    try {
+      await pc.addIceCandidate(candidate ?? undefined);
+    } catch {
+      // Candidates of an offer we ignored, or of a session already replaced, fail by design and change nothing.
+    }
+  }
+
   const statsTimer = setInterval(async () => {
     if (closed || pc.connectionState !== 'connected') return;
     try {
@@ -152,6 +162,7 @@ export function makePeer(options: PeerOptions): Peer {
           settingRemoteAnswer = description.type === 'answer';
           await pc.setRemoteDescription(description);
           settingRemoteAnswer = false;
+          for (const candidate of earlyCandidates.splice(0)) await addCandidate(candidate);
           if (description.type === 'offer') {
             await pc.setLocalDescription();
             if (pc.localDescription) signaling.description(remoteId, pc.localDescription.toJSON());
@@ -164,12 +175,8 @@ export function makePeer(options: PeerOptions): Peer {
     handleCandidate: (candidate) =>
       serial(async () => {
         if (closed) return;
-        try {
-          await pc.addIceCandidate(candidate ?? undefined);
-        } catch (err) {
-          // Candidates of an offer we chose to ignore fail by design; others mean a stale candidate, also harmless.
-          if (!ignoreOffer && pc.remoteDescription) console.debug('podium: ICE candidate not applied', err);
-        }
+        if (!pc.remoteDescription) earlyCandidates.push(candidate);
+        else await addCandidate(candidate);
       }),
     restartIce,
     on: events.on,
