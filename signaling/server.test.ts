@@ -187,15 +187,15 @@ describe('connection state recovery', () => {
     await socket.emitWithAck('join-room', { slug: room.slug });
     await socket.emitWithAck('chat-message', { roomSlug: room.slug, message: 'first' });
     const seen = recordEvents(presenterSocket);
-    const reconnected = new Promise<void>((resolve) => socket.io.once('reconnect', () => resolve()));
-    // Let the last packet carry its offset to the client before the connection drops.
-    await waitFor(50);
+    await barrier(socket);
+    // The socket's own connect, not the manager's reconnect: `recovered` is known once the server answered.
+    const reconnected = new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+    const replayed = nextEvent(socket, 'new-chat-message', 5_000, (e) => e.message.message === 'while you were away');
     socket.io.engine.close();
     const missed = await presenterSocket.emitWithAck('chat-message', { roomSlug: room.slug, message: 'while you were away' });
     await reconnected;
-    const message = await nextEvent(socket, 'new-chat-message');
     expect(socket.recovered).toBe(true);
-    expect(missed.ok && message.message.id).toBe(missed.ok && missed.message.id);
+    expect(missed.ok && (await replayed).message.id).toBe(missed.ok && missed.message.id);
     await waitFor(GRACE_MS * 2);
     await barrier(presenterSocket);
     expect(seen.map((e) => e.event)).not.toContain('participant-left');

@@ -116,11 +116,15 @@ export function closeClients(): void {
   clients.clear();
 }
 
-/** The next `event` on the socket; rejects after `ms` so a missing event fails the test instead of hanging it. */
+/**
+ * The next `event` on the socket (that `matches`, when given); rejects after `ms` so a missing event fails
+ * the test instead of hanging it.
+ */
 export function nextEvent<E extends keyof ServerToClientEvents>(
   socket: TestClient,
   event: E,
   ms = 5_000,
+  matches: (payload: Parameters<ServerToClientEvents[E]>[0]) => boolean = () => true,
 ): Promise<Parameters<ServerToClientEvents[E]>[0]> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
@@ -128,10 +132,12 @@ export function nextEvent<E extends keyof ServerToClientEvents>(
       reject(new Error(`no ${String(event)} within ${ms} ms`));
     }, ms);
     const listener = (payload: Parameters<ServerToClientEvents[E]>[0]) => {
+      if (!matches(payload)) return;
       clearTimeout(timer);
+      socket.off(event, listener as never);
       resolve(payload);
     };
-    socket.once(event, listener as never);
+    socket.on(event, listener as never);
   });
 }
 
