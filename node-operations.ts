@@ -68,6 +68,8 @@ export function createOperations(config: Config, database: DatabaseHandle, role:
     async close() {
       lag.stop();
       await requestCounts?.close();
+      logger.info({ requestCountsPending: requestCounts?.pending() ?? 0 }, 'shutdown: request counts written');
+      logger.flush();
     },
   };
 }

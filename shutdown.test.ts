@@ -175,6 +175,7 @@ describe('graceful shutdown of the all-in-one process', () => {
       counts.filter((r) => r.method === method && r.route === route && r.status === status).reduce((n, r) => n + r.count, 0);
     expect(count('POST', '/api/rooms', 201)).toBe(1);
     expect(count('POST', '/api/rooms/:slug/join', 201)).toBe(2);
+    expect(first.output()).toContain('"requestCountsPending":0,"msg":"shutdown: request counts written"');
 
     await startServer();
     await until(() => attendee.joins.length === 2 && presenter.joins.length === 2, 'both sockets to rejoin the restarted process');
