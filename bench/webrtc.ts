@@ -227,12 +227,14 @@ export const webrtcBenchmark: Benchmark = {
         ctx.log(
           `N=${n}: glass-to-glass p50 ${round(step.glassMs.p50, 0)} ms, received fps p50 ${round(step.receivedFps.p50, 1)}, upload ${step.uploadMbps} Mbit/s, encode ${step.encodeMsPerSecond} ms/s, machine ${step.machineBusy}% busy`,
         );
-        if (step.receivedFps.p50 < 10) {
-          notes.push(`Stopped after N=${n}: the median attendee received ${round(step.receivedFps.p50, 1)} frames/s, the machine is saturated (${step.machineBusy}% CPU busy).`);
-          break;
-        }
-        if (step.machineBusy >= 97 && n !== steps[steps.length - 1]) {
-          notes.push(`Stopped after N=${n}: the machine was ${step.machineBusy}% busy, so a larger star would measure the CPU, not WebRTC.`);
+        // Saturation shows in the media itself: frames stop arriving on time. Machine-wide CPU is only reported,
+        // because on a shared machine it counts other people's work too.
+        const saturated = [
+          step.receivedFps.p50 < 15 ? `the median attendee received ${round(step.receivedFps.p50, 1)} frames/s of 30` : '',
+          step.glassMs.p50 > 500 ? `glass-to-glass p50 reached ${round(step.glassMs.p50, 0)} ms` : '',
+        ].filter(Boolean);
+        if (saturated.length && n !== steps[steps.length - 1]) {
+          notes.push(`Stopped after N=${n}: ${saturated.join(' and ')}; the machine is saturated (${step.machineBusy}% CPU busy), so a larger star would measure the CPU, not WebRTC.`);
           break;
         }
       }

@@ -23,7 +23,7 @@ function httpLines(data: Data | undefined): string[] {
   const routes = measured.filter((m) => m.name.includes('/api/'));
   const bcrypt = data?.bcrypt as { result: { latencyMs: { p99: number } }; server: { loop: { p99: number } }; hashMs: { p50: number } } | undefined;
   const lines = [
-    `- **http.** Hono costs ${hono && node ? fmt((1 - hono / node) * 100) : '?'}% of bare node:http's hello throughput: the framework is not where the time goes. Each Podium route is a few database round trips (GET room: 2 reads; join: a read, then a 5-statement transaction; create: a 2-insert transaction), so its ratio to the Hono hello is the price of PostgreSQL and validation: ${routes.map((r) => `${r.name} ${hono ? fmt(r.result.requestsPerSecond / hono, 3) : '?'}×`).join(', ') || 'not measured'}. Even the slowest route answers far more requests per second than a webinar platform receives: joins come in bursts of tens per minute.`,
+    `- **http.** The Hono hello ran at ${hono && node ? fmt(hono / node, 2) : '?'}× bare node:http's hello (both close to what one autocannon thread can send on 2 cores): the framework is not where the time goes. Each Podium route is a few database round trips (GET room: 2 reads; join: a read, then a 5-statement transaction; create: a 2-insert transaction), so its ratio to the Hono hello is the price of PostgreSQL and validation: ${routes.map((r) => `${r.name} ${hono ? fmt(r.result.requestsPerSecond / hono, 3) : '?'}×`).join(', ') || 'not measured'}. Even the slowest route answers far more requests per second than a webinar platform receives: joins come in bursts of tens per minute.`,
   ];
   if (bcrypt) {
     const perSecond = (50 * bcrypt.hashMs.p50) / 1000;
@@ -42,8 +42,16 @@ function dbLines(data: Data | undefined): string[] {
     const r = pick(engine, 'raw', 1);
     return d && r ? `${engine} ${fmt(d.latencyMs.p50, 2)} ms vs ${fmt(r.latencyMs.p50, 2)} ms (${fmt(d.latencyMs.p50 / r.latencyMs.p50, 2)}×)` : '';
   });
+  const extra = ['postgres'].map((engine) => {
+    const d = pick(engine, 'drizzle', 1);
+    const r = pick(engine, 'raw', 1);
+    const u = pick(engine, 'raw unprepared', 1);
+    return d && r && u
+      ? ` On PostgreSQL the same hand-written SQL sent unprepared took ${fmt(u.latencyMs.p50, 2)} ms: of Drizzle's extra ${fmt(d.latencyMs.p50 - r.latencyMs.p50, 2)} ms, ${fmt(u.latencyMs.p50 - r.latencyMs.p50, 2)} ms is that round trip and the rest (${fmt(d.latencyMs.p50 - u.latencyMs.p50, 2)} ms, can be negative in noise) is Drizzle's own JavaScript.`
+      : '';
+  });
   return [
-    `- **db.** One join-a-room sequence at concurrency 1, Drizzle vs hand-written: ${pairs.filter(Boolean).join('; ') || 'not measured'}. Part of the gap is Drizzle building SQL and mapping rows in JavaScript; part is that the hand-written side uses named prepared statements while Drizzle on postgres.js sends unnamed ones, which PostgreSQL parses and plans every time. At a few milliseconds per join the database is never what limits a webinar; PGlite, the embedded default, keeps up with PostgreSQL for one process but serialises everything, so concurrency does not help it.`,
+    `- **db.** One create-join-read sequence at concurrency 1, Drizzle vs hand-written: ${pairs.filter(Boolean).join('; ') || 'not measured'}. Drizzle on postgres.js sends every query unprepared (it asks for prepare: false unless a query is named), and postgres.js then waits for a Parse/Describe answer to learn the parameter types before it binds: two round trips per statement where a prepared statement needs one.${extra.join('')} Naming the hot queries with Drizzle's .prepare() would recover most of it. Still, at a few milliseconds per join the database is not what limits a webinar. PGlite, the embedded default, keeps pace with PostgreSQL for one caller but runs one query at a time, so concurrency does not help it.`,
   ];
 }
 
@@ -55,7 +63,7 @@ function socketLines(data: Data | undefined): string[] {
   if (!podium) return ['- **sockets.** Not measured in this run.'];
   const perGiB = podium.rssPerParticipantKiB ? (1024 * 1024) / podium.rssPerParticipantKiB : Number.NaN;
   return [
-    `- **sockets.** A connected participant costs Podium about ${fmt(podium.heapPerParticipantKiB, 1)} KiB of heap (${fmt(podium.rssPerParticipantKiB, 1)} KiB RSS) against ${fmt(bare?.heapPerParticipantKiB, 1)} KiB for a bare Socket.io socket: the difference is the per-socket state Podium keeps (handshake data, rate-limit buckets, connection-state recovery buffers, presence timers). At that rate 1 GiB of RAM holds roughly ${fmt(perGiB)} participants, so memory is not what limits a small VPS; CPU for chat fan-out and the presenter's upload are.`,
+    `- **sockets.** A connected participant costs Podium about ${fmt(podium.heapPerParticipantKiB, 1)} KiB of heap (${fmt(podium.rssPerParticipantKiB, 1)} KiB RSS) against ${fmt(bare?.heapPerParticipantKiB, 1)} KiB for a bare Socket.io socket; the difference is what Podium keeps per socket on top of Socket.io (its handshake data, per-participant rate-limit state, presence bookkeeping and Socket.io's connection-state recovery, which Podium switches on). At that rate 1 GiB of RAM holds roughly ${fmt(perGiB)} participants, so memory is not what limits a small VPS; CPU for chat fan-out and the presenter's upload are.`,
   ];
 }
 
@@ -64,7 +72,7 @@ function chatLines(data: Data | undefined): string[] {
   const steps = (data?.steps as { server: string; r: number; serverCpuPercent: number; deliveriesPerSecond: number; latencyMs: { p99: number } }[] | undefined) ?? [];
   const podium = steps.filter((s) => s.server === 'Podium').sort((a, b) => b.deliveriesPerSecond - a.deliveriesPerSecond)[0];
   return [
-    `- **chat.** Fan-out grows with the square of a room: 26 members each sending once a second is 26 writes and 650 deliveries a second per room. Every Podium message is validated, written to PostgreSQL, acknowledged and then broadcast, so its latency adds a database round trip under load to the bare broadcast. Largest R that held here: Podium ${largest?.Podium ?? 'none'}, bare Socket.io ${largest?.['bare Socket.io'] ?? 'none'}${podium ? `; Podium's busiest step delivered ${fmt(podium.deliveriesPerSecond)} messages/s at ${fmt(podium.serverCpuPercent)}% of a core` : ''}. Real webinars chat far less than one message per member per second; this is a stress shape.`,
+    `- **chat.** Fan-out grows with the square of a room: 26 members each sending once a second is 26 writes and 650 deliveries a second per room. Every Podium message is validated, written to PostgreSQL, acknowledged and then broadcast, so its latency adds a database round trip under load to the bare broadcast. Largest R that held here: Podium ${largest?.Podium ?? 'none'}, bare Socket.io ${largest?.['bare Socket.io'] ?? 'none'}${podium ? `; Podium's busiest step (held or not) delivered ${fmt(podium.deliveriesPerSecond)} messages/s with its process at ${fmt(podium.serverCpuPercent)}% of a core` : ''}. When Podium falls behind while its own process is far from a full core, it is waiting on PostgreSQL's inserts (and on the CPU PostgreSQL shares with everything else here), not on Socket.io. Real webinars chat far less than one message per member per second; this is a stress shape.`,
   ];
 }
 
@@ -76,7 +84,7 @@ function webrtcLines(data: Data | undefined): string[] {
   return [
     '- **webrtc: the star\'s upload arithmetic.** In P2P mode the presenter\'s browser encodes and sends one copy of its video per attendee, so',
     '  presenter upload ≈ attendees × per-attendee bitrate.',
-    `  In this run the largest step had ${last?.attendees ?? '?'} attendees at about ${fmt(perAttendee)} kbit/s each, ${fmt(last?.uploadMbps, 2)} Mbit/s in all, and the presenter spent ${fmt(last?.encodeMsPerSecond)} ms encoding per second (${fmt(encodePerPeer, 1)} ms/s per peer: every peer connection runs its own encoder). Loopback has no bandwidth limit, so bitrate here is what the encoder chose for a 640×360 canvas. A real camera at 720p wants 1.5–2.5 Mbit/s per copy: 10 attendees ask 15–25 Mbit/s of upload, 25 ask 40–60 Mbit/s, beyond most home and office uplinks (10–40 Mbit/s) and, in CPU, beyond a laptop encoding 25 streams.`,
+    `  In this run the largest step had ${last?.attendees ?? '?'} attendee(s) at about ${fmt(perAttendee)} kbit/s each, ${fmt(last?.uploadMbps, 2)} Mbit/s in all, and the presenter spent ${fmt(last?.encodeMsPerSecond)} ms encoding per second (${fmt(encodePerPeer, 1)} ms/s per peer: every peer connection runs its own encoder). Loopback has no bandwidth limit, so bitrate here is what the encoder chose for a 640×360 canvas. A real camera at 720p wants 1.5–2.5 Mbit/s per copy: 10 attendees ask 15–25 Mbit/s of upload, 25 ask 40–60 Mbit/s, beyond most home and office uplinks (10–40 Mbit/s) and, in CPU, beyond a laptop encoding 25 streams.`,
     '  **Where an SFU takes over:** once attendees × bitrate passes about half the presenter\'s measured uplink, or encoding passes about half a core, the star stops scaling. In practice that is around 6–10 attendees for camera video (fewer on a weak uplink; more for audio-only or screen shares at low frame rates). Past that, rooms move to the SFU (Janus VideoRoom): the presenter uploads once (or three simulcast layers), and the server\'s egress, not the presenter\'s, grows with the audience.',
   ];
 }
