@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMetrics, createMetricsApp, type Metrics } from '../api/metrics.ts';
 import { parsePrometheusText, sampleValue, type Sample } from '../api/prometheus-text.ts';
 import { createTestDatabase, type TestDatabase } from '../db/testing.ts';
-import { closeClients, createTestRoom, joinAs, startSignaling, type RunningSignaling } from './testing.ts';
+import { createTestApp } from '../api/testing.ts';
+import { closeClients, joinAs, startSignaling, type RunningSignaling } from './testing.ts';
 
 const METRICS_TOKEN = 'signaling-metrics-token-0123';
 
@@ -39,11 +40,19 @@ describe('signaling metrics', () => {
     expect((await fetch(`${signaling.url}/metrics`, { headers: { authorization: 'Bearer wrong-token-0123456789' } })).status).toBe(401);
   });
 
-  it('should count chat, reactions, questions, screen shares and WebRTC outcomes exactly once each', async () => {
+  it('should move every counter by exactly what a scripted session did: room, joins, chat, reaction, question, screen share, WebRTC reports', async () => {
     const before = await scrape();
-    const { room, presenter, addAttendee } = await createTestRoom(database.db);
-    const ada = await addAttendee();
-    const grace = await addAttendee();
+    // The room and the joins go through the REST app sharing this registry, as in the all-in-one process.
+    const rest = await createTestApp({ database, deps: { metrics } });
+    const created = await rest.createRoom();
+    const room = { slug: created.slug };
+    const presenter = { id: created.participantId, token: created.presenterToken, name: 'Presenter' };
+    const attendee = async (name: string) => {
+      const joined = await rest.join(room.slug, name);
+      return { id: joined.participantId, token: joined.token, name };
+    };
+    const ada = await attendee('Ada');
+    const grace = await attendee('Grace');
     const host = await joinAs(signaling.url, presenter, room.slug);
     const first = await joinAs(signaling.url, ada, room.slug);
     const second = await joinAs(signaling.url, grace, room.slug);
@@ -76,6 +85,8 @@ describe('signaling metrics', () => {
     expect(moved('podium_webrtc_time_to_connect_seconds_count')).toBe(1);
     expect(moved('podium_webrtc_time_to_connect_seconds_sum')).toBe(1.5);
     expect(sampleValue(after, 'podium_connected_sockets')).toBe(3);
+    expect(moved('podium_http_requests_total', { method: 'POST', route: '/api/rooms', status: '201' })).toBe(1);
+    expect(moved('podium_http_requests_total', { method: 'POST', route: '/api/rooms/:slug/join', status: '201' })).toBe(2);
 
     second.socket.close();
     await expect.poll(async () => sampleValue(await scrape(), 'podium_connected_sockets')).toBe(2);
