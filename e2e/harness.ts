@@ -1,6 +1,6 @@
 // Shared end-to-end plumbing: the all-in-one server as a child process, headless Chromium, and video probes.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -34,8 +34,47 @@ export const CHROMIUM_ARGS = [
   '--autoplay-policy=no-user-gesture-required',
 ];
 
-export function launchBrowser(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, headless: true });
+const BROWSER_LOCK = join(tmpdir(), 'podium-e2e-browser.lock');
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Chromium is heavy on a small machine, so e2e files take turns: one browser at a time across test
+ * workers. A lock left by a crashed worker (its process is gone) is taken over.
+ */
+async function acquireBrowserSlot(): Promise<() => void> {
+  for (;;) {
+    try {
+      const fd = openSync(BROWSER_LOCK, 'wx');
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      return () => rmSync(BROWSER_LOCK, { force: true });
+    } catch {
+      const holder = Number(existsSync(BROWSER_LOCK) ? readFileSync(BROWSER_LOCK, 'utf8') : 0);
+      if (!holder || !processAlive(holder)) rmSync(BROWSER_LOCK, { force: true });
+      else await new Promise((done) => setTimeout(done, 500));
+    }
+  }
+}
+
+/** Launches headless Chromium once this worker's turn comes; closing the browser ends the turn. */
+export async function launchBrowser(): Promise<Browser> {
+  const release = await acquireBrowserSlot();
+  try {
+    const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, headless: true });
+    browser.on('disconnected', release);
+    return browser;
+  } catch (err) {
+    release();
+    throw err;
+  }
 }
 
 export const DESKTOP = { width: 1280, height: 800 };

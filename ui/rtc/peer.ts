@@ -77,7 +77,8 @@ export function makePeer(options: PeerOptions): Peer {
     if (closed) return;
     iceRestarts += 1;
     iceRestartsSinceConnected += 1;
-    setState('reconnecting');
+    // A restart of a working link (after a signaling outage) keeps media flowing: it is not news.
+    if (pc.connectionState !== 'connected') setState('reconnecting');
     pc.restartIce();
   };
 
