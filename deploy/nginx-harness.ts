@@ -73,7 +73,7 @@ export function siteFor(h: Harness, live?: LiveTargets): string {
       .replace(/listen 80;/, `listen 127.0.0.1:${live.http};`)
       .replace(/listen 443 ssl http2;/, `listen 127.0.0.1:${live.https} ssl http2;`)
       .replace('server 127.0.0.1:3000;', `server 127.0.0.1:${live.api};`)
-      .replace('server 127.0.0.1:3001;', live.signaling.map((port) => `server 127.0.0.1:${port};`).join('\n    '))
+      .replace('server 127.0.0.1:3001;\n    server 127.0.0.1:3002;', live.signaling.map((port) => `server 127.0.0.1:${port};`).join('\n    '))
       .replace('root /srv/podium/dist;', `root ${live.root};`);
   }
   return site;
