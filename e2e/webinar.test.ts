@@ -242,6 +242,29 @@ describe.skipIf(!available)('a webinar in Chromium', () => {
     await expect.poll(() => questionOrder(host), poll).toEqual(['Will there be a recording?', 'Does it work on phones?']);
   }, 120_000);
 
+  it('should float a reaction from an attendee over the presenter stage', async () => {
+    await attendees[0]!.getByRole('button', { name: 'React: Applause' }).click();
+    await expect.poll(() => host.locator('[data-testid=presenter-stage] .reaction-float').count(), poll).toBeGreaterThan(0);
+  });
+
+  it('should rejoin an attendee who reloads as the same participant, with video', async () => {
+    const phone = attendees[2]!;
+    await phone.reload();
+    await waitForDecodedFrames(phone, '[data-testid=camera-video]', 40_000);
+    expect(await phone.getByTestId('join-form').count()).toBe(0);
+    // Still three attendee links on the console: the reload replaced a peer, it did not add one.
+    await expect.poll(() => host.locator('[data-testid=peer-state][data-state=connected]').count(), poll).toBe(3);
+  }, 60_000);
+
+  it('should forget the token when an attendee leaves', async () => {
+    const phone = attendees.pop()!;
+    const key = `podium:room:${joinLink.split('/').pop()}`;
+    expect(await phone.evaluate((k) => localStorage.getItem(k), key)).not.toBeNull();
+    await phone.getByRole('button', { name: 'Leave the session' }).click();
+    await expect.poll(() => phone.getByTestId('join-form').textContent(), poll).toContain('You left the session');
+    expect(await phone.evaluate((k) => localStorage.getItem(k), key)).toBeNull();
+  });
+
   it('should end the session: a summary for the presenter, the ended page for attendees', async () => {
     await host.getByRole('button', { name: 'End session' }).click();
     const dialog = host.getByRole('dialog');
