@@ -240,7 +240,7 @@ describe.runIf(nginxAvailable())('graceful shutdown of one signaling process amo
       body: JSON.stringify(body),
       headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
     });
-    return { status: answer.status, body: JSON.parse(answer.body) as T };
+    return { status: answer.status, body: JSON.parse(answer.body) as T, requestId: answer.headers['x-request-id'] };
   };
   const connectedSockets = async (port: number) => {
     const res = await fetch(`http://127.0.0.1:${port}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
@@ -250,6 +250,8 @@ describe.runIf(nginxAvailable())('graceful shutdown of one signaling process amo
   it('should move its sockets to the other process, keep them the same participants and keep the room talking', async () => {
     const created = await api<{ slug: string; presenterToken: string; participantId: string }>('POST', '/api/rooms', { title: 'Cluster', presenterName: 'Ada' });
     expect(created.status).toBe(201);
+    // The API adopted the id nginx gave the request, so both logs name it the same.
+    expect(created.requestId).toMatch(/^[0-9a-f]{32}$/);
     const { slug } = created.body;
     const joined = await api<{ participantId: string; token: string }>('POST', `/api/rooms/${slug}/join`, { name: 'Grace' });
     expect(joined.status).toBe(201);

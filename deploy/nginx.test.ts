@@ -49,7 +49,15 @@ describe.runIf(available)('nginx site config', () => {
       // Stand-ins for the API and signaling processes that say which one answered and what they were told.
       api = createServer((req, res) => {
         res.setHeader('content-type', 'application/json');
-        res.end(JSON.stringify({ upstream: 'api', url: req.url, forwardedFor: req.headers['x-forwarded-for'], proto: req.headers['x-forwarded-proto'] }));
+        res.end(
+          JSON.stringify({
+            upstream: 'api',
+            url: req.url,
+            forwardedFor: req.headers['x-forwarded-for'],
+            proto: req.headers['x-forwarded-proto'],
+            requestId: req.headers['x-request-id'],
+          }),
+        );
       });
       signalingHttp = createServer();
       signaling = new SocketServer(signalingHttp, { transports: ['websocket'] });
@@ -89,7 +97,13 @@ describe.runIf(available)('nginx site config', () => {
       const answer = await get(`https://127.0.0.1:${ports.https}/api/rooms/abcdefgh12`, { ca: h.cert });
       expect(answer.status).toBe(200);
       expect(answer.headers['strict-transport-security']).toBe('max-age=63072000');
-      expect(JSON.parse(answer.body)).toEqual({ upstream: 'api', url: '/api/rooms/abcdefgh12', forwardedFor: '127.0.0.1', proto: 'https' });
+      expect(JSON.parse(answer.body)).toEqual({
+        upstream: 'api',
+        url: '/api/rooms/abcdefgh12',
+        forwardedFor: '127.0.0.1',
+        proto: 'https',
+        requestId: expect.stringMatching(/^[0-9a-f]{32}$/),
+      });
       const metrics = await get(`https://127.0.0.1:${ports.https}/metrics`, { ca: h.cert });
       expect(JSON.parse(metrics.body)).toMatchObject({ upstream: 'api', url: '/metrics' });
     });
