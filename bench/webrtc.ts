@@ -124,7 +124,8 @@ async function measureWindow(presenter: Page, attendees: Page[], seconds: number
     return {
       peerId: a.peerId,
       kbps: b ? round(((a.bytesSent - b.bytesSent) * 8) / dt / 1000, 0)! : 0,
-      fps: a.framesPerSecond ?? (b ? round((a.framesEncoded - b.framesEncoded) / dt, 1) : null),
+      // framesPerSecond in getStats is a one-second snapshot; frames encoded over the window is steadier.
+      fps: b ? round((a.framesEncoded - b.framesEncoded) / dt, 1) : a.framesPerSecond,
       qualityLimitationReason: a.qualityLimitationReason,
       frameWidth: a.frameWidth,
       encodeSeconds: b ? a.totalEncodeTime - b.totalEncodeTime : 0,
