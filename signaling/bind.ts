@@ -7,6 +7,8 @@ import type { SocketRateLimits } from './rate-limit.ts';
 
 export interface BindDeps {
   limits: SocketRateLimits;
+  /** Resolves once the socket's arrival is recorded, so every event sees the participant present. */
+  arrived: (socket: SignalingSocket) => Promise<unknown>;
   /** Told about failures that are ours, not the client's; the client only ever sees `internal_error`. */
   onError: (err: unknown, context: { event: ClientEvent; participantId: string }) => void;
 }
@@ -36,6 +38,7 @@ async function handle<E extends ClientEvent>(
     }
     const parsed = clientEventSchemas[event].safeParse(payload);
     if (!parsed.success) return reply(ackError('validation_error', describe(parsed.error)));
+    await deps.arrived(socket);
     await handler(socket, parsed.data as Parameters<EventHandler<E>>[1], reply as AckOf<E>);
   } catch (err) {
     if (err instanceof SignalingError) return reply(ackError(err.code, err.message));

@@ -108,10 +108,13 @@ describe('fuzzed payloads', () => {
   it('should survive events sent without an ack, with extra arguments, or with an ack in place of the payload', async () => {
     const { presenterSocket, attendeeSocket, roomId } = fixture;
     const before = await roomState(database.db, roomId);
+    const send = (presenterSocket.emit as (...args: unknown[]) => void).bind(presenterSocket);
+    const invalid = (payload: unknown, event: ClientEvent) => !clientEventSchemas[event].safeParse(payload).success;
     for (const event of events) {
-      presenterSocket.emit(event as 'join-room', { garbage: true } as never, undefined as never);
-      (presenterSocket.emit as (...args: unknown[]) => void)(event, 1, 2, 3, 4);
-      (presenterSocket.emit as (...args: unknown[]) => void)(event);
+      // Only payloads the schema refuses: `{}`-shaped events accept any object, and some no payload at all.
+      if (invalid({ garbage: true }, event)) send(event, { garbage: true }, undefined);
+      send(event, 1, 2, 3, 4);
+      if (invalid(undefined, event)) send(event);
     }
     // An ack in place of the payload: the payload is then missing, which only some events allow.
     const ackOnly = await (presenterSocket.emitWithAck as (event: string) => Promise<unknown>)('chat-message');

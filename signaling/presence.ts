@@ -15,6 +15,8 @@ export interface PresenceOptions {
 export interface Presence {
   /** A socket passed the handshake: join its Socket.io rooms and record it in the database. */
   connected(socket: SignalingSocket): void;
+  /** Resolves once `connected` has recorded the socket; true when the participant was present already. */
+  arrival(socket: SignalingSocket): Promise<boolean>;
   /** A socket is gone; unless the participant comes back within the grace, they leave. */
   disconnected(socket: SignalingSocket): void;
   handlers: EventHandlers<'join-room' | 'media-state'>;
@@ -64,6 +66,8 @@ export function createPresence({ db, io }: HandlerDeps, options: PresenceOptions
       arrival.catch((err: unknown) => options.onError(err, { participantId, step: 'arrive' }));
       arrivals.set(socket, arrival);
     },
+
+    arrival: (socket) => arrivals.get(socket) ?? Promise.resolve(true),
 
     disconnected(socket) {
       const { participantId, roomId, role } = socket.data;

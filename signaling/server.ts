@@ -10,7 +10,7 @@ import type { ClusterAdapter } from './adapters.ts';
 import { bindEvent } from './bind.ts';
 import { createSocketBroadcaster, endRoomLocally } from './broadcaster.ts';
 import { createChatHandlers } from './chat.ts';
-import type { EventHandlers, HandlerDeps, SignalingServer } from './context.ts';
+import type { EventHandlers, HandlerDeps, SignalingServer, SignalingSocket } from './context.ts';
 import { createPresence } from './presence.ts';
 import { createPresenterHandlers } from './presenter.ts';
 import { clientEventSchemas, type ClientEvent, type WebrtcReport } from './protocol.ts';
@@ -89,7 +89,11 @@ export function createSignaling(httpServer: HttpServer | undefined, deps: Signal
     ...createQuestionHandlers(handlerDeps),
     ...createPresenterHandlers(handlerDeps),
   };
-  const bindDeps = { limits: createSocketRateLimits(deps.config), onError: (err: unknown, context: object) => onError(err, { ...context }) };
+  const bindDeps = {
+    limits: createSocketRateLimits(deps.config),
+    arrived: (socket: SignalingSocket) => presence.arrival(socket),
+    onError: (err: unknown, context: object) => onError(err, { ...context }),
+  };
   const events = Object.keys(clientEventSchemas) as ClientEvent[];
 
   io.on('connection', (socket) => {
