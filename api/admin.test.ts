@@ -70,6 +70,7 @@ describe('GET /api/admin/analytics', () => {
 
     const res = await t.call('GET', `/api/admin/analytics?from=${today()}&to=${today()}`, { token: ADMIN_TOKEN });
     expect(res.status).toBe(200);
+    expect(res.headers.get('cache-control')).toBe('no-store');
     const body = (await res.json()) as Analytics;
     const midnight = `${today()}T00:00:00.000Z`;
     expect(body.range.from).toBe(midnight);

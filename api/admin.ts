@@ -106,5 +106,7 @@ admin.openAPIRegistry.registerComponent('securitySchemes', 'adminToken', {
 admin.use('/admin/*', requireAdmin());
 admin.openapi(route, async (c) => {
   const range = c.req.valid('query');
+  // Figures for operators only: no shared cache may keep them.
+  c.header('Cache-Control', 'no-store');
   return c.json(await computeAnalytics(c.get('deps').database.db, range), 200);
 });
