@@ -1,4 +1,5 @@
 // GET /api/admin/analytics on the real app: off without ADMIN_TOKEN, bearer-guarded, ranges validated, figures from SQL.
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Analytics } from '../db/analytics.ts';
 import { createRequestCounter, type RequestCounter } from '../db/request-counts.ts';
@@ -100,6 +101,19 @@ describe('GET /api/admin/analytics', () => {
       errorRate: 0,
     });
     expect(byEndpoint['DELETE /api/rooms/:slug']).toMatchObject({ requests: 1, clientErrors: 0 });
+  });
+
+  it('should answer any query with 200 or a 400 validation error, never a failure of ours', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.option(fc.oneof(fc.string(), fc.date({ noInvalidDate: true }).map((d) => d.toISOString()))), fc.option(fc.string()), async (from, to) => {
+        const query = new URLSearchParams({ ...(from === null ? {} : { from }), ...(to === null ? {} : { to }) });
+        const res = await t.call('GET', `/api/admin/analytics?${query}`, { token: ADMIN_TOKEN });
+        expect([200, 400]).toContain(res.status);
+        const body = (await res.json()) as { error?: { code: string } };
+        if (res.status === 400) expect(body.error?.code).toBe('validation_error');
+      }),
+      { numRuns: 60 },
+    );
   });
 
   it('should default to the last 30 days and accept date-times', async () => {
