@@ -135,7 +135,7 @@ async function ramp(ctx: BenchContext, name: string, server: RunningServer, load
 export const chatBenchmark: Benchmark = {
   name: 'chat',
   title: 'chat fan-out: R rooms × 26 members, one message per member per second',
-  budgetSeconds: 190,
+  budgetSeconds: 200,
   async run(ctx) {
     const tiny = ctx.size === 'tiny';
     const steps = tiny ? [1, 2] : [50, 100, 200, 400];

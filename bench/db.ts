@@ -184,7 +184,7 @@ async function engines(ctx: BenchContext, notes: string[]) {
 export const dbBenchmark: Benchmark = {
   name: 'db',
   title: 'create room + join + read room: Drizzle query functions vs hand-written SQL',
-  budgetSeconds: 170,
+  budgetSeconds: 200,
   async run(ctx) {
     const count = ctx.size === 'tiny' ? 20 : 10_000;
     const notes: string[] = [];

@@ -33,7 +33,7 @@ const BCRYPT_RATE = 50;
 export const httpBenchmark: Benchmark = {
   name: 'http',
   title: 'REST throughput and latency against bare node:http and Hono hellos',
-  budgetSeconds: 110,
+  budgetSeconds: 100,
   async run(ctx) {
     const tiny = ctx.size === 'tiny';
     const duration = tiny ? 1 : 10;

@@ -112,7 +112,7 @@ async function measureServer(ctx: BenchContext, name: string, server: RunningSer
 export const socketsBenchmark: Benchmark = {
   name: 'sockets',
   title: 'memory per connected participant, Podium vs a bare Socket.io server',
-  budgetSeconds: 130,
+  budgetSeconds: 120,
   async run(ctx) {
     const steps: Step[] =
       ctx.size === 'tiny'

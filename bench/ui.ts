@@ -38,7 +38,7 @@ const OBSERVE = `
 export const uiBenchmark: Benchmark = {
   name: 'ui',
   title: 'first-load JavaScript and CSS (gzip) and time to interactive of /',
-  budgetSeconds: 60,
+  budgetSeconds: 40,
   async run(ctx) {
     const tiny = ctx.size === 'tiny';
     const notes: string[] = [];
