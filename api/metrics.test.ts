@@ -64,6 +64,18 @@ describe('metrics on the API', () => {
     expect(after.some((s) => s.labels.route?.includes(room.slug))).toBe(false);
   });
 
+  it('should label a request by the route that answered even when a catch-all is registered after it', async () => {
+    const shell = createMetrics();
+    const withShell = await createTestApp({ database: t.database, deps: { metrics: shell } });
+    // What the all-in-one server adds after createApp: the UI shell for every other GET.
+    withShell.app.get('*', (c) => c.html('<!doctype html>'));
+    expect((await withShell.call('GET', '/api/health')).status).toBe(200);
+    expect((await withShell.call('GET', '/r/abcdefgh12')).status).toBe(200);
+    const samples = parsePrometheusText(await shell.registry.metrics());
+    expect(sampleValue(samples, 'podium_http_requests_total', { method: 'GET', route: '/api/health', status: '200' })).toBe(1);
+    expect(sampleValue(samples, 'podium_http_requests_total', { method: 'GET', route: '/*', status: '200' })).toBe(1);
+  });
+
   it('should count a method nobody routes as OTHER, not as whatever the client sent', async () => {
     const res = await t.app.request('/api/rooms', { method: 'PROPFIND' });
     expect(res.status).toBe(404);

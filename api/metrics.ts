@@ -153,16 +153,12 @@ const knownMethods = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', '
 export const UNMATCHED_ROUTE = '(unmatched)';
 
 /**
- * The route pattern that answered (`/api/rooms/:slug`), never the raw path: the last matched route that
- * is a handler for a method, not a middleware registered for every method.
+ * The route pattern that answered (`/api/rooms/:slug`), never the raw path: the first matched route that
+ * is a handler for a method, not a middleware registered for every method. Handlers answer in the order
+ * they were registered, so a catch-all added later (the UI shell's `GET *`) does not take the label.
  */
 export function routePattern(c: Context): string {
-  const routes = matchedRoutes(c);
-  for (let i = routes.length - 1; i >= 0; i--) {
-    const route = routes[i]!;
-    if (route.method !== 'ALL') return route.path;
-  }
-  return UNMATCHED_ROUTE;
+  return matchedRoutes(c).find((route) => route.method !== 'ALL')?.path ?? UNMATCHED_ROUTE;
 }
 
 export function methodLabel(method: string): string {
