@@ -120,6 +120,17 @@ describe.each(adapters)('two signaling processes and one API process ($adapter a
     expect(await Promise.all(closed)).toEqual(['io server disconnect', 'io server disconnect', 'io server disconnect']);
   });
 
+  it('should end the room from a presenter socket on one process and close the sockets on the other', async () => {
+    const { ada, presenterSocket, adaSocket, bobSocket } = await splitRoom();
+    const ended = [adaSocket, bobSocket].map((s) => nextEvent(s, 'room-ended', 10_000));
+    const closed = new Promise<string>((done) => adaSocket.once('disconnect', done));
+    const ack = await presenterSocket.emitWithAck('end-room', {});
+    expect(ack).toMatchObject({ ok: true, sessionStats: { totalParticipants: 3 } });
+    for (const event of await Promise.all(ended)) expect(event).toEqual({ sessionStats: ack.ok && ack.sessionStats });
+    expect(await closed).toBe('io server disconnect');
+    await expect(connect(signalingB.url, ada.token)).rejects.toThrow('unauthorized');
+  });
+
   it('should keep a participant who drops on one process and comes back on the other within the grace', async () => {
     const { room, ada, presenterSocket, adaSocket } = await splitRoom();
     const seen = recordEvents(presenterSocket);
