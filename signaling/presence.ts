@@ -31,6 +31,9 @@ export function createPresence({ db, io }: HandlerDeps, options: PresenceOptions
   const announced = new WeakSet<SignalingSocket>();
   const pendingLeaves = new Set<NodeJS.Timeout>();
 
+  // A socket whose arrival is unknown here counts as present: announcing it twice would be the worse mistake.
+  const arrival = (socket: SignalingSocket) => arrivals.get(socket) ?? Promise.resolve(true);
+
   async function arrive(socket: SignalingSocket): Promise<boolean> {
     const { participantId, roomId, role } = socket.data;
     const before = await findParticipant(db, roomId, participantId);
@@ -45,6 +48,7 @@ export function createPresence({ db, io }: HandlerDeps, options: PresenceOptions
       .in(participantChannel(participantId))
       .fetchSockets()
       .then((sockets) => sockets.length > 0)
+      // A process that does not answer in time cannot vouch for a socket; markLeft below still checks the database.
       .catch(() => false);
     if (stillHere) return;
     // markLeft only applies if the database still holds this socket, so a reconnect elsewhere wins.
@@ -67,7 +71,7 @@ export function createPresence({ db, io }: HandlerDeps, options: PresenceOptions
       arrivals.set(socket, arrival);
     },
 
-    arrival: (socket) => arrivals.get(socket) ?? Promise.resolve(true),
+    arrival,
 
     disconnected(socket) {
       const { participantId, roomId, role } = socket.data;
@@ -88,7 +92,7 @@ export function createPresence({ db, io }: HandlerDeps, options: PresenceOptions
     handlers: {
       async 'join-room'(socket, { slug }, ack) {
         requireOwnRoom(socket, slug);
-        const wasPresent = await (arrivals.get(socket) ?? Promise.resolve(true));
+        const wasPresent = await arrival(socket);
         const room = await requireLiveRoom(db, socket);
         const present = await listCurrentParticipants(db, room.id);
         const self = present.find((p) => p.id === socket.data.participantId);

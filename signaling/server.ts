@@ -97,6 +97,7 @@ export function createSignaling(httpServer: HttpServer | undefined, deps: Signal
   const events = Object.keys(clientEventSchemas) as ClientEvent[];
 
   io.on('connection', (socket) => {
+    // `handlers[event]` is the handler of that very event, but TypeScript cannot correlate the two through a loop variable.
     for (const event of events) bindEvent(socket, event, handlers[event] as never, bindDeps);
     presence.connected(socket);
     socket.on('disconnect', (reason) => {
