@@ -14,7 +14,7 @@ export interface MetricSources {
   pool?: () => PoolStats;
   /**
    * Event-loop lag in seconds. api/ stays free of `node:` imports (it also runs on Deno), so Node entries
-   * pass a sampler built on perf_hooks (see node-metrics.ts).
+   * pass a sampler built on perf_hooks (see node-operations.ts).
    */
   eventLoopLag?: () => number;
 }
