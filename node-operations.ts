@@ -68,7 +68,9 @@ export function createOperations(config: Config, database: DatabaseHandle, role:
     async close() {
       lag.stop();
       await requestCounts?.close();
-      logger.info({ requestCountsPending: requestCounts?.pending() ?? 0 }, 'shutdown: request counts written');
+      const pending = requestCounts?.pending() ?? 0;
+      if (pending === 0) logger.info({ requestCountsPending: 0 }, 'shutdown: request counts written');
+      else logger.warn({ requestCountsPending: pending }, 'shutdown: request counts could not be written and are lost');
       logger.flush();
     },
   };
