@@ -31,12 +31,20 @@ export function createAttendeeMedia(store: RoomStore, signaling: PeerSignaling, 
     return created;
   }
 
+  /** Sends the microphone (or nothing) to the presenter; a renegotiation in progress picks it up later. */
+  async function attachMicrophone() {
+    try {
+      await link?.setMicrophone(microphone);
+    } catch {
+      // The next offer from the presenter runs the same sync, so a refused swap is only delayed.
+    }
+  }
+
   async function microphoneOff() {
     microphone?.stop();
     microphone = null;
     setMicrophoneOn(false);
-    await link?.setMicrophone(null);
-    await store.actions.mediaState(false, false).catch(() => {});
+    await Promise.all([attachMicrophone(), store.actions.mediaState(false, false).catch(() => {})]);
   }
 
   async function toggleMicrophone() {
@@ -51,8 +59,7 @@ export function createAttendeeMedia(store: RoomStore, signaling: PeerSignaling, 
     setMicrophoneError(null);
     store.actions.acknowledgeMute();
     setMicrophoneOn(microphone !== null);
-    await link?.setMicrophone(microphone);
-    await store.actions.mediaState(true, false).catch(() => {});
+    await Promise.all([attachMicrophone(), store.actions.mediaState(true, false).catch(() => {})]);
   }
 
   onCleanup(() => {
@@ -88,6 +95,5 @@ export function createAttendeeMedia(store: RoomStore, signaling: PeerSignaling, 
     control(from: string, action: MediaControlAction, reason?: PauseReason) {
       link?.handleControl(from, action, reason);
     },
-    restartIce: () => link?.restartIce(),
   };
 }

@@ -19,11 +19,10 @@ export interface RoomSessionValue extends RoomStore {
 /** Must run inside a reactive owner (a component): everything it opens is closed with that owner. */
 export function createRoomSession(slug: string, session: RoomSession): RoomSessionValue {
   let socket: RoomSocket | null = null;
-  const store = createRoomStore(slug, (event, payload) =>
-    socket
-      ? socketTransport(socket)(event, payload)
-      : Promise.resolve({ ok: false, error: { code: 'internal_error', message: 'Not connected to the room yet.' } }),
-  );
+  // Actions taken before the socket exists (a message typed during the first second) wait for it.
+  let socketOpened: (socket: RoomSocket) => void = () => {};
+  const opened = new Promise<RoomSocket>((resolve) => (socketOpened = resolve));
+  const store = createRoomStore(slug, async (event, payload) => socketTransport(socket ?? (await opened))(event, payload));
   const support = webrtcSupport();
   const [presenter, setPresenter] = createSignal<PresenterMedia | null>(null);
   const [attendee, setAttendee] = createSignal<AttendeeMedia | null>(null);
@@ -48,6 +47,7 @@ export function createRoomSession(slug: string, session: RoomSession): RoomSessi
     if (disposed) return;
     const live = connectRoomSocket(session.token);
     socket = live;
+    socketOpened(live);
     const signaling = socketSignaling(live);
     if (support.supported) {
       if (session.role === 'presenter') {

@@ -64,7 +64,7 @@ export function compareQuestions(a: QuestionBody, b: QuestionBody): number {
 const REACTION_LIMIT = 12;
 let reactionKey = 0;
 
-export function initialRoomState(slug: string): RoomState {
+function initialRoomState(slug: string): RoomState {
   return {
     slug,
     connection: 'connecting',

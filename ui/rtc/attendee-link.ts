@@ -2,7 +2,6 @@
 import { preferCodecs } from './codecs.ts';
 import { makeEmitter } from './emitter.ts';
 import { makePeer, type Peer, type PeerState } from './peer.ts';
-import type { LinkSample } from './quality.ts';
 import { sdpFingerprint, type PauseReason, type PeerSignaling } from './signaling.ts';
 import type { MediaControlAction } from '../../signaling/protocol.ts';
 
@@ -15,7 +14,6 @@ export interface AttendeeMedia {
 export interface AttendeeLinkEvents {
   state: PeerState;
   media: AttendeeMedia;
-  stats: LinkSample;
   control: { action: MediaControlAction; reason?: PauseReason };
 }
 
@@ -39,7 +37,6 @@ export function makeAttendeeLink(options: AttendeeLinkOptions) {
   function create(): Peer {
     const next = makePeer({ remoteId: presenterId, polite: true, iceServers: options.iceServers, signaling });
     next.on('state', (state) => events.emit('state', state));
-    next.on('stats', (sample) => events.emit('stats', sample));
     next.on('broken', () => reset(true));
     next.on('track', (event) => {
       // The presenter's transceivers come in a fixed order: audio, camera, then screen.
@@ -75,8 +72,6 @@ export function makeAttendeeLink(options: AttendeeLinkOptions) {
 
   return {
     on: events.on,
-    media: () => media,
-    state: () => peer.state(),
     /** Tells the presenter this page has a fresh peer waiting for an offer, and how it wants its media. */
     hello() {
       signaling.control(presenterId, 'peer-ready');
@@ -104,7 +99,6 @@ export function makeAttendeeLink(options: AttendeeLinkOptions) {
       audioOnly = on;
       signaling.control(presenterId, on ? 'audio-only-on' : 'audio-only-off', 'request');
     },
-    restartIce: () => peer.restartIce(),
     close() {
       closed = true;
       peer.close();

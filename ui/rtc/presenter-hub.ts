@@ -154,7 +154,6 @@ export function makePresenterHub(options: PresenterHubOptions) {
 
   return {
     on: events.on,
-    tracks: () => ({ ...tracks }),
     /** Starts (or restarts, after a reload on the other side) the link to one attendee. */
     addAttendee(id: string) {
       if (closed) return;
