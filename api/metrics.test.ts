@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countActiveRooms } from '../db/analytics.ts';
-import { createMetrics, UNMATCHED_ROUTE, type Metrics } from './metrics.ts';
+import { createMetrics, secretsMatch, UNMATCHED_ROUTE, type Metrics } from './metrics.ts';
 import { parsePrometheusText, sampleValue } from './prometheus-text.ts';
 import { createTestApp, type TestApp } from './testing.ts';
 
@@ -110,9 +110,26 @@ describe('metrics on the API', () => {
     expect(moved('podium_reactions_total')).toBe(0);
   });
 
+  it('should leave /metrics open when METRICS_TOKEN is not set', async () => {
+    const open = await createTestApp({ database: t.database, deps: { metrics: createMetrics() } });
+    const res = await open.call('GET', '/metrics');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    expect(await res.text()).toContain('# TYPE podium_http_requests_total counter');
+  });
+
   it('should serve /metrics only when the app has metrics', async () => {
     const plain = await createTestApp({ database: t.database });
     expect((await plain.call('GET', '/metrics')).status).toBe(404);
+  });
+});
+
+describe('secretsMatch', () => {
+  it('should match only the same secret, whatever the lengths', async () => {
+    expect(await secretsMatch(METRICS_TOKEN, METRICS_TOKEN)).toBe(true);
+    expect(await secretsMatch(`${METRICS_TOKEN} `, METRICS_TOKEN)).toBe(false);
+    expect(await secretsMatch('', METRICS_TOKEN)).toBe(false);
+    expect(await secretsMatch(METRICS_TOKEN.toUpperCase(), METRICS_TOKEN)).toBe(false);
   });
 });
 
