@@ -1,4 +1,5 @@
 // The API-only Node process: REST under /api on PORT, reaching the signaling processes' sockets through the cluster adapter.
+import type { Server as HttpServer } from 'node:http';
 import { serve } from '@hono/node-server';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { configOrExit, onShutdown, openDatabase } from '../boot.ts';
@@ -31,10 +32,10 @@ const app = createApp({
 
 const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
   console.log(`podium api ${version}: listening on http://localhost:${info.port} (database: ${database.engine}, sockets via: ${emitter.kind})`);
-});
+}) as HttpServer;
 
 onShutdown(async () => {
-  await drain(server as Parameters<typeof drain>[0]);
+  await drain(server);
   await emitter.close();
   await ops.close();
   await database.close();
