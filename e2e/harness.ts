@@ -124,7 +124,42 @@ function freePort(): Promise<number> {
 
 export interface RunningServer {
   url: string;
+  /** Stops the process and starts a new one on the same port and database: every socket has to reconnect. */
+  restart(): Promise<void>;
   stop(): Promise<void>;
+}
+
+function spawnServer(env: NodeJS.ProcessEnv): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  return new Promise<ChildProcess>((ready, fail) => {
+    const timer = setTimeout(() => fail(new Error(`server did not start in 60 s:\n${output}`)), 60_000);
+    const onExit = (code: number | null) => {
+      clearTimeout(timer);
+      fail(new Error(`server exited with ${code}:\n${output}`));
+    };
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      if (!/listening/.test(output)) return;
+      clearTimeout(timer);
+      child.off('exit', onExit);
+      ready(child);
+    });
+    child.stderr!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const text = chunk.toString().trim();
+      if (text) console.error(`server: ${text}`);
+    });
+    child.once('exit', onExit);
+  });
+}
+
+async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((done) => child.once('exit', done));
+  child.kill('SIGTERM');
+  await Promise.race([exited, new Promise((done) => setTimeout(done, 10_000))]);
+  if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
 }
 
 /** Starts `node --import tsx server.ts` on a free port with its own database and waits for "listening". */
@@ -134,52 +169,26 @@ export async function startServer(): Promise<RunningServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'podium-e2e-'));
   // The server migrates on start; this handle only owns the database's lifetime (postgres.js connects lazily).
   const database: TestDatabase | null = (await postgresReachable()) ? await createPostgresTestDatabase({ migrate: false }) : null;
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'server.ts'], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      NODE_ENV: 'test',
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      DATA_DIR: dataDir,
-      RATE_LIMITS: 'off',
-      LOG_LEVEL: 'warn',
-      ICE_SERVERS: '[]',
-      DATABASE_URL: database?.url ?? '',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  await new Promise<void>((ready, fail) => {
-    const timer = setTimeout(() => fail(new Error(`server did not start in 60 s:\n${output}`)), 60_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (/listening/.test(output)) {
-        clearTimeout(timer);
-        ready();
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      fail(new Error(`server exited with ${code}:\n${output}`));
-    });
-  });
-  child.stdout!.resume();
-  child.stderr!.on('data', (chunk: Buffer) => {
-    const text = chunk.toString().trim();
-    if (text) console.error(`server: ${text}`);
-  });
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    NODE_ENV: 'test',
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    DATA_DIR: dataDir,
+    RATE_LIMITS: 'off',
+    LOG_LEVEL: 'warn',
+    ICE_SERVERS: '[]',
+    DATABASE_URL: database?.url ?? '',
+  };
+  let child = await spawnServer(env);
   return {
     url: `http://127.0.0.1:${port}`,
+    async restart() {
+      await stopProcess(child);
+      child = await spawnServer(env);
+    },
     async stop() {
-      if (child.exitCode === null) {
-        const exited = new Promise((done) => child.once('exit', done));
-        child.kill('SIGTERM');
-        await Promise.race([exited, new Promise((done) => setTimeout(done, 10_000))]);
-        if (child.exitCode === null) child.kill('SIGKILL');
-      }
+      await stopProcess(child);
       await database?.destroy().catch(() => {});
       rmSync(dataDir, { recursive: true, force: true });
     },

@@ -242,6 +242,22 @@ describe.skipIf(!available)('a webinar in Chromium', () => {
     await expect.poll(() => questionOrder(host), poll).toEqual(['Will there be a recording?', 'Does it work on phones?']);
   }, 120_000);
 
+  it('should carry on when the server restarts: video keeps flowing, signaling reconnects, chat works', async () => {
+    await server.restart();
+    for (const page of [host, ...attendees]) {
+      await expect.poll(() => page.getByTestId('connection-status').textContent(), { ...poll, timeout: 40_000 }).toMatch(/Live|Connected/);
+    }
+    // Media is peer to peer: it never went through the server, so the same video elements keep decoding.
+    for (const page of attendees) await waitForDecodedFrames(page, '[data-testid=camera-video]');
+    await attendees[1]!.getByRole('tab', { name: /Chat/ }).click();
+    await attendees[1]!.getByLabel('Message', { exact: true }).fill('Still here after the restart');
+    await attendees[1]!.getByRole('button', { name: 'Send message' }).click();
+    await host.getByRole('tab', { name: /Chat/ }).click();
+    await expect.poll(() => host.getByTestId('chat-messages').textContent(), poll).toContain('Still here after the restart');
+    await host.getByRole('tab', { name: /People/ }).click();
+    await expect.poll(() => host.locator('[data-testid=peer-state][data-state=connected]').count(), poll).toBe(3);
+  }, 120_000);
+
   it('should float a reaction from an attendee over the presenter stage', async () => {
     await attendees[0]!.getByRole('button', { name: 'React: Applause' }).click();
     await expect.poll(() => host.locator('[data-testid=presenter-stage] .reaction-float').count(), poll).toBeGreaterThan(0);
