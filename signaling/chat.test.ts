@@ -1,30 +1,16 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { listMessages } from '../db/chat.ts';
 import { endRoom } from '../db/rooms.ts';
-import { createTestDatabase, type TestDatabase } from '../db/testing.ts';
 import { reactionEmojis } from './protocol.ts';
-import { barrier, closeClients, createTestRoom, joinAs, nextEvent, recordEvents, startSignaling, type RunningSignaling } from './testing.ts';
+import { barrier, createTestRoom, joinAs, nextEvent, recordEvents, useSignaling } from './testing.ts';
 
-let database: TestDatabase;
-let server: RunningSignaling;
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-  server = await startSignaling(database.db, { RATE_LIMIT_SOCKET_CHAT: '10', RATE_LIMIT_SOCKET_WINDOW_SECONDS: '60' });
-});
-
-afterEach(() => closeClients());
-
-afterAll(async () => {
-  await server.close();
-  await database.destroy();
-});
+const live = useSignaling({ RATE_LIMIT_SOCKET_CHAT: '10', RATE_LIMIT_SOCKET_WINDOW_SECONDS: '60' });
 
 async function roomWithTwo() {
-  const { room, presenter, addAttendee } = await createTestRoom(database.db);
+  const { room, presenter, addAttendee } = await createTestRoom(live.db);
   const attendee = await addAttendee('Ada');
-  const presenterSocket = (await joinAs(server.url, presenter, room.slug)).socket;
-  const attendeeSocket = (await joinAs(server.url, attendee, room.slug)).socket;
+  const presenterSocket = (await joinAs(live.url, presenter, room.slug)).socket;
+  const attendeeSocket = (await joinAs(live.url, attendee, room.slug)).socket;
   await Promise.all([presenterSocket, attendeeSocket].map(barrier));
   return { room, presenter, attendee, presenterSocket, attendeeSocket };
 }
@@ -39,7 +25,7 @@ describe('chat-message', () => {
     if (!ack.ok) return;
     expect(await atPresenter).toEqual({ message: ack.message });
     expect(await atSender).toEqual({ message: ack.message });
-    const stored = await listMessages(database.db, room.id, { limit: 10 });
+    const stored = await listMessages(live.db, room.id, { limit: 10 });
     expect(stored.messages.map((m) => m.id)).toEqual([ack.message.id]);
   });
 
@@ -55,21 +41,21 @@ describe('chat-message', () => {
     expect(retry.ok && retry.message.id).toBe([...ids][0]);
     await barrier(presenterSocket);
     expect(seen.filter((e) => e.event === 'new-chat-message')).toHaveLength(1);
-    expect((await listMessages(database.db, room.id, { limit: 10 })).messages).toHaveLength(1);
+    expect((await listMessages(live.db, room.id, { limit: 10 })).messages).toHaveLength(1);
   });
 
   it('should refuse a message to another room and store nothing', async () => {
     const { room, attendeeSocket } = await roomWithTwo();
-    const other = await createTestRoom(database.db);
+    const other = await createTestRoom(live.db);
     const result = await attendeeSocket.emitWithAck('chat-message', { roomSlug: other.room.slug, message: 'sneaky' });
     expect(result).toMatchObject({ ok: false, error: { code: 'forbidden' } });
-    expect((await listMessages(database.db, other.room.id, { limit: 10 })).messages).toEqual([]);
-    expect((await listMessages(database.db, room.id, { limit: 10 })).messages).toEqual([]);
+    expect((await listMessages(live.db, other.room.id, { limit: 10 })).messages).toEqual([]);
+    expect((await listMessages(live.db, room.id, { limit: 10 })).messages).toEqual([]);
   });
 
   it('should refuse chat once the room has ended, even on a socket still open', async () => {
     const { room, attendeeSocket } = await roomWithTwo();
-    await endRoom(database.db, room.id);
+    await endRoom(live.db, room.id);
     const result = await attendeeSocket.emitWithAck('chat-message', { roomSlug: room.slug, message: 'too late' });
     expect(result).toMatchObject({ ok: false, error: { code: 'room_ended' } });
   });
@@ -83,7 +69,7 @@ describe('chat-message', () => {
       { ok: false, error: { code: 'rate_limited', message: expect.any(String) } },
       { ok: false, error: { code: 'rate_limited', message: expect.any(String) } },
     ]);
-    expect((await listMessages(database.db, room.id, { limit: 50 })).messages).toHaveLength(10);
+    expect((await listMessages(live.db, room.id, { limit: 50 })).messages).toHaveLength(10);
     expect(attendeeSocket.connected).toBe(true);
   });
 });
@@ -94,13 +80,13 @@ describe('reaction', () => {
     const received = nextEvent(presenterSocket, 'reaction');
     expect(await attendeeSocket.emitWithAck('reaction', { emoji: reactionEmojis[1] })).toEqual({ ok: true });
     expect(await received).toEqual({ participantId: attendee.id, emoji: reactionEmojis[1] });
-    const stored = await listMessages(database.db, room.id, { limit: 10 });
+    const stored = await listMessages(live.db, room.id, { limit: 10 });
     expect(stored.messages).toMatchObject([{ messageType: 'reaction', message: reactionEmojis[1], participantId: attendee.id }]);
   });
 
   it('should refuse an emoji outside the fixed set', async () => {
     const { room, attendeeSocket } = await roomWithTwo();
     expect(await attendeeSocket.emitWithAck('reaction', { emoji: '🦄' } as never)).toMatchObject({ error: { code: 'validation_error' } });
-    expect((await listMessages(database.db, room.id, { limit: 10 })).messages).toEqual([]);
+    expect((await listMessages(live.db, room.id, { limit: 10 })).messages).toEqual([]);
   });
 });

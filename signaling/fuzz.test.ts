@@ -1,34 +1,11 @@
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../db/testing.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { clientEventSchemas, MAX_SDP_BYTES, type ClientEvent } from './protocol.ts';
-import {
-  barrier,
-  closeClients,
-  createTestRoom,
-  joinAs,
-  recordEvents,
-  roomState,
-  startSignaling,
-  type RunningSignaling,
-  type TestClient,
-} from './testing.ts';
+import { barrier, createTestRoom, joinAs, recordEvents, roomState, useSignaling, type TestClient } from './testing.ts';
 
-let database: TestDatabase;
-let server: RunningSignaling;
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-  // Budgets off: every refusal here must be the payload's, not the rate limiter's.
-  server = await startSignaling(database.db, { RATE_LIMITS: 'off' });
-});
-
-afterAll(async () => {
-  // One room and its two sockets serve every test of the file, so they close only at the end.
-  closeClients();
-  await server.close();
-  await database.destroy();
-});
+// Budgets off: every refusal here must be the payload's, not the rate limiter's. One room and its two
+// sockets serve every test of the file, so clients stay until the end.
+const live = useSignaling({ RATE_LIMITS: 'off' }, {}, { keepClients: true });
 
 /** A valid payload per event, from which near misses are made by breaking one field. */
 function validPayloads(slug: string, presenterId: string, questionId: string): Record<ClientEvent, Record<string, unknown>> {
@@ -77,10 +54,10 @@ describe('fuzzed payloads', () => {
   };
 
   beforeAll(async () => {
-    const { room, presenter, addAttendee } = await createTestRoom(database.db);
+    const { room, presenter, addAttendee } = await createTestRoom(live.db);
     const attendee = await addAttendee('Fuzz');
-    const presenterSocket = (await joinAs(server.url, presenter, room.slug)).socket;
-    const attendeeSocket = (await joinAs(server.url, attendee, room.slug)).socket;
+    const presenterSocket = (await joinAs(live.url, presenter, room.slug)).socket;
+    const attendeeSocket = (await joinAs(live.url, attendee, room.slug)).socket;
     const asked = await attendeeSocket.emitWithAck('ask-question', { question: 'A question to vote on' });
     if (!asked.ok) throw new Error('could not ask');
     await Promise.all([presenterSocket, attendeeSocket].map(barrier));
@@ -89,7 +66,7 @@ describe('fuzzed payloads', () => {
 
   it.each(events)('should answer validation_error to invalid %s payloads, store and broadcast nothing, and stay up', async (event) => {
     const { presenterSocket, attendeeSocket, roomId, valid } = fixture;
-    const before = await roomState(database.db, roomId);
+    const before = await roomState(live.db, roomId);
     const seen = [recordEvents(presenterSocket), recordEvents(attendeeSocket)];
     // The presenter sends, so role checks cannot mask a missing validation.
     await fc.assert(
@@ -101,13 +78,13 @@ describe('fuzzed payloads', () => {
     );
     await Promise.all([presenterSocket, attendeeSocket].map(barrier));
     expect(seen).toEqual([[], []]);
-    expect(await roomState(database.db, roomId)).toEqual(before);
+    expect(await roomState(live.db, roomId)).toEqual(before);
     expect(presenterSocket.connected && attendeeSocket.connected).toBe(true);
   });
 
   it('should survive events sent without an ack, with extra arguments, or with an ack in place of the payload', async () => {
     const { presenterSocket, attendeeSocket, roomId } = fixture;
-    const before = await roomState(database.db, roomId);
+    const before = await roomState(live.db, roomId);
     const send = (presenterSocket.emit as (...args: unknown[]) => void).bind(presenterSocket);
     const invalid = (payload: unknown, event: ClientEvent) => !clientEventSchemas[event].safeParse(payload).success;
     for (const event of events) {
@@ -120,7 +97,7 @@ describe('fuzzed payloads', () => {
     const ackOnly = await (presenterSocket.emitWithAck as (event: string) => Promise<unknown>)('chat-message');
     expect(ackOnly).toMatchObject({ ok: false, error: { code: 'validation_error' } });
     await Promise.all([presenterSocket, attendeeSocket].map(barrier));
-    expect(await roomState(database.db, roomId)).toEqual(before);
+    expect(await roomState(live.db, roomId)).toEqual(before);
     expect(presenterSocket.connected).toBe(true);
   });
 });

@@ -1,43 +1,18 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { findParticipant } from '../db/participants.ts';
 import { findRoomById } from '../db/rooms.ts';
 import { findSessionStats } from '../db/stats.ts';
-import { createTestDatabase, type TestDatabase } from '../db/testing.ts';
 import type { ClientEvent } from './protocol.ts';
-import {
-  barrier,
-  closeClients,
-  connect,
-  createTestRoom,
-  joinAs,
-  nextEvent,
-  recordEvents,
-  roomState,
-  startSignaling,
-  type RunningSignaling,
-} from './testing.ts';
+import { barrier, connect, createTestRoom, joinAs, nextEvent, recordEvents, roomState, useSignaling } from './testing.ts';
 
-let database: TestDatabase;
-let server: RunningSignaling;
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-  server = await startSignaling(database.db, { RECONNECT_GRACE_MS: '200' });
-});
-
-afterEach(() => closeClients());
-
-afterAll(async () => {
-  await server.close();
-  await database.destroy();
-});
+const live = useSignaling({ RECONNECT_GRACE_MS: '200' });
 
 async function roomWithTwo() {
-  const { room, presenter, addAttendee } = await createTestRoom(database.db);
+  const { room, presenter, addAttendee } = await createTestRoom(live.db);
   const [ada, bob] = await Promise.all([addAttendee('Ada'), addAttendee('Bob')]);
-  const presenterSocket = (await joinAs(server.url, presenter, room.slug)).socket;
-  const adaSocket = (await joinAs(server.url, ada, room.slug)).socket;
-  const bobSocket = (await joinAs(server.url, bob, room.slug)).socket;
+  const presenterSocket = (await joinAs(live.url, presenter, room.slug)).socket;
+  const adaSocket = (await joinAs(live.url, ada, room.slug)).socket;
+  const bobSocket = (await joinAs(live.url, bob, room.slug)).socket;
   await Promise.all([presenterSocket, adaSocket, bobSocket].map(barrier));
   return { room, presenter, ada, bob, presenterSocket, adaSocket, bobSocket };
 }
@@ -48,32 +23,32 @@ describe('screen share', () => {
     const started = nextEvent(adaSocket, 'presenter-screen-sharing');
     expect(await presenterSocket.emitWithAck('screen-share-start', { roomSlug: room.slug })).toEqual({ ok: true });
     expect(await started).toEqual({ isSharing: true });
-    expect(await findRoomById(database.db, room.id)).toMatchObject({ isScreenSharing: true, screenShareCount: 1 });
+    expect(await findRoomById(live.db, room.id)).toMatchObject({ isScreenSharing: true, screenShareCount: 1 });
     const stopped = nextEvent(adaSocket, 'presenter-screen-sharing');
     expect(await presenterSocket.emitWithAck('screen-share-stop', {})).toEqual({ ok: true });
     expect(await stopped).toEqual({ isSharing: false });
     await presenterSocket.emitWithAck('screen-share-start', { roomSlug: room.slug });
-    expect(await findRoomById(database.db, room.id)).toMatchObject({ isScreenSharing: true, screenShareCount: 2 });
+    expect(await findRoomById(live.db, room.id)).toMatchObject({ isScreenSharing: true, screenShareCount: 2 });
   });
 
   it('should report the share to someone who joins while it runs', async () => {
-    const { room, presenter, addAttendee } = await createTestRoom(database.db);
-    const presenterSocket = (await joinAs(server.url, presenter, room.slug)).socket;
+    const { room, presenter, addAttendee } = await createTestRoom(live.db);
+    const presenterSocket = (await joinAs(live.url, presenter, room.slug)).socket;
     await presenterSocket.emitWithAck('screen-share-start', { roomSlug: room.slug });
-    const { joined } = await joinAs(server.url, await addAttendee('Late'), room.slug);
+    const { joined } = await joinAs(live.url, await addAttendee('Late'), room.slug);
     expect(joined).toMatchObject({ ok: true, isScreenSharing: true });
   });
 
   it('should stop the share when the presenter leaves for good', async () => {
-    const { room, presenter, addAttendee } = await createTestRoom(database.db);
-    const presenterSocket = (await joinAs(server.url, presenter, room.slug)).socket;
-    const adaSocket = (await joinAs(server.url, await addAttendee('Ada'), room.slug)).socket;
+    const { room, presenter, addAttendee } = await createTestRoom(live.db);
+    const presenterSocket = (await joinAs(live.url, presenter, room.slug)).socket;
+    const adaSocket = (await joinAs(live.url, await addAttendee('Ada'), room.slug)).socket;
     await presenterSocket.emitWithAck('screen-share-start', { roomSlug: room.slug });
     await barrier(adaSocket);
     const stopped = nextEvent(adaSocket, 'presenter-screen-sharing');
     presenterSocket.close();
     expect(await stopped).toEqual({ isSharing: false });
-    expect(await findRoomById(database.db, room.id)).toMatchObject({ isScreenSharing: false, presenterSocketId: null });
+    expect(await findRoomById(live.db, room.id)).toMatchObject({ isScreenSharing: false, presenterSocketId: null });
   });
 });
 
@@ -83,7 +58,7 @@ describe('media-state', () => {
     const updated = nextEvent(presenterSocket, 'participant-updated');
     expect(await adaSocket.emitWithAck('media-state', { audio: false, video: true })).toEqual({ ok: true });
     expect((await updated).participant).toMatchObject({ id: ada.id, isMuted: true, isVideoOn: true });
-    expect(await findParticipant(database.db, room.id, ada.id)).toMatchObject({ isMuted: true, isVideoOn: true });
+    expect(await findParticipant(live.db, room.id, ada.id)).toMatchObject({ isMuted: true, isVideoOn: true });
   });
 });
 
@@ -95,8 +70,8 @@ describe('mute-all-attendees', () => {
     const seenByPresenter = recordEvents(presenterSocket);
     expect(await presenterSocket.emitWithAck('mute-all-attendees', {})).toEqual({ ok: true, muted: 2 });
     await Promise.all([toldAda, toldBob]);
-    for (const id of [ada.id, bob.id]) expect((await findParticipant(database.db, room.id, id))?.isMuted).toBe(true);
-    expect((await findParticipant(database.db, room.id, presenter.id))?.isMuted).toBe(false);
+    for (const id of [ada.id, bob.id]) expect((await findParticipant(live.db, room.id, id))?.isMuted).toBe(true);
+    expect((await findParticipant(live.db, room.id, presenter.id))?.isMuted).toBe(false);
     await barrier(presenterSocket);
     expect(seenByPresenter.map((e) => e.event)).not.toContain('muted-by-presenter');
     const updates = seenByPresenter.filter((e) => e.event === 'participant-updated');
@@ -115,15 +90,15 @@ describe('end-room', () => {
     if (!ack.ok) return;
     for (const event of await Promise.all(ended)) expect(event).toEqual({ sessionStats: ack.sessionStats });
     expect(await disconnected).toBe('io server disconnect');
-    expect(await findRoomById(database.db, room.id)).toMatchObject({ isActive: false });
-    expect(await findSessionStats(database.db, room.id)).toEqual(ack.sessionStats);
+    expect(await findRoomById(live.db, room.id)).toMatchObject({ isActive: false });
+    expect(await findSessionStats(live.db, room.id)).toEqual(ack.sessionStats);
   });
 
   it('should refuse new sockets for the ended room', async () => {
     const { room, presenter, presenterSocket } = await roomWithTwo();
     await presenterSocket.emitWithAck('end-room', {});
-    await expect(connect(server.url, presenter.token)).rejects.toThrow('unauthorized');
-    expect((await findRoomById(database.db, room.id))?.isActive).toBe(false);
+    await expect(connect(live.url, presenter.token)).rejects.toThrow('unauthorized');
+    expect((await findRoomById(live.db, room.id))?.isActive).toBe(false);
   });
 });
 
@@ -137,37 +112,37 @@ describe('presenter-only events', () => {
 
   it.each(attempts)('should refuse %s from an attendee with forbidden and change or broadcast nothing', async (event, payload) => {
     const { room, presenterSocket, adaSocket, bobSocket } = await roomWithTwo();
-    const before = await roomState(database.db, room.id);
+    const before = await roomState(live.db, room.id);
     const seen = [recordEvents(presenterSocket), recordEvents(bobSocket)];
     const result = await adaSocket.emitWithAck(event, payload(room.slug) as never);
     expect(result).toEqual({ ok: false, error: { code: 'forbidden', message: expect.any(String) } });
     await Promise.all([presenterSocket, bobSocket].map(barrier));
     expect(seen).toEqual([[], []]);
-    expect(await roomState(database.db, room.id)).toEqual(before);
+    expect(await roomState(live.db, room.id)).toEqual(before);
     expect(adaSocket.connected).toBe(true);
   });
 
   it('should refuse the presenter of another room starting a share in this one', async () => {
     const { room, adaSocket } = await roomWithTwo();
-    const other = await createTestRoom(database.db);
-    const stranger = (await joinAs(server.url, other.presenter, other.room.slug)).socket;
-    const before = await roomState(database.db, room.id);
+    const other = await createTestRoom(live.db);
+    const stranger = (await joinAs(live.url, other.presenter, other.room.slug)).socket;
+    const before = await roomState(live.db, room.id);
     const seen = recordEvents(adaSocket);
     expect(await stranger.emitWithAck('screen-share-start', { roomSlug: room.slug })).toMatchObject({ error: { code: 'forbidden' } });
     await barrier(adaSocket);
     expect(seen).toEqual([]);
-    expect(await roomState(database.db, room.id)).toEqual(before);
+    expect(await roomState(live.db, room.id)).toEqual(before);
   });
 
   it('should keep the presenter of another room’s mute-all and end-room to that room', async () => {
     const { room, adaSocket } = await roomWithTwo();
-    const other = await createTestRoom(database.db);
-    const stranger = (await joinAs(server.url, other.presenter, other.room.slug)).socket;
+    const other = await createTestRoom(live.db);
+    const stranger = (await joinAs(live.url, other.presenter, other.room.slug)).socket;
     const seen = recordEvents(adaSocket);
     expect(await stranger.emitWithAck('mute-all-attendees', {})).toEqual({ ok: true, muted: 0 });
     expect(await stranger.emitWithAck('end-room', {})).toMatchObject({ ok: true });
     await barrier(adaSocket);
     expect(seen).toEqual([]);
-    expect(await findRoomById(database.db, room.id)).toMatchObject({ isActive: true });
+    expect(await findRoomById(live.db, room.id)).toMatchObject({ isActive: true });
   });
 });

@@ -1,29 +1,15 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { findQuestion, listQuestions } from '../db/questions.ts';
-import { createTestDatabase, type TestDatabase } from '../db/testing.ts';
-import { barrier, closeClients, createTestRoom, joinAs, nextEvent, recordEvents, startSignaling, type RunningSignaling } from './testing.ts';
+import { barrier, createTestRoom, joinAs, nextEvent, recordEvents, useSignaling } from './testing.ts';
 
-let database: TestDatabase;
-let server: RunningSignaling;
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-  server = await startSignaling(database.db);
-});
-
-afterEach(() => closeClients());
-
-afterAll(async () => {
-  await server.close();
-  await database.destroy();
-});
+const live = useSignaling();
 
 async function roomWithQuestion() {
-  const { room, presenter, addAttendee } = await createTestRoom(database.db);
+  const { room, presenter, addAttendee } = await createTestRoom(live.db);
   const [ada, bob] = await Promise.all([addAttendee('Ada'), addAttendee('Bob')]);
-  const presenterSocket = (await joinAs(server.url, presenter, room.slug)).socket;
-  const adaSocket = (await joinAs(server.url, ada, room.slug)).socket;
-  const bobSocket = (await joinAs(server.url, bob, room.slug)).socket;
+  const presenterSocket = (await joinAs(live.url, presenter, room.slug)).socket;
+  const adaSocket = (await joinAs(live.url, ada, room.slug)).socket;
+  const bobSocket = (await joinAs(live.url, bob, room.slug)).socket;
   const asked = await adaSocket.emitWithAck('ask-question', { question: 'What is a star topology?' });
   if (!asked.ok) throw new Error('could not ask');
   await Promise.all([presenterSocket, adaSocket, bobSocket].map(barrier));
@@ -32,16 +18,16 @@ async function roomWithQuestion() {
 
 describe('ask-question', () => {
   it('should store the question, ack it and broadcast new-question', async () => {
-    const { room, presenter, addAttendee } = await createTestRoom(database.db);
+    const { room, presenter, addAttendee } = await createTestRoom(live.db);
     const ada = await addAttendee('Ada');
-    const presenterSocket = (await joinAs(server.url, presenter, room.slug)).socket;
-    const adaSocket = (await joinAs(server.url, ada, room.slug)).socket;
+    const presenterSocket = (await joinAs(live.url, presenter, room.slug)).socket;
+    const adaSocket = (await joinAs(live.url, ada, room.slug)).socket;
     const received = nextEvent(presenterSocket, 'new-question');
     const ack = await adaSocket.emitWithAck('ask-question', { question: 'Will slides be shared?' });
     expect(ack).toMatchObject({ ok: true, question: { question: 'Will slides be shared?', participantId: ada.id, name: 'Ada', votes: 0 } });
     if (!ack.ok) return;
     expect(await received).toEqual({ question: ack.question });
-    expect((await listQuestions(database.db, room.id, null)).map((q) => q.id)).toEqual([ack.question.id]);
+    expect((await listQuestions(live.db, room.id, null)).map((q) => q.id)).toEqual([ack.question.id]);
   });
 });
 
@@ -61,7 +47,7 @@ describe('vote-question', () => {
     const second = await roomWithQuestion();
     const result = await first.bobSocket.emitWithAck('vote-question', { questionId: second.question.id, up: true });
     expect(result).toMatchObject({ ok: false, error: { code: 'question_not_found' } });
-    expect((await findQuestion(database.db, second.room.id, second.question.id))?.votes).toBe(0);
+    expect((await findQuestion(live.db, second.room.id, second.question.id))?.votes).toBe(0);
   });
 });
 
@@ -73,7 +59,7 @@ describe('answer-question and pin-question', () => {
       ok: true,
     });
     expect(await received).toEqual({ questionId: question.id, answer: 'Everyone talks to the hub.', answeredAt: expect.any(String) });
-    expect(await findQuestion(database.db, room.id, question.id)).toMatchObject({ isAnswered: true, answer: 'Everyone talks to the hub.' });
+    expect(await findQuestion(live.db, room.id, question.id)).toMatchObject({ isAnswered: true, answer: 'Everyone talks to the hub.' });
   });
 
   it('should let the presenter pin and unpin, with question-pinned to the room', async () => {
@@ -84,7 +70,7 @@ describe('answer-question and pin-question', () => {
     const unpinned = nextEvent(bobSocket, 'question-pinned');
     await presenterSocket.emitWithAck('pin-question', { questionId: question.id, pinned: false });
     expect(await unpinned).toEqual({ questionId: question.id, isPinned: false });
-    expect((await findQuestion(database.db, room.id, question.id))?.isPinned).toBe(false);
+    expect((await findQuestion(live.db, room.id, question.id))?.isPinned).toBe(false);
   });
 
   it('should refuse an attendee answering or pinning with forbidden, and change and broadcast nothing', async () => {
@@ -96,7 +82,7 @@ describe('answer-question and pin-question', () => {
     expect(await adaSocket.emitWithAck('pin-question', { questionId: question.id, pinned: true })).toMatchObject({ error: { code: 'forbidden' } });
     await barrier(presenterSocket);
     expect(seen).toEqual([]);
-    expect(await findQuestion(database.db, room.id, question.id)).toMatchObject({ isAnswered: false, isPinned: false, answer: null });
+    expect(await findQuestion(live.db, room.id, question.id)).toMatchObject({ isAnswered: false, isPinned: false, answer: null });
   });
 
   it('should refuse the presenter of another room with question_not_found', async () => {
@@ -108,6 +94,6 @@ describe('answer-question and pin-question', () => {
     expect(await second.presenterSocket.emitWithAck('pin-question', { questionId: first.question.id, pinned: true })).toMatchObject({
       error: { code: 'question_not_found' },
     });
-    expect(await findQuestion(database.db, first.room.id, first.question.id)).toMatchObject({ isAnswered: false, isPinned: false });
+    expect(await findQuestion(live.db, first.room.id, first.question.id)).toMatchObject({ isAnswered: false, isPinned: false });
   });
 });

@@ -1,39 +1,21 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../api/config.ts';
 import { listMessages } from '../db/chat.ts';
-import { createTestDatabase, type TestDatabase } from '../db/testing.ts';
 import { createSocketRateLimits } from './rate-limit.ts';
-import { barrier, closeClients, createTestRoom, joinAs, recordEvents, startSignaling, type RunningSignaling } from './testing.ts';
+import { barrier, createTestRoom, joinAs, recordEvents, useSignaling } from './testing.ts';
 
 const rateLimited = { ok: false, error: { code: 'rate_limited', message: expect.any(String) } };
 
 describe('socket budgets on a running server', () => {
-  let database: TestDatabase;
-  let server: RunningSignaling;
-
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    server = await startSignaling(database.db, {
-      RATE_LIMIT_SOCKET_SIGNALING: '6',
-      RATE_LIMIT_SOCKET_CHAT: '2',
-      RATE_LIMIT_SOCKET_WINDOW_SECONDS: '60',
-    });
-  });
-
-  afterEach(() => closeClients());
-
-  afterAll(async () => {
-    await server.close();
-    await database.destroy();
-  });
+  const live = useSignaling({ RATE_LIMIT_SOCKET_SIGNALING: '6', RATE_LIMIT_SOCKET_CHAT: '2', RATE_LIMIT_SOCKET_WINDOW_SECONDS: '60' });
 
   const offer = { type: 'offer' as const, sdp: 'v=0' };
 
   it('should refuse signaling past the budget with rate_limited, relay nothing more, and keep the socket', async () => {
-    const { room, presenter, addAttendee } = await createTestRoom(database.db);
+    const { room, presenter, addAttendee } = await createTestRoom(live.db);
     const attendee = await addAttendee();
-    const attendeeSocket = (await joinAs(server.url, attendee, room.slug)).socket;
-    const presenterSocket = (await joinAs(server.url, presenter, room.slug)).socket;
+    const attendeeSocket = (await joinAs(live.url, attendee, room.slug)).socket;
+    const presenterSocket = (await joinAs(live.url, presenter, room.slug)).socket;
     await barrier(attendeeSocket);
     const seen = recordEvents(attendeeSocket);
     // join-room spent one point; five offers spend the rest.
@@ -48,27 +30,27 @@ describe('socket budgets on a running server', () => {
   });
 
   it('should count chat, reactions and questions against the smaller chat budget', async () => {
-    const { room, addAttendee } = await createTestRoom(database.db);
-    const socket = (await joinAs(server.url, await addAttendee(), room.slug)).socket;
+    const { room, addAttendee } = await createTestRoom(live.db);
+    const socket = (await joinAs(live.url, await addAttendee(), room.slug)).socket;
     expect(await socket.emitWithAck('chat-message', { roomSlug: room.slug, message: 'one' })).toMatchObject({ ok: true });
     expect(await socket.emitWithAck('reaction', { emoji: '🎉' })).toEqual({ ok: true });
     expect(await socket.emitWithAck('ask-question', { question: 'three?' })).toEqual(rateLimited);
     expect(await socket.emitWithAck('chat-message', { roomSlug: room.slug, message: 'four' })).toEqual(rateLimited);
-    expect((await listMessages(database.db, room.id, { limit: 10 })).messages).toHaveLength(2);
+    expect((await listMessages(live.db, room.id, { limit: 10 })).messages).toHaveLength(2);
     // Signaling events still have budget left.
     expect(await socket.emitWithAck('media-state', { audio: true, video: true })).toEqual({ ok: true });
   });
 
   it('should keep the budget per participant: others are unaffected, and reconnecting does not refill it', async () => {
-    const { room, addAttendee } = await createTestRoom(database.db);
+    const { room, addAttendee } = await createTestRoom(live.db);
     const [ada, bob] = await Promise.all([addAttendee('Ada'), addAttendee('Bob')]);
-    const adaSocket = (await joinAs(server.url, ada, room.slug)).socket;
+    const adaSocket = (await joinAs(live.url, ada, room.slug)).socket;
     for (let i = 0; i < 2; i++) await adaSocket.emitWithAck('chat-message', { roomSlug: room.slug, message: `m${i}` });
     expect(await adaSocket.emitWithAck('chat-message', { roomSlug: room.slug, message: 'over' })).toEqual(rateLimited);
     adaSocket.close();
-    const again = (await joinAs(server.url, ada, room.slug)).socket;
+    const again = (await joinAs(live.url, ada, room.slug)).socket;
     expect(await again.emitWithAck('chat-message', { roomSlug: room.slug, message: 'after reconnect' })).toEqual(rateLimited);
-    const bobSocket = (await joinAs(server.url, bob, room.slug)).socket;
+    const bobSocket = (await joinAs(live.url, bob, room.slug)).socket;
     expect(await bobSocket.emitWithAck('chat-message', { roomSlug: room.slug, message: 'bob is fine' })).toMatchObject({ ok: true });
   });
 });

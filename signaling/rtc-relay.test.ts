@@ -1,37 +1,23 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../db/testing.ts';
+import { describe, expect, it } from 'vitest';
 import { MAX_CANDIDATE_BYTES, MAX_SDP_BYTES, type WebrtcReport } from './protocol.ts';
-import { barrier, closeClients, createTestRoom, joinAs, nextEvent, recordEvents, startSignaling, type RunningSignaling } from './testing.ts';
+import { barrier, createTestRoom, joinAs, nextEvent, recordEvents, useSignaling } from './testing.ts';
 
-let database: TestDatabase;
-let server: RunningSignaling;
 const reports: WebrtcReport[] = [];
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-  server = await startSignaling(database.db, {}, { onWebrtcReport: (report) => reports.push(report) });
-});
-
-afterEach(() => closeClients());
-
-afterAll(async () => {
-  await server.close();
-  await database.destroy();
-});
+const live = useSignaling({}, { onWebrtcReport: (report) => reports.push(report) });
 
 /** A room with its presenter and two attendees connected, plus a presenter of another room. */
 async function star() {
-  const { room, presenter, addAttendee } = await createTestRoom(database.db);
+  const { room, presenter, addAttendee } = await createTestRoom(live.db);
   const [ada, bob] = await Promise.all([addAttendee('Ada'), addAttendee('Bob')]);
-  const other = await createTestRoom(database.db);
+  const other = await createTestRoom(live.db);
   const otherAttendee = await other.addAttendee('Eve');
   const fixture = {
     room,
-    presenter: { ...presenter, socket: (await joinAs(server.url, presenter, room.slug)).socket },
-    ada: { ...ada, socket: (await joinAs(server.url, ada, room.slug)).socket },
-    bob: { ...bob, socket: (await joinAs(server.url, bob, room.slug)).socket },
-    stranger: { ...other.presenter, socket: (await joinAs(server.url, other.presenter, other.room.slug)).socket },
-    strangerAttendee: { ...otherAttendee, socket: (await joinAs(server.url, otherAttendee, other.room.slug)).socket },
+    presenter: { ...presenter, socket: (await joinAs(live.url, presenter, room.slug)).socket },
+    ada: { ...ada, socket: (await joinAs(live.url, ada, room.slug)).socket },
+    bob: { ...bob, socket: (await joinAs(live.url, bob, room.slug)).socket },
+    stranger: { ...other.presenter, socket: (await joinAs(live.url, other.presenter, other.room.slug)).socket },
+    strangerAttendee: { ...otherAttendee, socket: (await joinAs(live.url, otherAttendee, other.room.slug)).socket },
   };
   // The participant-joined events of the setup are delivered before any test starts recording.
   await Promise.all([fixture.presenter, fixture.ada, fixture.bob, fixture.stranger, fixture.strangerAttendee].map((p) => barrier(p.socket)));

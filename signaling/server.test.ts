@@ -1,52 +1,36 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { io as connectClient } from 'socket.io-client';
 import { findParticipant } from '../db/participants.ts';
 import { endRoom, findRoomById } from '../db/rooms.ts';
-import { createTestDatabase, type TestDatabase } from '../db/testing.ts';
 import {
   barrier,
-  closeClients,
   connect,
   createTestRoom,
   joinAs,
   nextEvent,
   recordEvents,
-  startSignaling,
+  useSignaling,
   waitFor,
-  type RunningSignaling,
   type TestClient,
 } from './testing.ts';
 
 const GRACE_MS = 400;
 
-let database: TestDatabase;
-let server: RunningSignaling;
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-  server = await startSignaling(database.db, { RECONNECT_GRACE_MS: String(GRACE_MS) });
-});
-
-afterEach(() => closeClients());
-
-afterAll(async () => {
-  await server.close();
-  await database.destroy();
-});
+const live = useSignaling({ RECONNECT_GRACE_MS: String(GRACE_MS) });
 
 describe('handshake', () => {
   it('should refuse a socket without a token', async () => {
-    await expect(connect(server.url, undefined)).rejects.toThrow('unauthorized');
+    await expect(connect(live.url, undefined)).rejects.toThrow('unauthorized');
   });
 
   it('should refuse an unknown token', async () => {
-    await expect(connect(server.url, 'not-a-token-anyone-was-given')).rejects.toThrow('unauthorized');
+    await expect(connect(live.url, 'not-a-token-anyone-was-given')).rejects.toThrow('unauthorized');
   });
 
   it('should refuse a token that is not a string or is too long', async () => {
     const refusals = [{ token: 42 }, { token: 'x'.repeat(201) }, { token: '' }, { token: null }];
     for (const auth of refusals) {
-      const socket = connectClient(server.url, { auth, transports: ['websocket'], reconnection: false, forceNew: true });
+      const socket = connectClient(live.url, { auth, transports: ['websocket'], reconnection: false, forceNew: true });
       const error = await new Promise<Error>((resolve) => socket.once('connect_error', resolve));
       socket.close();
       expect(error.message).toBe('unauthorized');
@@ -54,28 +38,28 @@ describe('handshake', () => {
   });
 
   it('should refuse the token of a room that has ended', async () => {
-    const { room, presenter } = await createTestRoom(database.db);
-    await endRoom(database.db, room.id);
-    await expect(connect(server.url, presenter.token)).rejects.toThrow('unauthorized');
+    const { room, presenter } = await createTestRoom(live.db);
+    await endRoom(live.db, room.id);
+    await expect(connect(live.url, presenter.token)).rejects.toThrow('unauthorized');
   });
 
   it('should accept a live token and record the socket on the participant', async () => {
-    const { room, presenter } = await createTestRoom(database.db);
-    const socket = await connect(server.url, presenter.token);
+    const { room, presenter } = await createTestRoom(live.db);
+    const socket = await connect(live.url, presenter.token);
     await barrier(socket);
-    const row = await findParticipant(database.db, room.id, presenter.id);
+    const row = await findParticipant(live.db, room.id, presenter.id);
     expect(row?.socketId).toBe(socket.id);
     expect(row?.leftAt).toBeNull();
-    expect((await findRoomById(database.db, room.id))?.presenterSocketId).toBe(socket.id);
+    expect((await findRoomById(live.db, room.id))?.presenterSocketId).toBe(socket.id);
   });
 });
 
 describe('join-room', () => {
   it('should answer with self, the present participants, the presenter and the screen-share state', async () => {
-    const { room, presenter, addAttendee } = await createTestRoom(database.db);
+    const { room, presenter, addAttendee } = await createTestRoom(live.db);
     const attendee = await addAttendee('Ada');
-    await joinAs(server.url, presenter, room.slug);
-    const { joined } = await joinAs(server.url, attendee, room.slug);
+    await joinAs(live.url, presenter, room.slug);
+    const { joined } = await joinAs(live.url, attendee, room.slug);
     expect(joined).toMatchObject({
       ok: true,
       self: { participantId: attendee.id, role: 'attendee', name: 'Ada' },
@@ -88,11 +72,11 @@ describe('join-room', () => {
   });
 
   it('should tell the others with participant-joined, not the joiner', async () => {
-    const { room, presenter, addAttendee } = await createTestRoom(database.db);
+    const { room, presenter, addAttendee } = await createTestRoom(live.db);
     const attendee = await addAttendee('Grace');
-    const { socket: presenterSocket } = await joinAs(server.url, presenter, room.slug);
+    const { socket: presenterSocket } = await joinAs(live.url, presenter, room.slug);
     const joinedEvent = nextEvent(presenterSocket, 'participant-joined');
-    const attendeeSocket = await connect(server.url, attendee.token);
+    const attendeeSocket = await connect(live.url, attendee.token);
     const seenByAttendee = recordEvents(attendeeSocket);
     await attendeeSocket.emitWithAck('join-room', { slug: room.slug });
     expect((await joinedEvent).participant).toMatchObject({ id: attendee.id, name: 'Grace', role: 'attendee' });
@@ -101,9 +85,9 @@ describe('join-room', () => {
   });
 
   it('should refuse the slug of another room with forbidden', async () => {
-    const first = await createTestRoom(database.db);
-    const second = await createTestRoom(database.db);
-    const socket = await connect(server.url, first.presenter.token);
+    const first = await createTestRoom(live.db);
+    const second = await createTestRoom(live.db);
+    const socket = await connect(live.url, first.presenter.token);
     const result = await socket.emitWithAck('join-room', { slug: second.room.slug });
     expect(result).toEqual({ ok: false, error: { code: 'forbidden', message: expect.any(String) } });
   });
@@ -111,45 +95,45 @@ describe('join-room', () => {
 
 describe('presence', () => {
   async function presenterWithAttendee() {
-    const fixture = await createTestRoom(database.db);
+    const fixture = await createTestRoom(live.db);
     const attendee = await fixture.addAttendee();
-    const { socket: presenterSocket } = await joinAs(server.url, fixture.presenter, fixture.room.slug);
+    const { socket: presenterSocket } = await joinAs(live.url, fixture.presenter, fixture.room.slug);
     return { ...fixture, attendee, presenterSocket };
   }
 
   it('should announce participant-left once the grace has passed and mark the participant left', async () => {
     const { room, attendee, presenterSocket } = await presenterWithAttendee();
-    const { socket } = await joinAs(server.url, attendee, room.slug);
+    const { socket } = await joinAs(live.url, attendee, room.slug);
     const left = nextEvent(presenterSocket, 'participant-left');
     socket.close();
     expect(await left).toEqual({ participantId: attendee.id });
-    const row = await findParticipant(database.db, room.id, attendee.id);
+    const row = await findParticipant(live.db, room.id, attendee.id);
     expect(row?.leftAt).not.toBeNull();
     expect(row?.socketId).toBeNull();
   });
 
   it('should keep a participant who reconnects within the grace, without participant-left or a second participant-joined', async () => {
     const { room, attendee, presenterSocket } = await presenterWithAttendee();
-    const { socket } = await joinAs(server.url, attendee, room.slug);
+    const { socket } = await joinAs(live.url, attendee, room.slug);
     await barrier(presenterSocket);
     const seen = recordEvents(presenterSocket);
     socket.close();
-    const { socket: again, joined } = await joinAs(server.url, attendee, room.slug);
+    const { socket: again, joined } = await joinAs(live.url, attendee, room.slug);
     await waitFor(GRACE_MS * 3);
     await barrier(presenterSocket);
     expect(seen.map((e) => e.event)).not.toContain('participant-left');
     expect(seen.map((e) => e.event)).not.toContain('participant-joined');
     expect(joined.ok && joined.self.participantId).toBe(attendee.id);
-    const row = await findParticipant(database.db, room.id, attendee.id);
+    const row = await findParticipant(live.db, room.id, attendee.id);
     expect(row).toMatchObject({ socketId: again.id, leftAt: null });
   });
 
   it('should rejoin the presenter as the same participant after a reload with the same token', async () => {
     const { room, presenter, attendee } = await presenterWithAttendee();
-    const { socket: attendeeSocket } = await joinAs(server.url, attendee, room.slug);
-    const presenterSockets = await server.io.in(`p:${presenter.id}`).fetchSockets();
+    const { socket: attendeeSocket } = await joinAs(live.url, attendee, room.slug);
+    const presenterSockets = await live.io.in(`p:${presenter.id}`).fetchSockets();
     presenterSockets.forEach((s) => s.disconnect(true));
-    const { socket: reloaded, joined } = await joinAs(server.url, presenter, room.slug);
+    const { socket: reloaded, joined } = await joinAs(live.url, presenter, room.slug);
     expect(joined).toMatchObject({ ok: true, self: { participantId: presenter.id, role: 'presenter' }, presenterId: presenter.id });
     // The reloaded presenter is reachable again under the same id.
     const offer = nextEvent(reloaded, 'webrtc-offer');
@@ -159,31 +143,31 @@ describe('presence', () => {
 
   it('should bring back a participant who left after the grace with a new participant-joined', async () => {
     const { room, attendee, presenterSocket } = await presenterWithAttendee();
-    const { socket } = await joinAs(server.url, attendee, room.slug);
+    const { socket } = await joinAs(live.url, attendee, room.slug);
     const left = nextEvent(presenterSocket, 'participant-left');
     socket.close();
     await left;
     const joinedAgain = nextEvent(presenterSocket, 'participant-joined');
-    await joinAs(server.url, attendee, room.slug);
+    await joinAs(live.url, attendee, room.slug);
     expect((await joinedAgain).participant.id).toBe(attendee.id);
-    expect((await findParticipant(database.db, room.id, attendee.id))?.leftAt).toBeNull();
+    expect((await findParticipant(live.db, room.id, attendee.id))?.leftAt).toBeNull();
   });
 
   it('should raise the room peak as participants arrive', async () => {
-    const { room, presenter, addAttendee } = await createTestRoom(database.db);
+    const { room, presenter, addAttendee } = await createTestRoom(live.db);
     const attendees = await Promise.all([addAttendee(), addAttendee(), addAttendee()]);
-    await joinAs(server.url, presenter, room.slug);
-    for (const attendee of attendees) await joinAs(server.url, attendee, room.slug);
-    expect((await findRoomById(database.db, room.id))?.peakParticipants).toBe(4);
+    await joinAs(live.url, presenter, room.slug);
+    for (const attendee of attendees) await joinAs(live.url, attendee, room.slug);
+    expect((await findRoomById(live.db, room.id))?.peakParticipants).toBe(4);
   });
 });
 
 describe('connection state recovery', () => {
   it('should resume a dropped socket with its session and the room events it missed', async () => {
-    const { room, presenter, addAttendee } = await createTestRoom(database.db);
+    const { room, presenter, addAttendee } = await createTestRoom(live.db);
     const attendee = await addAttendee();
-    const { socket: presenterSocket } = await joinAs(server.url, presenter, room.slug);
-    const socket: TestClient = await connect(server.url, attendee.token, { reconnection: true, reconnectionDelay: 50 });
+    const { socket: presenterSocket } = await joinAs(live.url, presenter, room.slug);
+    const socket: TestClient = await connect(live.url, attendee.token, { reconnection: true, reconnectionDelay: 50 });
     await socket.emitWithAck('join-room', { slug: room.slug });
     await socket.emitWithAck('chat-message', { roomSlug: room.slug, message: 'first' });
     const seen = recordEvents(presenterSocket);

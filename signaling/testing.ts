@@ -2,6 +2,7 @@
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { io as connectClient, type ManagerOptions, type Socket as ClientSocket, type SocketOptions } from 'socket.io-client';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { loadConfig } from '../api/config.ts';
 import { hashToken, newSlug, newToken } from '../api/tokens.ts';
 import type { Database } from '../db/client.ts';
@@ -9,6 +10,7 @@ import { listMessages } from '../db/chat.ts';
 import { joinRoom, listCurrentParticipants } from '../db/participants.ts';
 import { listQuestions } from '../db/questions.ts';
 import { createRoom, findRoomById, type Room } from '../db/rooms.ts';
+import { createTestDatabase, type TestDatabase } from '../db/testing.ts';
 import type { SignalingServer } from './context.ts';
 import type { ClientToServerEvents, ServerToClientEvents } from './protocol.ts';
 import { createSignaling, type SignalingDeps } from './server.ts';
@@ -40,6 +42,50 @@ export async function startSignaling(
     async close() {
       http.closeAllConnections();
       await io.close();
+    },
+  };
+}
+
+export interface LiveSignaling {
+  readonly db: Database;
+  readonly url: string;
+  readonly io: SignalingServer;
+}
+
+/**
+ * A test file's database and signaling server, created before its tests and removed after them. Client
+ * sockets close after each test, unless `keepClients` (tests sharing one room) keeps them to the end.
+ */
+export function useSignaling(
+  env: Record<string, string> = {},
+  extra: Partial<Omit<SignalingDeps, 'db' | 'config'>> = {},
+  options: { keepClients?: boolean } = {},
+): LiveSignaling {
+  let database: TestDatabase | undefined;
+  let server: RunningSignaling | undefined;
+  const started = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('the signaling server is not started yet: use it inside a test or hook');
+    return value;
+  };
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    server = await startSignaling(database.db, env, extra);
+  });
+  if (!options.keepClients) afterEach(() => closeClients());
+  afterAll(async () => {
+    closeClients();
+    await server?.close();
+    await database?.destroy();
+  });
+  return {
+    get db() {
+      return started(database).db;
+    },
+    get url() {
+      return started(server).url;
+    },
+    get io() {
+      return started(server).io;
     },
   };
 }
