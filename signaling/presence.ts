@@ -65,7 +65,9 @@ export function createPresence({ db, io }: HandlerDeps, options: PresenceOptions
     connected(socket) {
       const { participantId, roomId } = socket.data;
       // A recovered socket already has its rooms back; joining again is harmless and covers the other case.
-      void socket.join([roomId, participantChannel(participantId)]);
+      Promise.resolve(socket.join([roomId, participantChannel(participantId)])).catch((err: unknown) =>
+        options.onError(err, { participantId, step: 'join' }),
+      );
       const arrival = arrive(socket);
       arrival.catch((err: unknown) => options.onError(err, { participantId, step: 'arrive' }));
       arrivals.set(socket, arrival);

@@ -2,13 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { io as connectClient } from 'socket.io-client';
 import { findParticipant } from '../db/participants.ts';
 import { endRoom, findRoomById } from '../db/rooms.ts';
+import { createTestDatabase } from '../db/testing.ts';
 import {
   barrier,
+  closeClients,
   connect,
   createTestRoom,
   joinAs,
   nextEvent,
   recordEvents,
+  startSignaling,
   useSignaling,
   waitFor,
   type TestClient,
@@ -183,5 +186,33 @@ describe('connection state recovery', () => {
     await waitFor(GRACE_MS * 2);
     await barrier(presenterSocket);
     expect(seen.map((e) => e.event)).not.toContain('participant-left');
+  });
+});
+
+describe('when the database fails', () => {
+  it('should answer internal_error without the cause, refuse new sockets, and stay up even if the error hook throws', async () => {
+    const broken = await createTestDatabase();
+    const errors: unknown[] = [];
+    const running = await startSignaling(broken.db, {}, {
+      onError: (err) => {
+        errors.push(err);
+        throw new Error('the error hook itself is broken');
+      },
+    });
+    try {
+      const { room, presenter } = await createTestRoom(broken.db);
+      const { socket } = await joinAs(running.url, presenter, room.slug);
+      await broken.close();
+      const result = await socket.emitWithAck('chat-message', { roomSlug: room.slug, message: 'into the void' });
+      expect(result).toEqual({ ok: false, error: { code: 'internal_error', message: 'Something went wrong on our side' } });
+      expect(errors.length).toBeGreaterThan(0);
+      await expect(connect(running.url, presenter.token)).rejects.toThrow('unavailable');
+      await barrier(socket);
+      expect(socket.connected).toBe(true);
+    } finally {
+      closeClients();
+      await running.close();
+      await broken.destroy();
+    }
   });
 });

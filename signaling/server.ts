@@ -43,7 +43,15 @@ function logError(err: unknown, context: Record<string, unknown>): void {
 }
 
 export function createSignaling(httpServer: HttpServer | undefined, deps: SignalingDeps): SignalingServer {
-  const onError = deps.onError ?? logError;
+  const report = deps.onError ?? logError;
+  // Handlers call this from their own catch blocks; a logger that throws must not turn into an unhandled rejection.
+  const onError = (err: unknown, context: Record<string, unknown>) => {
+    try {
+      report(err, context);
+    } catch {
+      logError(err, context);
+    }
+  };
   const cluster = deps.cluster;
   const io: SignalingServer = new Server(httpServer, {
     serveClient: false,
@@ -80,7 +88,7 @@ export function createSignaling(httpServer: HttpServer | undefined, deps: Signal
   const handlerDeps: HandlerDeps = { db: deps.db, io, broadcaster: createSocketBroadcaster(io, { clustered }), metrics: deps.metrics };
   const presence = createPresence(handlerDeps, {
     graceMs: deps.config.RECONNECT_GRACE_MS,
-    onError: (err, context) => onError(err, context),
+    onError,
   });
   const handlers: EventHandlers<ClientEvent> = {
     ...presence.handlers,
