@@ -1,6 +1,7 @@
 // Process plumbing shared by every entry: config from the environment, the database, and a clean shutdown.
 import { ConfigError, loadConfig, type Config } from './api/config.ts';
 import { createDatabase, type DatabaseHandle } from './db/client.ts';
+import { withMigrationLock } from './db/migration-lock.ts';
 
 /** Reads the environment; on a bad value prints one line naming the variable and exits 1. */
 export function configOrExit(env: NodeJS.ProcessEnv = process.env): Config {
@@ -21,7 +22,10 @@ export async function openDatabase(config: Config): Promise<DatabaseHandle> {
     dataDir: config.DATA_DIR,
     poolMax: config.DATABASE_POOL_MAX,
   });
-  if (config.MIGRATE_ON_START) await database.migrate();
+  if (config.MIGRATE_ON_START) {
+    // Several processes on one PostgreSQL (the production split) take turns; PGlite belongs to one process.
+    await (config.DATABASE_URL ? withMigrationLock(config.DATABASE_URL, () => database.migrate()) : database.migrate());
+  }
   return database;
 }
 

@@ -35,8 +35,9 @@ describe.each(adapters)('two signaling processes and one API process ($adapter a
   let api: ChildEntry;
 
   beforeAll(async () => {
-    database = await createPostgresTestDatabase();
-    const env = { DATABASE_URL: database.url!, MIGRATE_ON_START: 'false', RECONNECT_GRACE_MS: String(GRACE_MS), RATE_LIMITS: 'off', ...adapterEnv };
+    // An empty database: the three processes start together and migrate it in turns, as in a first deployment.
+    database = await createPostgresTestDatabase({ migrate: false });
+    const env = { DATABASE_URL: database.url!, MIGRATE_ON_START: 'true', RECONNECT_GRACE_MS: String(GRACE_MS), RATE_LIMITS: 'off', ...adapterEnv };
     [signalingA, signalingB, api] = await Promise.all([
       startEntry('signaling/main.ts', { ...env, SIGNALING_PORT: '0' }),
       startEntry('signaling/main.ts', { ...env, SIGNALING_PORT: '0' }),
