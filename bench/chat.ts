@@ -72,6 +72,16 @@ async function runStep(ctx: BenchContext, name: string, server: RunningServer, l
   };
 }
 
+/** Waits (at most 30 s) until the server's process is nearly idle, so one step's backlog does not land in the next. */
+async function settle(server: RunningServer): Promise<void> {
+  const until = Date.now() + 30_000;
+  while (Date.now() < until) {
+    await probeReset(server);
+    await new Promise((done) => setTimeout(done, 1000));
+    if ((await probeSample(server)).cpuPercent < 10) return;
+  }
+}
+
 /**
  * Ramps R up through `steps` while each step holds. When even the first step fails, halves R until one
  * holds, so the table still says what the machine can carry.
@@ -111,16 +121,21 @@ async function ramp(ctx: BenchContext, name: string, server: RunningServer, load
     results.push(result);
     if (descending) {
       if (result.held) break;
-      if (r > 1) plan.push(Math.floor(r / 2));
-      else notes.push(`${name}: not even R=1 held: ${result.why}.`);
+      if (r === 1) {
+        notes.push(`${name}: not even R=1 held: ${result.why}.`);
+        break;
+      }
+      plan.push(Math.floor(r / 2));
+      await settle(server);
       continue;
     }
     if (!result.held) {
       notes.push(`${name}: the ramp stopped at R=${r}: ${result.why}.`);
-      if (results.length === 1 && r > 1) {
-        descending = true;
-        plan.splice(0, plan.length, Math.floor(r / 2));
-      }
+      if (results.length > 1 || r === 1) break;
+      descending = true;
+      plan.splice(0, plan.length, Math.floor(r / 2));
+      // A server that fell behind is still working through its backlog; let it finish before the next step.
+      await settle(server);
       continue;
     }
     if (result.clientCpuPercent > 95) {

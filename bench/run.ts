@@ -1,5 +1,6 @@
 // `npm run bench [-- <name>…] [--tiny] [--results]`: runs benchmarks, prints tables, writes bench/out/*.json and RESULTS.md.
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { benchmarks } from './benchmarks.ts';
 import { describeMachine, machineInfo } from './lib/machine.ts';
 import { renderResults, type Outcome } from './lib/results.ts';
@@ -32,6 +33,8 @@ const outcomes: Outcome[] = [];
 for (const benchmark of selected) {
   const budget = size === 'tiny' ? 60 : benchmark.budgetSeconds;
   const t0 = Date.now();
+  // Other people's work on a shared machine shows here; RESULTS.md prints it beside each benchmark.
+  const loadBefore = Math.round(loadavg()[0]! * 100) / 100;
   console.log(`== ${benchmark.name}: ${benchmark.title} (budget ${budget} s)`);
   let result: BenchResult | undefined;
   let error: string | undefined;
@@ -52,7 +55,8 @@ for (const benchmark of selected) {
     clearTimeout(timer);
   }
   const seconds = Math.round((Date.now() - t0) / 100) / 10;
-  const outcome: Outcome = { name: benchmark.name, title: benchmark.title, seconds, result, error };
+  const loadAfter = Math.round(loadavg()[0]! * 100) / 100;
+  const outcome: Outcome = { name: benchmark.name, title: benchmark.title, seconds, loadAverage: [loadBefore, loadAfter], result, error };
   outcomes.push(outcome);
   if (result) {
     for (const table of result.tables) console.log(`\n${textTable(table)}`);

@@ -8,6 +8,8 @@ export interface Outcome {
   name: string;
   title: string;
   seconds: number;
+  /** 1-minute load average when the benchmark started and when it ended (2 cores: 2 means busy). */
+  loadAverage?: [number, number];
   result?: BenchResult;
   error?: string;
 }
@@ -37,7 +39,8 @@ export function renderResults(report: RunReport): string {
     '',
   ];
   for (const outcome of outcomes) {
-    lines.push(`## ${outcome.name}: ${outcome.title}`, '', `_${outcome.seconds} s_`, '');
+    const load = outcome.loadAverage ? `, 1-minute load average ${outcome.loadAverage[0]} at start and ${outcome.loadAverage[1]} at end` : '';
+    lines.push(`## ${outcome.name}: ${outcome.title}`, '', `_${outcome.seconds} s${load}_`, '');
     if (outcome.error) lines.push('Failed in this run:', '', '```', outcome.error.split('\n').slice(0, 6).join('\n'), '```', '');
     for (const table of outcome.result?.tables ?? []) lines.push(markdownTable(table), '');
     for (const note of outcome.result?.notes ?? []) lines.push(`- ${note}`);
