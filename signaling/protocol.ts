@@ -28,7 +28,8 @@ export interface AckError {
 export type AckResult<T extends object = Record<never, never>> = ({ ok: true } & T) | AckError;
 export type Ack<T extends object = Record<never, never>> = (result: AckResult<T>) => void;
 
-const id = z.uuid();
+// Lower-cased so that an id names one participant's channel and one question whatever case the client wrote.
+const id = z.uuid().transform((s) => s.toLowerCase());
 const slug = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/);
 const byteLength = (s: string) => new TextEncoder().encode(s).length;
 

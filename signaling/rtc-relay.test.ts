@@ -109,6 +109,16 @@ describe('relay along the star', () => {
     expect(seen).toEqual([[], []]);
   });
 
+  it('should reach the target whatever case its id is written in', async () => {
+    const { presenter, ada } = await star();
+    const atAda = nextEvent(ada.socket, 'webrtc-offer');
+    expect(await presenter.socket.emitWithAck('webrtc-offer', { target: ada.id.toUpperCase(), offer })).toEqual({ ok: true });
+    expect((await atAda).from).toBe(presenter.id);
+    const atPresenter = nextEvent(presenter.socket, 'webrtc-answer');
+    expect(await ada.socket.emitWithAck('webrtc-answer', { target: presenter.id.toUpperCase(), answer })).toEqual({ ok: true });
+    expect((await atPresenter).from).toBe(ada.id);
+  });
+
   it('should refuse signalling oneself and an unknown participant', async () => {
     const { presenter } = await star();
     expect(await presenter.socket.emitWithAck('webrtc-offer', { target: presenter.id, offer })).toMatchObject({ error: { code: 'forbidden' } });
