@@ -40,6 +40,8 @@ interface StepResult extends ChatStep {
   r: number;
   serverCpuPercent: number;
   loopP99Ms: number;
+  /** Most queries seen waiting for a pooled PostgreSQL connection, from /api/health once a second (Podium only). */
+  poolWaitingMax: number | null;
   machineBusy: number;
   held: boolean;
   why?: string;
@@ -48,7 +50,20 @@ interface StepResult extends ChatStep {
 async function runStep(ctx: BenchContext, name: string, server: RunningServer, loader: NodeChild, r: number, seconds: number): Promise<StepResult> {
   await probeReset(server);
   const machine = cpuMeter();
-  const step = await loader.request<ChatStep>('chat', { seconds, drainSeconds: 5 }, (seconds + 30) * 1000);
+  let poolWaitingMax: number | null = null;
+  const watchPool =
+    name === 'Podium'
+      ? setInterval(() => {
+          fetch(`${server.base}/api/health`)
+            .then((res) => res.json() as Promise<{ db?: { pool?: { waiting?: number } } }>)
+            .then((health) => {
+              const waiting = health.db?.pool?.waiting;
+              if (typeof waiting === 'number') poolWaitingMax = Math.max(poolWaitingMax ?? 0, waiting);
+            })
+            .catch(() => {});
+        }, 1000)
+      : undefined;
+  const step = await loader.request<ChatStep>('chat', { seconds, drainSeconds: 5 }, (seconds + 30) * 1000).finally(() => clearInterval(watchPool));
   const busy = machine();
   const sample = await probeSample(server);
   const problems = [
@@ -66,6 +81,7 @@ async function runStep(ctx: BenchContext, name: string, server: RunningServer, l
     r,
     serverCpuPercent: sample.cpuPercent,
     loopP99Ms: sample.loop.p99,
+    poolWaitingMax,
     machineBusy: round(busy * 100, 0)!,
     held: problems.length === 0,
     ...(problems.length ? { why: problems.join(', ') } : {}),
@@ -190,6 +206,7 @@ export const chatBenchmark: Benchmark = {
         s.rejected + s.unanswered,
         s.serverCpuPercent,
         s.clientCpuPercent,
+        s.poolWaitingMax,
         s.held ? 'yes' : 'no',
       ];
     });
@@ -204,12 +221,13 @@ export const chatBenchmark: Benchmark = {
     notes.push(
       `Latency is send → receive in the load-generator process (one clock), for every copy delivered to the other ${MEMBERS_PER_ROOM - 1} members of a room; "lost" counts copies of accepted messages that never arrived after a 5 s drain.`,
       'Server CPU is the server process only (100% = one core); client CPU is the load generator. Both share 2 cores with PostgreSQL, so the largest R is bounded by the machine, not by Podium alone.',
+      '"pool waiting max" is the most queries Podium had queued for one of its 20 PostgreSQL connections, read from /api/health once a second during the step; a queue there means the database, not the event loop, is what the messages wait for. "refused" counts sends rejected or never acknowledged within 10 s.',
     );
     return {
       tables: [
         {
           title: `chat: ${seconds} s per step, ${MEMBERS_PER_ROOM} members per room, 1 message/s each`,
-          columns: ['server', 'R', 'clients', 'deliveries/s', 'p50 ms', 'p95 ms', 'p99 ms', 'p99 vs bare', 'lost', 'refused', 'server CPU %', 'client CPU %', 'held'],
+          columns: ['server', 'R', 'clients', 'deliveries/s', 'p50 ms', 'p95 ms', 'p99 ms', 'p99 vs bare', 'lost', 'refused', 'server CPU %', 'client CPU %', 'pool waiting max', 'held'],
           rows,
         },
         { title: `chat: largest R that held (p99 ≤ ${P99_LIMIT_MS} ms, nothing lost)`, columns: ['server', 'R', 'members'], rows: summary },
