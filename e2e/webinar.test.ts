@@ -164,6 +164,8 @@ describe.skipIf(!available)('a webinar in Chromium', () => {
     for (const page of [host, ...attendees]) {
       await expect.poll(() => page.getByTestId('answer').textContent(), poll).toContain('Yes, within a day.');
     }
+    await screenshot(host, 'presenter-qa-1280x800');
+    await screenshot(third, 'attendee-qa-375x812');
   });
 
   it('should show the screen share at attendees as a second video and stop it', async () => {

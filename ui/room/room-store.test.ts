@@ -110,6 +110,15 @@ describe('createRoomStore', () => {
     room.dispose();
   });
 
+  it('should not let a late join snapshot undo a newer update of the same participant', () => {
+    const room = withStore(answering(() => ({ ok: true })).transport);
+    room.events.joined(joinResult);
+    room.events.participantUpdated({ ...participant(OTHER, 'attendee', 'Grace'), isMuted: true });
+    room.events.participantJoined({ ...participant(OTHER, 'attendee', 'Grace'), isMuted: false });
+    expect(room.state.participants.filter((p) => p.id === OTHER)).toEqual([expect.objectContaining({ isMuted: true })]);
+    room.dispose();
+  });
+
   it('should keep one copy of a chat message and announce only messages from others', () => {
     const room = withStore(answering(() => ({ ok: true })).transport);
     room.events.joined(joinResult);

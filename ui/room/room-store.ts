@@ -138,13 +138,14 @@ export function createRoomStore(slug: string, transport: RoomTransport) {
         setState('questions', reconcile(questions, { key: 'id' }));
       });
     },
+    /** A join snapshot can arrive after an update of the same participant; it never overwrites one. */
     participantJoined(participant: ParticipantBody) {
+      if (!state.participants.some((p) => p.id === participant.id)) setState('participants', state.participants.length, participant);
+    },
+    participantUpdated(participant: ParticipantBody) {
       const index = state.participants.findIndex((p) => p.id === participant.id);
       if (index === -1) setState('participants', state.participants.length, participant);
       else setState('participants', index, reconcile(participant));
-    },
-    participantUpdated(participant: ParticipantBody) {
-      events.participantJoined(participant);
     },
     participantLeft(participantId: string) {
       setState('participants', (list) => list.filter((p) => p.id !== participantId));
