@@ -58,7 +58,7 @@ export function QaPanel() {
             class="input"
             rows="1"
             maxLength={1000}
-            placeholder="Ask the presenter a question…"
+            placeholder="Ask a question…"
             value={draft()}
             onInput={(e) => setDraft(e.currentTarget.value)}
             onKeyDown={(e) => {
