@@ -69,10 +69,11 @@ function socketLines(data: Data | undefined): string[] {
 
 function chatLines(data: Data | undefined): string[] {
   const largest = data?.largest as Record<string, number | null> | undefined;
-  const steps = (data?.steps as { server: string; r: number; serverCpuPercent: number; deliveriesPerSecond: number; latencyMs: { p99: number } }[] | undefined) ?? [];
-  const podium = steps.filter((s) => s.server === 'Podium').sort((a, b) => b.deliveriesPerSecond - a.deliveriesPerSecond)[0];
+  const steps =
+    (data?.steps as { server: string; r: number; serverCpuPercent: number; deliveriesPerSecond: number; poolWaitingMax: number | null; held: boolean }[] | undefined) ?? [];
+  const firstFailed = steps.filter((s) => s.server === 'Podium' && !s.held).sort((a, b) => a.r - b.r)[0];
   return [
-    `- **chat.** Fan-out grows with the square of a room: 26 members each sending once a second is 26 writes and 650 deliveries a second per room. Every Podium message is validated, written to PostgreSQL, acknowledged and then broadcast, so its latency adds a database round trip under load to the bare broadcast. Largest R that held here: Podium ${largest?.Podium ?? 'none'}, bare Socket.io ${largest?.['bare Socket.io'] ?? 'none'}${podium ? `; Podium's busiest step (held or not) delivered ${fmt(podium.deliveriesPerSecond)} messages/s with its process at ${fmt(podium.serverCpuPercent)}% of a core` : ''}. When Podium falls behind while its own process is far from a full core, it is waiting on PostgreSQL's inserts (and on the CPU PostgreSQL shares with everything else here), not on Socket.io. Real webinars chat far less than one message per member per second; this is a stress shape.`,
+    `- **chat.** Fan-out grows with the square of a room: 26 members each sending once a second is 26 writes and 650 deliveries a second per room. Largest R that held here: Podium ${largest?.Podium ?? 'none'}, bare Socket.io ${largest?.['bare Socket.io'] ?? 'none'}.${firstFailed ? ` At R=${firstFailed.r} (${fmt(firstFailed.r * 26)} messages/s) Podium's process used only ${fmt(firstFailed.serverCpuPercent)}% of a core while up to ${fmt(firstFailed.poolWaitingMax)} queries queued for its 20 PostgreSQL connections: the messages wait for the database, not for Node or Socket.io.` : ''} Each Podium message is three statements (check the room is live, insert, read it back with the sender's name), each sent unprepared (two round trips, see db above), plus a commit; the bare server does none of that. Cheaper paths, in order of payoff: take the room state and the sender's name from the socket (set at the handshake, ended rooms disconnect their sockets) so a message is one insert … returning; prepare the statement; batch inserts per room every few milliseconds. Real webinars chat far less than one message per member per second; this is a stress shape.`,
   ];
 }
 
