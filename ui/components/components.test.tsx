@@ -9,41 +9,19 @@ import { ConnectionStatus } from './connection-status.tsx';
 import { LiveRegion } from './live-region.tsx';
 import { QaPanel } from './qa-panel.tsx';
 import { TabPanel, Tabs } from './tabs.tsx';
+import { ATTENDEE_ID, makeQuestion, OTHER_ID, roomBody } from '../room/testing.ts';
 import { makeTestRoom, WithRoom, type TestRoom } from './testing.tsx';
 
 afterEach(cleanup);
 
-const ME = '00000000-0000-4000-8000-000000000002';
-const OTHER = '00000000-0000-4000-8000-000000000003';
-
-const question = (id: string, text: string, patch: Partial<QuestionBody> = {}): QuestionBody => ({
-  id,
-  participantId: OTHER,
-  name: 'Grace',
-  question: text,
-  votes: 0,
-  isAnswered: false,
-  isPinned: false,
-  answer: null,
-  answeredAt: null,
-  createdAt: '2026-01-01T10:00:00.000Z',
-  votedByMe: false,
-  ...patch,
-});
+const ME = ATTENDEE_ID;
+const OTHER = OTHER_ID;
+const question = (id: string, text: string, patch: Partial<QuestionBody> = {}) => makeQuestion(id, { question: text, ...patch });
 
 function joined(room: TestRoom, role: 'presenter' | 'attendee') {
   room.value.events.joined({
     self: { participantId: role === 'presenter' ? OTHER : ME, role, name: 'Tester' },
-    room: {
-      slug: 'room-slug-1',
-      title: 'Launch',
-      presenterName: 'Ada',
-      hasPassword: false,
-      maxParticipants: 50,
-      isActive: true,
-      createdAt: '2026-01-01T10:00:00.000Z',
-      endedAt: null,
-    },
+    room: roomBody,
     participants: [],
     presenterId: OTHER,
     isScreenSharing: false,

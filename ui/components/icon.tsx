@@ -1,6 +1,4 @@
 // Inline stroke icons, so the app ships no icon font and every glyph inherits the text colour.
-import type { JSX } from 'solid-js';
-
 const paths = {
   logo: 'M4 20h16M7 20V10h10v10M9 10V6a3 3 0 0 1 6 0v4',
   mic: 'M12 3a3 3 0 0 0-3 3v6a3 3 0 0 0 6 0V6a3 3 0 0 0-3-3zM19 11a7 7 0 0 1-14 0M12 18v3',
@@ -29,7 +27,7 @@ const paths = {
 
 export type IconName = keyof typeof paths;
 
-export function Icon(props: { name: IconName; size?: number } & JSX.SvgSVGAttributes<SVGSVGElement>) {
+export function Icon(props: { name: IconName; size?: number }) {
   return (
     <svg
       width={props.size ?? 20}

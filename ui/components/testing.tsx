@@ -3,7 +3,8 @@ import type { JSX } from 'solid-js';
 import type { AckResult } from '../../signaling/protocol.ts';
 import { RoomProvider } from '../room/room-context.tsx';
 import type { RoomSessionValue } from '../room/room-session.ts';
-import { createRoomStore, type RoomTransport } from '../room/room-store.ts';
+import { createRoomStore } from '../room/room-store.ts';
+import { answering } from '../room/testing.ts';
 import type { RoomSession } from '../session.ts';
 
 export interface TestRoom {
@@ -13,11 +14,7 @@ export interface TestRoom {
 
 /** Must run inside a reactive root (render does that). `answer` plays the server's side of each ack. */
 export function makeTestRoom(role: RoomSession['role'], answer: (event: string, payload: unknown) => AckResult<object> = () => ({ ok: true })): TestRoom {
-  const sent: TestRoom['sent'] = [];
-  const transport = (async (event: string, payload: unknown) => {
-    sent.push({ event, payload });
-    return answer(event, payload);
-  }) as RoomTransport;
+  const { transport, sent } = answering(answer);
   const store = createRoomStore('room-slug-1', transport);
   const value: RoomSessionValue = {
     ...store,

@@ -1,13 +1,12 @@
 // The attendee view: the presenter's screen as the stage with the camera as picture-in-picture, chat, Q&A, reactions.
 import { createEffect, createSignal, Match, Show, Switch } from 'solid-js';
-import { ChatPanel } from '../components/chat-panel.tsx';
 import { ConnectionStatus } from '../components/connection-status.tsx';
 import { Icon } from '../components/icon.tsx';
 import { LiveRegion } from '../components/live-region.tsx';
-import { QaPanel } from '../components/qa-panel.tsx';
 import { ReactionBar, ReactionOverlay } from '../components/reactions.tsx';
+import { RoomPanels } from '../components/room-panels.tsx';
 import { SessionSummary } from '../components/session-summary.tsx';
-import { TabPanel, Tabs } from '../components/tabs.tsx';
+import { ToggleControl } from '../components/toggle-control.tsx';
 import { Topbar } from '../components/topbar.tsx';
 import { AudioSink, VideoView } from '../components/video-view.tsx';
 import { RoomProvider, useRoom } from '../room/room-context.tsx';
@@ -51,7 +50,7 @@ function AttendeeView(props: { slug: string; onLeave: () => void; onSignedOut: (
           <AttendeeControls />
         </section>
         <aside class="room-side" aria-label="Chat and questions">
-          <SidePanels />
+          <RoomPanels withPeople={false} />
         </aside>
       </div>
       <LiveRegion message={room.state.announcement} />
@@ -175,48 +174,20 @@ function AttendeeControls() {
                 />
                 Audio only
               </label>
-              <button
-                class="control"
-                classList={{ active: m().microphoneOn() }}
-                type="button"
-                aria-pressed={m().microphoneOn()}
-                aria-label={m().microphoneOn() ? 'Turn your microphone off' : 'Turn your microphone on'}
-                onClick={() => void m().toggleMicrophone()}
-                data-testid="attendee-mic"
-              >
-                <Icon name={m().microphoneOn() ? 'mic' : 'mic-off'} />
-                {m().microphoneOn() ? 'Mic on' : 'Mic off'}
-              </button>
+              <ToggleControl
+                pressed={m().microphoneOn()}
+                label={['Turn your microphone off', 'Turn your microphone on']}
+                icon={['mic', 'mic-off']}
+                text={['Mic on', 'Mic off']}
+                tone="highlight"
+                onToggle={() => void m().toggleMicrophone()}
+                testId="attendee-mic"
+              />
             </>
           )}
         </Show>
         <ReactionBar />
       </div>
-    </>
-  );
-}
-
-function SidePanels() {
-  const room = useRoom();
-  const [tab, setTab] = createSignal<'chat' | 'qa'>('chat');
-  return (
-    <>
-      <Tabs
-        id="attendee"
-        label="Room panels"
-        selected={tab()}
-        onSelect={setTab}
-        items={[
-          { key: 'chat', label: 'Chat', count: room.state.messages.length },
-          { key: 'qa', label: 'Q&A', count: room.state.questions.length },
-        ]}
-      />
-      <TabPanel id="attendee" tab="chat" selected={tab() === 'chat'}>
-        <ChatPanel />
-      </TabPanel>
-      <TabPanel id="attendee" tab="qa" selected={tab() === 'qa'}>
-        <QaPanel />
-      </TabPanel>
     </>
   );
 }

@@ -1,17 +1,15 @@
 // The presenter console: local preview and controls, join link, participants with link health, chat and Q&A.
 import { A, useParams } from '@solidjs/router';
 import { createEffect, createSignal, For, Match, Show, Switch } from 'solid-js';
-import { ChatPanel } from '../components/chat-panel.tsx';
 import { ConfirmDialog } from '../components/confirm-dialog.tsx';
 import { ConnectionStatus } from '../components/connection-status.tsx';
 import { Icon } from '../components/icon.tsx';
 import { LiveRegion } from '../components/live-region.tsx';
-import { ParticipantsPanel } from '../components/participants-panel.tsx';
-import { QaPanel } from '../components/qa-panel.tsx';
 import { ReactionOverlay } from '../components/reactions.tsx';
+import { RoomPanels } from '../components/room-panels.tsx';
 import { SessionSummary } from '../components/session-summary.tsx';
 import { ShareLink } from '../components/share-link.tsx';
-import { TabPanel, Tabs } from '../components/tabs.tsx';
+import { ToggleControl } from '../components/toggle-control.tsx';
 import { Topbar } from '../components/topbar.tsx';
 import { AudioSink, VideoView } from '../components/video-view.tsx';
 import { RoomProvider, useRoom } from '../room/room-context.tsx';
@@ -129,7 +127,7 @@ function ConsoleLive(props: { slug: string }) {
           <PresenterControls />
         </section>
         <aside class="room-side" aria-label="Participants, chat and questions">
-          <ConsoleSidePanels />
+          <RoomPanels withPeople />
         </aside>
       </div>
       <For each={Object.entries(room.presenter()?.remoteAudio() ?? {})}>{([, stream]) => <AudioSink stream={stream} />}</For>
@@ -215,44 +213,35 @@ function PresenterControls() {
       <Show when={room.presenter()}>
         {(m) => (
           <>
-            <button
-              class="control"
-              classList={{ off: !m().microphoneOn() }}
-              type="button"
-              aria-pressed={m().microphoneOn()}
-              aria-label={m().microphoneOn() ? 'Turn microphone off' : 'Turn microphone on'}
-              onClick={() => m().toggleMicrophone()}
+            <ToggleControl
+              pressed={m().microphoneOn()}
+              label={['Turn microphone off', 'Turn microphone on']}
+              icon={['mic', 'mic-off']}
+              text={['Mic', 'Mic']}
+              tone="warn"
+              onToggle={m().toggleMicrophone}
               disabled={!m().preview() && !m().microphoneOn() && m().mediaError() !== null}
-              data-testid="presenter-mic"
-            >
-              <Icon name={m().microphoneOn() ? 'mic' : 'mic-off'} />
-              Mic
-            </button>
-            <button
-              class="control"
-              classList={{ off: !m().cameraOn() }}
-              type="button"
-              aria-pressed={m().cameraOn()}
-              aria-label={m().cameraOn() ? 'Turn camera off' : 'Turn camera on'}
-              onClick={() => m().toggleCamera()}
+              testId="presenter-mic"
+            />
+            <ToggleControl
+              pressed={m().cameraOn()}
+              label={['Turn camera off', 'Turn camera on']}
+              icon={['camera', 'camera-off']}
+              text={['Camera', 'Camera']}
+              tone="warn"
+              onToggle={m().toggleCamera}
               disabled={!m().preview()}
-              data-testid="presenter-camera"
-            >
-              <Icon name={m().cameraOn() ? 'camera' : 'camera-off'} />
-              Camera
-            </button>
-            <button
-              class="control"
-              classList={{ active: m().sharing() }}
-              type="button"
-              aria-pressed={m().sharing()}
-              aria-label={m().sharing() ? 'Stop sharing your screen' : 'Share your screen'}
-              onClick={() => void (m().sharing() ? m().stopScreenShare() : m().startScreenShare())}
-              data-testid="share-screen"
-            >
-              <Icon name={m().sharing() ? 'screen-off' : 'screen'} />
-              {m().sharing() ? 'Stop sharing' : 'Share screen'}
-            </button>
+              testId="presenter-camera"
+            />
+            <ToggleControl
+              pressed={m().sharing()}
+              label={['Stop sharing your screen', 'Share your screen']}
+              icon={['screen-off', 'screen']}
+              text={['Stop sharing', 'Share screen']}
+              tone="highlight"
+              onToggle={() => void (m().sharing() ? m().stopScreenShare() : m().startScreenShare())}
+              testId="share-screen"
+            />
           </>
         )}
       </Show>
@@ -266,34 +255,5 @@ function PresenterControls() {
         </div>
       </Show>
     </div>
-  );
-}
-
-function ConsoleSidePanels() {
-  const room = useRoom();
-  const [tab, setTab] = createSignal<'people' | 'chat' | 'qa'>('people');
-  return (
-    <>
-      <Tabs
-        id="console"
-        label="Console panels"
-        selected={tab()}
-        onSelect={setTab}
-        items={[
-          { key: 'people', label: 'People', count: room.state.participants.length },
-          { key: 'chat', label: 'Chat', count: room.state.messages.length },
-          { key: 'qa', label: 'Q&A', count: room.state.questions.length },
-        ]}
-      />
-      <TabPanel id="console" tab="people" selected={tab() === 'people'}>
-        <ParticipantsPanel />
-      </TabPanel>
-      <TabPanel id="console" tab="chat" selected={tab() === 'chat'}>
-        <ChatPanel />
-      </TabPanel>
-      <TabPanel id="console" tab="qa" selected={tab() === 'qa'}>
-        <QaPanel />
-      </TabPanel>
-    </>
   );
 }

@@ -1,12 +1,9 @@
 import { createRoot } from 'solid-js';
 import { describe, expect, it } from 'vitest';
-import type { ChatMessageBody, ParticipantBody, QuestionBody } from '../../api/schemas.ts';
-import type { AckResult, JoinRoomResult } from '../../signaling/protocol.ts';
+import type { ChatMessageBody, ParticipantBody } from '../../api/schemas.ts';
+import type { JoinRoomResult } from '../../signaling/protocol.ts';
 import { compareQuestions, createRoomStore, RoomActionError, type RoomTransport } from './room-store.ts';
-
-const PRESENTER = '00000000-0000-4000-8000-000000000001';
-const ME = '00000000-0000-4000-8000-000000000002';
-const OTHER = '00000000-0000-4000-8000-000000000003';
+import { answering, ATTENDEE_ID, makeQuestion, OTHER_ID, PRESENTER_ID, roomBody } from './testing.ts';
 
 const participant = (id: string, role: ParticipantBody['role'], name: string): ParticipantBody => ({
   id,
@@ -17,25 +14,10 @@ const participant = (id: string, role: ParticipantBody['role'], name: string): P
   joinedAt: '2026-01-01T10:00:00.000Z',
 });
 
-const question = (id: string, patch: Partial<QuestionBody> = {}): QuestionBody => ({
-  id,
-  participantId: OTHER,
-  name: 'Grace',
-  question: `Question ${id}`,
-  votes: 0,
-  isAnswered: false,
-  isPinned: false,
-  answer: null,
-  answeredAt: null,
-  createdAt: '2026-01-01T10:00:00.000Z',
-  votedByMe: false,
-  ...patch,
-});
-
 const message = (id: string, from: string, text: string, createdAt = '2026-01-01T10:00:00.000Z'): ChatMessageBody => ({
   id,
   participantId: from,
-  name: from === ME ? 'Me' : 'Grace',
+  name: from === ATTENDEE_ID ? 'Me' : 'Grace',
   message: text,
   messageType: 'chat',
   clientMessageId: null,
@@ -43,31 +25,12 @@ const message = (id: string, from: string, text: string, createdAt = '2026-01-01
 });
 
 const joinResult: JoinRoomResult = {
-  self: { participantId: ME, role: 'attendee', name: 'Me' },
-  room: {
-    slug: 'room-slug-1',
-    title: 'Launch',
-    presenterName: 'Ada',
-    hasPassword: false,
-    maxParticipants: 50,
-    isActive: true,
-    createdAt: '2026-01-01T10:00:00.000Z',
-    endedAt: null,
-  },
-  participants: [participant(PRESENTER, 'presenter', 'Ada'), participant(ME, 'attendee', 'Me')],
-  presenterId: PRESENTER,
+  self: { participantId: ATTENDEE_ID, role: 'attendee', name: 'Me' },
+  room: roomBody,
+  participants: [participant(PRESENTER_ID, 'presenter', 'Ada'), participant(ATTENDEE_ID, 'attendee', 'Me')],
+  presenterId: PRESENTER_ID,
   isScreenSharing: false,
 };
-
-/** A transport answering each event with the given result and recording what was sent. */
-function answering(answer: (event: string, payload: unknown) => AckResult<object>) {
-  const sent: Array<{ event: string; payload: unknown }> = [];
-  const transport = (async (event: string, payload: unknown) => {
-    sent.push({ event, payload });
-    return answer(event, payload);
-  }) as RoomTransport;
-  return { transport, sent };
-}
 
 function withStore(transport: RoomTransport) {
   return createRoot((dispose) => ({ ...createRoomStore('room-slug-1', transport), dispose }));
@@ -76,10 +39,10 @@ function withStore(transport: RoomTransport) {
 describe('compareQuestions', () => {
   it('should order pinned first, then by votes, then oldest first', () => {
     const list = [
-      question('a', { votes: 5 }),
-      question('b', { isPinned: true, votes: 0 }),
-      question('c', { votes: 5, createdAt: '2026-01-01T09:00:00.000Z' }),
-      question('d', { votes: 9 }),
+      makeQuestion('a', { votes: 5 }),
+      makeQuestion('b', { isPinned: true, votes: 0 }),
+      makeQuestion('c', { votes: 5, createdAt: '2026-01-01T09:00:00.000Z' }),
+      makeQuestion('d', { votes: 9 }),
     ];
     expect([...list].sort(compareQuestions).map((q) => q.id)).toEqual(['b', 'd', 'c', 'a']);
   });
@@ -90,43 +53,43 @@ describe('createRoomStore', () => {
     const room = withStore(answering(() => ({ ok: true })).transport);
     room.events.joined(joinResult);
     expect(room.state.connection).toBe('live');
-    expect(room.state.self?.participantId).toBe(ME);
-    expect(room.state.participants.map((p) => p.id)).toEqual([PRESENTER, ME]);
+    expect(room.state.self?.participantId).toBe(ATTENDEE_ID);
+    expect(room.state.participants.map((p) => p.id)).toEqual([PRESENTER_ID, ATTENDEE_ID]);
     room.dispose();
   });
 
   it('should add, update and remove participants by id', () => {
     const room = withStore(answering(() => ({ ok: true })).transport);
     room.events.joined(joinResult);
-    room.events.participantJoined(participant(OTHER, 'attendee', 'Grace'));
-    room.events.participantJoined(participant(OTHER, 'attendee', 'Grace'));
+    room.events.participantJoined(participant(OTHER_ID, 'attendee', 'Grace'));
+    room.events.participantJoined(participant(OTHER_ID, 'attendee', 'Grace'));
     expect(room.state.participants).toHaveLength(3);
-    room.events.participantUpdated({ ...participant(OTHER, 'attendee', 'Grace'), isMuted: false });
-    expect(room.state.participants.find((p) => p.id === OTHER)?.isMuted).toBe(false);
-    room.events.peer(OTHER, { state: 'connected', rttMs: 4, outgoingKbps: 900, videoPaused: null });
-    room.events.participantLeft(OTHER);
-    expect(room.state.participants.map((p) => p.id)).toEqual([PRESENTER, ME]);
-    expect(room.state.peers[OTHER]).toBeUndefined();
+    room.events.participantUpdated({ ...participant(OTHER_ID, 'attendee', 'Grace'), isMuted: false });
+    expect(room.state.participants.find((p) => p.id === OTHER_ID)?.isMuted).toBe(false);
+    room.events.peer(OTHER_ID, { state: 'connected', rttMs: 4, outgoingKbps: 900, videoPaused: null });
+    room.events.participantLeft(OTHER_ID);
+    expect(room.state.participants.map((p) => p.id)).toEqual([PRESENTER_ID, ATTENDEE_ID]);
+    expect(room.state.peers[OTHER_ID]).toBeUndefined();
     room.dispose();
   });
 
   it('should not let a late join snapshot undo a newer update of the same participant', () => {
     const room = withStore(answering(() => ({ ok: true })).transport);
     room.events.joined(joinResult);
-    room.events.participantUpdated({ ...participant(OTHER, 'attendee', 'Grace'), isMuted: true });
-    room.events.participantJoined({ ...participant(OTHER, 'attendee', 'Grace'), isMuted: false });
-    expect(room.state.participants.filter((p) => p.id === OTHER)).toEqual([expect.objectContaining({ isMuted: true })]);
+    room.events.participantUpdated({ ...participant(OTHER_ID, 'attendee', 'Grace'), isMuted: true });
+    room.events.participantJoined({ ...participant(OTHER_ID, 'attendee', 'Grace'), isMuted: false });
+    expect(room.state.participants.filter((p) => p.id === OTHER_ID)).toEqual([expect.objectContaining({ isMuted: true })]);
     room.dispose();
   });
 
   it('should keep one copy of a chat message and announce only messages from others', () => {
     const room = withStore(answering(() => ({ ok: true })).transport);
     room.events.joined(joinResult);
-    room.events.chatMessage(message('m1', ME, 'my words'));
+    room.events.chatMessage(message('m1', ATTENDEE_ID, 'my words'));
     expect(room.state.announcement).toBe('');
-    room.events.chatMessage(message('m2', OTHER, 'hello all'));
-    room.events.chatMessage(message('m2', OTHER, 'hello all'));
-    room.events.chatMessage({ ...message('m3', OTHER, '👏'), messageType: 'reaction' });
+    room.events.chatMessage(message('m2', OTHER_ID, 'hello all'));
+    room.events.chatMessage(message('m2', OTHER_ID, 'hello all'));
+    room.events.chatMessage({ ...message('m3', OTHER_ID, '👏'), messageType: 'reaction' });
     expect(room.state.messages.map((m) => m.id)).toEqual(['m1', 'm2']);
     expect(room.state.announcement).toBe('Grace says: hello all');
     room.dispose();
@@ -135,10 +98,10 @@ describe('createRoomStore', () => {
   it('should merge older history in time order without duplicating live messages', () => {
     const room = withStore(answering(() => ({ ok: true })).transport);
     room.events.joined(joinResult);
-    room.events.chatMessage(message('m3', OTHER, 'live', '2026-01-01T10:05:00.000Z'));
+    room.events.chatMessage(message('m3', OTHER_ID, 'live', '2026-01-01T10:05:00.000Z'));
     room.events.history(
-      [message('m1', OTHER, 'first', '2026-01-01T10:01:00.000Z'), message('m3', OTHER, 'live', '2026-01-01T10:05:00.000Z')],
-      [question('q1', { votes: 2, votedByMe: true })],
+      [message('m1', OTHER_ID, 'first', '2026-01-01T10:01:00.000Z'), message('m3', OTHER_ID, 'live', '2026-01-01T10:05:00.000Z')],
+      [makeQuestion('q1', { votes: 2, votedByMe: true })],
     );
     expect(room.state.messages.map((m) => m.id)).toEqual(['m1', 'm3']);
     expect(room.state.questions[0]).toMatchObject({ id: 'q1', votedByMe: true });
@@ -148,8 +111,8 @@ describe('createRoomStore', () => {
   it('should apply votes, answers and pins to the one question they name', () => {
     const room = withStore(answering(() => ({ ok: true })).transport);
     room.events.joined(joinResult);
-    room.events.newQuestion(question('q1'));
-    room.events.newQuestion(question('q2'));
+    room.events.newQuestion(makeQuestion('q1'));
+    room.events.newQuestion(makeQuestion('q2'));
     const untouched = room.state.questions[1];
     room.events.questionVoted('q1', 4);
     room.events.questionAnswered('q1', 'Yes.', '2026-01-01T11:00:00.000Z');
@@ -164,7 +127,7 @@ describe('createRoomStore', () => {
     const { transport, sent } = answering(() => ({ ok: true, votes: 7 }));
     const room = withStore(transport);
     room.events.joined(joinResult);
-    room.events.newQuestion(question('q1', { votes: 5 }));
+    room.events.newQuestion(makeQuestion('q1', { votes: 5 }));
     const pending = room.actions.vote('q1', true);
     expect(room.state.questions[0]).toMatchObject({ votes: 6, votedByMe: true });
     await pending;
@@ -178,14 +141,14 @@ describe('createRoomStore', () => {
   it('should roll a vote back when the server refuses it', async () => {
     const room = withStore(answering(() => ({ ok: false, error: { code: 'room_ended', message: 'The room has ended' } })).transport);
     room.events.joined(joinResult);
-    room.events.newQuestion(question('q1', { votes: 5 }));
+    room.events.newQuestion(makeQuestion('q1', { votes: 5 }));
     await expect(room.actions.vote('q1', true)).rejects.toBeInstanceOf(RoomActionError);
     expect(room.state.questions[0]).toMatchObject({ votes: 5, votedByMe: false });
     room.dispose();
   });
 
   it('should send chat with a client message id and show the stored message once', async () => {
-    const stored = message('m9', ME, 'sent by me');
+    const stored = message('m9', ATTENDEE_ID, 'sent by me');
     const { transport, sent } = answering(() => ({ ok: true, message: stored }));
     const room = withStore(transport);
     room.events.joined(joinResult);
