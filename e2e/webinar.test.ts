@@ -232,13 +232,18 @@ describe.skipIf(!available)('a webinar in Chromium', () => {
     await context.close();
   });
 
-  it("should bring the attendees' video back after the presenter reloads", async () => {
+  it("should bring the attendees' video back after the presenter reloads, without a stale screen share", async () => {
+    await host.getByTestId('share-screen').click();
+    for (const page of attendees) await waitForDecodedFrames(page, '[data-testid=screen-video]');
     for (const page of attendees) {
       await page.evaluate(() => document.querySelectorAll('video').forEach((v) => (v.dataset.before = 'reload')));
     }
     await host.reload();
     await waitForDecodedFrames(host, '[data-testid=local-preview]');
-    for (const page of attendees) await waitForDecodedFrames(page, '[data-testid=camera-video]:not([data-before])', 40_000);
+    for (const page of attendees) {
+      await waitForDecodedFrames(page, '[data-testid=camera-video]:not([data-before])', 40_000);
+      await expect.poll(() => page.getByTestId('sharing-badge').count(), poll).toBe(0);
+    }
     // The reloaded console is still the same presenter, with the room's chat and questions.
     await host.getByRole('tab', { name: /Q&A/ }).click();
     await expect.poll(() => questionOrder(host), poll).toEqual(['Will there be a recording?', 'Does it work on phones?']);

@@ -25,12 +25,15 @@ export function VideoView(props: { stream: MediaStream | null; muted?: boolean; 
   );
 }
 
-/** Plays a remote audio stream; reports when the browser blocks autoplay so the page can offer a button. */
-export function AudioSink(props: { stream: MediaStream | null; muted?: boolean; onBlocked?: (blocked: boolean) => void }) {
+/**
+ * Plays a remote audio stream; reports when the browser blocks autoplay so the page can offer a button,
+ * whose press changes `attempt` and plays again.
+ */
+export function AudioSink(props: { stream: MediaStream | null; attempt?: number; onBlocked?: (blocked: boolean) => void }) {
   let audio!: HTMLAudioElement;
   createEffect(() => {
     const stream = props.stream;
-    audio.muted = props.muted ?? false;
+    void props.attempt;
     if (audio.srcObject !== stream) audio.srcObject = stream;
     if (!stream) return;
     audio.play().then(

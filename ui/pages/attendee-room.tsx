@@ -75,7 +75,8 @@ function Stage() {
   const presenterCameraOn = () => presenter()?.isVideoOn !== false;
   const sharing = () => room.state.isScreenSharing && media().screen !== null;
   const [soundBlocked, setSoundBlocked] = createSignal(false);
-  const [soundOn, setSoundOn] = createSignal(true);
+  // Each press of "Turn on sound" is a user gesture the browser accepts for another play() attempt.
+  const [soundAttempt, setSoundAttempt] = createSignal(0);
 
   return (
     <div class="stage" data-testid="stage">
@@ -132,11 +133,11 @@ function Stage() {
         </div>
       </Show>
       <Show when={soundBlocked() && media().audio}>
-        <button class="button primary stage-notice" style={{ bottom: 'auto', top: '14px' }} onClick={() => setSoundOn(true)}>
+        <button class="button primary stage-notice" style={{ bottom: 'auto', top: '14px' }} onClick={() => setSoundAttempt((n) => n + 1)}>
           <Icon name="volume" size={16} /> Turn on sound
         </button>
       </Show>
-      <AudioSink stream={media().audio} muted={!soundOn()} onBlocked={setSoundBlocked} />
+      <AudioSink stream={media().audio} attempt={soundAttempt()} onBlocked={setSoundBlocked} />
       <ReactionOverlay />
     </div>
   );

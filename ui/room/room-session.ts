@@ -101,6 +101,8 @@ function bindSocket(
       for (const id of attendees) if (!hub.attendees().includes(id)) hub.addAttendee(id);
       // Links that lived through the signaling outage may have lost candidates on the way.
       if (joinedBefore) hub.restartAll();
+      // A reloaded console shares nothing yet, whatever the room remembers from before the reload.
+      if (result.isScreenSharing && !presenter()?.sharing()) void store.actions.screenShare(false).catch(() => {});
     }
     attendee()?.joined(result.presenterId);
     joinedBefore = true;
