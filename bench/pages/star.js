@@ -23,7 +23,7 @@ const bench = {
 window.bench = bench;
 
 function signalingSocket(token) {
-  // eslint-disable-next-line no-undef
+  // `io` is the global that /bench/socket.io.js (socket.io-client's browser build) defines.
   return io(location.origin, { auth: { token }, transports: ['websocket'], reconnection: false });
 }
 
