@@ -187,8 +187,22 @@ async function attendee() {
       const pc = new RTCPeerConnection();
       bench.pc = pc;
       pc.addTransceiver('video', { direction: 'recvonly' });
+      // The first RTP packet splits "waiting for the presenter to send" from "decoding": polled, as no event marks it.
+      const firstPacket = setInterval(async () => {
+        const report = await pc.getStats();
+        report.forEach((s) => {
+          if (s.type === 'inbound-rtp' && s.kind === 'video' && s.packetsReceived > 0 && !marks.packet) {
+            marks.packet = performance.now();
+            clearInterval(firstPacket);
+          }
+        });
+      }, 10);
       pc.ontrack = (e) => {
         video.srcObject = e.streams[0] ?? new MediaStream([e.track]);
+      };
+      // connectionState turns connected once DTLS is done too: the step between ICE and the first media.
+      pc.onconnectionstatechange = () => {
+        if (pc.connectionState === 'connected' && !marks.dtls) marks.dtls = performance.now();
       };
       pc.oniceconnectionstatechange = () => {
         if ((pc.iceConnectionState === 'connected' || pc.iceConnectionState === 'completed') && !marks.ice) marks.ice = performance.now();
