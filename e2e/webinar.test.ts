@@ -300,5 +300,9 @@ describe.skipIf(!available)('a webinar in Chromium', () => {
     for (const page of attendees) {
       await expect.poll(() => page.getByTestId('session-ended').textContent(), poll).toContain('This session has ended');
     }
+    // The link keeps saying so later, with no join form.
+    await attendees[0]!.reload();
+    await expect.poll(() => attendees[0]!.getByTestId('session-ended').count(), poll).toBe(1);
+    expect(await attendees[0]!.getByTestId('join-form').count()).toBe(0);
   });
 });

@@ -27,7 +27,7 @@ export function createRoomSession(slug: string, session: RoomSession): RoomSessi
   const [presenter, setPresenter] = createSignal<PresenterMedia | null>(null);
   const [attendee, setAttendee] = createSignal<AttendeeMedia | null>(null);
   let disposed = false;
-  // Solid primitives created after an await need the component's owner to be cleaned up with it.
+  // Primitives created after an await have no owner: each gets its own root, disposed with the component.
   const cleanups: Array<() => void> = [];
   onCleanup(() => {
     disposed = true;
@@ -40,8 +40,10 @@ export function createRoomSession(slug: string, session: RoomSession): RoomSessi
     try {
       iceServers = (await api.iceServers(slug, session.token)).iceServers;
     } catch (err) {
-      if (err instanceof ApiRequestError && (err.status === 401 || err.status === 403)) return store.events.connection('unauthorized');
-      if (err instanceof ApiRequestError && err.code === 'room_ended') return store.events.ended(null);
+      if (err instanceof ApiRequestError && (err.status === 401 || err.status === 403 || err.status === 410)) {
+        if (await signedOutOrEnded(slug, store)) store.events.connection('unauthorized');
+        return;
+      }
       // Without an ICE server list, host candidates still connect peers on the same network.
     }
     if (disposed) return;
@@ -62,6 +64,17 @@ export function createRoomSession(slug: string, session: RoomSession): RoomSessi
   })();
 
   return { ...store, session, support, presenter, attendee };
+}
+
+/** A refused token means the room ended or the token is gone; tells which. Resolves true if the room is live. */
+async function signedOutOrEnded(slug: string, store: RoomStore): Promise<boolean> {
+  try {
+    if ((await api.getRoom(slug)).isActive) return true;
+    store.events.ended(null);
+  } catch {
+    store.events.connection('unauthorized');
+  }
+  return false;
 }
 
 function withOwner<T>(cleanups: Array<() => void>, make: () => T): T {
@@ -124,13 +137,7 @@ function bindSocket(
     events.connection('reconnecting');
     // The server drops a room's sockets when it ends; a missed room-ended still lands on the ended page.
     if (reason === 'io server disconnect') {
-      try {
-        const details = await api.getRoom(slug);
-        if (!details.isActive) events.ended(null);
-        else socket.connect();
-      } catch {
-        events.connection('unauthorized');
-      }
+      if (await signedOutOrEnded(slug, store)) socket.connect();
     }
   });
 
