@@ -205,6 +205,8 @@ describe.skipIf(!available)('the presenter hub and the attendee link in Chromium
       };
       window.hub = PodiumRtc.makePresenterHub({ signaling, iceServers: [], thresholds: window.thresholds });
       window.hub.on('peer', ({ view }) => view && window.views.push(view));
+      window.remoteAudio = 0;
+      window.hub.on('remote-audio', ({ stream }) => stream && (window.remoteAudio += 1));
       const stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: true });
       await window.hub.setTracks({ audio: stream.getAudioTracks()[0], camera: stream.getVideoTracks()[0] });
       window.deliver = (kind, payload) =>
@@ -216,6 +218,7 @@ describe.skipIf(!available)('the presenter hub and the attendee link in Chromium
     await presenter.evaluate(`(() => {
       const connections = [];
       const Original = window.RTCPeerConnection;
+      window.hubConnection = () => connections.at(-1);
       window.hubSenders = () => connections.at(-1).getTransceivers().filter((t) => t.receiver.track.kind === 'video').map((t) => t.sender);
       window.RTCPeerConnection = function (...args) { const pc = new Original(...args); connections.push(pc); return pc; };
       window.RTCPeerConnection.prototype = Original.prototype;
@@ -254,6 +257,21 @@ describe.skipIf(!available)('the presenter hub and the attendee link in Chromium
   it('should start a peer when the attendee says it is ready and deliver the camera', async () => {
     await expect.poll(async () => (await view())?.state, poll).toBe('connected');
     await waitForDecodedFrames(attendee, 'video');
+  });
+
+  it("should carry the attendee's microphone to the presenter after a renegotiation the attendee starts", async () => {
+    await attendee.evaluate(`(async () => {
+      const stream = await navigator.mediaDevices.getUserMedia({ audio: true });
+      await window.link.setMicrophone(stream.getAudioTracks()[0]);
+    })()`);
+    await expect.poll(() => presenter.evaluate('window.remoteAudio'), poll).toBe(1);
+    const audioBytes = () =>
+      presenter.evaluate(`(async () => {
+        const stats = [...(await window.hubConnection().getStats()).values()];
+        return stats.filter((s) => s.type === 'inbound-rtp' && s.kind === 'audio').reduce((n, s) => n + s.bytesReceived, 0);
+      })()`);
+    await expect.poll(audioBytes, poll).toBeGreaterThan(0);
+    await attendee.evaluate('window.link.setMicrophone(null)');
   });
 
   it('should cap the camera sender from the upload budget, and share it with a screen', async () => {
