@@ -297,6 +297,9 @@ describe.skipIf(!available)('a webinar in Chromium', () => {
     expect(Number(await host.getByTestId('stat-questions').textContent())).toBe(2);
     expect(Number(await host.getByTestId('stat-participants').textContent())).toBeGreaterThanOrEqual(5);
     await screenshot(host, 'session-summary-1280x800');
+    // The console of an ended room, opened again, says the session is over.
+    await host.reload();
+    await expect.poll(() => host.getByTestId('session-ended').count(), poll).toBe(1);
     for (const page of attendees) {
       await expect.poll(() => page.getByTestId('session-ended').textContent(), poll).toContain('This session has ended');
     }

@@ -1,6 +1,7 @@
 // The presenter console: local preview and controls, join link, participants with link health, chat and Q&A.
 import { A, useParams } from '@solidjs/router';
-import { createEffect, createSignal, For, Match, Show, Switch } from 'solid-js';
+import { createEffect, createResource, createSignal, For, Match, Show, Switch } from 'solid-js';
+import { api } from '../api.ts';
 import { ConfirmDialog } from '../components/confirm-dialog.tsx';
 import { ConnectionStatus } from '../components/connection-status.tsx';
 import { Icon } from '../components/icon.tsx';
@@ -30,8 +31,17 @@ export default function Host() {
 }
 
 function NotPresenter(props: { slug: string }) {
+  const [details] = createResource(() => props.slug, (slug) => api.getRoom(slug));
   return (
-    <>
+    <Show
+      when={details()?.isActive !== false}
+      fallback={
+        <>
+          <Topbar />
+          <SessionSummary title={details()?.room.title ?? null} stats={null} presenter={false} />
+        </>
+      }
+    >
       <Topbar />
       <main class="center-page" id="main">
         <section class="card form-card join-card" data-testid="not-presenter">
@@ -45,7 +55,7 @@ function NotPresenter(props: { slug: string }) {
           </A>
         </section>
       </main>
-    </>
+    </Show>
   );
 }
 
