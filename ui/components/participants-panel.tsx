@@ -69,6 +69,16 @@ function Person(props: { participant: ParticipantBody }) {
           <Show when={link()?.videoPaused}>
             <span>{link()!.videoPaused === 'request' ? 'Audio only' : 'Video paused (weak link)'}</span>
           </Show>
+          <Show when={link()?.state === 'failed'}>
+            <button
+              class="button small"
+              type="button"
+              onClick={() => room.presenter()?.hub.addAttendee(p().id)}
+              aria-label={`Reconnect ${p().name ?? 'this attendee'}`}
+            >
+              Reconnect
+            </button>
+          </Show>
         </span>
       </Show>
     </li>
