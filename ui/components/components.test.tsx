@@ -7,6 +7,7 @@ import { useRoom } from '../room/room-context.tsx';
 import { ChatPanel } from './chat-panel.tsx';
 import { ConnectionStatus } from './connection-status.tsx';
 import { LiveRegion } from './live-region.tsx';
+import { ParticipantsPanel } from './participants-panel.tsx';
 import { QaPanel } from './qa-panel.tsx';
 import { TabPanel, Tabs } from './tabs.tsx';
 import { ATTENDEE_ID, makeQuestion, OTHER_ID, roomBody } from '../room/testing.ts';
@@ -237,5 +238,33 @@ describe('Tabs', () => {
     expect(screen.getByRole('tabpanel').textContent).toBe('qa body');
     fireEvent.keyDown(qa, { key: 'Home' });
     expect(selected()).toBe('chat');
+  });
+});
+
+describe('ParticipantsPanel', () => {
+  it("should show the presenter each attendee's link state, round-trip time and bitrate", () => {
+    let room!: TestRoom;
+    render(() => {
+      room = makeTestRoom('presenter');
+      return (
+        <WithRoom room={room}>
+          <ParticipantsPanel />
+        </WithRoom>
+      );
+    });
+    joined(room, 'presenter');
+    const attendee = { id: ME, name: 'Grace Hopper', role: 'attendee' as const, isMuted: true, isVideoOn: false, joinedAt: '2026-01-01T10:00:00.000Z' };
+    room.value.events.participantJoined(attendee);
+    const state = () => screen.getByTestId('peer-state');
+    expect(state().textContent).toContain('Waiting');
+    room.value.events.peer(ME, { state: 'connected', rttMs: 14, outgoingKbps: 1800, videoPaused: null });
+    expect(state().dataset.state).toBe('connected');
+    expect(state().textContent).toContain('14 ms · 1800 kbit/s');
+    room.value.events.peer(ME, { state: 'connected', rttMs: 14, outgoingKbps: 90, videoPaused: 'bandwidth' });
+    expect(state().textContent).toContain('Video paused (weak link)');
+    room.value.events.peer(ME, { state: 'failed', rttMs: null, outgoingKbps: null, videoPaused: null });
+    expect(screen.getByRole('button', { name: 'Reconnect Grace Hopper' })).toBeTruthy();
+    room.value.events.participantUpdated({ ...attendee, isMuted: false });
+    expect(screen.getByRole('img', { name: 'Microphone on' })).toBeTruthy();
   });
 });
