@@ -94,6 +94,7 @@ describe.skipIf(!available)('a webinar in Chromium', () => {
     await host.getByRole('button', { name: 'Start presenting' }).click();
     await host.waitForURL(/\/r\/[A-Za-z0-9_-]+\/host$/);
     joinLink = await host.getByTestId('join-link').inputValue();
+    await expect.poll(() => host.title(), poll).toBe('Presenting: Shipping Podium 1.0 · Podium');
     expect(joinLink).toMatch(/\/r\/[A-Za-z0-9_-]{8,}$/);
     await waitForDecodedFrames(host, '[data-testid=local-preview]');
   });

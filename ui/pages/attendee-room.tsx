@@ -1,6 +1,7 @@
 // The attendee view: the presenter's screen as the stage with the camera as picture-in-picture, chat, Q&A, reactions.
 import { createEffect, createSignal, Match, Show, Switch } from 'solid-js';
 import { ConnectionStatus } from '../components/connection-status.tsx';
+import { createDocumentTitle } from '../components/document-title.ts';
 import { Icon } from '../components/icon.tsx';
 import { LiveRegion } from '../components/live-region.tsx';
 import { ReactionBar, ReactionOverlay } from '../components/reactions.tsx';
@@ -22,6 +23,7 @@ export function AttendeeRoom(props: { slug: string; session: RoomSession; onLeav
 
 function AttendeeView(props: { slug: string; onLeave: () => void; onSignedOut: () => void }) {
   const room = useRoom();
+  createDocumentTitle(() => room.state.room?.title);
   createEffect(() => {
     if (room.state.connection === 'unauthorized') props.onSignedOut();
     if (room.state.connection === 'ended') forgetSession(props.slug);

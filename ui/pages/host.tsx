@@ -4,6 +4,7 @@ import { createEffect, createResource, createSignal, For, Match, Show, Switch } 
 import { api } from '../api.ts';
 import { ConfirmDialog } from '../components/confirm-dialog.tsx';
 import { ConnectionStatus } from '../components/connection-status.tsx';
+import { createDocumentTitle } from '../components/document-title.ts';
 import { Icon } from '../components/icon.tsx';
 import { LiveRegion } from '../components/live-region.tsx';
 import { ReactionOverlay } from '../components/reactions.tsx';
@@ -91,6 +92,7 @@ function Console(props: { slug: string }) {
 
 function ConsoleLive(props: { slug: string }) {
   const room = useRoom();
+  createDocumentTitle(() => room.state.room && `Presenting: ${room.state.room.title}`);
   const [confirming, setConfirming] = createSignal(false);
   const [ending, setEnding] = createSignal(false);
   const [endError, setEndError] = createSignal<string | null>(null);
