@@ -9,6 +9,7 @@ export interface RoomEvents {
   'question-answered': { questionId: string; answer: string; answeredAt: string };
   'question-pinned': { questionId: string; isPinned: boolean };
   'participant-joined': { participant: ParticipantBody };
+  'participant-left': { participantId: string };
   'room-ended': { sessionStats: SessionStatsBody };
 }
 

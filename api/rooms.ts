@@ -1,13 +1,13 @@
 // Rooms over REST: create one, read it, join it, end it.
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { joinRoom, listCurrentParticipants } from '../db/participants.ts';
+import { joinRoom, listCurrentParticipants, presenceTimeoutSeconds } from '../db/participants.ts';
 import { createRoom, endRoom } from '../db/rooms.ts';
 import { assertSelf, requireParticipant } from './auth.ts';
 import { emptyBodyAsEmptyObject } from './body.ts';
 import { ApiError } from './errors.ts';
 import { findRoom } from './find-room.ts';
-import { publishRoomEnded } from './publish.ts';
+import { publish, publishRoomEnded } from './publish.ts';
 import {
   bearerSecurity,
   errorResponses,
@@ -171,11 +171,18 @@ export const rooms = new OpenAPIHono()
       if (!ok) throw new ApiError(401, 'invalid_password', 'The room password is missing or wrong');
     }
     const token = newToken();
-    const joined = await joinRoom(database.db, { roomId: room.id, name: body.name, tokenHash: await hashToken(token) });
+    const joined = await joinRoom(database.db, {
+      roomId: room.id,
+      name: body.name,
+      tokenHash: await hashToken(token),
+      staleAfterSeconds: presenceTimeoutSeconds(c.get('deps').config.RECONNECT_GRACE_MS),
+    });
     if (!joined.ok) {
       if (joined.reason === 'room_full') throw new ApiError(409, 'room_full', `The room is full (${room.maxParticipants} participants)`);
       throw new ApiError(410, 'room_ended', 'This room has ended');
     }
+    // Whoever vanished without a word (a crashed process, a join that never connected) just gave up a seat.
+    for (const gone of joined.departed) publish(c, room.id, 'participant-left', { participantId: gone.id });
     // No participant-joined here: signaling announces the attendee when their socket arrives, which is
     // when the room can actually see and hear them; announcing now as well would say it twice.
     return c.json({ participantId: joined.participant.id, token, roomDetails: toRoomBody(room) }, 201);

@@ -1,23 +1,41 @@
 // Participants: joining under the room's capacity, presence by socket, media state, and lookup by token.
-import { and, asc, count, eq, isNull, ne, sql } from 'drizzle-orm';
+import { and, asc, count, eq, inArray, isNull, lt, ne, sql } from 'drizzle-orm';
 import type { Database } from './client.ts';
-import { participants, rooms } from './schema.ts';
+import { participants, rooms, type ParticipantRole } from './schema.ts';
 import { recordPeak } from './stats.ts';
 import type { Participant, Room } from './rooms.ts';
 
-export type JoinResult = { ok: true; participant: Participant } | { ok: false; reason: 'room_full' | 'room_ended' };
+export type JoinResult =
+  | { ok: true; participant: Participant; departed: Departed[] }
+  | { ok: false; reason: 'room_full' | 'room_ended' };
+
+export interface Departed {
+  id: string;
+  roomId: string;
+  role: ParticipantRole;
+}
+
+/**
+ * How long a participant may go unseen before they count as gone. Always longer than the reconnect grace,
+ * so someone inside the grace is never swept: the grace's own leave announces them.
+ */
+export function presenceTimeoutSeconds(reconnectGraceMs: number): number {
+  return Math.max(90, Math.ceil(reconnectGraceMs / 1000) + 60);
+}
 
 /**
  * Adds an attendee unless the room is full or ended. The room row is locked for the check, so two
- * joins racing for the last seat cannot both get it.
+ * joins racing for the last seat cannot both get it. With `staleAfterSeconds`, participants unseen that
+ * long are marked gone first (and returned as `departed`), so nobody who vanished holds a seat.
  */
 export async function joinRoom(
   db: Database,
-  input: { roomId: string; name: string; tokenHash: string },
+  input: { roomId: string; name: string; tokenHash: string; staleAfterSeconds?: number },
 ): Promise<JoinResult> {
   return db.transaction(async (tx) => {
     const [room] = await tx.select().from(rooms).where(eq(rooms.id, input.roomId)).for('update');
     if (!room || !room.isActive) return { ok: false, reason: 'room_ended' } as const;
+    const departed = input.staleAfterSeconds === undefined ? [] : await sweepAbsent(tx, input.staleAfterSeconds, room.id);
     const [present] = await tx
       .select({ n: count() })
       .from(participants)
@@ -28,7 +46,7 @@ export async function joinRoom(
       .values({ roomId: room.id, name: input.name, tokenHash: input.tokenHash, role: 'attendee' })
       .returning();
     await recordPeak(tx, room.id);
-    return { ok: true, participant: participant! } as const;
+    return { ok: true, participant: participant!, departed } as const;
   });
 }
 
@@ -84,7 +102,7 @@ export async function attachSocket(db: Database, participantId: string, socketId
       .where(and(eq(participants.socketId, socketId), ne(participants.id, participantId)));
     const [row] = await tx
       .update(participants)
-      .set({ socketId, leftAt: null })
+      .set({ socketId, leftAt: null, seenAt: sql`now()` })
       .where(eq(participants.id, participantId))
       .returning();
     if (row) await recordPeak(tx, row.roomId);
@@ -124,12 +142,26 @@ export async function muteAllAttendees(db: Database, roomId: string): Promise<st
   return rows.map((r) => r.id);
 }
 
-/** Forgets the names of everyone who took part in an ended room; rows and stats stay. */
-export async function eraseNames(db: Database, roomId: string): Promise<number> {
-  const rows = await db
+/** A signaling process vouches for the participants whose sockets it holds. */
+export async function touchParticipants(db: Database, ids: string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await db
     .update(participants)
-    .set({ name: null })
-    .where(and(eq(participants.roomId, roomId), sql`${participants.name} is not null`))
-    .returning({ id: participants.id });
-  return rows.length;
+    .set({ seenAt: sql`now()` })
+    .where(and(inArray(participants.id, ids), isNull(participants.leftAt)));
+}
+
+/** Marks as left everyone present but unseen for `staleSeconds`, in one room or in all; returns them. */
+export async function sweepAbsent(db: Database, staleSeconds: number, roomId?: string): Promise<Departed[]> {
+  return db
+    .update(participants)
+    .set({ leftAt: sql`now()`, socketId: null })
+    .where(
+      and(
+        isNull(participants.leftAt),
+        lt(participants.seenAt, sql`now() - (${Math.ceil(staleSeconds)}::int * interval '1 second')`),
+        roomId === undefined ? undefined : eq(participants.roomId, roomId),
+      ),
+    )
+    .returning({ id: participants.id, roomId: participants.roomId, role: participants.role });
 }

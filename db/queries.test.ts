@@ -2,7 +2,15 @@
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addMessage, listMessages } from './chat.ts';
-import { attachSocket, findByTokenHash, joinRoom, listCurrentParticipants, markLeft } from './participants.ts';
+import {
+  attachSocket,
+  findByTokenHash,
+  joinRoom,
+  listCurrentParticipants,
+  markLeft,
+  sweepAbsent,
+  touchParticipants,
+} from './participants.ts';
 import { addQuestion, listQuestions, setVote } from './questions.ts';
 import { createRoom, endRoom, findRoomBySlug } from './rooms.ts';
 import { chatMessages, participants, questionVotes, questions, rooms } from './schema.ts';
@@ -205,6 +213,37 @@ describe.each(engines)('database on $name', (engine) => {
       expect(people.every((p) => p.leftAt !== null && p.socketId === null)).toBe(true);
       expect((await findRoomBySlug(database.db, room.slug))?.isActive).toBe(false);
       expect(presenter.role).toBe('presenter');
+    });
+
+    it('should give the seat of a participant nobody has seen lately to the next one', async () => {
+      const { room, presenter } = await newRoom(database, { maxParticipants: 2 });
+      const first = await joinRoom(database.db, { roomId: room.id, name: 'Gone', tokenHash: hash(), staleAfterSeconds: 90 });
+      if (!first.ok) throw new Error('join failed');
+      expect(first.departed).toEqual([]);
+      expect((await joinRoom(database.db, { roomId: room.id, name: 'Late', tokenHash: hash(), staleAfterSeconds: 90 })).ok).toBe(false);
+      await database.db
+        .update(participants)
+        .set({ seenAt: sql`now() - interval '91 seconds'` })
+        .where(eq(participants.id, first.participant.id));
+      const second = await joinRoom(database.db, { roomId: room.id, name: 'Late', tokenHash: hash(), staleAfterSeconds: 90 });
+      if (!second.ok) throw new Error('join failed');
+      expect(second.departed).toEqual([{ id: first.participant.id, roomId: room.id, role: 'attendee' }]);
+      expect((await listCurrentParticipants(database.db, room.id)).map((p) => p.id)).toEqual([presenter.id, second.participant.id]);
+    });
+
+    it('should sweep only those no process vouched for', async () => {
+      const { room, presenter } = await newRoom(database);
+      const a = await joinRoom(database.db, { roomId: room.id, name: 'A', tokenHash: hash() });
+      const b = await joinRoom(database.db, { roomId: room.id, name: 'B', tokenHash: hash() });
+      if (!a.ok || !b.ok) throw new Error('join failed');
+      await database.db
+        .update(participants)
+        .set({ seenAt: sql`now() - interval '5 minutes'` })
+        .where(eq(participants.roomId, room.id));
+      await touchParticipants(database.db, [a.participant.id, presenter.id]);
+      const swept = await sweepAbsent(database.db, 90);
+      expect(swept.filter((p) => p.roomId === room.id).map((p) => p.id)).toEqual([b.participant.id]);
+      expect(await sweepAbsent(database.db, 90, room.id)).toEqual([]);
     });
 
     it('should ignore a late disconnect of a replaced socket', async () => {

@@ -38,6 +38,7 @@ const expectedColumns: Record<string, Record<string, string>> = {
     is_video_on: 'boolean',
     joined_at: 'timestamp with time zone',
     left_at: 'timestamp with time zone',
+    seen_at: 'timestamp with time zone',
   },
   chat_messages: {
     id: 'uuid',

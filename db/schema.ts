@@ -73,6 +73,9 @@ export const participants = pgTable(
     isVideoOn: boolean('is_video_on').notNull().default(false),
     joinedAt: timestamp('joined_at', { withTimezone: true }).notNull().defaultNow(),
     leftAt: timestamp('left_at', { withTimezone: true }),
+    // Last time a signaling process vouched for a live socket of this participant (or their join). Someone
+    // unseen for long enough is gone even if no process could say so: it crashed, or they never connected.
+    seenAt: timestamp('seen_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
     index('participants_room_id_joined_at_idx').on(t.roomId, t.joinedAt),

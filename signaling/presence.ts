@@ -1,6 +1,14 @@
 // Who is in the room: arrival on connect, the join-room snapshot, media state, and leaving after a grace period.
 import { toParticipantBody, toRoomBody } from '../api/serialize.ts';
-import { attachSocket, findParticipant, listCurrentParticipants, markLeft, setMediaState } from '../db/participants.ts';
+import {
+  attachSocket,
+  findParticipant,
+  listCurrentParticipants,
+  markLeft,
+  setMediaState,
+  sweepAbsent,
+  touchParticipants,
+} from '../db/participants.ts';
 import { setPresenterSocket, setScreenSharing } from '../db/rooms.ts';
 import type { EventHandlers, HandlerDeps, SignalingSocket } from './context.ts';
 import { requireLiveRoom, requireOwnRoom } from './guards.ts';
@@ -9,6 +17,8 @@ import { participantChannel } from './protocol.ts';
 export interface PresenceOptions {
   /** How long a dropped participant may take to come back before the room hears `participant-left`. */
   graceMs: number;
+  /** Unseen this long, a participant is gone even if no process said so (see presenceTimeoutSeconds). */
+  staleAfterSeconds: number;
   onError: (err: unknown, context: { participantId: string; step: string }) => void;
 }
 
@@ -20,6 +30,11 @@ export interface Presence {
   /** A socket is gone; unless the participant comes back within the grace, they leave. */
   disconnected(socket: SignalingSocket): void;
   handlers: EventHandlers<'join-room' | 'media-state'>;
+  /**
+   * Vouches for the participants whose sockets this process holds, then announces as gone everyone no
+   * process has vouched for lately: those of a crashed process, and joins that never connected.
+   */
+  heartbeat(): Promise<void>;
   /** Cancels pending leaves (on shutdown; the room ending already closed every presence). */
   close(): void;
 }
@@ -53,6 +68,10 @@ export function createPresence({ db, io }: HandlerDeps, options: PresenceOptions
     if (stillHere) return;
     // markLeft only applies if the database still holds this socket, so a reconnect elsewhere wins.
     if (!(await markLeft(db, participantId, socketId))) return;
+    await announceLeft(participantId, roomId, presenter);
+  }
+
+  async function announceLeft(participantId: string, roomId: string, presenter: boolean): Promise<void> {
     io.to(roomId).emit('participant-left', { participantId });
     if (presenter) {
       await setPresenterSocket(db, roomId, null);
@@ -84,6 +103,15 @@ export function createPresence({ db, io }: HandlerDeps, options: PresenceOptions
         );
       }, options.graceMs);
       pendingLeaves.add(timer);
+    },
+
+    async heartbeat() {
+      const held = new Set<string>();
+      for (const socket of io.of('/').sockets.values()) held.add(socket.data.participantId);
+      await touchParticipants(db, [...held]);
+      for (const gone of await sweepAbsent(db, options.staleAfterSeconds)) {
+        await announceLeft(gone.id, gone.roomId, gone.role === 'presenter');
+      }
     },
 
     close() {

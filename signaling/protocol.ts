@@ -129,7 +129,6 @@ export interface ClientToServerEvents {
 type Emitters<T> = { [E in keyof T]: (payload: T[E]) => void };
 
 export interface ServerToClientEvents extends Emitters<RoomEvents> {
-  'participant-left': (payload: { participantId: string }) => void;
   'participant-updated': (payload: { participant: ParticipantBody }) => void;
   'webrtc-offer': (payload: { from: string; offer: RTCSessionDescriptionInit }) => void;
   'webrtc-answer': (payload: { from: string; answer: RTCSessionDescriptionInit }) => void;

@@ -5,7 +5,7 @@ import type { Config } from '../api/config.ts';
 import type { RoomActivityMetrics } from '../api/metrics.ts';
 import { hashToken } from '../api/tokens.ts';
 import type { Database } from '../db/client.ts';
-import { findByTokenHash, findPresenter } from '../db/participants.ts';
+import { findByTokenHash, findPresenter, presenceTimeoutSeconds } from '../db/participants.ts';
 import type { ClusterAdapter } from './adapters.ts';
 import { bindEvent } from './bind.ts';
 import { createSocketBroadcaster, endRoomLocally } from './broadcaster.ts';
@@ -29,12 +29,16 @@ export interface SignalingDeps {
   metrics?: RoomActivityMetrics;
   /** Connection outcomes reported by browsers, for metrics. */
   onWebrtcReport?: (report: WebrtcReport) => void;
+  /** How often this process vouches for its sockets and sweeps participants nobody vouches for. */
+  heartbeatMs?: number;
   /** Failures on our side; clients only see `internal_error`. Defaults to one JSON line on stderr. */
   onError?: (err: unknown, context: Record<string, unknown>) => void;
 }
 
 /** A Socket.io session survives a drop this long, as long as the adapter can keep it (see adapters.ts). */
 export const MAX_DISCONNECTION_MS = 30_000;
+
+const HEARTBEAT_MS = 30_000;
 
 const MAX_TOKEN_LENGTH = 200;
 
@@ -88,8 +92,13 @@ export function createSignaling(httpServer: HttpServer | undefined, deps: Signal
   const handlerDeps: HandlerDeps = { db: deps.db, io, broadcaster: createSocketBroadcaster(io, { clustered }), metrics: deps.metrics };
   const presence = createPresence(handlerDeps, {
     graceMs: deps.config.RECONNECT_GRACE_MS,
+    staleAfterSeconds: presenceTimeoutSeconds(deps.config.RECONNECT_GRACE_MS),
     onError,
   });
+  const heartbeat = setInterval(() => {
+    presence.heartbeat().catch((err: unknown) => onError(err, { step: 'heartbeat' }));
+  }, deps.heartbeatMs ?? HEARTBEAT_MS);
+  heartbeat.unref();
   const handlers: EventHandlers<ClientEvent> = {
     ...presence.handlers,
     ...createRelayHandlers(handlerDeps, deps.onWebrtcReport ? { onWebrtcReport: deps.onWebrtcReport } : {}),
@@ -120,6 +129,7 @@ export function createSignaling(httpServer: HttpServer | undefined, deps: Signal
   const close = io.close.bind(io);
   // Socket.io has no close hook; pending leaves and the adapter's connections must go with the server.
   io.close = async (fn) => {
+    clearInterval(heartbeat);
     presence.close();
     await close(fn);
     await cluster?.close();
