@@ -16,8 +16,9 @@ export function percentile(sorted: ArrayLike<number>, p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))]!;
 }
 
+/** Summary of the finite values; a phase that was not observed (NaN) is left out rather than poisoning the percentiles. */
 export function summarize(values: ArrayLike<number>): Summary {
-  const sorted = Float64Array.from(values).sort();
+  const sorted = Float64Array.from(values).filter(Number.isFinite).sort();
   let total = 0;
   for (const v of sorted) total += v;
   return {
