@@ -13,10 +13,21 @@ export interface BindDeps {
   onError: (err: unknown, context: { event: ClientEvent; participantId: string }) => void;
 }
 
+/**
+ * Per socket, the handling of its latest event. Each event waits for the one before, so what a socket
+ * sends is handled, and relayed, in the order it was sent: an offer's ICE candidates never overtake it,
+ * even though each step (rate limit, lookups) is asynchronous. `handle` never rejects.
+ */
+const queues = new WeakMap<SignalingSocket, Promise<void>>();
+
 export function bindEvent<E extends ClientEvent>(socket: SignalingSocket, event: E, handler: EventHandler<E>, deps: BindDeps): void {
   // Payloads arrive from the network as anything at all; the zod schema decides what they are.
   const listener = (payload: unknown, ack: unknown) => {
-    void handle(socket, event, handler, deps, payload, ack);
+    const previous = queues.get(socket) ?? Promise.resolve();
+    queues.set(
+      socket,
+      previous.then(() => handle(socket, event, handler, deps, payload, ack)),
+    );
   };
   socket.on(event, listener as never);
 }
