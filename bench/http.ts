@@ -13,7 +13,7 @@ import {
   type ProbeSample,
   type RunningServer,
 } from './lib/podium.ts';
-import { ratio, round, summarize } from './lib/stats.ts';
+import { round, summarize } from './lib/stats.ts';
 import { secondsLeft, type Benchmark, type Cell } from './lib/types.ts';
 import type { HttpLoad, HttpLoadResult } from './load/http.ts';
 
@@ -137,7 +137,7 @@ export const httpBenchmark: Benchmark = {
             m.result.latencyMs.p99,
             m.result.non2xx,
             m.result.errors + m.result.timeouts,
-            hono ? ratio(m.result.requestsPerSecond, hono.result.requestsPerSecond) : null,
+            hono ? round(m.result.requestsPerSecond / hono.result.requestsPerSecond, 3) : null,
             m.server.cpuPercent,
             m.server.loop.p99,
           ]),
