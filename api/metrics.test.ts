@@ -191,7 +191,7 @@ describe('createMetrics', () => {
 
 describe('the metrics documentation', () => {
   it('should list every metric the registry exposes, and nothing else', () => {
-    const doc = readFileSync(new URL('../docs/operations.md', import.meta.url), 'utf8');
+    const doc = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
     const documented = [...doc.matchAll(/^\| `(podium_[a-z_]+)` \|/gm)].map((m) => m[1]);
     const exposed = createMetrics().registry.getMetricsAsArray().map((m) => m.name);
     expect([...documented].sort()).toEqual([...exposed].sort());
