@@ -59,6 +59,19 @@ export const configSchema = z.object({
       }
     })
     .pipe(z.array(iceServer, { message: 'expected a JSON array of RTCIceServer objects' })),
+  // coturn's TURN REST API (`use-auth-secret`): the API mints short-lived credentials from this shared secret.
+  TURN_URLS: z
+    .string()
+    .optional()
+    .transform((raw) => raw?.split(',').map((u) => u.trim()).filter(Boolean))
+    .pipe(
+      z
+        .array(z.string().regex(/^turns?:[^\s]+$/, 'expected comma-separated turn: or turns: URLs'))
+        .min(1, 'expected comma-separated turn: or turns: URLs')
+        .optional(),
+    ),
+  TURN_SECRET: z.string().min(16, 'expected at least 16 characters').optional(),
+  TURN_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(3600),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   // Bearer secrets for GET /metrics and GET /api/admin/analytics; unset leaves /metrics open and analytics off.
   METRICS_TOKEN: z.string().min(16, 'use at least 16 characters').optional(),
@@ -76,7 +89,16 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   // An empty variable means "not set", as in most shells' `FOO= npm start`.
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = configSchema.safeParse(present);
-  if (parsed.success) return parsed.data;
+  if (parsed.success) {
+    const config = parsed.data;
+    if (config.TURN_URLS && !config.TURN_SECRET) {
+      throw new ConfigError('Invalid environment variable TURN_SECRET: required when TURN_URLS is set');
+    }
+    if (config.TURN_SECRET && !config.TURN_URLS) {
+      throw new ConfigError('Invalid environment variable TURN_URLS: required when TURN_SECRET is set');
+    }
+    return config;
+  }
   const issue = parsed.error.issues[0]!;
   const name = String(issue.path[0] ?? 'environment');
   throw new ConfigError(`Invalid environment variable ${name}: ${issue.message}`);

@@ -1,7 +1,9 @@
-// GET /api/rooms/:slug/ice-servers: the STUN/TURN servers a participant's browser should use.
+// GET /api/rooms/:slug/ice-servers: the STUN/TURN servers a participant's browser should use, with
+// short-lived TURN credentials minted for this participant when coturn's shared secret is configured.
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { requireParticipant } from './auth.ts';
 import { errorResponses, slugParams } from './schemas.ts';
+import { turnCredentials } from './turn.ts';
 
 const iceServerSchema = z
   .object({
@@ -28,4 +30,21 @@ const route = createRoute({
   },
 });
 
-export const iceServers = new OpenAPIHono().openapi(route, (c) => c.json({ iceServers: c.get('deps').config.ICE_SERVERS }, 200));
+export const iceServers = new OpenAPIHono().openapi(route, async (c) => {
+  const { config } = c.get('deps');
+  const servers: z.infer<typeof iceServerSchema>[] = [...config.ICE_SERVERS];
+  if (config.TURN_URLS && config.TURN_SECRET) {
+    const { participant } = c.get('caller');
+    servers.push(
+      await turnCredentials({
+        urls: config.TURN_URLS,
+        secret: config.TURN_SECRET,
+        ttlSeconds: config.TURN_TTL_SECONDS,
+        participantId: participant.id,
+      }),
+    );
+  }
+  // Credentials are minted per participant and expire: no cache may hand them to someone else.
+  c.header('Cache-Control', 'no-store');
+  return c.json({ iceServers: servers }, 200);
+});
