@@ -1,10 +1,8 @@
 // `npm run db:migrate`: applies pending migrations to DATABASE_URL (or the embedded database under DATA_DIR).
-import { createDatabase } from './client.ts';
+import { configOrExit, openDatabase } from '../boot.ts';
 
-const handle = await createDatabase({ url: process.env.DATABASE_URL, dataDir: process.env.DATA_DIR });
-try {
-  await handle.migrate();
-  console.log(`migrations applied (${handle.engine})`);
-} finally {
-  await handle.close();
-}
+const config = configOrExit();
+// Migrating is the whole point here, whatever MIGRATE_ON_START says; the lock lets it run beside live processes.
+const database = await openDatabase({ ...config, MIGRATE_ON_START: true });
+await database.close();
+console.log(`podium: migrations applied (${database.engine})`);
