@@ -16,17 +16,47 @@ export function configOrExit(env: NodeJS.ProcessEnv = process.env): Config {
   }
 }
 
+/**
+ * Opens the database and applies pending migrations (unless MIGRATE_ON_START=false). A database that cannot
+ * be reached or migrated stops the process with one line saying where and why, not a stack trace.
+ */
 export async function openDatabase(config: Config): Promise<DatabaseHandle> {
-  const database = await createDatabase({
-    url: config.DATABASE_URL,
-    dataDir: config.DATA_DIR,
-    poolMax: config.DATABASE_POOL_MAX,
-  });
-  if (config.MIGRATE_ON_START) {
-    // Several processes on one PostgreSQL (the production split) take turns; PGlite belongs to one process.
-    await (config.DATABASE_URL ? withMigrationLock(config.DATABASE_URL, () => database.migrate()) : database.migrate());
+  const where = config.DATABASE_URL ? redactUrl(config.DATABASE_URL) : `the embedded database in ${config.DATA_DIR}`;
+  let database: DatabaseHandle | undefined;
+  try {
+    database = await createDatabase({
+      url: config.DATABASE_URL,
+      dataDir: config.DATA_DIR,
+      poolMax: config.DATABASE_POOL_MAX,
+    });
+    if (config.MIGRATE_ON_START) {
+      // Several processes on one PostgreSQL (the production split) take turns; PGlite belongs to one process.
+      await (config.DATABASE_URL ? withMigrationLock(config.DATABASE_URL, () => database!.migrate()) : database.migrate());
+    }
+    return database;
+  } catch (err) {
+    console.error(`podium: cannot open ${where}: ${describeError(err)}`);
+    await database?.close().catch(() => {});
+    process.exit(1);
   }
-  return database;
+}
+
+function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'DATABASE_URL';
+  }
+}
+
+function describeError(err: unknown): string {
+  if (err instanceof Error) {
+    const code = 'code' in err && typeof err.code === 'string' ? `${err.code} ` : '';
+    return `${code}${err.message}`.trim();
+  }
+  return String(err);
 }
 
 /**

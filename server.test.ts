@@ -90,4 +90,15 @@ describe('npm start', () => {
     expect(failed).toContain('Invalid environment variable PORT');
     expect(failed).not.toMatch(/\n\s+at /);
   });
+
+  it('should stop with one line when the database cannot be reached, without printing its password', async () => {
+    const failed = await startServer(dir, { DATABASE_URL: 'postgres://podium:hunter22@127.0.0.1:1/podium' }).then(
+      () => undefined,
+      (err: Error) => err.message,
+    );
+    expect(failed).toContain('exited with 1');
+    expect(failed).toContain('podium: cannot open postgres://podium:***@127.0.0.1:1/podium: ECONNREFUSED');
+    expect(failed).not.toContain('hunter22');
+    expect(failed).not.toMatch(/\n\s+at /);
+  });
 });
