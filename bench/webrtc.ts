@@ -72,8 +72,18 @@ async function waitFor(page: Page, condition: string, timeoutMs: number): Promis
   await page.waitForFunction(condition, undefined, { timeout: timeoutMs, polling: 50 });
 }
 
-async function openAttendee(ctx: BenchContext, browser: { newPage(): Promise<Page> }, url: string, n: number): Promise<{ page: Page; join: Join }> {
-  const page = await browser.newPage();
+/**
+ * A page in a context of its own. Pages sharing a context share a window in headless Chromium, and only the
+ * front one renders at full rate (the others drop to about 13 requestAnimationFrame callbacks a second).
+ */
+async function openPage(browser: Browser, base: string): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 660, height: 420 } });
+  await routeBenchPages(context, base);
+  return context.newPage();
+}
+
+async function openAttendee(ctx: BenchContext, browser: Browser, base: string, url: string, n: number): Promise<{ page: Page; join: Join }> {
+  const page = await openPage(browser, base);
   await page.goto(`${url}&name=Attendee%20${n}`);
   await waitFor(page, 'window.bench && (window.bench.ready || window.bench.errors.length)', 15_000);
   await page.click('#join');
@@ -185,10 +195,8 @@ export const webrtcBenchmark: Benchmark = {
       } catch (err) {
         notes.push(`Click-to-first-frame through Podium's UI failed: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}.`);
       }
-      const context = await browser.newContext({ viewport: { width: 660, height: 420 } });
-      await routeBenchPages(context, server.base);
       const room = await createRoom(server.base, { maxParticipants: 50 });
-      const presenter = await context.newPage();
+      const presenter = await openPage(browser, server.base);
       await presenter.goto(`${server.base}/bench/star.html?role=presenter&slug=${room.slug}&token=${room.presenterToken}`);
       await waitFor(presenter, 'window.bench && (window.bench.ready || window.bench.errors.length)', 20_000);
       const presenterState = await state(presenter);
@@ -206,7 +214,7 @@ export const webrtcBenchmark: Benchmark = {
         let failed: string | undefined;
         while (attendees.length < n) {
           try {
-            const opened = await openAttendee(ctx, context, attendeeUrl, attendees.length + 1);
+            const opened = await openAttendee(ctx, browser, server.base, attendeeUrl, attendees.length + 1);
             attendees.push(opened.page);
             joins.push(opened.join);
           } catch (err) {
