@@ -23,7 +23,7 @@ function httpLines(data: Data | undefined): string[] {
   const routes = measured.filter((m) => m.name.includes('/api/'));
   const bcrypt = data?.bcrypt as { result: { requestsPerSecond: number; latencyMs: { p99: number } }; server: { loop: { p99: number } }; hashMs: { p50: number } } | undefined;
   const lines = [
-    `- **http.** The Hono hello ran at ${hono && node ? fmt(hono / node, 2) : '?'}× bare node:http's hello (both close to what one autocannon thread can send on 2 cores): the framework is not where the time goes. Each Podium route is a few database round trips (GET room: 2 reads; join: a read, then a 5-statement transaction; create: a 2-insert transaction), so its ratio to the Hono hello is the price of PostgreSQL and validation: ${routes.map((r) => `${r.name} ${hono ? fmt(r.result.requestsPerSecond / hono, 3) : '?'}×`).join(', ') || 'not measured'}. Even the slowest route answers far more requests per second than a webinar platform receives: joins come in bursts of tens per minute.`,
+    `- **http.** The Hono hello ran at ${hono && node ? fmt(hono / node, 2) : '?'}× bare node:http's hello: the framework is not where the time goes. Each Podium route is a few database round trips (GET room: 2 reads; join: a read, then a 5-statement transaction; create: a 2-insert transaction), so its ratio to the Hono hello is the price of PostgreSQL and validation: ${routes.map((r) => `${r.name} ${hono ? fmt(r.result.requestsPerSecond / hono, 3) : '?'}×`).join(', ') || 'not measured'}. Even the slowest route answers far more requests per second than a webinar platform receives: joins come in bursts of tens per minute.`,
   ];
   if (bcrypt) {
     const perSecond = (50 * bcrypt.hashMs.p50) / 1000;
@@ -76,30 +76,63 @@ function chatLines(data: Data | undefined): string[] {
     (data?.steps as { server: string; r: number; serverCpuPercent: number; deliveriesPerSecond: number; poolWaitingMax: number | null; held: boolean }[] | undefined) ?? [];
   const firstFailed = steps.filter((s) => s.server === 'Podium' && !s.held).sort((a, b) => a.r - b.r)[0];
   return [
-    `- **chat.** Fan-out grows with the square of a room: 26 members each sending once a second is 26 writes and 650 deliveries a second per room. Largest R that held here: Podium ${largest?.Podium ?? 'none'}, bare Socket.io ${largest?.['bare Socket.io'] ?? 'none'}.${firstFailed ? ` At R=${firstFailed.r} (${fmt(firstFailed.r * 26)} messages/s) Podium's process used only ${fmt(firstFailed.serverCpuPercent)}% of a core while up to ${fmt(firstFailed.poolWaitingMax)} queries queued for its 20 PostgreSQL connections: the messages wait for the database, not for Node or Socket.io.` : ''} Each Podium message is three statements (check the room is live, insert, read it back with the sender's name), each sent unprepared (two round trips, see db above), plus a commit; the bare server does none of that. Cheaper paths, in order of payoff: take the room state and the sender's name from the socket (set at the handshake, ended rooms disconnect their sockets) so a message is one insert … returning; prepare the statement; batch inserts per room every few milliseconds. Real webinars chat far less than one message per member per second; this is a stress shape.`,
+    `- **chat.** Fan-out grows with the square of a room: 26 members each sending once a second is 26 writes and 650 deliveries a second per room. Largest R that held here: Podium ${largest?.Podium ?? 'none'}, bare Socket.io ${largest?.['bare Socket.io'] ?? 'none'}.${firstFailed ? ` At R=${firstFailed.r} (${fmt(firstFailed.r * 26)} messages/s) Podium's process used ${fmt(firstFailed.serverCpuPercent)}% of a core while up to ${fmt(firstFailed.poolWaitingMax)} queries queued for its 20 PostgreSQL connections${(firstFailed.poolWaitingMax ?? 0) > 100 ? ': the messages wait for the database first' : ''}.` : ''} Each Podium message is three statements (check the room is live, insert, read it back with the sender's name), each sent unprepared (two round trips, see db above), plus a commit; the bare server does none of that. Cheaper paths, in order of payoff: take the room state and the sender's name from the socket (set at the handshake, ended rooms disconnect their sockets) so a message is one insert … returning; prepare the statement; batch inserts per room every few milliseconds. Real webinars chat far less than one message per member per second; this is a stress shape.`,
   ];
 }
 
+interface StarStep {
+  attendees: number;
+  joins: Record<string, number>[];
+  perAttendee: { kbps: number; qualityLimitationReason: string | null }[];
+  receivedFps: { p50: number };
+  glassMs: { p50: number };
+  encodeMsPerSecond: number;
+  uploadMbps: number;
+}
+
 function webrtcLines(data: Data | undefined): string[] {
-  const steps =
-    (data?.steps as
-      | { attendees: number; joins: { totalMs: number; firstPacketMs: number }[]; perAttendee: { kbps: number }[]; encodeMsPerSecond: number; uploadMbps: number }[]
-      | undefined) ?? [];
+  const steps = (data?.steps as StarStep[] | undefined) ?? [];
   const joins = steps.flatMap((s) => s.joins);
-  const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)];
-  const p95 = (values: number[]) => values.sort((a, b) => a - b)[Math.min(values.length - 1, Math.ceil(values.length * 0.95) - 1)];
+  const phase = (key: string) => joins.map((j) => j[key] ?? Number.NaN);
+  const sorted = (values: number[]) => values.filter(Number.isFinite).sort((a, b) => a - b);
+  const median = (values: number[]) => sorted(values)[Math.floor(sorted(values).length / 2)];
+  const p95 = (values: number[]) => sorted(values)[Math.max(0, Math.ceil(sorted(values).length * 0.95) - 1)];
   const uiJoins = (data?.uiJoins as { totalMs: number }[] | undefined) ?? [];
-  const slowStart = p95(joins.map((j) => j.firstPacketMs)) ?? 0;
+  const phases: [string, string][] = [
+    ['restMs', 'the REST join'],
+    ['socketMs', 'the socket join'],
+    ['offerAnswerMs', 'the offer/answer exchange'],
+    ['iceMs', 'ICE'],
+    ['dtlsMs', 'DTLS'],
+    ['firstPacketMs', "the presenter's first packet"],
+  ];
+  const slowest = phases.map(([key, name]) => [name, p95(phase(key)) ?? 0] as const).sort((a, b) => b[1] - a[1])[0];
+  // The healthy step: the largest that still delivered nearly the full 30 frames a second.
+  const healthy = [...steps].reverse().find((s) => s.receivedFps.p50 >= 25);
   const last = steps[steps.length - 1];
-  const perAttendee = last && last.perAttendee.length ? last.perAttendee.reduce((s, p) => s + p.kbps, 0) / last.perAttendee.length : Number.NaN;
-  const encodePerPeer = last ? last.encodeMsPerSecond / last.attendees : Number.NaN;
-  return [
-    `- **webrtc: joining.** From the Join click to the first decoded frame took ${fmt(median(uiJoins.map((j) => j.totalMs)))} ms (median) through Podium's UI and ${fmt(median(joins.map((j) => j.totalMs)))} ms (median, p95 ${fmt(p95(joins.map((j) => j.totalMs)))} ms) in the bench's star pages. Podium's own part (REST join and socket join-room) is tens of milliseconds.${slowStart > 300 ? ` The slow joins wait for the presenter's new sender to send its first packet: p95 ${fmt(slowStart)} ms after DTLS connected.` : ''} Glass-to-glass latency on loopback stays in the tens of milliseconds until the machine runs out of CPU, then frame rate drops before latency grows.`,
+  const kbps = (s: StarStep | undefined) => (s && s.perAttendee.length ? s.perAttendee.reduce((t, p) => t + p.kbps, 0) / s.perAttendee.length : Number.NaN);
+  const perPeer = (s: StarStep | undefined) => (s ? s.encodeMsPerSecond / s.attendees : Number.NaN);
+  const neverLimited = steps.every((s) => s.perAttendee.every((p) => p.qualityLimitationReason === 'none'));
+  const lines = [
+    `- **webrtc: joining.** From the Join click to the first decoded frame took ${fmt(median(uiJoins.map((j) => j.totalMs)))} ms (median) through Podium's UI and ${fmt(median(phase('totalMs')))} ms (median, p95 ${fmt(p95(phase('totalMs')))} ms) in the bench's star pages. At the median Podium's own part (REST join and socket join-room) is ${fmt(median(joins.map((j) => (j.restMs ?? 0) + (j.socketMs ?? 0))))} ms.${slowest ? ` In the slow joins (which come when the machine is busy with a large star) the phase that grows most is ${slowest[0]}, p95 ${fmt(slowest[1])} ms.` : ''}`,
     '- **webrtc: the star\'s upload arithmetic.** In P2P mode the presenter\'s browser encodes and sends one copy of its video per attendee, so',
     '  presenter upload ≈ attendees × per-attendee bitrate.',
-    `  In this run the largest step had ${last?.attendees ?? '?'} attendee(s) at about ${fmt(perAttendee)} kbit/s each, ${fmt(last?.uploadMbps, 2)} Mbit/s in all, and the presenter spent ${fmt(last?.encodeMsPerSecond)} ms encoding per second (${fmt(encodePerPeer, 1)} ms/s per peer: every peer connection runs its own encoder). Loopback has no bandwidth limit, so this bitrate is where Chrome's bandwidth estimate had climbed to a few seconds after each join (it starts near 300 kbit/s), for a 640×360 canvas; it understates a settled call. A real camera at 720p wants 1.5–2.5 Mbit/s per copy: 10 attendees ask 15–25 Mbit/s of upload, 25 ask 40–60 Mbit/s, beyond most home and office uplinks (10–40 Mbit/s) and, in CPU, beyond a laptop encoding 25 streams.`,
-    '  **Where an SFU takes over:** once attendees × bitrate passes about half the presenter\'s measured uplink, or encoding passes about half a core, the star stops scaling. In practice that is around 6–10 attendees for camera video (fewer on a weak uplink; more for audio-only or screen shares at low frame rates). Past that, rooms move to the SFU (Janus VideoRoom): the presenter uploads once (or three simulcast layers), and the server\'s egress, not the presenter\'s, grows with the audience.',
   ];
+  if (healthy) {
+    lines.push(
+      `  Here, with ${healthy.attendees} attendee(s) (the largest step that kept about 30 frames/s), each got about ${fmt(kbps(healthy))} kbit/s, ${fmt(healthy.uploadMbps, 2)} Mbit/s of upload in all, and the presenter's encoders used ${fmt(healthy.encodeMsPerSecond)} ms per second (${fmt(perPeer(healthy))} ms/s per peer: every peer connection runs its own encoder, so encoding grows with the audience like the upload does).`,
+    );
+  }
+  if (last && last !== healthy) {
+    lines.push(
+      `  At ${last.attendees} attendees the presenter could not keep up: ${fmt(last.receivedFps.p50, 1)} frames/s reached the median attendee, glass-to-glass p50 rose to ${fmt(last.glassMs.p50)} ms, and encoding took ${fmt(last.encodeMsPerSecond)} ms per second.${neverLimited ? ' Chrome reported no qualityLimitationReason at any step: the encoders were starved of CPU rather than adapted, so viewers simply got fewer frames.' : ''}`,
+    );
+  }
+  lines.push(
+    "  Loopback has no bandwidth limit, so these bitrates are where Chrome's bandwidth estimate had climbed a few seconds after each join (it starts near 300 kbit/s), for a 640×360 canvas; they understate a settled call. A real camera at 720p wants 1.5–2.5 Mbit/s per copy: 10 attendees ask 15–25 Mbit/s of upload, 25 ask 40–60 Mbit/s, beyond most home and office uplinks (10–40 Mbit/s).",
+    "  **Where an SFU takes over:** once attendees × bitrate passes about half the presenter's uplink, or the per-peer encoders pass about half of the presenter's CPU, the star stops scaling. For camera video that is around 6–10 attendees (fewer on a weak uplink or laptop; more for audio-only or low-frame-rate screen shares). Past that, rooms move to the SFU (Janus VideoRoom): the presenter uploads once (or three simulcast layers) and the server's egress, not the presenter's, grows with the audience.",
+  );
+  return lines;
 }
 
 function uiLines(data: Data | undefined): string[] {

@@ -39,7 +39,7 @@ export function renderResults(report: RunReport): string {
     '',
   ];
   for (const outcome of outcomes) {
-    const load = outcome.loadAverage ? `, 1-minute load average ${outcome.loadAverage[0]} at start and ${outcome.loadAverage[1]} at end` : '';
+    const load = outcome.loadAverage ? `, 1-minute load average ${outcome.loadAverage[0]} at start and ${outcome.loadAverage[1]} at end (the bench's own processes count too)` : '';
     lines.push(`## ${outcome.name}: ${outcome.title}`, '', `_${outcome.seconds} s${load}_`, '');
     if (outcome.error) lines.push('Failed in this run:', '', '```', outcome.error.split('\n').slice(0, 6).join('\n'), '```', '');
     for (const table of outcome.result?.tables ?? []) lines.push(markdownTable(table), '');
