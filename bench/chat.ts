@@ -63,7 +63,7 @@ async function runStep(ctx: BenchContext, name: string, server: RunningServer, l
             .catch(() => {});
         }, 1000)
       : undefined;
-  const step = await loader.request<ChatStep>('chat', { seconds, drainSeconds: 5 }, (seconds + 30) * 1000).finally(() => clearInterval(watchPool));
+  const step = await loader.request<ChatStep>('chat', { seconds, drainSeconds: 5 }, (seconds + 60) * 1000).finally(() => clearInterval(watchPool));
   const busy = machine();
   const sample = await probeSample(server);
   const problems = [
@@ -219,7 +219,7 @@ export const chatBenchmark: Benchmark = {
       return [name, r, r === null ? null : r * MEMBERS_PER_ROOM];
     });
     notes.push(
-      `Latency is send → receive in the load-generator process (one clock), for every copy delivered to the other ${MEMBERS_PER_ROOM - 1} members of a room; "lost" counts copies of accepted messages that never arrived after a 5 s drain.`,
+      `Latency is send → receive in the load-generator process (one clock), for every copy delivered to the other ${MEMBERS_PER_ROOM - 1} members of a room; "lost" counts copies of accepted messages that had not arrived when the drain ended (5 s after the last ack, longer while copies kept arriving, at most 30 s).`,
       'Server CPU is the server process only (100% = one core); client CPU is the load generator. Both share 2 cores with PostgreSQL, so the largest R is bounded by the machine, not by Podium alone.',
       '"pool waiting max" is the most queries Podium had queued for one of its 20 PostgreSQL connections, read from /api/health once a second during the step; a queue there means the database, not the event loop, is what the messages wait for. "refused" counts sends rejected or never acknowledged within 10 s.',
     );

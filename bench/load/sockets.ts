@@ -169,7 +169,17 @@ async function chat(body: { seconds: number; drainSeconds?: number; ackTimeoutMs
   const cpu = process.cpuUsage(cpuFrom);
   const drainUntil = performance.now() + (body.drainSeconds ?? 5) * 1000;
   await Promise.race([Promise.allSettled(acks), new Promise((r) => setTimeout(r, ackTimeout + 1000))]);
-  while (delivered < expected && performance.now() < drainUntil) await new Promise((r) => setTimeout(r, 100));
+  // Late is not lost: keep waiting while copies are still arriving (a server working off a backlog), up to 30 s.
+  const hardStop = performance.now() + 30_000;
+  let seen = delivered;
+  let progressAt = performance.now();
+  while (delivered < expected && performance.now() < hardStop && (performance.now() < drainUntil || performance.now() - progressAt < 2000)) {
+    await new Promise((r) => setTimeout(r, 100));
+    if (delivered > seen) {
+      seen = delivered;
+      progressAt = performance.now();
+    }
+  }
   for (const off of listeners) off();
   const summary = summarize(latencies);
   return {
