@@ -50,10 +50,17 @@ async function connectPostgres(url: string, max: number): Promise<DatabaseHandle
     inFlight++;
     return Promise.resolve(work).finally(() => inFlight--);
   };
-  const unsafe = client.unsafe.bind(client);
+  // Drizzle sends every query through unsafe() without preparing it, so PostgreSQL parses and plans each
+  // statement anew, one more round trip per query. Podium's statements are a small fixed set: preparing
+  // them once per connection is what the hand-written baseline of bench/db does, and Drizzle pays for it.
+  type Unsafe = typeof client.unsafe;
+  const prepared = (run: Unsafe): Unsafe =>
+    ((query: string, params: unknown[] = [], options: object = {}) =>
+      run(query, params as never, { ...options, prepare: true })) as Unsafe;
+  const unsafe = prepared(client.unsafe.bind(client));
   const begin = client.begin.bind(client);
   const counted = Object.assign(client, {
-    unsafe: ((...args: Parameters<typeof unsafe>) => {
+    unsafe: ((...args: Parameters<Unsafe>) => {
       const query = unsafe(...args);
       // drizzle chains .values() on the pending query, so count the query object without awaiting it here.
       inFlight++;
@@ -62,8 +69,16 @@ async function connectPostgres(url: string, max: number): Promise<DatabaseHandle
         () => inFlight--,
       );
       return query;
-    }) as typeof unsafe,
-    begin: ((...args: unknown[]) => track((begin as (...a: unknown[]) => Promise<unknown>)(...args))) as typeof begin,
+    }) as Unsafe,
+    begin: ((...args: unknown[]) => {
+      // The transaction's own connection gets the same treatment as the pool's.
+      const withPrepared = args.map((arg) =>
+        typeof arg === 'function'
+          ? (tx: { unsafe: Unsafe }) => (arg as (t: unknown) => unknown)(Object.assign(tx, { unsafe: prepared(tx.unsafe.bind(tx)) }))
+          : arg,
+      );
+      return track((begin as (...a: unknown[]) => Promise<unknown>)(...withPrepared));
+    }) as typeof begin,
   });
   const db = drizzle(counted, { schema }) as unknown as Database;
   return {
