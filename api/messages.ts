@@ -101,7 +101,7 @@ export const messages = new OpenAPIHono()
     const { room, participant } = c.get('caller');
     const { message, created } = await addMessage(c.get('deps').database.db, {
       roomId: room.id,
-      participantId: participant.id,
+      sender: participant,
       message: body.message,
       clientMessageId: body.clientMessageId,
     });

@@ -14,49 +14,55 @@ export interface ChatMessage {
   createdAt: Date;
 }
 
-const messageColumns = {
+const storedColumns = {
   id: chatMessages.id,
   roomId: chatMessages.roomId,
   participantId: chatMessages.participantId,
-  name: participants.name,
   message: chatMessages.message,
   messageType: chatMessages.messageType,
   clientMessageId: chatMessages.clientMessageId,
   createdAt: chatMessages.createdAt,
 };
 
+const messageColumns = { ...storedColumns, name: participants.name };
+
 /**
- * Stores a message. With a `clientMessageId` already used by the same participant it stores nothing
- * and returns the first message with `created: false`.
+ * Stores a message from `sender` (whose name the caller already knows, so the new message comes back from
+ * the insert itself: one statement per message on the hot path). With a `clientMessageId` already used by
+ * the same participant it stores nothing and returns the first message with `created: false`.
  */
 export async function addMessage(
   db: Database,
-  input: { roomId: string; participantId: string; message: string; messageType?: MessageType; clientMessageId?: string },
+  input: {
+    roomId: string;
+    sender: { id: string; name: string | null };
+    message: string;
+    messageType?: MessageType;
+    clientMessageId?: string;
+  },
 ): Promise<{ message: ChatMessage; created: boolean }> {
   const [inserted] = await db
     .insert(chatMessages)
     .values({
       roomId: input.roomId,
-      participantId: input.participantId,
+      participantId: input.sender.id,
       message: input.message,
       messageType: input.messageType ?? 'chat',
       clientMessageId: input.clientMessageId ?? null,
     })
     .onConflictDoNothing({ target: [chatMessages.participantId, chatMessages.clientMessageId] })
-    .returning({ id: chatMessages.id });
-  const where = inserted
-    ? eq(chatMessages.id, inserted.id)
-    : and(eq(chatMessages.participantId, input.participantId), eq(chatMessages.clientMessageId, input.clientMessageId!));
-  const [message] = await db
+    .returning(storedColumns);
+  if (inserted) return { message: { ...inserted, name: input.sender.name }, created: true };
+  const [first] = await db
     .select(messageColumns)
     .from(chatMessages)
     .leftJoin(participants, eq(participants.id, chatMessages.participantId))
-    .where(where)
+    .where(and(eq(chatMessages.participantId, input.sender.id), eq(chatMessages.clientMessageId, input.clientMessageId!)))
     .limit(1);
-  return { message: message!, created: Boolean(inserted) };
+  return { message: first!, created: false };
 }
 
-/** A page of messages, newest first, older than `before` when given; ties broken by id for a stable order. */
+/** A page of messages, newest first, older than `before` when given; same-tick messages in the order they were stored. */
 export async function listMessages(
   db: Database,
   roomId: string,
@@ -67,7 +73,7 @@ export async function listMessages(
     .from(chatMessages)
     .leftJoin(participants, eq(participants.id, chatMessages.participantId))
     .where(and(eq(chatMessages.roomId, roomId), options.before ? lt(chatMessages.createdAt, options.before) : undefined))
-    .orderBy(desc(chatMessages.createdAt), desc(chatMessages.id))
+    .orderBy(desc(chatMessages.createdAt), desc(chatMessages.seq))
     .limit(options.limit + 1);
   return { messages: rows.slice(0, options.limit), hasMore: rows.length > options.limit };
 }
@@ -75,7 +81,7 @@ export async function listMessages(
 /**
  * The page of messages that comes after message `beforeId` in newest-first order, or undefined when that
  * message is not in the room. The cursor is compared in SQL at the database's full (microsecond)
- * precision, ties broken by id, so paging never skips or repeats messages sent at the same moment.
+ * precision, ties broken by insertion order, so paging never skips or repeats messages sent at the same moment.
  */
 export async function listMessagesBefore(
   db: Database,
@@ -95,10 +101,10 @@ export async function listMessagesBefore(
     .where(
       and(
         eq(chatMessages.roomId, roomId),
-        sql`(${chatMessages.createdAt}, ${chatMessages.id}) < (select c.created_at, c.id from chat_messages c where c.id = ${options.beforeId})`,
+        sql`(${chatMessages.createdAt}, ${chatMessages.seq}) < (select c.created_at, c.seq from chat_messages c where c.id = ${options.beforeId})`,
       ),
     )
-    .orderBy(desc(chatMessages.createdAt), desc(chatMessages.id))
+    .orderBy(desc(chatMessages.createdAt), desc(chatMessages.seq))
     .limit(options.limit + 1);
   return { messages: rows.slice(0, options.limit), hasMore: rows.length > options.limit };
 }

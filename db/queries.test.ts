@@ -1,7 +1,7 @@
 // Constraints the database enforces by itself, and the query functions, on both engines.
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addMessage, listMessages } from './chat.ts';
+import { addMessage, listMessages, listMessagesBefore } from './chat.ts';
 import {
   attachSocket,
   findByTokenHash,
@@ -105,7 +105,7 @@ describe.each(engines)('database on $name', (engine) => {
       const { room, presenter } = await newRoom(database);
       const q = await addQuestion(database.db, { roomId: room.id, participantId: presenter.id, question: 'Cascade?' });
       await setVote(database.db, { questionId: q.id, participantId: presenter.id, up: true });
-      await addMessage(database.db, { roomId: room.id, participantId: presenter.id, message: 'hello' });
+      await addMessage(database.db, { roomId: room.id, sender: presenter, message: 'hello' });
       await database.db.delete(rooms).where(eq(rooms.id, room.id));
       const left = await Promise.all([
         database.db.select().from(participants).where(eq(participants.roomId, room.id)),
@@ -138,11 +138,13 @@ describe.each(engines)('database on $name', (engine) => {
 
     it('should store a retried chat message once', async () => {
       const { room, presenter } = await newRoom(database);
-      const first = await addMessage(database.db, { roomId: room.id, participantId: presenter.id, message: 'hi', clientMessageId: 'c1' });
-      const again = await addMessage(database.db, { roomId: room.id, participantId: presenter.id, message: 'hi', clientMessageId: 'c1' });
+      const first = await addMessage(database.db, { roomId: room.id, sender: presenter, message: 'hi', clientMessageId: 'c1' });
+      const again = await addMessage(database.db, { roomId: room.id, sender: presenter, message: 'hi', clientMessageId: 'c1' });
       expect(first.created).toBe(true);
       expect(again.created).toBe(false);
       expect(again.message.id).toBe(first.message.id);
+      expect([first.message.name, again.message.name]).toEqual(['Ada', 'Ada']);
+      expect(again.message).toEqual(first.message);
       const page = await listMessages(database.db, room.id, { limit: 10 });
       expect(page.messages).toHaveLength(1);
       expect(page.messages[0]?.name).toBe('Ada');
@@ -151,14 +153,17 @@ describe.each(engines)('database on $name', (engine) => {
     it('should page messages newest first', async () => {
       const { room, presenter } = await newRoom(database);
       for (let i = 0; i < 5; i++) {
-        await addMessage(database.db, { roomId: room.id, participantId: presenter.id, message: `m${i}` });
+        await addMessage(database.db, { roomId: room.id, sender: presenter, message: `m${i}` });
       }
       const first = await listMessages(database.db, room.id, { limit: 3 });
       expect(first.messages.map((m) => m.message)).toEqual(['m4', 'm3', 'm2']);
       expect(first.hasMore).toBe(true);
-      const second = await listMessages(database.db, room.id, { limit: 3, before: first.messages[2]!.createdAt });
-      expect(second.messages.map((m) => m.message)).toEqual(['m1', 'm0']);
-      expect(second.hasMore).toBe(false);
+      // Messages sent back to back can share a millisecond, so the exact cursor is the message id.
+      const second = await listMessagesBefore(database.db, room.id, { limit: 3, beforeId: first.messages[2]!.id });
+      expect(second?.messages.map((m) => m.message)).toEqual(['m1', 'm0']);
+      expect(second?.hasMore).toBe(false);
+      const older = await listMessages(database.db, room.id, { limit: 3, before: new Date(Date.now() - 60_000) });
+      expect(older).toEqual({ messages: [], hasMore: false });
     });
 
     it('should count one vote per participant under parallel votes, and withdraw it', async () => {
@@ -197,7 +202,7 @@ describe.each(engines)('database on $name', (engine) => {
       const joined = await joinRoom(database.db, { roomId: room.id, name: 'Bo', tokenHash: hash() });
       if (!joined.ok) throw new Error('join failed');
       await attachSocket(database.db, joined.participant.id, `s-${unique()}`);
-      await addMessage(database.db, { roomId: room.id, participantId: joined.participant.id, message: 'hi' });
+      await addMessage(database.db, { roomId: room.id, sender: joined.participant, message: 'hi' });
       await addQuestion(database.db, { roomId: room.id, participantId: joined.participant.id, question: 'q' });
       const stats = await endRoom(database.db, room.id);
       expect(stats).toEqual({

@@ -48,6 +48,7 @@ const expectedColumns: Record<string, Record<string, string>> = {
     message_type: 'text',
     client_message_id: 'text',
     created_at: 'timestamp with time zone',
+    seq: 'bigint',
   },
   questions: {
     id: 'uuid',

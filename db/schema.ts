@@ -1,6 +1,7 @@
 // Podium's tables: rooms, the people in them, what they said and asked, and what a session added up to.
 import { sql } from 'drizzle-orm';
 import {
+  bigint,
   bigserial,
   boolean,
   check,
@@ -101,6 +102,9 @@ export const chatMessages = pgTable(
     // Chosen by the sender so that a retried send stores one message, not two.
     clientMessageId: text('client_message_id'),
     createdAt: createdAt(),
+    // Insertion order: messages stored in the same clock tick (PGlite's clock has millisecond steps) still
+    // come back in the order they were sent.
+    seq: bigint('seq', { mode: 'number' }).notNull().generatedAlwaysAsIdentity(),
   },
   (t) => [
     index('chat_messages_room_id_created_at_idx').on(t.roomId, t.createdAt),

@@ -46,7 +46,7 @@ describe('npm run analytics', () => {
         settings: {},
         presenterTokenHash: hash(),
       });
-      await addMessage(database.db, { roomId: room.id, participantId: presenter.id, message: 'welcome' });
+      await addMessage(database.db, { roomId: room.id, sender: presenter, message: 'welcome' });
       if (i === 0) await endRoom(database.db, room.id);
     }
     await addRequestCounts(database.db, [

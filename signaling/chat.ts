@@ -11,7 +11,7 @@ export function createChatHandlers({ db, io, metrics }: HandlerDeps): EventHandl
       const room = await requireLiveRoom(db, socket);
       const stored = await addMessage(db, {
         roomId: room.id,
-        participantId: socket.data.participantId,
+        sender: { id: socket.data.participantId, name: socket.data.name },
         message,
         ...(clientMessageId === undefined ? {} : { clientMessageId }),
       });
@@ -26,7 +26,12 @@ export function createChatHandlers({ db, io, metrics }: HandlerDeps): EventHandl
 
     async reaction(socket, { emoji }, ack) {
       const room = await requireLiveRoom(db, socket);
-      await addMessage(db, { roomId: room.id, participantId: socket.data.participantId, message: emoji, messageType: 'reaction' });
+      await addMessage(db, {
+        roomId: room.id,
+        sender: { id: socket.data.participantId, name: socket.data.name },
+        message: emoji,
+        messageType: 'reaction',
+      });
       ack({ ok: true });
       metrics?.reactions.inc();
       io.to(room.id).emit('reaction', { participantId: socket.data.participantId, emoji });
