@@ -43,18 +43,14 @@ function dbLines(data: Data | undefined): string[] {
     return d && r ? `${engine} ${fmt(d.latencyMs.p50, 2)} ms vs ${fmt(r.latencyMs.p50, 2)} ms (${fmt(d.latencyMs.p50 / r.latencyMs.p50, 2)}×)` : '';
   });
   const extra = ['postgres'].map((engine) => {
-    const d = pick(engine, 'drizzle', 1);
     const r = pick(engine, 'raw', 1);
     const u = pick(engine, 'raw unprepared', 1);
-    if (!d || !r || !u) return '';
-    const [drizzle, raw, unprepared] = [d.latencyMs.p50, r.latencyMs.p50, u.latencyMs.p50];
-    if (!(raw <= unprepared && unprepared <= drizzle * 1.1)) {
-      return ` On PostgreSQL the same hand-written SQL sent unprepared took ${fmt(unprepared, 2)} ms; this run was too noisy to split Drizzle's extra time between that round trip and Drizzle's own JavaScript.`;
-    }
-    return ` On PostgreSQL the same hand-written SQL sent unprepared took ${fmt(unprepared, 2)} ms: of Drizzle's extra ${fmt(drizzle - raw, 2)} ms, about ${fmt(Math.min(unprepared, drizzle) - raw, 2)} ms is that round trip and ${fmt(Math.max(0, drizzle - unprepared), 2)} ms is Drizzle's own JavaScript.`;
+    if (!r || !u) return '';
+    const [raw, unprepared] = [r.latencyMs.p50, u.latencyMs.p50];
+    return ` The same hand-written SQL sent unprepared, as Drizzle sends it on its own, took ${fmt(unprepared, 2)} ms (${fmt(unprepared - raw, 2)} ms more): that is the round trip Podium's handle saves.`;
   });
   return [
-    `- **db.** One create-join-read sequence at concurrency 1, Drizzle vs hand-written: ${pairs.filter(Boolean).join('; ') || 'not measured'}. Drizzle on postgres.js sends every query unprepared (it asks for prepare: false unless a query is named), and postgres.js then waits for a Parse/Describe answer to learn the parameter types before it binds: two round trips per statement where a prepared statement needs one.${extra.join('')} On PGlite there is no such round trip, so its Drizzle/raw ratio is Drizzle's JavaScript alone: query building, parameter mapping and row decoding on every call. Naming the hot queries with Drizzle's .prepare() removes the extra round trip and most of the query building. Still, at a few milliseconds per join the database is not what limits a webinar. PGlite, the embedded default, keeps pace with PostgreSQL for one caller but runs one query at a time, so concurrency does not help it.`,
+    `- **db.** One create-join-read sequence at concurrency 1, Drizzle vs hand-written: ${pairs.filter(Boolean).join('; ') || 'not measured'}. On its own, Drizzle on postgres.js sends every query unprepared (prepare: false unless a query is named), and postgres.js then waits for a Parse/Describe answer before it binds: two round trips per statement where a prepared statement needs one. Podium's PostgreSQL handle (db/client.ts) prepares every statement, as the hand-written baseline does, so both pay one round trip per statement.${extra.join('')} What is left of the Drizzle/raw ratio is Drizzle's own JavaScript (query building, parameter mapping and row decoding on every call), which PGlite, with no round trips at all, shows alone. Still, at a few milliseconds per join the database is not what limits a webinar. PGlite, the embedded default, keeps pace with PostgreSQL for one caller but runs one query at a time, so concurrency does not help it.`,
   ];
 }
 
@@ -76,7 +72,7 @@ function chatLines(data: Data | undefined): string[] {
     (data?.steps as { server: string; r: number; serverCpuPercent: number; deliveriesPerSecond: number; poolWaitingMax: number | null; held: boolean }[] | undefined) ?? [];
   const firstFailed = steps.filter((s) => s.server === 'Podium' && !s.held).sort((a, b) => a.r - b.r)[0];
   return [
-    `- **chat.** Fan-out grows with the square of a room: 26 members each sending once a second is 26 writes and 650 deliveries a second per room. Largest R that held here: Podium ${largest?.Podium ?? 'none'}, bare Socket.io ${largest?.['bare Socket.io'] ?? 'none'}.${firstFailed ? ` At R=${firstFailed.r} (${fmt(firstFailed.r * 26)} messages/s) Podium's process used ${fmt(firstFailed.serverCpuPercent)}% of a core while up to ${fmt(firstFailed.poolWaitingMax)} queries queued for its 20 PostgreSQL connections${(firstFailed.poolWaitingMax ?? 0) > 100 ? ': the messages wait for the database first' : ''}.` : ''} Each Podium message is three statements (check the room is live, insert, read it back with the sender's name), each sent unprepared (two round trips, see db above), plus a commit; the bare server does none of that. Cheaper paths, in order of payoff: take the room state and the sender's name from the socket (set at the handshake, ended rooms disconnect their sockets) so a message is one insert … returning; prepare the statement; batch inserts per room every few milliseconds. Real webinars chat far less than one message per member per second; this is a stress shape.`,
+    `- **chat.** Fan-out grows with the square of a room: 26 members each sending once a second is 26 writes and 650 deliveries a second per room. Largest R that held here: Podium ${largest?.Podium ?? 'none'}, bare Socket.io ${largest?.['bare Socket.io'] ?? 'none'}.${firstFailed ? ` At R=${firstFailed.r} (${fmt(firstFailed.r * 26)} messages/s) Podium's process used ${fmt(firstFailed.serverCpuPercent)}% of a core while up to ${fmt(firstFailed.poolWaitingMax)} queries queued for its 20 PostgreSQL connections${(firstFailed.poolWaitingMax ?? 0) > 100 ? ': the messages wait for the database first' : ''}.` : ''} Each Podium message is two prepared statements (check the room is live; insert … returning, with the sender's name taken from the socket) plus a commit; the bare server does none of that. Cheaper paths, in order of payoff: fold the liveness check into the insert (ended rooms disconnect their sockets anyway); batch inserts per room every few milliseconds. Real webinars chat far less than one message per member per second; this is a stress shape.`,
   ];
 }
 
