@@ -197,6 +197,14 @@ describe.each(engines)('database on $name', (engine) => {
       expect(a.votes).toBe(0);
     });
 
+    it('should keep questions with equal votes in the order they were asked, even within one clock tick', async () => {
+      const { room, presenter } = await newRoom(database);
+      const asked = Array.from({ length: 12 }, (_, i) => `q${i}`);
+      // One statement: every row gets the same now(), the hardest case for "oldest first".
+      await database.db.insert(questions).values(asked.map((question) => ({ roomId: room.id, participantId: presenter.id, question })));
+      expect((await listQuestions(database.db, room.id, null)).map((q) => q.question)).toEqual(asked);
+    });
+
     it('should end a room once, with its stats, and forget the names', async () => {
       const { room, presenter } = await newRoom(database);
       const joined = await joinRoom(database.db, { roomId: room.id, name: 'Bo', tokenHash: hash() });

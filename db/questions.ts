@@ -72,7 +72,7 @@ export async function findQuestion(
 export async function listQuestions(db: Database, roomId: string, viewerId: string | null): Promise<Question[]> {
   return selectQuestions(db, viewerId)
     .where(eq(questions.roomId, roomId))
-    .orderBy(desc(questions.isPinned), desc(questions.votes), asc(questions.createdAt), asc(questions.id));
+    .orderBy(desc(questions.isPinned), desc(questions.votes), asc(questions.createdAt), asc(questions.seq));
 }
 
 /**

@@ -61,6 +61,7 @@ const expectedColumns: Record<string, Record<string, string>> = {
     answer: 'text',
     answered_at: 'timestamp with time zone',
     created_at: 'timestamp with time zone',
+    seq: 'bigint',
   },
   question_votes: {
     id: 'uuid',

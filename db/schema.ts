@@ -130,6 +130,8 @@ export const questions = pgTable(
     answer: text('answer'),
     answeredAt: timestamp('answered_at', { withTimezone: true }),
     createdAt: createdAt(),
+    // Insertion order, so "oldest first" among equal votes holds within one clock tick too.
+    seq: bigint('seq', { mode: 'number' }).notNull().generatedAlwaysAsIdentity(),
   },
   (t) => [
     index('questions_room_id_votes_created_at_idx').on(t.roomId, t.votes.desc(), t.createdAt),
