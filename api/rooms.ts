@@ -74,6 +74,13 @@ const endRoomResponse = z
   .object({ success: z.literal(true), sessionStats: sessionStatsSchema })
   .openapi('EndRoomResponse');
 
+/** Wire types of the room routes, inferred from the schemas above; the UI, tests and benchmarks use these. */
+export type CreateRoomRequest = z.input<typeof createRoomBody>;
+export type CreatedRoomBody = z.infer<typeof createRoomResponse>;
+export type RoomDetailsBody = z.infer<typeof roomDetailsResponse>;
+export type JoinRequest = z.input<typeof joinBody>;
+export type JoinedRoomBody = z.infer<typeof joinResponse>;
+
 const createRoomRoute = createRoute({
   method: 'post',
   path: '/rooms',

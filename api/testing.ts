@@ -4,8 +4,11 @@ import type { Broadcaster, RoomEvents } from './broadcast.ts';
 import { createApp, type App } from './app.ts';
 import { loadConfig, type Config } from './config.ts';
 import type { AppDeps } from './context.ts';
+import type { CreatedRoomBody as CreatedRoom, JoinedRoomBody as JoinedRoom } from './rooms.ts';
 import type { SessionStatsBody } from './schemas.ts';
 import { createTestDatabase, type TestDatabase } from '../db/testing.ts';
+
+export type { CreatedRoom, JoinedRoom };
 
 export type Broadcast =
   | { [E in keyof RoomEvents]: { kind: 'toRoom'; roomId: string; event: E; payload: RoomEvents[E] } }[keyof RoomEvents]
@@ -46,18 +49,6 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export interface CreatedRoom {
-  roomId: string;
-  slug: string;
-  joinUrl: string;
-  presenterToken: string;
-  participantId: string;
-}
-
-export interface JoinedRoom {
-  participantId: string;
-  token: string;
-}
 
 export interface TestAppOptions {
   /** Environment variables on top of the test defaults (rate limits off). */

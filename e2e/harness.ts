@@ -6,10 +6,12 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { createPostgresTestDatabase, postgresReachable, type TestDatabase } from '../db/testing.ts';
+import { CHROMIUM_BASE_ARGS, CHROMIUM_PATH } from './chromium.ts';
+
+export { CHROMIUM_PATH };
 
 export const ROOT = resolve(import.meta.dirname, '..');
 export const SCREENSHOT_DIR = join(ROOT, 'e2e', 'screenshots');
-export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 /** Whether the suite can run; outside CI a missing browser skips it with one line, in CI it fails. */
 export function chromiumAvailable(): boolean {
@@ -20,15 +22,7 @@ export function chromiumAvailable(): boolean {
 }
 
 export const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--use-fake-ui-for-media-stream',
-  '--use-fake-device-for-media-stream',
+  ...CHROMIUM_BASE_ARGS,
   // Headless screen capture: pick the (fake) screen without a picker.
   '--auto-select-desktop-capture-source=Entire screen',
   '--autoplay-policy=no-user-gesture-required',

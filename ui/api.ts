@@ -1,6 +1,12 @@
 // Typed client for Podium's REST API over fetch; every failure becomes an ApiRequestError with the server's code.
 import type { ErrorCode } from '../api/errors.ts';
-import type { ChatMessageBody, ParticipantBody, QuestionBody, RoomBody, SessionStatsBody } from '../api/schemas.ts';
+import type {
+  CreateRoomRequest as CreateRoomInput,
+  CreatedRoomBody as CreatedRoom,
+  JoinedRoomBody as JoinedRoom,
+  RoomDetailsBody as RoomDetails,
+} from '../api/rooms.ts';
+import type { ChatMessageBody, QuestionBody, SessionStatsBody } from '../api/schemas.ts';
 
 export class ApiRequestError extends Error {
   override name = 'ApiRequestError';
@@ -14,32 +20,8 @@ export class ApiRequestError extends Error {
   }
 }
 
-export interface CreateRoomInput {
-  title: string;
-  presenterName: string;
-  password?: string;
-  maxParticipants?: number;
-}
-
-export interface CreatedRoom {
-  roomId: string;
-  slug: string;
-  joinUrl: string;
-  presenterToken: string;
-  participantId: string;
-}
-
-export interface RoomDetails {
-  room: RoomBody;
-  participants: ParticipantBody[];
-  isActive: boolean;
-}
-
-export interface JoinedRoom {
-  participantId: string;
-  token: string;
-  roomDetails?: unknown;
-}
+// The room routes' shapes, inferred from the zod schemas the server validates with.
+export type { CreateRoomInput, CreatedRoom, RoomDetails, JoinedRoom };
 
 export interface IceServer {
   urls: string | string[];

@@ -1,19 +1,8 @@
 // Headless Chromium for the webrtc and ui benchmarks, with fake media devices and nothing phoning home.
 import { readFileSync } from 'node:fs';
 import { chromium, type Browser, type BrowserContext } from 'playwright-core';
-import { CHROMIUM_PATH } from './machine.ts';
+import { CHROMIUM_BASE_ARGS, CHROMIUM_PATH } from '../../e2e/chromium.ts';
 
-export const CHROMIUM_FLAGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--use-fake-ui-for-media-stream',
-  '--use-fake-device-for-media-stream',
-];
 
 /**
  * Pages fulfilled by Playwright routes have no server address, so Chromium cannot place them in the local
@@ -22,7 +11,7 @@ export const CHROMIUM_FLAGS = [
 export const ROUTED_PAGE_FLAGS = ['--disable-features=LocalNetworkAccessChecks'];
 
 export function launchChromium(extraFlags: string[] = []): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: [...CHROMIUM_FLAGS, ...extraFlags] });
+  return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: [...CHROMIUM_BASE_ARGS, ...extraFlags] });
 }
 
 const PAGES: Record<string, { file: URL; type: string }> = {

@@ -4,8 +4,7 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import postgres from 'postgres';
 import { TEST_DATABASE_URL } from '../../db/testing.ts';
-
-export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+import { CHROMIUM_PATH } from '../../e2e/chromium.ts';
 
 export interface MachineInfo {
   date: string;

@@ -1,5 +1,6 @@
 // Podium's all-in-one server as a child process on a fresh database, and the REST calls the benchmarks need.
 import { createPostgresTestDatabase, postgresReachable, type TestDatabase } from '../../db/testing.ts';
+import type { CreatedRoomBody as CreatedRoom, JoinedRoomBody as JoinedRoom } from '../../api/rooms.ts';
 import { startNode, type NodeChild } from './children.ts';
 
 export const PROBE = './bench/probe.ts';
@@ -65,18 +66,6 @@ export interface ProbeSample {
 
 export const probeReset = (server: RunningServer) => server.child.request('reset');
 export const probeSample = (server: RunningServer, gc = false) => server.child.request<ProbeSample>('sample', { gc });
-
-export interface CreatedRoom {
-  roomId: string;
-  slug: string;
-  presenterToken: string;
-  participantId: string;
-}
-
-export interface JoinedRoom {
-  participantId: string;
-  token: string;
-}
 
 async function post<T>(url: string, body: unknown): Promise<T> {
   const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
