@@ -85,12 +85,7 @@ async function connectPostgres(url: string, max: number): Promise<DatabaseHandle
     db,
     engine: 'postgres',
     async ping() {
-      inFlight++;
-      try {
-        await client`select 1`;
-      } finally {
-        inFlight--;
-      }
+      await track(client`select 1`);
     },
     pool: () => ({ max, inUse: Math.min(inFlight, max), waiting: Math.max(0, inFlight - max) }),
     async migrate() {
