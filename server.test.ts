@@ -18,7 +18,7 @@ interface Running {
 function startServer(cwd: string, env: Record<string, string> = {}): Promise<Running> {
   const child = spawn(process.execPath, ['--import', tsx, resolve(root, 'server.ts')], {
     cwd,
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', RATE_LIMITS: 'off', DATABASE_URL: '', ...env },
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', RATE_LIMITS: 'off', DATABASE_URL: '', ICE_SERVERS: '[]', MANAGED_TURN: 'off', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

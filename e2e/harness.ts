@@ -172,6 +172,7 @@ export async function startServer(): Promise<RunningServer> {
     RATE_LIMITS: 'off',
     LOG_LEVEL: 'warn',
     ICE_SERVERS: '[]',
+    MANAGED_TURN: 'off',
     DATABASE_URL: database?.url ?? '',
   };
   let child = await spawnServer(env);
