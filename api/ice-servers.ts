@@ -24,6 +24,9 @@ const iceConfigSchema = z
   })
   .openapi('IceServers');
 
+/** What the UI gets: servers, transport policy and the room's privacy, inferred from the schema. */
+export type IceConfigBody = z.infer<typeof iceConfigSchema>;
+
 const route = createRoute({
   method: 'get',
   path: '/rooms/{slug}/ice-servers',

@@ -98,6 +98,7 @@ function ConsoleLive(props: { slug: string }) {
   const [endError, setEndError] = createSignal<string | null>(null);
   const joinUrl = () => room.session.joinUrl ?? `${location.origin}/r/${props.slug}`;
   const attendees = () => room.state.participants.filter((p) => p.role === 'attendee').length;
+  const hidesAddresses = () => room.state.network?.hideAddresses ?? room.state.room?.hideAddresses ?? false;
 
   const end = async () => {
     setEnding(true);
@@ -116,7 +117,18 @@ function ConsoleLive(props: { slug: string }) {
         <div class="topbar-title">
           <h1>{room.state.room?.title ?? 'Opening your room…'}</h1>
           <p>
-            You are presenting · {attendees()} {attendees() === 1 ? 'attendee' : 'attendees'}
+            You are presenting · {attendees()} {attendees() === 1 ? 'attendee' : 'attendees'} ·{' '}
+            <span
+              data-testid="address-privacy"
+              data-hidden={String(hidesAddresses())}
+              title={
+                hidesAddresses()
+                  ? 'Video goes through the relay: no one learns anyone’s IP address'
+                  : 'Browsers connect directly where they can, and learn each other’s IP addresses'
+              }
+            >
+              {hidesAddresses() ? 'Addresses hidden' : 'Addresses visible to peers'}
+            </span>
           </p>
         </div>
         <div class="topbar-actions">
@@ -133,6 +145,12 @@ function ConsoleLive(props: { slug: string }) {
           <Show when={endError()}>
             <p class="alert" role="alert">
               {endError()}
+            </p>
+          </Show>
+          <Show when={hidesAddresses() && room.state.network && !room.state.network.relay}>
+            <p class="alert" role="alert" data-testid="no-relay">
+              This room hides addresses, so video can only go through a relay (TURN) server, and this server has none. Attendees
+              will not get video until one is set up: install coturn on the server, or set TURN_URLS and TURN_SECRET.
             </p>
           </Show>
           <PresenterStage attendees={attendees()} />
