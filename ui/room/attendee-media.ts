@@ -98,5 +98,9 @@ export function createAttendeeMedia(store: RoomStore, signaling: PeerSignaling, 
     control(from: string, action: MediaControlAction, reason?: PauseReason) {
       link?.handleControl(from, action, reason);
     },
+    setIceServers(iceServers: RTCIceServer[]) {
+      ice.iceServers = iceServers;
+      link?.setIceServers(iceServers);
+    },
   };
 }

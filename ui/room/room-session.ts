@@ -55,6 +55,7 @@ export function createRoomSession(slug: string, session: RoomSession): RoomSessi
         if (config) {
           const { iceTransportPolicy, relay, hideAddresses, hideLanAddresses } = config;
           store.events.network({ iceTransportPolicy, relay, hideAddresses, hideLanAddresses });
+          renewCredentials(config);
         }
         if (disposed || !support.supported) return;
         // Without an ICE server list, host candidates still connect peers on the same network.
@@ -67,11 +68,35 @@ export function createRoomSession(slug: string, session: RoomSession): RoomSessi
           setAttendee(withOwner(cleanups, () => createAttendeeMedia(store, signaling, ice)));
         }
       })());
+    /** TURN credentials expire; fresh ones come a few minutes before, for as long as the page is in the room. */
+    let renewTimer: ReturnType<typeof setTimeout> | undefined;
+    cleanups.push(() => clearTimeout(renewTimer));
+    const renewCredentials = (config: IceConfig) => {
+      const expiresAt = credentialsExpireAt(config);
+      if (expiresAt === null || disposed) return;
+      renewTimer = setTimeout(async () => {
+        const fresh = await fetchIceConfig(slug, session.token);
+        if (typeof fresh !== 'object' || fresh === null || disposed) return;
+        presenter()?.hub.setIceServers(fresh.iceServers);
+        attendee()?.setIceServers(fresh.iceServers);
+        renewCredentials(fresh);
+      }, Math.max(30_000, expiresAt - Date.now() - RENEW_BEFORE_EXPIRY_MS));
+    };
     if (first !== 'left') void ensureMedia();
     bindSocket(live, slug, session, store, presenter, attendee, ensureMedia);
   })();
 
   return { ...store, session, support, presenter, attendee };
+}
+
+const RENEW_BEFORE_EXPIRY_MS = 5 * 60_000;
+
+/** When the TURN credentials expire (ms), from the `<unix seconds>:<participant>` username coturn checks too. */
+export function credentialsExpireAt(config: Pick<IceConfig, 'iceServers'>): number | null {
+  const expiries = config.iceServers
+    .map((server) => Number(server.username?.split(':')[0]))
+    .filter((seconds) => Number.isFinite(seconds) && seconds > 0);
+  return expiries.length ? Math.min(...expiries) * 1000 : null;
 }
 
 /**

@@ -105,6 +105,11 @@ export function makeAttendeeLink(options: AttendeeLinkOptions) {
       microphone = track;
       await syncMicrophone();
     },
+    /** Fresh TURN credentials, for this peer and any it is replaced with. */
+    setIceServers(iceServers: RTCIceServer[]) {
+      options.iceServers = iceServers;
+      peer.setIceServers(iceServers);
+    },
     setAudioOnly(on: boolean) {
       audioOnly = on;
       signaling.control(presenterId, on ? 'audio-only-on' : 'audio-only-off', 'request');

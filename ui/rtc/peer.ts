@@ -48,6 +48,11 @@ export interface Peer {
   handleDescription(description: RTCSessionDescriptionInit): Promise<void>;
   handleCandidate(candidate: RTCIceCandidateInit | null): Promise<void>;
   restartIce(): void;
+  /**
+   * New ICE servers (fresh TURN credentials). A link on the relay restarts ICE so that its allocation is made
+   * with them: the old credentials stop working at their expiry, and the relay with them.
+   */
+  setIceServers(iceServers: RTCIceServer[]): void;
   on: ReturnType<typeof makeEmitter<PeerEvents>>['on'];
   close(): void;
 }
@@ -217,6 +222,11 @@ export function makePeer(options: PeerOptions): Peer {
         else await addCandidate(candidate);
       }),
     restartIce,
+    setIceServers(iceServers) {
+      if (closed) return;
+      pc.setConfiguration({ ...pc.getConfiguration(), iceServers });
+      if (sample?.path === 'relay' && pc.connectionState === 'connected') restartIce();
+    },
     on: events.on,
     close() {
       if (closed) return;

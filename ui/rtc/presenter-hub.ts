@@ -217,6 +217,11 @@ export function makePresenterHub(options: PresenterHubOptions) {
       if (before !== after) notify(from, after === null ? 'video-resumed' : 'video-paused', after ?? undefined);
     },
     /** After a signaling reconnect the links may have missed candidates: restart ICE on each. */
+    /** Fresh TURN credentials for every link, and for links made from now on. */
+    setIceServers(iceServers: RTCIceServer[]) {
+      options.iceServers = iceServers;
+      for (const entry of entries.values()) entry.peer.setIceServers(iceServers);
+    },
     restartAll() {
       for (const entry of entries.values()) entry.peer.restartIce();
     },
