@@ -186,6 +186,7 @@ export const webrtcBenchmark: Benchmark = {
     const results: Step[] = [];
     let uiJoins: UiJoin[] = [];
     let relayJoins: UiJoin[] = [];
+    let pairedDirectJoins: UiJoin[] = [];
     const server = await startPodium({ env: { RATE_LIMIT_SOCKET_SIGNALING: '10000' } });
     let browser: Browser | undefined;
     try {
@@ -200,7 +201,8 @@ export const webrtcBenchmark: Benchmark = {
       } catch (err) {
         notes.push(`Click-to-first-frame through Podium's UI failed: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}.`);
       }
-      // The same joins through a relay: a second Podium with its own coturn on loopback, rooms hiding addresses.
+      // Direct next to relay: a second Podium with its own coturn on loopback and rooms hiding addresses. Rounds
+      // alternate which goes first, each a fresh room with one attendee, so neither side gets the warmer browser.
       if (findOnPath('turnserver')) {
         const relayDir = mkdtempSync(join(tmpdir(), 'podium-bench-relay-'));
         const relayServer = await startPodium({
@@ -214,7 +216,13 @@ export const webrtcBenchmark: Benchmark = {
           },
         });
         try {
-          relayJoins = await joinThroughUi(ctx, browser, relayServer, tiny ? 1 : 3);
+          for (let round = 0; round < (tiny ? 1 : 4); round++) {
+            const arms = [
+              async () => pairedDirectJoins.push(...(await joinThroughUi(ctx, browser!, server, 1))),
+              async () => relayJoins.push(...(await joinThroughUi(ctx, browser!, relayServer, 1))),
+            ];
+            for (const arm of round % 2 === 0 ? arms : arms.reverse()) await arm();
+          }
         } catch (err) {
           notes.push(`Click-to-first-frame over the relay failed: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}.`);
         } finally {
@@ -317,7 +325,7 @@ export const webrtcBenchmark: Benchmark = {
     ];
     const paths = (joins: UiJoin[]) => joins.map((j) => j.path).join(', ') || 'none';
     notes.push(
-      `Direct next to relay: the same UI joins against a second Podium started with MANAGED_TURN=on (its own coturn on 127.0.0.1) and HIDE_ADDRESSES=true, in the same run and browser; selected candidate pairs (local/remote) direct: ${paths(uiJoins)}; relay: ${paths(relayJoins)}. Both paths are loopback here, so the difference is the relay's own work (TURN allocation, permissions, one more hop), not a network's distance.`,
+      `Direct next to relay: rounds of one UI join each against this Podium and against a second one started with MANAGED_TURN=on (its own coturn on 127.0.0.1) and HIDE_ADDRESSES=true, in the same run and browser, alternating which goes first; selected candidate pairs (local/remote) direct: ${paths(pairedDirectJoins)}; relay: ${paths(relayJoins)}. Both paths are loopback here, so the difference is the relay's own work (TURN allocation, permissions, one more hop), not a network's distance.`,
       `Through the UI, ${uiJoins.length} attendee(s) joined one after another with the presenter's fake camera live; the phases come from fetch, WebSocket and RTCPeerConnection wrappers installed before the app (bench/webrtc-ui.ts), so the app itself is unchanged.`,
       'The pages are bench/pages/star.{html,js}, served on Podium\'s own origin: REST join, Socket.io join-room and the webrtc-offer/answer/ice-candidate relay are Podium\'s; media is a canvas captureStream(30) painting the wall clock as 32 black/white blocks, read back from each decoded frame (requestVideoFrameCallback) in the same browser.',
       '"first RTP packet" runs from DTLS connected to the first video packet counted by the attendee\'s getStats() (polled every 10 ms through an asynchronous getStats, so it reads late by up to tens of ms, and is capped at the first frame): mostly the time the presenter\'s new sender takes to start; "first decoded frame" is the rest, to the first requestVideoFrameCallback.',
@@ -350,7 +358,7 @@ export const webrtcBenchmark: Benchmark = {
             "webrtc (a'): click-to-first-frame through the UI, direct next to relay (Podium's coturn on loopback, rooms that hide addresses: iceTransportPolicy relay), ms",
           columns: ['phase', 'direct p50', 'relay p50', 'relay max', 'relay − direct p50'],
           rows: uiPhases.map(([name, pick]): Cell[] => {
-            const direct = summarize(uiJoins.map(pick));
+            const direct = summarize(pairedDirectJoins.map(pick));
             const relayed = summarize(relayJoins.map(pick));
             return [name, ms(direct.p50), ms(relayed.p50), ms(relayed.max), ms(relayed.p50 - direct.p50)];
           }),
@@ -375,7 +383,7 @@ export const webrtcBenchmark: Benchmark = {
         },
       ],
       notes,
-      data: { steps: results, uiJoins, relayJoins, encoder: results[0]?.encoder ?? null },
+      data: { steps: results, uiJoins, pairedDirectJoins, relayJoins, encoder: results[0]?.encoder ?? null },
     };
   },
 };
