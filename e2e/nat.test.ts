@@ -205,9 +205,16 @@ describe.skipIf(!available)('presenter and attendee behind two NATs', () => {
 
   describe('with STUN only', () => {
     let podium: Awaited<ReturnType<typeof spawnPodium>>;
+    let stun: ChildProcess | undefined;
+    const stopStun = async () => {
+      if (!stun || stun.exitCode !== null || stun.signalCode !== null) return;
+      const exited = new Promise((done) => stun!.once('exit', done));
+      stun.kill('SIGKILL');
+      await exited;
+    };
     beforeAll(async () => {
-      const stun = spawnStunServer(internet);
-      cleanups.push(() => void stun.kill('SIGKILL'));
+      stun = spawnStunServer(internet);
+      cleanups.push(stopStun);
       podium = await spawnPodium(internet, { STUN_URLS: `stun:${ADDRESSES.server}:3478`, MANAGED_TURN: 'off', DATA_DIR: join(dir, 'stun') });
       cleanups.push(() => podium.stop());
     }, 120_000);
@@ -233,7 +240,11 @@ describe.skipIf(!available)('presenter and attendee behind two NATs', () => {
       }
     }, 90_000);
 
-    afterAll(() => podium?.stop(), 30_000);
+    // Podium's own coturn takes the same port in the next block.
+    afterAll(async () => {
+      await podium?.stop();
+      await stopStun();
+    }, 30_000);
   });
 
   describe('with Podium’s coturn', () => {
