@@ -1,5 +1,6 @@
 // The attendee view: the presenter's screen as the stage with the camera as picture-in-picture, chat, Q&A, reactions.
 import { createEffect, createSignal, Match, Show, Switch } from 'solid-js';
+import { ConnectionDiagnosis } from '../components/connection-diagnosis.tsx';
 import { ConnectionStatus } from '../components/connection-status.tsx';
 import { createDocumentTitle } from '../components/document-title.ts';
 import { Icon } from '../components/icon.tsx';
@@ -144,33 +145,6 @@ function Stage() {
       </Show>
       <AudioSink stream={media().audio} attempt={soundAttempt()} onBlocked={setSoundBlocked} />
       <ReactionOverlay />
-    </div>
-  );
-}
-
-/** What to try when no candidate pair reached the presenter: worded for people, not for network engineers. */
-function ConnectionDiagnosis() {
-  const room = useRoom();
-  const relay = () => room.state.network?.relay ?? false;
-  return (
-    <div class="stage-empty" role="alert" data-testid="connection-diagnosis">
-      <Icon name="signal" size={32} />
-      <h2>The video cannot reach you</h2>
-      <Show
-        when={relay()}
-        fallback={
-          <p>
-            Your network and the presenter’s found no way to each other. Try another network, such as your phone’s hotspot. If
-            that is not possible, tell the presenter: this room has no relay server, which gets video through networks like yours.
-          </p>
-        }
-      >
-        <p>
-          Your network and the presenter’s found no way to each other, not even through the room’s relay. Try another network,
-          such as your phone’s hotspot, or ask whoever runs your network to allow video calls.
-        </p>
-      </Show>
-      <p>Chat and questions still work.</p>
     </div>
   );
 }

@@ -2,6 +2,7 @@
 import { A, useParams } from '@solidjs/router';
 import { createEffect, createResource, createSignal, For, Match, Show, Switch } from 'solid-js';
 import { api } from '../api.ts';
+import { AddressPrivacy, NoRelayWarning } from '../components/address-privacy.tsx';
 import { ConfirmDialog } from '../components/confirm-dialog.tsx';
 import { ConnectionStatus } from '../components/connection-status.tsx';
 import { createDocumentTitle } from '../components/document-title.ts';
@@ -98,7 +99,6 @@ function ConsoleLive(props: { slug: string }) {
   const [endError, setEndError] = createSignal<string | null>(null);
   const joinUrl = () => room.session.joinUrl ?? `${location.origin}/r/${props.slug}`;
   const attendees = () => room.state.participants.filter((p) => p.role === 'attendee').length;
-  const hidesAddresses = () => room.state.network?.hideAddresses ?? room.state.room?.hideAddresses ?? false;
 
   const end = async () => {
     setEnding(true);
@@ -118,17 +118,7 @@ function ConsoleLive(props: { slug: string }) {
           <h1>{room.state.room?.title ?? 'Opening your room…'}</h1>
           <p>
             You are presenting · {attendees()} {attendees() === 1 ? 'attendee' : 'attendees'} ·{' '}
-            <span
-              data-testid="address-privacy"
-              data-hidden={String(hidesAddresses())}
-              title={
-                hidesAddresses()
-                  ? 'Video goes through the relay: no one learns anyone’s IP address'
-                  : 'Browsers connect directly where they can, and learn each other’s IP addresses'
-              }
-            >
-              {hidesAddresses() ? 'Addresses hidden' : 'Addresses visible to peers'}
-            </span>
+            <AddressPrivacy />
           </p>
         </div>
         <div class="topbar-actions">
@@ -147,12 +137,7 @@ function ConsoleLive(props: { slug: string }) {
               {endError()}
             </p>
           </Show>
-          <Show when={hidesAddresses() && room.state.network && !room.state.network.relay}>
-            <p class="alert" role="alert" data-testid="no-relay">
-              This room hides addresses, so video can only go through a relay (TURN) server, and this server has none. Attendees
-              will not get video until one is set up: install coturn on the server, or set TURN_URLS and TURN_SECRET.
-            </p>
-          </Show>
+          <NoRelayWarning />
           <PresenterStage attendees={attendees()} />
           <PresenterControls />
         </section>
