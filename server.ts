@@ -52,7 +52,7 @@ app.use('*', serveStatic({ root: UI_DIR }));
 app.get('*', (c) => (c.req.path.startsWith('/api/') ? c.notFound() : c.html(indexHtml)));
 
 const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST, createServer }, (info) => {
-  console.log(`podium ${version}: listening on http://localhost:${info.port} (database: ${database.engine})`);
+  console.log(`podium ${version}: listening on http://localhost:${info.port} (database: ${database.where})`);
 }) as HttpServer;
 const cluster = await createClusterAdapter(config, (err) => console.error(`podium: socket adapter error: ${String(err)}`));
 const io = createSignaling(server, { db: database.db, config, cluster, ...ops.signaling });
