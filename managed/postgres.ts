@@ -34,6 +34,8 @@ export interface EmbeddedPostgresOptions {
   systemUser?: string;
   /** First restart delay after a crash (doubles while it keeps crashing). */
   restartDelayMs?: number;
+  /** Server settings on top of Podium's (`max_connections` for a test run with many pools, say). */
+  settings?: Record<string, string>;
 }
 
 export interface EmbeddedPostgres {
@@ -284,6 +286,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     log_min_error_statement: 'panic',
     log_checkpoints: 'off',
     log_line_prefix: '',
+    ...options.settings,
   };
   const serverArgs = ['-D', pgdata, ...Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`])];
   const [command, args] = SETPRIV
