@@ -1,12 +1,13 @@
 // The all-in-one server as a newcomer runs it: started from a bare directory, answering, keeping data across restarts.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const root = import.meta.dirname;
-const tsx = resolve(root, 'node_modules/tsx/dist/esm/index.mjs');
+// What `npm start` runs after its `prestart` build: the compiled server, under node alone.
+const entry = resolve(root, 'build/server.js');
 
 interface Running {
   child: ChildProcess;
@@ -14,9 +15,9 @@ interface Running {
   output: () => string;
 }
 
-/** Starts `server.ts` with `cwd` as its working directory and waits for its "listening" line. */
+/** Starts the built server with `cwd` as its working directory and waits for its "listening" line. */
 function startServer(cwd: string, env: Record<string, string> = {}): Promise<Running> {
-  const child = spawn(process.execPath, ['--import', tsx, resolve(root, 'server.ts')], {
+  const child = spawn(process.execPath, [entry], {
     cwd,
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', RATE_LIMITS: 'off', DATABASE_URL: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -68,6 +69,9 @@ describe('npm start', () => {
   const dir = mkdtempSync(join(tmpdir(), 'podium-start-'));
   // As root, PostgreSQL runs as an unprivileged user that must be able to enter the directory.
   chmodSync(dir, 0o755);
+  beforeAll(() => {
+    execFileSync('npm', ['run', 'build:server', '--silent'], { cwd: root, stdio: 'inherit' });
+  });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('should answer /api/health with no database server and keep a room across a restart', async () => {

@@ -1,7 +1,7 @@
 // The all-in-one process: the built UI, the API under /api and Socket.io, on one port.
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type Server as HttpServer } from 'node:http';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { serve } from '@hono/node-server';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { createApp } from './api/app.ts';
@@ -9,18 +9,20 @@ import { bcryptPasswords } from './api/bcrypt.ts';
 import { silentBroadcaster, type Broadcaster } from './api/broadcast.ts';
 import { version } from './api/version.ts';
 import { configOrExit, onShutdown, openDatabase } from './boot.ts';
+import { projectPath } from './paths.ts';
 import { createOperations, drain } from './node-operations.ts';
 import { createClusterAdapter } from './signaling/adapters.ts';
 import { createSocketBroadcaster } from './signaling/broadcaster.ts';
 import { createSignaling } from './signaling/server.ts';
 
-const UI_DIR = resolve(import.meta.dirname, 'dist');
+const ROOT = dirname(projectPath(import.meta.dirname, 'vite.config.ts'));
+const UI_DIR = resolve(ROOT, 'dist');
 
 async function ensureUiBuilt(): Promise<void> {
   if (existsSync(resolve(UI_DIR, 'index.html'))) return;
   console.log('podium: no UI build found, building it once (npm run build)');
   const { build } = await import('vite');
-  await build({ configFile: resolve(import.meta.dirname, 'vite.config.ts'), logLevel: 'warn' });
+  await build({ configFile: resolve(ROOT, 'vite.config.ts'), logLevel: 'warn' });
 }
 
 const config = configOrExit();

@@ -3,6 +3,7 @@ import postgres from 'postgres';
 import { drizzle } from 'drizzle-orm/postgres-js';
 import { migrate } from 'drizzle-orm/postgres-js/migrator';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { projectPath } from '../paths.ts';
 import * as schema from './schema.ts';
 
 export type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -98,5 +99,5 @@ export async function createDatabase(options: DatabaseOptions): Promise<Database
 }
 
 function migrationsFolder(): string {
-  return decodeURIComponent(new URL('./migrations', import.meta.url).pathname);
+  return projectPath(import.meta.dirname, 'db/migrations');
 }

@@ -37,7 +37,7 @@ function httpLines(data: Data | undefined): string[] {
 function dbLines(data: Data | undefined): string[] {
   const runs = (data?.runs as { engine: string; via: string; concurrency: number; latencyMs: { p50: number }; perSecond: number }[] | undefined) ?? [];
   const pick = (engine: string, via: string, c: number) => runs.find((r) => r.engine === engine && r.via === via && r.concurrency === c);
-  const pairs = ['postgres', 'pglite'].map((engine) => {
+  const pairs = ['postgres', 'embedded'].map((engine) => {
     const d = pick(engine, 'drizzle', 1);
     const r = pick(engine, 'raw', 1);
     return d && r ? `${engine} ${fmt(d.latencyMs.p50, 2)} ms vs ${fmt(r.latencyMs.p50, 2)} ms (${fmt(d.latencyMs.p50 / r.latencyMs.p50, 2)}×)` : '';
@@ -50,7 +50,7 @@ function dbLines(data: Data | undefined): string[] {
     return ` The same hand-written SQL sent unprepared, as Drizzle sends it on its own, took ${fmt(unprepared, 2)} ms (${fmt(unprepared - raw, 2)} ms more): that is the round trip Podium's handle saves.`;
   });
   return [
-    `- **db.** One create-join-read sequence at concurrency 1, Drizzle vs hand-written: ${pairs.filter(Boolean).join('; ') || 'not measured'}. On its own, Drizzle on postgres.js sends every query unprepared (prepare: false unless a query is named), and postgres.js then waits for a Parse/Describe answer before it binds: two round trips per statement where a prepared statement needs one. Podium's PostgreSQL handle (db/client.ts) prepares every statement, as the hand-written baseline does, so both pay one round trip per statement.${extra.join('')} What is left of the Drizzle/raw ratio is Drizzle's own JavaScript (query building, parameter mapping and row decoding on every call), which PGlite, with no round trips at all, shows alone. Still, at a few milliseconds per join the database is not what limits a webinar. PGlite, the embedded default, keeps pace with PostgreSQL for one caller but runs one query at a time, so concurrency does not help it.`,
+    `- **db.** One create-join-read sequence at concurrency 1, Drizzle vs hand-written: ${pairs.filter(Boolean).join('; ') || 'not measured'}. On its own, Drizzle on postgres.js sends every query unprepared (prepare: false unless a query is named), and postgres.js then waits for a Parse/Describe answer before it binds: two round trips per statement where a prepared statement needs one. Podium's PostgreSQL handle (db/client.ts) prepares every statement, as the hand-written baseline does, so both pay one round trip per statement.${extra.join('')} What is left of the Drizzle/raw ratio is Drizzle's own JavaScript (query building, parameter mapping and row decoding on every call). Still, at a few milliseconds per join the database is not what limits a webinar. The embedded default is the same PostgreSQL server reached through a Unix socket, so it runs queries side by side like the external one.`,
   ];
 }
 
