@@ -145,6 +145,17 @@ describe('startEmbeddedPostgres', () => {
     writeFileSync(join(pglite, 'PG_VERSION'), '17\n');
     await expect(startEmbeddedPostgres({ dataDir: pglite })).rejects.toThrow(/earlier embedded database \(PGlite\)/);
     expect(readdirSync(pglite)).toEqual(['PG_VERSION']);
+
+    if (isRoot) {
+      // A DATA_DIR under a directory only root may enter (as under /root): said before initdb is tried.
+      const closed = mkdtempSync(join(tmpdir(), 'podium-embedded-closed-'));
+      dirs.push(closed);
+      await expect(startEmbeddedPostgres({ dataDir: join(closed, 'data') })).rejects.toThrow(
+        /refuses to run as root, so it runs as the system user postgres, who cannot reach .*podium-embedded-closed-.*\/data: make every directory above it enterable/,
+      );
+      expect(readdirSync(closed)).toEqual(['data']);
+      expect(readdirSync(join(closed, 'data'))).toEqual([]);
+    }
   });
 
   it('should create, reuse and recover the cluster for an ordinary user too', async () => {

@@ -105,6 +105,25 @@ async function serverAccount(systemUser: string): Promise<Account | undefined> {
   return created;
 }
 
+/**
+ * As root, PostgreSQL runs as another user, who must be able to run the bundled binaries and enter DATA_DIR;
+ * a home directory such as /root (mode 0700) above either stops it, which is said here rather than by initdb.
+ */
+async function checkReachable(account: Account, user: string, binary: string, dataDir: string): Promise<void> {
+  for (const [what, command, args] of [
+    [binary, binary, ['--version']],
+    [dataDir, 'test', ['-x', dataDir]],
+  ] as const) {
+    try {
+      await run(command, [...args], account);
+    } catch {
+      throw new EmbeddedPostgresError(
+        `PostgreSQL refuses to run as root, so it runs as the system user ${user}, who cannot reach ${what}: make every directory above it enterable by that user (chmod o+x), or run Podium as an ordinary user`,
+      );
+    }
+  }
+}
+
 function firstLine(err: unknown): string {
   const text = err instanceof Error ? ((err as { stderr?: string }).stderr || err.message) : String(err);
   return text.trim().split('\n')[0] ?? '';
@@ -175,10 +194,7 @@ async function runInitdb(binaries: Binaries, pgdata: string, pwfile: string, acc
     // initdb made the directory's contents; a half-made cluster would be refused on the next start.
     await rm(pgdata, { recursive: true, force: true });
     const reason = output.trim().split('\n').filter((l) => /error|fatal|could not|cannot/i.test(l)).at(-1) ?? output.trim().split('\n').at(-1);
-    const hint = account && /permission denied/i.test(output)
-      ? ` (PostgreSQL runs as the system user ${SYSTEM_USER}, which must be able to enter every directory above ${pgdata}, and to read Podium's node_modules)`
-      : '';
-    throw new EmbeddedPostgresError(`initdb failed in ${pgdata}: ${reason ?? `exit code ${String(code)}`}${hint}`);
+    throw new EmbeddedPostgresError(`initdb failed in ${pgdata}: ${reason ?? `exit code ${String(code)}`}`);
   }
 }
 
@@ -252,7 +268,9 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const { version, major } = await serverVersion(binaries.postgres);
   await mkdir(dataDir, { recursive: true });
   const state = await checkExistingCluster(pgdata, major, dataDir);
-  const account = await serverAccount(options.systemUser ?? SYSTEM_USER);
+  const user = options.systemUser ?? SYSTEM_USER;
+  const account = await serverAccount(user);
+  if (account) await checkReachable(account, user, binaries.postgres, dataDir);
   // PostgreSQL gets only what it needs from the environment, not Podium's secrets.
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, LANG: 'C', LC_ALL: 'C', TZ: 'UTC' };
   const passwordFile = join(dataDir, PASSWORD_FILE);

@@ -22,8 +22,10 @@ export interface PodiumOptions {
    * default `npm start` runs, in a DATA_DIR of its own.
    */
   database?: 'external' | 'embedded';
-  /** Runs the compiled build/server.js under node alone, without the probe; the default is server.ts with tsx and the probe. */
+  /** Runs the compiled build/server.js under node alone; the default is server.ts under tsx. */
   compiled?: boolean;
+  /** Loads bench/probe.ts into the server (TypeScript, so not with `compiled`); the default unless compiled. */
+  probe?: boolean;
 }
 
 /** Starts Podium's all-in-one server on a free port with rate limits off, on a database of its own. */
@@ -43,7 +45,7 @@ export async function startPodium(options: PodiumOptions = {}): Promise<RunningS
   const gc = options.exposeGc ? ['--expose-gc'] : [];
   const child = startNode(options.compiled ? 'build/server.js' : 'server.ts', {
     typescript: !options.compiled,
-    nodeArgs: options.compiled ? gc : [...gc, '--import', PROBE],
+    nodeArgs: (options.probe ?? !options.compiled) ? [...gc, '--import', PROBE] : gc,
     env: {
       PORT: '0',
       HOST: '127.0.0.1',
