@@ -118,10 +118,9 @@ const fingerprintedTables = ['rooms', 'participants', 'chat_messages', 'question
 export async function fingerprint(database: Pick<DatabaseHandle, 'db'>): Promise<string> {
   const digests: string[] = [];
   for (const table of fingerprintedTables) {
-    const result = await database.db.execute(
+    const rows = (await database.db.execute(
       sql.raw(`select count(*)::int as n, coalesce(md5(string_agg(t::text, ',' order by t::text)), '') as digest from ${table} t`),
-    );
-    const rows = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as { n: number; digest: string }[];
+    )) as unknown as { n: number; digest: string }[];
     digests.push(`${table}:${rows[0]?.n}:${rows[0]?.digest}`);
   }
   return digests.join(' ');
