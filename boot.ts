@@ -2,6 +2,8 @@
 import { ConfigError, loadConfig, type Config } from './api/config.ts';
 import { createDatabase, type DatabaseHandle } from './db/client.ts';
 import { withMigrationLock } from './db/migration-lock.ts';
+import type { ManagedProcessEvent } from './managed/process.ts';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from './managed/postgres.ts';
 
 /** Reads the environment; on a bad value prints one line naming the variable and exits 1. */
 export function configOrExit(env: NodeJS.ProcessEnv = process.env): Config {
@@ -16,28 +18,53 @@ export function configOrExit(env: NodeJS.ProcessEnv = process.env): Config {
   }
 }
 
+export interface OpenDatabase extends DatabaseHandle {
+  /** Where the data lives, for the start-up line: the URL without its password, or the embedded database's directory. */
+  where: string;
+}
+
 /**
- * Opens the database and applies pending migrations (unless MIGRATE_ON_START=false). A database that cannot
- * be reached or migrated stops the process with one line saying where and why, not a stack trace.
+ * Opens the database and applies pending migrations (unless MIGRATE_ON_START=false). With no DATABASE_URL it
+ * first starts the embedded PostgreSQL under DATA_DIR, which then stops with the handle. A database that cannot
+ * be started, reached or migrated stops the process with one line saying where and why, not a stack trace.
  */
-export async function openDatabase(config: Config): Promise<DatabaseHandle> {
-  const where = config.DATABASE_URL ? redactUrl(config.DATABASE_URL) : `the embedded database in ${config.DATA_DIR}`;
+export async function openDatabase(config: Config): Promise<OpenDatabase> {
+  let where = config.DATABASE_URL ? redactUrl(config.DATABASE_URL) : `the embedded database in ${config.DATA_DIR}`;
+  let embedded: EmbeddedPostgres | undefined;
   let database: DatabaseHandle | undefined;
   try {
-    database = await createDatabase({
-      url: config.DATABASE_URL,
-      dataDir: config.DATA_DIR,
-      poolMax: config.DATABASE_POOL_MAX,
-    });
-    if (config.MIGRATE_ON_START) {
-      // Several processes on one PostgreSQL (the production split) take turns; PGlite belongs to one process.
-      await (config.DATABASE_URL ? withMigrationLock(config.DATABASE_URL, () => database!.migrate()) : database.migrate());
+    if (!config.DATABASE_URL) {
+      embedded = await startEmbeddedPostgres({ dataDir: config.DATA_DIR, onLog: (line) => console.error(`postgres: ${line}`), onEvent: logServerEvent });
+      where = `embedded PostgreSQL ${embedded.version} in ${config.DATA_DIR}`;
     }
-    return database;
+    const url = config.DATABASE_URL ?? embedded!.url;
+    database = await createDatabase({ url, poolMax: config.DATABASE_POOL_MAX });
+    // Several processes on one PostgreSQL (the production split) take turns.
+    if (config.MIGRATE_ON_START) await withMigrationLock(url, () => database!.migrate());
+    const pool = database;
+    return {
+      ...pool,
+      where,
+      async close() {
+        await pool.close();
+        await embedded?.stop();
+      },
+    };
   } catch (err) {
     console.error(`podium: cannot open ${where}: ${describeError(err)}`);
     await database?.close().catch(() => {});
+    await embedded?.stop().catch(() => {});
     process.exit(1);
+  }
+}
+
+function logServerEvent(event: ManagedProcessEvent): void {
+  if (event.type === 'exited' && !event.expected) {
+    console.error(`podium: the embedded database exited (code ${String(event.code)}, signal ${String(event.signal)})`);
+  } else if (event.type === 'restarting') {
+    console.error(`podium: restarting the embedded database in ${event.inMs} ms (restart ${event.restarts})`);
+  } else if (event.type === 'failed') {
+    console.error(`podium: ${event.message}`);
   }
 }
 

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from './api/config.ts';
 import { parsePrometheusText, sampleValue } from './api/prometheus-text.ts';
 import { computeAnalytics } from './db/analytics.ts';
-import { createPgliteTestDatabase, type TestDatabase } from './db/testing.ts';
+import { createTestDatabase, type TestDatabase } from './db/testing.ts';
 import { createOperations, drain, eventLoopLagSampler } from './node-operations.ts';
 
 function get(port: number): Promise<{ status: number; body: string }> {
@@ -66,7 +66,7 @@ describe('eventLoopLagSampler', () => {
 describe('createOperations', () => {
   let database: TestDatabase;
   beforeAll(async () => {
-    database = await createPgliteTestDatabase();
+    database = await createTestDatabase();
   });
   afterAll(async () => {
     await database.destroy();
@@ -81,7 +81,7 @@ describe('createOperations', () => {
       const samples = parsePrometheusText(await ops.metrics.registry.metrics());
       expect(sampleValue(samples, 'podium_webrtc_peer_connections_total', { outcome: 'failed' })).toBe(1);
       expect(sampleValue(samples, 'podium_chat_messages_total')).toBe(1);
-      expect(sampleValue(samples, 'podium_db_pool_max')).toBe(1);
+      expect(sampleValue(samples, 'podium_db_pool_max')).toBe(10);
       expect(sampleValue(samples, 'podium_active_rooms')).toBe(0);
     } finally {
       await ops.close();

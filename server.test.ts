@@ -1,13 +1,14 @@
 // The all-in-one server as a newcomer runs it: started from a bare directory, answering, keeping data across restarts.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findOnPath } from './managed/coturn.ts';
 
 const root = import.meta.dirname;
-const tsx = resolve(root, 'node_modules/tsx/dist/esm/index.mjs');
+// What `npm start` runs after its `prestart` build: the compiled server, under node alone.
+const entry = resolve(root, 'build/server.js');
 
 interface Running {
   child: ChildProcess;
@@ -15,9 +16,9 @@ interface Running {
   output: () => string;
 }
 
-/** Starts `server.ts` with `cwd` as its working directory and waits for its "listening" line. */
+/** Starts the built server with `cwd` as its working directory and waits for its "listening" line. */
 function startServer(cwd: string, env: Record<string, string> = {}): Promise<Running> {
-  const child = spawn(process.execPath, ['--import', tsx, resolve(root, 'server.ts')], {
+  const child = spawn(process.execPath, [entry], {
     cwd,
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', RATE_LIMITS: 'off', DATABASE_URL: '', ICE_SERVERS: '[]', MANAGED_TURN: 'off', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -50,15 +51,38 @@ function stop(running: Running): Promise<number | null> {
   });
 }
 
+/** The postmaster of the embedded database under `cwd`/data, from its pid file. */
+function postmasterPid(cwd: string): number | undefined {
+  const file = join(cwd, 'data', 'postgres', 'postmaster.pid');
+  return existsSync(file) ? Number(readFileSync(file, 'utf8').split('\n')[0]) : undefined;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 describe('npm start', () => {
   const dir = mkdtempSync(join(tmpdir(), 'podium-start-'));
+  // As root, PostgreSQL runs as an unprivileged user that must be able to enter the directory.
+  chmodSync(dir, 0o755);
+  beforeAll(() => {
+    execFileSync('npm', ['run', 'build:server', '--silent'], { cwd: root, stdio: 'inherit' });
+  });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('should answer /api/health with no database server and keep a room across a restart', async () => {
     const first = await startServer(dir);
     const health = await fetch(`${first.url}/api/health`);
     expect(health.status).toBe(200);
-    expect(await health.json()).toMatchObject({ status: 'ok', db: { ok: true, engine: 'pglite' } });
+    expect(await health.json()).toMatchObject({ status: 'ok', db: { ok: true } });
+    expect(first.output()).toMatch(/database: embedded PostgreSQL 18\.\d+ in \.\/data/);
+    const postmaster = postmasterPid(dir)!;
+    expect(alive(postmaster)).toBe(true);
     const home = await fetch(`${first.url}/`);
     expect(home.status).toBe(200);
     expect(await home.text()).toContain('<div id="root">');
@@ -73,6 +97,9 @@ describe('npm start', () => {
 
     expect(await stop(first)).toBe(0);
     expect(first.output()).not.toMatch(/\n\s+at /);
+    // A clean stop takes the database down with it, and removes its pid file.
+    expect(alive(postmaster)).toBe(false);
+    expect(postmasterPid(dir)).toBeUndefined();
 
     const second = await startServer(dir);
     const room = await fetch(`${second.url}/api/rooms/${slug}`);
@@ -80,6 +107,25 @@ describe('npm start', () => {
     expect(await room.json()).toMatchObject({ room: { slug, title: 'Kept across restarts' } });
     expect(await stop(second)).toBe(0);
     expect(second.output()).not.toMatch(/\n\s+at /);
+  });
+
+  it('should take its database down when killed with SIGKILL, and start again on the same data', async () => {
+    const first = await startServer(dir);
+    const created = await fetch(`${first.url}/api/rooms`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ title: 'Survives a SIGKILL', presenterName: 'Ada' }),
+    });
+    const { slug } = (await created.json()) as { slug: string };
+    const postmaster = postmasterPid(dir)!;
+    first.child.removeAllListeners('exit');
+    first.child.kill('SIGKILL');
+    // No postgres is left holding DATA_DIR (its parent-death signal), and the next start recovers the data.
+    await expect.poll(() => alive(postmaster), { timeout: 10_000 }).toBe(false);
+    const second = await startServer(dir);
+    const room = await fetch(`${second.url}/api/rooms/${slug}`);
+    expect(room.status).toBe(200);
+    expect(await stop(second)).toBe(0);
   });
 
   it('should refuse a bad environment variable with one line naming it', async () => {
@@ -105,6 +151,7 @@ describe('npm start', () => {
 
   it.skipIf(!turnserverOnPath())('should run its own coturn when turnserver is on PATH, hand out its relay, and stop it on shutdown', async () => {
     const turnDir = mkdtempSync(join(tmpdir(), 'podium-start-turn-'));
+    chmodSync(turnDir, 0o755);
     try {
       const running = await startServer(turnDir, { MANAGED_TURN: 'auto', TURN_PORT: '0', DATA_DIR: join(turnDir, 'data') });
       const [, port] = /coturn relay on port (\d+)/.exec(running.output())!;
@@ -136,13 +183,4 @@ function turnserverOnPath(): boolean {
   if (findOnPath('turnserver')) return true;
   if (process.env.CI === 'true') throw new Error('turnserver (coturn) is required in CI');
   return false;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -1,7 +1,7 @@
 // The all-in-one process: the built UI, the API under /api and Socket.io, on one port.
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type Server as HttpServer } from 'node:http';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { serve } from '@hono/node-server';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { createApp } from './api/app.ts';
@@ -11,18 +11,21 @@ import { REQUEST_HOST } from './api/turn.ts';
 import { version } from './api/version.ts';
 import { configOrExit, onShutdown, openDatabase } from './boot.ts';
 import { startManagedTurn } from './managed/coturn.ts';
+import { projectPath } from './paths.ts';
 import { createOperations, drain } from './node-operations.ts';
 import { createClusterAdapter } from './signaling/adapters.ts';
 import { createSocketBroadcaster } from './signaling/broadcaster.ts';
 import { createSignaling } from './signaling/server.ts';
 
-const UI_DIR = resolve(import.meta.dirname, 'dist');
+const ROOT = dirname(projectPath(import.meta.dirname, 'vite.config.ts'));
+const UI_DIR = resolve(ROOT, 'dist');
 
 async function ensureUiBuilt(): Promise<void> {
   if (existsSync(resolve(UI_DIR, 'index.html'))) return;
   console.log('podium: no UI build found, building it once (npm run build)');
   const { build } = await import('vite');
-  await build({ configFile: resolve(import.meta.dirname, 'vite.config.ts'), logLevel: 'warn' });
+  // The config's root is relative; a start from another working directory must still find the UI.
+  await build({ configFile: resolve(ROOT, 'vite.config.ts'), root: resolve(ROOT, 'ui'), logLevel: 'warn' });
 }
 
 const settings = configOrExit();
@@ -65,7 +68,7 @@ app.use('*', serveStatic({ root: UI_DIR }));
 app.get('*', (c) => (c.req.path.startsWith('/api/') ? c.notFound() : c.html(indexHtml)));
 
 const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST, createServer }, (info) => {
-  console.log(`podium ${version}: listening on http://localhost:${info.port} (database: ${database.engine})`);
+  console.log(`podium ${version}: listening on http://localhost:${info.port} (database: ${database.where})`);
 }) as HttpServer;
 const cluster = await createClusterAdapter(config, (err) => console.error(`podium: socket adapter error: ${String(err)}`));
 const io = createSignaling(server, { db: database.db, config, cluster, ...ops.signaling });

@@ -11,7 +11,7 @@ import type { Participant, Room } from '../db/rooms.ts';
 
 export interface AppDeps {
   config: Config;
-  database: Pick<DatabaseHandle, 'db' | 'engine' | 'ping' | 'pool'>;
+  database: Pick<DatabaseHandle, 'db' | 'ping' | 'pool'>;
   broadcaster: Broadcaster;
   passwords: PasswordHasher;
   version: string;

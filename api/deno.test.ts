@@ -27,7 +27,7 @@ function startDeno(permissions: string[]): Promise<Running> {
       HOST: '127.0.0.1',
       RATE_LIMITS: 'off',
       DENO_NO_UPDATE_CHECK: '1',
-      ...(database.url ? { DATABASE_URL: database.url } : { DATA_DIR: 'memory://' }),
+      DATABASE_URL: database.url,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -35,7 +35,12 @@ async function passwordHasher(): Promise<{ passwords: PasswordHasher; name: stri
 }
 
 const config = loadConfig(Deno.env.toObject());
-const database = await createDatabase({ url: config.DATABASE_URL, dataDir: config.DATA_DIR, poolMax: config.DATABASE_POOL_MAX });
+// The embedded PostgreSQL is started by the Node entries; on Deno the API reaches a database that runs already.
+if (!config.DATABASE_URL) {
+  console.error('podium: api/deno.ts needs DATABASE_URL (a running PostgreSQL)');
+  Deno.exit(1);
+}
+const database = await createDatabase({ url: config.DATABASE_URL, poolMax: config.DATABASE_POOL_MAX });
 if (config.MIGRATE_ON_START) await database.migrate();
 const { passwords, name: hasher } = await passwordHasher();
 const app = createApp({ config, database, passwords, version, broadcaster: silentBroadcaster });
@@ -44,7 +49,7 @@ Deno.serve(
   {
     port: config.PORT,
     hostname: config.HOST,
-    onListen: ({ hostname, port }) => console.log(JSON.stringify({ msg: 'listening', runtime: 'deno', hostname, port, passwords: hasher, database: database.engine })),
+    onListen: ({ hostname, port }) => console.log(JSON.stringify({ msg: 'listening', runtime: 'deno', hostname, port, passwords: hasher })),
   },
   // Deno passes the peer address as the second argument; the app's rate limits read it from there.
   (request, info) => app.fetch(request, info),

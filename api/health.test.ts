@@ -41,7 +41,7 @@ describe('GET /api/health', () => {
     await new Promise<void>((done) => silent.listen(0, '127.0.0.1', done));
     const { port } = silent.address() as { port: number };
     const database = await createDatabase({ url: `postgres://podium@127.0.0.1:${port}/podium`, poolMax: 1 });
-    const t = await createTestApp({ database: { ...database, url: undefined, destroy: async () => {} } });
+    const t = await createTestApp({ database: { ...database, url: `postgres://podium@127.0.0.1:${port}/podium`, destroy: async () => {} } });
     try {
       const res = await t.call('GET', '/api/health');
       expect(res.status).toBe(503);

@@ -6,7 +6,6 @@ const healthSchema = z
     status: z.enum(['ok', 'degraded']),
     db: z.object({
       ok: z.boolean(),
-      engine: z.enum(['postgres', 'pglite']),
       latencyMs: z.number().nullable(),
       pool: z.object({ max: z.number().int(), inUse: z.number().int(), waiting: z.number().int() }),
     }),
@@ -46,7 +45,7 @@ export const health = new OpenAPIHono().openapi(route, async (c) => {
   const connected = await broadcaster.connectedSockets().catch(() => 0);
   const body = {
     status: ok ? ('ok' as const) : ('degraded' as const),
-    db: { ok, engine: database.engine, latencyMs, pool: database.pool() },
+    db: { ok, latencyMs, pool: database.pool() },
     sockets: { connected },
     uptimeSeconds: Math.round((Date.now() - (startedAt ?? Date.now())) / 1000),
     version,

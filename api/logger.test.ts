@@ -1,7 +1,7 @@
 // Logs on the real app: one line per request with its id, and no names, messages, passwords or tokens anywhere.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger, serializeError } from './logger.ts';
-import { createPgliteTestDatabase } from '../db/testing.ts';
+import { createTestDatabase } from '../db/testing.ts';
 import { createTestApp, type TestApp } from './testing.ts';
 
 /** A pino destination that keeps every line it is given. */
@@ -65,8 +65,8 @@ describe('request logs', () => {
   it('should log an unhandled error once and return its request id in the 500 body', async () => {
     const failing = captureLines();
     // A database that has gone away: the query throws and nothing of ours catches it.
-    const gone = await createPgliteTestDatabase({ migrate: false });
-    await gone.close();
+    const gone = await createTestDatabase({ migrate: false });
+    await gone.destroy();
     const broken = await createTestApp({
       database: t.database,
       deps: { database: gone, logger: createLogger({ level: 'info', destination: failing.destination }) },

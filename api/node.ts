@@ -31,7 +31,7 @@ const app = createApp({
 });
 
 const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
-  console.log(`podium api ${version}: listening on http://localhost:${info.port} (database: ${database.engine}, sockets via: ${emitter.kind})`);
+  console.log(`podium api ${version}: listening on http://localhost:${info.port} (database: ${database.where}, sockets via: ${emitter.kind})`);
 }) as HttpServer;
 
 onShutdown(async () => {

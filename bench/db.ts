@@ -1,15 +1,14 @@
 // db: "create room + join + read room" through Podium's query functions (Drizzle) and through hand-written SQL.
 import { randomBytes } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
-import { PGlite } from '@electric-sql/pglite';
-import { drizzle } from 'drizzle-orm/pglite';
-import { migrate } from 'drizzle-orm/pglite/migrator';
-import postgres from 'postgres';
-import type { Database } from '../db/client.ts';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type postgres from 'postgres';
+import { createDatabase, postgresClient, type Database } from '../db/client.ts';
 import { joinRoom, listCurrentParticipants } from '../db/participants.ts';
 import { createRoom, findRoomBySlug } from '../db/rooms.ts';
-import * as schema from '../db/schema.ts';
 import { createPostgresTestDatabase, postgresReachable } from '../db/testing.ts';
+import { startEmbeddedPostgres } from '../managed/postgres.ts';
 import { ratio, round, summarize } from './lib/stats.ts';
 import { secondsLeft, type Benchmark, type BenchContext, type Cell } from './lib/types.ts';
 
@@ -32,13 +31,6 @@ function postgresRaw(sql: postgres.Sql, prepare: boolean): RawDriver {
     query,
     transaction: (work) =>
       sql.begin((tx) => work((text, params) => tx.unsafe<Row[]>(text, params as postgres.ParameterOrJSON<never>[], { prepare }))) as never,
-  };
-}
-
-function pgliteRaw(client: PGlite): RawDriver {
-  return {
-    query: async (text, params) => (await client.query<Row>(text, params)).rows,
-    transaction: (work) => client.transaction((tx) => work(async (text, params) => (await tx.query<Row>(text, params)).rows)),
   };
 }
 
@@ -180,7 +172,7 @@ async function engines(ctx: BenchContext, notes: string[]) {
       async open() {
         // The Drizzle side is exactly what the server uses: createDatabase's postgres.js pool (10 connections here).
         const handle = await createPostgresTestDatabase();
-        const sql = postgres(handle.url!, { max: 10, onnotice: () => {} });
+        const sql = postgresClient(handle.url, { max: 10, onnotice: () => {} });
         return {
           drizzle: handle.db,
           raw: postgresRaw(sql, true),
@@ -190,17 +182,28 @@ async function engines(ctx: BenchContext, notes: string[]) {
       },
     });
   } else {
-    notes.push('PostgreSQL was not reachable: only PGlite was measured.');
+    notes.push('The external PostgreSQL was not reachable: only the embedded one was measured.');
   }
   list.push({
-    name: 'pglite',
+    name: 'embedded',
     async open() {
-      // One in-memory PGlite shared by both sides, opened the way db/client.ts opens it.
-      const client = new PGlite();
-      await client.waitReady;
-      const db = drizzle(client, { schema });
-      await migrate(db, { migrationsFolder: fileURLToPath(new URL('../db/migrations', import.meta.url)) });
-      return { drizzle: db as unknown as Database, raw: pgliteRaw(client), close: () => client.close() };
+      // The embedded default as `npm start` runs it, in a DATA_DIR of its own, reached through its Unix socket.
+      const dataDir = await mkdtemp(join(tmpdir(), 'podium-bench-db-'));
+      await chmod(dataDir, 0o755);
+      const embedded = await startEmbeddedPostgres({ dataDir });
+      const handle = await createDatabase({ url: embedded.url, poolMax: 10 });
+      await handle.migrate();
+      const sql = postgresClient(embedded.url, { max: 10, onnotice: () => {} });
+      return {
+        drizzle: handle.db,
+        raw: postgresRaw(sql, true),
+        close: async () => {
+          await sql.end({ timeout: 5 });
+          await handle.close();
+          await embedded.stop();
+          await rm(dataDir, { recursive: true, force: true });
+        },
+      };
     },
   });
   ctx.log(`engines: ${list.map((e) => e.name).join(', ')}`);
@@ -265,7 +268,7 @@ export const dbBenchmark: Benchmark = {
     notes.push(
       'The variants of one engine and concurrency run in alternating chunks (20 sequences per worker), so background load falls on them alike; seq/s counts only the time each variant was running.',
       'One sequence = createRoom (transaction: room + presenter), joinRoom (transaction: lock room, count, insert, peak), findRoomBySlug + listCurrentParticipants: 11 statements, 2 transactions.',
-      'Raw = the same statements written by hand against the driver (postgres.js prepared statements; PGlite query()). Ratios above 1 are what Drizzle costs.',
+      'Raw = the same statements written by hand against the driver (postgres.js prepared statements, on both servers). Ratios above 1 are what Drizzle costs.',
       '"raw unprepared" runs the hand-written SQL with prepare: false, as Drizzle sends its queries on postgres.js: postgres.js then waits for a Parse/Describe answer before each execute, a second round trip per statement. The gap between it and "raw" is that round trip; the gap between it and "drizzle" is Drizzle\'s own JavaScript.',
     );
     return {

@@ -1,9 +1,9 @@
-// Analytics over seeded sessions with known times: every figure checked, on PostgreSQL and on PGlite.
+// Analytics over seeded sessions with known times: every figure checked, on the external and on the embedded PostgreSQL.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { computeAnalytics, countActiveRooms } from './analytics.ts';
 import { addRequestCounts } from './request-counts.ts';
 import { chatMessages, participants, questions, rooms } from './schema.ts';
-import { createPgliteTestDatabase, createTestDatabase, type TestDatabase } from './testing.ts';
+import { testEngines, type TestDatabase } from './testing.ts';
 
 const hash = () => Array.from(crypto.getRandomValues(new Uint8Array(32)), (b) => b.toString(16).padStart(2, '0')).join('');
 const at = (iso: string) => new Date(iso);
@@ -137,12 +137,8 @@ async function seed(database: TestDatabase): Promise<Map<string, string>> {
   return ids;
 }
 
-// createTestDatabase is the real PostgreSQL (PGlite only outside CI when none answers); the embedded
-// default must give the same figures.
-const engines = [
-  { name: 'PostgreSQL', create: createTestDatabase },
-  { name: 'PGlite', create: createPgliteTestDatabase },
-];
+// The embedded default must give the same figures as the external PostgreSQL.
+const engines = (await testEngines()).filter((engine) => engine.available);
 
 describe.each(engines)('analytics on $name', (engine) => {
   let database: TestDatabase;

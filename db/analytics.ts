@@ -44,10 +44,9 @@ export const PER_ROOM_LIMIT = 100;
 
 type Row = Record<string, unknown>;
 
-/** postgres.js answers `execute` with an array of rows, PGlite with `{ rows }`. */
+/** postgres.js answers `execute` with the array of rows. */
 async function rows(db: Database, query: SQL): Promise<Row[]> {
-  const result = (await db.execute(query)) as unknown as Row[] | { rows: Row[] };
-  return Array.isArray(result) ? result : result.rows;
+  return (await db.execute(query)) as unknown as Row[];
 }
 
 const num = (value: unknown): number => Number(value ?? 0);

@@ -3,16 +3,15 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase, type DatabaseHandle } from './client.ts';
 import { findRoomBySlug } from './rooms.ts';
-import { createPostgresTestDatabase, postgresReachable, type TestDatabase } from './testing.ts';
+import { testEngines, type TestDatabase } from './testing.ts';
 
-const available = await postgresReachable();
-
-describe.skipIf(!available)('postgres handle', () => {
+// The embedded PostgreSQL is reached through its Unix socket (the `?host=/dir` form of the URL).
+describe.each((await testEngines()).filter((engine) => engine.available))('postgres handle on $name', (engine) => {
   let test: TestDatabase;
   let single: DatabaseHandle;
 
   beforeAll(async () => {
-    test = await createPostgresTestDatabase();
+    test = await engine.create();
     // One connection, so the session that ran the queries is the one asked about its statements.
     single = await createDatabase({ url: test.url, poolMax: 1 });
   });

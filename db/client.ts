@@ -1,11 +1,12 @@
-// One factory for the database: PostgreSQL through postgres.js when a URL is given, embedded PGlite otherwise.
+// One factory for the database: PostgreSQL through postgres.js, external (DATABASE_URL) or embedded alike.
+import postgres from 'postgres';
+import { drizzle } from 'drizzle-orm/postgres-js';
+import { migrate } from 'drizzle-orm/postgres-js/migrator';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
-import { sql } from 'drizzle-orm';
+import { projectPath } from '../paths.ts';
 import * as schema from './schema.ts';
 
 export type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
-
-export type DatabaseEngine = 'postgres' | 'pglite';
 
 export interface PoolStats {
   max: number;
@@ -17,7 +18,6 @@ export interface PoolStats {
 
 export interface DatabaseHandle {
   db: Database;
-  engine: DatabaseEngine;
   /** Runs `select 1`; rejects when the database does not answer. */
   ping(): Promise<void>;
   pool(): PoolStats;
@@ -26,24 +26,28 @@ export interface DatabaseHandle {
 }
 
 export interface DatabaseOptions {
-  /** postgres:// URL; when absent an embedded PGlite is used. */
-  url?: string;
-  /** Where PGlite keeps its files; `memory://` keeps them in memory only. */
-  dataDir?: string;
+  /** postgres:// URL, also in libpq's Unix-socket form `postgres://user@localhost/db?host=/socket/dir`. */
+  url: string;
   /** Size of the postgres.js pool. */
   poolMax?: number;
 }
 
-export async function createDatabase(options: DatabaseOptions = {}): Promise<DatabaseHandle> {
-  return options.url ? connectPostgres(options.url, options.poolMax ?? 20) : openPglite(options.dataDir ?? './data');
+/**
+ * postgres.js for a URL. libpq (and node-postgres) read a socket directory from `?host=/dir`; postgres.js
+ * takes it as an option only, and would send the parameter to the server, which refuses it.
+ */
+export function postgresClient(url: string, options: postgres.Options<Record<string, postgres.PostgresType>> = {}): postgres.Sql {
+  const parsed = new URL(url);
+  const socketDir = parsed.searchParams.get('host');
+  if (!socketDir?.startsWith('/')) return postgres(url, options);
+  parsed.searchParams.delete('host');
+  return postgres(parsed.toString(), { ...options, host: socketDir });
 }
 
-async function connectPostgres(url: string, max: number): Promise<DatabaseHandle> {
-  // Loaded lazily so that an embedded-only install never touches the network driver, and vice versa.
-  const { default: postgres } = await import('postgres');
-  const { drizzle } = await import('drizzle-orm/postgres-js');
+export async function createDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
+  const max = options.poolMax ?? 20;
   let inFlight = 0;
-  const client = postgres(url, { max, onnotice: () => {}, connection: { application_name: 'podium' } });
+  const client = postgresClient(options.url, { max, onnotice: () => {}, connection: { application_name: 'podium' } });
   // postgres.js keeps its pool private, so the handle counts what it has in flight: every query and
   // every transaction holds one connection while it runs, and waits for one when all are taken.
   const track = <T>(work: PromiseLike<T>): Promise<T> => {
@@ -83,41 +87,17 @@ async function connectPostgres(url: string, max: number): Promise<DatabaseHandle
   const db = drizzle(counted, { schema }) as unknown as Database;
   return {
     db,
-    engine: 'postgres',
     async ping() {
       await track(client`select 1`);
     },
     pool: () => ({ max, inUse: Math.min(inFlight, max), waiting: Math.max(0, inFlight - max) }),
     async migrate() {
-      const { migrate } = await import('drizzle-orm/postgres-js/migrator');
       await migrate(db as never, { migrationsFolder: migrationsFolder() });
     },
     close: () => client.end({ timeout: 5 }),
   };
 }
 
-async function openPglite(dataDir: string): Promise<DatabaseHandle> {
-  const { PGlite } = await import('@electric-sql/pglite');
-  const { drizzle } = await import('drizzle-orm/pglite');
-  const client = dataDir === 'memory://' ? new PGlite() : new PGlite(dataDir);
-  await client.waitReady;
-  const db = drizzle(client, { schema }) as unknown as Database;
-  return {
-    db,
-    engine: 'pglite',
-    async ping() {
-      await db.execute(sql`select 1`);
-    },
-    // PGlite is one connection inside this process: it serialises queries itself.
-    pool: () => ({ max: 1, inUse: 0, waiting: 0 }),
-    async migrate() {
-      const { migrate } = await import('drizzle-orm/pglite/migrator');
-      await migrate(db as never, { migrationsFolder: migrationsFolder() });
-    },
-    close: () => client.close(),
-  };
-}
-
 function migrationsFolder(): string {
-  return decodeURIComponent(new URL('./migrations', import.meta.url).pathname);
+  return projectPath(import.meta.dirname, 'db/migrations');
 }

@@ -1,5 +1,5 @@
 // Serialises migrations across processes: the API and every signaling process may start at once on one database.
-import postgres from 'postgres';
+import { postgresClient } from './client.ts';
 
 /** Any fixed number will do; it only has to be the same in every Podium process. */
 const MIGRATION_LOCK_KEY = 730_425_111;
@@ -10,7 +10,7 @@ const MIGRATION_LOCK_KEY = 730_425_111;
  * the later ones find nothing left to apply.
  */
 export async function withMigrationLock<T>(url: string, migrate: () => Promise<T>): Promise<T> {
-  const sql = postgres(url, { max: 1, onnotice: () => {}, connection: { application_name: 'podium-migrate' } });
+  const sql = postgresClient(url, { max: 1, onnotice: () => {}, connection: { application_name: 'podium-migrate' } });
   try {
     await sql`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`;
     try {

@@ -1,4 +1,4 @@
-// Constraints the database enforces by itself, and the query functions, on both engines.
+// Constraints the database enforces by itself, and the query functions, on the external and on the embedded PostgreSQL.
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addMessage, listMessages, listMessagesBefore } from './chat.ts';

@@ -106,8 +106,7 @@ export const chatMessages = pgTable(
     // Chosen by the sender so that a retried send stores one message, not two.
     clientMessageId: text('client_message_id'),
     createdAt: createdAt(),
-    // Insertion order: messages stored in the same clock tick (PGlite's clock has millisecond steps) still
-    // come back in the order they were sent.
+    // Insertion order: messages stored in the same clock tick still come back in the order they were sent.
     seq: bigint('seq', { mode: 'number' }).notNull().generatedAlwaysAsIdentity(),
   },
   (t) => [

@@ -1,36 +1,42 @@
-// Test databases: a fresh PostgreSQL database per test file (so files run in parallel), or an in-memory PGlite.
-import postgres from 'postgres';
+// Test databases: a fresh database per test file (so files run in parallel), on the external test PostgreSQL
+// or on the embedded one that vitest's global setup starts for the run (db/testing-setup.ts).
 import { sql } from 'drizzle-orm';
-import { createDatabase, type DatabaseHandle } from './client.ts';
+import { createDatabase, postgresClient, type DatabaseHandle } from './client.ts';
 
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+/** Set by db/testing-setup.ts: the superuser URL of the embedded PostgreSQL that serves this test run. */
+export const EMBEDDED_URL_VARIABLE = 'PODIUM_TEST_EMBEDDED_URL';
+
+/** `TEST_DATABASE=embedded` runs every test database on the embedded PostgreSQL; the default is the external one. */
+const onEmbedded = process.env.TEST_DATABASE === 'embedded';
 
 let reachable: Promise<boolean> | undefined;
 
 /**
- * Whether the test PostgreSQL answers. Outside CI an unreachable server is reported once and its runs
- * are skipped; in CI (`CI=true`) it is a failure.
+ * Whether the external test PostgreSQL answers. Outside CI an unreachable server is reported once and the
+ * embedded one takes its place; in CI (`CI=true`) it is a failure.
  */
 export function postgresReachable(): Promise<boolean> {
   reachable ??= (async () => {
-    const sql = postgres(TEST_DATABASE_URL, { max: 1, connect_timeout: 3, onnotice: () => {} });
+    const client = postgresClient(TEST_DATABASE_URL, { max: 1, connect_timeout: 3, onnotice: () => {} });
     try {
-      await sql`select 1`;
+      await client`select 1`;
       return true;
     } catch (err) {
       if (process.env.CI === 'true') throw new Error(`PostgreSQL at ${TEST_DATABASE_URL} is required in CI: ${String(err)}`);
-      console.warn(`PostgreSQL at ${TEST_DATABASE_URL} is not reachable: skipping PostgreSQL runs`);
+      console.warn(`PostgreSQL at ${TEST_DATABASE_URL} is not reachable: using the embedded PostgreSQL instead`);
       return false;
     } finally {
-      await sql.end({ timeout: 1 });
+      await client.end({ timeout: 1 });
     }
   })();
   return reachable;
 }
 
 export interface TestDatabase extends DatabaseHandle {
-  /** The postgres:// URL of this test's own database (undefined for PGlite). */
-  url?: string;
+  /** The postgres:// URL of this test's own database. */
+  url: string;
   /** Closes the handle and drops the database. */
   destroy(): Promise<void>;
 }
@@ -41,16 +47,16 @@ function withDatabaseName(url: string, name: string): string {
   return u.toString();
 }
 
-/** A new, empty PostgreSQL database with the migrations applied (pass `migrate: false` to skip them). */
-export async function createPostgresTestDatabase(options: { migrate?: boolean } = {}): Promise<TestDatabase> {
+/** A new, empty database on the server that `adminUrl` reaches, with the migrations applied unless `migrate: false`. */
+async function createDatabaseOn(adminUrl: string, options: { migrate?: boolean }): Promise<TestDatabase> {
   const name = `podium_test_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
-  const admin = postgres(TEST_DATABASE_URL, { max: 1, onnotice: () => {} });
+  const admin = postgresClient(adminUrl, { max: 1, onnotice: () => {} });
   try {
     await admin.unsafe(`create database "${name}"`);
   } finally {
     await admin.end({ timeout: 1 });
   }
-  const url = withDatabaseName(TEST_DATABASE_URL, name);
+  const url = withDatabaseName(adminUrl, name);
   const handle = await createDatabase({ url, poolMax: 10 });
   if (options.migrate !== false) await handle.migrate();
   return {
@@ -58,43 +64,48 @@ export async function createPostgresTestDatabase(options: { migrate?: boolean } 
     url,
     async destroy() {
       await handle.close();
-      const admin2 = postgres(TEST_DATABASE_URL, { max: 1, onnotice: () => {} });
+      const again = postgresClient(adminUrl, { max: 1, onnotice: () => {} });
       try {
-        await admin2.unsafe(`drop database if exists "${name}" with (force)`);
+        await again.unsafe(`drop database if exists "${name}" with (force)`);
       } finally {
-        await admin2.end({ timeout: 1 });
+        await again.end({ timeout: 1 });
       }
     },
   };
 }
 
-/** An in-memory PGlite with the migrations applied (pass `migrate: false` to skip them). */
-export async function createPgliteTestDatabase(options: { migrate?: boolean } = {}): Promise<TestDatabase> {
-  const handle = await createDatabase({ dataDir: 'memory://' });
-  if (options.migrate !== false) await handle.migrate();
-  return { ...handle, destroy: () => handle.close() };
+/** A database on the external test PostgreSQL (TEST_DATABASE_URL). */
+export function createPostgresTestDatabase(options: { migrate?: boolean } = {}): Promise<TestDatabase> {
+  return createDatabaseOn(TEST_DATABASE_URL, options);
+}
+
+/** A database on the embedded PostgreSQL of this test run: the very server and settings `npm start` runs. */
+export function createEmbeddedTestDatabase(options: { migrate?: boolean } = {}): Promise<TestDatabase> {
+  const adminUrl = process.env[EMBEDDED_URL_VARIABLE];
+  if (!adminUrl) throw new Error(`${EMBEDDED_URL_VARIABLE} is not set: the embedded test database needs vitest's global setup (db/testing-setup.ts)`);
+  return createDatabaseOn(adminUrl, options);
 }
 
 /**
- * The database for tests that are not about the engine: real PostgreSQL when it answers, otherwise
- * (outside CI only) PGlite, so the suite still runs on a laptop with nothing installed.
+ * The database for tests that are not about the engine: the external PostgreSQL, or the embedded one with
+ * TEST_DATABASE=embedded (and, outside CI, when the external one does not answer).
  */
-export async function createTestDatabase(): Promise<TestDatabase> {
-  return (await postgresReachable()) ? createPostgresTestDatabase() : createPgliteTestDatabase();
+export async function createTestDatabase(options: { migrate?: boolean } = {}): Promise<TestDatabase> {
+  return !onEmbedded && (await postgresReachable()) ? createPostgresTestDatabase(options) : createEmbeddedTestDatabase(options);
 }
 
 export interface Engine {
-  name: 'postgres' | 'pglite';
-  /** False when this engine cannot run here (PostgreSQL unreachable outside CI). */
+  name: 'external' | 'embedded';
+  /** False when this one cannot run here (the external PostgreSQL unreachable outside CI). */
   available: boolean;
   create(options?: { migrate?: boolean }): Promise<TestDatabase>;
 }
 
-/** Both engines, for suites that must hold on each: `describe.each(await testEngines())`. */
+/** The external and the embedded PostgreSQL, for suites that must hold on each: `describe.each(await testEngines())`. */
 export async function testEngines(): Promise<Engine[]> {
   return [
-    { name: 'postgres', available: await postgresReachable(), create: createPostgresTestDatabase },
-    { name: 'pglite', available: true, create: createPgliteTestDatabase },
+    { name: 'external', available: await postgresReachable(), create: createPostgresTestDatabase },
+    { name: 'embedded', available: true, create: createEmbeddedTestDatabase },
   ];
 }
 
@@ -107,10 +118,9 @@ const fingerprintedTables = ['rooms', 'participants', 'chat_messages', 'question
 export async function fingerprint(database: Pick<DatabaseHandle, 'db'>): Promise<string> {
   const digests: string[] = [];
   for (const table of fingerprintedTables) {
-    const result = await database.db.execute(
+    const rows = (await database.db.execute(
       sql.raw(`select count(*)::int as n, coalesce(md5(string_agg(t::text, ',' order by t::text)), '') as digest from ${table} t`),
-    );
-    const rows = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as { n: number; digest: string }[];
+    )) as unknown as { n: number; digest: string }[];
     digests.push(`${table}:${rows[0]?.n}:${rows[0]?.digest}`);
   }
   return digests.join(' ');

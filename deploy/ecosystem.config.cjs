@@ -1,13 +1,14 @@
 // PM2 processes for a split Podium deployment: one API process and two signaling processes on one PostgreSQL.
 // Start: `pm2 start deploy/ecosystem.config.cjs && pm2 save`; restart one process at a time with
 // `pm2 reload podium-signaling-3001`. The settings every process reads live in /etc/podium/podium.env
-// (DATABASE_URL, PUBLIC_URL, METRICS_TOKEN, ADMIN_TOKEN, …); Node loads it with --env-file.
+// (DATABASE_URL, PUBLIC_URL, METRICS_TOKEN, ADMIN_TOKEN, …); Node loads it with --env-file. The scripts are the
+// compiled entries of `npm run build`: no TypeScript loader in production.
 const ENV_FILE = process.env.PODIUM_ENV_FILE || '/etc/podium/podium.env';
 
 const common = {
   cwd: process.env.PODIUM_DIR || '/srv/podium',
   interpreter: 'node',
-  interpreter_args: `--env-file=${ENV_FILE} --import tsx`,
+  interpreter_args: `--env-file=${ENV_FILE}`,
   exec_mode: 'fork',
   instances: 1,
   autorestart: true,
@@ -23,7 +24,7 @@ const common = {
 const signaling = (port) => ({
   ...common,
   name: `podium-signaling-${port}`,
-  script: 'signaling/main.ts',
+  script: 'build/signaling/main.js',
   env: { NODE_ENV: 'production', SIGNALING_PORT: String(port), MIGRATE_ON_START: 'false' },
 });
 
@@ -32,7 +33,7 @@ module.exports = {
     {
       ...common,
       name: 'podium-api',
-      script: 'api/node.ts',
+      script: 'build/api/node.js',
       // The API process applies migrations on start; signaling processes wait for the schema instead of racing it.
       env: { NODE_ENV: 'production', PORT: '3000', TRUST_PROXY: 'true', MIGRATE_ON_START: 'true' },
     },

@@ -24,6 +24,11 @@ interface PmApp {
   env: Record<string, string>;
 }
 
+/** The entries `npm run build` compiles into build/ (the `build:server` script's esbuild arguments). */
+const buildEntries = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts['build:server']!
+  .split(' ')
+  .filter((arg) => arg.endsWith('.ts'));
+
 const ecosystem = createRequire(import.meta.url)('./ecosystem.config.cjs') as { apps: PmApp[] };
 
 /** `Key=value` lines of a unit's [Service] section; Environment lines are split into variables. */
@@ -65,13 +70,15 @@ describe('systemd units', () => {
   });
 
   it('should start the real entries and give the drain more time than it may take', () => {
-    for (const [unit, entry] of [
-      [units.api, 'api/node.ts'],
-      [units.signaling, 'signaling/main.ts'],
+    for (const [unit, entry, source] of [
+      [units.api, 'build/api/node.js', 'api/node.ts'],
+      [units.signaling, 'build/signaling/main.js', 'signaling/main.ts'],
     ] as const) {
       const { keys } = serviceSection(unit);
-      expect(keys.get('ExecStart')).toBe(`/usr/bin/node --import tsx ${entry}`);
-      expect(existsSync(join(ROOT, entry))).toBe(true);
+      // Compiled JavaScript run by node alone, from an entry `npm run build` compiles.
+      expect(keys.get('ExecStart')).toBe(`/usr/bin/node ${entry}`);
+      expect(buildEntries).toContain(source);
+      expect(existsSync(join(ROOT, source))).toBe(true);
       expect(keys.get('KillSignal')).toBe('SIGTERM');
       expect(Number(keys.get('TimeoutStopSec'))).toBeGreaterThan(10);
       expect(keys.get('EnvironmentFile')).toBe('/etc/podium/podium.env');
@@ -85,19 +92,20 @@ describe('PM2 ecosystem', () => {
   it('should run one API and two signaling processes on distinct ports with the real entries', () => {
     expect(ecosystem.apps.map((a) => a.name)).toEqual(['podium-api', 'podium-signaling-3001', 'podium-signaling-3002']);
     for (const app of ecosystem.apps) {
-      expect(existsSync(join(ROOT, app.script))).toBe(true);
-      expect(app.interpreter_args).toContain('--import tsx');
+      expect(app.script).toMatch(/^build\/.*\.js$/);
+      expect(buildEntries).toContain(app.script.replace(/^build\//, '').replace(/\.js$/, '.ts'));
+      expect(app.interpreter_args).not.toContain('tsx');
       expect(app.interpreter_args).toContain('--env-file=/etc/podium/podium.env');
       // PM2 kills after kill_timeout; the drain may take 10 s.
       expect(app.kill_timeout).toBeGreaterThan(10_000);
       expect(app.env.NODE_ENV).toBe('production');
     }
     const [api, ...signaling] = ecosystem.apps;
-    expect(api!.script).toBe('api/node.ts');
+    expect(api!.script).toBe('build/api/node.js');
     expect(api!.env.TRUST_PROXY).toBe('true');
     expect(signaling.map((s) => [s.script, s.env.SIGNALING_PORT])).toEqual([
-      ['signaling/main.ts', '3001'],
-      ['signaling/main.ts', '3002'],
+      ['build/signaling/main.js', '3001'],
+      ['build/signaling/main.js', '3002'],
     ]);
   });
 

@@ -1,11 +1,11 @@
 // Shared end-to-end plumbing: the all-in-one server as a child process, headless Chromium, and video probes.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { createPostgresTestDatabase, postgresReachable, type TestDatabase } from '../db/testing.ts';
+import { createTestDatabase } from '../db/testing.ts';
 import { CHROMIUM_BASE_ARGS, CHROMIUM_PATH } from './chromium.ts';
 
 export { CHROMIUM_PATH };
@@ -181,20 +181,18 @@ async function stopProcess(child: ChildProcess): Promise<void> {
 export async function startServer(): Promise<RunningServer> {
   await ensureUiBuild();
   const port = await freePort();
-  const dataDir = mkdtempSync(join(tmpdir(), 'podium-e2e-'));
   // The server migrates on start; this handle only owns the database's lifetime (postgres.js connects lazily).
-  const database: TestDatabase | null = (await postgresReachable()) ? await createPostgresTestDatabase({ migrate: false }) : null;
+  const database = await createTestDatabase({ migrate: false });
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     NODE_ENV: 'test',
     HOST: '127.0.0.1',
     PORT: String(port),
-    DATA_DIR: dataDir,
     RATE_LIMITS: 'off',
     LOG_LEVEL: 'warn',
     ICE_SERVERS: '[]',
     MANAGED_TURN: 'off',
-    DATABASE_URL: database?.url ?? '',
+    DATABASE_URL: database.url,
   };
   let child = await spawnServer(env);
   return {
@@ -205,8 +203,7 @@ export async function startServer(): Promise<RunningServer> {
     },
     async stop() {
       await stopProcess(child);
-      await database?.destroy().catch(() => {});
-      rmSync(dataDir, { recursive: true, force: true });
+      await database.destroy().catch(() => {});
     },
   };
 }

@@ -1,7 +1,6 @@
 // coturn (Debian's `turnserver`) as Podium's own TURN relay: generated config and secret in DATA_DIR, supervised.
 import { randomBytes } from 'node:crypto';
-import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createSocket } from 'node:dgram';
 import { connect, createServer } from 'node:net';
 import { delimiter, join } from 'node:path';
@@ -188,8 +187,7 @@ export async function startManagedTurn(
   if (settings.TURN_URLS || settings.MANAGED_TURN === 'off') return undefined;
   if (settings.MANAGED_TURN === 'auto' && !findOnPath('turnserver')) return undefined;
   const wildcard = settings.HOST === '0.0.0.0' || settings.HOST === '::';
-  // An in-memory database keeps nothing on disk; its relay's files go to a directory of their own.
-  const dataDir = settings.DATA_DIR.startsWith('memory://') ? mkdtempSync(join(tmpdir(), 'podium-coturn-')) : settings.DATA_DIR;
+  const dataDir = settings.DATA_DIR;
   try {
     const coturn = await startCoturn({
       dataDir,

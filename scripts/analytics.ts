@@ -4,6 +4,7 @@ import { analyticsQuery } from '../api/admin.ts';
 import { ConfigError, loadConfig } from '../api/config.ts';
 import { computeAnalytics } from '../db/analytics.ts';
 import { createDatabase } from '../db/client.ts';
+import { runningEmbeddedPostgresUrl, startEmbeddedPostgres, type EmbeddedPostgres } from '../managed/postgres.ts';
 import { formatAnalytics } from './analytics-format.ts';
 
 const usage = `Usage: npm run analytics -- [--from DATE] [--to DATE] [--json] [--embedded]
@@ -11,7 +12,7 @@ const usage = `Usage: npm run analytics -- [--from DATE] [--to DATE] [--json] [-
   --from      first day (2026-03-01) or an ISO date-time; default 30 days before --to
   --to        last day, included (2026-03-31), or an exclusive ISO date-time; default now
   --json      print the same JSON as GET /api/admin/analytics
-  --embedded  read the embedded database under DATA_DIR (stop Podium first: PGlite allows one process)
+  --embedded  read the embedded database under DATA_DIR (the running Podium's, or started for the query)
 
 Reads DATABASE_URL (or DATA_DIR with --embedded) like the server does.`;
 
@@ -47,10 +48,18 @@ async function main(argv: string[]): Promise<number> {
     throw err;
   }
   if (!config.DATABASE_URL && !args.embedded) {
-    console.error('analytics: DATABASE_URL is not set. For the embedded database stop Podium and pass --embedded, or ask the running server: GET /api/admin/analytics');
+    console.error('analytics: DATABASE_URL is not set. For the embedded database pass --embedded, or ask the running server: GET /api/admin/analytics');
     return 2;
   }
-  const database = await createDatabase({ url: config.DATABASE_URL, dataDir: config.DATA_DIR, poolMax: 4 });
+  let embedded: EmbeddedPostgres | undefined;
+  let url = config.DATABASE_URL;
+  try {
+    if (!url) url = (await runningEmbeddedPostgresUrl(config.DATA_DIR)) ?? (embedded = await startEmbeddedPostgres({ dataDir: config.DATA_DIR })).url;
+  } catch (err) {
+    console.error(`analytics: ${describeFailure(err)}`);
+    return 1;
+  }
+  const database = await createDatabase({ url, poolMax: 4 });
   try {
     const analytics = await computeAnalytics(database.db, range.data);
     console.log(args.json ? JSON.stringify(analytics, null, 2) : formatAnalytics(analytics));
@@ -60,6 +69,7 @@ async function main(argv: string[]): Promise<number> {
     return 1;
   } finally {
     await database.close();
+    await embedded?.stop();
   }
 }
 

@@ -21,7 +21,7 @@ export interface ClusterAdapter {
 export type AdapterConfig = Pick<Config, 'DATABASE_URL' | 'REDIS_URL'>;
 
 /**
- * REDIS_URL wins when set; otherwise DATABASE_URL selects PostgreSQL; with neither (embedded PGlite, one
+ * REDIS_URL wins when set; otherwise DATABASE_URL selects PostgreSQL; with neither (the embedded PostgreSQL, one
  * process by definition) rooms stay in memory.
  */
 export async function createClusterAdapter(

@@ -1,5 +1,5 @@
 // The all-in-one server (server.ts) end to end over its one port: REST creates and joins, Socket.io carries the room.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +8,8 @@ import { startEntry, type ChildEntry } from './testing-processes.ts';
 
 describe('all-in-one server', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'podium-all-in-one-'));
+  // As root, PostgreSQL runs as an unprivileged user that must be able to enter the directory.
+  chmodSync(dataDir, 0o755);
   let server: ChildEntry;
 
   beforeAll(async () => {

@@ -27,7 +27,7 @@ ops.metrics.setSources({ connectedSockets: () => io.engine.clientsCount });
 http.listen(config.SIGNALING_PORT, config.HOST, () => {
   const address = http.address();
   const port = typeof address === 'object' && address ? address.port : config.SIGNALING_PORT;
-  console.log(`podium signaling ${version}: listening on http://localhost:${port} (adapter: ${cluster.kind}, database: ${database.engine})`);
+  console.log(`podium signaling ${version}: listening on http://localhost:${port} (adapter: ${cluster.kind}, database: ${database.where})`);
 });
 
 // Sockets see a transport close and reconnect to another process; their participants stay in the room.

@@ -22,6 +22,8 @@ export interface ChildOptions {
   env?: Record<string, string | undefined>;
   /** Flags for node itself, e.g. --expose-gc or --import of the probe. */
   nodeArgs?: string[];
+  /** False runs compiled JavaScript (build/…) under node alone, without the tsx loader. */
+  typescript?: boolean;
 }
 
 export interface NodeChild {
@@ -37,9 +39,10 @@ export interface NodeChild {
 
 let nextRequestId = 1;
 
-/** Runs a TypeScript entry under Node with tsx, from the repository root, with an IPC channel. */
+/** Runs an entry under Node (TypeScript through tsx, unless `typescript: false`), from the repository root, with an IPC channel. */
 export function startNode(entry: string, options: ChildOptions = {}): NodeChild {
-  const child = spawn(process.execPath, ['--import', 'tsx', ...(options.nodeArgs ?? []), entry, ...(options.args ?? [])], {
+  const loader = options.typescript === false ? [] : ['--import', 'tsx'];
+  const child = spawn(process.execPath, [...loader, ...(options.nodeArgs ?? []), entry, ...(options.args ?? [])], {
     cwd: ROOT,
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],

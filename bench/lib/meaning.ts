@@ -37,7 +37,7 @@ function httpLines(data: Data | undefined): string[] {
 function dbLines(data: Data | undefined): string[] {
   const runs = (data?.runs as { engine: string; via: string; concurrency: number; latencyMs: { p50: number }; perSecond: number }[] | undefined) ?? [];
   const pick = (engine: string, via: string, c: number) => runs.find((r) => r.engine === engine && r.via === via && r.concurrency === c);
-  const pairs = ['postgres', 'pglite'].map((engine) => {
+  const pairs = ['postgres', 'embedded'].map((engine) => {
     const d = pick(engine, 'drizzle', 1);
     const r = pick(engine, 'raw', 1);
     return d && r ? `${engine} ${fmt(d.latencyMs.p50, 2)} ms vs ${fmt(r.latencyMs.p50, 2)} ms (${fmt(d.latencyMs.p50 / r.latencyMs.p50, 2)}×)` : '';
@@ -50,7 +50,7 @@ function dbLines(data: Data | undefined): string[] {
     return ` The same hand-written SQL sent unprepared, as Drizzle sends it on its own, took ${fmt(unprepared, 2)} ms (${fmt(unprepared - raw, 2)} ms more): that is the round trip Podium's handle saves.`;
   });
   return [
-    `- **db.** One create-join-read sequence at concurrency 1, Drizzle vs hand-written: ${pairs.filter(Boolean).join('; ') || 'not measured'}. On its own, Drizzle on postgres.js sends every query unprepared (prepare: false unless a query is named), and postgres.js then waits for a Parse/Describe answer before it binds: two round trips per statement where a prepared statement needs one. Podium's PostgreSQL handle (db/client.ts) prepares every statement, as the hand-written baseline does, so both pay one round trip per statement.${extra.join('')} What is left of the Drizzle/raw ratio is Drizzle's own JavaScript (query building, parameter mapping and row decoding on every call), which PGlite, with no round trips at all, shows alone. Still, at a few milliseconds per join the database is not what limits a webinar. PGlite, the embedded default, keeps pace with PostgreSQL for one caller but runs one query at a time, so concurrency does not help it.`,
+    `- **db.** One create-join-read sequence at concurrency 1, Drizzle vs hand-written: ${pairs.filter(Boolean).join('; ') || 'not measured'}. On its own, Drizzle on postgres.js sends every query unprepared (prepare: false unless a query is named), and postgres.js then waits for a Parse/Describe answer before it binds: two round trips per statement where a prepared statement needs one. Podium's PostgreSQL handle (db/client.ts) prepares every statement, as the hand-written baseline does, so both pay one round trip per statement.${extra.join('')} What is left of the Drizzle/raw ratio is Drizzle's own JavaScript (query building, parameter mapping and row decoding on every call). Still, at a few milliseconds per join the database is not what limits a webinar. The embedded default is the same PostgreSQL server reached through a Unix socket, so it runs queries side by side like the external one.`,
   ];
 }
 
@@ -141,6 +141,32 @@ function uiLines(data: Data | undefined): string[] {
   ];
 }
 
+interface FootprintReading {
+  variant: string;
+  participants: number;
+  connected: number;
+  pssMiB: number;
+}
+
+function footprintLines(data: Data | undefined): string[] {
+  const readings = (data?.readings as FootprintReading[] | undefined) ?? [];
+  if (!readings.length) return [];
+  const at = (variant: string, participants: number) => readings.find((r) => r.variant === variant && r.participants === participants);
+  const most = Math.max(...readings.map((r) => r.participants));
+  const perParticipant = (variant: string) => {
+    const first = at(variant, 26);
+    const last = at(variant, most);
+    return first && last && last.connected > first.connected ? ((last.pssMiB - first.pssMiB) * 1024) / (last.connected - first.connected) : undefined;
+  };
+  const embedded = 'Podium, embedded PostgreSQL';
+  const bare = perParticipant('bare Socket.io');
+  const own = perParticipant(embedded);
+  const tsxIdle = at('Podium under tsx, embedded PostgreSQL', 0);
+  return [
+    `- **footprint.** The embedded default — Podium and its own PostgreSQL — idled at ${fmt(at(embedded, 0)?.pssMiB)} MiB of PSS for the whole tree and held ${fmt(most)} connected participants (50 rooms of 26) in ${fmt(at(embedded, most)?.pssMiB)} MiB: a 1 GB VPS keeps most of its memory for the system and the page cache. Each participant added ${fmt(own, 1)} KiB against ${fmt(bare, 1)} KiB on a bare Socket.io server (${own && bare ? fmt(own / bare, 2) : '?'}×): what Podium keeps per socket in Node, as the sockets benchmark shows on the heap. The step from idle to the first room is mostly the pool opening its connections, each a PostgreSQL backend of a few MiB. RSS adds shared pages once per process, so for a tree of PostgreSQL processes it is far above what the machine really gives them; PSS is the figure to hold against the machine's memory. The tsx loader cost ${tsxIdle && at(embedded, 0) ? fmt(tsxIdle.pssMiB - (at(embedded, 0)?.pssMiB ?? 0)) : '?'} MiB idle, which is why production and \`npm start\` run the compiled build/.`,
+  ];
+}
+
 export function meaning(outcomes: Outcome[]): string[] {
   return [
     '## What these numbers mean',
@@ -149,6 +175,7 @@ export function meaning(outcomes: Outcome[]): string[] {
     ...httpLines(dataOf(outcomes, 'http')),
     ...dbLines(dataOf(outcomes, 'db')),
     ...socketLines(dataOf(outcomes, 'sockets')),
+    ...footprintLines(dataOf(outcomes, 'footprint')),
     ...chatLines(dataOf(outcomes, 'chat')),
     ...webrtcLines(dataOf(outcomes, 'webrtc')),
     ...uiLines(dataOf(outcomes, 'ui')),

@@ -1,4 +1,7 @@
 // Podium's all-in-one server as a child process on a fresh database, and the REST calls the benchmarks need.
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createPostgresTestDatabase, postgresReachable, type TestDatabase } from '../../db/testing.ts';
 import type { CreatedRoomBody as CreatedRoom, JoinedRoomBody as JoinedRoom } from '../../api/rooms.ts';
 import { startNode, type NodeChild } from './children.ts';
@@ -11,11 +14,38 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-/** Starts server.ts on a free port with rate limits off, on its own new PostgreSQL database (PGlite in memory when none). */
-export async function startPodium(options: { env?: Record<string, string>; exposeGc?: boolean } = {}): Promise<RunningServer & { engine: string }> {
-  const database: TestDatabase | undefined = (await postgresReachable()) ? await createPostgresTestDatabase({ migrate: false }) : undefined;
-  const child = startNode('server.ts', {
-    nodeArgs: [...(options.exposeGc ? ['--expose-gc'] : []), '--import', PROBE],
+export interface PodiumOptions {
+  env?: Record<string, string>;
+  exposeGc?: boolean;
+  /**
+   * `external`: a new database on the test PostgreSQL (the default when it answers); `embedded`: the embedded
+   * default `npm start` runs, in a DATA_DIR of its own.
+   */
+  database?: 'external' | 'embedded';
+  /** Runs the compiled build/server.js under node alone; the default is server.ts under tsx. */
+  compiled?: boolean;
+  /** Loads bench/probe.ts into the server (TypeScript, so not with `compiled`); the default unless compiled. */
+  probe?: boolean;
+}
+
+/** Starts Podium's all-in-one server on a free port with rate limits off, on a database of its own. */
+export async function startPodium(options: PodiumOptions = {}): Promise<RunningServer & { database: 'external' | 'embedded' }> {
+  const kind = options.database ?? ((await postgresReachable()) ? 'external' : 'embedded');
+  const database: TestDatabase | undefined = kind === 'external' ? await createPostgresTestDatabase({ migrate: false }) : undefined;
+  let dataDir: string | undefined;
+  if (kind === 'embedded') {
+    dataDir = mkdtempSync(join(tmpdir(), 'podium-bench-'));
+    // As root, PostgreSQL runs as an unprivileged user that must be able to enter the directory.
+    chmodSync(dataDir, 0o755);
+  }
+  const cleanUp = async () => {
+    await database?.destroy();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  };
+  const gc = options.exposeGc ? ['--expose-gc'] : [];
+  const child = startNode(options.compiled ? 'build/server.js' : 'server.ts', {
+    typescript: !options.compiled,
+    nodeArgs: (options.probe ?? !options.compiled) ? [...gc, '--import', PROBE] : gc,
     env: {
       PORT: '0',
       HOST: '127.0.0.1',
@@ -24,8 +54,8 @@ export async function startPodium(options: { env?: Record<string, string>; expos
       RATE_LIMITS: 'off',
       ICE_SERVERS: '[]',
       MANAGED_TURN: 'off',
-      DATABASE_URL: database?.url,
-      DATA_DIR: database ? undefined : 'memory://',
+      DATABASE_URL: database?.url ?? '',
+      DATA_DIR: dataDir,
       ...options.env,
     },
   });
@@ -33,16 +63,16 @@ export async function startPodium(options: { env?: Record<string, string>; expos
     const [, port] = await child.waitFor(/listening on http:\/\/[^:]+:(\d+)/, 120_000);
     return {
       base: `http://127.0.0.1:${port}`,
-      engine: database ? 'postgres' : 'pglite',
+      database: kind,
       child,
       async stop() {
         await child.stop();
-        await database?.destroy();
+        await cleanUp();
       },
     };
   } catch (err) {
     await child.stop();
-    await database?.destroy();
+    await cleanUp();
     throw err;
   }
 }
