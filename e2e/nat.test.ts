@@ -2,7 +2,7 @@
 // the "public" side. STUN alone cannot cross two such NATs; Podium's coturn can; and a room that hides addresses
 // never lets a host or server-reflexive address of one browser reach the other.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -152,6 +152,8 @@ describe.skipIf(!available)('presenter and attendee behind two NATs', () => {
     internet = buildInternet();
     cleanups.push(() => internet.destroy());
     dir = mkdtempSync(join(tmpdir(), 'podium-nat-'));
+    // As root, the embedded PostgreSQL runs as an unprivileged user that must be able to enter DATA_DIR.
+    chmodSync(dir, 0o755);
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
     // The page is plain http on a public address: let it use the (fake) camera as on an https site.
     const args = [`--unsafely-treat-insecure-origin-as-secure=${ORIGIN}`];
