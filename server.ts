@@ -1,8 +1,6 @@
 // The all-in-one process: the built UI, the API under /api and Socket.io, on one port.
 import { existsSync, readFileSync } from 'node:fs';
-import { createServer, type Server as HttpServer } from 'node:http';
 import { resolve } from 'node:path';
-import { serve } from '@hono/node-server';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { createApp } from './api/app.ts';
 import { bcryptPasswords } from './api/bcrypt.ts';
@@ -13,6 +11,7 @@ import { createOperations, drain } from './node-operations.ts';
 import { createClusterAdapter } from './signaling/adapters.ts';
 import { createSocketBroadcaster } from './signaling/broadcaster.ts';
 import { createSignaling } from './signaling/server.ts';
+import { serveApp } from './tls/serve.ts';
 
 const UI_DIR = resolve(import.meta.dirname, 'dist');
 
@@ -51,9 +50,12 @@ app.use('*', serveStatic({ root: UI_DIR }));
 // Client-side routes (/r/:slug, …) all load the app shell.
 app.get('*', (c) => (c.req.path.startsWith('/api/') ? c.notFound() : c.html(indexHtml)));
 
-const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST, createServer }, (info) => {
-  console.log(`podium ${version}: listening on http://localhost:${info.port} (database: ${database.engine})`);
-}) as HttpServer;
+// Plain HTTP on PORT, or HTTPS (certificates from ACME, TLS_CERT/TLS_KEY or a local CA) with HTTP redirecting to it.
+const web = await serveApp(app.fetch, config, (url) => console.log(`podium ${version}: listening on ${url} (database: ${database.engine})`), {
+  info: (message) => ops.logger.info(message),
+  error: (message) => ops.logger.error(message),
+});
+const server = web.server;
 const cluster = await createClusterAdapter(config, (err) => console.error(`podium: socket adapter error: ${String(err)}`));
 const io = createSignaling(server, { db: database.db, config, cluster, ...ops.signaling });
 ops.metrics.setSources({ connectedSockets: () => io.engine.clientsCount });
@@ -65,6 +67,7 @@ onShutdown(async () => {
   const drained = drain(server);
   await io.close();
   await drained;
+  await web.close();
   await ops.close();
   await database.close();
 });
