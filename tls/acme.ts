@@ -33,6 +33,7 @@ export interface AcmeManager {
 }
 
 const ACCOUNT_KEY = 'account.key';
+const ACCOUNT_URL = 'account.url';
 
 export function startAcme(options: AcmeOptions): AcmeManager {
   const { name, dir, log } = options;
@@ -67,7 +68,17 @@ export function startAcme(options: AcmeOptions): AcmeManager {
   }
 
   async function order(): Promise<KeyPair> {
-    const client = new Client({ directoryUrl: options.directoryUrl, accountKey: await accountKey(), backoffMin: 1000, backoffMax: 10_000 });
+    // With its URL known the account is not registered again: registering an existing account turns into an
+    // update that strict CAs refuse when nothing changes.
+    const urlPath = join(dir, ACCOUNT_URL);
+    const accountUrl = existsSync(urlPath) ? readFileSync(urlPath, 'utf8').trim() : undefined;
+    const client = new Client({
+      directoryUrl: options.directoryUrl,
+      accountKey: await accountKey(),
+      ...(accountUrl ? { accountUrl } : {}),
+      backoffMin: 1000,
+      backoffMax: 10_000,
+    });
     const [key, csr] = await acmeCrypto.createCsr({ commonName: name, altNames: [name] }, await acmeCrypto.createPrivateEcdsaKey());
     const cert = await client.auto({
       csr,
@@ -79,6 +90,7 @@ export function startAcme(options: AcmeOptions): AcmeManager {
       challengeCreateFn: async (_authz, challenge, keyAuthorization) => void options.challenges.set(challenge.token, keyAuthorization),
       challengeRemoveFn: async (_authz, challenge) => void options.challenges.delete(challenge.token),
     });
+    if (!accountUrl) writePrivateFile(urlPath, client.getAccountUrl());
     return { cert, key: key.toString() };
   }
 
@@ -90,11 +102,12 @@ export function startAcme(options: AcmeOptions): AcmeManager {
       writePrivateFile(keyPath, pair.key);
       writePrivateFile(certPath, pair.cert);
       const summary = describeCertificate(pair.cert);
+      const verb = current ? 'renewed' : 'obtained';
       current = { pair, validTo: summary.validTo };
       failures = 0;
       options.onCertificate(pair);
       options.onProblem(null);
-      log.info(`podium: certificate for ${name} obtained from ${options.directoryUrl} in ${Date.now() - started} ms (serial ${summary.serialNumber}, valid until ${summary.validTo.toISOString()})`);
+      log.info(`podium: certificate for ${name} ${verb} from ${options.directoryUrl} in ${Date.now() - started} ms (serial ${summary.serialNumber}, valid until ${summary.validTo.toISOString()})`);
       wakeAt(renewalTime(pair.cert));
     } catch (err) {
       if (stopped) return;
