@@ -6,6 +6,7 @@ import type { AckResult, ClientToServerEvents, JoinRoomResult, ReactionEmoji, Se
 import type { AttendeeLinkView } from '../rtc/presenter-hub.ts';
 import type { PeerState } from '../rtc/peer.ts';
 import type { PauseReason } from '../rtc/signaling.ts';
+import { randomId } from '../random-id.ts';
 
 export type ConnectionStatus = 'connecting' | 'live' | 'reconnecting' | 'unauthorized' | 'ended';
 
@@ -194,7 +195,7 @@ export function createRoomStore(slug: string, transport: RoomTransport) {
 
   const actions = {
     async sendChat(message: string) {
-      const result = await send('chat-message', { roomSlug: slug, message, clientMessageId: crypto.randomUUID() });
+      const result = await send('chat-message', { roomSlug: slug, message, clientMessageId: randomId() });
       addMessage(result.message);
     },
     async ask(question: string) {
