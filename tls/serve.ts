@@ -49,6 +49,15 @@ export async function serveApp(fetch: FetchCallback, config: Config, onListening
     void listener(request, response);
   });
   const useCertificate = (pair: KeyPair) => https.setSecureContext({ cert: pair.cert, key: pair.key });
+  if (mode === 'files') {
+    // Unreadable or mismatched files stop the start before any port is bound.
+    try {
+      useCertificate(readKeyPair(config.TLS_CERT!, config.TLS_KEY!));
+    } catch (err) {
+      console.error(`podium: TLS_CERT/TLS_KEY: ${(err as Error).message}`);
+      process.exit(1);
+    }
+  }
   const stops: Array<() => void> = [];
   let httpsPort = 0;
   let httpsStarted: Promise<void> | null = null;
@@ -94,15 +103,10 @@ export async function serveApp(fetch: FetchCallback, config: Config, onListening
     }
     response.writeHead(301, { Location: `${target}${request.url ?? '/'}` }).end();
   });
-  await listen(http, config.HTTP_PORT, config.HOST, 'HTTP_PORT');
+  const httpPort = await listen(http, config.HTTP_PORT, config.HOST, 'HTTP_PORT');
+  if (mode !== 'acme') console.log(`podium: HTTP port ${httpPort} redirects to HTTPS`);
 
   if (mode === 'files') {
-    try {
-      useCertificate(readKeyPair(config.TLS_CERT!, config.TLS_KEY!));
-    } catch (err) {
-      console.error(`podium: TLS_CERT/TLS_KEY: ${(err as Error).message}`);
-      process.exit(1);
-    }
     stops.push(
       watchKeyPair(
         config.TLS_CERT!,
@@ -133,7 +137,7 @@ export async function serveApp(fetch: FetchCallback, config: Config, onListening
     // Bound to one address, that address is the only way in.
     const wildcard = config.HOST === '0.0.0.0' || config.HOST === '::';
     const reachable = wildcard ? names : { dns: [], ips: [config.HOST] };
-    printLocalTrust(local.caPath, local.caCreated, reachable.dns, reachable.ips, httpsPort, (http.address() as AddressInfo).port);
+    printLocalTrust(local.caPath, local.caCreated, reachable.dns, reachable.ips, httpsPort, httpPort);
     // A new address (DHCP) or a certificate near its end is picked up without a restart.
     const daily = setInterval(() => void refresh().catch((err: unknown) => log.error(`podium: local certificate not renewed: ${String(err)}`)), DAY_MS);
     daily.unref();
