@@ -11,6 +11,7 @@ const SYSTEMD_ANALYZE = '/usr/bin/systemd-analyze';
 const units = {
   api: resolve(import.meta.dirname, 'systemd/podium-api.service'),
   signaling: resolve(import.meta.dirname, 'systemd/podium-signaling@.service'),
+  allInOne: resolve(import.meta.dirname, 'systemd/podium.service'),
 };
 
 interface PmApp {
@@ -49,7 +50,9 @@ describe('systemd units', () => {
     try {
       copyFileSync(units.api, join(dir, 'podium-api.service'));
       copyFileSync(units.signaling, join(dir, 'podium-signaling@3001.service'));
-      const result = spawnSync(SYSTEMD_ANALYZE, ['verify', '--man=no', join(dir, 'podium-api.service'), join(dir, 'podium-signaling@3001.service')], {
+      copyFileSync(units.allInOne, join(dir, 'podium.service'));
+      const files = ['podium-api.service', 'podium-signaling@3001.service', 'podium.service'].map((f) => join(dir, f));
+      const result = spawnSync(SYSTEMD_ANALYZE, ['verify', '--man=no', ...files], {
         encoding: 'utf8',
         timeout: 30_000,
       });
@@ -64,6 +67,7 @@ describe('systemd units', () => {
     for (const [unit, entry] of [
       [units.api, 'api/node.ts'],
       [units.signaling, 'signaling/main.ts'],
+      [units.allInOne, 'server.ts'],
     ] as const) {
       const { keys } = serviceSection(unit);
       expect(keys.get('ExecStart')).toBe(`/usr/bin/node --import tsx ${entry}`);
@@ -74,6 +78,11 @@ describe('systemd units', () => {
     }
     expect(serviceSection(units.signaling).env.get('SIGNALING_PORT')).toBe('%i');
     expect(serviceSection(units.api).env.get('TRUST_PROXY')).toBe('true');
+    // The all-in-one unit serves HTTPS itself: no proxy to trust, privileged ports through a capability.
+    const allInOne = serviceSection(units.allInOne);
+    expect(allInOne.env.get('TRUST_PROXY')).toBeUndefined();
+    expect(allInOne.keys.get('AmbientCapabilities')).toBe('CAP_NET_BIND_SERVICE');
+    expect(allInOne.env.get('DATA_DIR')).toBe(`/var/lib/${allInOne.keys.get('StateDirectory')}`);
   });
 });
 
