@@ -6,12 +6,16 @@ import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { connect, type PeerCertificate } from 'node:tls';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPostgresTestDatabase, postgresReachable, type TestDatabase } from '../db/testing.ts';
 import { createCertificateAuthority, issueServerCertificate, type KeyPair } from './local-ca.ts';
+import { fetchTrusting } from './testing.ts';
 
 const root = resolve(import.meta.dirname, '..');
 const tsx = resolve(root, 'node_modules/tsx/dist/esm/index.mjs');
 const running: ChildProcess[] = [];
+// A PostgreSQL database of this file's own where one is reachable (quicker to start on than the embedded one).
+let database: TestDatabase | null = null;
 
 interface Started {
   child: ChildProcess;
@@ -23,7 +27,7 @@ interface Started {
 function spawnServer(env: Record<string, string>): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
   const child = spawn(process.execPath, ['--import', tsx, resolve(root, 'server.ts')], {
     cwd: root,
-    env: { ...process.env, HOST: '127.0.0.1', RATE_LIMITS: 'off', DATABASE_URL: '', LOG_LEVEL: 'info', ...env },
+    env: { ...process.env, HOST: '127.0.0.1', RATE_LIMITS: 'off', DATABASE_URL: database?.url ?? '', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   running.push(child);
@@ -66,8 +70,13 @@ async function stop(child: ChildProcess): Promise<number | null> {
   return exited;
 }
 
+beforeAll(async () => {
+  if (await postgresReachable()) database = await createPostgresTestDatabase({ migrate: false });
+});
+
 afterAll(async () => {
   for (const child of running) await stop(child);
+  await database?.destroy();
 });
 
 describe('HTTPS from TLS_CERT and TLS_KEY', () => {
@@ -88,6 +97,9 @@ describe('HTTPS from TLS_CERT and TLS_KEY', () => {
     const first = await issueServerCertificate(ca, { dns: ['localhost'], ips: ['127.0.0.1'] });
     install(first);
     const server = await startHttps({ TLS_CERT: certPath, TLS_KEY: keyPath, DATA_DIR: join(dir, 'data') });
+    const home = await fetchTrusting(`https://127.0.0.1:${server.httpsPort}/`, ca.cert);
+    expect(home.status).toBe(200);
+    expect(home.headers['strict-transport-security']).toBe('max-age=31536000');
     const before = await peerCertificate(server.httpsPort, ca.cert);
     expect(before.fingerprint256).toBe(new X509Certificate(first.cert).fingerprint256);
 
@@ -117,6 +129,12 @@ describe('HTTPS from a local CA (TLS=local)', () => {
     const ca = readFileSync(caPath, 'utf8');
     const cert = await peerCertificate(server.httpsPort, ca);
     expect(cert.subjectaltname).toContain('IP Address:127.0.0.1');
+    // No HSTS from a CA not every device trusts, neither on pages nor on the API.
+    for (const path of ['/', '/api/health']) {
+      const response = await fetchTrusting(`https://127.0.0.1:${server.httpsPort}${path}`, ca);
+      expect(response.status).toBe(200);
+      expect(response.headers['strict-transport-security']).toBeUndefined();
+    }
 
     const download = await get(server.httpPort, '/podium-local-ca.crt', '127.0.0.1');
     expect(download.status).toBe(200);

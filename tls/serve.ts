@@ -61,9 +61,11 @@ export async function serveApp(fetch: FetchCallback, config: Config, onListening
   const stops: Array<() => void> = [];
   let httpsPort = 0;
   let httpsStarted: Promise<void> | null = null;
-  const startHttps = (url: (port: number) => string) => {
+  /** `announce` runs between binding and the "listening" line, so whatever it prints comes before that line. */
+  const startHttps = (url: (port: number) => string, announce: (port: number) => void = () => {}) => {
     httpsStarted ??= listen(https, config.HTTPS_PORT, config.HOST, 'HTTPS_PORT').then((port) => {
       httpsPort = port;
+      announce(port);
       onListening(url(port));
     });
     return httpsStarted;
@@ -133,11 +135,13 @@ export async function serveApp(fetch: FetchCallback, config: Config, onListening
       return { local, names };
     };
     const { local, names } = await refresh();
-    await startHttps((port) => `https://localhost${portSuffix(port)}`);
     // Bound to one address, that address is the only way in.
     const wildcard = config.HOST === '0.0.0.0' || config.HOST === '::';
     const reachable = wildcard ? names : { dns: [], ips: [config.HOST] };
-    printLocalTrust(local.caPath, local.caCreated, reachable.dns, reachable.ips, httpsPort, httpPort);
+    await startHttps(
+      (port) => `https://localhost${portSuffix(port)}`,
+      (port) => printLocalTrust(local.caPath, local.caCreated, reachable.dns, reachable.ips, port, httpPort),
+    );
     // A new address (DHCP) or a certificate near its end is picked up without a restart.
     const daily = setInterval(() => void refresh().catch((err: unknown) => log.error(`podium: local certificate not renewed: ${String(err)}`)), DAY_MS);
     daily.unref();

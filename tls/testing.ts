@@ -30,16 +30,16 @@ export function freePort(): Promise<number> {
 }
 
 /** GET over HTTPS trusting only `ca`. */
-export function fetchTrusting(url: string, ca: string, method = 'GET', body?: string): Promise<{ status: number; body: string }> {
+export function fetchTrusting(url: string, ca: string): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
   return new Promise((done, fail) => {
-    const req = request(url, { method, ca, headers: body ? { 'Content-Type': 'application/json' } : {} }, (res) => {
+    const req = request(url, { ca }, (res) => {
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => (text += chunk));
-      res.on('end', () => done({ status: res.statusCode ?? 0, body: text }));
+      res.on('end', () => done({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
     });
     req.on('error', fail);
-    req.end(body);
+    req.end();
   });
 }
 
