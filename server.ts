@@ -51,10 +51,7 @@ app.use('*', serveStatic({ root: UI_DIR }));
 app.get('*', (c) => (c.req.path.startsWith('/api/') ? c.notFound() : c.html(indexHtml)));
 
 // Plain HTTP on PORT, or HTTPS (certificates from ACME, TLS_CERT/TLS_KEY or a local CA) with HTTP redirecting to it.
-const web = await serveApp(app.fetch, config, (url) => console.log(`podium ${version}: listening on ${url} (database: ${database.engine})`), {
-  info: (message) => ops.logger.info(message),
-  error: (message) => ops.logger.error(message),
-});
+const web = await serveApp(app.fetch, config, { info: (message) => ops.logger.info(message), error: (message) => ops.logger.error(message) });
 const server = web.server;
 const cluster = await createClusterAdapter(config, (err) => console.error(`podium: socket adapter error: ${String(err)}`));
 const io = createSignaling(server, { db: database.db, config, cluster, ...ops.signaling });
@@ -71,3 +68,5 @@ onShutdown(async () => {
   await ops.close();
   await database.close();
 });
+// Said once everything above is wired, shutdown included, so "listening" means ready.
+void web.listening.then((url) => console.log(`podium ${version}: listening on ${url} (database: ${database.engine})`));

@@ -2,12 +2,12 @@
 // Chromium presenting, watching and chatting over it, and renewal without a restart.
 import { createHash, X509Certificate } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type DetailedPeerCertificate } from 'node:tls';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fetchVia } from '../deploy/nginx-harness.ts';
 import { fetchTrusting, pebbleAvailable, startPebble, type Pebble } from '../tls/testing.ts';
 import { chromiumAvailable, freePort, launchBrowser, openPage, startServer, waitForDecodedFrames, type RunningServer } from './harness.ts';
 
@@ -42,19 +42,6 @@ function servedChain(port: number, root: string): Promise<ServedChain> {
 function spkiSha256(pem: string): string {
   const der = new X509Certificate(pem).publicKey.export({ type: 'spki', format: 'der' });
   return createHash('sha256').update(der).digest('base64');
-}
-
-function httpGet(port: number, path: string, host: string): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
-  return new Promise((done, fail) => {
-    const req = httpRequest({ host: '127.0.0.1', port, path, headers: { Host: host } }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => done({ status: res.statusCode ?? 0, headers: res.headers, body }));
-    });
-    req.on('error', fail);
-    req.end();
-  });
 }
 
 function filesUnder(dir: string): string[] {
@@ -102,7 +89,7 @@ describe.skipIf(!available)('HTTPS from an ACME CA (pebble)', () => {
     servers.push(server);
     const line = server.output().split('\n').find((l) => l.includes('no certificate for down.test yet'))!;
     expect(line).toMatch(/the CA could not fetch http:\/\/down\.test\/\.well-known\/acme-challenge\/.*check that down\.test points at this machine.*retrying in 30 s/);
-    const page = await httpGet(httpPort, '/r/someroom', 'down.test');
+    const page = await fetchVia(`http://127.0.0.1:${httpPort}/r/someroom`, { headers: { host: 'down.test' } });
     expect(page.status).toBe(503);
     expect(page.headers['retry-after']).toBe('15');
     expect(page.body).toContain('Podium is getting its HTTPS certificate');
@@ -148,7 +135,7 @@ describe.skipIf(!available)('HTTPS from an ACME CA (pebble)', () => {
       const health = await fetchTrusting(`https://127.0.0.1:${httpsPort}/api/health`, root).catch((err: Error) => err);
       // Verified by address the certificate does not fit: only the name is certified.
       expect(health).toBeInstanceOf(Error);
-      const redirect = await httpGet(httpPort, '/r/abc?x=1', NAME);
+      const redirect = await fetchVia(`http://127.0.0.1:${httpPort}/r/abc?x=1`, { headers: { host: NAME } });
       expect(redirect.status).toBe(301);
       expect(redirect.headers.location).toBe(`https://${NAME}:${httpsPort}/r/abc?x=1`);
       const secure = await new Promise<{ hsts: unknown; status: number }>((done, fail) => {

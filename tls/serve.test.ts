@@ -2,11 +2,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { connect, type PeerCertificate } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fetchVia } from '../deploy/nginx-harness.ts';
 import { createPostgresTestDatabase, postgresReachable, type TestDatabase } from '../db/testing.ts';
 import { createCertificateAuthority, issueServerCertificate, type KeyPair } from './local-ca.ts';
 import { fetchTrusting } from './testing.ts';
@@ -64,7 +64,7 @@ function peerCertificate(port: number, ca?: string, servername = 'localhost'): P
 }
 
 async function stop(child: ChildProcess): Promise<number | null> {
-  if (child.exitCode !== null) return child.exitCode;
+  if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
   const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
   child.kill('SIGTERM');
   return exited;
@@ -136,10 +136,10 @@ describe('HTTPS from a local CA (TLS=local)', () => {
       expect(response.headers['strict-transport-security']).toBeUndefined();
     }
 
-    const download = await get(server.httpPort, '/podium-local-ca.crt', '127.0.0.1');
+    const download = await fetchVia(`http://127.0.0.1:${server.httpPort}/podium-local-ca.crt`, { headers: { host: '127.0.0.1' } });
     expect(download.status).toBe(200);
     expect(download.body).toBe(ca);
-    const redirect = await get(server.httpPort, '/r/abc', '127.0.0.1');
+    const redirect = await fetchVia(`http://127.0.0.1:${server.httpPort}/r/abc`, { headers: { host: '127.0.0.1' } });
     expect(redirect.status).toBe(301);
     expect(redirect.headers.location).toBe(`https://127.0.0.1:${server.httpsPort}/r/abc`);
     expect(await stop(server.child)).toBe(0);
@@ -169,16 +169,3 @@ describe('bad HTTPS settings', () => {
     }
   }, 60_000);
 });
-
-function get(port: number, path: string, host: string): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
-  return new Promise((done, fail) => {
-    const req = httpRequest({ host: '127.0.0.1', port, path, headers: { Host: host } }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => done({ status: res.statusCode ?? 0, headers: res.headers, body }));
-    });
-    req.on('error', fail);
-    req.end();
-  });
-}

@@ -20,6 +20,8 @@ export interface Log {
 export interface WebServer {
   /** The server the app (and Socket.io) answers on: HTTP in plain mode, HTTPS otherwise. */
   server: HttpServer | HttpsServer;
+  /** The app's URL once it is served: at once for plain HTTP, own files and a local CA, at the first certificate for ACME. */
+  listening: Promise<string>;
   /** Stops the HTTP redirect listener, renewals and file watches; the caller drains `server` itself. */
   close(): Promise<void>;
 }
@@ -30,18 +32,19 @@ const HSTS = 'max-age=31536000';
 const DAY_MS = 86_400_000;
 
 /**
- * Starts the listeners for the mode the configuration asks for (see `tlsMode`) and calls `onListening` with the
- * app's URL once it is served. A port that cannot be bound stops the process with one line saying why.
+ * Starts the listeners for the mode the configuration asks for (see `tlsMode`). A port that cannot be bound stops
+ * the process with one line saying why.
  */
-export async function serveApp(fetch: FetchCallback, config: Config, onListening: (url: string) => void, log: Log): Promise<WebServer> {
+export async function serveApp(fetch: FetchCallback, config: Config, log: Log): Promise<WebServer> {
   const mode = tlsMode(config);
   const listener = getRequestListener(fetch, { hostname: config.HOST });
   if (mode === 'off') {
     const server = createHttpServer(listener);
     const port = await listen(server, config.PORT, config.HOST, 'PORT');
-    onListening(`http://localhost:${port}`);
-    return { server, close: async () => {} };
+    return { server, listening: Promise.resolve(`http://localhost:${port}`), close: async () => {} };
   }
+  let onListening: (url: string) => void = () => {};
+  const listening = new Promise<string>((done) => (onListening = done));
 
   // The certificate comes in through setSecureContext, at start and at every renewal: no restart.
   const https = createHttpsServer((request, response) => {
@@ -175,6 +178,7 @@ export async function serveApp(fetch: FetchCallback, config: Config, onListening
 
   return {
     server: https,
+    listening,
     async close() {
       for (const stop of stops) stop();
       await new Promise<void>((done) => {

@@ -2,9 +2,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '../deploy/nginx-harness.ts';
 import { createCertificateAuthority, issueServerCertificate } from './local-ca.ts';
 
 export const PEBBLE = '/usr/bin/pebble';
@@ -16,17 +16,6 @@ export function pebbleAvailable(): boolean {
   if (process.env.CI === 'true') throw new Error(`pebble is required in CI but ${PEBBLE} or ${CHALLTESTSRV} is missing (apt install pebble)`);
   console.warn(`tls: no ${PEBBLE} (apt install pebble): skipping the ACME tests`);
   return false;
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const probe = createServer();
-    probe.once('error', fail);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => (typeof address === 'object' && address ? done(address.port) : fail(new Error('no port'))));
-    });
-  });
 }
 
 /** GET over HTTPS trusting only `ca`. */
