@@ -1,5 +1,5 @@
 // The all-in-one process's listeners: plain HTTP on PORT, or HTTPS (ACME, own files, local CA) with HTTP redirecting to it.
-import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
+import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
