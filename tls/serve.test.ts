@@ -27,7 +27,7 @@ interface Started {
 function spawnServer(env: Record<string, string>): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
   const child = spawn(process.execPath, ['--import', tsx, resolve(root, 'server.ts')], {
     cwd: root,
-    env: { ...process.env, HOST: '127.0.0.1', RATE_LIMITS: 'off', DATABASE_URL: database?.url ?? '', LOG_LEVEL: 'info', ...env },
+    env: { ...process.env, HOST: '127.0.0.1', RATE_LIMITS: 'off', MANAGED_TURN: 'off', DATABASE_URL: database?.url ?? '', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   running.push(child);
