@@ -1,8 +1,6 @@
 // The all-in-one process: the built UI, the API under /api and Socket.io, on one port.
 import { existsSync, readFileSync } from 'node:fs';
-import { createServer, type Server as HttpServer } from 'node:http';
 import { dirname, resolve } from 'node:path';
-import { serve } from '@hono/node-server';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { createApp } from './api/app.ts';
 import { bcryptPasswords } from './api/bcrypt.ts';
@@ -16,6 +14,7 @@ import { createOperations, drain } from './node-operations.ts';
 import { createClusterAdapter } from './signaling/adapters.ts';
 import { createSocketBroadcaster } from './signaling/broadcaster.ts';
 import { createSignaling } from './signaling/server.ts';
+import { serveApp } from './tls/serve.ts';
 
 const ROOT = dirname(projectPath(import.meta.dirname, 'vite.config.ts'));
 const UI_DIR = resolve(ROOT, 'dist');
@@ -67,9 +66,9 @@ app.use('*', serveStatic({ root: UI_DIR }));
 // Client-side routes (/r/:slug, …) all load the app shell.
 app.get('*', (c) => (c.req.path.startsWith('/api/') ? c.notFound() : c.html(indexHtml)));
 
-const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST, createServer }, (info) => {
-  console.log(`podium ${version}: listening on http://localhost:${info.port} (database: ${database.where})`);
-}) as HttpServer;
+// Plain HTTP on PORT, or HTTPS (certificates from ACME, TLS_CERT/TLS_KEY or a local CA) with HTTP redirecting to it.
+const web = await serveApp(app.fetch, config, { info: (message) => ops.logger.info(message), error: (message) => ops.logger.error(message) });
+const server = web.server;
 const cluster = await createClusterAdapter(config, (err) => console.error(`podium: socket adapter error: ${String(err)}`));
 const io = createSignaling(server, { db: database.db, config, cluster, ...ops.signaling });
 ops.metrics.setSources({ connectedSockets: () => io.engine.clientsCount });
@@ -81,7 +80,10 @@ onShutdown(async () => {
   const drained = drain(server);
   await io.close();
   await drained;
+  await web.close();
   await ops.close();
   await database.close();
   await turn?.stop();
 });
+// Said once everything above is wired, shutdown included, so "listening" means ready.
+void web.listening.then((url) => console.log(`podium ${version}: listening on ${url} (database: ${database.where})`));

@@ -8,6 +8,7 @@ import { secureHeaders } from 'hono/secure-headers';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { ZodError } from 'zod';
 import { admin } from './admin.ts';
+import { tlsMode } from './config.ts';
 import type { AppDeps } from './context.ts';
 import { ApiError, validationMessage, type ErrorBody, type ErrorCode } from './errors.ts';
 import { health } from './health.ts';
@@ -34,7 +35,9 @@ export function createApp(deps: AppDeps) {
     c.set('deps', resolved);
     await next();
   });
-  app.use('/api/*', secureHeaders({ crossOriginResourcePolicy: 'same-origin' }));
+  // A local CA's certificate is not trusted by every device; HSTS would turn the warning they may accept into a wall.
+  const hsts = tlsMode(deps.config) === 'local' ? { strictTransportSecurity: false } : {};
+  app.use('/api/*', secureHeaders({ crossOriginResourcePolicy: 'same-origin', ...hsts }));
   app.use(
     '/api/*',
     cors({

@@ -94,6 +94,16 @@ export const configSchema = z.object({
   // Bearer secrets for GET /metrics and GET /api/admin/analytics; unset leaves /metrics open and analytics off.
   METRICS_TOKEN: z.string().min(16, 'use at least 16 characters').optional(),
   ADMIN_TOKEN: z.string().min(16, 'use at least 16 characters').optional(),
+  // HTTPS served by the all-in-one process itself (see tlsMode below); the production split leaves TLS to nginx.
+  TLS: z.enum(['auto', 'acme', 'local', 'off'], { message: 'expected auto, acme, local or off' }).default('auto'),
+  TLS_CERT: z.string().min(1).optional(),
+  TLS_KEY: z.string().min(1).optional(),
+  HTTPS_PORT: port(443),
+  HTTP_PORT: port(80),
+  ACME_DIRECTORY_URL: z
+    .url({ protocol: /^https$/, message: 'expected the https:// URL of an ACME directory' })
+    .default('https://acme-v02.api.letsencrypt.org/directory'),
+  ACME_EMAIL: z.email({ message: 'expected an email address' }).optional(),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -115,9 +125,48 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     if (config.TURN_SECRET && !config.TURN_URLS) {
       throw new ConfigError('Invalid environment variable TURN_URLS: required when TURN_SECRET is set');
     }
+    tlsMode(config);
     return config;
   }
   const issue = parsed.error.issues[0]!;
   const name = String(issue.path[0] ?? 'environment');
   throw new ConfigError(`Invalid environment variable ${name}: ${issue.message}`);
+}
+
+/**
+ * How the all-in-one process serves HTTPS, or a ConfigError naming the variable that contradicts the others.
+ * `acme`: a certificate for PUBLIC_URL's name from an ACME CA; `files`: TLS_CERT/TLS_KEY; `local`: a local CA in
+ * DATA_DIR; `off`: plain HTTP on PORT (local use, or a proxy in front terminates TLS). `auto` picks `files` when
+ * the files are given, `acme` when PUBLIC_URL is https:// on a public name and no proxy is trusted, else `off`.
+ */
+export function tlsMode(config: Config): 'acme' | 'files' | 'local' | 'off' {
+  const bad = (name: string, message: string) => new ConfigError(`Invalid environment variable ${name}: ${message}`);
+  if (config.TLS_CERT && !config.TLS_KEY) throw bad('TLS_KEY', 'required when TLS_CERT is set');
+  if (config.TLS_KEY && !config.TLS_CERT) throw bad('TLS_CERT', 'required when TLS_KEY is set');
+  const files = Boolean(config.TLS_CERT);
+  const publicUrl = config.PUBLIC_URL ? new URL(config.PUBLIC_URL) : null;
+  const httpsName = publicUrl?.protocol === 'https:' && isPublicName(publicUrl.hostname) ? publicUrl.hostname : null;
+  const mode =
+    config.TLS === 'auto' ? (files ? 'files' : httpsName && !config.TRUST_PROXY ? 'acme' : 'off') : config.TLS;
+  if (mode === 'off') return 'off';
+  if (files && mode !== 'files') throw bad('TLS_CERT', `cannot be combined with TLS=${config.TLS}`);
+  if (config.TRUST_PROXY) throw bad('TRUST_PROXY', 'means a proxy in front terminates TLS; unset TLS_CERT/TLS_KEY and TLS, or TRUST_PROXY');
+  if (config.HTTP_PORT === config.HTTPS_PORT && config.HTTPS_PORT !== 0) throw bad('HTTP_PORT', 'must differ from HTTPS_PORT');
+  if (publicUrl && publicUrl.protocol !== 'https:') throw bad('PUBLIC_URL', 'must start with https:// when Podium serves HTTPS');
+  if (mode === 'acme') {
+    if (!publicUrl) throw bad('PUBLIC_URL', 'TLS=acme needs the https:// URL whose name the certificate is for');
+    if (!httpsName) throw bad('PUBLIC_URL', `an ACME CA certifies a public DNS name, not ${publicUrl.hostname} (use TLS=local on a local network)`);
+    if (config.HTTP_PORT === 0) throw bad('HTTP_PORT', 'ACME validation needs a fixed HTTP port (the CA connects to port 80)');
+  }
+  if (mode !== 'files' && config.DATA_DIR.startsWith('memory://')) {
+    throw bad('DATA_DIR', `TLS=${mode} keeps its keys and certificates in a data directory; memory:// keeps nothing`);
+  }
+  return mode;
+}
+
+/** A name an ACME CA can certify: a dotted DNS name, not an IP address, localhost or a .local/.lan name. */
+function isPublicName(hostname: string): boolean {
+  if (hostname.startsWith('[') || /^\d+(\.\d+){3}$/.test(hostname)) return false;
+  if (!hostname.includes('.')) return false;
+  return !/\.(localhost|local|lan|home\.arpa|internal)$/.test(hostname) && hostname !== 'localhost';
 }

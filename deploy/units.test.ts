@@ -13,6 +13,7 @@ const units = {
   api: resolve(import.meta.dirname, 'systemd/podium-api.service'),
   signaling: resolve(import.meta.dirname, 'systemd/podium-signaling@.service'),
   coturn: resolve(import.meta.dirname, 'systemd/podium-coturn.service'),
+  allInOne: resolve(import.meta.dirname, 'systemd/podium.service'),
 };
 
 interface PmApp {
@@ -57,7 +58,8 @@ describe('systemd units', () => {
       copyFileSync(units.api, join(dir, 'podium-api.service'));
       copyFileSync(units.signaling, join(dir, 'podium-signaling@3001.service'));
       copyFileSync(units.coturn, join(dir, 'podium-coturn.service'));
-      const verified = ['podium-api.service', 'podium-signaling@3001.service', 'podium-coturn.service'].map((unit) => join(dir, unit));
+      copyFileSync(units.allInOne, join(dir, 'podium.service'));
+      const verified = ['podium-api.service', 'podium-signaling@3001.service', 'podium-coturn.service', 'podium.service'].map((unit) => join(dir, unit));
       const result = spawnSync(SYSTEMD_ANALYZE, ['verify', '--man=no', ...verified], {
         encoding: 'utf8',
         timeout: 30_000,
@@ -73,6 +75,7 @@ describe('systemd units', () => {
     for (const [unit, entry, source] of [
       [units.api, 'build/api/node.js', 'api/node.ts'],
       [units.signaling, 'build/signaling/main.js', 'signaling/main.ts'],
+      [units.allInOne, 'build/server.js', 'server.ts'],
     ] as const) {
       const { keys } = serviceSection(unit);
       // Compiled JavaScript run by node alone, from an entry `npm run build` compiles.
@@ -85,6 +88,11 @@ describe('systemd units', () => {
     }
     expect(serviceSection(units.signaling).env.get('SIGNALING_PORT')).toBe('%i');
     expect(serviceSection(units.api).env.get('TRUST_PROXY')).toBe('true');
+    // The all-in-one unit serves HTTPS itself: no proxy to trust, privileged ports through a capability.
+    const allInOne = serviceSection(units.allInOne);
+    expect(allInOne.env.get('TRUST_PROXY')).toBeUndefined();
+    expect(allInOne.keys.get('AmbientCapabilities')).toBe('CAP_NET_BIND_SERVICE');
+    expect(allInOne.env.get('DATA_DIR')).toBe(`/var/lib/${allInOne.keys.get('StateDirectory')}`);
   });
 });
 

@@ -80,10 +80,10 @@ export async function launchBrowsers(launches: Array<{ executablePath: string; a
 }
 
 /** Launches headless Chromium once this worker's turn comes; closing the browser ends the turn. */
-export async function launchBrowser(): Promise<Browser> {
+export async function launchBrowser(extraArgs: string[] = []): Promise<Browser> {
   const release = await acquireBrowserSlot();
   try {
-    const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, headless: true });
+    const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS, ...extraArgs], headless: true });
     browser.on('disconnected', release);
     return browser;
   } catch (err) {
@@ -126,7 +126,7 @@ export async function ensureUiBuild(): Promise<void> {
   await build({ configFile: join(ROOT, 'vite.config.ts'), logLevel: 'warn' });
 }
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((done, fail) => {
     const probe = createServer();
     probe.once('error', fail);
@@ -139,14 +139,21 @@ function freePort(): Promise<number> {
 
 export interface RunningServer {
   url: string;
+  /** Milliseconds from spawning the process to its ready line (the last start). */
+  startupMs: number;
+  /** Everything the process printed so far. */
+  output(): string;
   /** Stops the process and starts a new one on the same port and database: every socket has to reconnect. */
   restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
-function spawnServer(env: NodeJS.ProcessEnv): Promise<ChildProcess> {
+function spawnServer(env: NodeJS.ProcessEnv, readyLine: RegExp, log: { output: string; startupMs: number }): Promise<ChildProcess> {
+  const startedAt = performance.now();
   const child = spawn(process.execPath, ['--import', 'tsx', 'server.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (log.output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (log.output += chunk.toString()));
   return new Promise<ChildProcess>((ready, fail) => {
     const timer = setTimeout(() => fail(new Error(`server did not start in 60 s:\n${output}`)), 60_000);
     const onExit = (code: number | null) => {
@@ -155,7 +162,8 @@ function spawnServer(env: NodeJS.ProcessEnv): Promise<ChildProcess> {
     };
     child.stdout!.on('data', (chunk: Buffer) => {
       output += chunk.toString();
-      if (!/listening/.test(output)) return;
+      if (!readyLine.test(output)) return;
+      log.startupMs = performance.now() - startedAt;
       clearTimeout(timer);
       child.off('exit', onExit);
       ready(child);
@@ -177,8 +185,17 @@ async function stopProcess(child: ChildProcess): Promise<void> {
   if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
 }
 
+export interface ServerOptions {
+  /** Added to (and overriding) the test environment, e.g. HTTPS settings. */
+  env?: NodeJS.ProcessEnv;
+  /** The app's base URL when it is not plain HTTP on PORT at 127.0.0.1. */
+  url?: string;
+  /** The line that means the server is ready; "listening" by default. */
+  readyLine?: RegExp;
+}
+
 /** Starts `node --import tsx server.ts` on a free port with its own database and waits for "listening". */
-export async function startServer(): Promise<RunningServer> {
+export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
   await ensureUiBuild();
   const port = await freePort();
   // The server migrates on start; this handle only owns the database's lifetime (postgres.js connects lazily).
@@ -193,13 +210,20 @@ export async function startServer(): Promise<RunningServer> {
     ICE_SERVERS: '[]',
     MANAGED_TURN: 'off',
     DATABASE_URL: database.url,
+    ...options.env,
   };
-  let child = await spawnServer(env);
+  const readyLine = options.readyLine ?? /listening/;
+  const log = { output: '', startupMs: 0 };
+  let child = await spawnServer(env, readyLine, log);
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: options.url ?? `http://127.0.0.1:${port}`,
+    get startupMs() {
+      return log.startupMs;
+    },
+    output: () => log.output,
     async restart() {
       await stopProcess(child);
-      child = await spawnServer(env);
+      child = await spawnServer(env, readyLine, log);
     },
     async stop() {
       await stopProcess(child);

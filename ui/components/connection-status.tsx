@@ -11,7 +11,7 @@ export function ConnectionStatus() {
     if (connection === 'reconnecting') return { tone: 'warn', text: 'Reconnecting…' };
     if (connection === 'ended') return { tone: '', text: 'Ended' };
     if (connection === 'unauthorized') return { tone: 'bad', text: 'Signed out' };
-    if (room.session.role === 'presenter' || !room.support.supported) return { tone: 'good', text: 'Live' };
+    if (room.session.role === 'presenter' || !room.support.webrtc) return { tone: 'good', text: 'Live' };
     switch (room.state.link.state) {
       case 'connected':
         return room.state.link.videoPaused && room.state.link.videoPaused !== 'request'

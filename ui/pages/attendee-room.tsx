@@ -12,6 +12,7 @@ import { ToggleControl } from '../components/toggle-control.tsx';
 import { Topbar } from '../components/topbar.tsx';
 import { AudioSink, VideoView } from '../components/video-view.tsx';
 import { RoomProvider, useRoom } from '../room/room-context.tsx';
+import { microphoneProblem, watchProblem } from '../rtc/support.ts';
 import { forgetSession, type RoomSession } from '../session.ts';
 
 export function AttendeeRoom(props: { slug: string; session: RoomSession; onLeave: () => void; onSignedOut: () => void }) {
@@ -84,12 +85,14 @@ function Stage() {
   return (
     <div class="stage" data-testid="stage">
       <Switch>
-        <Match when={!room.support.supported}>
-          <div class="stage-empty" data-testid="join-only">
-            <Icon name="camera-off" size={32} />
-            <h2>Chat and Q&amp;A only</h2>
-            <p>{!room.support.supported && room.support.reason} You can still chat, ask questions and vote.</p>
-          </div>
+        <Match when={watchProblem(room.support)}>
+          {(problem) => (
+            <div class="stage-empty" data-testid="join-only">
+              <Icon name="camera-off" size={32} />
+              <h2>{problem().title}</h2>
+              <p>{problem().message} You can still chat, ask questions and vote.</p>
+            </div>
+          )}
         </Match>
         <Match when={audioOnly()}>
           <div class="stage-empty" data-testid="audio-only-stage">
@@ -167,6 +170,13 @@ function AttendeeControls() {
           {media()!.microphoneError()}
         </p>
       </Show>
+      <Show when={media() && microphoneProblem(room.support)}>
+        {(problem) => (
+          <p class="alert" data-testid="microphone-unavailable">
+            {problem()}
+          </p>
+        )}
+      </Show>
       <div class="controls">
         <Show when={media()}>
           {(m) => (
@@ -181,15 +191,17 @@ function AttendeeControls() {
                 />
                 Audio only
               </label>
-              <ToggleControl
-                pressed={m().microphoneOn()}
-                label={['Turn your microphone off', 'Turn your microphone on']}
-                icon={['mic', 'mic-off']}
-                text={['Mic on', 'Mic off']}
-                tone="highlight"
-                onToggle={() => void m().toggleMicrophone()}
-                testId="attendee-mic"
-              />
+              <Show when={microphoneProblem(room.support) === null}>
+                <ToggleControl
+                  pressed={m().microphoneOn()}
+                  label={['Turn your microphone off', 'Turn your microphone on']}
+                  icon={['mic', 'mic-off']}
+                  text={['Mic on', 'Mic off']}
+                  tone="highlight"
+                  onToggle={() => void m().toggleMicrophone()}
+                  testId="attendee-mic"
+                />
+              </Show>
             </>
           )}
         </Show>

@@ -4,6 +4,7 @@ import { createSignal, Show } from 'solid-js';
 import { api, describeError } from '../api.ts';
 import { Icon } from '../components/icon.tsx';
 import { Topbar } from '../components/topbar.tsx';
+import { insecureOriginMessage, mediaSupport } from '../rtc/support.ts';
 import { saveSession } from '../session.ts';
 
 export default function Home() {
@@ -15,6 +16,7 @@ export default function Home() {
   const [hideAddresses, setHideAddresses] = createSignal(false);
   const [error, setError] = createSignal<string | null>(null);
   const [busy, setBusy] = createSignal(false);
+  const support = mediaSupport();
 
   const submit = async (event: Event) => {
     event.preventDefault();
@@ -63,6 +65,11 @@ export default function Home() {
         <form class="card form-card" onSubmit={submit} aria-labelledby="start-heading">
           <h2 id="start-heading">Start a presentation</h2>
           <p class="subtitle">You will get a link to share with your audience.</p>
+          <Show when={!support.secureOrigin}>
+            <p class="alert warning" role="note" data-testid="insecure-origin">
+              {insecureOriginMessage(support.origin)} A room started from this page can chat and take questions, but cannot show your camera.
+            </p>
+          </Show>
           <div class="field">
             <label for="room-title">Title</label>
             <input

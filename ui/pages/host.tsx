@@ -16,6 +16,7 @@ import { ToggleControl } from '../components/toggle-control.tsx';
 import { Topbar } from '../components/topbar.tsx';
 import { AudioSink, VideoView } from '../components/video-view.tsx';
 import { RoomProvider, useRoom } from '../room/room-context.tsx';
+import { presentProblem } from '../rtc/support.ts';
 import { forgetSession, loadSession } from '../session.ts';
 
 export default function Host() {
@@ -167,12 +168,14 @@ function PresenterStage(props: { attendees: number }) {
   return (
     <div class="stage" data-testid="presenter-stage">
       <Switch>
-        <Match when={!room.support.supported}>
-          <div class="stage-empty">
-            <Icon name="camera-off" size={32} />
-            <h2>Presenting needs WebRTC</h2>
-            <p>{!room.support.supported && room.support.reason} Chat and Q&amp;A still work from here.</p>
-          </div>
+        <Match when={presentProblem(room.support)}>
+          {(problem) => (
+            <div class="stage-empty" data-testid="cannot-present" data-problem={problem().kind}>
+              <Icon name="camera-off" size={32} />
+              <h2>{problem().title}</h2>
+              <p>{problem().message} Chat and Q&amp;A still work from here.</p>
+            </div>
+          )}
         </Match>
         <Match when={media()?.sharing()}>
           <VideoView stream={media()!.screen()} label="Your shared screen" testId="local-screen" />

@@ -1,7 +1,7 @@
 // Joins one room: fetches ICE servers, opens the socket, feeds the store and the rtc layer, and cleans up.
 import { createRoot, createSignal, onCleanup } from 'solid-js';
 import { api, ApiRequestError, type IceConfig } from '../api.ts';
-import { webrtcSupport } from '../rtc/support.ts';
+import { mediaSupport, presentProblem, type MediaSupport } from '../rtc/support.ts';
 import type { RoomSession } from '../session.ts';
 import { createAttendeeMedia, type AttendeeMedia } from './attendee-media.ts';
 import { createPresenterMedia, type PresenterMedia } from './presenter-media.ts';
@@ -10,8 +10,8 @@ import { createRoomStore, type RoomStore } from './room-store.ts';
 
 export interface RoomSessionValue extends RoomStore {
   session: RoomSession;
-  support: ReturnType<typeof webrtcSupport>;
-  /** Present once the socket is up and the browser can do WebRTC, by role. */
+  support: MediaSupport;
+  /** Present once the socket is up and the browser can present (presenter) or watch (attendee). */
   presenter: () => PresenterMedia | null;
   attendee: () => AttendeeMedia | null;
 }
@@ -23,7 +23,7 @@ export function createRoomSession(slug: string, session: RoomSession): RoomSessi
   let socketOpened: (socket: RoomSocket) => void = () => {};
   const opened = new Promise<RoomSocket>((resolve) => (socketOpened = resolve));
   const store = createRoomStore(slug, async (event, payload) => socketTransport(socket ?? (await opened))(event, payload));
-  const support = webrtcSupport();
+  const support = mediaSupport();
   const [presenter, setPresenter] = createSignal<PresenterMedia | null>(null);
   const [attendee, setAttendee] = createSignal<AttendeeMedia | null>(null);
   let disposed = false;
@@ -57,14 +57,16 @@ export function createRoomSession(slug: string, session: RoomSession): RoomSessi
           store.events.network({ iceTransportPolicy, relay, hideAddresses, hideLanAddresses });
           renewCredentials(config);
         }
-        if (disposed || !support.supported) return;
+        if (disposed) return;
         // Without an ICE server list, host candidates still connect peers on the same network.
         const ice = { iceServers: config?.iceServers ?? [], iceTransportPolicy: config?.iceTransportPolicy ?? 'all' } as const;
-        if (session.role === 'presenter') {
+        if (session.role === 'presenter' && presentProblem(support) === null) {
           const created = withOwner(cleanups, () => createPresenterMedia(store, signaling, ice));
           setPresenter(created);
           void created.start();
-        } else {
+        }
+        // Watching needs WebRTC only: no camera, microphone or secure origin.
+        if (session.role === 'attendee' && support.webrtc) {
           setAttendee(withOwner(cleanups, () => createAttendeeMedia(store, signaling, ice)));
         }
       })());

@@ -8,6 +8,7 @@ import type { AttendeeLinkView } from '../rtc/presenter-hub.ts';
 import type { PeerState } from '../rtc/peer.ts';
 import type { LinkPath } from '../rtc/quality.ts';
 import type { PauseReason } from '../rtc/signaling.ts';
+import { randomId } from '../random-id.ts';
 
 export type ConnectionStatus = 'connecting' | 'live' | 'reconnecting' | 'unauthorized' | 'ended';
 
@@ -202,7 +203,7 @@ export function createRoomStore(slug: string, transport: RoomTransport) {
 
   const actions = {
     async sendChat(message: string) {
-      const result = await send('chat-message', { roomSlug: slug, message, clientMessageId: crypto.randomUUID() });
+      const result = await send('chat-message', { roomSlug: slug, message, clientMessageId: randomId() });
       addMessage(result.message);
     },
     async ask(question: string) {

@@ -1,11 +1,69 @@
-// Whether this browser can take part in WebRTC; without it a room still offers chat and Q&A.
-export function webrtcSupport(): { supported: true } | { supported: false; reason: string } {
-  const g = globalThis as { RTCPeerConnection?: unknown; navigator?: Navigator };
-  if (typeof g.RTCPeerConnection !== 'function') {
-    return { supported: false, reason: 'This browser cannot receive live video (WebRTC is not available).' };
+// What this browser can do on this page, piece by piece: watching needs WebRTC only; presenting and the microphone
+// also need a secure origin (https:// or localhost) and media devices. Each missing piece has its own message.
+
+export interface MediaSupport {
+  /** RTCPeerConnection: enough to watch and listen. */
+  webrtc: boolean;
+  /** https:// or localhost: browsers open cameras and microphones only there. */
+  secureOrigin: boolean;
+  /** navigator.mediaDevices.getUserMedia. */
+  devices: boolean;
+  /** The page's origin, for messages. */
+  origin: string;
+}
+
+export interface SupportProblem {
+  kind: 'insecure-origin' | 'no-webrtc' | 'no-devices';
+  title: string;
+  message: string;
+}
+
+export function mediaSupport(g: typeof globalThis = globalThis): MediaSupport {
+  const location = (g as { location?: Location }).location;
+  const origin = location?.origin ?? '';
+  const localHost = /^(localhost|127(\.\d+){3}|\[::1\])$/.test(location?.hostname ?? '') || location?.hostname?.endsWith('.localhost') === true;
+  const secureOrigin = typeof g.isSecureContext === 'boolean' ? g.isSecureContext : location?.protocol === 'https:' || localHost;
+  const nav = (g as { navigator?: Navigator }).navigator;
+  return {
+    webrtc: typeof (g as { RTCPeerConnection?: unknown }).RTCPeerConnection === 'function',
+    secureOrigin,
+    devices: typeof nav?.mediaDevices?.getUserMedia === 'function',
+    origin,
+  };
+}
+
+/** What whoever runs Podium does so that its pages are secure. */
+export const HTTPS_HOW =
+  'start Podium with HTTPS: PUBLIC_URL=https://<its DNS name> npm start on a server with a public name (the certificate comes by itself), or TLS=local npm start on a local network';
+
+export function insecureOriginMessage(origin: string): string {
+  return `Browsers open cameras, microphones and screen sharing only on secure pages (https:// or localhost), and this page is ${origin || 'not secure'}. To present, ${HTTPS_HOW}, then open Podium at its https:// address and start the presentation there.`;
+}
+
+/** Why this browser cannot watch, or null when it can. */
+export function watchProblem(support: MediaSupport): SupportProblem | null {
+  if (support.webrtc) return null;
+  return { kind: 'no-webrtc', title: 'Chat and Q&A only', message: 'This browser cannot receive live video (WebRTC is not available).' };
+}
+
+/** Why this browser cannot present from this page, or null when it can. */
+export function presentProblem(support: MediaSupport): SupportProblem | null {
+  if (!support.secureOrigin) return { kind: 'insecure-origin', title: 'Open Podium over HTTPS to present', message: insecureOriginMessage(support.origin) };
+  if (!support.webrtc) {
+    return { kind: 'no-webrtc', title: 'Presenting needs WebRTC', message: 'This browser cannot send live video (WebRTC is not available). A current Chrome, Edge, Firefox or Safari can.' };
   }
-  if (typeof g.navigator?.mediaDevices?.getUserMedia !== 'function') {
-    return { supported: false, reason: 'This browser cannot use cameras or microphones here (media devices are not available).' };
+  if (!support.devices) {
+    return { kind: 'no-devices', title: 'No camera or microphone here', message: 'This browser offers no cameras or microphones to this page.' };
   }
-  return { supported: true };
+  return null;
+}
+
+/** Why an attendee cannot turn on the microphone here, or null when they can (watching is unaffected). */
+export function microphoneProblem(support: MediaSupport): string | null {
+  if (!support.webrtc) return null;
+  if (!support.secureOrigin) {
+    return `Your microphone needs a secure page (https://), and this page is ${support.origin || 'not secure'}. Watching, chat and questions work as they are; ask the presenter for the https:// link if you need to speak.`;
+  }
+  if (!support.devices) return 'This browser offers no microphone to this page. Watching, chat and questions work as they are.';
+  return null;
 }
