@@ -37,7 +37,6 @@ describe('TLS settings', () => {
     expect(refusal({ TLS: 'local', PUBLIC_URL: 'http://podium.lan' })).toBe('Invalid environment variable PUBLIC_URL: must start with https:// when Podium serves HTTPS');
     expect(refusal({ TLS: 'local', TRUST_PROXY: 'true' })).toMatch(/^Invalid environment variable TRUST_PROXY: means a proxy in front terminates TLS/);
     expect(refusal({ TLS: 'local', HTTP_PORT: '8443', HTTPS_PORT: '8443' })).toBe('Invalid environment variable HTTP_PORT: must differ from HTTPS_PORT');
-    expect(refusal({ TLS: 'local', DATA_DIR: 'memory://' })).toMatch(/^Invalid environment variable DATA_DIR: TLS=local keeps its keys/);
     expect(refusal({ PUBLIC_URL: 'https://podium.example.org', HTTP_PORT: '0' })).toMatch(/^Invalid environment variable HTTP_PORT: ACME validation needs a fixed HTTP port/);
     expect(refusal({ TLS: 'sometimes' })).toBe('Invalid environment variable TLS: expected auto, acme, local or off');
     expect(refusal({ ACME_DIRECTORY_URL: 'http://ca.example/dir' })).toBe('Invalid environment variable ACME_DIRECTORY_URL: expected the https:// URL of an ACME directory');

@@ -158,9 +158,6 @@ export function tlsMode(config: Config): 'acme' | 'files' | 'local' | 'off' {
     if (!httpsName) throw bad('PUBLIC_URL', `an ACME CA certifies a public DNS name, not ${publicUrl.hostname} (use TLS=local on a local network)`);
     if (config.HTTP_PORT === 0) throw bad('HTTP_PORT', 'ACME validation needs a fixed HTTP port (the CA connects to port 80)');
   }
-  if (mode !== 'files' && config.DATA_DIR.startsWith('memory://')) {
-    throw bad('DATA_DIR', `TLS=${mode} keeps its keys and certificates in a data directory; memory:// keeps nothing`);
-  }
   return mode;
 }
 
