@@ -14,7 +14,7 @@ import { health } from './health.ts';
 import { iceServers } from './ice-servers.ts';
 import { requestLogger } from './logger.ts';
 import { messages } from './messages.ts';
-import { httpMetrics, metricsHandler } from './metrics.ts';
+import { httpMetrics, metricsHandler } from './http-metrics.ts';
 import { serveOpenApi } from './openapi.ts';
 import { questions } from './questions.ts';
 import { apiRateLimits } from './rate-limit.ts';

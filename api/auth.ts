@@ -3,7 +3,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { findByTokenHash } from '../db/participants.ts';
 import { ApiError } from './errors.ts';
 import { findRoom } from './find-room.ts';
-import { hashToken } from './tokens.ts';
+import { hashToken } from '../core/tokens.ts';
 
 /** Tokens are 43 characters; anything far longer is not one of ours and is not worth hashing. */
 const MAX_TOKEN_LENGTH = 200;

@@ -1,12 +1,12 @@
 // What every handler can reach: dependencies injected at start, and the caller once authenticated.
 import type { Context } from 'hono';
-import type { Config } from './config.ts';
-import type { Broadcaster } from './broadcast.ts';
+import type { Config } from '../core/config.ts';
+import type { Broadcaster } from '../core/broadcast.ts';
 import type { PasswordHasher } from './passwords.ts';
 import type { DatabaseHandle } from '../db/client.ts';
 import type { RequestCountSink } from '../db/request-counts.ts';
 import type { Logger } from './logger.ts';
-import type { Metrics } from './metrics.ts';
+import type { Metrics } from '../core/metrics.ts';
 import type { Participant, Room } from '../db/rooms.ts';
 
 export interface AppDeps {

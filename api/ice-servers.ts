@@ -2,7 +2,7 @@
 // short-lived TURN credentials minted for this participant when coturn's shared secret is configured.
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { requireParticipant } from './auth.ts';
-import { errorResponses, slugParams } from './schemas.ts';
+import { errorResponses, slugParams } from './route-schemas.ts';
 import { turnCredentials } from './turn.ts';
 
 const iceServerSchema = z

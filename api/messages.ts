@@ -4,8 +4,9 @@ import { addMessage, listMessages, listMessagesBefore } from '../db/chat.ts';
 import { assertSelf, requireParticipant } from './auth.ts';
 import { ApiError, validationMessage } from './errors.ts';
 import { publish } from './publish.ts';
-import { bearerSecurity, chatMessageSchema, errorResponses, jsonContent, participantIdField, slugParams, text } from './schemas.ts';
-import { toChatMessageBody } from './serialize.ts';
+import { chatMessageSchema, text } from '../core/schemas.ts';
+import { bearerSecurity, errorResponses, jsonContent, participantIdField, slugParams } from './route-schemas.ts';
+import { toChatMessageBody } from '../core/serialize.ts';
 
 
 export const listMessagesQuery = z.object({

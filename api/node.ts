@@ -7,7 +7,7 @@ import { createOperations, drain } from '../node-operations.ts';
 import { createRoomEmitter } from '../signaling/emitter.ts';
 import { createApp } from './app.ts';
 import { bcryptPasswords } from './bcrypt.ts';
-import { version } from './version.ts';
+import { version } from '../core/version.ts';
 
 const config = configOrExit();
 const database = await openDatabase(config);

@@ -1,9 +1,9 @@
 // Tells a room's sockets about a committed REST write. The write has happened whatever the sockets hear,
 // so a failing broadcast is logged and never turns a success into an error.
 import type { Context } from 'hono';
-import type { RoomEvents } from './broadcast.ts';
-import { countPublished } from './metrics.ts';
-import type { SessionStatsBody } from './schemas.ts';
+import type { RoomEvents } from '../core/broadcast.ts';
+import { countPublished } from '../core/metrics.ts';
+import type { SessionStatsBody } from '../core/schemas.ts';
 
 export function publish<E extends keyof RoomEvents>(c: Context, roomId: string, event: E, payload: RoomEvents[E]): void {
   countPublished(c.get('deps').metrics, event, payload);

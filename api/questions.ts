@@ -6,17 +6,16 @@ import { assertSelf, requireParticipant } from './auth.ts';
 import { emptyBodyAsEmptyObject } from './body.ts';
 import { ApiError } from './errors.ts';
 import { publish } from './publish.ts';
+import { questionSchema, text } from '../core/schemas.ts';
 import {
   bearerSecurity,
   errorResponses,
   jsonContent,
   participantIdField,
   questionParams,
-  questionSchema,
   slugParams,
-  text,
-} from './schemas.ts';
-import { toQuestionBody } from './serialize.ts';
+} from './route-schemas.ts';
+import { toQuestionBody } from '../core/serialize.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

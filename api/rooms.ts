@@ -9,18 +9,20 @@ import { ApiError } from './errors.ts';
 import { findRoom } from './find-room.ts';
 import { publish, publishRoomEnded } from './publish.ts';
 import {
+  participantSchema,
+  roomSchema,
+  sessionStatsSchema,
+  text,
+} from '../core/schemas.ts';
+import {
   bearerSecurity,
   errorResponses,
   jsonContent,
   participantIdField,
-  participantSchema,
-  roomSchema,
-  sessionStatsSchema,
   slugParams,
-  text,
-} from './schemas.ts';
-import { toParticipantBody, toRoomBody } from './serialize.ts';
-import { hashToken, newSlug, newToken } from './tokens.ts';
+} from './route-schemas.ts';
+import { toParticipantBody, toRoomBody } from '../core/serialize.ts';
+import { hashToken, newSlug, newToken } from '../core/tokens.ts';
 
 
 export const createRoomBody = z

@@ -1,11 +1,11 @@
 // Test helpers: the real app on a real test database, with a broadcaster that records what it was asked to send.
 import { bcryptPasswords } from './bcrypt.ts';
-import type { Broadcaster, RoomEvents } from './broadcast.ts';
+import type { Broadcaster, RoomEvents } from '../core/broadcast.ts';
 import { createApp, type App } from './app.ts';
-import { loadConfig, type Config } from './config.ts';
+import { loadConfig, type Config } from '../core/config.ts';
 import type { AppDeps } from './context.ts';
 import type { CreatedRoomBody as CreatedRoom, JoinedRoomBody as JoinedRoom } from './rooms.ts';
-import type { SessionStatsBody } from './schemas.ts';
+import type { SessionStatsBody } from '../core/schemas.ts';
 import { createTestDatabase, type TestDatabase } from '../db/testing.ts';
 
 export type { CreatedRoom, JoinedRoom };

@@ -1,5 +1,5 @@
 // Picks the Socket.io adapter that lets several processes share rooms: PostgreSQL, Redis streams, or memory.
-import type { Config } from '../api/config.ts';
+import type { Config } from '../core/config.ts';
 
 /** The adapter factory Socket.io's `adapter` option takes. */
 type AdapterFactory = NonNullable<ConstructorParameters<typeof import('socket.io').Server>[1]>['adapter'];

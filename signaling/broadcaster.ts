@@ -1,6 +1,6 @@
 // The Broadcaster the REST API calls after each committed write, implemented on a Socket.io server.
-import type { Broadcaster, RoomEvents } from '../api/broadcast.ts';
-import type { SessionStatsBody } from '../api/schemas.ts';
+import type { Broadcaster, RoomEvents } from '../core/broadcast.ts';
+import type { SessionStatsBody } from '../core/schemas.ts';
 import type { SignalingServer } from './context.ts';
 
 export interface SocketBroadcasterOptions {

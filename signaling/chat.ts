@@ -1,5 +1,5 @@
 // Live chat and reactions: stored first, acked with what was stored, then broadcast to the room.
-import { toChatMessageBody } from '../api/serialize.ts';
+import { toChatMessageBody } from '../core/serialize.ts';
 import { addMessage } from '../db/chat.ts';
 import type { EventHandlers, HandlerDeps } from './context.ts';
 import { requireLiveRoom, requireOwnRoom } from './guards.ts';

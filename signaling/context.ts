@@ -1,8 +1,8 @@
 // The types every signaling module shares: the typed server and socket, parsed payloads, acks and handlers.
 import type { Server, Socket } from 'socket.io';
 import type { z } from 'zod';
-import type { Broadcaster } from '../api/broadcast.ts';
-import type { RoomActivityMetrics } from '../api/metrics.ts';
+import type { Broadcaster } from '../core/broadcast.ts';
+import type { RoomActivityMetrics } from '../core/metrics.ts';
 import type { Database } from '../db/client.ts';
 import type {
   ClientEvent,

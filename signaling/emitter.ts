@@ -1,6 +1,6 @@
 // How a process without sockets (the API) reaches the signaling processes' rooms: a Socket.io server that holds none.
 import { Server } from 'socket.io';
-import { silentBroadcaster, type Broadcaster } from '../api/broadcast.ts';
+import { silentBroadcaster, type Broadcaster } from '../core/broadcast.ts';
 import { createClusterAdapter, type AdapterConfig, type ClusterAdapter } from './adapters.ts';
 import { createSocketBroadcaster } from './broadcaster.ts';
 import type { SignalingServer } from './context.ts';

@@ -1,5 +1,5 @@
 // The presenter's controls: screen share state, muting every attendee, and ending the room.
-import { toParticipantBody } from '../api/serialize.ts';
+import { toParticipantBody } from '../core/serialize.ts';
 import { listCurrentParticipants, muteAllAttendees } from '../db/participants.ts';
 import { endRoom, setScreenSharing } from '../db/rooms.ts';
 import type { EventHandlers, HandlerDeps, SignalingSocket } from './context.ts';

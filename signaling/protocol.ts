@@ -1,7 +1,7 @@
 // The signaling contract: typed event maps and one zod schema per client event. Server and UI share it.
 import { z } from 'zod';
-import type { RoomEvents } from '../api/broadcast.ts';
-import type { ChatMessageBody, ParticipantBody, QuestionBody, RoomBody, SessionStatsBody } from '../api/schemas.ts';
+import type { RoomEvents } from '../core/broadcast.ts';
+import type { ChatMessageBody, ParticipantBody, QuestionBody, RoomBody, SessionStatsBody } from '../core/schemas.ts';
 
 export const MAX_SDP_BYTES = 64 * 1024;
 export const MAX_CANDIDATE_BYTES = 2 * 1024;

@@ -1,5 +1,5 @@
 // Q&A over the socket, under the same rules as REST: anyone asks and votes, the presenter answers and pins.
-import { toQuestionBody } from '../api/serialize.ts';
+import { toQuestionBody } from '../core/serialize.ts';
 import { addQuestion, answerQuestion, findQuestion, pinQuestion, setVote } from '../db/questions.ts';
 import type { EventHandlers, HandlerDeps } from './context.ts';
 import { SignalingError } from './errors.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../api/config.ts';
+import { loadConfig } from '../core/config.ts';
 import { listMessages } from '../db/chat.ts';
 import { createSocketRateLimits } from './rate-limit.ts';
 import { barrier, createTestRoom, joinAs, recordEvents, useSignaling } from './testing.ts';

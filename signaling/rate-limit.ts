@@ -1,6 +1,6 @@
 // Per-participant budgets on the socket: every event spends from the signaling budget, chat-like events also from the chat one.
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
-import type { Config } from '../api/config.ts';
+import type { Config } from '../core/config.ts';
 import type { ClientEvent } from './protocol.ts';
 
 export type SocketRateLimitConfig = Pick<

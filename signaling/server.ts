@@ -1,9 +1,9 @@
 // The Socket.io server: token handshake, one binding per client event, presence, and the cluster adapter.
 import type { Server as HttpServer } from 'node:http';
 import { Server } from 'socket.io';
-import type { Config } from '../api/config.ts';
-import type { RoomActivityMetrics } from '../api/metrics.ts';
-import { hashToken } from '../api/tokens.ts';
+import type { Config } from '../core/config.ts';
+import type { RoomActivityMetrics } from '../core/metrics.ts';
+import { hashToken } from '../core/tokens.ts';
 import type { Database } from '../db/client.ts';
 import { findByTokenHash, findPresenter, presenceTimeoutSeconds } from '../db/participants.ts';
 import type { ClusterAdapter } from './adapters.ts';

@@ -1,6 +1,6 @@
 // Questions and answers: pinned first, then by votes. Attendees ask and upvote; the presenter pins and answers.
 import { createMemo, createSignal, For, Show } from 'solid-js';
-import type { QuestionBody } from '../../api/schemas.ts';
+import type { QuestionBody } from '../../core/schemas.ts';
 import { useRoom } from '../room/room-context.tsx';
 import { compareQuestions } from '../room/room-store.ts';
 import { Icon } from './icon.tsx';
