@@ -9,6 +9,7 @@ import { bcryptPasswords } from './api/bcrypt.ts';
 import { silentBroadcaster, type Broadcaster } from './core/broadcast.ts';
 import { version } from './core/version.ts';
 import { configOrExit, onShutdown, openDatabase } from './boot.ts';
+import { createRoomCore } from './core/room.ts';
 import { createOperations, drain } from './node-operations.ts';
 import { createClusterAdapter } from './signaling/adapters.ts';
 import { createSocketBroadcaster } from './signaling/broadcaster.ts';
@@ -30,6 +31,19 @@ const ops = createOperations(config, database, 'all-in-one');
 
 // Socket.io attaches to the HTTP server that serves the app, so the broadcaster reaches it only once both exist.
 let broadcaster: Broadcaster = silentBroadcaster;
+const roomBroadcaster: Broadcaster = {
+  toRoom: (roomId, event, payload) => broadcaster.toRoom(roomId, event, payload),
+  toParticipants: (ids, event, payload) => broadcaster.toParticipants(ids, event, payload),
+  endRoom: (roomId, sessionStats) => broadcaster.endRoom(roomId, sessionStats),
+  connectedSockets: () => broadcaster.connectedSockets(),
+};
+// One room core for both transports: one chat write queue and one view of which rooms are live.
+const core = createRoomCore({
+  db: database.db,
+  broadcaster: roomBroadcaster,
+  metrics: ops.metrics,
+  onError: (err, context) => ops.logger.error({ ...context, err }, 'broadcast failed'),
+});
 const app = createApp({
   config,
   database,
@@ -38,11 +52,8 @@ const app = createApp({
   logger: ops.logger,
   metrics: ops.metrics,
   requestCounts: ops.requestCounts,
-  broadcaster: {
-    toRoom: (roomId, event, payload) => broadcaster.toRoom(roomId, event, payload),
-    endRoom: (roomId, sessionStats) => broadcaster.endRoom(roomId, sessionStats),
-    connectedSockets: () => broadcaster.connectedSockets(),
-  },
+  broadcaster: roomBroadcaster,
+  core,
 });
 
 const indexHtml = readFileSync(resolve(UI_DIR, 'index.html'), 'utf8');
@@ -55,7 +66,7 @@ const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOS
   console.log(`podium ${version}: listening on http://localhost:${info.port} (database: ${database.engine})`);
 }) as HttpServer;
 const cluster = await createClusterAdapter(config, (err) => console.error(`podium: socket adapter error: ${String(err)}`));
-const io = createSignaling(server, { db: database.db, config, cluster, ...ops.signaling });
+const io = createSignaling(server, { db: database.db, config, cluster, core, ...ops.signaling });
 ops.metrics.setSources({ connectedSockets: () => io.engine.clientsCount });
 broadcaster = createSocketBroadcaster(io, { clustered: cluster.kind !== 'memory' });
 
@@ -65,6 +76,7 @@ onShutdown(async () => {
   const drained = drain(server);
   await io.close();
   await drained;
+  await core.close();
   await ops.close();
   await database.close();
 });

@@ -3,6 +3,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { findByTokenHash } from '../db/participants.ts';
 import { ApiError } from './errors.ts';
 import { findRoom } from './find-room.ts';
+import type { Actor } from '../core/room.ts';
 import { hashToken } from '../core/tokens.ts';
 
 /** Tokens are 43 characters; anything far longer is not one of ours and is not worth hashing. */
@@ -48,6 +49,12 @@ export function requireParticipant(options: AuthOptions = {}): MiddlewareHandler
     c.set('caller', { participant: found.participant, room: found.room, role });
     await next();
   };
+}
+
+/** The room core's view of the caller. */
+export function actorOf(c: Context): Actor {
+  const { participant, room, role } = c.get('caller');
+  return { participantId: participant.id, roomId: room.id, role, name: participant.name };
 }
 
 /** A `participantId` in a body is the spec's shape; it must name the caller, never someone else. */

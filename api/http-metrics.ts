@@ -1,5 +1,5 @@
 // The HTTP side of metrics: the middleware that times requests, and GET /metrics.
-import { Hono, type Context, type MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { matchedRoutes } from 'hono/route';
 import type { Metrics } from '../core/metrics.ts';
 import type { RequestCountSink } from '../db/request-counts.ts';
@@ -65,9 +65,4 @@ export function metricsHandler(metrics: Metrics, token: string | undefined) {
     const text = await metrics.registry.metrics();
     return c.body(text, 200, { 'Content-Type': metrics.registry.contentType, 'Cache-Control': 'no-store' });
   };
-}
-
-/** A tiny app serving only GET /metrics, for processes without the API (signaling). */
-export function createMetricsApp(metrics: Metrics, token: string | undefined) {
-  return new Hono().get('/metrics', metricsHandler(metrics, token));
 }

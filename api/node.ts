@@ -3,6 +3,7 @@ import type { Server as HttpServer } from 'node:http';
 import { serve } from '@hono/node-server';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { configOrExit, onShutdown, openDatabase } from '../boot.ts';
+import { createRoomCore } from '../core/room.ts';
 import { createOperations, drain } from '../node-operations.ts';
 import { createRoomEmitter } from '../signaling/emitter.ts';
 import { createApp } from './app.ts';
@@ -18,9 +19,17 @@ if (emitter.kind === 'memory') {
 }
 // podium_connected_sockets stays 0 here: this process holds no sockets, so a sum over processes stays right.
 
+// Made here rather than inside the app so that shutdown can store the messages still queued.
+const core = createRoomCore({
+  db: database.db,
+  broadcaster: emitter.broadcaster,
+  metrics: ops.metrics,
+  onError: (err, context) => ops.logger.error({ ...context, err }, 'broadcast failed'),
+});
 const app = createApp({
   config,
   database,
+  core,
   passwords: bcryptPasswords(),
   version,
   broadcaster: emitter.broadcaster,
@@ -36,6 +45,7 @@ const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOS
 
 onShutdown(async () => {
   await drain(server);
+  await core.close();
   await emitter.close();
   await ops.close();
   await database.close();

@@ -23,6 +23,7 @@ const errorDescriptions: Record<number, string> = {
   413: 'The body is over 64 KB (`payload_too_large`)',
   415: 'The body is not JSON (`unsupported_media_type`)',
   429: 'Too many requests from this address (`rate_limited`); see Retry-After',
+  503: 'The server is behind on storing messages (`busy`); nothing was stored, try again after Retry-After',
 };
 
 /** The error answers a route can give, for its OpenAPI description; every one has the same shape. */

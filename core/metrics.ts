@@ -1,7 +1,6 @@
 // Prometheus metrics: one registry per process, with every series Podium exports defined here.
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { PoolStats } from '../db/client.ts';
-import type { RoomEvents } from './broadcast.ts';
 
 /** Values read when Prometheus scrapes; each process passes the ones it has. */
 export interface MetricSources {
@@ -33,19 +32,8 @@ export interface Metrics {
   setSources(sources: MetricSources): void;
 }
 
-/** The counters that live events move; signaling handlers and REST writes both feed them. */
+/** The counters that room actions move; the room core feeds them, whichever transport the action came by. */
 export type RoomActivityMetrics = Pick<Metrics, 'chatMessages' | 'questions' | 'reactions' | 'screenShares'>;
-
-/** Counts what a REST write told the room (the socket handlers count their own events). */
-export function countPublished<E extends keyof RoomEvents>(metrics: RoomActivityMetrics | undefined, event: E, payload: RoomEvents[E]): void {
-  if (!metrics) return;
-  if (event === 'new-question') metrics.questions.inc();
-  if (event === 'new-chat-message') {
-    const { messageType } = (payload as RoomEvents['new-chat-message']).message;
-    if (messageType === 'chat') metrics.chatMessages.inc();
-    if (messageType === 'reaction') metrics.reactions.inc();
-  }
-}
 
 /** A source that does not answer within this long leaves its gauge at the last value, so a scrape never hangs. */
 const SOURCE_TIMEOUT_MS = 1000;

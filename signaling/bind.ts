@@ -1,5 +1,6 @@
 // Binds a client event to its handler: rate limit, validation, one safe ack, and no error ever escaping.
 import type { ZodError } from 'zod';
+import { RoomError } from '../core/errors.ts';
 import type { AckOf, EventHandler, SignalingSocket } from './context.ts';
 import { ackError, SignalingError } from './errors.ts';
 import { clientEventSchemas, type AckResult, type ClientEvent } from './protocol.ts';
@@ -53,6 +54,7 @@ async function handle<E extends ClientEvent>(
     await handler(socket, parsed.data as Parameters<EventHandler<E>>[1], reply as AckOf<E>);
   } catch (err) {
     if (err instanceof SignalingError) return reply(ackError(err.code, err.message));
+    if (err instanceof RoomError) return reply(ackError(err.code, err.message, err.retryAfterMs));
     deps.onError(err, { event, participantId: socket.data.participantId });
     reply(ackError('internal_error', 'Something went wrong on our side'));
   }

@@ -1,10 +1,9 @@
 // The signaling-only process: Socket.io on SIGNALING_PORT, sharing rooms with other processes through the adapter.
 import { createServer } from 'node:http';
 import { getRequestListener } from '@hono/node-server';
-import { createMetricsApp } from '../api/http-metrics.ts';
 import { version } from '../core/version.ts';
 import { configOrExit, onShutdown, openDatabase } from '../boot.ts';
-import { createOperations } from '../node-operations.ts';
+import { createMetricsApp, createOperations } from '../node-operations.ts';
 import { createClusterAdapter } from './adapters.ts';
 import { createSignaling } from './server.ts';
 

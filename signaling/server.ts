@@ -3,6 +3,7 @@ import type { Server as HttpServer } from 'node:http';
 import { Server } from 'socket.io';
 import type { Config } from '../core/config.ts';
 import type { RoomActivityMetrics } from '../core/metrics.ts';
+import { createRoomCore, type RoomCore } from '../core/room.ts';
 import { hashToken } from '../core/tokens.ts';
 import type { Database } from '../db/client.ts';
 import { findByTokenHash, findPresenter, presenceTimeoutSeconds } from '../db/participants.ts';
@@ -25,7 +26,9 @@ export interface SignalingDeps {
   config: SignalingConfig;
   /** How processes share rooms; memory (one process) when absent. Closed with the server. */
   cluster?: ClusterAdapter;
-  /** Counters for chat, questions, reactions and screen shares. */
+  /** The room core shared with the API in the same process; one is made when absent (then closed with the server). */
+  core?: RoomCore;
+  /** Counters for chat, questions, reactions and screen shares, for a core made here. */
   metrics?: RoomActivityMetrics;
   /** Connection outcomes reported by browsers, for metrics. */
   onWebrtcReport?: (report: WebrtcReport) => void;
@@ -89,7 +92,16 @@ export function createSignaling(httpServer: HttpServer | undefined, deps: Signal
   });
 
   const clustered = cluster !== undefined && cluster.kind !== 'memory';
-  const handlerDeps: HandlerDeps = { db: deps.db, io, broadcaster: createSocketBroadcaster(io, { clustered }), metrics: deps.metrics };
+  const broadcaster = createSocketBroadcaster(io, { clustered });
+  const core =
+    deps.core ??
+    createRoomCore({
+      db: deps.db,
+      broadcaster,
+      ...(deps.metrics ? { metrics: deps.metrics } : {}),
+      onError: (err, context) => onError(err, { step: 'broadcast', ...context }),
+    });
+  const handlerDeps: HandlerDeps = { db: deps.db, io, broadcaster, core };
   const presence = createPresence(handlerDeps, {
     graceMs: deps.config.RECONNECT_GRACE_MS,
     staleAfterSeconds: presenceTimeoutSeconds(deps.config.RECONNECT_GRACE_MS),
@@ -124,7 +136,10 @@ export function createSignaling(httpServer: HttpServer | undefined, deps: Signal
   });
 
   // Another process (or the API's emitter) ended a room: this process tells and closes its own sockets.
-  io.on('room-ended', (roomId, sessionStats) => endRoomLocally(io, roomId, sessionStats));
+  io.on('room-ended', (roomId, sessionStats) => {
+    core.roomEnded(roomId);
+    endRoomLocally(io, roomId, sessionStats);
+  });
 
   const close = io.close.bind(io);
   // Socket.io has no close hook; pending leaves and the adapter's connections must go with the server.
@@ -132,6 +147,7 @@ export function createSignaling(httpServer: HttpServer | undefined, deps: Signal
     clearInterval(heartbeat);
     presence.close();
     await close(fn);
+    if (!deps.core) await core.close();
     await cluster?.close();
   };
   return io;
