@@ -11,7 +11,7 @@ import { version } from './core/version.ts';
 import { configOrExit, onShutdown, openDatabase } from './boot.ts';
 import { createRoomCore } from './core/room.ts';
 import { createOperations, drain } from './node-operations.ts';
-import { createClusterAdapter } from './signaling/adapters.ts';
+import { adapterKind, createClusterAdapter } from './signaling/adapters.ts';
 import { createSocketBroadcaster } from './signaling/broadcaster.ts';
 import { createSignaling } from './signaling/server.ts';
 
@@ -63,9 +63,9 @@ app.use('*', serveStatic({ root: UI_DIR }));
 app.get('*', (c) => (c.req.path.startsWith('/api/') ? c.notFound() : c.html(indexHtml)));
 
 const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST, createServer }, (info) => {
-  console.log(`podium ${version}: listening on http://localhost:${info.port} (database: ${database.engine})`);
+  console.log(`podium ${version}: listening on http://localhost:${info.port} (database: ${database.engine}, socket adapter: ${adapterKind(config, 'alone')})`);
 }) as HttpServer;
-const cluster = await createClusterAdapter(config, (err) => console.error(`podium: socket adapter error: ${String(err)}`));
+const cluster = await createClusterAdapter(config, 'alone', (err) => console.error(`podium: socket adapter error: ${String(err)}`));
 const io = createSignaling(server, { db: database.db, config, cluster, core, ...ops.signaling });
 ops.metrics.setSources({ connectedSockets: () => io.engine.clientsCount });
 broadcaster = createSocketBroadcaster(io, { clustered: cluster.kind !== 'memory' });

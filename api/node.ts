@@ -15,7 +15,7 @@ const database = await openDatabase(config);
 const ops = createOperations(config, database, 'api');
 const emitter = await createRoomEmitter(config, (err) => ops.logger.error({ err }, 'socket adapter error'));
 if (emitter.kind === 'memory') {
-  ops.logger.warn('no DATABASE_URL or REDIS_URL: REST writes reach no signaling process');
+  ops.logger.warn('socket adapter memory: REST writes reach no signaling process');
 }
 // podium_connected_sockets stays 0 here: this process holds no sockets, so a sum over processes stays right.
 

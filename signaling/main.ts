@@ -10,9 +10,9 @@ import { createSignaling } from './server.ts';
 const config = configOrExit();
 const database = await openDatabase(config);
 const ops = createOperations(config, database, 'signaling');
-const cluster = await createClusterAdapter(config, (err) => ops.logger.error({ err }, 'socket adapter error'));
+const cluster = await createClusterAdapter(config, 'split', (err) => ops.logger.error({ err }, 'socket adapter error'));
 if (cluster.kind === 'memory') {
-  ops.logger.warn('no DATABASE_URL or REDIS_URL: rooms are not shared with any other process');
+  ops.logger.warn('socket adapter memory: rooms are not shared with any other process');
 }
 
 // Socket.io answers /socket.io/ itself; everything else on this port is the metrics endpoint.
