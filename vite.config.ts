@@ -26,7 +26,7 @@ export default defineConfig({
           name: 'server',
           root: '.',
           environment: 'node',
-          include: ['{api,db,signaling,managed,e2e,bench,deploy,scripts}/**/*.test.ts', '*.test.ts'],
+          include: ['{api,core,db,signaling,managed,e2e,bench,deploy,scripts}/**/*.test.ts', '*.test.ts'],
           testTimeout: 30_000,
           hookTimeout: 60_000,
         },

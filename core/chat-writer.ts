@@ -14,6 +14,8 @@ export interface ChatWriterOptions {
   observe?: (event: { waitedSeconds: number[]; groupSize: number }) => void;
   /** Told about each refusal. */
   refused?: (reason: 'queue_full' | 'queue_slow') => void;
+  /** Told the number of messages waiting whenever it changes. */
+  depthChanged?: (depth: number) => void;
 }
 
 export interface ChatWriter {
@@ -62,11 +64,15 @@ export function createChatWriter(db: Database, options: ChatWriterOptions = {}):
       else keep.push(p);
     }
     queue = keep;
+    reportDepth();
   }
 
   const sweeper = setInterval(() => expire(Date.now()), Math.max(50, Math.floor(maxWaitMs / 4)));
   // Deno and Node both have unref on interval handles, under different types.
   (sweeper as unknown as { unref?: () => void }).unref?.();
+
+  const depth = () => queue.length + (running?.size ?? 0);
+  const reportDepth = () => options.depthChanged?.(depth());
 
   function schedule(): void {
     if (scheduled || running || queue.length === 0) return;
@@ -98,6 +104,7 @@ export function createChatWriter(db: Database, options: ChatWriterOptions = {}):
     running = { startedAt, size: group.length, done };
     void done.finally(() => {
       running = undefined;
+      reportDepth();
       schedule();
     });
   }
@@ -111,10 +118,11 @@ export function createChatWriter(db: Database, options: ChatWriterOptions = {}):
       if (running && now - running.startedAt > maxWaitMs) return Promise.reject(busy('queue_slow'));
       return new Promise<MessageOutcome>((resolve, reject) => {
         queue.push({ message, queuedAt: now, resolve, reject });
+        reportDepth();
         schedule();
       });
     },
-    depth: () => queue.length + (running?.size ?? 0),
+    depth,
     async close() {
       closed = true;
       while (running || queue.length) {

@@ -24,6 +24,16 @@ export interface Metrics {
   questions: Counter;
   reactions: Counter;
   screenShares: Counter;
+  /** Chat messages and reactions accepted and not yet committed (queued or in the running insert). */
+  chatWriteQueue: Gauge;
+  /** From accepted to committed, per stored message. */
+  chatWriteWait: Histogram;
+  chatWriteGroup: Histogram;
+  /** Socket events received and not yet handled (each socket's events are handled in order). */
+  socketEventQueue: Gauge;
+  /** From received to handled, per socket event. */
+  socketEventWait: Histogram;
+  busyRefusals: Counter<'reason'>;
   webrtcPeerConnections: Counter<'outcome'>;
   webrtcTimeToConnect: Histogram;
   /** Records what a client's `webrtc-report` says about one peer connection. */
@@ -33,7 +43,14 @@ export interface Metrics {
 }
 
 /** The counters that room actions move; the room core feeds them, whichever transport the action came by. */
-export type RoomActivityMetrics = Pick<Metrics, 'chatMessages' | 'questions' | 'reactions' | 'screenShares'>;
+export type RoomActivityMetrics = Pick<
+  Metrics,
+  'chatMessages' | 'questions' | 'reactions' | 'screenShares' | 'chatWriteQueue' | 'chatWriteWait' | 'chatWriteGroup' | 'busyRefusals'
+>;
+
+/** Why an action was refused as `busy` (or `rate_limited`, for a socket that sends faster than it is served). */
+export const busyReasons = ['queue_full', 'queue_slow', 'socket_backlog', 'late'] as const;
+export type BusyReason = (typeof busyReasons)[number];
 
 /** A source that does not answer within this long leaves its gauge at the last value, so a scrape never hangs. */
 const SOURCE_TIMEOUT_MS = 1000;
@@ -83,6 +100,14 @@ export function createMetrics(initial: MetricSources = {}): Metrics {
     registers,
   });
 
+  const busyRefusals = new Counter({
+    name: 'podium_busy_refusals_total',
+    help: 'Actions refused with busy or rate_limited because the server was behind, by reason',
+    labelNames: ['reason'] as const,
+    registers,
+  });
+  for (const reason of busyReasons) busyRefusals.inc({ reason }, 0);
+
   return {
     registry,
     httpRequests: new Counter({
@@ -102,6 +127,35 @@ export function createMetrics(initial: MetricSources = {}): Metrics {
     questions: new Counter({ name: 'podium_questions_total', help: 'Questions asked', registers }),
     reactions: new Counter({ name: 'podium_reactions_total', help: 'Reactions sent', registers }),
     screenShares: new Counter({ name: 'podium_screen_shares_total', help: 'Screen shares started', registers }),
+    chatWriteQueue: new Gauge({
+      name: 'podium_chat_write_queue_depth',
+      help: 'Chat messages and reactions accepted and waiting for their group insert to commit',
+      registers,
+    }),
+    chatWriteWait: new Histogram({
+      name: 'podium_chat_write_wait_seconds',
+      help: 'Time from accepting a chat message or reaction to its commit (time in the write queue included)',
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers,
+    }),
+    chatWriteGroup: new Histogram({
+      name: 'podium_chat_write_group_size',
+      help: 'Messages stored by one multi-row insert',
+      buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500],
+      registers,
+    }),
+    socketEventQueue: new Gauge({
+      name: 'podium_socket_events_queued',
+      help: 'Socket events received and waiting for the events before them on the same socket',
+      registers,
+    }),
+    socketEventWait: new Histogram({
+      name: 'podium_socket_event_wait_seconds',
+      help: 'Time a socket event waited between arriving and being handled',
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers,
+    }),
+    busyRefusals,
     webrtcPeerConnections,
     webrtcTimeToConnect,
     recordWebrtcReport(report) {

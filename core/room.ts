@@ -60,7 +60,20 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export function createRoomCore(deps: RoomCoreDeps): RoomCore {
   const { db, broadcaster, metrics } = deps;
-  const chat = deps.chatWriter ?? createChatWriter(db);
+  const chat =
+    deps.chatWriter ??
+    createChatWriter(db, {
+      ...(metrics
+        ? {
+            observe: ({ waitedSeconds, groupSize }) => {
+              for (const waited of waitedSeconds) metrics.chatWriteWait.observe(waited);
+              metrics.chatWriteGroup.observe(groupSize);
+            },
+            refused: (reason) => metrics.busyRefusals.inc({ reason }),
+            depthChanged: (depth) => metrics.chatWriteQueue.set(depth),
+          }
+        : {}),
+    });
   const liveness = deps.liveness ?? createRoomLiveness(db);
 
   function toRoom<E extends keyof RoomEvents>(roomId: string, event: E, payload: RoomEvents[E]): void {
@@ -82,6 +95,22 @@ export function createRoomCore(deps: RoomCoreDeps): RoomCore {
   /** Writes are refused once the room has ended, even where the actor's connection has not closed yet. */
   async function requireLive(actor: Actor): Promise<void> {
     if (!(await liveness.isLive(actor.roomId))) throw roomEnded();
+  }
+
+  /**
+   * Question actions of one room run one at a time in this process, so the counts and states they broadcast
+   * arrive in the order they were committed: two votes committed 1 then 2 are never announced 2 then 1.
+   */
+  const questionTurns = new Map<string, Promise<unknown>>();
+  function inTurn<T>(roomId: string, work: () => Promise<T>): Promise<T> {
+    const previous = questionTurns.get(roomId) ?? Promise.resolve();
+    const result = previous.then(work);
+    const settled = result.catch(() => {});
+    questionTurns.set(roomId, settled);
+    void settled.then(() => {
+      if (questionTurns.get(roomId) === settled) questionTurns.delete(roomId);
+    });
+    return result;
   }
 
   /** Anything that is not a UUID cannot name a question; refusing it here spares the database a cast error. */
@@ -127,44 +156,52 @@ export function createRoomCore(deps: RoomCoreDeps): RoomCore {
       toRoom(actor.roomId, 'reaction', { participantId: actor.participantId, emoji });
     },
 
-    async ask(actor, { question }) {
-      await requireLive(actor);
-      const stored = toQuestionBody(await addQuestion(db, { roomId: actor.roomId, participantId: actor.participantId, question }));
-      metrics?.questions.inc();
-      toRoom(actor.roomId, 'new-question', { question: stored });
-      return stored;
+    ask(actor, { question }) {
+      return inTurn(actor.roomId, async () => {
+        await requireLive(actor);
+        const stored = toQuestionBody(await addQuestion(db, { roomId: actor.roomId, participantId: actor.participantId, question }));
+        metrics?.questions.inc();
+        toRoom(actor.roomId, 'new-question', { question: stored });
+        return stored;
+      });
     },
 
-    async vote(actor, { questionId, up }) {
-      await requireLive(actor);
-      requireQuestionId(questionId);
-      // Looked up within the actor's room, so a question of another room is simply not found.
-      if (!(await findQuestion(db, actor.roomId, questionId))) throw questionNotFound();
-      const votes = await setVote(db, { questionId, participantId: actor.participantId, up });
-      toRoom(actor.roomId, 'question-voted', { questionId, votes });
-      return votes;
+    vote(actor, { questionId, up }) {
+      return inTurn(actor.roomId, async () => {
+        await requireLive(actor);
+        requireQuestionId(questionId);
+        // Looked up within the actor's room, so a question of another room is simply not found.
+        if (!(await findQuestion(db, actor.roomId, questionId))) throw questionNotFound();
+        const votes = await setVote(db, { questionId, participantId: actor.participantId, up });
+        toRoom(actor.roomId, 'question-voted', { questionId, votes });
+        return votes;
+      });
     },
 
-    async answer(actor, { questionId, answer }) {
-      requirePresenter(actor);
-      await requireLive(actor);
-      requireQuestionId(questionId);
-      const answered = await answerQuestion(db, actor.roomId, questionId, answer);
-      if (!answered) throw questionNotFound();
-      const question = toQuestionBody(answered);
-      toRoom(actor.roomId, 'question-answered', { questionId, answer: question.answer!, answeredAt: question.answeredAt! });
-      return question;
+    answer(actor, { questionId, answer }) {
+      return inTurn(actor.roomId, async () => {
+        requirePresenter(actor);
+        await requireLive(actor);
+        requireQuestionId(questionId);
+        const answered = await answerQuestion(db, actor.roomId, questionId, answer);
+        if (!answered) throw questionNotFound();
+        const question = toQuestionBody(answered);
+        toRoom(actor.roomId, 'question-answered', { questionId, answer: question.answer!, answeredAt: question.answeredAt! });
+        return question;
+      });
     },
 
-    async pin(actor, { questionId, pinned }) {
-      requirePresenter(actor);
-      await requireLive(actor);
-      requireQuestionId(questionId);
-      const updated = await pinQuestion(db, actor.roomId, questionId, pinned);
-      if (!updated) throw questionNotFound();
-      const question = toQuestionBody(updated);
-      toRoom(actor.roomId, 'question-pinned', { questionId, isPinned: question.isPinned });
-      return question;
+    pin(actor, { questionId, pinned }) {
+      return inTurn(actor.roomId, async () => {
+        requirePresenter(actor);
+        await requireLive(actor);
+        requireQuestionId(questionId);
+        const updated = await pinQuestion(db, actor.roomId, questionId, pinned);
+        if (!updated) throw questionNotFound();
+        const question = toQuestionBody(updated);
+        toRoom(actor.roomId, 'question-pinned', { questionId, isPinned: question.isPinned });
+        return question;
+      });
     },
 
     async muteAll(actor) {

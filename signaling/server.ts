@@ -2,13 +2,13 @@
 import type { Server as HttpServer } from 'node:http';
 import { Server } from 'socket.io';
 import type { Config } from '../core/config.ts';
-import type { RoomActivityMetrics } from '../core/metrics.ts';
+import type { Metrics, RoomActivityMetrics } from '../core/metrics.ts';
 import { createRoomCore, type RoomCore } from '../core/room.ts';
 import { hashToken } from '../core/tokens.ts';
 import type { Database } from '../db/client.ts';
 import { findByTokenHash, findPresenter, presenceTimeoutSeconds } from '../db/participants.ts';
 import type { ClusterAdapter } from './adapters.ts';
-import { bindEvent } from './bind.ts';
+import { bindEvent, createEventBacklog } from './bind.ts';
 import { createSocketBroadcaster, endRoomLocally } from './broadcaster.ts';
 import { createChatHandlers } from './chat.ts';
 import type { EventHandlers, HandlerDeps, SignalingServer, SignalingSocket } from './context.ts';
@@ -28,8 +28,8 @@ export interface SignalingDeps {
   cluster?: ClusterAdapter;
   /** The room core shared with the API in the same process; one is made when absent (then closed with the server). */
   core?: RoomCore;
-  /** Counters for chat, questions, reactions and screen shares, for a core made here. */
-  metrics?: RoomActivityMetrics;
+  /** Counters for room actions (for a core made here) and for the socket event backlog. */
+  metrics?: RoomActivityMetrics & Pick<Metrics, 'socketEventQueue' | 'socketEventWait'>;
   /** Connection outcomes reported by browsers, for metrics. */
   onWebrtcReport?: (report: WebrtcReport) => void;
   /** How often this process vouches for its sockets and sweeps participants nobody vouches for. */
@@ -119,6 +119,7 @@ export function createSignaling(httpServer: HttpServer | undefined, deps: Signal
     ...createPresenterHandlers(handlerDeps),
   };
   const bindDeps = {
+    backlog: createEventBacklog(deps.metrics ? { metrics: deps.metrics } : {}),
     limits: createSocketRateLimits(deps.config),
     arrived: (socket: SignalingSocket) => presence.arrival(socket),
     onError: (err: unknown, context: object) => onError(err, { ...context }),
