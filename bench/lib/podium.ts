@@ -1,4 +1,7 @@
 // Podium's all-in-one server as a child process on a fresh database, and the REST calls the benchmarks need.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createPostgresTestDatabase, postgresReachable, type TestDatabase } from '../../db/testing.ts';
 import type { CreatedRoomBody as CreatedRoom, JoinedRoomBody as JoinedRoom } from '../../api/rooms.ts';
 import { startNode, type NodeChild } from './children.ts';
@@ -11,11 +14,31 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-/** Starts server.ts on a free port with rate limits off, on its own new PostgreSQL database (PGlite in memory when none). */
-export async function startPodium(options: { env?: Record<string, string>; exposeGc?: boolean } = {}): Promise<RunningServer & { engine: string }> {
-  const database: TestDatabase | undefined = (await postgresReachable()) ? await createPostgresTestDatabase({ migrate: false }) : undefined;
+/** `postgres`: a new database on the external PostgreSQL. `embedded`: the default a newcomer gets, in a new data directory. */
+export type DatabaseSetup = 'postgres' | 'embedded';
+
+export interface PodiumOptions {
+  env?: Record<string, string>;
+  exposeGc?: boolean;
+  /** Unset: PostgreSQL when reachable, else the embedded database in memory. */
+  database?: DatabaseSetup;
+  /** Writes a V8 CPU profile of the server here when it stops (node --cpu-prof). */
+  cpuProfileDir?: string;
+}
+
+/** Starts server.ts on a free port with rate limits off, on its own new database. */
+export async function startPodium(options: PodiumOptions = {}): Promise<RunningServer & { engine: string }> {
+  const usePostgres = options.database ? options.database === 'postgres' : await postgresReachable();
+  const database: TestDatabase | undefined = usePostgres ? await createPostgresTestDatabase({ migrate: false }) : undefined;
+  // The embedded default keeps its files where a newcomer's would be: a real directory, not memory.
+  const dataDir = options.database === 'embedded' ? mkdtempSync(join(tmpdir(), 'podium-bench-')) : 'memory://';
   const child = startNode('server.ts', {
-    nodeArgs: [...(options.exposeGc ? ['--expose-gc'] : []), '--import', PROBE],
+    nodeArgs: [
+      ...(options.exposeGc ? ['--expose-gc'] : []),
+      ...(options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : []),
+      '--import',
+      PROBE,
+    ],
     env: {
       PORT: '0',
       HOST: '127.0.0.1',
@@ -23,7 +46,7 @@ export async function startPodium(options: { env?: Record<string, string>; expos
       LOG_LEVEL: 'warn',
       RATE_LIMITS: 'off',
       DATABASE_URL: database?.url,
-      DATA_DIR: database ? undefined : 'memory://',
+      DATA_DIR: database ? undefined : dataDir,
       ...options.env,
     },
   });
@@ -31,16 +54,18 @@ export async function startPodium(options: { env?: Record<string, string>; expos
     const [, port] = await child.waitFor(/listening on http:\/\/[^:]+:(\d+)/, 120_000);
     return {
       base: `http://127.0.0.1:${port}`,
-      engine: database ? 'postgres' : 'pglite',
+      engine: database ? 'postgres' : options.database === 'embedded' ? 'embedded' : 'pglite',
       child,
       async stop() {
         await child.stop();
         await database?.destroy();
+        if (dataDir !== 'memory://') rmSync(dataDir, { recursive: true, force: true });
       },
     };
   } catch (err) {
     await child.stop();
     await database?.destroy();
+    if (dataDir !== 'memory://') rmSync(dataDir, { recursive: true, force: true });
     throw err;
   }
 }
