@@ -111,7 +111,16 @@ async function settle(server: RunningServer): Promise<void> {
  * Ramps R up through `steps` while each step holds. When even the first step fails, halves R until one
  * holds, so the table still says what the machine can carry.
  */
-async function ramp(ctx: BenchContext, name: string, server: RunningServer, loader: NodeChild, steps: number[], seconds: number, notes: string[]) {
+async function ramp(
+  ctx: BenchContext,
+  name: string,
+  server: RunningServer,
+  loader: NodeChild,
+  steps: number[],
+  seconds: number,
+  notes: string[],
+  options: { single?: boolean } = {},
+) {
   const results: StepResult[] = [];
   const rooms: Member[][] = [];
   let connectedRooms = 0;
@@ -144,6 +153,7 @@ async function ramp(ctx: BenchContext, name: string, server: RunningServer, load
     }
     const result = await runStep(ctx, name, server, loader, r, seconds);
     results.push(result);
+    if (options.single) break;
     if (descending) {
       if (result.held) break;
       if (r === 1) {
@@ -266,19 +276,22 @@ export const chatBenchmark: Benchmark = {
       const held = results.filter((s) => s.server === name && s.held);
       return held.length ? Math.max(...held.map((s) => s.r)) : null;
     };
+    const halfOfBare = () => {
+      const bareHeld = largest(BARE);
+      return bareHeld ? Math.max(1, Math.floor(bareHeld / 2)) : null;
+    };
     try {
       const servers: [string, DatabaseSetup | undefined][] = [[BARE, undefined], ...setups.map((s): [string, DatabaseSetup] => [setupNames[s], s])];
       for (const [i, [name, setup]] of servers.entries()) {
         const server = await start(name, setup);
         try {
           const budget = share(servers.length - i);
-          // Podium also runs at half the R bare Socket.io held, where its p99 is compared with bare's.
-          const bareHeld = largest(BARE);
-          const half = bareHeld ? Math.max(1, Math.floor(bareHeld / 2)) : undefined;
-          const plan = setup && half ? [...new Set([half, ...steps])].sort((a, b) => a - b) : steps;
-          results.push(...(await ramp(budget, name, server, loader, plan, seconds, notes)));
-          if (!setup && half && !results.some((s) => s.server === BARE && s.r === half)) {
-            results.push(...(await ramp(budget, name, server, loader, [half], seconds, notes)));
+          // Every server also runs at half the R bare Socket.io held, where Podium's p99 is compared with bare's.
+          results.push(...(await ramp(budget, name, server, loader, steps, seconds, notes)));
+          const half = halfOfBare();
+          if (half && !results.some((s) => s.server === name && s.r === half)) {
+            await settle(server);
+            results.push(...(await ramp(budget, name, server, loader, [half], seconds, notes, { single: true })));
           }
           await settle(server);
           const shape = await webinar(ctx, name, server, loader, webinarMembers, seconds);
@@ -312,7 +325,7 @@ export const chatBenchmark: Benchmark = {
       ];
     });
     const bareHeld = largest(BARE);
-    const half = bareHeld ? Math.max(1, Math.floor(bareHeld / 2)) : null;
+    const half = halfOfBare();
     const bareHalf = results.find((s) => s.server === BARE && s.r === half);
     const summary: Cell[][] = [[BARE, bareHeld, bareHeld === null ? null : bareHeld * MEMBERS_PER_ROOM, null, null, null, null, null]];
     for (const setup of setups) {

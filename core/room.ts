@@ -3,7 +3,7 @@
 // socket handlers only translate their transport to these calls and the answers back.
 import type { Database } from '../db/client.ts';
 import { listCurrentParticipants, muteAllAttendees } from '../db/participants.ts';
-import { addQuestion, answerQuestion, findQuestion, pinQuestion, setVote } from '../db/questions.ts';
+import { addQuestion, answerQuestion, pinQuestion, setVote } from '../db/questions.ts';
 import { endRoom, setScreenSharing } from '../db/rooms.ts';
 import type { ActionInput } from './actions.ts';
 import type { Broadcaster, ParticipantEvents, RoomEvents } from './broadcast.ts';
@@ -170,9 +170,9 @@ export function createRoomCore(deps: RoomCoreDeps): RoomCore {
       return inTurn(actor.roomId, async () => {
         await requireLive(actor);
         requireQuestionId(questionId);
-        // Looked up within the actor's room, so a question of another room is simply not found.
-        if (!(await findQuestion(db, actor.roomId, questionId))) throw questionNotFound();
-        const votes = await setVote(db, { questionId, participantId: actor.participantId, up });
+        // Counted only within the actor's room, so a question of another room is simply not found.
+        const votes = await setVote(db, { roomId: actor.roomId, questionId, participantId: actor.participantId, up });
+        if (votes === undefined) throw questionNotFound();
         toRoom(actor.roomId, 'question-voted', { questionId, votes });
         return votes;
       });
