@@ -10,8 +10,6 @@ import { hashToken } from '../core/tokens.ts';
 const MAX_TOKEN_LENGTH = 200;
 
 export interface AuthOptions {
-  /** Only the room's presenter may go on; anyone else gets 403. */
-  presenterOnly?: boolean;
   /**
    * Lets the presenter of an ended room through, so that ending it again can answer 410 room_ended.
    * Every other route treats a token of an ended room as no longer valid (401).
@@ -45,7 +43,6 @@ export function requireParticipant(options: AuthOptions = {}): MiddlewareHandler
       if (!other) throw new ApiError(404, 'room_not_found', 'No room has this link');
       throw new ApiError(403, 'forbidden', 'This token belongs to another room');
     }
-    if (options.presenterOnly && role !== 'presenter') throw new ApiError(403, 'forbidden', 'Only the presenter may do this');
     c.set('caller', { participant: found.participant, room: found.room, role });
     await next();
   };
