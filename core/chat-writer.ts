@@ -4,9 +4,14 @@ import { addMessages, type MessageOutcome, type NewMessage } from '../db/chat.ts
 import { RoomError } from './errors.ts';
 
 export interface ChatWriterOptions {
+  /**
+   * Inserts that may run at once. Each room always uses the same lane, so its messages stay in order;
+   * several lanes let commits overlap, which matters when each commit waits for a slow disk.
+   */
+  lanes?: number;
   /** A message queued longer than this is refused as `busy` instead of waiting on (it was never stored). */
   maxWaitMs?: number;
-  /** Messages queued at most; beyond it new ones are refused as `busy`. */
+  /** Messages queued per lane at most; beyond it new ones are refused as `busy`. */
   maxQueued?: number;
   /** Rows per insert at most. */
   maxGroup?: number;
@@ -21,7 +26,7 @@ export interface ChatWriterOptions {
 export interface ChatWriter {
   /** Resolves once the message is committed (or was stored before); rejects with RoomError `busy` when behind. */
   write(message: NewMessage): Promise<MessageOutcome>;
-  /** Messages waiting for their insert, the one running included. */
+  /** Messages waiting for their insert, the running ones included. */
   depth(): number;
   /** Waits for what is queued, then refuses new writes. */
   close(): Promise<void>;
@@ -34,60 +39,74 @@ interface Pending {
   reject: (err: unknown) => void;
 }
 
+interface Lane {
+  queue: Pending[];
+  running?: { startedAt: number; size: number; done: Promise<void> };
+  scheduled: boolean;
+}
+
+/** FNV-1a over the room id: a stable lane per room. */
+function laneOf(roomId: string, lanes: number): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < roomId.length; i++) hash = Math.imul(hash ^ roomId.charCodeAt(i), 0x01000193);
+  return (hash >>> 0) % lanes;
+}
+
 /**
- * One insert at a time per process, so messages are stored, acked and broadcast in the order they arrived:
- * nothing within a room is reordered, however slow the database. While an insert runs the next group gathers,
- * so a slower database means bigger groups, not more statements. When the database falls too far behind,
- * new messages are refused with a retry hint rather than queued without bound.
+ * One insert at a time per lane, and a room always in the same lane, so messages are stored, acked and
+ * broadcast in the order they arrived: nothing within a room is reordered, however slow the database.
+ * While an insert runs the next group gathers, so a slower database means bigger groups, not more
+ * statements. When the database falls too far behind, new messages are refused with a retry hint rather
+ * than queued without bound.
  */
 export function createChatWriter(db: Database, options: ChatWriterOptions = {}): ChatWriter {
   const maxWaitMs = options.maxWaitMs ?? 1000;
   const maxQueued = options.maxQueued ?? 5000;
   const maxGroup = options.maxGroup ?? 500;
-  let queue: Pending[] = [];
-  let running: { startedAt: number; size: number; done: Promise<void> } | undefined;
-  let scheduled = false;
+  const lanes: Lane[] = Array.from({ length: Math.max(1, options.lanes ?? 4) }, () => ({ queue: [], scheduled: false }));
   let closed = false;
 
-  const busy = (reason: 'queue_full' | 'queue_slow') => {
+  const depth = () => lanes.reduce((sum, lane) => sum + lane.queue.length + (lane.running?.size ?? 0), 0);
+  const reportDepth = () => options.depthChanged?.(depth());
+
+  const busy = (lane: Lane, reason: 'queue_full' | 'queue_slow') => {
     options.refused?.(reason);
-    const waited = running ? Date.now() - running.startedAt : 0;
+    const waited = lane.running ? Date.now() - lane.running.startedAt : 0;
     return new RoomError('busy', 'The server is busy storing messages; try again shortly', Math.min(5000, Math.max(250, waited)));
   };
 
   /** Queued messages that waited too long are refused: they were never sent to the database. */
-  function expire(now: number): void {
-    if (queue.length === 0 || now - queue[0]!.queuedAt <= maxWaitMs) return;
+  function expire(lane: Lane, now: number): void {
+    if (lane.queue.length === 0 || now - lane.queue[0]!.queuedAt <= maxWaitMs) return;
     const keep: Pending[] = [];
-    for (const p of queue) {
-      if (now - p.queuedAt > maxWaitMs) p.reject(busy('queue_slow'));
+    for (const p of lane.queue) {
+      if (now - p.queuedAt > maxWaitMs) p.reject(busy(lane, 'queue_slow'));
       else keep.push(p);
     }
-    queue = keep;
+    lane.queue = keep;
     reportDepth();
   }
 
-  const sweeper = setInterval(() => expire(Date.now()), Math.max(50, Math.floor(maxWaitMs / 4)));
+  const sweeper = setInterval(() => {
+    const now = Date.now();
+    for (const lane of lanes) expire(lane, now);
+  }, Math.max(50, Math.floor(maxWaitMs / 4)));
   // Deno and Node both have unref on interval handles, under different types.
   (sweeper as unknown as { unref?: () => void }).unref?.();
 
-  const depth = () => queue.length + (running?.size ?? 0);
-  const reportDepth = () => options.depthChanged?.(depth());
-
-  function schedule(): void {
-    if (scheduled || running || queue.length === 0) return;
-    scheduled = true;
+  function schedule(lane: Lane): void {
+    if (lane.scheduled || lane.running || lane.queue.length === 0) return;
+    lane.scheduled = true;
     // Everything that arrives in this turn of the event loop joins the group.
-    setTimeout(flush, 0);
+    setTimeout(() => flush(lane), 0);
   }
 
-  function flush(): void {
-    scheduled = false;
-    expire(Date.now());
-    if (running || queue.length === 0) return;
-    const group = queue.slice(0, maxGroup);
-    queue = queue.slice(group.length);
-    const startedAt = Date.now();
+  function flush(lane: Lane): void {
+    lane.scheduled = false;
+    expire(lane, Date.now());
+    if (lane.running || lane.queue.length === 0) return;
+    const group = lane.queue.slice(0, maxGroup);
+    lane.queue = lane.queue.slice(group.length);
     const done = addMessages(
       db,
       group.map((p) => p.message),
@@ -101,33 +120,36 @@ export function createChatWriter(db: Database, options: ChatWriterOptions = {}):
         for (const p of group) p.reject(err);
       },
     );
-    running = { startedAt, size: group.length, done };
+    lane.running = { startedAt: Date.now(), size: group.length, done };
     void done.finally(() => {
-      running = undefined;
+      lane.running = undefined;
       reportDepth();
-      schedule();
+      schedule(lane);
     });
   }
 
   return {
     write(message) {
       if (closed) return Promise.reject(new RoomError('busy', 'The server is shutting down', 1000));
+      const lane = lanes[laneOf(message.roomId, lanes.length)]!;
       const now = Date.now();
-      expire(now);
-      if (queue.length >= maxQueued) return Promise.reject(busy('queue_full'));
-      if (running && now - running.startedAt > maxWaitMs) return Promise.reject(busy('queue_slow'));
+      expire(lane, now);
+      if (lane.queue.length >= maxQueued) return Promise.reject(busy(lane, 'queue_full'));
+      if (lane.running && now - lane.running.startedAt > maxWaitMs) return Promise.reject(busy(lane, 'queue_slow'));
       return new Promise<MessageOutcome>((resolve, reject) => {
-        queue.push({ message, queuedAt: now, resolve, reject });
+        lane.queue.push({ message, queuedAt: now, resolve, reject });
         reportDepth();
-        schedule();
+        schedule(lane);
       });
     },
     depth,
     async close() {
       closed = true;
-      while (running || queue.length) {
-        schedule();
-        await (running?.done ?? new Promise((r) => setTimeout(r, 1)));
+      for (const lane of lanes) {
+        while (lane.running || lane.queue.length) {
+          schedule(lane);
+          await (lane.running?.done ?? new Promise((r) => setTimeout(r, 1)));
+        }
       }
       clearInterval(sweeper);
     },
