@@ -71,6 +71,10 @@ export function replaceSections(existing: string, fresh: string, names: string[]
     let text = fresh.slice(from.start, from.end).trimEnd();
     if (conditionsLine) text = text.replace(/\n\n/, `\n\n_run alone; ${conditionsLine.slice(2)}_\n\n`);
     const to = section(out, name);
+    // Its paragraph under "What these numbers mean" is about the old figures too.
+    const bullet = new RegExp(`^- \\*\\*${name}\\.\\*\\*.*$`, 'm');
+    const reading = bullet.exec(fresh)?.[0];
+    if (reading && bullet.test(out)) out = out.replace(bullet, () => reading);
     if (to) out = `${out.slice(0, to.start)}${text}\n\n${out.slice(to.end)}`;
     else {
       const meaningAt = out.search(/^## What these numbers mean/m);
