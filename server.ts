@@ -7,9 +7,11 @@ import { serveStatic } from '@hono/node-server/serve-static';
 import { createApp } from './api/app.ts';
 import { bcryptPasswords } from './api/bcrypt.ts';
 import { silentBroadcaster, type Broadcaster } from './core/broadcast.ts';
+import { REQUEST_HOST } from './api/turn.ts';
 import { version } from './core/version.ts';
 import { configOrExit, onShutdown, openDatabase } from './boot.ts';
 import { createRoomCore } from './core/room.ts';
+import { startManagedTurn } from './managed/coturn.ts';
 import { createOperations, drain } from './node-operations.ts';
 import { adapterKind, createClusterAdapter } from './signaling/adapters.ts';
 import { createSocketBroadcaster } from './signaling/broadcaster.ts';
@@ -24,9 +26,20 @@ async function ensureUiBuilt(): Promise<void> {
   await build({ configFile: resolve(import.meta.dirname, 'vite.config.ts'), logLevel: 'warn' });
 }
 
-const config = configOrExit();
+const settings = configOrExit();
 await ensureUiBuilt();
-const database = await openDatabase(config);
+const database = await openDatabase(settings);
+let turn: Awaited<ReturnType<typeof startManagedTurn>>;
+try {
+  turn = await startManagedTurn(settings, REQUEST_HOST, (line) => console.log(`podium: ${line}`));
+} catch (err) {
+  console.error(`podium: cannot start coturn (MANAGED_TURN=on): ${err instanceof Error ? err.message : String(err)}`);
+  await database.close();
+  process.exit(1);
+}
+// Whatever way this process ends, its relay does not outlive it.
+process.once('exit', () => turn?.kill());
+const config = turn ? { ...settings, TURN_URLS: turn.urls, TURN_SECRET: turn.secret } : settings;
 const ops = createOperations(config, database, 'all-in-one');
 
 // Socket.io attaches to the HTTP server that serves the app, so the broadcaster reaches it only once both exist.
@@ -79,4 +92,5 @@ onShutdown(async () => {
   await core.close();
   await ops.close();
   await database.close();
+  await turn?.stop();
 });

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { actionInputs } from '../core/actions.ts';
 import type { ParticipantEvents, RoomEvents } from '../core/broadcast.ts';
+import type { AddressPolicy } from './candidates.ts';
 import type { ChatMessageBody, ParticipantBody, QuestionBody, RoomBody, SessionStatsBody } from '../core/schemas.ts';
 
 export const MAX_SDP_BYTES = 64 * 1024;
@@ -156,6 +157,8 @@ export interface SocketData {
   name: string | null;
   /** The room's presenter: the only peer an attendee may signal. */
   presenterId: string;
+  /** Which of this participant's candidates and SDP address lines may leave through the relay. */
+  addressPolicy: AddressPolicy;
 }
 
 /** The Socket.io room every socket of one participant joins, so relays address participants, not sockets. */

@@ -45,6 +45,8 @@ export async function startPodium(options: PodiumOptions = {}): Promise<RunningS
       NODE_ENV: 'production',
       LOG_LEVEL: 'warn',
       RATE_LIMITS: 'off',
+      ICE_SERVERS: '[]',
+      MANAGED_TURN: 'off',
       DATABASE_URL: database?.url,
       DATA_DIR: database ? undefined : dataDir,
       ...options.env,

@@ -2,12 +2,13 @@
 import { createSignal, onCleanup } from 'solid-js';
 import type { MediaControlAction } from '../../signaling/protocol.ts';
 import { makeAttendeeLink, type AttendeeLink, type AttendeeMedia as ReceivedMedia } from '../rtc/attendee-link.ts';
+import type { IceSettings } from '../rtc/peer.ts';
 import type { PauseReason, PeerSignaling } from '../rtc/signaling.ts';
 import type { RoomStore } from './room-store.ts';
 
 export type AttendeeMedia = ReturnType<typeof createAttendeeMedia>;
 
-export function createAttendeeMedia(store: RoomStore, signaling: PeerSignaling, iceServers: RTCIceServer[]) {
+export function createAttendeeMedia(store: RoomStore, signaling: PeerSignaling, ice: IceSettings) {
   const [received, setReceived] = createSignal<ReceivedMedia>({ camera: null, screen: null, audio: null });
   const [microphoneOn, setMicrophoneOn] = createSignal(false);
   const [audioOnly, setAudioOnly] = createSignal(false);
@@ -18,9 +19,11 @@ export function createAttendeeMedia(store: RoomStore, signaling: PeerSignaling, 
   /** The link starts at the join ack or at the presenter's first offer, whichever comes first. */
   function ensureLink(presenterId: string): AttendeeLink {
     if (link) return link;
-    const created = makeAttendeeLink({ presenterId, signaling, iceServers });
+    const created = makeAttendeeLink({ presenterId, signaling, ...ice });
     created.on('media', setReceived);
     created.on('state', (state) => store.events.link({ state }));
+    created.on('unreachable', (unreachable) => store.events.link({ unreachable }));
+    created.on('path', (path) => store.events.link({ path }));
     created.on('control', ({ action, reason }) => {
       if (action === 'video-paused') store.events.link({ videoPaused: reason ?? 'bandwidth' });
       if (action === 'video-resumed') store.events.link({ videoPaused: null });
@@ -94,6 +97,10 @@ export function createAttendeeMedia(store: RoomStore, signaling: PeerSignaling, 
     },
     control(from: string, action: MediaControlAction, reason?: PauseReason) {
       link?.handleControl(from, action, reason);
+    },
+    setIceServers(iceServers: RTCIceServer[]) {
+      ice.iceServers = iceServers;
+      link?.setIceServers(iceServers);
     },
   };
 }

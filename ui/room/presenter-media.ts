@@ -1,13 +1,14 @@
 // The presenter's camera, microphone and screen as Solid signals over the rtc hub, cleaned up with the owner.
 import { createSignal, onCleanup } from 'solid-js';
 import { makePresenterHub, type PresenterHub } from '../rtc/presenter-hub.ts';
+import type { IceSettings } from '../rtc/peer.ts';
 import type { PeerSignaling } from '../rtc/signaling.ts';
 import type { RoomStore } from './room-store.ts';
 
 export type PresenterMedia = ReturnType<typeof createPresenterMedia>;
 
-export function createPresenterMedia(store: RoomStore, signaling: PeerSignaling, iceServers: RTCIceServer[], budgetBps?: number) {
-  const hub: PresenterHub = makePresenterHub({ signaling, iceServers, budgetBps });
+export function createPresenterMedia(store: RoomStore, signaling: PeerSignaling, ice: IceSettings, budgetBps?: number) {
+  const hub: PresenterHub = makePresenterHub({ signaling, ...ice, budgetBps });
   const [preview, setPreview] = createSignal<MediaStream | null>(null);
   const [screen, setScreen] = createSignal<MediaStream | null>(null);
   const [cameraOn, setCameraOn] = createSignal(false);
