@@ -1,5 +1,5 @@
 // Process plumbing shared by every entry: config from the environment, the database, and a clean shutdown.
-import { ConfigError, loadConfig, type Config } from './api/config.ts';
+import { ConfigError, loadConfig, type Config } from './core/config.ts';
 import { createDatabase, type DatabaseHandle } from './db/client.ts';
 import { withMigrationLock } from './db/migration-lock.ts';
 import type { ManagedProcessEvent } from './managed/process.ts';

@@ -1,7 +1,7 @@
 // The Node-side operations pieces: the HTTP drain, the event-loop lag sampler, and the signaling hooks.
 import { createServer, request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from './api/config.ts';
+import { loadConfig } from './core/config.ts';
 import { parsePrometheusText, sampleValue } from './api/prometheus-text.ts';
 import { computeAnalytics } from './db/analytics.ts';
 import { createTestDatabase, type TestDatabase } from './db/testing.ts';

@@ -1,9 +1,11 @@
 // What every Node entry adds for operations: the logger, metrics with Node-only sources, request counts, and a drain.
 import type { Server as HttpServer } from 'node:http';
+import { Hono } from 'hono';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import type { Config } from './api/config.ts';
+import type { Config } from './core/config.ts';
 import { createLogger, type Logger } from './api/logger.ts';
-import { createMetrics, type Metrics } from './api/metrics.ts';
+import { metricsHandler } from './api/http-metrics.ts';
+import { createMetrics, type Metrics } from './core/metrics.ts';
 import { countActiveRooms } from './db/analytics.ts';
 import type { DatabaseHandle } from './db/client.ts';
 import { createRequestCounter, type RequestCounter } from './db/request-counts.ts';
@@ -89,4 +91,9 @@ export function drain(server: HttpServer): Promise<void> {
     });
     server.closeIdleConnections();
   });
+}
+
+/** A tiny app serving only GET /metrics, for processes without the API (signaling). */
+export function createMetricsApp(metrics: Metrics, token: string | undefined) {
+  return new Hono().get('/metrics', metricsHandler(metrics, token));
 }

@@ -4,14 +4,15 @@ import { dirname, resolve } from 'node:path';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { createApp } from './api/app.ts';
 import { bcryptPasswords } from './api/bcrypt.ts';
-import { silentBroadcaster, type Broadcaster } from './api/broadcast.ts';
+import { silentBroadcaster, type Broadcaster } from './core/broadcast.ts';
 import { REQUEST_HOST } from './api/turn.ts';
-import { version } from './api/version.ts';
+import { version } from './core/version.ts';
 import { configOrExit, onShutdown, openDatabase } from './boot.ts';
+import { createRoomCore } from './core/room.ts';
 import { startManagedTurn } from './managed/coturn.ts';
 import { projectPath } from './paths.ts';
 import { createOperations, drain } from './node-operations.ts';
-import { createClusterAdapter } from './signaling/adapters.ts';
+import { adapterKind, createClusterAdapter } from './signaling/adapters.ts';
 import { createSocketBroadcaster } from './signaling/broadcaster.ts';
 import { createSignaling } from './signaling/server.ts';
 import { serveApp } from './tls/serve.ts';
@@ -45,6 +46,19 @@ const ops = createOperations(config, database, 'all-in-one');
 
 // Socket.io attaches to the HTTP server that serves the app, so the broadcaster reaches it only once both exist.
 let broadcaster: Broadcaster = silentBroadcaster;
+const roomBroadcaster: Broadcaster = {
+  toRoom: (roomId, event, payload) => broadcaster.toRoom(roomId, event, payload),
+  toParticipants: (ids, event, payload) => broadcaster.toParticipants(ids, event, payload),
+  endRoom: (roomId, sessionStats) => broadcaster.endRoom(roomId, sessionStats),
+  connectedSockets: () => broadcaster.connectedSockets(),
+};
+// One room core for both transports: one chat write queue and one view of which rooms are live.
+const core = createRoomCore({
+  db: database.db,
+  broadcaster: roomBroadcaster,
+  metrics: ops.metrics,
+  onError: (err, context) => ops.logger.error({ ...context, err }, 'broadcast failed'),
+});
 const app = createApp({
   config,
   database,
@@ -53,11 +67,8 @@ const app = createApp({
   logger: ops.logger,
   metrics: ops.metrics,
   requestCounts: ops.requestCounts,
-  broadcaster: {
-    toRoom: (roomId, event, payload) => broadcaster.toRoom(roomId, event, payload),
-    endRoom: (roomId, sessionStats) => broadcaster.endRoom(roomId, sessionStats),
-    connectedSockets: () => broadcaster.connectedSockets(),
-  },
+  broadcaster: roomBroadcaster,
+  core,
 });
 
 const indexHtml = readFileSync(resolve(UI_DIR, 'index.html'), 'utf8');
@@ -69,8 +80,8 @@ app.get('*', (c) => (c.req.path.startsWith('/api/') ? c.notFound() : c.html(inde
 // Plain HTTP on PORT, or HTTPS (certificates from ACME, TLS_CERT/TLS_KEY or a local CA) with HTTP redirecting to it.
 const web = await serveApp(app.fetch, config, { info: (message) => ops.logger.info(message), error: (message) => ops.logger.error(message) });
 const server = web.server;
-const cluster = await createClusterAdapter(config, (err) => console.error(`podium: socket adapter error: ${String(err)}`));
-const io = createSignaling(server, { db: database.db, config, cluster, ...ops.signaling });
+const cluster = await createClusterAdapter(config, 'alone', (err) => console.error(`podium: socket adapter error: ${String(err)}`));
+const io = createSignaling(server, { db: database.db, config, cluster, core, ...ops.signaling });
 ops.metrics.setSources({ connectedSockets: () => io.engine.clientsCount });
 broadcaster = createSocketBroadcaster(io, { clustered: cluster.kind !== 'memory' });
 
@@ -81,9 +92,10 @@ onShutdown(async () => {
   await io.close();
   await drained;
   await web.close();
+  await core.close();
   await ops.close();
   await database.close();
   await turn?.stop();
 });
 // Said once everything above is wired, shutdown included, so "listening" means ready.
-void web.listening.then((url) => console.log(`podium ${version}: listening on ${url} (database: ${database.where})`));
+void web.listening.then((url) => console.log(`podium ${version}: listening on ${url} (database: ${database.where}, socket adapter: ${adapterKind(config, 'alone')})`));

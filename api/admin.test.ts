@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Analytics } from '../db/analytics.ts';
 import { createRequestCounter, type RequestCounter } from '../db/request-counts.ts';
 import { MAX_RANGE_DAYS } from './admin.ts';
-import { createMetrics } from './metrics.ts';
+import { createMetrics } from '../core/metrics.ts';
 import { createTestApp, type TestApp } from './testing.ts';
 
 const ADMIN_TOKEN = 'admin-secret-0123456789abcdef';

@@ -3,8 +3,8 @@ import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import { computeAnalytics } from '../db/analytics.ts';
 import { ApiError } from './errors.ts';
-import { bearerAllowed } from './metrics.ts';
-import { errorResponses } from './schemas.ts';
+import { bearerAllowed } from './http-metrics.ts';
+import { errorResponses } from './route-schemas.ts';
 
 const DAY_MS = 86_400_000;
 export const DEFAULT_RANGE_DAYS = 30;

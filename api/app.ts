@@ -8,14 +8,16 @@ import { secureHeaders } from 'hono/secure-headers';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { ZodError } from 'zod';
 import { admin } from './admin.ts';
-import { tlsMode } from './config.ts';
-import type { AppDeps } from './context.ts';
+import { tlsMode } from '../core/config.ts';
+import { RoomError, type RoomErrorCode } from '../core/errors.ts';
+import { createRoomCore } from '../core/room.ts';
+import type { AppDeps, ResolvedDeps } from './context.ts';
 import { ApiError, validationMessage, type ErrorBody, type ErrorCode } from './errors.ts';
 import { health } from './health.ts';
 import { iceServers } from './ice-servers.ts';
 import { requestLogger } from './logger.ts';
 import { messages } from './messages.ts';
-import { httpMetrics, metricsHandler } from './metrics.ts';
+import { httpMetrics, metricsHandler } from './http-metrics.ts';
 import { serveOpenApi } from './openapi.ts';
 import { questions } from './questions.ts';
 import { apiRateLimits } from './rate-limit.ts';
@@ -25,7 +27,18 @@ export const MAX_BODY_BYTES = 64 * 1024;
 
 /** Builds the API, mounted under `/api`. Every dependency arrives through `deps`; nothing is global. */
 export function createApp(deps: AppDeps) {
-  const resolved: AppDeps = { ...deps, startedAt: deps.startedAt ?? Date.now() };
+  const resolved: ResolvedDeps = {
+    ...deps,
+    startedAt: deps.startedAt ?? Date.now(),
+    core:
+      deps.core ??
+      createRoomCore({
+        db: deps.database.db,
+        broadcaster: deps.broadcaster,
+        ...(deps.metrics ? { metrics: deps.metrics } : {}),
+        onError: (err, context) => logBroadcastFailure(deps, err, context),
+      }),
+  };
   const app = new OpenAPIHono({ defaultHook: validationHook });
 
   app.use('*', requestId());
@@ -79,6 +92,11 @@ export function createApp(deps: AppDeps) {
   app.onError((err, c) => {
     const requestId = c.get('requestId');
     if (err instanceof ApiError) return c.json(errorBody(err.code, err.message, err.details), err.status);
+    if (err instanceof RoomError) {
+      const headers: Record<string, string> =
+        err.retryAfterMs === undefined ? {} : { 'Retry-After': String(Math.max(1, Math.ceil(err.retryAfterMs / 1000))) };
+      return c.json(errorBody(err.code, err.message), roomErrorStatus[err.code], headers);
+    }
     if (err instanceof ZodError) {
       const details = zodDetails(err);
       return c.json(errorBody('validation_error', validationMessage(details), details), 400);
@@ -99,6 +117,21 @@ export function createApp(deps: AppDeps) {
 }
 
 export type App = ReturnType<typeof createApp>;
+
+const roomErrorStatus = {
+  validation_error: 400,
+  forbidden: 403,
+  question_not_found: 404,
+  room_ended: 410,
+  rate_limited: 429,
+  busy: 503,
+} as const satisfies Record<RoomErrorCode, ContentfulStatusCode>;
+
+/** The write has happened whatever the sockets hear, so a failing broadcast is logged and never turns a success into an error. */
+function logBroadcastFailure(deps: AppDeps, err: unknown, context: { event: string; roomId: string }): void {
+  if (deps.logger) deps.logger.error({ ...context, err }, 'broadcast failed');
+  else console.error(JSON.stringify({ level: 'error', msg: 'broadcast failed', ...context, err: String(err) }));
+}
 
 function errorBody(code: ErrorCode, message: string, details?: unknown, requestId?: string): ErrorBody {
   return { error: { code, message, ...(details === undefined ? {} : { details }), ...(requestId ? { requestId } : {}) } };

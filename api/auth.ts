@@ -3,14 +3,13 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { findByTokenHash } from '../db/participants.ts';
 import { ApiError } from './errors.ts';
 import { findRoom } from './find-room.ts';
-import { hashToken } from './tokens.ts';
+import type { Actor } from '../core/room.ts';
+import { hashToken } from '../core/tokens.ts';
 
 /** Tokens are 43 characters; anything far longer is not one of ours and is not worth hashing. */
 const MAX_TOKEN_LENGTH = 200;
 
 export interface AuthOptions {
-  /** Only the room's presenter may go on; anyone else gets 403. */
-  presenterOnly?: boolean;
   /**
    * Lets the presenter of an ended room through, so that ending it again can answer 410 room_ended.
    * Every other route treats a token of an ended room as no longer valid (401).
@@ -44,10 +43,15 @@ export function requireParticipant(options: AuthOptions = {}): MiddlewareHandler
       if (!other) throw new ApiError(404, 'room_not_found', 'No room has this link');
       throw new ApiError(403, 'forbidden', 'This token belongs to another room');
     }
-    if (options.presenterOnly && role !== 'presenter') throw new ApiError(403, 'forbidden', 'Only the presenter may do this');
     c.set('caller', { participant: found.participant, room: found.room, role });
     await next();
   };
+}
+
+/** The room core's view of the caller. */
+export function actorOf(c: Context): Actor {
+  const { participant, room, role } = c.get('caller');
+  return { participantId: participant.id, roomId: room.id, role, name: participant.name };
 }
 
 /** A `participantId` in a body is the spec's shape; it must name the caller, never someone else. */

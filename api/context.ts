@@ -1,13 +1,14 @@
 // What every handler can reach: dependencies injected at start, and the caller once authenticated.
 import type { Context } from 'hono';
-import type { Config } from './config.ts';
-import type { Broadcaster } from './broadcast.ts';
+import type { Config } from '../core/config.ts';
+import type { Broadcaster } from '../core/broadcast.ts';
 import type { PasswordHasher } from './passwords.ts';
 import type { DatabaseHandle } from '../db/client.ts';
 import type { RequestCountSink } from '../db/request-counts.ts';
 import type { Logger } from './logger.ts';
-import type { Metrics } from './metrics.ts';
+import type { Metrics } from '../core/metrics.ts';
 import type { Participant, Room } from '../db/rooms.ts';
+import type { RoomCore } from '../core/room.ts';
 
 export interface AppDeps {
   config: Config;
@@ -29,7 +30,12 @@ export interface AppDeps {
   metrics?: Metrics;
   /** Persistent per-day request counts behind the analytics error rates; fed with the metrics. */
   requestCounts?: RequestCountSink;
+  /** The room core shared with signaling in the same process; one is made on the database and broadcaster when absent. */
+  core?: RoomCore;
 }
+
+/** What handlers see: the dependencies with the room core always there. */
+export type ResolvedDeps = AppDeps & { core: RoomCore };
 
 /** Who is calling, resolved once from the bearer token. */
 export interface Caller {
@@ -40,7 +46,7 @@ export interface Caller {
 
 declare module 'hono' {
   interface ContextVariableMap {
-    deps: AppDeps;
+    deps: ResolvedDeps;
     caller: Caller;
   }
 }

@@ -1,10 +1,10 @@
 // The API under Deno: `deno run --node-modules-dir=manual -A api/deno.ts` serves the same app with Deno.serve.
 import { createApp } from './app.ts';
-import { silentBroadcaster } from './broadcast.ts';
-import { loadConfig } from './config.ts';
+import { silentBroadcaster } from '../core/broadcast.ts';
+import { loadConfig } from '../core/config.ts';
 import type { PasswordHasher } from './passwords.ts';
 import { pbkdf2Passwords } from './pbkdf2.ts';
-import { version } from './version.ts';
+import { version } from '../core/version.ts';
 import { createDatabase } from '../db/client.ts';
 
 /** The part of Deno's runtime API this entry uses; declared here so the Node type check needs no Deno types. */

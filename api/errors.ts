@@ -17,6 +17,7 @@ export const errorCodes = [
   'payload_too_large',
   'unsupported_media_type',
   'rate_limited',
+  'busy',
   'unavailable',
   'internal_error',
 ] as const;

@@ -107,7 +107,7 @@ describe('ICE configuration', () => {
   });
 
   it('should refuse a bad STUN_URLS or ICE_SERVERS by name', async () => {
-    const { loadConfig } = await import('./config.ts');
+    const { loadConfig } = await import('../core/config.ts');
     expect(() => loadConfig({ STUN_URLS: 'http://stun.example.org' })).toThrow('Invalid environment variable STUN_URLS');
     expect(() => loadConfig({ ICE_SERVERS: '{"urls":1}' })).toThrow('Invalid environment variable ICE_SERVERS');
     expect(() => loadConfig({ ICE_SERVERS: 'nope' })).toThrow('Invalid environment variable ICE_SERVERS');

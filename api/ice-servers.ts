@@ -3,7 +3,7 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { requireParticipant } from './auth.ts';
 import { ApiError } from './errors.ts';
-import { errorResponses, slugParams } from './schemas.ts';
+import { errorResponses, slugParams } from './route-schemas.ts';
 import { REQUEST_HOST, turnCredentials } from './turn.ts';
 
 const iceServerSchema = z

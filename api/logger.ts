@@ -1,8 +1,8 @@
 // Structured logs: one JSON line per request and per notable event, never a name, message, password or token.
 import type { Context, MiddlewareHandler } from 'hono';
 import { pino, type DestinationStream, type Logger as PinoLogger } from 'pino';
-import type { Config } from './config.ts';
-import { methodLabel, routePattern } from './metrics.ts';
+import type { Config } from '../core/config.ts';
+import { methodLabel, routePattern } from './http-metrics.ts';
 
 export type Logger = PinoLogger;
 

@@ -1,11 +1,12 @@
 // Chat over REST: a page of history, and sending a message the same way a socket does (stored, then broadcast).
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import { addMessage, listMessages, listMessagesBefore } from '../db/chat.ts';
-import { assertSelf, requireParticipant } from './auth.ts';
+import { actionInputs } from '../core/actions.ts';
+import { listMessages, listMessagesBefore } from '../db/chat.ts';
+import { actorOf, assertSelf, requireParticipant } from './auth.ts';
 import { ApiError, validationMessage } from './errors.ts';
-import { publish } from './publish.ts';
-import { bearerSecurity, chatMessageSchema, errorResponses, jsonContent, participantIdField, slugParams, text } from './schemas.ts';
-import { toChatMessageBody } from './serialize.ts';
+import { chatMessageSchema } from '../core/schemas.ts';
+import { bearerSecurity, errorResponses, jsonContent, participantIdField, slugParams } from './route-schemas.ts';
+import { toChatMessageBody } from '../core/serialize.ts';
 
 
 export const listMessagesQuery = z.object({
@@ -38,19 +39,7 @@ const messagesPage = z
   .object({ messages: z.array(chatMessageSchema), hasMore: z.boolean() })
   .openapi('MessagesPage');
 
-export const sendMessageBody = z
-  .object({
-    message: text(1, 2000),
-    clientMessageId: z
-      .string()
-      .min(1)
-      .max(100)
-      .refine((s) => !s.includes('\u0000'), 'must not contain NUL characters')
-      .optional()
-      .openapi({ description: 'Chosen by the sender; repeating it returns the first message instead of storing a copy' }),
-    participantId: participantIdField,
-  })
-  .openapi('SendMessageRequest');
+export const sendMessageBody = actionInputs.sendChat.extend({ participantId: participantIdField }).openapi('SendMessageRequest');
 
 const listRoute = createRoute({
   method: 'get',
@@ -76,7 +65,7 @@ const sendRoute = createRoute({
   request: { params: slugParams, body: { required: true, content: jsonContent(sendMessageBody) } },
   responses: {
     201: { description: 'Stored and broadcast (or, for a repeated clientMessageId, the first message)', content: jsonContent(z.object({ message: chatMessageSchema })) },
-    ...errorResponses(400, 401, 403, 404, 413, 415, 429),
+    ...errorResponses(400, 401, 403, 404, 410, 413, 415, 429, 503),
   },
 });
 
@@ -96,19 +85,10 @@ export const messages = new OpenAPIHono()
     return c.json({ messages: page.messages.map(toChatMessageBody), hasMore: page.hasMore }, 200);
   })
   .openapi(sendRoute, async (c) => {
-    const body = c.req.valid('json');
-    assertSelf(c, body.participantId);
-    const { room, participant } = c.get('caller');
-    const { message, created } = await addMessage(c.get('deps').database.db, {
-      roomId: room.id,
-      sender: participant,
-      message: body.message,
-      clientMessageId: body.clientMessageId,
-    });
-    const wire = toChatMessageBody(message);
-    // A retried send was already broadcast the first time.
-    if (created) publish(c, room.id, 'new-chat-message', { message: wire });
-    return c.json({ message: wire }, 201);
+    const { participantId, ...input } = c.req.valid('json');
+    assertSelf(c, participantId);
+    const { message } = await c.get('deps').core.sendChat(actorOf(c), input);
+    return c.json({ message }, 201);
   });
 
 function invalidQuery(path: string, message: string): ApiError {

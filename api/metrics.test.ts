@@ -2,7 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countActiveRooms } from '../db/analytics.ts';
-import { createMetrics, secretsMatch, UNMATCHED_ROUTE, type Metrics } from './metrics.ts';
+import { createMetrics, type Metrics } from '../core/metrics.ts';
+import { secretsMatch, UNMATCHED_ROUTE } from './http-metrics.ts';
 import { parsePrometheusText, sampleValue } from './prometheus-text.ts';
 import { createTestApp, type TestApp } from './testing.ts';
 

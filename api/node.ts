@@ -3,24 +3,33 @@ import type { Server as HttpServer } from 'node:http';
 import { serve } from '@hono/node-server';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { configOrExit, onShutdown, openDatabase } from '../boot.ts';
+import { createRoomCore } from '../core/room.ts';
 import { createOperations, drain } from '../node-operations.ts';
 import { createRoomEmitter } from '../signaling/emitter.ts';
 import { createApp } from './app.ts';
 import { bcryptPasswords } from './bcrypt.ts';
-import { version } from './version.ts';
+import { version } from '../core/version.ts';
 
 const config = configOrExit();
 const database = await openDatabase(config);
 const ops = createOperations(config, database, 'api');
 const emitter = await createRoomEmitter(config, (err) => ops.logger.error({ err }, 'socket adapter error'));
 if (emitter.kind === 'memory') {
-  ops.logger.warn('no DATABASE_URL or REDIS_URL: REST writes reach no signaling process');
+  ops.logger.warn('socket adapter memory: REST writes reach no signaling process');
 }
 // podium_connected_sockets stays 0 here: this process holds no sockets, so a sum over processes stays right.
 
+// Made here rather than inside the app so that shutdown can store the messages still queued.
+const core = createRoomCore({
+  db: database.db,
+  broadcaster: emitter.broadcaster,
+  metrics: ops.metrics,
+  onError: (err, context) => ops.logger.error({ ...context, err }, 'broadcast failed'),
+});
 const app = createApp({
   config,
   database,
+  core,
   passwords: bcryptPasswords(),
   version,
   broadcaster: emitter.broadcaster,
@@ -36,6 +45,7 @@ const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOS
 
 onShutdown(async () => {
   await drain(server);
+  await core.close();
   await emitter.close();
   await ops.close();
   await database.close();

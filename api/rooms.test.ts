@@ -3,7 +3,7 @@ import { findByTokenHash } from '../db/participants.ts';
 import { findRoomBySlug } from '../db/rooms.ts';
 import { findSessionStats } from '../db/stats.ts';
 import { createTestApp, type TestApp } from './testing.ts';
-import { hashToken } from './tokens.ts';
+import { hashToken } from '../core/tokens.ts';
 
 let t: TestApp;
 beforeAll(async () => {

@@ -2,35 +2,38 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { joinRoom, listCurrentParticipants, presenceTimeoutSeconds } from '../db/participants.ts';
-import { createRoom, endRoom } from '../db/rooms.ts';
-import { assertSelf, requireParticipant } from './auth.ts';
+import { createRoom } from '../db/rooms.ts';
+import { actorOf, assertSelf, requireParticipant } from './auth.ts';
 import { emptyBodyAsEmptyObject } from './body.ts';
 import { ApiError } from './errors.ts';
 import { findRoom } from './find-room.ts';
-import { publish, publishRoomEnded } from './publish.ts';
+import { publish } from './publish.ts';
+import {
+  participantSchema,
+  roomSchema,
+  sessionStatsSchema,
+  text,
+} from '../core/schemas.ts';
 import {
   bearerSecurity,
   errorResponses,
   jsonContent,
   participantIdField,
-  participantSchema,
-  roomSchema,
-  sessionStatsSchema,
   slugParams,
-  text,
-} from './schemas.ts';
-import { toParticipantBody, toRoomBody } from './serialize.ts';
-import { hashToken, newSlug, newToken } from './tokens.ts';
+} from './route-schemas.ts';
+import { toParticipantBody, toRoomBody } from '../core/serialize.ts';
+import { hashToken, newSlug, newToken } from '../core/tokens.ts';
+import { MAX_NAME_LENGTH, MAX_PASSWORD_LENGTH, MAX_ROOM_TITLE_LENGTH, MIN_PASSWORD_LENGTH } from '../core/limits.ts';
 
 
 export const createRoomBody = z
   .object({
-    title: text(1, 200),
-    presenterName: text(1, 100),
+    title: text(1, MAX_ROOM_TITLE_LENGTH),
+    presenterName: text(1, MAX_NAME_LENGTH),
     password: z
       .string()
-      .min(4)
-      .max(128)
+      .min(MIN_PASSWORD_LENGTH)
+      .max(MAX_PASSWORD_LENGTH)
       .refine((s) => !s.includes('\u0000'), 'must not contain NUL characters')
       .optional(),
     maxParticipants: z.number().int().min(2).max(500).default(50),
@@ -63,7 +66,7 @@ const roomDetailsResponse = z
   .openapi('RoomDetails');
 
 export const joinBody = z
-  .object({ name: text(1, 100), password: z.string().max(128).optional() })
+  .object({ name: text(1, MAX_NAME_LENGTH), password: z.string().max(MAX_PASSWORD_LENGTH).optional() })
   .openapi('JoinRequest');
 
 const joinResponse = z
@@ -129,7 +132,7 @@ const endRoomRoute = createRoute({
   tags: ['rooms'],
   summary: 'End the room (presenter): writes its stats, disconnects everyone and forgets names',
   security: bearerSecurity,
-  middleware: [requireParticipant({ presenterOnly: true, allowEndedRoom: true }), emptyBodyAsEmptyObject()] as const,
+  middleware: [requireParticipant({ allowEndedRoom: true }), emptyBodyAsEmptyObject()] as const,
   request: { params: slugParams, body: { required: false, content: jsonContent(endRoomBody) } },
   responses: {
     200: { description: 'Ended', content: jsonContent(endRoomResponse) },
@@ -204,11 +207,7 @@ export const rooms = new OpenAPIHono()
   })
   .openapi(endRoomRoute, async (c) => {
     assertSelf(c, c.req.valid('json').participantId);
-    const { room } = c.get('caller');
-    const sessionStats = await endRoom(c.get('deps').database.db, room.id);
-    // Two DELETEs racing: the database lets exactly one of them end the room.
-    if (!sessionStats) throw new ApiError(410, 'room_ended', 'This room has already ended');
-    await publishRoomEnded(c, room.id, sessionStats);
+    const sessionStats = await c.get('deps').core.endRoom(actorOf(c));
     return c.json({ success: true as const, sessionStats }, 200);
   });
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { attachSocket } from '../db/participants.ts';
 import { findRoomBySlug } from '../db/rooms.ts';
 import { createTestApp, type TestApp } from './testing.ts';
-import { hashToken } from './tokens.ts';
+import { hashToken } from '../core/tokens.ts';
 
 let t: TestApp;
 beforeAll(async () => {

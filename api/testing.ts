@@ -1,17 +1,18 @@
 // Test helpers: the real app on a real test database, with a broadcaster that records what it was asked to send.
 import { bcryptPasswords } from './bcrypt.ts';
-import type { Broadcaster, RoomEvents } from './broadcast.ts';
+import type { Broadcaster, ParticipantEvents, RoomEvents } from '../core/broadcast.ts';
 import { createApp, type App } from './app.ts';
-import { loadConfig, type Config } from './config.ts';
+import { loadConfig, type Config } from '../core/config.ts';
 import type { AppDeps } from './context.ts';
 import type { CreatedRoomBody as CreatedRoom, JoinedRoomBody as JoinedRoom } from './rooms.ts';
-import type { SessionStatsBody } from './schemas.ts';
+import type { SessionStatsBody } from '../core/schemas.ts';
 import { createTestDatabase, type TestDatabase } from '../db/testing.ts';
 
 export type { CreatedRoom, JoinedRoom };
 
 export type Broadcast =
   | { [E in keyof RoomEvents]: { kind: 'toRoom'; roomId: string; event: E; payload: RoomEvents[E] } }[keyof RoomEvents]
+  | { [E in keyof ParticipantEvents]: { kind: 'toParticipants'; participantIds: string[]; event: E; payload: ParticipantEvents[E] } }[keyof ParticipantEvents]
   | { kind: 'endRoom'; roomId: string; sessionStats: SessionStatsBody };
 
 export interface RecordingBroadcaster extends Broadcaster {
@@ -24,6 +25,9 @@ export function recordingBroadcaster(): RecordingBroadcaster {
     calls,
     toRoom(roomId, event, payload) {
       calls.push({ kind: 'toRoom', roomId, event, payload } as Broadcast);
+    },
+    toParticipants(participantIds, event, payload) {
+      calls.push({ kind: 'toParticipants', participantIds, event, payload } as Broadcast);
     },
     async endRoom(roomId, sessionStats) {
       calls.push({ kind: 'endRoom', roomId, sessionStats });

@@ -1,7 +1,7 @@
 // TURN credentials as coturn's `use-auth-secret` verifies them.
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from './config.ts';
+import { loadConfig } from '../core/config.ts';
 import { turnCredentials } from './turn.ts';
 
 describe('turnCredentials', () => {

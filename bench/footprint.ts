@@ -157,7 +157,7 @@ export const footprintBenchmark: Benchmark = {
         },
       },
       { name: 'Podium, embedded PostgreSQL', kind: 'podium', start: () => startPodium({ database: 'embedded', compiled: true }) },
-      { name: 'Podium, external PostgreSQL', kind: 'podium', start: () => startPodium({ database: 'external', compiled: true }) },
+      { name: 'Podium, external PostgreSQL', kind: 'podium', start: () => startPodium({ database: 'postgres', compiled: true }) },
       { name: 'Podium under tsx, embedded PostgreSQL', kind: 'podium', start: () => startPodium({ database: 'embedded', probe: false }) },
     ];
     const readings: Reading[] = [];

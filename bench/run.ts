@@ -1,9 +1,9 @@
 // `npm run bench [-- <name>…] [--tiny] [--results]`: runs benchmarks, prints tables, writes bench/out/*.json and RESULTS.md.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { benchmarks } from './benchmarks.ts';
 import { describeMachine, machineInfo } from './lib/machine.ts';
-import { renderResults, type Outcome } from './lib/results.ts';
+import { renderResults, replaceSections, type Outcome } from './lib/results.ts';
 import { textTable } from './lib/table.ts';
 import type { BenchResult, Size } from './lib/types.ts';
 
@@ -71,5 +71,10 @@ console.log(`done in ${Math.floor(totalSeconds / 60)} min ${totalSeconds % 60} s
 if (writeResults) {
   writeFileSync(RESULTS, renderResults({ machine, size, outcomes, totalSeconds, conditions }));
   console.log('wrote bench/RESULTS.md');
+} else if (size === 'full') {
+  // One benchmark at full size replaces its own section of RESULTS.md and leaves the others as they were.
+  const fresh = renderResults({ machine, size, outcomes, totalSeconds, conditions });
+  writeFileSync(RESULTS, replaceSections(existsSync(RESULTS) ? readFileSync(RESULTS, 'utf8') : fresh, fresh, outcomes.map((o) => o.name)));
+  console.log(`wrote the ${outcomes.map((o) => o.name).join(', ')} section of bench/RESULTS.md`);
 }
 process.exit(outcomes.some((o) => o.error) ? 1 : 0);

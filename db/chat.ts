@@ -1,5 +1,5 @@
 // Chat messages: idempotent inserts keyed by the sender's client message id, and newest-first pages.
-import { and, desc, eq, lt, sql } from 'drizzle-orm';
+import { and, desc, eq, lt, or, sql } from 'drizzle-orm';
 import type { Database } from './client.ts';
 import { chatMessages, participants, type MessageType } from './schema.ts';
 
@@ -26,40 +26,93 @@ const storedColumns = {
 
 const messageColumns = { ...storedColumns, name: participants.name };
 
+export interface NewMessage {
+  roomId: string;
+  sender: { id: string; name: string | null };
+  message: string;
+  messageType?: MessageType;
+  clientMessageId?: string;
+}
+
+/** What became of one message of a group: stored now, stored before (a repeated clientMessageId), or refused. */
+export type MessageOutcome = { message: ChatMessage; created: boolean } | { roomEnded: true };
+
 /**
- * Stores a message from `sender` (whose name the caller already knows, so the new message comes back from
- * the insert itself: one statement per message on the hot path). With a `clientMessageId` already used by
- * the same participant it stores nothing and returns the first message with `created: false`.
+ * Stores a group of messages with one statement (a multi-row insert whose text never changes, so it is
+ * prepared once per connection). Rows keep the group's order, which `seq` records. A message whose room is
+ * no longer active is not stored; a `clientMessageId` already used by the same participant stores nothing
+ * and returns the first message with `created: false`. Outcomes come back in the order of `inputs`.
  */
-export async function addMessage(
-  db: Database,
-  input: {
-    roomId: string;
-    sender: { id: string; name: string | null };
-    message: string;
-    messageType?: MessageType;
-    clientMessageId?: string;
-  },
-): Promise<{ message: ChatMessage; created: boolean }> {
-  const [inserted] = await db
-    .insert(chatMessages)
-    .values({
-      roomId: input.roomId,
-      participantId: input.sender.id,
-      message: input.message,
-      messageType: input.messageType ?? 'chat',
-      clientMessageId: input.clientMessageId ?? null,
-    })
-    .onConflictDoNothing({ target: [chatMessages.participantId, chatMessages.clientMessageId] })
-    .returning(storedColumns);
-  if (inserted) return { message: { ...inserted, name: input.sender.name }, created: true };
-  const [first] = await db
+export async function addMessages(db: Database, inputs: readonly NewMessage[]): Promise<MessageOutcome[]> {
+  if (inputs.length === 0) return [];
+  const rows = inputs.map((input, n) => ({
+    n,
+    id: crypto.randomUUID(),
+    room_id: input.roomId,
+    participant_id: input.sender.id,
+    message: input.message,
+    message_type: input.messageType ?? 'chat',
+    client_message_id: input.clientMessageId ?? null,
+  }));
+  const result = await db.execute(sql`
+    insert into chat_messages (id, room_id, participant_id, message, message_type, client_message_id)
+    select v.id, v.room_id, v.participant_id, v.message, v.message_type, v.client_message_id
+    from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+      as v(n int, id uuid, room_id uuid, participant_id uuid, message text, message_type text, client_message_id text)
+    join rooms r on r.id = v.room_id and r.is_active
+    order by v.n
+    on conflict (participant_id, client_message_id) do nothing
+    returning id, created_at`);
+  // The handle's type leaves the driver open; postgres.js answers `execute` with the rows themselves.
+  const stored = new Map((result as unknown as Array<{ id: string; created_at: Date | string }>).map((row) => [row.id, new Date(row.created_at)]));
+  const repeats = inputs.filter((input, i) => !stored.has(rows[i]!.id) && input.clientMessageId !== undefined);
+  const firsts = repeats.length ? await findByClientMessageIds(db, repeats) : new Map<string, ChatMessage>();
+  return inputs.map((input, i): MessageOutcome => {
+    const row = rows[i]!;
+    const createdAt = stored.get(row.id);
+    if (createdAt) {
+      return {
+        message: {
+          id: row.id,
+          roomId: input.roomId,
+          participantId: input.sender.id,
+          name: input.sender.name,
+          message: input.message,
+          messageType: row.message_type,
+          clientMessageId: row.client_message_id,
+          createdAt,
+        },
+        created: true,
+      };
+    }
+    const first = input.clientMessageId === undefined ? undefined : firsts.get(repeatKey(input.sender.id, input.clientMessageId));
+    // Not stored and not stored before: the join on active rooms left it out.
+    return first && first.roomId === input.roomId ? { message: first, created: false } : { roomEnded: true };
+  });
+}
+
+const repeatKey = (participantId: string, clientMessageId: string) => `${participantId}\u0000${clientMessageId}`;
+
+async function findByClientMessageIds(db: Database, inputs: readonly NewMessage[]): Promise<Map<string, ChatMessage>> {
+  const found = await db
     .select(messageColumns)
     .from(chatMessages)
     .leftJoin(participants, eq(participants.id, chatMessages.participantId))
-    .where(and(eq(chatMessages.participantId, input.sender.id), eq(chatMessages.clientMessageId, input.clientMessageId!)))
-    .limit(1);
-  return { message: first!, created: false };
+    .where(
+      or(
+        ...inputs.map((input) =>
+          and(eq(chatMessages.participantId, input.sender.id), eq(chatMessages.clientMessageId, input.clientMessageId!)),
+        ),
+      ),
+    );
+  return new Map(found.map((m) => [repeatKey(m.participantId!, m.clientMessageId!), m]));
+}
+
+/** One message: `addMessages` with a group of one; refused with an error when the room has ended. */
+export async function addMessage(db: Database, input: NewMessage): Promise<{ message: ChatMessage; created: boolean }> {
+  const [outcome] = await addMessages(db, [input]);
+  if (!outcome || 'roomEnded' in outcome) throw new Error('the room has ended');
+  return outcome;
 }
 
 /** A page of messages, newest first, older than `before` when given; same-tick messages in the order they were stored. */

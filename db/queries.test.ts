@@ -104,7 +104,7 @@ describe.each(engines)('database on $name', (engine) => {
     it('should delete everything of a room with the room', async () => {
       const { room, presenter } = await newRoom(database);
       const q = await addQuestion(database.db, { roomId: room.id, participantId: presenter.id, question: 'Cascade?' });
-      await setVote(database.db, { questionId: q.id, participantId: presenter.id, up: true });
+      await setVote(database.db, { roomId: room.id, questionId: q.id, participantId: presenter.id, up: true });
       await addMessage(database.db, { roomId: room.id, sender: presenter, message: 'hello' });
       await database.db.delete(rooms).where(eq(rooms.id, room.id));
       const left = await Promise.all([
@@ -172,17 +172,26 @@ describe.each(engines)('database on $name', (engine) => {
       if (!joined.ok) throw new Error('join failed');
       const q = await addQuestion(database.db, { roomId: room.id, participantId: presenter.id, question: 'Votes?' });
       await Promise.all(
-        Array.from({ length: 20 }, () => setVote(database.db, { questionId: q.id, participantId: joined.participant.id, up: true })),
+        Array.from({ length: 20 }, () => setVote(database.db, { roomId: room.id, questionId: q.id, participantId: joined.participant.id, up: true })),
       );
-      await setVote(database.db, { questionId: q.id, participantId: presenter.id, up: true });
+      await setVote(database.db, { roomId: room.id, questionId: q.id, participantId: presenter.id, up: true });
       const [seen] = await listQuestions(database.db, room.id, joined.participant.id);
       expect(seen?.votes).toBe(2);
       expect(seen?.votedByMe).toBe(true);
-      expect(await setVote(database.db, { questionId: q.id, participantId: joined.participant.id, up: false })).toBe(1);
-      expect(await setVote(database.db, { questionId: q.id, participantId: joined.participant.id, up: false })).toBe(1);
+      expect(await setVote(database.db, { roomId: room.id, questionId: q.id, participantId: joined.participant.id, up: false })).toBe(1);
+      expect(await setVote(database.db, { roomId: room.id, questionId: q.id, participantId: joined.participant.id, up: false })).toBe(1);
       expect((await listQuestions(database.db, room.id, joined.participant.id))[0]?.votedByMe).toBe(false);
       expect((await listQuestions(database.db, room.id, presenter.id))[0]?.votedByMe).toBe(true);
       expect((await listQuestions(database.db, room.id, null))[0]?.votedByMe).toBe(false);
+    });
+
+    it('should neither count nor record a vote on a question of another room', async () => {
+      const { room, presenter } = await newRoom(database);
+      const other = await newRoom(database);
+      const q = await addQuestion(database.db, { roomId: room.id, participantId: presenter.id, question: 'Mine?' });
+      expect(await setVote(database.db, { roomId: other.room.id, questionId: q.id, participantId: other.presenter.id, up: true })).toBeUndefined();
+      expect(await setVote(database.db, { roomId: other.room.id, questionId: q.id, participantId: other.presenter.id, up: false })).toBeUndefined();
+      expect((await listQuestions(database.db, room.id, other.presenter.id))[0]).toMatchObject({ votes: 0, votedByMe: false });
     });
 
     it('should order questions pinned first, then by votes, then oldest first', async () => {
@@ -190,7 +199,7 @@ describe.each(engines)('database on $name', (engine) => {
       const a = await addQuestion(database.db, { roomId: room.id, participantId: presenter.id, question: 'a' });
       const b = await addQuestion(database.db, { roomId: room.id, participantId: presenter.id, question: 'b' });
       const c = await addQuestion(database.db, { roomId: room.id, participantId: presenter.id, question: 'c' });
-      await setVote(database.db, { questionId: b.id, participantId: presenter.id, up: true });
+      await setVote(database.db, { roomId: room.id, questionId: b.id, participantId: presenter.id, up: true });
       await database.db.update(questions).set({ isPinned: true }).where(eq(questions.id, c.id));
       const order = (await listQuestions(database.db, room.id, null)).map((q) => q.question);
       expect(order).toEqual(['c', 'b', 'a']);

@@ -76,36 +76,31 @@ export async function listQuestions(db: Database, roomId: string, viewerId: stri
 }
 
 /**
- * Casts or withdraws one participant's vote and returns the new count. Repeating either is a no-op.
- * The count moves by ±1 only when the vote row really changed, and `votes = votes ± 1` re-reads the
- * locked row, so parallel votes never lose an update.
+ * Casts or withdraws one participant's vote on a question of `roomId` and returns the new count, or undefined
+ * when the room has no such question. Repeating either is a no-op. One statement: the vote row changes first
+ * (only for a question of this room), and the count moves by the number of rows that really changed;
+ * `votes = votes ± n` re-reads the locked row, so parallel votes never lose an update.
  */
 export async function setVote(
   db: Database,
-  input: { questionId: string; participantId: string; up: boolean },
-): Promise<number> {
-  return db.transaction(async (tx) => {
-    const changed = input.up
-      ? await tx
-          .insert(questionVotes)
-          .values({ questionId: input.questionId, participantId: input.participantId })
-          .onConflictDoNothing()
-          .returning({ id: questionVotes.id })
-      : await tx
-          .delete(questionVotes)
-          .where(and(eq(questionVotes.questionId, input.questionId), eq(questionVotes.participantId, input.participantId)))
-          .returning({ id: questionVotes.id });
-    if (changed.length > 0) {
-      const [row] = await tx
-        .update(questions)
-        .set({ votes: input.up ? sql`${questions.votes} + 1` : sql`greatest(${questions.votes} - 1, 0)` })
-        .where(eq(questions.id, input.questionId))
-        .returning({ votes: questions.votes });
-      return row!.votes;
-    }
-    const [row] = await tx.select({ votes: questions.votes }).from(questions).where(eq(questions.id, input.questionId));
-    return row?.votes ?? 0;
-  });
+  input: { roomId: string; questionId: string; participantId: string; up: boolean },
+): Promise<number | undefined> {
+  const inRoom = sql`exists (select 1 from questions q where q.id = ${input.questionId} and q.room_id = ${input.roomId})`;
+  const changed = input.up
+    ? sql`insert into question_votes (question_id, participant_id)
+          select ${input.questionId}, ${input.participantId} where ${inRoom}
+          on conflict do nothing returning 1`
+    : sql`delete from question_votes
+          where question_id = ${input.questionId} and participant_id = ${input.participantId} and ${inRoom}
+          returning 1`;
+  const result = await db.execute(sql`
+    with changed as (${changed})
+    update questions
+    set votes = ${input.up ? sql`votes + (select count(*) from changed)` : sql`greatest(votes - (select count(*) from changed), 0)`}
+    where id = ${input.questionId} and room_id = ${input.roomId}
+    returning votes`);
+  const [row] = (Array.isArray(result) ? result : (result as { rows: { votes: number }[] }).rows) as { votes: number }[];
+  return row === undefined ? undefined : Number(row.votes);
 }
 
 export async function answerQuestion(

@@ -1,7 +1,7 @@
 // `npm run analytics -- --from 2026-03-01 --to 2026-03-31`: the admin analytics as tables in the terminal.
 import { parseArgs } from 'node:util';
 import { analyticsQuery } from '../api/admin.ts';
-import { ConfigError, loadConfig } from '../api/config.ts';
+import { ConfigError, loadConfig } from '../core/config.ts';
 import { computeAnalytics } from '../db/analytics.ts';
 import { createDatabase } from '../db/client.ts';
 import { runningEmbeddedPostgresUrl, startEmbeddedPostgres, type EmbeddedPostgres } from '../managed/postgres.ts';

@@ -1,5 +1,5 @@
 // Picks the Socket.io adapter that lets several processes share rooms: PostgreSQL, Redis streams, or memory.
-import type { Config } from '../api/config.ts';
+import type { Config } from '../core/config.ts';
 
 /** The adapter factory Socket.io's `adapter` option takes. */
 type AdapterFactory = NonNullable<ConstructorParameters<typeof import('socket.io').Server>[1]>['adapter'];
@@ -18,17 +18,31 @@ export interface ClusterAdapter {
   close(): Promise<void>;
 }
 
-export type AdapterConfig = Pick<Config, 'DATABASE_URL' | 'REDIS_URL'>;
+export type AdapterConfig = Pick<Config, 'DATABASE_URL' | 'REDIS_URL' | 'SOCKET_ADAPTER'>;
+
+/** `alone`: the all-in-one process, which holds every socket itself. `split`: one of the API and signaling processes. */
+export type Deployment = 'alone' | 'split';
 
 /**
- * REDIS_URL wins when set; otherwise DATABASE_URL selects PostgreSQL; with neither (the embedded PostgreSQL, one
- * process by definition) rooms stay in memory.
+ * SOCKET_ADAPTER decides when set. Otherwise a process that is alone keeps rooms in memory (a cluster adapter
+ * would only turn each broadcast into a round trip through PostgreSQL, and cost it connection state recovery);
+ * split processes use Redis streams with REDIS_URL, else PostgreSQL with DATABASE_URL, else memory.
  */
+export function adapterKind(config: AdapterConfig, deployment: Deployment): ClusterAdapter['kind'] {
+  if (config.SOCKET_ADAPTER) return config.SOCKET_ADAPTER === 'redis' ? 'redis-streams' : config.SOCKET_ADAPTER;
+  if (deployment === 'alone') return 'memory';
+  if (config.REDIS_URL) return 'redis-streams';
+  if (config.DATABASE_URL) return 'postgres';
+  return 'memory';
+}
+
 export async function createClusterAdapter(
   config: AdapterConfig,
+  deployment: Deployment,
   onError: (err: unknown) => void = () => {},
 ): Promise<ClusterAdapter> {
-  if (config.REDIS_URL) {
+  const kind = adapterKind(config, deployment);
+  if (kind === 'redis-streams' && config.REDIS_URL) {
     const { createClient } = await import('redis');
     const { createAdapter } = await import('@socket.io/redis-streams-adapter');
     const client = createClient({ url: config.REDIS_URL });
@@ -43,7 +57,7 @@ export async function createClusterAdapter(
       },
     };
   }
-  if (config.DATABASE_URL) {
+  if (kind === 'postgres' && config.DATABASE_URL) {
     const { default: pg } = await import('pg');
     const { createAdapter } = await import('@socket.io/postgres-adapter');
     // Its own small pool: one connection stays on LISTEN, the others publish.

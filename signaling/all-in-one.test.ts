@@ -3,6 +3,7 @@ import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPostgresTestDatabase, type TestDatabase } from '../db/testing.ts';
 import { closeClients, connect, nextEvent } from './testing.ts';
 import { startEntry, type ChildEntry } from './testing-processes.ts';
 
@@ -61,5 +62,47 @@ describe('all-in-one server', () => {
     for (const event of await Promise.all(questions)) {
       expect(event.question).toMatchObject({ id: asked.body.questionId, question: 'Posted over REST?' });
     }
+  });
+});
+
+describe('all-in-one server on PostgreSQL', () => {
+  let server: ChildEntry;
+  let database: TestDatabase;
+
+  beforeAll(async () => {
+    database = await createPostgresTestDatabase({ migrate: false });
+    server = await startEntry('server.ts', { PORT: '0', DATABASE_URL: database.url!, REDIS_URL: '', SOCKET_ADAPTER: '', RATE_LIMITS: 'off' }, 180_000);
+  }, 200_000);
+
+  afterAll(async () => {
+    closeClients();
+    await server?.stop();
+    await database?.destroy();
+  });
+
+  it('should keep rooms in memory, alone as it is, and recover a dropped connection with what it missed', async () => {
+    expect(server.output()).toContain('socket adapter: memory');
+    const res = await fetch(`${server.url}/api/rooms`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ title: 'Alone', presenterName: 'Presenter' }),
+    });
+    const { slug, presenterToken } = (await res.json()) as { slug: string; presenterToken: string };
+    const joined = (await (
+      await fetch(`${server.url}/api/rooms/${slug}/join`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Ada' }) })
+    ).json()) as { token: string };
+    const presenter = await connect(server.url, presenterToken);
+    const ada = await connect(server.url, joined.token, { reconnection: true, reconnectionDelay: 100 });
+    expect(await presenter.emitWithAck('join-room', { slug })).toMatchObject({ ok: true });
+    expect(await ada.emitWithAck('join-room', { slug })).toMatchObject({ ok: true });
+
+    // Ada's transport drops; a message sent meanwhile reaches her when the session is recovered.
+    const reconnected = new Promise<void>((done) => ada.once('connect', () => done()));
+    const missed = nextEvent(ada, 'new-chat-message');
+    ada.io.engine.close();
+    expect(await presenter.emitWithAck('chat-message', { roomSlug: slug, message: 'while you were away' })).toMatchObject({ ok: true });
+    await reconnected;
+    expect(ada.recovered).toBe(true);
+    expect((await missed).message.message).toBe('while you were away');
   });
 });

@@ -1,5 +1,7 @@
 // Binds a client event to its handler: rate limit, validation, one safe ack, and no error ever escaping.
 import type { ZodError } from 'zod';
+import { RoomError } from '../core/errors.ts';
+import type { Metrics } from '../core/metrics.ts';
 import type { AckOf, EventHandler, SignalingSocket } from './context.ts';
 import { ackError, SignalingError } from './errors.ts';
 import { clientEventSchemas, type AckResult, type ClientEvent } from './protocol.ts';
@@ -11,25 +13,74 @@ export interface BindDeps {
   arrived: (socket: SignalingSocket) => Promise<unknown>;
   /** Told about failures that are ours, not the client's; the client only ever sees `internal_error`. */
   onError: (err: unknown, context: { event: ClientEvent; participantId: string }) => void;
+  backlog: EventBacklog;
 }
 
+/** How far behind the process may fall before it refuses work instead of queueing it. */
+export interface BacklogOptions {
+  /** Events one socket may have waiting; more are refused as `rate_limited` at once. */
+  maxPerSocket?: number;
+  /** A room action that waited longer than this (event loop or database behind) is refused as `busy`, not done late. */
+  maxWaitMs?: number;
+  metrics?: Pick<Metrics, 'socketEventQueue' | 'socketEventWait' | 'busyRefusals'>;
+}
+
+/** The events waiting across this process's sockets. */
+export interface EventBacklog {
+  readonly maxPerSocket: number;
+  readonly maxWaitMs: number;
+  queued: number;
+  metrics: BacklogOptions['metrics'];
+}
+
+export function createEventBacklog(options: BacklogOptions = {}): EventBacklog {
+  return { maxPerSocket: options.maxPerSocket ?? 64, maxWaitMs: options.maxWaitMs ?? 2000, queued: 0, metrics: options.metrics };
+}
+
+/** Room actions that can be retried: refused when late rather than piled onto a server that is behind. */
+const deferrable: ReadonlySet<ClientEvent> = new Set(['chat-message', 'reaction', 'ask-question', 'vote-question']);
+
 /**
- * Per socket, the handling of its latest event. Each event waits for the one before, so what a socket
- * sends is handled, and relayed, in the order it was sent: an offer's ICE candidates never overtake it,
- * even though each step (rate limit, lookups) is asynchronous. `handle` never rejects.
+ * Per socket, the handling of its latest event and how many wait for it. Each event waits for the one
+ * before, so what a socket sends is handled, and relayed, in the order it was sent: an offer's ICE
+ * candidates never overtake it, even though each step (rate limit, lookups) is asynchronous. `handle` never rejects.
  */
-const queues = new WeakMap<SignalingSocket, Promise<void>>();
+const queues = new WeakMap<SignalingSocket, { tail: Promise<void>; waiting: number }>();
 
 export function bindEvent<E extends ClientEvent>(socket: SignalingSocket, event: E, handler: EventHandler<E>, deps: BindDeps): void {
+  const { backlog } = deps;
   // Payloads arrive from the network as anything at all; the zod schema decides what they are.
   const listener = (payload: unknown, ack: unknown) => {
-    const previous = queues.get(socket) ?? Promise.resolve();
-    queues.set(
-      socket,
-      previous.then(() => handle(socket, event, handler, deps, payload, ack)),
-    );
+    const queue = queues.get(socket) ?? { tail: Promise.resolve(), waiting: 0 };
+    queues.set(socket, queue);
+    if (queue.waiting >= backlog.maxPerSocket) {
+      backlog.metrics?.busyRefusals.inc({ reason: 'socket_backlog' });
+      const [, reply] = replyOf(payload, ack);
+      return reply(ackError('rate_limited', 'Too many events waiting; slow down and try again shortly', 1000));
+    }
+    const arrived = Date.now();
+    queue.waiting++;
+    backlog.metrics?.socketEventQueue.set(++backlog.queued);
+    queue.tail = queue.tail.then(() => {
+      queue.waiting--;
+      backlog.metrics?.socketEventQueue.set(--backlog.queued);
+      const waited = Date.now() - arrived;
+      backlog.metrics?.socketEventWait.observe(waited / 1000);
+      if (waited > backlog.maxWaitMs && deferrable.has(event)) {
+        backlog.metrics?.busyRefusals.inc({ reason: 'late' });
+        const [, reply] = replyOf(payload, ack);
+        return reply(ackError('busy', 'The server is behind; try again shortly', Math.min(5000, waited)));
+      }
+      return handle(socket, event, handler, deps, payload, ack);
+    });
   };
   socket.on(event, listener as never);
+}
+
+/** Events whose payload is optional may be sent with only an ack: `emitWithAck('end-room')`. */
+function replyOf(payload: unknown, ack: unknown): [unknown, (result: AckResult<object>) => void] {
+  if (typeof payload === 'function' && ack === undefined) return [undefined, once(payload)];
+  return [payload, once(ack)];
 }
 
 async function handle<E extends ClientEvent>(
@@ -40,19 +91,17 @@ async function handle<E extends ClientEvent>(
   payload: unknown,
   ack: unknown,
 ): Promise<void> {
-  // Events whose payload is optional may be sent with only an ack: `emitWithAck('end-room')`.
-  if (typeof payload === 'function' && ack === undefined) [payload, ack] = [undefined, payload];
-  const reply = once(ack);
+  const [body, reply] = replyOf(payload, ack);
   try {
-    if (!(await deps.limits.consume(socket.data.participantId, event))) {
-      return reply(ackError('rate_limited', 'Too many events; slow down and try again shortly'));
-    }
-    const parsed = clientEventSchemas[event].safeParse(payload);
+    const allowed = await deps.limits.consume(socket.data.participantId, event);
+    if (allowed !== true) return reply(ackError('rate_limited', 'Too many events; slow down and try again shortly', allowed.retryAfterMs));
+    const parsed = clientEventSchemas[event].safeParse(body);
     if (!parsed.success) return reply(ackError('validation_error', describe(parsed.error)));
     await deps.arrived(socket);
     await handler(socket, parsed.data as Parameters<EventHandler<E>>[1], reply as AckOf<E>);
   } catch (err) {
     if (err instanceof SignalingError) return reply(ackError(err.code, err.message));
+    if (err instanceof RoomError) return reply(ackError(err.code, err.message, err.retryAfterMs));
     deps.onError(err, { event, participantId: socket.data.participantId });
     reply(ackError('internal_error', 'Something went wrong on our side'));
   }

@@ -1,7 +1,8 @@
-// The Broadcaster the REST API calls after each committed write, implemented on a Socket.io server.
-import type { Broadcaster, RoomEvents } from '../api/broadcast.ts';
-import type { SessionStatsBody } from '../api/schemas.ts';
+// The Broadcaster port implemented on a Socket.io server: how the room core reaches sockets after each committed write.
+import type { Broadcaster, ParticipantEvents, RoomEvents } from '../core/broadcast.ts';
+import type { SessionStatsBody } from '../core/schemas.ts';
 import type { SignalingServer } from './context.ts';
+import { participantChannel } from './protocol.ts';
 
 export interface SocketBroadcasterOptions {
   /** Whether other processes share rooms through a cluster adapter; then room endings are announced to them too. */
@@ -17,6 +18,9 @@ export function createSocketBroadcaster(io: SignalingServer, options: SocketBroa
     toRoom<E extends keyof RoomEvents>(roomId: string, event: E, payload: RoomEvents[E]) {
       // The typed emit cannot narrow a generic event name to its own payload, though the maps agree.
       (io.to(roomId).emit as (event: E, payload: RoomEvents[E]) => boolean)(event, payload);
+    },
+    toParticipants<E extends keyof ParticipantEvents>(participantIds: string[], event: E, payload: ParticipantEvents[E]) {
+      (io.to(participantIds.map(participantChannel)).emit as (event: E, payload: ParticipantEvents[E]) => boolean)(event, payload);
     },
     async endRoom(roomId, sessionStats) {
       endRoomLocally(io, roomId, sessionStats);

@@ -66,8 +66,8 @@ describe('chat-message', () => {
     for (let i = 0; i < 12; i++) results.push(await attendeeSocket.emitWithAck('chat-message', { roomSlug: room.slug, message: `m${i}` }));
     expect(results.slice(0, 10).every((r) => r.ok)).toBe(true);
     expect(results.slice(10)).toEqual([
-      { ok: false, error: { code: 'rate_limited', message: expect.any(String) } },
-      { ok: false, error: { code: 'rate_limited', message: expect.any(String) } },
+      { ok: false, error: { code: 'rate_limited', message: expect.any(String), retryAfterMs: expect.any(Number) } },
+      { ok: false, error: { code: 'rate_limited', message: expect.any(String), retryAfterMs: expect.any(Number) } },
     ]);
     expect((await listMessages(live.db, room.id, { limit: 50 })).messages).toHaveLength(10);
     expect(attendeeSocket.connected).toBe(true);

@@ -1,8 +1,8 @@
 // The types every signaling module shares: the typed server and socket, parsed payloads, acks and handlers.
 import type { Server, Socket } from 'socket.io';
 import type { z } from 'zod';
-import type { Broadcaster } from '../api/broadcast.ts';
-import type { RoomActivityMetrics } from '../api/metrics.ts';
+import type { Broadcaster } from '../core/broadcast.ts';
+import type { RoomCore } from '../core/room.ts';
 import type { Database } from '../db/client.ts';
 import type {
   ClientEvent,
@@ -29,6 +29,6 @@ export interface HandlerDeps {
   db: Database;
   io: SignalingServer;
   broadcaster: Broadcaster;
-  /** Counters for chat, questions, reactions and screen shares; absent in tests that do not look at them. */
-  metrics?: RoomActivityMetrics;
+  /** Every room action goes through it; handlers only translate the socket to its calls. */
+  core: RoomCore;
 }

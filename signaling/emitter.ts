@@ -1,6 +1,6 @@
 // How a process without sockets (the API) reaches the signaling processes' rooms: a Socket.io server that holds none.
 import { Server } from 'socket.io';
-import { silentBroadcaster, type Broadcaster } from '../api/broadcast.ts';
+import { silentBroadcaster, type Broadcaster } from '../core/broadcast.ts';
 import { createClusterAdapter, type AdapterConfig, type ClusterAdapter } from './adapters.ts';
 import { createSocketBroadcaster } from './broadcaster.ts';
 import type { SignalingServer } from './context.ts';
@@ -19,7 +19,7 @@ export interface RoomEmitter {
  * with the adapter publishes exactly what the other processes expect, room endings and socket counts included.
  */
 export async function createRoomEmitter(config: AdapterConfig, onError: (err: unknown) => void): Promise<RoomEmitter> {
-  const cluster = await createClusterAdapter(config, onError);
+  const cluster = await createClusterAdapter(config, 'split', onError);
   // Without a shared database there is no other process whose sockets could be reached.
   if (cluster.kind === 'memory') return { broadcaster: silentBroadcaster, kind: cluster.kind, close: cluster.close };
   const io: SignalingServer = new Server({ serveClient: false, adapter: cluster.adapter });

@@ -11,8 +11,8 @@ export class SignalingError extends Error {
   }
 }
 
-export function ackError(code: SocketErrorCode, message: string): AckError {
-  return { ok: false, error: { code, message } };
+export function ackError(code: SocketErrorCode, message: string, retryAfterMs?: number): AckError {
+  return { ok: false, error: retryAfterMs === undefined ? { code, message } : { code, message, retryAfterMs } };
 }
 
 export const forbidden = (message: string) => new SignalingError('forbidden', message);

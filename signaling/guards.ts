@@ -1,11 +1,14 @@
 // Checks shared by handlers: who may do what, and whether the room still runs.
+import type { Actor } from '../core/room.ts';
 import type { Database } from '../db/client.ts';
 import { findRoomById, type Room } from '../db/rooms.ts';
 import type { SignalingSocket } from './context.ts';
 import { forbidden, SignalingError } from './errors.ts';
 
-export function requirePresenter(socket: SignalingSocket): void {
-  if (socket.data.role !== 'presenter') throw forbidden('Only the presenter may do this');
+/** The room core's view of who sent an event: what the handshake resolved from the token. */
+export function actorOf(socket: SignalingSocket): Actor {
+  const { participantId, roomId, role, name } = socket.data;
+  return { participantId, roomId, role, name };
 }
 
 /** The slug a client names must be the room its token belongs to. */

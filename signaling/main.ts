@@ -1,19 +1,18 @@
 // The signaling-only process: Socket.io on SIGNALING_PORT, sharing rooms with other processes through the adapter.
 import { createServer } from 'node:http';
 import { getRequestListener } from '@hono/node-server';
-import { createMetricsApp } from '../api/metrics.ts';
-import { version } from '../api/version.ts';
+import { version } from '../core/version.ts';
 import { configOrExit, onShutdown, openDatabase } from '../boot.ts';
-import { createOperations } from '../node-operations.ts';
+import { createMetricsApp, createOperations } from '../node-operations.ts';
 import { createClusterAdapter } from './adapters.ts';
 import { createSignaling } from './server.ts';
 
 const config = configOrExit();
 const database = await openDatabase(config);
 const ops = createOperations(config, database, 'signaling');
-const cluster = await createClusterAdapter(config, (err) => ops.logger.error({ err }, 'socket adapter error'));
+const cluster = await createClusterAdapter(config, 'split', (err) => ops.logger.error({ err }, 'socket adapter error'));
 if (cluster.kind === 'memory') {
-  ops.logger.warn('no DATABASE_URL or REDIS_URL: rooms are not shared with any other process');
+  ops.logger.warn('socket adapter memory: rooms are not shared with any other process');
 }
 
 // Socket.io answers /socket.io/ itself; everything else on this port is the metrics endpoint.

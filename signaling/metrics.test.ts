@@ -2,10 +2,11 @@
 import type { Server as HttpServer } from 'node:http';
 import { getRequestListener } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMetrics, createMetricsApp, type Metrics } from '../api/metrics.ts';
+import { createMetrics, type Metrics } from '../core/metrics.ts';
 import { parsePrometheusText, sampleValue, type Sample } from '../api/prometheus-text.ts';
 import { createTestDatabase, type TestDatabase } from '../db/testing.ts';
 import { createTestApp } from '../api/testing.ts';
+import { createMetricsApp } from '../node-operations.ts';
 import { closeClients, joinAs, startSignaling, type RunningSignaling } from './testing.ts';
 
 const METRICS_TOKEN = 'signaling-metrics-token-0123';

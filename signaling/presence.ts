@@ -1,5 +1,5 @@
 // Who is in the room: arrival on connect, the join-room snapshot, media state, and leaving after a grace period.
-import { toParticipantBody, toRoomBody } from '../api/serialize.ts';
+import { toParticipantBody, toRoomBody } from '../core/serialize.ts';
 import {
   attachSocket,
   findParticipant,

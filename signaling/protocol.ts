@@ -1,14 +1,14 @@
 // The signaling contract: typed event maps and one zod schema per client event. Server and UI share it.
 import { z } from 'zod';
-import type { RoomEvents } from '../api/broadcast.ts';
+import { actionInputs } from '../core/actions.ts';
+import type { ParticipantEvents, RoomEvents } from '../core/broadcast.ts';
 import type { AddressPolicy } from './candidates.ts';
-import type { ChatMessageBody, ParticipantBody, QuestionBody, RoomBody, SessionStatsBody } from '../api/schemas.ts';
+import type { ChatMessageBody, ParticipantBody, QuestionBody, RoomBody, SessionStatsBody } from '../core/schemas.ts';
 
 export const MAX_SDP_BYTES = 64 * 1024;
 export const MAX_CANDIDATE_BYTES = 2 * 1024;
 
-export const reactionEmojis = ['👍', '👏', '❤️', '😂', '😮', '🎉'] as const;
-export type ReactionEmoji = (typeof reactionEmojis)[number];
+export { reactionEmojis, type ReactionEmoji } from '../core/actions.ts';
 
 export const socketErrorCodes = [
   'validation_error',
@@ -18,13 +18,15 @@ export const socketErrorCodes = [
   'question_not_found',
   'room_ended',
   'rate_limited',
+  'busy',
   'internal_error',
 ] as const;
 export type SocketErrorCode = (typeof socketErrorCodes)[number];
 
 export interface AckError {
   ok: false;
-  error: { code: SocketErrorCode; message: string };
+  /** `retryAfterMs` comes with `busy` and `rate_limited`: when trying again is likely to succeed. */
+  error: { code: SocketErrorCode; message: string; retryAfterMs?: number };
 }
 export type AckResult<T extends object = Record<never, never>> = ({ ok: true } & T) | AckError;
 export type Ack<T extends object = Record<never, never>> = (result: AckResult<T>) => void;
@@ -67,16 +69,13 @@ export const clientEventSchemas = {
     action: z.enum(mediaControlActions),
     reason: z.enum(['bandwidth', 'loss', 'request']).optional(),
   }),
-  'chat-message': z.object({
-    roomSlug: slug,
-    message: z.string().trim().min(1).max(2000),
-    clientMessageId: z.string().min(1).max(100).optional(),
-  }),
-  reaction: z.object({ emoji: z.enum(reactionEmojis) }),
-  'ask-question': z.object({ question: z.string().trim().min(1).max(1000) }),
-  'vote-question': z.object({ questionId: id, up: z.boolean() }),
-  'answer-question': z.object({ questionId: id, answer: z.string().trim().min(1).max(2000) }),
-  'pin-question': z.object({ questionId: id, pinned: z.boolean() }),
+  // Room actions take the core's own schemas, which REST uses too: one set of limits for both transports.
+  'chat-message': actionInputs.sendChat.extend({ roomSlug: slug }),
+  reaction: actionInputs.react,
+  'ask-question': actionInputs.ask,
+  'vote-question': actionInputs.vote,
+  'answer-question': actionInputs.answer,
+  'pin-question': actionInputs.pin,
   'screen-share-start': z.object({ roomSlug: slug }),
   'screen-share-stop': z.object({}).optional(),
   'mute-all-attendees': z.object({}).optional(),
@@ -129,15 +128,11 @@ export interface ClientToServerEvents {
 
 type Emitters<T> = { [E in keyof T]: (payload: T[E]) => void };
 
-export interface ServerToClientEvents extends Emitters<RoomEvents> {
-  'participant-updated': (payload: { participant: ParticipantBody }) => void;
+export interface ServerToClientEvents extends Emitters<RoomEvents>, Emitters<ParticipantEvents> {
   'webrtc-offer': (payload: { from: string; offer: RTCSessionDescriptionInit }) => void;
   'webrtc-answer': (payload: { from: string; answer: RTCSessionDescriptionInit }) => void;
   'webrtc-ice-candidate': (payload: { from: string; candidate: RTCIceCandidateInit | null }) => void;
   'media-control': (payload: { from: string; action: MediaControlAction; reason?: 'bandwidth' | 'loss' | 'request' }) => void;
-  reaction: (payload: { participantId: string; emoji: ReactionEmoji }) => void;
-  'presenter-screen-sharing': (payload: { isSharing: boolean }) => void;
-  'muted-by-presenter': (payload: Record<never, never>) => void;
 }
 
 /** Between signaling processes (and from the API process's emitter), never to or from browsers. */

@@ -1,52 +1,27 @@
-// Q&A over the socket, under the same rules as REST: anyone asks and votes, the presenter answers and pins.
-import { toQuestionBody } from '../api/serialize.ts';
-import { addQuestion, answerQuestion, findQuestion, pinQuestion, setVote } from '../db/questions.ts';
+// Q&A over the socket: the room core decides who may ask, vote, answer and pin, as it does for REST.
 import type { EventHandlers, HandlerDeps } from './context.ts';
-import { SignalingError } from './errors.ts';
-import { requireLiveRoom, requirePresenter } from './guards.ts';
+import { actorOf } from './guards.ts';
 
 type QuestionEvent = 'ask-question' | 'vote-question' | 'answer-question' | 'pin-question';
 
-const questionNotFound = () => new SignalingError('question_not_found', 'No such question in this room');
-
-export function createQuestionHandlers({ db, io, metrics }: HandlerDeps): EventHandlers<QuestionEvent> {
+export function createQuestionHandlers({ core }: HandlerDeps): EventHandlers<QuestionEvent> {
   return {
-    async 'ask-question'(socket, { question }, ack) {
-      const room = await requireLiveRoom(db, socket);
-      const stored = toQuestionBody(await addQuestion(db, { roomId: room.id, participantId: socket.data.participantId, question }));
-      ack({ ok: true, question: stored });
-      metrics?.questions.inc();
-      io.to(room.id).emit('new-question', { question: stored });
+    async 'ask-question'(socket, input, ack) {
+      ack({ ok: true, question: await core.ask(actorOf(socket), input) });
     },
 
-    async 'vote-question'(socket, { questionId, up }, ack) {
-      const room = await requireLiveRoom(db, socket);
-      if (!(await findQuestion(db, room.id, questionId))) throw questionNotFound();
-      const votes = await setVote(db, { questionId, participantId: socket.data.participantId, up });
-      ack({ ok: true, votes });
-      io.to(room.id).emit('question-voted', { questionId, votes });
+    async 'vote-question'(socket, input, ack) {
+      ack({ ok: true, votes: await core.vote(actorOf(socket), input) });
     },
 
-    async 'answer-question'(socket, { questionId, answer }, ack) {
-      requirePresenter(socket);
-      const room = await requireLiveRoom(db, socket);
-      const answered = await answerQuestion(db, room.id, questionId, answer);
-      if (!answered?.answer || !answered.answeredAt) throw questionNotFound();
+    async 'answer-question'(socket, input, ack) {
+      await core.answer(actorOf(socket), input);
       ack({ ok: true });
-      io.to(room.id).emit('question-answered', {
-        questionId,
-        answer: answered.answer,
-        answeredAt: new Date(answered.answeredAt).toISOString(),
-      });
     },
 
-    async 'pin-question'(socket, { questionId, pinned }, ack) {
-      requirePresenter(socket);
-      const room = await requireLiveRoom(db, socket);
-      const question = await pinQuestion(db, room.id, questionId, pinned);
-      if (!question) throw questionNotFound();
+    async 'pin-question'(socket, input, ack) {
+      await core.pin(actorOf(socket), input);
       ack({ ok: true });
-      io.to(room.id).emit('question-pinned', { questionId, isPinned: question.isPinned });
     },
   };
 }

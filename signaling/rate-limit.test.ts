@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../api/config.ts';
+import { loadConfig } from '../core/config.ts';
 import { listMessages } from '../db/chat.ts';
 import { createSocketRateLimits } from './rate-limit.ts';
 import { barrier, createTestRoom, joinAs, recordEvents, useSignaling } from './testing.ts';
 
-const rateLimited = { ok: false, error: { code: 'rate_limited', message: expect.any(String) } };
+const rateLimited = { ok: false, error: { code: 'rate_limited', message: expect.any(String), retryAfterMs: expect.any(Number) } };
 
 describe('socket budgets on a running server', () => {
   const live = useSignaling({ RATE_LIMIT_SOCKET_SIGNALING: '6', RATE_LIMIT_SOCKET_CHAT: '2', RATE_LIMIT_SOCKET_WINDOW_SECONDS: '60' });
@@ -59,13 +59,14 @@ describe('createSocketRateLimits', () => {
   it('should let everything through when RATE_LIMITS is off', async () => {
     const limits = createSocketRateLimits(loadConfig({ RATE_LIMITS: 'off', RATE_LIMIT_SOCKET_CHAT: '1', RATE_LIMIT_SOCKET_SIGNALING: '1' }));
     const results = await Promise.all(Array.from({ length: 20 }, () => limits.consume('participant', 'chat-message')));
-    expect(results.every(Boolean)).toBe(true);
+    expect(results.every((r) => r === true)).toBe(true);
   });
 
   it('should refuse the point after the last one of a window', async () => {
     const limits = createSocketRateLimits(loadConfig({ RATE_LIMIT_SOCKET_SIGNALING: '3', RATE_LIMIT_SOCKET_WINDOW_SECONDS: '60' }));
     const results = [];
     for (let i = 0; i < 4; i++) results.push(await limits.consume('participant', 'webrtc-ice-candidate'));
-    expect(results).toEqual([true, true, true, false]);
+    expect(results).toEqual([true, true, true, { retryAfterMs: expect.any(Number) }]);
+    expect((results[3] as { retryAfterMs: number }).retryAfterMs).toBeGreaterThan(0);
   });
 });

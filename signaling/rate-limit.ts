@@ -1,6 +1,6 @@
 // Per-participant budgets on the socket: every event spends from the signaling budget, chat-like events also from the chat one.
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
-import type { Config } from '../api/config.ts';
+import type { Config } from '../core/config.ts';
 import type { ClientEvent } from './protocol.ts';
 
 export type SocketRateLimitConfig = Pick<
@@ -9,8 +9,8 @@ export type SocketRateLimitConfig = Pick<
 >;
 
 export interface SocketRateLimits {
-  /** Spends one point for the event; false when the participant is over a budget. */
-  consume(participantId: string, event: ClientEvent): Promise<boolean>;
+  /** Spends one point for the event; when the participant is over a budget, how long until a point is back. */
+  consume(participantId: string, event: ClientEvent): Promise<true | { retryAfterMs: number }>;
 }
 
 const chatEvents: ReadonlySet<ClientEvent> = new Set(['chat-message', 'reaction', 'ask-question']);
@@ -31,7 +31,7 @@ export function createSocketRateLimits(config: SocketRateLimitConfig): SocketRat
         if (chatEvents.has(event)) await chat.consume(participantId);
         return true;
       } catch (err) {
-        if (err instanceof RateLimiterRes) return false;
+        if (err instanceof RateLimiterRes) return { retryAfterMs: Math.max(1, Math.ceil(err.msBeforeNext)) };
         throw err;
       }
     },

@@ -1,13 +1,14 @@
 // The Socket.io server: token handshake, one binding per client event, presence, and the cluster adapter.
 import type { Server as HttpServer } from 'node:http';
 import { Server } from 'socket.io';
-import type { Config } from '../api/config.ts';
-import type { RoomActivityMetrics } from '../api/metrics.ts';
-import { hashToken } from '../api/tokens.ts';
+import type { Config } from '../core/config.ts';
+import type { Metrics, RoomActivityMetrics } from '../core/metrics.ts';
+import { createRoomCore, type RoomCore } from '../core/room.ts';
+import { hashToken } from '../core/tokens.ts';
 import type { Database } from '../db/client.ts';
 import { findByTokenHash, findPresenter, presenceTimeoutSeconds } from '../db/participants.ts';
 import type { ClusterAdapter } from './adapters.ts';
-import { bindEvent } from './bind.ts';
+import { bindEvent, createEventBacklog } from './bind.ts';
 import { createSocketBroadcaster, endRoomLocally } from './broadcaster.ts';
 import { addressPolicy } from './candidates.ts';
 import { createChatHandlers } from './chat.ts';
@@ -26,8 +27,10 @@ export interface SignalingDeps {
   config: SignalingConfig;
   /** How processes share rooms; memory (one process) when absent. Closed with the server. */
   cluster?: ClusterAdapter;
-  /** Counters for chat, questions, reactions and screen shares. */
-  metrics?: RoomActivityMetrics;
+  /** The room core shared with the API in the same process; one is made when absent (then closed with the server). */
+  core?: RoomCore;
+  /** Counters for room actions (for a core made here) and for the socket event backlog. */
+  metrics?: RoomActivityMetrics & Pick<Metrics, 'socketEventQueue' | 'socketEventWait'>;
   /** Connection outcomes reported by browsers, for metrics. */
   onWebrtcReport?: (report: WebrtcReport) => void;
   /** How often this process vouches for its sockets and sweeps participants nobody vouches for. */
@@ -91,7 +94,16 @@ export function createSignaling(httpServer: HttpServer | undefined, deps: Signal
   });
 
   const clustered = cluster !== undefined && cluster.kind !== 'memory';
-  const handlerDeps: HandlerDeps = { db: deps.db, io, broadcaster: createSocketBroadcaster(io, { clustered }), metrics: deps.metrics };
+  const broadcaster = createSocketBroadcaster(io, { clustered });
+  const core =
+    deps.core ??
+    createRoomCore({
+      db: deps.db,
+      broadcaster,
+      ...(deps.metrics ? { metrics: deps.metrics } : {}),
+      onError: (err, context) => onError(err, { step: 'broadcast', ...context }),
+    });
+  const handlerDeps: HandlerDeps = { db: deps.db, io, broadcaster, core };
   const presence = createPresence(handlerDeps, {
     graceMs: deps.config.RECONNECT_GRACE_MS,
     staleAfterSeconds: presenceTimeoutSeconds(deps.config.RECONNECT_GRACE_MS),
@@ -109,6 +121,7 @@ export function createSignaling(httpServer: HttpServer | undefined, deps: Signal
     ...createPresenterHandlers(handlerDeps),
   };
   const bindDeps = {
+    backlog: createEventBacklog(deps.metrics ? { metrics: deps.metrics } : {}),
     limits: createSocketRateLimits(deps.config),
     arrived: (socket: SignalingSocket) => presence.arrival(socket),
     onError: (err: unknown, context: object) => onError(err, { ...context }),
@@ -126,7 +139,10 @@ export function createSignaling(httpServer: HttpServer | undefined, deps: Signal
   });
 
   // Another process (or the API's emitter) ended a room: this process tells and closes its own sockets.
-  io.on('room-ended', (roomId, sessionStats) => endRoomLocally(io, roomId, sessionStats));
+  io.on('room-ended', (roomId, sessionStats) => {
+    core.roomEnded(roomId);
+    endRoomLocally(io, roomId, sessionStats);
+  });
 
   const close = io.close.bind(io);
   // Socket.io has no close hook; pending leaves and the adapter's connections must go with the server.
@@ -134,6 +150,7 @@ export function createSignaling(httpServer: HttpServer | undefined, deps: Signal
     clearInterval(heartbeat);
     presence.close();
     await close(fn);
+    if (!deps.core) await core.close();
     await cluster?.close();
   };
   return io;

@@ -4,7 +4,7 @@ import { createServer as createHttpsServer, type Server as HttpsServer } from 'n
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { getRequestListener } from '@hono/node-server';
-import { tlsMode, type Config } from '../api/config.ts';
+import { tlsMode, type Config } from '../core/config.ts';
 import { startAcme } from './acme.ts';
 import { describeCertificate, readKeyPair, watchKeyPair } from './files.ts';
 import { ensureLocalCertificates, machineNames, type KeyPair } from './local-ca.ts';

@@ -7,7 +7,7 @@ import type {
   JoinedRoomBody as JoinedRoom,
   RoomDetailsBody as RoomDetails,
 } from '../api/rooms.ts';
-import type { ChatMessageBody, QuestionBody, SessionStatsBody } from '../api/schemas.ts';
+import type { ChatMessageBody, QuestionBody, SessionStatsBody } from '../core/schemas.ts';
 
 export class ApiRequestError extends Error {
   override name = 'ApiRequestError';

@@ -1,5 +1,5 @@
 // The tokens this browser holds, one per room, in localStorage so a reload rejoins as the same participant.
-import type { ParticipantBody } from '../api/schemas.ts';
+import type { ParticipantBody } from '../core/schemas.ts';
 
 export interface RoomSession {
   token: string;

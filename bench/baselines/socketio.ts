@@ -27,6 +27,26 @@ io.on('connection', (socket) => {
   });
 });
 
+// Q&A for the webinar shape: a question per ask, an in-memory count per question.
+const votes = new Map<string, Set<string>>();
+io.on('connection', (socket) => {
+  socket.on('ask-question', (payload: { question: string }, ack: (r: unknown) => void) => {
+    const id = randomUUID();
+    votes.set(id, new Set());
+    const question = { id, question: payload.question, votes: 0 };
+    ack({ ok: true, question });
+    for (const room of socket.rooms) if (room !== socket.id) io.to(room).emit('new-question', { question });
+  });
+  socket.on('vote-question', (payload: { questionId: string; up: boolean }, ack: (r: unknown) => void) => {
+    const voters = votes.get(payload.questionId);
+    if (!voters) return ack({ ok: false, error: { code: 'question_not_found' } });
+    if (payload.up) voters.add(socket.id);
+    else voters.delete(socket.id);
+    ack({ ok: true, votes: voters.size });
+    for (const room of socket.rooms) if (room !== socket.id) io.to(room).emit('question-voted', { questionId: payload.questionId, votes: voters.size });
+  });
+});
+
 httpServer.listen(Number(process.env.PORT ?? 0), '127.0.0.1', () => {
   console.log(`listening on http://127.0.0.1:${(httpServer.address() as AddressInfo).port}`);
 });

@@ -68,11 +68,14 @@ function socketLines(data: Data | undefined): string[] {
 
 function chatLines(data: Data | undefined): string[] {
   const largest = data?.largest as Record<string, number | null> | undefined;
-  const steps =
-    (data?.steps as { server: string; r: number; serverCpuPercent: number; deliveriesPerSecond: number; poolWaitingMax: number | null; held: boolean }[] | undefined) ?? [];
-  const firstFailed = steps.filter((s) => s.server === 'Podium' && !s.held).sort((a, b) => a.r - b.r)[0];
+  if (!largest) return ['- **chat.** Not measured in this run.'];
+  const bare = largest['bare Socket.io'];
+  const podium = Object.entries(largest).filter(([name]) => name !== 'bare Socket.io');
+  const webinars = (data?.webinars as { server: string; latencyMs: { p99: number }; cpuMsPer1000: number | null }[] | undefined) ?? [];
+  const held = podium.map(([name, r]) => `${name} ${r ?? 'none'}${r && bare ? ` (${fmt((r / bare) * 100)}% of bare)` : ''}`).join(', ');
+  const rooms = webinars.map((w) => `${w.server} p99 ${fmt(w.latencyMs.p99, 1)} ms at ${fmt(w.cpuMsPer1000, 1)} ms CPU per 1,000 deliveries`).join('; ');
   return [
-    `- **chat.** Fan-out grows with the square of a room: 26 members each sending once a second is 26 writes and 650 deliveries a second per room. Largest R that held here: Podium ${largest?.Podium ?? 'none'}, bare Socket.io ${largest?.['bare Socket.io'] ?? 'none'}.${firstFailed ? ` At R=${firstFailed.r} (${fmt(firstFailed.r * 26)} messages/s) Podium's process used ${fmt(firstFailed.serverCpuPercent)}% of a core while up to ${fmt(firstFailed.poolWaitingMax)} queries queued for its 20 PostgreSQL connections${(firstFailed.poolWaitingMax ?? 0) > 100 ? ': the messages wait for the database first' : ''}.` : ''} Each Podium message is two prepared statements (check the room is live; insert … returning, with the sender's name taken from the socket) plus a commit; the bare server does none of that. Cheaper paths, in order of payoff: fold the liveness check into the insert (ended rooms disconnect their sockets anyway); batch inserts per room every few milliseconds. Real webinars chat far less than one message per member per second; this is a stress shape.`,
+    `- **chat.** Fan-out grows with the square of a room: 26 members each sending once a second is 26 writes and 650 deliveries a second per room. Largest R that held here: bare Socket.io ${bare ?? 'none'}, ${held}. Each Podium message is validated, checked against the room's liveness held in memory, stored by a multi-row insert shared with every message of the same moment (one statement per group; a room's groups go one at a time, so order holds), then acked and broadcast; when the database falls behind, senders get \`busy\` with a retry hint instead of an ever longer queue.${rooms ? ` The webinar room: ${rooms}.` : ''} Real webinars chat far less than one message per member per second; the ramp is a stress shape.`,
   ];
 }
 

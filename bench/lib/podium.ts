@@ -14,24 +14,26 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
+/** `postgres`: a new database on the external PostgreSQL. `embedded`: the default a newcomer gets, in a new data directory. */
+export type DatabaseSetup = 'postgres' | 'embedded';
+
 export interface PodiumOptions {
   env?: Record<string, string>;
   exposeGc?: boolean;
-  /**
-   * `external`: a new database on the test PostgreSQL (the default when it answers); `embedded`: the embedded
-   * default `npm start` runs, in a DATA_DIR of its own.
-   */
-  database?: 'external' | 'embedded';
+  /** Unset: PostgreSQL when reachable, else the embedded database. */
+  database?: DatabaseSetup;
   /** Runs the compiled build/server.js under node alone; the default is server.ts under tsx. */
   compiled?: boolean;
   /** Loads bench/probe.ts into the server (TypeScript, so not with `compiled`); the default unless compiled. */
   probe?: boolean;
+  /** Writes a V8 CPU profile of the server here when it stops (node --cpu-prof). */
+  cpuProfileDir?: string;
 }
 
 /** Starts Podium's all-in-one server on a free port with rate limits off, on a database of its own. */
-export async function startPodium(options: PodiumOptions = {}): Promise<RunningServer & { database: 'external' | 'embedded' }> {
-  const kind = options.database ?? ((await postgresReachable()) ? 'external' : 'embedded');
-  const database: TestDatabase | undefined = kind === 'external' ? await createPostgresTestDatabase({ migrate: false }) : undefined;
+export async function startPodium(options: PodiumOptions = {}): Promise<RunningServer & { database: DatabaseSetup }> {
+  const kind = options.database ?? ((await postgresReachable()) ? 'postgres' : 'embedded');
+  const database: TestDatabase | undefined = kind === 'postgres' ? await createPostgresTestDatabase({ migrate: false }) : undefined;
   let dataDir: string | undefined;
   if (kind === 'embedded') {
     dataDir = mkdtempSync(join(tmpdir(), 'podium-bench-'));
@@ -42,7 +44,10 @@ export async function startPodium(options: PodiumOptions = {}): Promise<RunningS
     await database?.destroy();
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   };
-  const gc = options.exposeGc ? ['--expose-gc'] : [];
+  const gc = [
+    ...(options.exposeGc ? ['--expose-gc'] : []),
+    ...(options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : []),
+  ];
   const child = startNode(options.compiled ? 'build/server.js' : 'server.ts', {
     typescript: !options.compiled,
     nodeArgs: (options.probe ?? !options.compiled) ? [...gc, '--import', PROBE] : gc,

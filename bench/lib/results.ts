@@ -49,3 +49,37 @@ export function renderResults(report: RunReport): string {
   lines.push(...meaning(outcomes));
   return `${lines.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd()}\n`;
 }
+
+/** The `## <name>: …` section of a rendered RESULTS.md, up to the next `## ` heading. */
+function section(markdown: string, name: string): { start: number; end: number } | undefined {
+  const start = markdown.search(new RegExp(`^## ${name}: `, 'm'));
+  if (start < 0) return undefined;
+  const next = markdown.slice(start + 3).search(/^## /m);
+  return { start, end: next < 0 ? markdown.length : start + 3 + next };
+}
+
+/**
+ * `existing` with the sections of `names` taken from `fresh` (a run of just those benchmarks); a section
+ * `existing` lacks goes before "What these numbers mean". The run's conditions go into the section itself.
+ */
+export function replaceSections(existing: string, fresh: string, names: string[]): string {
+  let out = existing;
+  const conditionsLine = /^- conditions: .*$/m.exec(fresh)?.[0];
+  for (const name of names) {
+    const from = section(fresh, name);
+    if (!from) continue;
+    let text = fresh.slice(from.start, from.end).trimEnd();
+    if (conditionsLine) text = text.replace(/\n\n/, `\n\n_run alone; ${conditionsLine.slice(2)}_\n\n`);
+    const to = section(out, name);
+    // Its paragraph under "What these numbers mean" is about the old figures too.
+    const bullet = new RegExp(`^- \\*\\*${name}\\.\\*\\*.*$`, 'm');
+    const reading = bullet.exec(fresh)?.[0];
+    if (reading && bullet.test(out)) out = out.replace(bullet, () => reading);
+    if (to) out = `${out.slice(0, to.start)}${text}\n\n${out.slice(to.end)}`;
+    else {
+      const meaningAt = out.search(/^## What these numbers mean/m);
+      out = meaningAt < 0 ? `${out.trimEnd()}\n\n${text}\n` : `${out.slice(0, meaningAt)}${text}\n\n${out.slice(meaningAt)}`;
+    }
+  }
+  return out;
+}

@@ -202,6 +202,160 @@ async function chat(body: { seconds: number; drainSeconds?: number; ackTimeoutMs
   };
 }
 
+/**
+ * The webinar shape: every open client is in one room; `chatPerSecond` chat messages and `votesPerSecond`
+ * up-votes a second, from members in turn, for `seconds`. The first client (the presenter) asks the question
+ * voted on. Each member times the copies it receives: chat by the send time in the text, votes by the count
+ * each vote's ack returned (every vote is a new voter's, so each count names one vote).
+ */
+async function webinar(body: { seconds: number; chatPerSecond: number; votesPerSecond: number; drainSeconds?: number; ackTimeoutMs?: number }) {
+  const ackTimeout = body.ackTimeoutMs ?? 10_000;
+  const round = ++chatRound;
+  const presenter = clients[0]!;
+  const asked = (await presenter.socket.timeout(ackTimeout).emitWithAck('ask-question', { question: `bench question ${round}` })) as {
+    ok: boolean;
+    question?: { id: string };
+  };
+  if (!asked.ok || !asked.question) throw new Error('ask-question was refused');
+  const questionId = asked.question.id;
+  const others = clients.length - 1;
+  const chatLatencies: number[] = [];
+  const voteLatencies: number[] = [];
+  const chatPending = new Map<string, number>();
+  const voteSentAt = new Map<number, number>();
+  const voteArrivals = new Map<number, number[]>();
+  let sent = 0;
+  let accepted = 0;
+  let rejected = 0;
+  let unanswered = 0;
+  let expected = 0;
+  let delivered = 0;
+  const rejections = new Map<string, number>();
+  const listeners: (() => void)[] = [];
+  const cpuFrom = process.cpuUsage();
+
+  for (const client of clients) {
+    const onMessage = (event: ChatMessageEvent) => {
+      const text = event?.message?.message;
+      if (typeof text !== 'string' || !text.startsWith('webinar ')) return;
+      const [, sender, seq, at] = text.split(' ');
+      if (Number(sender) === client.index) return;
+      const key = `${sender}:${seq}`;
+      const left = chatPending.get(key);
+      if (left === undefined || left <= 0) return;
+      chatPending.set(key, left - 1);
+      delivered++;
+      chatLatencies.push(performance.now() - Number(at));
+    };
+    const onVote = (event: { questionId: string; votes: number }) => {
+      if (event?.questionId !== questionId) return;
+      const at = performance.now();
+      const sentAt = voteSentAt.get(event.votes);
+      if (sentAt !== undefined) {
+        delivered++;
+        voteLatencies.push(at - sentAt);
+      } else voteArrivals.set(event.votes, [...(voteArrivals.get(event.votes) ?? []), at]);
+    };
+    client.socket.on('new-chat-message', onMessage);
+    client.socket.on('question-voted', onVote);
+    listeners.push(() => {
+      client.socket.off('new-chat-message', onMessage);
+      client.socket.off('question-voted', onVote);
+    });
+  }
+
+  const refuse = (code: string) => {
+    rejected++;
+    rejections.set(code, (rejections.get(code) ?? 0) + 1);
+  };
+  const acks: Promise<void>[] = [];
+  let chatSeq = 0;
+  let voter = 1;
+  const sendChat = () => {
+    const client = clients[1 + (chatSeq % others)]!;
+    const seq = chatSeq++;
+    const key = `${client.index}:${seq}`;
+    chatPending.set(key, others);
+    sent++;
+    acks.push(
+      client.socket
+        .timeout(ackTimeout)
+        .emitWithAck('chat-message', { roomSlug: client.slug, message: `webinar ${client.index} ${seq} ${performance.now().toFixed(3)}`, clientMessageId: `${round}:${key}` })
+        .then(
+          (ack: { ok: boolean; error?: { code: string } }) => {
+            if (ack.ok) {
+              accepted++;
+              expected += others;
+            } else {
+              chatPending.delete(key);
+              refuse(ack.error?.code ?? 'unknown');
+            }
+          },
+          () => void unanswered++,
+        ),
+    );
+  };
+  const sendVote = () => {
+    if (voter >= clients.length) return;
+    const client = clients[voter++]!;
+    const at = performance.now();
+    sent++;
+    acks.push(
+      client.socket
+        .timeout(ackTimeout)
+        .emitWithAck('vote-question', { questionId, up: true })
+        .then(
+          (ack: { ok: boolean; votes?: number; error?: { code: string } }) => {
+            if (!ack.ok || ack.votes === undefined) return refuse(ack.error?.code ?? 'unknown');
+            accepted++;
+            // Every member hears the new count, the voter included.
+            expected += clients.length;
+            voteSentAt.set(ack.votes, at);
+            for (const arrived of voteArrivals.get(ack.votes) ?? []) {
+              delivered++;
+              voteLatencies.push(arrived - at);
+            }
+            voteArrivals.delete(ack.votes);
+          },
+          () => void unanswered++,
+        ),
+    );
+  };
+  const started = performance.now();
+  const timers = [setInterval(sendChat, 1000 / body.chatPerSecond), setInterval(sendVote, 1000 / body.votesPerSecond)];
+  await new Promise((r) => setTimeout(r, body.seconds * 1000));
+  for (const t of timers) clearInterval(t);
+  const sendingSeconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuFrom);
+  await Promise.race([Promise.allSettled(acks), new Promise((r) => setTimeout(r, ackTimeout + 1000))]);
+  const drainUntil = performance.now() + (body.drainSeconds ?? 5) * 1000;
+  while (delivered < expected && performance.now() < drainUntil) await new Promise((r) => setTimeout(r, 100));
+  for (const off of listeners) off();
+  const all = summarize([...chatLatencies, ...voteLatencies]);
+  const chatSummary = summarize(chatLatencies);
+  const voteSummary = summarize(voteLatencies);
+  const pick = (s: typeof all) => ({ p50: s.p50, p95: s.p95, p99: s.p99, max: s.max, mean: s.mean });
+  return {
+    clients: clients.length,
+    rooms: 1,
+    seconds: sendingSeconds,
+    sent,
+    accepted,
+    rejected,
+    rejections: Object.fromEntries(rejections),
+    unanswered,
+    expected,
+    delivered,
+    lost: Math.max(0, expected - delivered),
+    duplicates: 0,
+    deliveriesPerSecond: delivered / sendingSeconds,
+    latencyMs: pick(all),
+    chatLatencyMs: pick(chatSummary),
+    voteLatencyMs: pick(voteSummary),
+    clientCpuPercent: Math.round(((cpu.user + cpu.system) / 1000 / (sendingSeconds * 1000)) * 1000) / 10,
+  };
+}
+
 async function close() {
   const count = clients.length;
   for (const client of clients.splice(0)) client.socket.close();
@@ -212,5 +366,6 @@ async function close() {
 serveRequests({
   connect: (body) => connect(body as unknown as Parameters<typeof connect>[0]),
   chat: (body) => chat(body as unknown as Parameters<typeof chat>[0]),
+  webinar: (body) => webinar(body as unknown as Parameters<typeof webinar>[0]),
   close,
 });

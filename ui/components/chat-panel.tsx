@@ -3,6 +3,7 @@ import { createEffect, createSignal, For, on, Show } from 'solid-js';
 import { useRoom } from '../room/room-context.tsx';
 import { Avatar } from './avatar.tsx';
 import { Icon } from './icon.tsx';
+import { MAX_CHAT_MESSAGE_LENGTH } from '../../core/limits.ts';
 
 const timeFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
 
@@ -77,7 +78,7 @@ export function ChatPanel() {
           id="chat-input"
           class="input"
           rows="1"
-          maxLength={2000}
+          maxLength={MAX_CHAT_MESSAGE_LENGTH}
           placeholder="Write a message…"
           value={draft()}
           onInput={(e) => setDraft(e.currentTarget.value)}

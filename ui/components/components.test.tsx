@@ -2,7 +2,7 @@
 import { cleanup, fireEvent, render, screen, waitFor } from '@solidjs/testing-library';
 import { createSignal } from 'solid-js';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { QuestionBody } from '../../api/schemas.ts';
+import type { QuestionBody } from '../../core/schemas.ts';
 import { useRoom } from '../room/room-context.tsx';
 import { AddressPrivacy, NoRelayWarning } from './address-privacy.tsx';
 import { ChatPanel } from './chat-panel.tsx';

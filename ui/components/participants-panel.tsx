@@ -1,6 +1,6 @@
 // Who is in the room; for the presenter, the live state and network path of each attendee's peer connection.
 import { createMemo, For, Show } from 'solid-js';
-import type { ParticipantBody } from '../../api/schemas.ts';
+import type { ParticipantBody } from '../../core/schemas.ts';
 import { useRoom } from '../room/room-context.tsx';
 import type { AttendeeLinkView } from '../rtc/presenter-hub.ts';
 import { Avatar } from './avatar.tsx';

@@ -1,9 +1,10 @@
 // Questions and answers: pinned first, then by votes. Attendees ask and upvote; the presenter pins and answers.
 import { createMemo, createSignal, For, Show } from 'solid-js';
-import type { QuestionBody } from '../../api/schemas.ts';
+import type { QuestionBody } from '../../core/schemas.ts';
 import { useRoom } from '../room/room-context.tsx';
 import { compareQuestions } from '../room/room-store.ts';
 import { Icon } from './icon.tsx';
+import { MAX_ANSWER_LENGTH, MAX_QUESTION_LENGTH } from '../../core/limits.ts';
 
 export function QaPanel() {
   const room = useRoom();
@@ -57,7 +58,7 @@ export function QaPanel() {
             id="question-input"
             class="input"
             rows="1"
-            maxLength={1000}
+            maxLength={MAX_QUESTION_LENGTH}
             placeholder="Ask a question…"
             value={draft()}
             onInput={(e) => setDraft(e.currentTarget.value)}
@@ -162,7 +163,7 @@ function QuestionItem(props: { question: QuestionBody; presenter: boolean; act: 
               <input
                 id={`answer-${q().id}`}
                 class="input"
-                maxLength={2000}
+                maxLength={MAX_ANSWER_LENGTH}
                 placeholder="Type your answer"
                 value={answer()}
                 onInput={(e) => setAnswer(e.currentTarget.value)}

@@ -1,7 +1,7 @@
 // What a finished session leaves behind: the presenter sees its numbers, attendees a friendly goodbye.
 import { Show } from 'solid-js';
 import { A } from '@solidjs/router';
-import type { SessionStatsBody } from '../../api/schemas.ts';
+import type { SessionStatsBody } from '../../core/schemas.ts';
 import { Icon } from './icon.tsx';
 
 export function SessionSummary(props: { title: string | null; stats: SessionStatsBody | null; presenter: boolean }) {

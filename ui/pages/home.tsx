@@ -6,6 +6,7 @@ import { Icon } from '../components/icon.tsx';
 import { Topbar } from '../components/topbar.tsx';
 import { insecureOriginMessage, mediaSupport } from '../rtc/support.ts';
 import { saveSession } from '../session.ts';
+import { MAX_NAME_LENGTH, MAX_PASSWORD_LENGTH, MAX_ROOM_TITLE_LENGTH, MIN_PASSWORD_LENGTH } from '../../core/limits.ts';
 
 export default function Home() {
   const navigate = useNavigate();
@@ -76,7 +77,7 @@ export default function Home() {
               id="room-title"
               class="input"
               required
-              maxLength={200}
+              maxLength={MAX_ROOM_TITLE_LENGTH}
               placeholder="Quarterly product update"
               value={title()}
               onInput={(e) => setTitle(e.currentTarget.value)}
@@ -88,7 +89,7 @@ export default function Home() {
               id="presenter-name"
               class="input"
               required
-              maxLength={100}
+              maxLength={MAX_NAME_LENGTH}
               autocomplete="name"
               placeholder="Ada Lovelace"
               value={name()}
@@ -104,8 +105,8 @@ export default function Home() {
                 id="room-password"
                 class="input"
                 type="password"
-                minLength={4}
-                maxLength={128}
+                minLength={MIN_PASSWORD_LENGTH}
+                maxLength={MAX_PASSWORD_LENGTH}
                 autocomplete="new-password"
                 value={password()}
                 onInput={(e) => setPassword(e.currentTarget.value)}

@@ -7,6 +7,7 @@ import { Icon } from '../components/icon.tsx';
 import { Topbar } from '../components/topbar.tsx';
 import { forgetSession, loadSession, saveSession, type RoomSession } from '../session.ts';
 import { AttendeeRoom } from './attendee-room.tsx';
+import { MAX_NAME_LENGTH, MAX_PASSWORD_LENGTH } from '../../core/limits.ts';
 
 export default function Join() {
   const params = useParams<{ slug: string }>();
@@ -177,7 +178,7 @@ function JoinForm(props: {
           id="attendee-name"
           class="input"
           required
-          maxLength={100}
+          maxLength={MAX_NAME_LENGTH}
           autocomplete="name"
           value={name()}
           onInput={(e) => setName(e.currentTarget.value)}
@@ -193,7 +194,7 @@ function JoinForm(props: {
             class="input"
             type="password"
             required
-            maxLength={128}
+            maxLength={MAX_PASSWORD_LENGTH}
             autocomplete="current-password"
             value={password()}
             onInput={(e) => setPassword(e.currentTarget.value)}

@@ -1,6 +1,6 @@
 import { createRoot } from 'solid-js';
 import { describe, expect, it } from 'vitest';
-import type { ChatMessageBody, ParticipantBody } from '../../api/schemas.ts';
+import type { ChatMessageBody, ParticipantBody } from '../../core/schemas.ts';
 import type { JoinRoomResult } from '../../signaling/protocol.ts';
 import { compareQuestions, createRoomStore, RoomActionError, type RoomTransport } from './room-store.ts';
 import { answering, ATTENDEE_ID, makeQuestion, OTHER_ID, PRESENTER_ID, roomBody } from './testing.ts';

@@ -1,7 +1,7 @@
 // One store per room: plain data fed by socket events, and the actions a participant can take on it.
 import { batch } from 'solid-js';
 import { createStore, produce, reconcile } from 'solid-js/store';
-import type { ChatMessageBody, ParticipantBody, QuestionBody, RoomBody, SessionStatsBody } from '../../api/schemas.ts';
+import type { ChatMessageBody, ParticipantBody, QuestionBody, RoomBody, SessionStatsBody } from '../../core/schemas.ts';
 import type { AckResult, ClientToServerEvents, JoinRoomResult, ReactionEmoji, SelfBody } from '../../signaling/protocol.ts';
 import type { IceConfig } from '../api.ts';
 import type { AttendeeLinkView } from '../rtc/presenter-hub.ts';

@@ -1,5 +1,5 @@
 // Test fixtures for the room store and the components over it: wire shapes and a transport that plays the server.
-import type { QuestionBody, RoomBody } from '../../api/schemas.ts';
+import type { QuestionBody, RoomBody } from '../../core/schemas.ts';
 import type { AckResult } from '../../signaling/protocol.ts';
 import type { RoomTransport } from './room-store.ts';
 

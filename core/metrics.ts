@@ -1,11 +1,6 @@
-// Prometheus metrics: one registry per process, the HTTP middleware that feeds it, and GET /metrics.
-import { Hono, type Context, type MiddlewareHandler } from 'hono';
-import { matchedRoutes } from 'hono/route';
+// Prometheus metrics: one registry per process, with every series Podium exports defined here.
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { PoolStats } from '../db/client.ts';
-import type { RequestCountSink } from '../db/request-counts.ts';
-import type { RoomEvents } from './broadcast.ts';
-import type { ErrorBody } from './errors.ts';
 
 /** Values read when Prometheus scrapes; each process passes the ones it has. */
 export interface MetricSources {
@@ -13,7 +8,7 @@ export interface MetricSources {
   activeRooms?: () => number | Promise<number>;
   pool?: () => PoolStats;
   /**
-   * Event-loop lag in seconds. api/ stays free of `node:` imports (it also runs on Deno), so Node entries
+   * Event-loop lag in seconds. core/ and api/ stay free of `node:` imports (api/ also runs on Deno), so Node entries
    * pass a sampler built on perf_hooks (see node-operations.ts).
    */
   eventLoopLag?: () => number;
@@ -29,6 +24,16 @@ export interface Metrics {
   questions: Counter;
   reactions: Counter;
   screenShares: Counter;
+  /** Chat messages and reactions accepted and not yet committed (queued or in the running insert). */
+  chatWriteQueue: Gauge;
+  /** From accepted to committed, per stored message. */
+  chatWriteWait: Histogram;
+  chatWriteGroup: Histogram;
+  /** Socket events received and not yet handled (each socket's events are handled in order). */
+  socketEventQueue: Gauge;
+  /** From received to handled, per socket event. */
+  socketEventWait: Histogram;
+  busyRefusals: Counter<'reason'>;
   webrtcPeerConnections: Counter<'outcome'>;
   webrtcTimeToConnect: Histogram;
   /** Records what a client's `webrtc-report` says about one peer connection. */
@@ -37,19 +42,15 @@ export interface Metrics {
   setSources(sources: MetricSources): void;
 }
 
-/** The counters that live events move; signaling handlers and REST writes both feed them. */
-export type RoomActivityMetrics = Pick<Metrics, 'chatMessages' | 'questions' | 'reactions' | 'screenShares'>;
+/** The counters that room actions move; the room core feeds them, whichever transport the action came by. */
+export type RoomActivityMetrics = Pick<
+  Metrics,
+  'chatMessages' | 'questions' | 'reactions' | 'screenShares' | 'chatWriteQueue' | 'chatWriteWait' | 'chatWriteGroup' | 'busyRefusals'
+>;
 
-/** Counts what a REST write told the room (the socket handlers count their own events). */
-export function countPublished<E extends keyof RoomEvents>(metrics: RoomActivityMetrics | undefined, event: E, payload: RoomEvents[E]): void {
-  if (!metrics) return;
-  if (event === 'new-question') metrics.questions.inc();
-  if (event === 'new-chat-message') {
-    const { messageType } = (payload as RoomEvents['new-chat-message']).message;
-    if (messageType === 'chat') metrics.chatMessages.inc();
-    if (messageType === 'reaction') metrics.reactions.inc();
-  }
-}
+/** Why an action was refused as `busy` (or `rate_limited`, for a socket that sends faster than it is served). */
+export const busyReasons = ['queue_full', 'queue_slow', 'socket_backlog', 'late'] as const;
+export type BusyReason = (typeof busyReasons)[number];
 
 /** A source that does not answer within this long leaves its gauge at the last value, so a scrape never hangs. */
 const SOURCE_TIMEOUT_MS = 1000;
@@ -99,6 +100,14 @@ export function createMetrics(initial: MetricSources = {}): Metrics {
     registers,
   });
 
+  const busyRefusals = new Counter({
+    name: 'podium_busy_refusals_total',
+    help: 'Actions refused with busy or rate_limited because the server was behind, by reason',
+    labelNames: ['reason'] as const,
+    registers,
+  });
+  for (const reason of busyReasons) busyRefusals.inc({ reason }, 0);
+
   return {
     registry,
     httpRequests: new Counter({
@@ -118,6 +127,35 @@ export function createMetrics(initial: MetricSources = {}): Metrics {
     questions: new Counter({ name: 'podium_questions_total', help: 'Questions asked', registers }),
     reactions: new Counter({ name: 'podium_reactions_total', help: 'Reactions sent', registers }),
     screenShares: new Counter({ name: 'podium_screen_shares_total', help: 'Screen shares started', registers }),
+    chatWriteQueue: new Gauge({
+      name: 'podium_chat_write_queue_depth',
+      help: 'Chat messages and reactions accepted and waiting for their group insert to commit',
+      registers,
+    }),
+    chatWriteWait: new Histogram({
+      name: 'podium_chat_write_wait_seconds',
+      help: 'Time from accepting a chat message or reaction to its commit (time in the write queue included)',
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers,
+    }),
+    chatWriteGroup: new Histogram({
+      name: 'podium_chat_write_group_size',
+      help: 'Messages stored by one multi-row insert',
+      buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500],
+      registers,
+    }),
+    socketEventQueue: new Gauge({
+      name: 'podium_socket_events_queued',
+      help: 'Socket events received and waiting for the events before them on the same socket',
+      registers,
+    }),
+    socketEventWait: new Histogram({
+      name: 'podium_socket_event_wait_seconds',
+      help: 'Time a socket event waited between arriving and being handled',
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers,
+    }),
+    busyRefusals,
     webrtcPeerConnections,
     webrtcTimeToConnect,
     recordWebrtcReport(report) {
@@ -145,71 +183,4 @@ async function withTimeout<T>(value: T | Promise<T>): Promise<T | undefined> {
   } finally {
     clearTimeout(timer);
   }
-}
-
-const knownMethods = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
-
-/** Requests that matched no route share one label, so scanners probing random paths cannot grow the series. */
-export const UNMATCHED_ROUTE = '(unmatched)';
-
-/**
- * The route pattern that answered (`/api/rooms/:slug`), never the raw path: the first matched route that
- * is a handler for a method, not a middleware registered for every method. Handlers answer in the order
- * they were registered, so a catch-all added later (the UI shell's `GET *`) does not take the label.
- */
-export function routePattern(c: Context): string {
-  return matchedRoutes(c).find((route) => route.method !== 'ALL')?.path ?? UNMATCHED_ROUTE;
-}
-
-export function methodLabel(method: string): string {
-  return knownMethods.has(method) ? method : 'OTHER';
-}
-
-/** Times every request and counts it in the metrics and, when given, in the persistent request counts. */
-export function httpMetrics(metrics: Metrics, requestCounts?: RequestCountSink): MiddlewareHandler {
-  return async function httpMetrics(c, next) {
-    const started = performance.now();
-    try {
-      await next();
-    } finally {
-      const labels = { method: methodLabel(c.req.method), route: routePattern(c), status: String(c.res.status) };
-      metrics.httpRequests.inc(labels);
-      metrics.httpRequestDuration.observe(labels, (performance.now() - started) / 1000);
-      requestCounts?.add(labels.method, labels.route, c.res.status);
-    }
-  };
-}
-
-/** Compares two secrets in time that does not depend on where they differ. */
-export async function secretsMatch(given: string, expected: string): Promise<boolean> {
-  const digest = async (s: string) => new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(s)));
-  const [a, b] = await Promise.all([digest(given), digest(expected)]);
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!;
-  return diff === 0;
-}
-
-/** Whether the request carries `Authorization: Bearer <token>`; always true when no token is configured. */
-export async function bearerAllowed(c: Context, token: string | undefined): Promise<boolean> {
-  if (!token) return true;
-  const header = c.req.header('Authorization') ?? '';
-  const match = /^Bearer\s+(\S+)$/i.exec(header);
-  return match ? secretsMatch(match[1]!, token) : false;
-}
-
-/** GET /metrics in the Prometheus text format, behind `METRICS_TOKEN` when it is set. */
-export function metricsHandler(metrics: Metrics, token: string | undefined) {
-  return async function metricsEndpoint(c: Context) {
-    if (!(await bearerAllowed(c, token))) {
-      const body: ErrorBody = { error: { code: 'unauthorized', message: 'GET /metrics needs Authorization: Bearer <METRICS_TOKEN>' } };
-      return c.json(body, 401, { 'WWW-Authenticate': 'Bearer realm="metrics"' });
-    }
-    const text = await metrics.registry.metrics();
-    return c.body(text, 200, { 'Content-Type': metrics.registry.contentType, 'Cache-Control': 'no-store' });
-  };
-}
-
-/** A tiny app serving only GET /metrics, for processes without the API (signaling). */
-export function createMetricsApp(metrics: Metrics, token: string | undefined) {
-  return new Hono().get('/metrics', metricsHandler(metrics, token));
 }

@@ -33,6 +33,9 @@ export const configSchema = z.object({
     .string()
     .regex(/^rediss?:\/\//, 'expected a redis:// URL')
     .optional(),
+  // How Socket.io processes share rooms. Unset: memory for the all-in-one process (it is alone), and for the
+  // split entries redis with REDIS_URL, else postgres with DATABASE_URL.
+  SOCKET_ADAPTER: z.enum(['memory', 'postgres', 'redis'], { message: 'expected memory, postgres or redis' }).optional(),
   CORS_ORIGIN: z.string().min(1).optional(),
   TRUST_PROXY: bool(false),
   RATE_LIMITS: z.enum(['on', 'off']).default('on'),
@@ -121,6 +124,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     const config = parsed.data;
     if (config.TURN_URLS && !config.TURN_SECRET) {
       throw new ConfigError('Invalid environment variable TURN_SECRET: required when TURN_URLS is set');
+    }
+    if (config.SOCKET_ADAPTER === 'postgres' && !config.DATABASE_URL) {
+      throw new ConfigError('Invalid environment variable SOCKET_ADAPTER: postgres needs DATABASE_URL');
+    }
+    if (config.SOCKET_ADAPTER === 'redis' && !config.REDIS_URL) {
+      throw new ConfigError('Invalid environment variable SOCKET_ADAPTER: redis needs REDIS_URL');
     }
     if (config.TURN_SECRET && !config.TURN_URLS) {
       throw new ConfigError('Invalid environment variable TURN_URLS: required when TURN_SECRET is set');

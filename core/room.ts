@@ -1,0 +1,245 @@
+// What can happen in a room, once each: validation lives in the action schemas, and here one authorization
+// rule, one write, one broadcast through the Broadcaster port and one metric per action. REST routes and
+// socket handlers only translate their transport to these calls and the answers back.
+import type { Database } from '../db/client.ts';
+import { listCurrentParticipants, muteAllAttendees } from '../db/participants.ts';
+import { addQuestion, answerQuestion, pinQuestion, setVote } from '../db/questions.ts';
+import { endRoom, setScreenSharing } from '../db/rooms.ts';
+import type { ActionInput } from './actions.ts';
+import type { Broadcaster, ParticipantEvents, RoomEvents } from './broadcast.ts';
+import { createChatWriter, type ChatWriter } from './chat-writer.ts';
+import { presenterOnly, questionNotFound, roomEnded } from './errors.ts';
+import { createRoomLiveness, type RoomLiveness } from './liveness.ts';
+import type { RoomActivityMetrics } from './metrics.ts';
+import type { ChatMessageBody, ParticipantBody, QuestionBody, SessionStatsBody } from './schemas.ts';
+import { toChatMessageBody, toParticipantBody, toQuestionBody } from './serialize.ts';
+
+/** Who acts: resolved by the transport from a bearer token, never from what the client sends. */
+export interface Actor {
+  participantId: string;
+  roomId: string;
+  role: ParticipantBody['role'];
+  name: string | null;
+}
+
+export interface RoomCoreDeps {
+  db: Database;
+  broadcaster: Broadcaster;
+  metrics?: RoomActivityMetrics;
+  /** Group commit for chat and reactions; one per process. */
+  chatWriter?: ChatWriter;
+  liveness?: RoomLiveness;
+  /** A broadcast that failed after its write committed; the write stands, so the caller still succeeds. */
+  onError?: (err: unknown, context: { event: string; roomId: string }) => void;
+}
+
+export interface RoomCore {
+  sendChat(actor: Actor, input: ActionInput<'sendChat'>): Promise<{ message: ChatMessageBody; created: boolean }>;
+  react(actor: Actor, input: ActionInput<'react'>): Promise<void>;
+  ask(actor: Actor, input: ActionInput<'ask'>): Promise<QuestionBody>;
+  /** Casts (`up`) or withdraws a vote; repeating either changes nothing. Returns the question's count. */
+  vote(actor: Actor, input: ActionInput<'vote'>): Promise<number>;
+  answer(actor: Actor, input: ActionInput<'answer'>): Promise<QuestionBody>;
+  pin(actor: Actor, input: ActionInput<'pin'>): Promise<QuestionBody>;
+  /** Returns how many attendees were muted. */
+  muteAll(actor: Actor): Promise<number>;
+  shareScreen(actor: Actor, sharing: boolean): Promise<void>;
+  /**
+   * Ends the room and then tells it; `beforeAnnounce` runs in between, for a transport whose answer must leave
+   * before the announcement closes the connection it would travel on.
+   */
+  endRoom(actor: Actor, beforeAnnounce?: (stats: SessionStatsBody) => void): Promise<SessionStatsBody>;
+  /** Another process ended the room: forget that it was live. */
+  roomEnded(roomId: string): void;
+  chatQueueDepth(): number;
+  /** Stores what is queued; call before closing the database. */
+  close(): Promise<void>;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+export function createRoomCore(deps: RoomCoreDeps): RoomCore {
+  const { db, broadcaster, metrics } = deps;
+  const chat =
+    deps.chatWriter ??
+    createChatWriter(db, {
+      ...(metrics
+        ? {
+            observe: ({ waitedSeconds, groupSize }) => {
+              for (const waited of waitedSeconds) metrics.chatWriteWait.observe(waited);
+              metrics.chatWriteGroup.observe(groupSize);
+            },
+            refused: (reason) => metrics.busyRefusals.inc({ reason }),
+            depthChanged: (depth) => metrics.chatWriteQueue.set(depth),
+          }
+        : {}),
+    });
+  const liveness = deps.liveness ?? createRoomLiveness(db);
+
+  function toRoom<E extends keyof RoomEvents>(roomId: string, event: E, payload: RoomEvents[E]): void {
+    try {
+      broadcaster.toRoom(roomId, event, payload);
+    } catch (err) {
+      deps.onError?.(err, { event, roomId });
+    }
+  }
+
+  function toParticipants<E extends keyof ParticipantEvents>(roomId: string, ids: string[], event: E, payload: ParticipantEvents[E]): void {
+    try {
+      broadcaster.toParticipants(ids, event, payload);
+    } catch (err) {
+      deps.onError?.(err, { event, roomId });
+    }
+  }
+
+  /** Writes are refused once the room has ended, even where the actor's connection has not closed yet. */
+  async function requireLive(actor: Actor): Promise<void> {
+    if (!(await liveness.isLive(actor.roomId))) throw roomEnded();
+  }
+
+  /**
+   * Question actions of one room run one at a time in this process, so the counts and states they broadcast
+   * arrive in the order they were committed: two votes committed 1 then 2 are never announced 2 then 1.
+   */
+  const questionTurns = new Map<string, Promise<unknown>>();
+  function inTurn<T>(roomId: string, work: () => Promise<T>): Promise<T> {
+    const previous = questionTurns.get(roomId) ?? Promise.resolve();
+    const result = previous.then(work);
+    const settled = result.catch(() => {});
+    questionTurns.set(roomId, settled);
+    void settled.then(() => {
+      if (questionTurns.get(roomId) === settled) questionTurns.delete(roomId);
+    });
+    return result;
+  }
+
+  /** Anything that is not a UUID cannot name a question; refusing it here spares the database a cast error. */
+  function requireQuestionId(questionId: string): void {
+    if (!UUID.test(questionId)) throw questionNotFound();
+  }
+
+  function requirePresenter(actor: Actor): void {
+    if (actor.role !== 'presenter') throw presenterOnly();
+  }
+
+  async function store(actor: Actor, message: string, messageType: 'chat' | 'reaction', clientMessageId?: string) {
+    await requireLive(actor);
+    const outcome = await chat.write({
+      roomId: actor.roomId,
+      sender: { id: actor.participantId, name: actor.name },
+      message,
+      messageType,
+      ...(clientMessageId === undefined ? {} : { clientMessageId }),
+    });
+    if ('roomEnded' in outcome) {
+      liveness.ended(actor.roomId);
+      throw roomEnded();
+    }
+    return outcome;
+  }
+
+  return {
+    async sendChat(actor, { message, clientMessageId }) {
+      const stored = await store(actor, message, 'chat', clientMessageId);
+      const body = toChatMessageBody(stored.message);
+      // A retry of a message already stored was counted and broadcast the first time.
+      if (stored.created) {
+        metrics?.chatMessages.inc();
+        toRoom(actor.roomId, 'new-chat-message', { message: body });
+      }
+      return { message: body, created: stored.created };
+    },
+
+    async react(actor, { emoji }) {
+      await store(actor, emoji, 'reaction');
+      metrics?.reactions.inc();
+      toRoom(actor.roomId, 'reaction', { participantId: actor.participantId, emoji });
+    },
+
+    ask(actor, { question }) {
+      return inTurn(actor.roomId, async () => {
+        await requireLive(actor);
+        const stored = toQuestionBody(await addQuestion(db, { roomId: actor.roomId, participantId: actor.participantId, question }));
+        metrics?.questions.inc();
+        toRoom(actor.roomId, 'new-question', { question: stored });
+        return stored;
+      });
+    },
+
+    vote(actor, { questionId, up }) {
+      return inTurn(actor.roomId, async () => {
+        await requireLive(actor);
+        requireQuestionId(questionId);
+        // Counted only within the actor's room, so a question of another room is simply not found.
+        const votes = await setVote(db, { roomId: actor.roomId, questionId, participantId: actor.participantId, up });
+        if (votes === undefined) throw questionNotFound();
+        toRoom(actor.roomId, 'question-voted', { questionId, votes });
+        return votes;
+      });
+    },
+
+    answer(actor, { questionId, answer }) {
+      return inTurn(actor.roomId, async () => {
+        requirePresenter(actor);
+        await requireLive(actor);
+        requireQuestionId(questionId);
+        const answered = await answerQuestion(db, actor.roomId, questionId, answer);
+        if (!answered) throw questionNotFound();
+        const question = toQuestionBody(answered);
+        toRoom(actor.roomId, 'question-answered', { questionId, answer: question.answer!, answeredAt: question.answeredAt! });
+        return question;
+      });
+    },
+
+    pin(actor, { questionId, pinned }) {
+      return inTurn(actor.roomId, async () => {
+        requirePresenter(actor);
+        await requireLive(actor);
+        requireQuestionId(questionId);
+        const updated = await pinQuestion(db, actor.roomId, questionId, pinned);
+        if (!updated) throw questionNotFound();
+        const question = toQuestionBody(updated);
+        toRoom(actor.roomId, 'question-pinned', { questionId, isPinned: question.isPinned });
+        return question;
+      });
+    },
+
+    async muteAll(actor) {
+      requirePresenter(actor);
+      await requireLive(actor);
+      const muted = new Set(await muteAllAttendees(db, actor.roomId));
+      if (muted.size === 0) return 0;
+      toParticipants(actor.roomId, [...muted], 'muted-by-presenter', {});
+      for (const participant of await listCurrentParticipants(db, actor.roomId)) {
+        if (muted.has(participant.id)) toRoom(actor.roomId, 'participant-updated', { participant: toParticipantBody(participant) });
+      }
+      return muted.size;
+    },
+
+    async shareScreen(actor, sharing) {
+      requirePresenter(actor);
+      if (!(await setScreenSharing(db, actor.roomId, sharing))) throw roomEnded();
+      if (sharing) metrics?.screenShares.inc();
+      toRoom(actor.roomId, 'presenter-screen-sharing', { isSharing: sharing });
+    },
+
+    async endRoom(actor, beforeAnnounce) {
+      requirePresenter(actor);
+      // Two ends racing: the database lets exactly one of them end the room.
+      const stats = await endRoom(db, actor.roomId);
+      liveness.ended(actor.roomId);
+      if (!stats) throw roomEnded();
+      beforeAnnounce?.(stats);
+      try {
+        await broadcaster.endRoom(actor.roomId, stats);
+      } catch (err) {
+        deps.onError?.(err, { event: 'room-ended', roomId: actor.roomId });
+      }
+      return stats;
+    },
+
+    roomEnded: (roomId) => liveness.ended(roomId),
+    chatQueueDepth: () => chat.depth(),
+    close: () => chat.close(),
+  };
+}
