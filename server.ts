@@ -12,6 +12,7 @@ import { configOrExit, onShutdown, openDatabase } from './boot.ts';
 import { createOperations, drain } from './node-operations.ts';
 import { createClusterAdapter } from './signaling/adapters.ts';
 import { createSocketBroadcaster } from './signaling/broadcaster.ts';
+import { startMediaServers } from './signaling/media-servers.ts';
 import { createSignaling } from './signaling/server.ts';
 
 const UI_DIR = resolve(import.meta.dirname, 'dist');
@@ -27,6 +28,7 @@ const config = configOrExit();
 await ensureUiBuilt();
 const database = await openDatabase(config);
 const ops = createOperations(config, database, 'all-in-one');
+const media = await startMediaServers(config, ops.logger);
 
 // Socket.io attaches to the HTTP server that serves the app, so the broadcaster reaches it only once both exist.
 let broadcaster: Broadcaster = silentBroadcaster;
@@ -38,6 +40,7 @@ const app = createApp({
   logger: ops.logger,
   metrics: ops.metrics,
   requestCounts: ops.requestCounts,
+  mediaServers: media.status,
   broadcaster: {
     toRoom: (roomId, event, payload) => broadcaster.toRoom(roomId, event, payload),
     endRoom: (roomId, sessionStats) => broadcaster.endRoom(roomId, sessionStats),
@@ -55,16 +58,17 @@ const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOS
   console.log(`podium ${version}: listening on http://localhost:${info.port} (database: ${database.engine})`);
 }) as HttpServer;
 const cluster = await createClusterAdapter(config, (err) => console.error(`podium: socket adapter error: ${String(err)}`));
-const io = createSignaling(server, { db: database.db, config, cluster, ...ops.signaling });
-ops.metrics.setSources({ connectedSockets: () => io.engine.clientsCount });
+const io = createSignaling(server, { db: database.db, config, cluster, sfu: media.sfu, ...ops.signaling });
+ops.metrics.setSources({ connectedSockets: () => io.engine.clientsCount, mediaServers: media.status });
 broadcaster = createSocketBroadcaster(io, { clustered: cluster.kind !== 'memory' });
 
 // Stop accepting, tell sockets to reconnect (they see a transport close), let requests in flight finish,
-// write the last request counts, then close the pool.
+// destroy the Janus rooms and stop Janus, write the last request counts, then close the pool.
 onShutdown(async () => {
   const drained = drain(server);
   await io.close();
   await drained;
+  await media.close();
   await ops.close();
   await database.close();
 });

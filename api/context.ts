@@ -6,7 +6,7 @@ import type { PasswordHasher } from './passwords.ts';
 import type { DatabaseHandle } from '../db/client.ts';
 import type { RequestCountSink } from '../db/request-counts.ts';
 import type { Logger } from './logger.ts';
-import type { Metrics } from './metrics.ts';
+import type { MediaServerStatus, Metrics } from './metrics.ts';
 import type { Participant, Room } from '../db/rooms.ts';
 
 export interface AppDeps {
@@ -27,6 +27,8 @@ export interface AppDeps {
   logger?: Logger;
   /** With it the app times every request and serves GET /metrics (behind METRICS_TOKEN when set). */
   metrics?: Metrics;
+  /** The Janus servers of this process, for /api/health; absent where there is no SFU. */
+  mediaServers?: () => MediaServerStatus[];
   /** Persistent per-day request counts behind the analytics error rates; fed with the metrics. */
   requestCounts?: RequestCountSink;
 }
