@@ -173,35 +173,44 @@ admin: {
   writeFileSync(join(c.dir, 'janus.plugin.videoroom.jcfg'), `general: {\n\tadmin_key = ${quote(c.adminSecret)}\n}\n`);
 }
 
-/** Resolves true when Janus answers an authenticated `info` request on its WebSocket API. */
-export function janusAnswers(url: string, apiSecret: string, timeoutMs = 1000): Promise<boolean> {
-  return new Promise((resolvePromise) => {
-    let done = false;
-    const finish = (ok: boolean) => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      try {
-        ws.close();
-      } catch {
-        // Already closed.
-      }
-      resolvePromise(ok);
-    };
+export interface JanusAnswer {
+  janus: string;
+  error?: { code: number; reason: string };
+  plugins?: Record<string, unknown>;
+  transports?: Record<string, unknown>;
+}
+
+/** One request on a Janus WebSocket API and its first answer; rejects when Janus does not answer in time. */
+export function janusRequest(url: string, body: Record<string, unknown>, timeoutMs = 1000): Promise<JanusAnswer> {
+  return new Promise((resolvePromise, reject) => {
     const ws = new WebSocket(url, 'janus-protocol');
-    const timer = setTimeout(() => finish(false), timeoutMs);
-    ws.on('open', () => ws.send(JSON.stringify({ janus: 'info', transaction: 'ready', apisecret: apiSecret })));
+    const timer = setTimeout(() => settle(new Error(`no answer from ${url} within ${timeoutMs} ms`)), timeoutMs);
+    function settle(outcome: Error | JanusAnswer) {
+      clearTimeout(timer);
+      ws.removeAllListeners();
+      // A close before the handshake ends emits an error; nobody listens any more.
+      ws.on('error', () => {});
+      ws.terminate();
+      if (outcome instanceof Error) reject(outcome);
+      else resolvePromise(outcome);
+    }
+    ws.on('open', () => ws.send(JSON.stringify({ transaction: 'podium', ...body })));
     ws.on('message', (data) => {
       try {
-        const body = JSON.parse(String(data)) as { janus?: string; plugins?: Record<string, unknown> };
-        finish(body.janus === 'server_info' && 'janus.plugin.videoroom' in (body.plugins ?? {}));
+        settle(JSON.parse(String(data)) as JanusAnswer);
       } catch {
-        finish(false);
+        settle(new Error('Janus answered something that is not JSON'));
       }
     });
-    ws.on('error', () => finish(false));
-    ws.on('close', () => finish(false));
+    ws.on('error', (err) => settle(err));
+    ws.on('close', () => settle(new Error('Janus closed the connection')));
   });
+}
+
+/** Whether Janus answers `info` with the VideoRoom plugin loaded. */
+export async function janusAnswers(url: string, timeoutMs = 1000): Promise<boolean> {
+  const info = await janusRequest(url, { janus: 'info' }, timeoutMs).catch(() => undefined);
+  return info?.janus === 'server_info' && 'janus.plugin.videoroom' in (info.plugins ?? {});
 }
 
 export async function createManagedJanus(options: ManagedJanusOptions): Promise<ManagedJanus> {
@@ -234,7 +243,7 @@ export async function createManagedJanus(options: ManagedJanusOptions): Promise<
     command: binary,
     args: ['--config', join(dir, 'janus.jcfg'), '--configs-folder', dir, '--disable-colors', '--log-stdout'],
     cwd: dir,
-    ready: (signal) => pollUntil(() => janusAnswers(url, apiSecret), signal, 100),
+    ready: (signal) => pollUntil(() => janusAnswers(url), signal, 100),
     readyTimeoutMs: 20_000,
     restartDelayMs: options.restartDelayMs ?? 200,
     maxRestartDelayMs: 5_000,
