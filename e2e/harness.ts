@@ -118,6 +118,8 @@ function freePort(): Promise<number> {
 
 export interface RunningServer {
   url: string;
+  /** The server process's id (the programs it manages, Janus, are its children). */
+  pid(): number;
   /** Stops the process and starts a new one on the same port and database: every socket has to reconnect. */
   restart(): Promise<void>;
   stop(): Promise<void>;
@@ -156,8 +158,11 @@ async function stopProcess(child: ChildProcess): Promise<void> {
   if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
 }
 
-/** Starts `node --import tsx server.ts` on a free port with its own database and waits for "listening". */
-export async function startServer(): Promise<RunningServer> {
+/**
+ * Starts `node --import tsx server.ts` on a free port with its own database and waits for "listening";
+ * `extraEnv` adds or overrides variables (MEDIA_MODE, STAR_MAX_ATTENDEES, …).
+ */
+export async function startServer(extraEnv: NodeJS.ProcessEnv = {}): Promise<RunningServer> {
   await ensureUiBuild();
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'podium-e2e-'));
@@ -173,10 +178,12 @@ export async function startServer(): Promise<RunningServer> {
     LOG_LEVEL: 'warn',
     ICE_SERVERS: '[]',
     DATABASE_URL: database?.url ?? '',
+    ...extraEnv,
   };
   let child = await spawnServer(env);
   return {
     url: `http://127.0.0.1:${port}`,
+    pid: () => child.pid!,
     async restart() {
       await stopProcess(child);
       child = await spawnServer(env);

@@ -63,3 +63,46 @@ describe('managed Janus', () => {
     for (const bad of ['', '20000', '40000-20000', '80-90', '20000-70000', 'a-b']) expect(() => parsePortRange(bad)).toThrow();
   });
 });
+
+describe('managed Janus, its parent gone', () => {
+  it('should die with a parent that was SIGKILLed', async () => {
+    const { spawn } = await import('node:child_process');
+    const dir = mkdtempSync(join(tmpdir(), 'podium-orphan-janus-'));
+    dirs.push(dir);
+    // A parent that starts a managed Janus, prints its pid, and waits to be killed.
+    const parent = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '-e',
+        `import('${join(import.meta.dirname, 'janus.ts')}').then(async ({ createManagedJanus }) => {
+          const j = await createManagedJanus({ dir: ${JSON.stringify(dir)}, eventLoops: 1 });
+          await j.start();
+          console.log('janus', j.process.pid);
+          setInterval(() => {}, 1000);
+        });`,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    const pid = await new Promise<number>((resolve) =>
+      parent.stdout!.on('data', (chunk: Buffer) => {
+        const match = /janus (\d+)/.exec(chunk.toString());
+        if (match) resolve(Number(match[1]));
+      }),
+    );
+    expect(() => process.kill(pid, 0)).not.toThrow();
+    parent.kill('SIGKILL');
+    const deadline = Date.now() + 5_000;
+    let alive = true;
+    while (alive && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+      try {
+        process.kill(pid, 0);
+      } catch {
+        alive = false;
+      }
+    }
+    expect(alive).toBe(false);
+  });
+});

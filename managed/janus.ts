@@ -238,10 +238,14 @@ export async function createManagedJanus(options: ManagedJanusOptions): Promise<
     eventLoops: options.eventLoops ?? availableParallelism(),
   });
   const url = `ws://127.0.0.1:${wsPort}`;
+  const janusArgs = ['--config', join(dir, 'janus.jcfg'), '--configs-folder', dir, '--disable-colors', '--log-stdout'];
+  // Janus must not outlive Podium, even when Podium is SIGKILLed: setpriv (util-linux) asks the kernel to
+  // kill it when its parent dies, then execs it in place, so the pid and the signals stay Janus's own.
+  const setpriv = findOnPath('setpriv');
   const proc = createManagedProcess({
     name: 'janus',
-    command: binary,
-    args: ['--config', join(dir, 'janus.jcfg'), '--configs-folder', dir, '--disable-colors', '--log-stdout'],
+    command: setpriv ?? binary,
+    args: setpriv ? ['--pdeathsig', 'KILL', '--', binary, ...janusArgs] : janusArgs,
     cwd: dir,
     ready: (signal) => pollUntil(() => janusAnswers(url), signal, 100),
     readyTimeoutMs: 20_000,

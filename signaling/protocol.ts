@@ -83,8 +83,10 @@ export interface MediaModeBody {
 /**
  * Presenter ↔ attendee notices about one peer's media, relayed along the star like SDP. `peer-ready`: an
  * attendee's page opened a new peer connection (first join, reload) and waits for the presenter's offer.
+ * `sfu-switched`: the attendee decodes the presenter through the SFU now, so the star peer carries only its
+ * microphone (the presenter stops sending it media).
  */
-export const mediaControlActions = ['video-paused', 'video-resumed', 'audio-only-on', 'audio-only-off', 'peer-ready'] as const;
+export const mediaControlActions = ['video-paused', 'video-resumed', 'audio-only-on', 'audio-only-off', 'peer-ready', 'sfu-switched'] as const;
 export type MediaControlAction = (typeof mediaControlActions)[number];
 
 export const clientEventSchemas = {

@@ -81,7 +81,7 @@ function Stage() {
   const [soundAttempt, setSoundAttempt] = createSignal(0);
 
   return (
-    <div class="stage" data-testid="stage">
+    <div class="stage" data-testid="stage" data-via={room.attendee()?.viaSfu() ? 'sfu' : 'star'}>
       <Switch>
         <Match when={!room.support.supported}>
           <div class="stage-empty" data-testid="join-only">

@@ -5,7 +5,7 @@ import { webrtcSupport } from '../rtc/support.ts';
 import type { RoomSession } from '../session.ts';
 import { createAttendeeMedia, type AttendeeMedia } from './attendee-media.ts';
 import { createPresenterMedia, type PresenterMedia } from './presenter-media.ts';
-import { connectRoomSocket, socketSignaling, socketTransport, type RoomSocket } from './room-socket.ts';
+import { connectRoomSocket, socketSfu, socketSignaling, socketTransport, type RoomSocket } from './room-socket.ts';
 import { createRoomStore, type RoomStore } from './room-store.ts';
 
 export interface RoomSessionValue extends RoomStore {
@@ -51,13 +51,14 @@ export function createRoomSession(slug: string, session: RoomSession): RoomSessi
     socket = live;
     socketOpened(live);
     const signaling = socketSignaling(live);
+    const sfu = socketSfu(live);
     if (support.supported) {
       if (session.role === 'presenter') {
-        const media = withOwner(cleanups, () => createPresenterMedia(store, signaling, iceServers));
+        const media = withOwner(cleanups, () => createPresenterMedia(store, signaling, sfu, iceServers));
         setPresenter(media);
         void media.start();
       } else {
-        setAttendee(withOwner(cleanups, () => createAttendeeMedia(store, signaling, iceServers)));
+        setAttendee(withOwner(cleanups, () => createAttendeeMedia(store, signaling, sfu, iceServers)));
       }
     }
     bindSocket(live, slug, session, store, presenter, attendee);
@@ -163,6 +164,13 @@ function bindSocket(
     events.mutedByPresenter();
   });
   socket.on('room-ended', ({ sessionStats }) => events.ended(sessionStats));
+  socket.on('media-mode', (body) => {
+    events.mediaMode(body);
+    presenter()?.mode(body);
+    attendee()?.mode(body);
+  });
+  socket.on('sfu-renegotiate', () => presenter()?.renegotiate());
+  socket.on('sfu-layer', ({ participantId, layer, reason }) => events.sfuLayer(participantId, layer, reason));
 
   socket.on('webrtc-offer', ({ from, offer }) => void (presenter()?.hub.handleDescription(from, offer) ?? attendee()?.description(from, offer)));
   socket.on('webrtc-answer', ({ from, answer }) => void (presenter()?.hub.handleDescription(from, answer) ?? attendee()?.description(from, answer)));
