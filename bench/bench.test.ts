@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { benchmarks } from './benchmarks.ts';
 
 describe('npm run bench', () => {
-  it('should know six benchmarks by distinct names', () => {
-    expect(benchmarks.map((b) => b.name).sort()).toEqual(['chat', 'db', 'http', 'sockets', 'ui', 'webrtc']);
+  it('should know seven benchmarks by distinct names', () => {
+    expect(benchmarks.map((b) => b.name).sort()).toEqual(['chat', 'db', 'http', 'sfu', 'sockets', 'ui', 'webrtc']);
   });
 
   for (const benchmark of benchmarks) {

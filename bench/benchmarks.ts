@@ -3,8 +3,9 @@ import { chatBenchmark } from './chat.ts';
 import { dbBenchmark } from './db.ts';
 import { httpBenchmark } from './http.ts';
 import type { Benchmark } from './lib/types.ts';
+import { sfuBenchmark } from './sfu.ts';
 import { socketsBenchmark } from './sockets.ts';
 import { uiBenchmark } from './ui.ts';
 import { webrtcBenchmark } from './webrtc.ts';
 
-export const benchmarks: Benchmark[] = [dbBenchmark, httpBenchmark, socketsBenchmark, chatBenchmark, webrtcBenchmark, uiBenchmark];
+export const benchmarks: Benchmark[] = [dbBenchmark, httpBenchmark, socketsBenchmark, chatBenchmark, webrtcBenchmark, sfuBenchmark, uiBenchmark];

@@ -234,3 +234,23 @@ export const WITHOUT_WEBRTC = `
   delete window.webkitRTCPeerConnection;
   if (navigator.mediaDevices) Object.defineProperty(navigator.mediaDevices, 'getUserMedia', { value: undefined });
 `;
+
+/** The pid of `parentPid`'s child process whose command name is `name` (Linux /proc), if there is one. */
+export function childProcessNamed(parentPid: number, name: string): number | undefined {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const [, comm, rest] = /^\d+ \((.*)\) (.*)$/.exec(readFileSync(`/proc/${entry}/stat`, 'utf8').trim()) ?? [];
+      if (comm === name && Number(rest?.split(' ')[1]) === parentPid) return Number(entry);
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return undefined;
+}
+
+/** CPU seconds (user + system) a process has used so far (Linux /proc; clock ticks are 100 per second there). */
+export function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').trim().replace(/^.*\) /, '').split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}

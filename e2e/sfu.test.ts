@@ -1,9 +1,8 @@
 // A large room in Chromium: star at first, Janus past the threshold, 12 attendees on the SFU, Janus killed mid-session.
-import { readdirSync, readFileSync } from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findOnPath } from '../managed/janus.ts';
-import { chromiumAvailable, launchBrowser, openPage, startServer, waitForDecodedFrames, type RunningServer } from './harness.ts';
+import { childProcessNamed, chromiumAvailable, launchBrowser, openPage, startServer, waitForDecodedFrames, type RunningServer } from './harness.ts';
 
 const available = chromiumAvailable();
 if (available && !findOnPath('janus')) throw new Error('janus is not installed (apt-get install janus; .ci/run does it)');
@@ -68,21 +67,6 @@ function publishingConnections(page: Page): Promise<Array<{ videoStreams: number
       .filter((rids) => rids.length > 0)
       .map((rids) => ({ videoStreams: rids.length, rids: rids.sort() }));
   });
-}
-
-/** The Janus the server runs: its child process named janus. */
-function managedJanusPid(serverPid: number): number {
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8').trim();
-      const [, comm, rest] = /^\d+ \((.*)\) (.*)$/.exec(stat) ?? [];
-      if (comm === 'janus' && Number(rest!.split(' ')[1]) === serverPid) return Number(entry);
-    } catch {
-      // The process ended while we looked.
-    }
-  }
-  throw new Error(`the server (pid ${serverPid}) runs no janus`);
 }
 
 describe.skipIf(!available)('a large room on the SFU, in Chromium', () => {
@@ -162,7 +146,8 @@ describe.skipIf(!available)('a large room on the SFU, in Chromium', () => {
   }, 300_000);
 
   it('should have every attendee decoding again within 10 s after Janus is SIGKILLed, without a reload', async () => {
-    const janus = managedJanusPid(server.pid());
+    const janus = childProcessNamed(server.pid(), 'janus');
+    if (!janus) throw new Error('the server runs no janus');
     const before = await Promise.all(attendees.map((page) => page.evaluate(() => performance.now())));
     process.kill(janus, 'SIGKILL');
     const killedAt = Date.now();
