@@ -165,4 +165,37 @@ describe.skipIf(!available)('a large room on the SFU, in Chromium', () => {
     console.log(`e2e sfu: all ${attendees.length} attendees decoding again ${Date.now() - killedAt} ms after the SIGKILL`);
     expect(Date.now() - killedAt).toBeLessThan(10_000);
   }, 60_000);
+
+  it('should keep screen share, audio only, a presenter reload and the end of the room working on the SFU', async () => {
+    const some = attendees.slice(0, 3);
+    await host.getByTestId('share-screen').click();
+    for (const page of some) await waitForDecodedFrames(page, '[data-testid=screen-video]');
+    await host.getByTestId('share-screen').click();
+    for (const page of some) await expect.poll(() => page.getByTestId('screen-video').count(), poll).toBe(0);
+
+    const listener = attendees[0]!;
+    await listener.getByTestId('audio-only').check();
+    await expect.poll(() => listener.getByTestId('audio-only-stage').count(), poll).toBe(1);
+    await expect.poll(() => host.locator('[data-testid=sfu-layer][data-layer=audio-only]').count(), poll).toBe(1);
+    await listener.getByTestId('audio-only').uncheck();
+    await waitForDecodedFrames(listener, '[data-testid=camera-video]');
+
+    // The reloaded console publishes again; the attendees subscribe to the new feed by themselves.
+    await host.reload();
+    await waitForDecodedFrames(host, '[data-testid=local-preview]');
+    const reloadedAt = await Promise.all(some.map((page) => page.evaluate(() => performance.now())));
+    await Promise.all(
+      some.map((page, i) =>
+        expect
+          .poll(() => page.evaluate((t) => (window as unknown as { __gap: { last: number } }).__gap.last > t, reloadedAt[i]!), poll)
+          .toBe(true),
+      ),
+    );
+
+    const health = async () => ((await (await fetch(`${server.url}/api/health`)).json()) as { janus: Array<{ rooms: number }> }).janus;
+    expect((await health())[0]!.rooms).toBe(1);
+    await host.getByRole('button', { name: 'End session' }).click();
+    await host.getByRole('dialog').getByRole('button', { name: 'End session' }).click();
+    await expect.poll(async () => (await health())[0]!.rooms, poll).toBe(0);
+  }, 180_000);
 });
