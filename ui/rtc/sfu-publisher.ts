@@ -22,7 +22,10 @@ export const SIMULCAST_ENCODINGS: RTCRtpEncodingParameters[] = [
 
 const SCREEN_MAX_BITRATE = 1_500_000;
 
-/** Simulcast in Janus is a VP8 (and H.264) feature; VP9 would need SVC, which Chromium offers only behind flags. */
+/**
+ * Simulcast in Janus is a VP8 (and H.264) feature, and every browser sends it. VP9 SVC (one stream with
+ * `scalabilityMode` layers) would save the presenter two encodes but is not used yet.
+ */
 const SIMULCAST_CODECS = ['video/VP8', 'video/H264'];
 
 export interface SfuPublisherOptions {
