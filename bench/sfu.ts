@@ -108,7 +108,7 @@ export const sfuBenchmark: Benchmark = {
     }
     const modes = await starVersusSfu(ctx);
     notes.push(
-      'Star vs SFU: the real UI in headless Chromium (fake 640x480 camera), one context per attendee joining one after another; encode ms/s and upload are summed over every connection of the presenter page (1000 ms/s = one core encoding full time); received fps is the median attendee over the window; first frame runs from the Join click to the first decoded camera frame. All pages share the machine with Janus and the server.',
+      'Star vs SFU: the real UI in headless Chromium (its fake camera), one context per attendee joining one after another; encode ms/s and upload are summed over every connection of the presenter page (1000 ms/s = one core encoding full time); received fps is the median attendee over the window; first frame runs from the Join click to the first decoded camera frame. All pages share the machine with Janus and the server.',
     );
     const rows: Cell[][] = steps.map((s) => [
       s.subscribers,
