@@ -1,9 +1,10 @@
 // The all-in-one server as a newcomer runs it: started from a bare directory, answering, keeping data across restarts.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { findOnPath } from './managed/coturn.ts';
 
 const root = import.meta.dirname;
 const tsx = resolve(root, 'node_modules/tsx/dist/esm/index.mjs');
@@ -18,7 +19,7 @@ interface Running {
 function startServer(cwd: string, env: Record<string, string> = {}): Promise<Running> {
   const child = spawn(process.execPath, ['--import', tsx, resolve(root, 'server.ts')], {
     cwd,
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', RATE_LIMITS: 'off', DATABASE_URL: '', ...env },
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', RATE_LIMITS: 'off', DATABASE_URL: '', ICE_SERVERS: '[]', MANAGED_TURN: 'off', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -101,4 +102,47 @@ describe('npm start', () => {
     expect(failed).not.toContain('hunter22');
     expect(failed).not.toMatch(/\n\s+at /);
   });
+
+  it.skipIf(!turnserverOnPath())('should run its own coturn when turnserver is on PATH, hand out its relay, and stop it on shutdown', async () => {
+    const turnDir = mkdtempSync(join(tmpdir(), 'podium-start-turn-'));
+    try {
+      const running = await startServer(turnDir, { MANAGED_TURN: 'auto', TURN_PORT: '0', DATA_DIR: join(turnDir, 'data') });
+      const [, port] = /coturn relay on port (\d+)/.exec(running.output())!;
+      const config = readFileSync(join(turnDir, 'data', 'coturn', 'turnserver.conf'), 'utf8');
+      expect(config).toContain(`listening-port=${port}\n`);
+      const pid = Number(readFileSync(join(turnDir, 'data', 'coturn', 'turnserver.pid'), 'utf8'));
+      expect(alive(pid)).toBe(true);
+
+      const created = await fetch(`${running.url}/api/rooms`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ title: 'Relay', presenterName: 'Ada' }),
+      });
+      const { slug, presenterToken } = (await created.json()) as { slug: string; presenterToken: string };
+      const ice = await fetch(`${running.url}/api/rooms/${slug}/ice-servers`, { headers: { authorization: `Bearer ${presenterToken}` } });
+      const { iceServers, relay } = (await ice.json()) as { iceServers: Array<{ urls: string[]; username?: string }>; relay: boolean };
+      expect(relay).toBe(true);
+      expect(iceServers.at(-1)!.urls).toEqual([`turn:127.0.0.1:${port}?transport=udp`, `turn:127.0.0.1:${port}?transport=tcp`]);
+
+      expect(await stop(running)).toBe(0);
+      expect(alive(pid)).toBe(false);
+    } finally {
+      rmSync(turnDir, { recursive: true, force: true });
+    }
+  });
 });
+
+function turnserverOnPath(): boolean {
+  if (findOnPath('turnserver')) return true;
+  if (process.env.CI === 'true') throw new Error('turnserver (coturn) is required in CI');
+  return false;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

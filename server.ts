@@ -7,8 +7,10 @@ import { serveStatic } from '@hono/node-server/serve-static';
 import { createApp } from './api/app.ts';
 import { bcryptPasswords } from './api/bcrypt.ts';
 import { silentBroadcaster, type Broadcaster } from './api/broadcast.ts';
+import { REQUEST_HOST } from './api/turn.ts';
 import { version } from './api/version.ts';
 import { configOrExit, onShutdown, openDatabase } from './boot.ts';
+import { startManagedTurn } from './managed/coturn.ts';
 import { createOperations, drain } from './node-operations.ts';
 import { createClusterAdapter } from './signaling/adapters.ts';
 import { createSocketBroadcaster } from './signaling/broadcaster.ts';
@@ -24,9 +26,20 @@ async function ensureUiBuilt(): Promise<void> {
   await build({ configFile: resolve(import.meta.dirname, 'vite.config.ts'), logLevel: 'warn' });
 }
 
-const config = configOrExit();
+const settings = configOrExit();
 await ensureUiBuilt();
-const database = await openDatabase(config);
+const database = await openDatabase(settings);
+let turn: Awaited<ReturnType<typeof startManagedTurn>>;
+try {
+  turn = await startManagedTurn(settings, REQUEST_HOST, (line) => console.log(`podium: ${line}`));
+} catch (err) {
+  console.error(`podium: cannot start coturn (MANAGED_TURN=on): ${err instanceof Error ? err.message : String(err)}`);
+  await database.close();
+  process.exit(1);
+}
+// Whatever way this process ends, its relay does not outlive it.
+process.once('exit', () => turn?.kill());
+const config = turn ? { ...settings, TURN_URLS: turn.urls, TURN_SECRET: turn.secret } : settings;
 const ops = createOperations(config, database, 'all-in-one');
 const media = await startMediaServers(config, ops.logger);
 
@@ -71,4 +84,5 @@ onShutdown(async () => {
   await media.close();
   await ops.close();
   await database.close();
+  await turn?.stop();
 });

@@ -42,7 +42,7 @@ interface Running {
 function start(entry: string, env: Record<string, string>, ready: RegExp): Promise<Running> {
   const child = spawn(process.execPath, ['--import', tsx, resolve(root, entry)], {
     cwd: root,
-    env: { ...process.env, HOST: '127.0.0.1', RATE_LIMITS: 'off', LOG_LEVEL: 'info', ...env },
+    env: { ...process.env, HOST: '127.0.0.1', RATE_LIMITS: 'off', LOG_LEVEL: 'info', ICE_SERVERS: '[]', MANAGED_TURN: 'off', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

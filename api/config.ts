@@ -47,10 +47,18 @@ export const configSchema = z.object({
   RATE_LIMIT_SOCKET_SIGNALING: positive(200),
   // How long a dropped participant may take to come back before the room hears `participant-left`.
   RECONNECT_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(30_000),
+  // NAT traversal and address privacy (README "Networks"). STUN_URLS is the default ICE configuration when
+  // ICE_SERVERS is not set; `none` switches it off for closed networks. ICE_SERVERS, when set, replaces it.
+  STUN_URLS: z
+    .string()
+    .default('stun:stun.l.google.com:19302')
+    .transform((raw) => (raw.trim() === 'none' ? [] : raw.split(',').map((u) => u.trim()).filter(Boolean)))
+    .pipe(z.array(z.string().regex(/^stuns?:[^\s]+$/, 'expected comma-separated stun: URLs, or none'))),
   ICE_SERVERS: z
     .string()
-    .default('[]')
+    .optional()
     .transform((raw, ctx) => {
+      if (raw === undefined) return undefined;
       try {
         return JSON.parse(raw) as unknown;
       } catch {
@@ -58,7 +66,7 @@ export const configSchema = z.object({
         return z.NEVER;
       }
     })
-    .pipe(z.array(iceServer, { message: 'expected a JSON array of RTCIceServer objects' })),
+    .pipe(z.array(iceServer, { message: 'expected a JSON array of RTCIceServer objects' }).optional()),
   // coturn's TURN REST API (`use-auth-secret`): the API mints short-lived credentials from this shared secret.
   TURN_URLS: z
     .string()
@@ -99,6 +107,16 @@ export const configSchema = z.object({
   JANUS_PUBLIC_IP: z.ipv4({ message: 'expected the public IPv4 address of this machine' }).optional(),
   MEDIA_MODE: z.enum(['auto', 'star', 'sfu']).default('auto'),
   STAR_MAX_ATTENDEES: z.coerce.number().int().min(1).max(1000).default(8),
+  // With no TURN_URLS, `npm start` runs its own coturn when `turnserver` is on PATH (auto), always (on), or never.
+  MANAGED_TURN: z.enum(['auto', 'on', 'off']).default('auto'),
+  // The managed coturn's UDP/TCP port (0: a free one) and the host browsers reach it at (PUBLIC_URL's by default).
+  TURN_PORT: port(3478),
+  TURN_HOST: z.string().regex(/^[A-Za-z0-9.:[\]-]+$/, 'expected a host name or IP address').optional(),
+  // Relay peers on loopback and private ranges are refused by the managed coturn unless this is on (tests, LANs).
+  TURN_ALLOW_PRIVATE_PEERS: bool(false),
+  // Room defaults for rooms created without the field: relay-only media, or only attendees' LAN addresses hidden.
+  HIDE_ADDRESSES: bool(false),
+  HIDE_LAN_ADDRESSES: bool(false),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   // Bearer secrets for GET /metrics and GET /api/admin/analytics; unset leaves /metrics open and analytics off.
   METRICS_TOKEN: z.string().min(16, 'use at least 16 characters').optional(),

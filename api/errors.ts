@@ -13,6 +13,7 @@ export const errorCodes = [
   'question_not_found',
   'room_full',
   'room_ended',
+  'participant_left',
   'payload_too_large',
   'unsupported_media_type',
   'rate_limited',

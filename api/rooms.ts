@@ -34,6 +34,12 @@ export const createRoomBody = z
       .refine((s) => !s.includes('\u0000'), 'must not contain NUL characters')
       .optional(),
     maxParticipants: z.number().int().min(2).max(500).default(50),
+    hideAddresses: z.boolean().optional().openapi({
+      description: 'Media only through the relay (TURN): no participant learns another’s IP address. Default: HIDE_ADDRESSES',
+    }),
+    hideLanAddresses: z.boolean().optional().openapi({
+      description: 'Attendees’ private-range (LAN) addresses are kept from the presenter. Default: HIDE_LAN_ADDRESSES',
+    }),
     settings: z
       .record(z.string(), z.unknown())
       // jsonb cannot store the NUL character either, in keys or in values.
@@ -136,7 +142,7 @@ const SLUG_ATTEMPTS = 3;
 export const rooms = new OpenAPIHono()
   .openapi(createRoomRoute, async (c) => {
     const body = c.req.valid('json');
-    const { database, passwords } = c.get('deps');
+    const { database, passwords, config } = c.get('deps');
     const passwordHash = body.password === undefined ? null : await passwords.hash(body.password);
     for (let attempt = 1; ; attempt++) {
       const token = newToken();
@@ -148,6 +154,8 @@ export const rooms = new OpenAPIHono()
           passwordHash,
           maxParticipants: body.maxParticipants,
           settings: body.settings,
+          hideAddresses: body.hideAddresses ?? config.HIDE_ADDRESSES,
+          hideLanAddresses: body.hideLanAddresses ?? config.HIDE_LAN_ADDRESSES,
           presenterTokenHash: await hashToken(token),
         });
         return c.json(

@@ -61,6 +61,8 @@ export const roomSchema = z
     hasPassword: z.boolean(),
     maxParticipants: z.number().int(),
     isActive: z.boolean(),
+    hideAddresses: z.boolean(),
+    hideLanAddresses: z.boolean(),
     createdAt: z.iso.datetime({ offset: true }),
     endedAt: z.iso.datetime({ offset: true }).nullable(),
   })

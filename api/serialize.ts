@@ -19,6 +19,8 @@ export function toRoomBody(r: Room): RoomBody {
     hasPassword: r.passwordHash !== null,
     maxParticipants: r.maxParticipants,
     isActive: r.isActive,
+    hideAddresses: r.hideAddresses,
+    hideLanAddresses: r.hideLanAddresses,
     createdAt: iso(r.createdAt),
     endedAt: isoOrNull(r.endedAt),
   };

@@ -61,7 +61,7 @@ export interface TestAppOptions {
 
 export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const database = options.database ?? (await createTestDatabase());
-  const config = loadConfig({ NODE_ENV: 'test', RATE_LIMITS: 'off', PUBLIC_URL: 'http://podium.test', ...options.env });
+  const config = loadConfig({ NODE_ENV: 'test', RATE_LIMITS: 'off', PUBLIC_URL: 'http://podium.test', STUN_URLS: 'none', ...options.env });
   const broadcasts = recordingBroadcaster();
   const app = createApp({
     config,

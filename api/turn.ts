@@ -1,4 +1,7 @@
 // Short-lived TURN credentials in the form coturn checks with `use-auth-secret` (the TURN REST API).
+/** In TURN_URLS set by the managed coturn: replaced by the host the browser reached Podium at. */
+export const REQUEST_HOST = '{request-host}';
+
 export interface TurnServer {
   urls: string[];
   username: string;

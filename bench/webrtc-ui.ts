@@ -11,6 +11,8 @@ export interface UiJoin {
   iceMs: number;
   firstFrameMs: number;
   totalMs: number;
+  /** The selected candidate pair's types (local/remote) once ICE connected, e.g. `relay/relay`. */
+  path: string;
 }
 
 /**
@@ -57,7 +59,9 @@ const HOOKS = `
     constructor(...args) {
       super(...args);
       this.addEventListener('iceconnectionstatechange', () => {
-        if (this.iceConnectionState === 'connected' || this.iceConnectionState === 'completed') mark('ice');
+        if (this.iceConnectionState !== 'connected' && this.iceConnectionState !== 'completed') return;
+        mark('ice');
+        window.__benchPeer = this;
       });
     }
   };
@@ -70,6 +74,16 @@ const HOOKS = `
   new MutationObserver(watchVideo).observe(document, { childList: true, subtree: true });
 })();
 `;
+
+/** The attendee's selected candidate pair as `local/remote` candidate types (a string: the bundler renames functions). */
+const SELECTED_PAIR = `(async () => {
+  const pc = window.__benchPeer;
+  const stats = pc ? [...(await pc.getStats()).values()] : [];
+  const selected = stats.find((s) => s.type === 'transport')?.selectedCandidatePairId;
+  const pair = stats.find((s) => s.type === 'candidate-pair' && (selected ? s.id === selected : s.state === 'succeeded' && s.nominated));
+  const type = (id) => stats.find((s) => s.id === id)?.candidateType ?? '?';
+  return pair ? type(pair.localCandidateId) + '/' + type(pair.remoteCandidateId) : 'unknown';
+})()`;
 
 /** Creates a room from the Home form, then joins `attendees` times through the join link, one after another. */
 export async function joinThroughUi(ctx: BenchContext, browser: Browser, server: RunningServer, attendees: number): Promise<UiJoin[]> {
@@ -100,6 +114,7 @@ export async function joinThroughUi(ctx: BenchContext, browser: Browser, server:
       await page.getByRole('button', { name: 'Join' }).click();
       await page.waitForFunction(() => (window as unknown as { __benchMarks: { frame?: number } }).__benchMarks.frame, undefined, { timeout: 30_000 });
       const m = await page.evaluate(() => (window as unknown as { __benchMarks: Record<string, number> }).__benchMarks);
+      const path = (await page.evaluate(SELECTED_PAIR)) as string;
       const at = (name: string) => m[name] ?? Number.NaN;
       // The UI may renegotiate; the phases follow the first offer and answer it exchanged.
       joins.push({
@@ -109,8 +124,9 @@ export async function joinThroughUi(ctx: BenchContext, browser: Browser, server:
         iceMs: Math.max(0, at('ice') - at('answer')),
         firstFrameMs: at('frame') - Math.max(at('ice'), at('answer')),
         totalMs: at('frame') - clickedAt,
+        path,
       });
-      ctx.log(`UI attendee ${i}: Join click → first frame ${round(at('frame') - clickedAt, 0)} ms`);
+      ctx.log(`UI attendee ${i}: Join click → first frame ${round(at('frame') - clickedAt, 0)} ms over ${path}`);
     }
   } finally {
     for (const page of pages) await page.context().close();

@@ -1,4 +1,7 @@
 // webrtc: a presenter page and N attendee pages in headless Chromium, a P2P star signaled through Podium.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium, routeBenchPages, ROUTED_PAGE_FLAGS } from './lib/browser.ts';
 import { cpuMeter } from './lib/machine.ts';
@@ -6,6 +9,7 @@ import { createRoom, roomsApiAvailable, startPodium } from './lib/podium.ts';
 import { round, summarize } from './lib/stats.ts';
 import { secondsLeft, type Benchmark, type BenchContext, type Cell } from './lib/types.ts';
 import { joinThroughUi, type UiJoin } from './webrtc-ui.ts';
+import { findOnPath } from '../managed/coturn.ts';
 
 interface Marks {
   click?: number;
@@ -181,6 +185,8 @@ export const webrtcBenchmark: Benchmark = {
     const notes: string[] = [];
     const results: Step[] = [];
     let uiJoins: UiJoin[] = [];
+    let relayJoins: UiJoin[] = [];
+    let pairedDirectJoins: UiJoin[] = [];
     const server = await startPodium({ env: { RATE_LIMIT_SOCKET_SIGNALING: '10000' } });
     let browser: Browser | undefined;
     try {
@@ -194,6 +200,37 @@ export const webrtcBenchmark: Benchmark = {
         uiJoins = await joinThroughUi(ctx, browser, server, tiny ? 1 : 3);
       } catch (err) {
         notes.push(`Click-to-first-frame through Podium's UI failed: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}.`);
+      }
+      // Direct next to relay: a second Podium with its own coturn on loopback and rooms hiding addresses. Rounds
+      // alternate which goes first, each a fresh room with one attendee, so neither side gets the warmer browser.
+      if (findOnPath('turnserver')) {
+        const relayDir = mkdtempSync(join(tmpdir(), 'podium-bench-relay-'));
+        const relayServer = await startPodium({
+          env: {
+            RATE_LIMIT_SOCKET_SIGNALING: '10000',
+            MANAGED_TURN: 'on',
+            TURN_PORT: '0',
+            TURN_ALLOW_PRIVATE_PEERS: 'true',
+            HIDE_ADDRESSES: 'true',
+            DATA_DIR: relayDir,
+          },
+        });
+        try {
+          for (let round = 0; round < (tiny ? 1 : 4); round++) {
+            const arms = [
+              async () => pairedDirectJoins.push(...(await joinThroughUi(ctx, browser!, server, 1))),
+              async () => relayJoins.push(...(await joinThroughUi(ctx, browser!, relayServer, 1))),
+            ];
+            for (const arm of round % 2 === 0 ? arms : arms.reverse()) await arm();
+          }
+        } catch (err) {
+          notes.push(`Click-to-first-frame over the relay failed: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}.`);
+        } finally {
+          await relayServer.stop();
+          rmSync(relayDir, { recursive: true, force: true });
+        }
+      } else {
+        notes.push('No turnserver on PATH: click-to-first-frame over a relay was not measured (apt-get install coturn).');
       }
       const room = await createRoom(server.base, { maxParticipants: 50 });
       const presenter = await openPage(browser, server.base);
@@ -286,7 +323,9 @@ export const webrtcBenchmark: Benchmark = {
       ['first decoded frame', (j) => j.firstFrameMs],
       ['click → first frame', (j) => j.totalMs],
     ];
+    const paths = (joins: UiJoin[]) => joins.map((j) => j.path).join(', ') || 'none';
     notes.push(
+      `Direct next to relay: rounds of one UI join each against this Podium and against a second one started with MANAGED_TURN=on (its own coturn on 127.0.0.1) and HIDE_ADDRESSES=true, in the same run and browser, alternating which goes first; selected candidate pairs (local/remote) direct: ${paths(pairedDirectJoins)}; relay: ${paths(relayJoins)}. Both paths are loopback here, so the difference is the relay's own work (TURN allocation, permissions, one more hop), not a network's distance.`,
       `Through the UI, ${uiJoins.length} attendee(s) joined one after another with the presenter's fake camera live; the phases come from fetch, WebSocket and RTCPeerConnection wrappers installed before the app (bench/webrtc-ui.ts), so the app itself is unchanged.`,
       'The pages are bench/pages/star.{html,js}, served on Podium\'s own origin: REST join, Socket.io join-room and the webrtc-offer/answer/ice-candidate relay are Podium\'s; media is a canvas captureStream(30) painting the wall clock as 32 black/white blocks, read back from each decoded frame (requestVideoFrameCallback) in the same browser.',
       '"first RTP packet" runs from DTLS connected to the first video packet counted by the attendee\'s getStats() (polled every 10 ms through an asynchronous getStats, so it reads late by up to tens of ms, and is capped at the first frame): mostly the time the presenter\'s new sender takes to start; "first decoded frame" is the rest, to the first requestVideoFrameCallback.',
@@ -315,6 +354,16 @@ export const webrtcBenchmark: Benchmark = {
           }),
         },
         {
+          title:
+            "webrtc (a'): click-to-first-frame through the UI, direct next to relay (Podium's coturn on loopback, rooms that hide addresses: iceTransportPolicy relay), ms",
+          columns: ['phase', 'direct p50', 'relay p50', 'relay max', 'relay − direct p50'],
+          rows: uiPhases.map(([name, pick]): Cell[] => {
+            const direct = summarize(pairedDirectJoins.map(pick));
+            const relayed = summarize(relayJoins.map(pick));
+            return [name, ms(direct.p50), ms(relayed.p50), ms(relayed.max), ms(relayed.p50 - direct.p50)];
+          }),
+        },
+        {
           title: `webrtc (b, c): steady state over ${windowSeconds} s per step`,
           columns: ['attendees', 'new joins: click → frame p50 ms', 'glass p50 ms', 'glass p95 ms', 'recv fps p50', 'sent kbps/attendee', 'sent fps p50', 'limited by', 'encode ms/s', 'upload Mbit/s', 'width', 'machine busy %'],
           rows: results.map((s): Cell[] => [
@@ -334,7 +383,7 @@ export const webrtcBenchmark: Benchmark = {
         },
       ],
       notes,
-      data: { steps: results, uiJoins, encoder: results[0]?.encoder ?? null },
+      data: { steps: results, uiJoins, pairedDirectJoins, relayJoins, encoder: results[0]?.encoder ?? null },
     };
   },
 };

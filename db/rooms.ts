@@ -14,6 +14,8 @@ export interface NewRoom {
   passwordHash: string | null;
   maxParticipants: number;
   settings: Record<string, unknown>;
+  hideAddresses?: boolean;
+  hideLanAddresses?: boolean;
   presenterTokenHash: string;
 }
 
@@ -29,6 +31,8 @@ export async function createRoom(db: Database, input: NewRoom): Promise<{ room: 
         passwordHash: input.passwordHash,
         maxParticipants: input.maxParticipants,
         settings: input.settings,
+        hideAddresses: input.hideAddresses ?? false,
+        hideLanAddresses: input.hideLanAddresses ?? false,
         peakParticipants: 1,
       })
       .returning();

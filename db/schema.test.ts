@@ -23,6 +23,8 @@ const expectedColumns: Record<string, Record<string, string>> = {
     peak_participants: 'integer',
     is_screen_sharing: 'boolean',
     screen_share_count: 'integer',
+    hide_addresses: 'boolean',
+    hide_lan_addresses: 'boolean',
     settings: 'jsonb',
     created_at: 'timestamp with time zone',
     ended_at: 'timestamp with time zone',
@@ -114,6 +116,9 @@ describe.each(engines)('schema on $name', (engine) => {
     const column = (table: string, name: string) => found.find((r) => r.table_name === table && r.column_name === name)!;
     expect(column('rooms', 'max_participants').column_default).toBe('50');
     expect(column('rooms', 'is_active').column_default).toBe('true');
+    // Existing rooms and rooms created without the option keep addresses as before.
+    expect(column('rooms', 'hide_addresses').column_default).toBe('false');
+    expect(column('rooms', 'hide_lan_addresses').column_default).toBe('false');
     expect(column('participants', 'role').column_default).toBe("'attendee'::text");
     expect(column('chat_messages', 'message_type').column_default).toBe("'chat'::text");
     expect(column('questions', 'votes').column_default).toBe('0');

@@ -36,6 +36,10 @@ export const rooms = pgTable(
     // Live screen-share state lives here so every signaling process answers join-room the same way.
     isScreenSharing: boolean('is_screen_sharing').notNull().default(false),
     screenShareCount: integer('screen_share_count').notNull().default(0),
+    // Address privacy: relay-only media (no host or server-reflexive candidate reaches anyone), or only
+    // attendees' private-range host candidates kept from the presenter.
+    hideAddresses: boolean('hide_addresses').notNull().default(false),
+    hideLanAddresses: boolean('hide_lan_addresses').notNull().default(false),
     settings: jsonb('settings').$type<Record<string, unknown>>().notNull().default({}),
     createdAt: createdAt(),
     endedAt: timestamp('ended_at', { withTimezone: true }),

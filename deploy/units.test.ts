@@ -5,12 +5,14 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { DENIED_PEER_RANGES } from '../managed/coturn.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const SYSTEMD_ANALYZE = '/usr/bin/systemd-analyze';
 const units = {
   api: resolve(import.meta.dirname, 'systemd/podium-api.service'),
   signaling: resolve(import.meta.dirname, 'systemd/podium-signaling@.service'),
+  coturn: resolve(import.meta.dirname, 'systemd/podium-coturn.service'),
 };
 
 interface PmApp {
@@ -49,7 +51,9 @@ describe('systemd units', () => {
     try {
       copyFileSync(units.api, join(dir, 'podium-api.service'));
       copyFileSync(units.signaling, join(dir, 'podium-signaling@3001.service'));
-      const result = spawnSync(SYSTEMD_ANALYZE, ['verify', '--man=no', join(dir, 'podium-api.service'), join(dir, 'podium-signaling@3001.service')], {
+      copyFileSync(units.coturn, join(dir, 'podium-coturn.service'));
+      const verified = ['podium-api.service', 'podium-signaling@3001.service', 'podium-coturn.service'].map((unit) => join(dir, unit));
+      const result = spawnSync(SYSTEMD_ANALYZE, ['verify', '--man=no', ...verified], {
         encoding: 'utf8',
         timeout: 30_000,
       });
@@ -102,5 +106,27 @@ describe('PM2 ecosystem', () => {
     const upstream = (name: string) => [...site.slice(site.indexOf(`upstream ${name}`)).split('}')[0]!.matchAll(/server 127\.0\.0\.1:(\d+);/g)].map((m) => m[1]);
     expect(upstream('podium_api')).toEqual([ecosystem.apps[0]!.env.PORT]);
     expect(upstream('podium_signaling')).toEqual(ecosystem.apps.slice(1).map((a) => a.env.SIGNALING_PORT));
+  });
+});
+
+describe('coturn for a VPS', () => {
+  const conf = readFileSync(resolve(import.meta.dirname, 'coturn/turnserver.conf'), 'utf8');
+  const lines = new Set(conf.split('\n').filter((l) => l && !l.startsWith('#')));
+
+  it('should listen on UDP/TCP 3478 and TLS 443, with shared-secret auth and the managed relay’s hardening', () => {
+    for (const line of ['listening-port=3478', 'tls-listening-port=443', 'use-auth-secret', 'no-cli', 'no-multicast-peers', 'no-tlsv1', 'no-tlsv1_1']) {
+      expect(lines.has(line), line).toBe(true);
+    }
+    expect([...lines].some((l) => l.startsWith('user-quota='))).toBe(true);
+    expect([...lines].some((l) => l.startsWith('total-quota='))).toBe(true);
+    for (const range of DENIED_PEER_RANGES) expect(lines.has(`denied-peer-ip=${range}`), range).toBe(true);
+    expect(conf).not.toContain('allow-loopback-peers');
+  });
+
+  it('should run the config with the capability for port 443 and not as root', () => {
+    const { keys } = serviceSection(units.coturn);
+    expect(keys.get('ExecStart')).toContain('/usr/bin/turnserver -c /etc/podium/turnserver.conf');
+    expect(keys.get('User')).toBe('turnserver');
+    expect(keys.get('AmbientCapabilities')).toBe('CAP_NET_BIND_SERVICE');
   });
 });

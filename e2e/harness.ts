@@ -58,6 +58,27 @@ async function acquireBrowserSlot(): Promise<() => void> {
   }
 }
 
+/**
+ * Launches several headless Chromiums in one turn (each its own executable, e.g. a wrapper that runs it in a
+ * network namespace); the turn ends when the last of them closes.
+ */
+export async function launchBrowsers(launches: Array<{ executablePath: string; args?: string[] }>): Promise<Browser[]> {
+  const release = await acquireBrowserSlot();
+  const browsers: Browser[] = [];
+  try {
+    for (const launch of launches) {
+      browsers.push(await chromium.launch({ executablePath: launch.executablePath, args: [...CHROMIUM_ARGS, ...(launch.args ?? [])], headless: true }));
+    }
+  } catch (err) {
+    await Promise.all(browsers.map((b) => b.close().catch(() => {})));
+    release();
+    throw err;
+  }
+  let open = browsers.length;
+  for (const browser of browsers) browser.on('disconnected', () => --open === 0 && release());
+  return browsers;
+}
+
 /** Launches headless Chromium once this worker's turn comes; closing the browser ends the turn. */
 export async function launchBrowser(): Promise<Browser> {
   const release = await acquireBrowserSlot();
@@ -177,6 +198,7 @@ export async function startServer(extraEnv: NodeJS.ProcessEnv = {}): Promise<Run
     RATE_LIMITS: 'off',
     LOG_LEVEL: 'warn',
     ICE_SERVERS: '[]',
+    MANAGED_TURN: 'off',
     DATABASE_URL: database?.url ?? '',
     // The star's own tests keep every room a star, however busy the machine makes the presenter's encoder.
     MEDIA_MODE: 'star',

@@ -1,6 +1,7 @@
 // The signaling contract: typed event maps and one zod schema per client event. Server and UI share it.
 import { z } from 'zod';
 import type { RoomEvents } from '../api/broadcast.ts';
+import type { AddressPolicy } from './candidates.ts';
 import type { ChatMessageBody, ParticipantBody, QuestionBody, RoomBody, SessionStatsBody } from '../api/schemas.ts';
 
 export const MAX_SDP_BYTES = 64 * 1024;
@@ -220,6 +221,8 @@ export interface SocketData {
   name: string | null;
   /** The room's presenter: the only peer an attendee may signal. */
   presenterId: string;
+  /** Which of this participant's candidates and SDP address lines may leave through the relay. */
+  addressPolicy: AddressPolicy;
 }
 
 /** The Socket.io room every socket of one participant joins, so relays address participants, not sockets. */

@@ -6,8 +6,8 @@ const reports: WebrtcReport[] = [];
 const live = useSignaling({}, { onWebrtcReport: (report) => reports.push(report) });
 
 /** A room with its presenter and two attendees connected, plus a presenter of another room. */
-async function star() {
-  const { room, presenter, addAttendee } = await createTestRoom(live.db);
+async function star(privacy: { hideAddresses?: boolean; hideLanAddresses?: boolean } = {}) {
+  const { room, presenter, addAttendee } = await createTestRoom(live.db, privacy);
   const [ada, bob] = await Promise.all([addAttendee('Ada'), addAttendee('Bob')]);
   const other = await createTestRoom(live.db);
   const otherAttendee = await other.addAttendee('Eve');
@@ -125,6 +125,69 @@ describe('relay along the star', () => {
     expect(await presenter.socket.emitWithAck('webrtc-offer', { target: crypto.randomUUID(), offer })).toMatchObject({
       error: { code: 'forbidden' },
     });
+  });
+});
+
+describe('address privacy on the relay', () => {
+  const lanHost = { candidate: 'candidate:1 1 udp 2122260223 192.168.1.20 54400 typ host', sdpMid: '0', sdpMLineIndex: 0 };
+  const srflx = { candidate: 'candidate:2 1 udp 1686052607 198.51.100.7 61000 typ srflx raddr 192.168.1.20 rport 54400', sdpMid: '0', sdpMLineIndex: 0 };
+  const relay = { candidate: 'candidate:3 1 udp 41885439 203.0.113.10 50000 typ relay raddr 198.51.100.7 rport 61000', sdpMid: '0', sdpMLineIndex: 0 };
+  const leakySdp = (type: 'offer' | 'answer') => ({
+    type,
+    sdp: `v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\nc=IN IP4 198.51.100.7\r\na=${lanHost.candidate}\r\na=${srflx.candidate}\r\na=${relay.candidate}\r\n`,
+  });
+
+  it('should deliver only relay candidates, both ways, in a room that hides addresses, and ack the dropped ones alike', async () => {
+    const { presenter, ada } = await star({ hideAddresses: true });
+    for (const [from, to, target] of [
+      [presenter, ada, ada.id],
+      [ada, presenter, presenter.id],
+    ] as const) {
+      const seen = recordEvents(to.socket);
+      for (const c of [lanHost, srflx, relay, null]) {
+        expect(await from.socket.emitWithAck('webrtc-ice-candidate', { target, candidate: c })).toEqual({ ok: true });
+      }
+      await barrier(to.socket);
+      expect(seen).toEqual([
+        {
+          event: 'webrtc-ice-candidate',
+          payload: { from: from.id, candidate: { ...relay, candidate: relay.candidate.replace('raddr 198.51.100.7 rport 61000', 'raddr 0.0.0.0 rport 0') } },
+        },
+        { event: 'webrtc-ice-candidate', payload: { from: from.id, candidate: null } },
+      ]);
+    }
+  });
+
+  it('should strip host and srflx candidates and connection addresses from the SDP in a room that hides addresses', async () => {
+    const { presenter, ada } = await star({ hideAddresses: true });
+    const atAda = nextEvent(ada.socket, 'webrtc-offer');
+    await presenter.socket.emitWithAck('webrtc-offer', { target: ada.id, offer: leakySdp('offer') });
+    const atPresenter = nextEvent(presenter.socket, 'webrtc-answer');
+    await ada.socket.emitWithAck('webrtc-answer', { target: presenter.id, answer: leakySdp('answer') });
+    for (const sdp of [(await atAda).offer.sdp!, (await atPresenter).answer.sdp!]) {
+      expect(sdp).not.toMatch(/192\.168\.1\.20|198\.51\.100\.7|typ host|typ srflx/);
+      expect(sdp).toContain('typ relay raddr 0.0.0.0 rport 0');
+    }
+  });
+
+  it('should keep an attendee’s LAN host candidates from the presenter when the room asks, and nothing else', async () => {
+    const { presenter, ada } = await star({ hideLanAddresses: true });
+    const atPresenter = recordEvents(presenter.socket);
+    for (const c of [lanHost, srflx]) await ada.socket.emitWithAck('webrtc-ice-candidate', { target: presenter.id, candidate: c });
+    await barrier(presenter.socket);
+    expect(atPresenter).toEqual([{ event: 'webrtc-ice-candidate', payload: { from: ada.id, candidate: srflx } }]);
+    // The presenter's own candidates are the presenter's choice to share with the audience.
+    const atAda = nextEvent(ada.socket, 'webrtc-ice-candidate');
+    await presenter.socket.emitWithAck('webrtc-ice-candidate', { target: ada.id, candidate: lanHost });
+    expect(await atAda).toEqual({ from: presenter.id, candidate: lanHost });
+  });
+
+  it('should relay every candidate unchanged in an open room', async () => {
+    const { presenter, ada } = await star();
+    const atPresenter = recordEvents(presenter.socket);
+    for (const c of [lanHost, srflx, relay]) await ada.socket.emitWithAck('webrtc-ice-candidate', { target: presenter.id, candidate: c });
+    await barrier(presenter.socket);
+    expect(atPresenter.map(({ payload }) => (payload as { candidate: unknown }).candidate)).toEqual([lanHost, srflx, relay]);
   });
 });
 

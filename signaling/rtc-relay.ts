@@ -1,7 +1,9 @@
-// WebRTC signaling along the star: attendees reach only the presenter, the presenter any attendee of the room.
+// WebRTC signaling along the star: attendees reach only the presenter, the presenter any attendee of the room;
+// candidates and SDP address lines leave only as the room's address policy allows.
 import { findParticipant } from '../db/participants.ts';
 import type { ParticipantRole } from '../db/schema.ts';
 import type { EventHandlers, HandlerDeps, SignalingSocket } from './context.ts';
+import { filterCandidate, filterSdp } from './candidates.ts';
 import { forbidden } from './errors.ts';
 import { participantChannel, type WebrtcReport } from './protocol.ts';
 
@@ -44,19 +46,27 @@ export function createRelayHandlers({ db, io }: HandlerDeps, options: RelayOptio
     async 'webrtc-offer'(socket, { target, offer }, ack) {
       await requireStarEdge(socket, target);
       ack({ ok: true });
-      io.to(participantChannel(target)).emit('webrtc-offer', { from: socket.data.participantId, offer });
+      const sdp = filterSdp(offer.sdp, socket.data.addressPolicy);
+      io.to(participantChannel(target)).emit('webrtc-offer', { from: socket.data.participantId, offer: { ...offer, sdp } });
     },
 
     async 'webrtc-answer'(socket, { target, answer }, ack) {
       await requireStarEdge(socket, target);
       ack({ ok: true });
-      io.to(participantChannel(target)).emit('webrtc-answer', { from: socket.data.participantId, answer });
+      const sdp = filterSdp(answer.sdp, socket.data.addressPolicy);
+      io.to(participantChannel(target)).emit('webrtc-answer', { from: socket.data.participantId, answer: { ...answer, sdp } });
     },
 
     async 'webrtc-ice-candidate'(socket, { target, candidate }, ack) {
       await requireStarEdge(socket, target);
       ack({ ok: true });
-      io.to(participantChannel(target)).emit('webrtc-ice-candidate', { from: socket.data.participantId, candidate });
+      // A candidate the room's policy keeps back is acknowledged like any other: the sender learns nothing from it.
+      const allowed = candidate === null ? null : filterCandidate(candidate.candidate, socket.data.addressPolicy);
+      if (candidate !== null && allowed === null) return;
+      io.to(participantChannel(target)).emit('webrtc-ice-candidate', {
+        from: socket.data.participantId,
+        candidate: candidate === null ? null : { ...candidate, candidate: allowed! },
+      });
     },
 
     async 'media-control'(socket, { target, action, reason }, ack) {

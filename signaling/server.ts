@@ -9,6 +9,7 @@ import { findByTokenHash, findPresenter, presenceTimeoutSeconds } from '../db/pa
 import type { ClusterAdapter } from './adapters.ts';
 import { bindEvent } from './bind.ts';
 import { createSocketBroadcaster, endRoomLocally } from './broadcaster.ts';
+import { addressPolicy } from './candidates.ts';
 import { createMedia } from './media.ts';
 import { createChatHandlers } from './chat.ts';
 import type { EventHandlers, HandlerDeps, SignalingServer, SignalingSocket } from './context.ts';
@@ -85,6 +86,7 @@ export function createSignaling(httpServer: HttpServer | undefined, deps: Signal
         role: participant.role,
         name: participant.name,
         presenterId,
+        addressPolicy: addressPolicy(room, participant.role),
       };
       next();
     } catch (err) {

@@ -18,7 +18,7 @@ export interface ChildEntry {
 export function startEntry(entry: string, env: Record<string, string>, timeoutMs = 60_000): Promise<ChildEntry> {
   const child = spawn(process.execPath, ['--import', tsx, resolve(root, entry)], {
     cwd: root,
-    env: { ...process.env, HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env },
+    env: { ...process.env, HOST: '127.0.0.1', LOG_LEVEL: 'warn', ICE_SERVERS: '[]', MANAGED_TURN: 'off', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

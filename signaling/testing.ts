@@ -105,7 +105,10 @@ export interface TestRoom {
 let attendeeCount = 0;
 
 /** A live room with its presenter, made the way the REST API makes it. */
-export async function createTestRoom(db: Database, options: { maxParticipants?: number } = {}): Promise<TestRoom> {
+export async function createTestRoom(
+  db: Database,
+  options: { maxParticipants?: number; hideAddresses?: boolean; hideLanAddresses?: boolean } = {},
+): Promise<TestRoom> {
   const presenterToken = newToken();
   const { room, presenter } = await createRoom(db, {
     slug: newSlug(),
@@ -114,6 +117,8 @@ export async function createTestRoom(db: Database, options: { maxParticipants?: 
     passwordHash: null,
     maxParticipants: options.maxParticipants ?? 50,
     settings: {},
+    hideAddresses: options.hideAddresses,
+    hideLanAddresses: options.hideLanAddresses,
     presenterTokenHash: await hashToken(presenterToken),
   });
   return {

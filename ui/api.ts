@@ -1,5 +1,6 @@
 // Typed client for Podium's REST API over fetch; every failure becomes an ApiRequestError with the server's code.
 import type { ErrorCode } from '../api/errors.ts';
+import type { IceConfigBody as IceConfig } from '../api/ice-servers.ts';
 import type {
   CreateRoomRequest as CreateRoomInput,
   CreatedRoomBody as CreatedRoom,
@@ -21,13 +22,8 @@ export class ApiRequestError extends Error {
 }
 
 // The room routes' shapes, inferred from the zod schemas the server validates with.
-export type { CreateRoomInput, CreatedRoom, RoomDetails, JoinedRoom };
+export type { CreateRoomInput, CreatedRoom, RoomDetails, JoinedRoom, IceConfig };
 
-export interface IceServer {
-  urls: string | string[];
-  username?: string;
-  credential?: string;
-}
 
 async function request<T>(method: string, path: string, options: { body?: unknown; token?: string } = {}): Promise<T> {
   const headers: Record<string, string> = { Accept: 'application/json' };
@@ -71,7 +67,7 @@ export const api = {
   messages: (slug: string, token: string, limit = 50) =>
     request<{ messages: ChatMessageBody[]; hasMore: boolean }>('GET', `${room(slug)}/messages?limit=${limit}`, { token }),
   questions: (slug: string, token: string) => request<{ questions: QuestionBody[] }>('GET', `${room(slug)}/questions`, { token }),
-  iceServers: (slug: string, token: string) => request<{ iceServers: IceServer[] }>('GET', `${room(slug)}/ice-servers`, { token }),
+  iceServers: (slug: string, token: string) => request<IceConfig>('GET', `${room(slug)}/ice-servers`, { token }),
 };
 
 /** Words a person can act on, for the error codes a page shows. */

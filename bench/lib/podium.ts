@@ -22,6 +22,8 @@ export async function startPodium(options: { env?: Record<string, string>; expos
       NODE_ENV: 'production',
       LOG_LEVEL: 'warn',
       RATE_LIMITS: 'off',
+      ICE_SERVERS: '[]',
+      MANAGED_TURN: 'off',
       DATABASE_URL: database?.url,
       DATA_DIR: database ? undefined : 'memory://',
       ...options.env,

@@ -4,7 +4,9 @@ import { createSignal } from 'solid-js';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { QuestionBody } from '../../api/schemas.ts';
 import { useRoom } from '../room/room-context.tsx';
+import { AddressPrivacy, NoRelayWarning } from './address-privacy.tsx';
 import { ChatPanel } from './chat-panel.tsx';
+import { ConnectionDiagnosis } from './connection-diagnosis.tsx';
 import { ConnectionStatus } from './connection-status.tsx';
 import { LiveRegion } from './live-region.tsx';
 import { ParticipantsPanel } from './participants-panel.tsx';
@@ -257,14 +259,66 @@ describe('ParticipantsPanel', () => {
     room.value.events.participantJoined(attendee);
     const state = () => screen.getByTestId('peer-state');
     expect(state().textContent).toContain('Waiting');
-    room.value.events.peer(ME, { state: 'connected', rttMs: 14, outgoingKbps: 1800, videoPaused: null });
+    room.value.events.peer(ME, { state: 'connected', rttMs: 14, outgoingKbps: 1800, videoPaused: null, path: 'direct', unreachable: false });
     expect(state().dataset.state).toBe('connected');
+    expect(state().dataset.path).toBe('direct');
+    expect(state().textContent).toContain('Direct');
     expect(state().textContent).toContain('14 ms · 1800 kbit/s');
-    room.value.events.peer(ME, { state: 'connected', rttMs: 14, outgoingKbps: 90, videoPaused: 'bandwidth' });
+    room.value.events.peer(ME, { state: 'connected', rttMs: 30, outgoingKbps: 90, videoPaused: 'bandwidth', path: 'relay', unreachable: false });
+    expect(state().dataset.path).toBe('relay');
+    expect(state().textContent).toContain('Relay');
     expect(state().textContent).toContain('Video paused (weak link)');
-    room.value.events.peer(ME, { state: 'failed', rttMs: null, outgoingKbps: null, videoPaused: null });
+    room.value.events.peer(ME, { state: 'connecting', rttMs: null, outgoingKbps: null, videoPaused: null, path: null, unreachable: true });
+    expect(state().textContent).toContain('No network path');
+    room.value.events.peer(ME, { state: 'failed', rttMs: null, outgoingKbps: null, videoPaused: null, path: null, unreachable: true });
     expect(screen.getByRole('button', { name: 'Reconnect Grace Hopper' })).toBeTruthy();
     room.value.events.participantUpdated({ ...attendee, isMuted: false });
     expect(screen.getByRole('img', { name: 'Microphone on' })).toBeTruthy();
+  });
+});
+
+describe('Address privacy and connection diagnosis', () => {
+  const network = (relay: boolean, hideAddresses: boolean) =>
+    ({ iceTransportPolicy: hideAddresses ? 'relay' : 'all', relay, hideAddresses, hideLanAddresses: false }) as const;
+
+  it('should tell the presenter whether the room hides addresses, and warn when it has no relay', () => {
+    let room!: TestRoom;
+    render(() => {
+      room = makeTestRoom('presenter');
+      return (
+        <WithRoom room={room}>
+          <AddressPrivacy />
+          <NoRelayWarning />
+        </WithRoom>
+      );
+    });
+    joined(room, 'presenter');
+    expect(screen.getByTestId('address-privacy').textContent).toBe('Addresses visible to peers');
+    room.value.events.network(network(true, true));
+    expect(screen.getByTestId('address-privacy').textContent).toBe('Addresses hidden');
+    expect(screen.queryByTestId('no-relay')).toBeNull();
+    room.value.events.network(network(false, true));
+    expect(screen.getByRole('alert').textContent).toContain('this server has none');
+    room.value.events.network(network(false, false));
+    expect(screen.queryByTestId('no-relay')).toBeNull();
+  });
+
+  it('should tell an attendee without a path what to try, mentioning the relay the room has or lacks', () => {
+    let room!: TestRoom;
+    render(() => {
+      room = makeTestRoom('attendee');
+      return (
+        <WithRoom room={room}>
+          <ConnectionDiagnosis />
+        </WithRoom>
+      );
+    });
+    joined(room, 'attendee');
+    room.value.events.network(network(false, false));
+    const text = () => screen.getByTestId('connection-diagnosis').textContent ?? '';
+    expect(text()).toContain('Try another network');
+    expect(text()).toContain('this room has no relay server');
+    room.value.events.network(network(true, false));
+    expect(text()).toContain('not even through the room’s relay');
   });
 });

@@ -1,4 +1,4 @@
-// Who is in the room; for the presenter, the live state of each attendee's peer connection.
+// Who is in the room; for the presenter, the live state and network path of each attendee's peer connection.
 import { createMemo, For, Show } from 'solid-js';
 import type { ParticipantBody } from '../../api/schemas.ts';
 import { useRoom } from '../room/room-context.tsx';
@@ -68,10 +68,21 @@ function Person(props: { participant: ParticipantBody }) {
         </span>
       </Show>
       <Show when={room.session.role === 'presenter' && p().role === 'attendee'}>
-        <span class="person-link" data-testid="peer-state" data-state={link()?.state ?? 'waiting'}>
+        <span class="person-link" data-testid="peer-state" data-state={link()?.state ?? 'waiting'} data-path={link()?.path ?? ''}>
           <span class={`pill ${link() ? stateTone[link()!.state] : ''}`}>
             <span class="dot" aria-hidden="true" /> {link() ? stateLabel[link()!.state] : 'Waiting'}
           </span>
+          <Show when={link()?.state === 'connected' && link()?.path}>
+            <span
+              class="pill"
+              title={link()!.path === 'relay' ? 'Media goes through the relay (TURN) server' : 'Media goes directly between your browser and theirs'}
+            >
+              {link()!.path === 'relay' ? 'Relay' : 'Direct'}
+            </span>
+          </Show>
+          <Show when={link()?.unreachable && link()?.state !== 'connected'}>
+            <span title="No candidate pair succeeded: their network and yours found no way to each other">No network path</span>
+          </Show>
           <Show when={link()?.state === 'connected'}>
             <span>
               {link()!.rttMs ?? '–'} ms · {link()!.outgoingKbps ?? '–'} kbit/s

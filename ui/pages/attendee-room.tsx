@@ -1,5 +1,6 @@
 // The attendee view: the presenter's screen as the stage with the camera as picture-in-picture, chat, Q&A, reactions.
 import { createEffect, createSignal, Match, Show, Switch } from 'solid-js';
+import { ConnectionDiagnosis } from '../components/connection-diagnosis.tsx';
 import { ConnectionStatus } from '../components/connection-status.tsx';
 import { createDocumentTitle } from '../components/document-title.ts';
 import { Icon } from '../components/icon.tsx';
@@ -96,6 +97,9 @@ function Stage() {
             <h2>Audio only</h2>
             <p>Video is off to save data. Turn off “Audio only” to see the presenter again.</p>
           </div>
+        </Match>
+        <Match when={room.state.link.unreachable && room.state.link.state !== 'connected'}>
+          <ConnectionDiagnosis />
         </Match>
         <Match when={room.state.link.state !== 'connected' && !media().camera}>
           <div class="stage-empty">

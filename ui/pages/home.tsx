@@ -12,6 +12,7 @@ export default function Home() {
   const [name, setName] = createSignal('');
   const [password, setPassword] = createSignal('');
   const [maxParticipants, setMaxParticipants] = createSignal('50');
+  const [hideAddresses, setHideAddresses] = createSignal(false);
   const [error, setError] = createSignal<string | null>(null);
   const [busy, setBusy] = createSignal(false);
 
@@ -28,6 +29,8 @@ export default function Home() {
         presenterName: name().trim(),
         maxParticipants: limit,
         ...(password() ? { password: password() } : {}),
+        // Unticked leaves the server's default (HIDE_ADDRESSES) in charge.
+        ...(hideAddresses() ? { hideAddresses: true } : {}),
       });
       saveSession(room.slug, {
         token: room.presenterToken,
@@ -116,6 +119,16 @@ export default function Home() {
               />
             </div>
           </div>
+          <label class="switch" title="Video goes through the server's relay, so no participant learns another's network address">
+            <input
+              type="checkbox"
+              role="switch"
+              checked={hideAddresses()}
+              onChange={(e) => setHideAddresses(e.currentTarget.checked)}
+              data-testid="hide-addresses"
+            />
+            Hide everyone’s network address (video through the relay)
+          </label>
           <Show when={error()}>
             <p class="alert" role="alert">
               {error()}

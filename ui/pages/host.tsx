@@ -2,6 +2,7 @@
 import { A, useParams } from '@solidjs/router';
 import { createEffect, createResource, createSignal, For, Match, Show, Switch } from 'solid-js';
 import { api } from '../api.ts';
+import { AddressPrivacy, NoRelayWarning } from '../components/address-privacy.tsx';
 import { ConfirmDialog } from '../components/confirm-dialog.tsx';
 import { ConnectionStatus } from '../components/connection-status.tsx';
 import { createDocumentTitle } from '../components/document-title.ts';
@@ -116,7 +117,8 @@ function ConsoleLive(props: { slug: string }) {
         <div class="topbar-title">
           <h1>{room.state.room?.title ?? 'Opening your room…'}</h1>
           <p>
-            You are presenting · {attendees()} {attendees() === 1 ? 'attendee' : 'attendees'}
+            You are presenting · {attendees()} {attendees() === 1 ? 'attendee' : 'attendees'} ·{' '}
+            <AddressPrivacy />
             <Show when={room.state.media}>
               {(media) => (
                 <span data-testid="media-mode" data-mode={media().mode}>
@@ -147,6 +149,7 @@ function ConsoleLive(props: { slug: string }) {
               {endError()}
             </p>
           </Show>
+          <NoRelayWarning />
           <PresenterStage attendees={attendees()} />
           <PresenterControls />
         </section>

@@ -2,13 +2,14 @@
 import { createSignal, onCleanup } from 'solid-js';
 import type { MediaControlAction, MediaModeBody } from '../../signaling/protocol.ts';
 import { makeAttendeeLink, type AttendeeLink, type AttendeeMedia as ReceivedMedia } from '../rtc/attendee-link.ts';
+import type { IceSettings } from '../rtc/peer.ts';
 import { makeSfuSubscriber, type SfuSubscriber } from '../rtc/sfu-subscriber.ts';
 import type { PauseReason, PeerSignaling, SfuSignaling } from '../rtc/signaling.ts';
 import type { RoomStore } from './room-store.ts';
 
 export type AttendeeMedia = ReturnType<typeof createAttendeeMedia>;
 
-export function createAttendeeMedia(store: RoomStore, signaling: PeerSignaling, sfuSignaling: SfuSignaling, iceServers: RTCIceServer[]) {
+export function createAttendeeMedia(store: RoomStore, signaling: PeerSignaling, sfuSignaling: SfuSignaling, ice: IceSettings) {
   const [received, setReceived] = createSignal<ReceivedMedia>({ camera: null, screen: null, audio: null });
   const [viaSfu, setViaSfu] = createSignal(false);
   const [microphoneOn, setMicrophoneOn] = createSignal(false);
@@ -25,7 +26,7 @@ export function createAttendeeMedia(store: RoomStore, signaling: PeerSignaling, 
    */
   function ensureSubscriber(): SfuSubscriber {
     if (subscriber) return subscriber;
-    const created = makeSfuSubscriber({ signaling: sfuSignaling, iceServers });
+    const created = makeSfuSubscriber({ signaling: sfuSignaling, ice });
     created.on('media', (media) => {
       sfuMedia = media;
       if (viaSfu()) setReceived(media);
@@ -52,13 +53,15 @@ export function createAttendeeMedia(store: RoomStore, signaling: PeerSignaling, 
   /** The link starts at the join ack or at the presenter's first offer, whichever comes first. */
   function ensureLink(presenterId: string): AttendeeLink {
     if (link) return link;
-    const created = makeAttendeeLink({ presenterId, signaling, iceServers });
+    const created = makeAttendeeLink({ presenterId, signaling, ...ice });
     created.on('media', (media) => {
       if (!viaSfu()) setReceived(media);
     });
     created.on('state', (state) => {
       if (!viaSfu()) store.events.link({ state });
     });
+    created.on('unreachable', (unreachable) => store.events.link({ unreachable }));
+    created.on('path', (path) => store.events.link({ path }));
     created.on('control', ({ action, reason }) => {
       if (action === 'video-paused') store.events.link({ videoPaused: reason ?? 'bandwidth' });
       if (action === 'video-resumed') store.events.link({ videoPaused: null });
@@ -144,6 +147,10 @@ export function createAttendeeMedia(store: RoomStore, signaling: PeerSignaling, 
     },
     control(from: string, action: MediaControlAction, reason?: PauseReason) {
       link?.handleControl(from, action, reason);
+    },
+    setIceServers(iceServers: RTCIceServer[]) {
+      ice.iceServers = iceServers;
+      link?.setIceServers(iceServers);
     },
   };
 }

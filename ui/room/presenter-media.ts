@@ -1,6 +1,7 @@
 // The presenter's camera, microphone and screen as Solid signals over the rtc hub, cleaned up with the owner.
 import { createSignal, onCleanup } from 'solid-js';
 import type { MediaModeBody } from '../../signaling/protocol.ts';
+import type { IceSettings } from '../rtc/peer.ts';
 import { makePresenterHub, type LocalTracks, type PresenterHub } from '../rtc/presenter-hub.ts';
 import { makeSfuPublisher, type SfuPublisher } from '../rtc/sfu-publisher.ts';
 import { starStrain } from '../rtc/sfu-stats.ts';
@@ -17,10 +18,10 @@ export function createPresenterMedia(
   store: RoomStore,
   signaling: PeerSignaling,
   sfuSignaling: SfuSignaling,
-  iceServers: RTCIceServer[],
+  ice: IceSettings,
   budgetBps?: number,
 ) {
-  const hub: PresenterHub = makePresenterHub({ signaling, iceServers, budgetBps });
+  const hub: PresenterHub = makePresenterHub({ signaling, ...ice, budgetBps });
   const tracks: LocalTracks = { audio: null, camera: null, screen: null };
   let publisher: SfuPublisher | null = null;
 
@@ -32,7 +33,7 @@ export function createPresenterMedia(
 
   function publish() {
     if (!publisher) {
-      publisher = makeSfuPublisher({ signaling: sfuSignaling, iceServers });
+      publisher = makeSfuPublisher({ signaling: sfuSignaling, ice });
       void publisher.setTracks(tracks);
     }
     publisher.publish().catch(() => {

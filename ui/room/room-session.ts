@@ -1,6 +1,6 @@
 // Joins one room: fetches ICE servers, opens the socket, feeds the store and the rtc layer, and cleans up.
 import { createRoot, createSignal, onCleanup } from 'solid-js';
-import { api, ApiRequestError } from '../api.ts';
+import { api, ApiRequestError, type IceConfig } from '../api.ts';
 import { webrtcSupport } from '../rtc/support.ts';
 import type { RoomSession } from '../session.ts';
 import { createAttendeeMedia, type AttendeeMedia } from './attendee-media.ts';
@@ -36,15 +36,10 @@ export function createRoomSession(slug: string, session: RoomSession): RoomSessi
   });
 
   void (async () => {
-    let iceServers: RTCIceServer[] = [];
-    try {
-      iceServers = (await api.iceServers(slug, session.token)).iceServers;
-    } catch (err) {
-      if (err instanceof ApiRequestError && (err.status === 401 || err.status === 403 || err.status === 410)) {
-        if (await signedOutOrEnded(slug, store)) store.events.connection('unauthorized');
-        return;
-      }
-      // Without an ICE server list, host candidates still connect peers on the same network.
+    const first = await fetchIceConfig(slug, session.token);
+    if (first === 'refused') {
+      if (await signedOutOrEnded(slug, store)) store.events.connection('unauthorized');
+      return;
     }
     if (disposed) return;
     const live = connectRoomSocket(session.token);
@@ -52,19 +47,75 @@ export function createRoomSession(slug: string, session: RoomSession): RoomSessi
     socketOpened(live);
     const signaling = socketSignaling(live);
     const sfu = socketSfu(live);
-    if (support.supported) {
-      if (session.role === 'presenter') {
-        const media = withOwner(cleanups, () => createPresenterMedia(store, signaling, sfu, iceServers));
-        setPresenter(media);
-        void media.start();
-      } else {
-        setAttendee(withOwner(cleanups, () => createAttendeeMedia(store, signaling, sfu, iceServers)));
-      }
-    }
-    bindSocket(live, slug, session, store, presenter, attendee);
+    let media: Promise<void> | undefined;
+    /** Peer connections need the ICE configuration; someone who had left gets it once the join made them present. */
+    const ensureMedia = () =>
+      (media ??= (async () => {
+        const fetched = first === 'left' ? await fetchIceConfig(slug, session.token) : first;
+        const config = typeof fetched === 'object' ? fetched : null;
+        if (config) {
+          const { iceTransportPolicy, relay, hideAddresses, hideLanAddresses } = config;
+          store.events.network({ iceTransportPolicy, relay, hideAddresses, hideLanAddresses });
+          renewCredentials(config);
+        }
+        if (disposed || !support.supported) return;
+        // Without an ICE server list, host candidates still connect peers on the same network.
+        const ice = { iceServers: config?.iceServers ?? [], iceTransportPolicy: config?.iceTransportPolicy ?? 'all' } as const;
+        // A media-mode that arrived before the media existed applies now.
+        if (session.role === 'presenter') {
+          const created = withOwner(cleanups, () => createPresenterMedia(store, signaling, sfu, ice));
+          setPresenter(created);
+          void created.start();
+          if (store.state.media) created.mode(store.state.media);
+        } else {
+          const created = withOwner(cleanups, () => createAttendeeMedia(store, signaling, sfu, ice));
+          setAttendee(created);
+          if (store.state.media) created.mode(store.state.media);
+        }
+      })());
+    /** TURN credentials expire; fresh ones come a few minutes before, for as long as the page is in the room. */
+    let renewTimer: ReturnType<typeof setTimeout> | undefined;
+    cleanups.push(() => clearTimeout(renewTimer));
+    const renewCredentials = (config: IceConfig) => {
+      const expiresAt = credentialsExpireAt(config);
+      if (expiresAt === null || disposed) return;
+      renewTimer = setTimeout(async () => {
+        const fresh = await fetchIceConfig(slug, session.token);
+        if (typeof fresh !== 'object' || fresh === null || disposed) return;
+        presenter()?.hub.setIceServers(fresh.iceServers);
+        attendee()?.setIceServers(fresh.iceServers);
+        renewCredentials(fresh);
+      }, Math.max(30_000, expiresAt - Date.now() - RENEW_BEFORE_EXPIRY_MS));
+    };
+    if (first !== 'left') void ensureMedia();
+    bindSocket(live, slug, session, store, presenter, attendee, ensureMedia);
   })();
 
   return { ...store, session, support, presenter, attendee };
+}
+
+const RENEW_BEFORE_EXPIRY_MS = 5 * 60_000;
+
+/** When the TURN credentials expire (ms), from the `<unix seconds>:<participant>` username coturn checks too. */
+export function credentialsExpireAt(config: Pick<IceConfig, 'iceServers'>): number | null {
+  const expiries = config.iceServers
+    .map((server) => Number(server.username?.split(':')[0]))
+    .filter((seconds) => Number.isFinite(seconds) && seconds > 0);
+  return expiries.length ? Math.min(...expiries) * 1000 : null;
+}
+
+/**
+ * The room's ICE configuration; `left` when this participant was away long enough to be marked gone (the
+ * socket's join brings them back), `refused` when the token no longer works, null when the request failed.
+ */
+async function fetchIceConfig(slug: string, token: string): Promise<IceConfig | 'left' | 'refused' | null> {
+  try {
+    return await api.iceServers(slug, token);
+  } catch (err) {
+    if (err instanceof ApiRequestError && err.code === 'participant_left') return 'left';
+    if (err instanceof ApiRequestError && (err.status === 401 || err.status === 403 || err.status === 410)) return 'refused';
+    return null;
+  }
 }
 
 /** A refused token means the room ended or the token is gone; tells which. Resolves true if the room is live. */
@@ -95,6 +146,7 @@ function bindSocket(
   store: RoomStore,
   presenter: () => PresenterMedia | null,
   attendee: () => AttendeeMedia | null,
+  ensureMedia: () => Promise<void>,
 ) {
   const { events } = store;
   let joinedBefore = false;
@@ -108,9 +160,11 @@ function bindSocket(
       return events.connection('reconnecting');
     }
     events.joined(result);
+    await ensureMedia();
     const hub = presenter()?.hub;
     if (hub) {
-      const attendees = new Set(result.participants.filter((p) => p.role === 'attendee').map((p) => p.id));
+      // The store, not the snapshot: attendees who arrived while the ICE configuration loaded are there too.
+      const attendees = new Set(store.state.participants.filter((p) => p.role === 'attendee').map((p) => p.id));
       for (const id of hub.attendees()) if (!attendees.has(id)) hub.removeAttendee(id);
       for (const id of attendees) if (!hub.attendees().includes(id)) hub.addAttendee(id);
       // Links that lived through the signaling outage may have lost candidates on the way.

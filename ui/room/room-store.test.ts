@@ -66,7 +66,7 @@ describe('createRoomStore', () => {
     expect(room.state.participants).toHaveLength(3);
     room.events.participantUpdated({ ...participant(OTHER_ID, 'attendee', 'Grace'), isMuted: false });
     expect(room.state.participants.find((p) => p.id === OTHER_ID)?.isMuted).toBe(false);
-    room.events.peer(OTHER_ID, { state: 'connected', rttMs: 4, outgoingKbps: 900, videoPaused: null });
+    room.events.peer(OTHER_ID, { state: 'connected', rttMs: 4, outgoingKbps: 900, videoPaused: null, path: 'direct', unreachable: false });
     room.events.participantLeft(OTHER_ID);
     expect(room.state.participants.map((p) => p.id)).toEqual([PRESENTER_ID, ATTENDEE_ID]);
     expect(room.state.peers[OTHER_ID]).toBeUndefined();

@@ -12,8 +12,10 @@ import type {
   SfuLayerName,
   SfuLayerReason,
 } from '../../signaling/protocol.ts';
+import type { IceConfig } from '../api.ts';
 import type { AttendeeLinkView } from '../rtc/presenter-hub.ts';
 import type { PeerState } from '../rtc/peer.ts';
+import type { LinkPath } from '../rtc/quality.ts';
 import type { PauseReason } from '../rtc/signaling.ts';
 
 export type ConnectionStatus = 'connecting' | 'live' | 'reconnecting' | 'unauthorized' | 'ended';
@@ -35,8 +37,10 @@ export interface RoomState {
   isScreenSharing: boolean;
   /** Presenter side: one entry per attendee link. */
   peers: Record<string, AttendeeLinkView>;
-  /** Attendee side: the link toward the presenter. */
-  link: { state: PeerState | 'idle'; videoPaused: PauseReason | null };
+  /** Attendee side: the link toward the presenter; `unreachable` when no candidate pair succeeded in time. */
+  link: { state: PeerState | 'idle'; videoPaused: PauseReason | null; unreachable: boolean; path: LinkPath | null };
+  /** The room's network settings as the ICE servers answer told them: relay available, addresses hidden. */
+  network: Omit<IceConfig, 'iceServers'> | null;
   /** Star or SFU, as the server last said; null before it did. */
   media: MediaModeBody | null;
   /** Presenter side: the SFU layer the server chose for each attendee, and why. */
@@ -89,7 +93,8 @@ function initialRoomState(slug: string): RoomState {
     questions: [],
     isScreenSharing: false,
     peers: {},
-    link: { state: 'idle', videoPaused: null },
+    link: { state: 'idle', videoPaused: null, unreachable: false, path: null },
+    network: null,
     media: null,
     sfuLayers: {},
     mutedByPresenter: false,
@@ -210,6 +215,9 @@ export function createRoomStore(slug: string, transport: RoomTransport) {
     },
     link(patch: Partial<RoomState['link']>) {
       setState('link', patch);
+    },
+    network(network: RoomState['network']) {
+      setState('network', network);
     },
   };
 

@@ -14,6 +14,8 @@ export const roomBody: RoomBody = {
   hasPassword: false,
   maxParticipants: 50,
   isActive: true,
+  hideAddresses: false,
+  hideLanAddresses: false,
   createdAt: '2026-01-01T10:00:00.000Z',
   endedAt: null,
 };

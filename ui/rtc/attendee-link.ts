@@ -1,7 +1,8 @@
 // The attendee's side of the star: one polite peer toward the presenter, the received media, an optional mic.
 import { preferCodecs } from './codecs.ts';
 import { makeEmitter } from './emitter.ts';
-import { makePeer, type Peer, type PeerState } from './peer.ts';
+import { makePeer, type IceSettings, type Peer, type PeerState } from './peer.ts';
+import type { LinkPath } from './quality.ts';
 import { sdpFingerprint, type PauseReason, type PeerSignaling } from './signaling.ts';
 import type { MediaControlAction } from '../../signaling/protocol.ts';
 
@@ -15,12 +16,13 @@ export interface AttendeeLinkEvents {
   state: PeerState;
   media: AttendeeMedia;
   control: { action: MediaControlAction; reason?: PauseReason };
+  unreachable: boolean;
+  path: LinkPath | null;
 }
 
-export interface AttendeeLinkOptions {
+export interface AttendeeLinkOptions extends IceSettings {
   presenterId: string;
   signaling: PeerSignaling;
-  iceServers: RTCIceServer[];
 }
 
 export type AttendeeLink = ReturnType<typeof makeAttendeeLink>;
@@ -35,8 +37,16 @@ export function makeAttendeeLink(options: AttendeeLinkOptions) {
   let peer = create();
 
   function create(): Peer {
-    const next = makePeer({ remoteId: presenterId, polite: true, iceServers: options.iceServers, signaling });
+    const next = makePeer({
+      remoteId: presenterId,
+      polite: true,
+      iceServers: options.iceServers,
+      iceTransportPolicy: options.iceTransportPolicy,
+      signaling,
+    });
     next.on('state', (state) => events.emit('state', state));
+    next.on('unreachable', (unreachable) => events.emit('unreachable', unreachable));
+    next.on('stats', (sample) => events.emit('path', sample.path));
     next.on('broken', () => reset(true));
     next.on('track', (event) => {
       // The presenter's transceivers come in a fixed order: audio, camera, then screen.
@@ -94,6 +104,11 @@ export function makeAttendeeLink(options: AttendeeLinkOptions) {
     async setMicrophone(track: MediaStreamTrack | null) {
       microphone = track;
       await syncMicrophone();
+    },
+    /** Fresh TURN credentials, for this peer and any it is replaced with. */
+    setIceServers(iceServers: RTCIceServer[]) {
+      options.iceServers = iceServers;
+      peer.setIceServers(iceServers);
     },
     setAudioOnly(on: boolean) {
       audioOnly = on;

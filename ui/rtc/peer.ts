@@ -15,17 +15,27 @@ export interface PeerEvents {
   track: RTCTrackEvent;
   /** Negotiation broke in a way perfect negotiation cannot recover from; the owner starts a fresh peer. */
   broken: unknown;
+  /** True when no candidate pair succeeded within `connectTimeoutMs` of ICE starting; false once one does. */
+  unreachable: boolean;
 }
 
-export interface PeerOptions {
+/** What a peer connection is configured with: the room's ICE servers and its transport policy. */
+export interface IceSettings {
+  iceServers: RTCIceServer[];
+  /** `relay` in rooms that hide addresses: only TURN candidates are gathered. */
+  iceTransportPolicy?: RTCIceTransportPolicy;
+}
+
+export interface PeerOptions extends IceSettings {
   remoteId: string;
   /** The polite side yields on glare: attendees are polite, the presenter is not. */
   polite: boolean;
-  iceServers: RTCIceServer[];
   signaling: PeerSignaling;
   /** A disconnected link gets an ICE restart after this long. */
   disconnectGraceMs?: number;
   statsIntervalMs?: number;
+  /** How long ICE may look for a working candidate pair before the link is called unreachable. */
+  connectTimeoutMs?: number;
 }
 
 export interface Peer {
@@ -38,13 +48,22 @@ export interface Peer {
   handleDescription(description: RTCSessionDescriptionInit): Promise<void>;
   handleCandidate(candidate: RTCIceCandidateInit | null): Promise<void>;
   restartIce(): void;
+  /**
+   * New ICE servers (fresh TURN credentials). A link on the relay restarts ICE so that its allocation is made
+   * with them: the old credentials stop working at their expiry, and the relay with them.
+   */
+  setIceServers(iceServers: RTCIceServer[]): void;
   on: ReturnType<typeof makeEmitter<PeerEvents>>['on'];
   close(): void;
 }
 
 export function makePeer(options: PeerOptions): Peer {
   const { remoteId, polite, signaling } = options;
-  const pc = new RTCPeerConnection({ iceServers: options.iceServers, bundlePolicy: 'max-bundle' });
+  const pc = new RTCPeerConnection({
+    iceServers: options.iceServers,
+    iceTransportPolicy: options.iceTransportPolicy ?? 'all',
+    bundlePolicy: 'max-bundle',
+  });
   const events = makeEmitter<PeerEvents>();
   const startedAt = performance.now();
   let state: PeerState = 'connecting';
@@ -56,6 +75,8 @@ export function makePeer(options: PeerOptions): Peer {
   let iceRestartsSinceConnected = 0;
   let closed = false;
   let disconnectTimer: ReturnType<typeof setTimeout> | undefined;
+  let unreachableTimer: ReturnType<typeof setTimeout> | undefined;
+  let unreachable = false;
   let sample: LinkSample | null = null;
   // Signaling may deliver a candidate before the description it belongs to; it waits here until then.
   const earlyCandidates: Array<RTCIceCandidateInit | null> = [];
@@ -95,6 +116,26 @@ export function makePeer(options: PeerOptions): Peer {
   };
 
   pc.onicecandidate = ({ candidate }) => signaling.candidate(remoteId, candidate ? candidate.toJSON() : null);
+
+  const setUnreachable = (next: boolean) => {
+    if (next === unreachable) return;
+    unreachable = next;
+    events.emit('unreachable', next);
+  };
+
+  // ICE starts checking once both descriptions are set; from then on a pair has this long to succeed.
+  const watchConnectivity = () => {
+    if (unreachableTimer !== undefined || everConnected || closed) return;
+    unreachableTimer = setTimeout(() => {
+      if (!closed && pc.iceConnectionState !== 'connected' && pc.iceConnectionState !== 'completed') setUnreachable(true);
+    }, options.connectTimeoutMs ?? 10_000);
+  };
+  pc.oniceconnectionstatechange = () => {
+    if (pc.iceConnectionState === 'connected' || pc.iceConnectionState === 'completed') {
+      clearTimeout(unreachableTimer);
+      setUnreachable(false);
+    }
+  };
   pc.ontrack = (event) => events.emit('track', event);
 
   pc.onconnectionstatechange = () => {
@@ -163,6 +204,7 @@ export function makePeer(options: PeerOptions): Peer {
           settingRemoteAnswer = description.type === 'answer';
           await pc.setRemoteDescription(description);
           settingRemoteAnswer = false;
+          watchConnectivity();
           for (const candidate of earlyCandidates.splice(0)) await addCandidate(candidate);
           if (description.type === 'offer') {
             await pc.setLocalDescription();
@@ -180,13 +222,19 @@ export function makePeer(options: PeerOptions): Peer {
         else await addCandidate(candidate);
       }),
     restartIce,
+    setIceServers(iceServers) {
+      if (closed) return;
+      pc.setConfiguration({ ...pc.getConfiguration(), iceServers });
+      if (sample?.path === 'relay' && pc.connectionState === 'connected') restartIce();
+    },
     on: events.on,
     close() {
       if (closed) return;
       closed = true;
       clearTimeout(disconnectTimer);
+      clearTimeout(unreachableTimer);
       clearInterval(statsTimer);
-      pc.onnegotiationneeded = pc.onicecandidate = pc.ontrack = pc.onconnectionstatechange = null;
+      pc.onnegotiationneeded = pc.onicecandidate = pc.ontrack = pc.onconnectionstatechange = pc.oniceconnectionstatechange = null;
       pc.close();
       setState('closed');
       events.clear();

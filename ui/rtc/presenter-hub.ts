@@ -3,8 +3,8 @@ import type { MediaControlAction } from '../../signaling/protocol.ts';
 import { allocateBitrates, DEFAULT_UPLOAD_BUDGET_BPS } from './budget.ts';
 import { preferCodecs } from './codecs.ts';
 import { makeEmitter } from './emitter.ts';
-import { makePeer, type Peer, type PeerState } from './peer.ts';
-import { assessQuality, DEFAULT_THRESHOLDS, initialQuality, type QualityState, type QualityThresholds } from './quality.ts';
+import { makePeer, type IceSettings, type Peer, type PeerState } from './peer.ts';
+import { assessQuality, DEFAULT_THRESHOLDS, initialQuality, type LinkPath, type QualityState, type QualityThresholds } from './quality.ts';
 import { sdpFingerprint, type PauseReason, type PeerSignaling } from './signaling.ts';
 
 export interface LocalTracks {
@@ -19,6 +19,10 @@ export interface AttendeeLinkView {
   rttMs: number | null;
   outgoingKbps: number | null;
   videoPaused: PauseReason | null;
+  /** Through the relay or direct, from the selected candidate pair; null until media flows. */
+  path: LinkPath | null;
+  /** No candidate pair succeeded in time: the attendee's network and this one found no way to each other. */
+  unreachable: boolean;
 }
 
 export interface PresenterHubEvents {
@@ -27,9 +31,8 @@ export interface PresenterHubEvents {
   'remote-audio': { participantId: string; stream: MediaStream | null };
 }
 
-export interface PresenterHubOptions {
+export interface PresenterHubOptions extends IceSettings {
   signaling: PeerSignaling;
-  iceServers: RTCIceServer[];
   budgetBps?: number;
   thresholds?: QualityThresholds;
 }
@@ -90,7 +93,7 @@ export function makePresenterHub(options: PresenterHubOptions) {
   const applyAll = () => entries.forEach(applyParameters);
 
   const create = (id: string): Entry => {
-    const peer = makePeer({ remoteId: id, polite: false, iceServers: options.iceServers, signaling });
+    const peer = makePeer({ remoteId: id, polite: false, iceServers: options.iceServers, iceTransportPolicy: options.iceTransportPolicy, signaling });
     const audio = peer.pc.addTransceiver(tracks.audio ?? 'audio', { direction: 'sendrecv' });
     const camera = peer.pc.addTransceiver(tracks.camera ?? 'video', { direction: 'sendonly' });
     const screen = peer.pc.addTransceiver(tracks.screen ?? 'video', { direction: 'sendonly' });
@@ -105,7 +108,7 @@ export function makePresenterHub(options: PresenterHubOptions) {
       quality: { ...initialQuality },
       audioOnly: false,
       viaSfu: false,
-      view: { state: 'connecting', rttMs: null, outgoingKbps: null, videoPaused: null },
+      view: { state: 'connecting', rttMs: null, outgoingKbps: null, videoPaused: null, path: null, unreachable: false },
       parameters: Promise.resolve(),
     };
     peer.on('state', (state) => {
@@ -123,6 +126,7 @@ export function makePresenterHub(options: PresenterHubOptions) {
         rttMs: sample.rttMs,
         outgoingKbps: sample.outgoingBps === null ? null : Math.round(sample.outgoingBps / 1000),
         videoPaused: after,
+        path: sample.path,
       });
       if (before !== after) {
         applyParameters(entry);
@@ -130,6 +134,7 @@ export function makePresenterHub(options: PresenterHubOptions) {
       }
     });
     peer.on('broken', () => reset(id));
+    peer.on('unreachable', (unreachable) => publish(id, entry, { unreachable }));
     entries.set(id, entry);
     applyAll();
     events.emit('peer', { participantId: id, view: entry.view });
@@ -229,6 +234,11 @@ export function makePresenterHub(options: PresenterHubOptions) {
       return (await Promise.allSettled(live.map((e) => e.peer.pc.getStats()))).flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
     },
     /** After a signaling reconnect the links may have missed candidates: restart ICE on each. */
+    /** Fresh TURN credentials for every link, and for links made from now on. */
+    setIceServers(iceServers: RTCIceServer[]) {
+      options.iceServers = iceServers;
+      for (const entry of entries.values()) entry.peer.setIceServers(iceServers);
+    },
     restartAll() {
       for (const entry of entries.values()) entry.peer.restartIce();
     },

@@ -11,6 +11,7 @@ const sample = (patch: Partial<LinkSample>): LinkSample => ({
   framesDecoded: 0,
   bytesSent: 0,
   bytesReceived: 0,
+  path: 'direct',
   ...patch,
 });
 
@@ -42,7 +43,25 @@ describe('summarizeStats', () => {
   });
 
   it('should report nothing it cannot read', () => {
-    expect(summarizeStats([], null, 0)).toMatchObject({ rttMs: null, loss: null, availableOutgoingBps: null, framesDecoded: 0 });
+    expect(summarizeStats([], null, 0)).toMatchObject({ rttMs: null, loss: null, availableOutgoingBps: null, framesDecoded: 0, path: null });
+  });
+
+  it('should tell a relayed link from a direct one by the selected pair’s candidate types', () => {
+    const pair = (local: string, remote: string, selected: boolean) => [
+      { id: 'CP1', type: 'candidate-pair', state: 'succeeded', nominated: selected, localCandidateId: 'L1', remoteCandidateId: 'R1' },
+      { id: 'CP2', type: 'candidate-pair', state: 'succeeded', nominated: !selected, localCandidateId: 'L2', remoteCandidateId: 'R2' },
+      { id: 'L1', type: 'local-candidate', candidateType: local },
+      { id: 'R1', type: 'remote-candidate', candidateType: remote },
+      { id: 'L2', type: 'local-candidate', candidateType: 'relay' },
+      { id: 'R2', type: 'remote-candidate', candidateType: 'relay' },
+    ];
+    expect(summarizeStats(pair('host', 'srflx', true), null, 0).path).toBe('direct');
+    expect(summarizeStats(pair('prflx', 'host', true), null, 0).path).toBe('direct');
+    expect(summarizeStats(pair('host', 'relay', true), null, 0).path).toBe('relay');
+    expect(summarizeStats(pair('relay', 'srflx', true), null, 0).path).toBe('relay');
+    // The succeeded, nominated pair is the selected one, whatever the other pairs are.
+    expect(summarizeStats(pair('host', 'host', false), null, 0).path).toBe('relay');
+    expect(summarizeStats(pair('host', 'host', true).slice(2), null, 0).path).toBeNull();
   });
 });
 

@@ -11,7 +11,11 @@ export interface LinkSample {
   framesDecoded: number;
   bytesSent: number;
   bytesReceived: number;
+  /** How media flows, from the selected candidate pair: through a TURN relay (either side) or directly. */
+  path: LinkPath | null;
 }
+
+export type LinkPath = 'direct' | 'relay';
 
 interface StatLike {
   type: string;
@@ -28,13 +32,17 @@ export function summarizeStats(stats: Iterable<StatLike>, previous: LinkSample |
   let bytesSent = 0;
   let bytesReceived = 0;
   let framesDecoded = 0;
+  let path: LinkPath | null = null;
   const all = [...stats];
+  const byId = new Map(all.map((s) => [s.id, s]));
   const transport = all.find((s) => s.type === 'transport');
   const selectedPairId = transport?.selectedCandidatePairId;
   for (const s of all) {
     if (s.type === 'candidate-pair') {
       const selected = typeof selectedPairId === 'string' ? s.id === selectedPairId : s.nominated === true && s.state === 'succeeded';
       if (!selected) continue;
+      const types = [s.localCandidateId, s.remoteCandidateId].map((id) => byId.get(id)?.candidateType);
+      if (types.some((t) => t !== undefined)) path = types.includes('relay') ? 'relay' : 'direct';
       const rtt = num(s.currentRoundTripTime);
       if (rtt !== null) rttMs = Math.round(rtt * 1000);
       availableOutgoingBps = num(s.availableOutgoingBitrate) ?? availableOutgoingBps;
@@ -65,6 +73,7 @@ export function summarizeStats(stats: Iterable<StatLike>, previous: LinkSample |
     framesDecoded,
     bytesSent,
     bytesReceived,
+    path,
   };
 }
 

@@ -1,6 +1,7 @@
 // The presenter's one connection to the SFU: microphone, camera in three simulcast layers, screen as a second video.
 import { orderCodecs } from './codecs.ts';
 import { makeEmitter } from './emitter.ts';
+import type { IceSettings } from './peer.ts';
 import type { LocalTracks } from './presenter-hub.ts';
 import type { SfuSignaling } from './signaling.ts';
 
@@ -29,8 +30,9 @@ const SCREEN_MAX_BITRATE = 1_500_000;
 const SIMULCAST_CODECS = ['video/VP8', 'video/H264'];
 
 export interface SfuPublisherOptions {
+  /** Read at each new connection, so renewed TURN credentials are used. */
+  ice: IceSettings;
   signaling: SfuSignaling;
-  iceServers: RTCIceServer[];
 }
 
 export type SfuPublisher = ReturnType<typeof makeSfuPublisher>;
@@ -60,7 +62,11 @@ export function makeSfuPublisher(options: SfuPublisherOptions) {
   async function publish(): Promise<void> {
     const mine = ++attempt;
     pc?.close();
-    const next = new RTCPeerConnection({ iceServers: options.iceServers, bundlePolicy: 'max-bundle' });
+    const next = new RTCPeerConnection({
+      iceServers: options.ice.iceServers,
+      iceTransportPolicy: options.ice.iceTransportPolicy ?? 'all',
+      bundlePolicy: 'max-bundle',
+    });
     pc = next;
     setState('connecting');
     const audio = next.addTransceiver(tracks.audio ?? 'audio', { direction: 'sendonly' });

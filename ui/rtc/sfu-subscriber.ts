@@ -1,5 +1,6 @@
 // An attendee's connection from the SFU: the presenter's audio, camera and screen, its first frame, its link reports.
 import { makeEmitter } from './emitter.ts';
+import type { IceSettings } from './peer.ts';
 import type { AttendeeMedia } from './attendee-link.ts';
 import type { SfuLinkState } from './sfu-publisher.ts';
 import { subscriberReport, type SubscriberCounters } from './sfu-stats.ts';
@@ -13,8 +14,9 @@ export interface SfuSubscriberEvents {
 }
 
 export interface SfuSubscriberOptions {
+  /** Read at each new connection, so renewed TURN credentials are used. */
+  ice: IceSettings;
   signaling: SfuSignaling;
-  iceServers: RTCIceServer[];
   statsIntervalMs?: number;
   /** How often to look for the first decoded frame while waiting for it. */
   firstFramePollMs?: number;
@@ -64,7 +66,11 @@ export function makeSfuSubscriber(options: SfuSubscriberOptions) {
     feed = to;
     const offer = await options.signaling.subscribe(to);
     if (mine !== attempt || closed) return;
-    const next = new RTCPeerConnection({ iceServers: options.iceServers, bundlePolicy: 'max-bundle' });
+    const next = new RTCPeerConnection({
+      iceServers: options.ice.iceServers,
+      iceTransportPolicy: options.ice.iceTransportPolicy ?? 'all',
+      bundlePolicy: 'max-bundle',
+    });
     let media: AttendeeMedia = { camera: null, screen: null, audio: null };
     next.ontrack = (event) => {
       // Janus offers the presenter's streams in the order published: audio, camera, then screen.
