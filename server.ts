@@ -14,6 +14,7 @@ import { projectPath } from './paths.ts';
 import { createOperations, drain } from './node-operations.ts';
 import { adapterKind, createClusterAdapter } from './signaling/adapters.ts';
 import { createSocketBroadcaster } from './signaling/broadcaster.ts';
+import { startMediaServers } from './signaling/media-servers.ts';
 import { createSignaling } from './signaling/server.ts';
 import { serveApp } from './tls/serve.ts';
 
@@ -43,6 +44,7 @@ try {
 process.once('exit', () => turn?.kill());
 const config = turn ? { ...settings, TURN_URLS: turn.urls, TURN_SECRET: turn.secret } : settings;
 const ops = createOperations(config, database, 'all-in-one');
+const media = await startMediaServers(config, ops.logger);
 
 // Socket.io attaches to the HTTP server that serves the app, so the broadcaster reaches it only once both exist.
 let broadcaster: Broadcaster = silentBroadcaster;
@@ -67,6 +69,7 @@ const app = createApp({
   logger: ops.logger,
   metrics: ops.metrics,
   requestCounts: ops.requestCounts,
+  mediaServers: media.status,
   broadcaster: roomBroadcaster,
   core,
 });
@@ -81,18 +84,19 @@ app.get('*', (c) => (c.req.path.startsWith('/api/') ? c.notFound() : c.html(inde
 const web = await serveApp(app.fetch, config, { info: (message) => ops.logger.info(message), error: (message) => ops.logger.error(message) });
 const server = web.server;
 const cluster = await createClusterAdapter(config, 'alone', (err) => console.error(`podium: socket adapter error: ${String(err)}`));
-const io = createSignaling(server, { db: database.db, config, cluster, core, ...ops.signaling });
-ops.metrics.setSources({ connectedSockets: () => io.engine.clientsCount });
+const io = createSignaling(server, { db: database.db, config, cluster, core, sfu: media.sfu, ...ops.signaling });
+ops.metrics.setSources({ connectedSockets: () => io.engine.clientsCount, mediaServers: media.status });
 broadcaster = createSocketBroadcaster(io, { clustered: cluster.kind !== 'memory' });
 
 // Stop accepting, tell sockets to reconnect (they see a transport close), let requests in flight finish,
-// write the last request counts, then close the pool.
+// destroy the Janus rooms and stop Janus, write the last request counts, then close the pool.
 onShutdown(async () => {
   const drained = drain(server);
   await io.close();
   await drained;
   await web.close();
   await core.close();
+  await media.close();
   await ops.close();
   await database.close();
   await turn?.stop();

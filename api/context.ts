@@ -6,7 +6,7 @@ import type { PasswordHasher } from './passwords.ts';
 import type { DatabaseHandle } from '../db/client.ts';
 import type { RequestCountSink } from '../db/request-counts.ts';
 import type { Logger } from './logger.ts';
-import type { Metrics } from '../core/metrics.ts';
+import type { MediaServerStatus, Metrics } from '../core/metrics.ts';
 import type { Participant, Room } from '../db/rooms.ts';
 import type { RoomCore } from '../core/room.ts';
 
@@ -28,6 +28,8 @@ export interface AppDeps {
   logger?: Logger;
   /** With it the app times every request and serves GET /metrics (behind METRICS_TOKEN when set). */
   metrics?: Metrics;
+  /** The Janus servers of this process, for /api/health; absent where there is no SFU. */
+  mediaServers?: () => MediaServerStatus[];
   /** Persistent per-day request counts behind the analytics error rates; fed with the metrics. */
   requestCounts?: RequestCountSink;
   /** The room core shared with signaling in the same process; one is made on the database and broadcaster when absent. */

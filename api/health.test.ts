@@ -16,8 +16,28 @@ describe('GET /api/health', () => {
       expect(body.db.latencyMs).toBeGreaterThanOrEqual(0);
       expect(body.db.pool.max).toBeGreaterThanOrEqual(1);
       expect(body.sockets).toEqual({ connected: 0 });
+      expect(body).toMatchObject({ janus: [] });
       expect(body.uptimeSeconds).toBeGreaterThanOrEqual(0);
       expect(body.version).toBe('0.0.0-test');
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('should show each Janus server, and say degraded (still 200) when none of them answers', async () => {
+    const servers = [
+      { name: 'janus-1', healthy: true, rooms: 2, publishers: 2, subscribers: 31, latencyMs: 0.8 },
+      { name: 'janus-2', healthy: false, rooms: 0, publishers: 0, subscribers: 0, latencyMs: null },
+    ];
+    const t = await createTestApp({ deps: { mediaServers: () => servers } });
+    try {
+      const res = await t.call('GET', '/api/health');
+      expect(res.status).toBe(200);
+      expect(await res.json()).toMatchObject({ status: 'ok', janus: servers });
+      servers[0]!.healthy = false;
+      const down = await t.call('GET', '/api/health');
+      expect(down.status).toBe(200);
+      expect(await down.json()).toMatchObject({ status: 'degraded', db: { ok: true }, janus: servers });
     } finally {
       await t.close();
     }

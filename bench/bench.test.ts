@@ -5,7 +5,7 @@ import { replaceSections } from './lib/results.ts';
 
 describe('npm run bench', () => {
   it('should know seven benchmarks by distinct names', () => {
-    expect(benchmarks.map((b) => b.name).sort()).toEqual(['chat', 'db', 'footprint', 'http', 'sockets', 'ui', 'webrtc']);
+    expect(benchmarks.map((b) => b.name).sort()).toEqual(['chat', 'db', 'footprint', 'http', 'sfu', 'sockets', 'ui', 'webrtc']);
   });
 
   for (const benchmark of benchmarks) {

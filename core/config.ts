@@ -83,6 +83,33 @@ export const configSchema = z.object({
     ),
   TURN_SECRET: z.string().min(16, 'expected at least 16 characters').optional(),
   TURN_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(3600),
+  // Janus VideoRoom as the SFU. Unset JANUS_URL with `janus` on PATH: the all-in-one process runs its own.
+  JANUS_URL: z
+    .string()
+    .optional()
+    .transform((raw) => raw?.split(',').map((u) => u.trim()).filter(Boolean))
+    .pipe(
+      z
+        .array(z.string().regex(/^wss?:\/\/[^\s,]+$/, 'expected comma-separated ws:// or wss:// URLs of Janus WebSocket APIs'))
+        .min(1, 'expected comma-separated ws:// or wss:// URLs of Janus WebSocket APIs')
+        .optional(),
+    ),
+  JANUS_API_SECRET: z.string().min(1).optional(),
+  // The VideoRoom plugin's admin_key, when the external Janus servers require one to create rooms.
+  JANUS_ADMIN_KEY: z.string().min(1).optional(),
+  JANUS_RTP_PORTS: z
+    .string()
+    .default('20000-40000')
+    .refine((range) => {
+      const m = /^(\d{1,5})-(\d{1,5})$/.exec(range);
+      return m !== null && Number(m[1]) >= 1024 && Number(m[2]) <= 65535 && Number(m[1]) < Number(m[2]);
+    }, 'expected a port range such as 20000-40000'),
+  // The managed Janus's WebSocket API port on 127.0.0.1; 0 picks a free one at each start.
+  JANUS_WS_PORT: port(0),
+  // The public IPv4 address a VPS's 1:1 NAT maps to this machine (Janus's nat_1_1_mapping), for the managed Janus.
+  JANUS_PUBLIC_IP: z.ipv4({ message: 'expected the public IPv4 address of this machine' }).optional(),
+  MEDIA_MODE: z.enum(['auto', 'star', 'sfu']).default('auto'),
+  STAR_MAX_ATTENDEES: z.coerce.number().int().min(1).max(1000).default(8),
   // With no TURN_URLS, `npm start` runs its own coturn when `turnserver` is on PATH (auto), always (on), or never.
   MANAGED_TURN: z.enum(['auto', 'on', 'off']).default('auto'),
   // The managed coturn's UDP/TCP port (0: a free one) and the host browsers reach it at (PUBLIC_URL's by default).

@@ -2,8 +2,20 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { PoolStats } from '../db/client.ts';
 
+/** One Janus server as /api/health and /metrics show it; `name` (janus-1, …) keeps its address private. */
+export interface MediaServerStatus {
+  name: string;
+  healthy: boolean;
+  rooms: number;
+  publishers: number;
+  subscribers: number;
+  latencyMs: number | null;
+}
+
 /** Values read when Prometheus scrapes; each process passes the ones it has. */
 export interface MetricSources {
+  /** The Janus servers this process drives (signaling/sfu.ts), if any. */
+  mediaServers?: () => MediaServerStatus[];
   connectedSockets?: () => number | Promise<number>;
   activeRooms?: () => number | Promise<number>;
   pool?: () => PoolStats;
@@ -83,6 +95,22 @@ export function createMetrics(initial: MetricSources = {}): Metrics {
   gauge('podium_db_pool_in_use', 'Database connections running a query', () => sources.pool?.().inUse);
   gauge('podium_db_pool_waiting', 'Queries waiting for a free database connection', () => sources.pool?.().waiting);
   gauge('podium_event_loop_lag_seconds', 'Event-loop delay, 99th percentile since the previous scrape', () => sources.eventLoopLag?.());
+
+  const perServer = (name: string, help: string, read: (s: MediaServerStatus) => number) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['server'] as const,
+      registers,
+      collect() {
+        this.reset();
+        for (const server of sources.mediaServers?.() ?? []) this.set({ server: server.name }, read(server));
+      },
+    });
+  perServer('podium_janus_up', 'Whether the Janus server answers (1) or not (0)', (s) => (s.healthy ? 1 : 0));
+  perServer('podium_janus_rooms', 'Rooms placed on the Janus server', (s) => s.rooms);
+  perServer('podium_janus_publishers', 'Presenters publishing into the Janus server', (s) => s.publishers);
+  perServer('podium_janus_subscribers', 'Attendees subscribed through the Janus server', (s) => s.subscribers);
 
   const webrtcPeerConnections = new Counter({
     name: 'podium_webrtc_peer_connections_total',

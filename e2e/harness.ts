@@ -143,6 +143,8 @@ export interface RunningServer {
   startupMs: number;
   /** Everything the process printed so far. */
   output(): string;
+  /** The server process's id (the programs it manages, Janus, are its children). */
+  pid(): number;
   /** Stops the process and starts a new one on the same port and database: every socket has to reconnect. */
   restart(): Promise<void>;
   stop(): Promise<void>;
@@ -210,6 +212,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     ICE_SERVERS: '[]',
     MANAGED_TURN: 'off',
     DATABASE_URL: database.url,
+    // The star's own tests keep every room a star, however busy the machine makes the presenter's encoder.
+    MEDIA_MODE: 'star',
     ...options.env,
   };
   const readyLine = options.readyLine ?? /listening/;
@@ -221,6 +225,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       return log.startupMs;
     },
     output: () => log.output,
+    pid: () => child.pid!,
     async restart() {
       await stopProcess(child);
       child = await spawnServer(env, readyLine, log);
@@ -270,3 +275,23 @@ export const WITHOUT_WEBRTC = `
   delete window.webkitRTCPeerConnection;
   if (navigator.mediaDevices) Object.defineProperty(navigator.mediaDevices, 'getUserMedia', { value: undefined });
 `;
+
+/** The pid of `parentPid`'s child process whose command name is `name` (Linux /proc), if there is one. */
+export function childProcessNamed(parentPid: number, name: string): number | undefined {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const [, comm, rest] = /^\d+ \((.*)\) (.*)$/.exec(readFileSync(`/proc/${entry}/stat`, 'utf8').trim()) ?? [];
+      if (comm === name && Number(rest?.split(' ')[1]) === parentPid) return Number(entry);
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return undefined;
+}
+
+/** CPU seconds (user + system) a process has used so far (Linux /proc; clock ticks are 100 per second there). */
+export function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').trim().replace(/^.*\) /, '').split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}

@@ -27,6 +27,13 @@ function validPayloads(slug: string, presenterId: string, questionId: string): R
     'end-room': {},
     'media-state': { audio: true, video: false },
     'webrtc-report': { peerId: presenterId, outcome: 'connected', timeToConnectMs: 10, iceRestarts: 0 },
+    'sfu-publish': { sdp: 'v=0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\n' },
+    'sfu-subscribe': { feed: 1 },
+    'sfu-answer': { sdp: 'v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\n' },
+    'sfu-ice': { candidate: { candidate: 'candidate:1', sdpMid: '0', sdpMLineIndex: 0 } },
+    'sfu-stats': { lossPct: 0, rttMs: 20, availableKbps: 2000, decodeFps: 30 },
+    'sfu-layer': { audioOnly: true },
+    'sfu-upgrade': { reason: 'uplink' },
   };
 }
 

@@ -11,6 +11,11 @@ export function actorOf(socket: SignalingSocket): Actor {
   return { participantId, roomId, role, name };
 }
 
+/** Media steps only the presenter takes (publishing into the SFU); room actions leave this rule to the core. */
+export function requirePresenter(socket: SignalingSocket): void {
+  if (socket.data.role !== 'presenter') throw forbidden('Only the presenter may do this');
+}
+
 /** The slug a client names must be the room its token belongs to. */
 export function requireOwnRoom(socket: SignalingSocket, slug: string): void {
   if (slug !== socket.data.roomSlug) throw forbidden('This token belongs to another room');

@@ -19,6 +19,7 @@ export const socketErrorCodes = [
   'room_ended',
   'rate_limited',
   'busy',
+  'media_unavailable',
   'internal_error',
 ] as const;
 export type SocketErrorCode = (typeof socketErrorCodes)[number];
@@ -52,11 +53,43 @@ const iceCandidate = z
   })
   .nullable();
 
+/** An SDP for the media server: bounded, and at least shaped like a session description before Janus sees it. */
+const sfuSdp = z
+  .string()
+  .min(1)
+  .refine((s) => byteLength(s) <= MAX_SDP_BYTES, `SDP is limited to ${MAX_SDP_BYTES} bytes`)
+  .refine((s) => /^v=0\r?\n/.test(s) && /\r?\nm=(audio|video) /.test(s), 'expected an SDP with at least one audio or video section');
+
+/** How a room's media travels: the presenter's star of peer connections, or Janus (the SFU). */
+export const mediaModes = ['star', 'sfu'] as const;
+export type MediaMode = (typeof mediaModes)[number];
+
+/** Why a room moved to the SFU: too many attendees for the star, the presenter's uplink or encoder, or MEDIA_MODE=sfu. */
+export type MediaModeReason = 'attendees' | 'uplink' | 'encoder' | 'configured';
+
+/** The video an attendee gets through the SFU, and why the server chose it. */
+export const sfuLayers = ['high', 'medium', 'low', 'audio-only'] as const;
+export type SfuLayerName = (typeof sfuLayers)[number];
+export type SfuLayerReason = 'loss' | 'rtt' | 'bandwidth' | 'decode' | 'request' | 'recovered';
+
+export interface MediaModeBody {
+  mode: MediaMode;
+  /** The presenter's Janus feed once its media reaches Janus; attendees subscribe to it. */
+  feed: number | null;
+  reason: MediaModeReason | null;
+  /** Whether this server can move rooms to an SFU at all. */
+  sfuAvailable: boolean;
+  /** How many attendees the star serves well; past it an auto room moves to the SFU. */
+  starMaxAttendees: number;
+}
+
 /**
  * Presenter ↔ attendee notices about one peer's media, relayed along the star like SDP. `peer-ready`: an
  * attendee's page opened a new peer connection (first join, reload) and waits for the presenter's offer.
+ * `sfu-switched`: the attendee decodes the presenter through the SFU now, so the star peer carries only its
+ * microphone (the presenter stops sending it media).
  */
-export const mediaControlActions = ['video-paused', 'video-resumed', 'audio-only-on', 'audio-only-off', 'peer-ready'] as const;
+export const mediaControlActions = ['video-paused', 'video-resumed', 'audio-only-on', 'audio-only-off', 'peer-ready', 'sfu-switched'] as const;
 export type MediaControlAction = (typeof mediaControlActions)[number];
 
 export const clientEventSchemas = {
@@ -87,6 +120,19 @@ export const clientEventSchemas = {
     timeToConnectMs: z.number().min(0).max(600_000).optional(),
     iceRestarts: z.number().int().min(0).max(1000).optional(),
   }),
+  // The SFU: browsers reach Janus only through these, so tokens, roles and rate limits stay the only way in.
+  'sfu-publish': z.object({ sdp: sfuSdp }),
+  'sfu-subscribe': z.object({ feed: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER) }),
+  'sfu-answer': z.object({ sdp: sfuSdp }),
+  'sfu-ice': z.object({ candidate: iceCandidate }),
+  'sfu-stats': z.object({
+    lossPct: z.number().min(0).max(100),
+    rttMs: z.number().min(0).max(60_000),
+    availableKbps: z.number().min(0).max(1_000_000).nullable(),
+    decodeFps: z.number().min(0).max(240),
+  }),
+  'sfu-layer': z.object({ audioOnly: z.boolean() }),
+  'sfu-upgrade': z.object({ reason: z.enum(['uplink', 'encoder']) }),
 } as const;
 
 export type ClientEvent = keyof typeof clientEventSchemas;
@@ -124,6 +170,13 @@ export interface ClientToServerEvents {
   'end-room': (payload: ClientPayload<'end-room'>, ack: Ack<{ sessionStats: SessionStatsBody }>) => void;
   'media-state': (payload: ClientPayload<'media-state'>, ack: Ack) => void;
   'webrtc-report': (payload: ClientPayload<'webrtc-report'>, ack: Ack) => void;
+  'sfu-publish': (payload: ClientPayload<'sfu-publish'>, ack: Ack<{ sdp: string }>) => void;
+  'sfu-subscribe': (payload: ClientPayload<'sfu-subscribe'>, ack: Ack<{ sdp: string }>) => void;
+  'sfu-answer': (payload: ClientPayload<'sfu-answer'>, ack: Ack) => void;
+  'sfu-ice': (payload: ClientPayload<'sfu-ice'>, ack: Ack) => void;
+  'sfu-stats': (payload: ClientPayload<'sfu-stats'>, ack: Ack<{ layer: SfuLayerName }>) => void;
+  'sfu-layer': (payload: ClientPayload<'sfu-layer'>, ack: Ack<{ layer: SfuLayerName }>) => void;
+  'sfu-upgrade': (payload: ClientPayload<'sfu-upgrade'>, ack: Ack<{ mode: MediaMode }>) => void;
 }
 
 type Emitters<T> = { [E in keyof T]: (payload: T[E]) => void };
@@ -133,6 +186,12 @@ export interface ServerToClientEvents extends Emitters<RoomEvents>, Emitters<Par
   'webrtc-answer': (payload: { from: string; answer: RTCSessionDescriptionInit }) => void;
   'webrtc-ice-candidate': (payload: { from: string; candidate: RTCIceCandidateInit | null }) => void;
   'media-control': (payload: { from: string; action: MediaControlAction; reason?: 'bandwidth' | 'loss' | 'request' }) => void;
+  /** On connecting, and whenever the room's media mode or the presenter's feed changes. */
+  'media-mode': (payload: MediaModeBody) => void;
+  /** The room's media server went away and the room now lives on another: publish or subscribe again. */
+  'sfu-renegotiate': (payload: Record<never, never>) => void;
+  /** To the presenter: the layer the server chose for one attendee, and why. */
+  'sfu-layer': (payload: { participantId: string; layer: SfuLayerName; reason: SfuLayerReason }) => void;
 }
 
 /** Between signaling processes (and from the API process's emitter), never to or from browsers. */

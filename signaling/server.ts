@@ -11,6 +11,7 @@ import type { ClusterAdapter } from './adapters.ts';
 import { bindEvent, createEventBacklog } from './bind.ts';
 import { createSocketBroadcaster, endRoomLocally } from './broadcaster.ts';
 import { addressPolicy } from './candidates.ts';
+import { createMedia } from './media.ts';
 import { createChatHandlers } from './chat.ts';
 import type { EventHandlers, HandlerDeps, SignalingServer, SignalingSocket } from './context.ts';
 import { createPresence } from './presence.ts';
@@ -19,8 +20,10 @@ import { clientEventSchemas, type ClientEvent, type WebrtcReport } from './proto
 import { createQuestionHandlers } from './questions.ts';
 import { createSocketRateLimits, type SocketRateLimitConfig } from './rate-limit.ts';
 import { createRelayHandlers } from './rtc-relay.ts';
+import type { Sfu } from './sfu.ts';
 
-export type SignalingConfig = SocketRateLimitConfig & Pick<Config, 'RECONNECT_GRACE_MS' | 'CORS_ORIGIN'>;
+export type SignalingConfig = SocketRateLimitConfig &
+  Pick<Config, 'RECONNECT_GRACE_MS' | 'CORS_ORIGIN' | 'MEDIA_MODE' | 'STAR_MAX_ATTENDEES'>;
 
 export interface SignalingDeps {
   db: Database;
@@ -35,6 +38,8 @@ export interface SignalingDeps {
   onWebrtcReport?: (report: WebrtcReport) => void;
   /** How often this process vouches for its sockets and sweeps participants nobody vouches for. */
   heartbeatMs?: number;
+  /** Janus, through signaling/sfu.ts; without it every room is a star. */
+  sfu?: Sfu;
   /** Failures on our side; clients only see `internal_error`. Defaults to one JSON line on stderr. */
   onError?: (err: unknown, context: Record<string, unknown>) => void;
 }
@@ -113,12 +118,19 @@ export function createSignaling(httpServer: HttpServer | undefined, deps: Signal
     presence.heartbeat().catch((err: unknown) => onError(err, { step: 'heartbeat' }));
   }, deps.heartbeatMs ?? HEARTBEAT_MS);
   heartbeat.unref();
+  const media = createMedia(handlerDeps, {
+    sfu: deps.sfu,
+    mode: deps.config.MEDIA_MODE,
+    starMaxAttendees: deps.config.STAR_MAX_ATTENDEES,
+    onError,
+  });
   const handlers: EventHandlers<ClientEvent> = {
     ...presence.handlers,
     ...createRelayHandlers(handlerDeps, deps.onWebrtcReport ? { onWebrtcReport: deps.onWebrtcReport } : {}),
     ...createChatHandlers(handlerDeps),
     ...createQuestionHandlers(handlerDeps),
     ...createPresenterHandlers(handlerDeps),
+    ...media.handlers,
   };
   const bindDeps = {
     backlog: createEventBacklog(deps.metrics ? { metrics: deps.metrics } : {}),
@@ -132,7 +144,9 @@ export function createSignaling(httpServer: HttpServer | undefined, deps: Signal
     // `handlers[event]` is the handler of that very event, but TypeScript cannot correlate the two through a loop variable.
     for (const event of events) bindEvent(socket, event, handlers[event] as never, bindDeps);
     presence.connected(socket);
+    media.connected(socket);
     socket.on('disconnect', (reason) => {
+      media.disconnected(socket);
       // Shutting down is not leaving: the participant reconnects to another process.
       if (reason !== 'server shutting down') presence.disconnected(socket);
     });

@@ -14,6 +14,16 @@ const stateLabel: Record<AttendeeLinkView['state'], string> = {
   closed: 'Closed',
 };
 
+const layerLabel = { high: 'high', medium: 'medium', low: 'low', 'audio-only': 'audio only' } as const;
+const layerReason = {
+  loss: 'packet loss',
+  rtt: 'slow round trips',
+  bandwidth: 'low bandwidth',
+  decode: 'slow device',
+  request: 'asked for it',
+  recovered: 'link recovered',
+} as const;
+
 const stateTone: Record<AttendeeLinkView['state'], string> = {
   connecting: 'warning',
   connected: 'success',
@@ -40,6 +50,7 @@ function Person(props: { participant: ParticipantBody }) {
   const room = useRoom();
   const p = () => props.participant;
   const link = () => room.state.peers[p().id];
+  const layer = () => room.state.sfuLayers[p().id];
   const isSelf = () => p().id === room.state.self?.participantId;
   return (
     <li class="person" data-testid="participant" data-participant-id={p().id}>
@@ -76,6 +87,13 @@ function Person(props: { participant: ParticipantBody }) {
             <span>
               {link()!.rttMs ?? '–'} ms · {link()!.outgoingKbps ?? '–'} kbit/s
             </span>
+          </Show>
+          <Show when={layer()}>
+            {(l) => (
+              <span data-testid="sfu-layer" data-layer={l().layer}>
+                Media server: {layerLabel[l().layer]} ({layerReason[l().reason]})
+              </span>
+            )}
           </Show>
           <Show when={link()?.videoPaused}>
             <span>{link()!.videoPaused === 'request' ? 'Audio only' : 'Video paused (weak link)'}</span>

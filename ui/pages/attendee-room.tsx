@@ -83,7 +83,7 @@ function Stage() {
   const [soundAttempt, setSoundAttempt] = createSignal(0);
 
   return (
-    <div class="stage" data-testid="stage">
+    <div class="stage" data-testid="stage" data-via={room.attendee()?.viaSfu() ? 'sfu' : 'star'}>
       <Switch>
         <Match when={watchProblem(room.support)}>
           {(problem) => (

@@ -120,6 +120,18 @@ function ConsoleLive(props: { slug: string }) {
           <p>
             You are presenting · {attendees()} {attendees() === 1 ? 'attendee' : 'attendees'} ·{' '}
             <AddressPrivacy />
+            <Show when={room.state.media}>
+              {(media) => (
+                <span data-testid="media-mode" data-mode={media().mode}>
+                  {' · '}
+                  {media().mode === 'sfu'
+                    ? 'through the media server'
+                    : media().sfuAvailable
+                      ? `direct; the media server takes over past ${media().starMaxAttendees} attendees`
+                      : `direct; smooth for about ${media().starMaxAttendees} attendees (no media server)`}
+                </span>
+              )}
+            </Show>
           </p>
         </div>
         <div class="topbar-actions">

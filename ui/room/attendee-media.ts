@@ -1,27 +1,65 @@
 // The attendee's received media, optional microphone and "audio only" switch as Solid signals over the rtc link.
 import { createSignal, onCleanup } from 'solid-js';
-import type { MediaControlAction } from '../../signaling/protocol.ts';
+import type { MediaControlAction, MediaModeBody } from '../../signaling/protocol.ts';
 import { makeAttendeeLink, type AttendeeLink, type AttendeeMedia as ReceivedMedia } from '../rtc/attendee-link.ts';
 import type { IceSettings } from '../rtc/peer.ts';
-import type { PauseReason, PeerSignaling } from '../rtc/signaling.ts';
+import { makeSfuSubscriber, type SfuSubscriber } from '../rtc/sfu-subscriber.ts';
+import type { PauseReason, PeerSignaling, SfuSignaling } from '../rtc/signaling.ts';
 import type { RoomStore } from './room-store.ts';
 
 export type AttendeeMedia = ReturnType<typeof createAttendeeMedia>;
 
-export function createAttendeeMedia(store: RoomStore, signaling: PeerSignaling, ice: IceSettings) {
+export function createAttendeeMedia(store: RoomStore, signaling: PeerSignaling, sfuSignaling: SfuSignaling, ice: IceSettings) {
   const [received, setReceived] = createSignal<ReceivedMedia>({ camera: null, screen: null, audio: null });
+  const [viaSfu, setViaSfu] = createSignal(false);
   const [microphoneOn, setMicrophoneOn] = createSignal(false);
   const [audioOnly, setAudioOnly] = createSignal(false);
   const [microphoneError, setMicrophoneError] = createSignal<string | null>(null);
   let link: AttendeeLink | null = null;
   let microphone: MediaStreamTrack | null = null;
+  let subscriber: SfuSubscriber | null = null;
+  let sfuMedia: ReceivedMedia = { camera: null, screen: null, audio: null };
+
+  /**
+   * Make before break: the SFU subscription runs beside the star link, and only its first decoded frame
+   * switches what the page shows and tells the presenter to stop sending us media over the star.
+   */
+  function ensureSubscriber(): SfuSubscriber {
+    if (subscriber) return subscriber;
+    const created = makeSfuSubscriber({ signaling: sfuSignaling, ice });
+    created.on('media', (media) => {
+      sfuMedia = media;
+      if (viaSfu()) setReceived(media);
+    });
+    created.on('first-frame', () => {
+      setReceived(sfuMedia);
+      store.events.link({ state: 'connected', videoPaused: null });
+      if (viaSfu()) return;
+      setViaSfu(true);
+      if (store.state.presenterId) signaling.control(store.state.presenterId, 'sfu-switched');
+      if (audioOnly()) void setSfuAudioOnly(true);
+    });
+    created.on('state', (state) => {
+      if (viaSfu() && state !== 'idle') store.events.link({ state: state === 'failed' ? 'reconnecting' : state === 'connecting' ? 'connecting' : 'connected' });
+    });
+    subscriber = created;
+    return created;
+  }
+
+  async function setSfuAudioOnly(on: boolean) {
+    await store.actions.sfuLayer(on).catch(() => {});
+  }
 
   /** The link starts at the join ack or at the presenter's first offer, whichever comes first. */
   function ensureLink(presenterId: string): AttendeeLink {
     if (link) return link;
     const created = makeAttendeeLink({ presenterId, signaling, ...ice });
-    created.on('media', setReceived);
-    created.on('state', (state) => store.events.link({ state }));
+    created.on('media', (media) => {
+      if (!viaSfu()) setReceived(media);
+    });
+    created.on('state', (state) => {
+      if (!viaSfu()) store.events.link({ state });
+    });
     created.on('unreachable', (unreachable) => store.events.link({ unreachable }));
     created.on('path', (path) => store.events.link({ path }));
     created.on('control', ({ action, reason }) => {
@@ -67,11 +105,13 @@ export function createAttendeeMedia(store: RoomStore, signaling: PeerSignaling, 
 
   onCleanup(() => {
     link?.close();
+    subscriber?.close();
     microphone?.stop();
   });
 
   return {
     received,
+    viaSfu,
     microphoneOn,
     microphoneError,
     audioOnly,
@@ -80,6 +120,16 @@ export function createAttendeeMedia(store: RoomStore, signaling: PeerSignaling, 
     setAudioOnly(on: boolean) {
       setAudioOnly(on);
       link?.setAudioOnly(on);
+      if (viaSfu()) void setSfuAudioOnly(on);
+    },
+    /** The server's word on the room's media: on the SFU with a live feed, subscribe (again, if the feed changed). */
+    mode(body: MediaModeBody) {
+      if (body.mode !== 'sfu' || body.feed === null) return;
+      const current = ensureSubscriber();
+      if (current.feed() === body.feed) return;
+      current.subscribe(body.feed).catch(() => {
+        // Refused (the feed changed meanwhile) or unanswered: the next media-mode brings the feed to try.
+      });
     },
     /** After each join ack; only a link opened just now announces itself, a reconnect keeps its peer. */
     joined(presenterId: string) {

@@ -1,14 +1,64 @@
 // The presenter's camera, microphone and screen as Solid signals over the rtc hub, cleaned up with the owner.
 import { createSignal, onCleanup } from 'solid-js';
-import { makePresenterHub, type PresenterHub } from '../rtc/presenter-hub.ts';
+import type { MediaModeBody } from '../../signaling/protocol.ts';
 import type { IceSettings } from '../rtc/peer.ts';
-import type { PeerSignaling } from '../rtc/signaling.ts';
+import { makePresenterHub, type LocalTracks, type PresenterHub } from '../rtc/presenter-hub.ts';
+import { makeSfuPublisher, type SfuPublisher } from '../rtc/sfu-publisher.ts';
+import { starStrain } from '../rtc/sfu-stats.ts';
+import type { PeerSignaling, SfuSignaling } from '../rtc/signaling.ts';
 import type { RoomStore } from './room-store.ts';
+
+/** How often the star's peers are checked for strain, and how many strained checks in a row move the room. */
+const STRAIN_CHECK_MS = 4_000;
+const STRAINED_CHECKS = 3;
 
 export type PresenterMedia = ReturnType<typeof createPresenterMedia>;
 
-export function createPresenterMedia(store: RoomStore, signaling: PeerSignaling, ice: IceSettings, budgetBps?: number) {
+export function createPresenterMedia(
+  store: RoomStore,
+  signaling: PeerSignaling,
+  sfuSignaling: SfuSignaling,
+  ice: IceSettings,
+  budgetBps?: number,
+) {
   const hub: PresenterHub = makePresenterHub({ signaling, ...ice, budgetBps });
+  const tracks: LocalTracks = { audio: null, camera: null, screen: null };
+  let publisher: SfuPublisher | null = null;
+
+  /** Every local track change goes to the star's peers and, once the room is on the SFU, to the publication. */
+  async function setTracks(next: Partial<LocalTracks>) {
+    Object.assign(tracks, next);
+    await Promise.all([hub.setTracks(next), publisher?.setTracks(next)]);
+  }
+
+  function publish() {
+    if (!publisher) {
+      publisher = makeSfuPublisher({ signaling: sfuSignaling, ice });
+      void publisher.setTracks(tracks);
+    }
+    publisher.publish().catch(() => {
+      // Refused or unanswered: the next media-mode or sfu-renegotiate from the server tries again.
+    });
+  }
+
+  /** The server's word on the room's media: on the SFU, publish once (a reloaded console publishes again). */
+  function mode(body: MediaModeBody) {
+    if (body.mode === 'sfu' && !publisher) publish();
+  }
+
+  // In an auto room still on the star, the presenter's own stats may call for the SFU before the head count does.
+  let strained = 0;
+  const strainTimer = setInterval(async () => {
+    const media = store.state.media;
+    if (!media || media.mode !== 'star' || !media.sfuAvailable) return;
+    const reasons = (await hub.stats()).map((report) => starStrain(report.values() as Iterable<{ type: string }>));
+    const reason = reasons.find((r) => r !== null) ?? null;
+    strained = reason && reasons.filter((r) => r !== null).length * 2 >= reasons.length ? strained + 1 : 0;
+    if (reason && strained >= STRAINED_CHECKS) {
+      strained = 0;
+      sfuSignaling.upgrade(reason);
+    }
+  }, STRAIN_CHECK_MS);
   const [preview, setPreview] = createSignal<MediaStream | null>(null);
   const [screen, setScreen] = createSignal<MediaStream | null>(null);
   const [cameraOn, setCameraOn] = createSignal(false);
@@ -43,7 +93,7 @@ export function createPresenterMedia(store: RoomStore, signaling: PeerSignaling,
       setPreview(camera ? new MediaStream([camera]) : null);
       setCameraOn(camera !== null);
       setMicrophoneOn(microphone !== null);
-      await hub.setTracks({ audio: microphone, camera });
+      await setTracks({ audio: microphone, camera });
       setMediaError(null);
     } catch (err) {
       setMediaError(
@@ -76,7 +126,7 @@ export function createPresenterMedia(store: RoomStore, signaling: PeerSignaling,
     track.onended = null;
     track.stop();
     setScreen(null);
-    await hub.setTracks({ screen: null });
+    await setTracks({ screen: null });
     await store.actions.screenShare(false).catch(() => {});
   }
 
@@ -96,17 +146,26 @@ export function createPresenterMedia(store: RoomStore, signaling: PeerSignaling,
     track.onended = () => void stopScreenShare();
     screenTrack = track;
     setScreen(new MediaStream([track]));
-    await hub.setTracks({ screen: track });
+    await setTracks({ screen: track });
     await store.actions.screenShare(true).catch(() => {});
   }
 
   onCleanup(() => {
+    clearInterval(strainTimer);
     hub.close();
+    publisher?.close();
     for (const track of [camera, microphone, screenTrack]) track?.stop();
   });
 
   return {
     hub,
+    /** The SFU publication's connection, if the room is on the SFU. */
+    publisher: () => publisher,
+    mode,
+    /** The room's Janus went away: publish again on whichever Janus holds the room now. */
+    renegotiate() {
+      if (publisher) publish();
+    },
     preview,
     screen,
     cameraOn,

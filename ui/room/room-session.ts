@@ -5,7 +5,7 @@ import { mediaSupport, presentProblem, type MediaSupport } from '../rtc/support.
 import type { RoomSession } from '../session.ts';
 import { createAttendeeMedia, type AttendeeMedia } from './attendee-media.ts';
 import { createPresenterMedia, type PresenterMedia } from './presenter-media.ts';
-import { connectRoomSocket, socketSignaling, socketTransport, type RoomSocket } from './room-socket.ts';
+import { connectRoomSocket, socketSfu, socketSignaling, socketTransport, type RoomSocket } from './room-socket.ts';
 import { createRoomStore, type RoomStore } from './room-store.ts';
 
 export interface RoomSessionValue extends RoomStore {
@@ -46,6 +46,7 @@ export function createRoomSession(slug: string, session: RoomSession): RoomSessi
     socket = live;
     socketOpened(live);
     const signaling = socketSignaling(live);
+    const sfu = socketSfu(live);
     let media: Promise<void> | undefined;
     /** Peer connections need the ICE configuration; someone who had left gets it once the join made them present. */
     const ensureMedia = () =>
@@ -60,14 +61,18 @@ export function createRoomSession(slug: string, session: RoomSession): RoomSessi
         if (disposed) return;
         // Without an ICE server list, host candidates still connect peers on the same network.
         const ice = { iceServers: config?.iceServers ?? [], iceTransportPolicy: config?.iceTransportPolicy ?? 'all' } as const;
+        // A media-mode that arrived before the media existed applies now.
         if (session.role === 'presenter' && presentProblem(support) === null) {
-          const created = withOwner(cleanups, () => createPresenterMedia(store, signaling, ice));
+          const created = withOwner(cleanups, () => createPresenterMedia(store, signaling, sfu, ice));
           setPresenter(created);
           void created.start();
+          if (store.state.media) created.mode(store.state.media);
         }
         // Watching needs WebRTC only: no camera, microphone or secure origin.
         if (session.role === 'attendee' && support.webrtc) {
-          setAttendee(withOwner(cleanups, () => createAttendeeMedia(store, signaling, ice)));
+          const created = withOwner(cleanups, () => createAttendeeMedia(store, signaling, sfu, ice));
+          setAttendee(created);
+          if (store.state.media) created.mode(store.state.media);
         }
       })());
     /** TURN credentials expire; fresh ones come a few minutes before, for as long as the page is in the room. */
@@ -215,6 +220,13 @@ function bindSocket(
     events.mutedByPresenter();
   });
   socket.on('room-ended', ({ sessionStats }) => events.ended(sessionStats));
+  socket.on('media-mode', (body) => {
+    events.mediaMode(body);
+    presenter()?.mode(body);
+    attendee()?.mode(body);
+  });
+  socket.on('sfu-renegotiate', () => presenter()?.renegotiate());
+  socket.on('sfu-layer', ({ participantId, layer, reason }) => events.sfuLayer(participantId, layer, reason));
 
   socket.on('webrtc-offer', ({ from, offer }) => void (presenter()?.hub.handleDescription(from, offer) ?? attendee()?.description(from, offer)));
   socket.on('webrtc-answer', ({ from, answer }) => void (presenter()?.hub.handleDescription(from, answer) ?? attendee()?.description(from, answer)));

@@ -1,7 +1,7 @@
 // The typed Socket.io connection for one room, and the store's transport over it.
 import { io, type Socket } from 'socket.io-client';
 import type { AckResult, ClientToServerEvents, ServerToClientEvents } from '../../signaling/protocol.ts';
-import type { PeerSignaling } from '../rtc/signaling.ts';
+import type { PeerSignaling, SfuSignaling } from '../rtc/signaling.ts';
 import type { RoomTransport } from './room-store.ts';
 
 export type RoomSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -42,6 +42,30 @@ export function socketSignaling(socket: RoomSocket): PeerSignaling {
     },
     report(report) {
       socket.emit('webrtc-report', report, ignore);
+    },
+  };
+}
+
+/** The SFU events over the room socket: requests that answer (SDP) reject with the server's message when refused. */
+export function socketSfu(socket: RoomSocket): SfuSignaling {
+  const ignore = () => {};
+  const request = async <T>(event: 'sfu-publish' | 'sfu-subscribe' | 'sfu-answer', payload: unknown): Promise<T> => {
+    const result = (await socketTransport(socket)(event as 'sfu-publish', payload as { sdp: string })) as AckResult<T & object>;
+    if (!result.ok) throw new Error(result.error.message);
+    return result as T;
+  };
+  return {
+    publish: async (sdp) => (await request<{ sdp: string }>('sfu-publish', { sdp })).sdp,
+    subscribe: async (feed) => (await request<{ sdp: string }>('sfu-subscribe', { feed })).sdp,
+    answer: async (sdp) => void (await request('sfu-answer', { sdp })),
+    candidate(candidate) {
+      socket.emit('sfu-ice', { candidate: candidate?.candidate ? { ...candidate, candidate: candidate.candidate } : null }, ignore);
+    },
+    stats(report) {
+      socket.emit('sfu-stats', report, ignore);
+    },
+    upgrade(reason) {
+      socket.emit('sfu-upgrade', { reason }, ignore);
     },
   };
 }

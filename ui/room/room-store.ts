@@ -2,7 +2,16 @@
 import { batch } from 'solid-js';
 import { createStore, produce, reconcile } from 'solid-js/store';
 import type { ChatMessageBody, ParticipantBody, QuestionBody, RoomBody, SessionStatsBody } from '../../core/schemas.ts';
-import type { AckResult, ClientToServerEvents, JoinRoomResult, ReactionEmoji, SelfBody } from '../../signaling/protocol.ts';
+import type {
+  AckResult,
+  ClientToServerEvents,
+  JoinRoomResult,
+  MediaModeBody,
+  ReactionEmoji,
+  SelfBody,
+  SfuLayerName,
+  SfuLayerReason,
+} from '../../signaling/protocol.ts';
 import type { IceConfig } from '../api.ts';
 import type { AttendeeLinkView } from '../rtc/presenter-hub.ts';
 import type { PeerState } from '../rtc/peer.ts';
@@ -33,6 +42,10 @@ export interface RoomState {
   link: { state: PeerState | 'idle'; videoPaused: PauseReason | null; unreachable: boolean; path: LinkPath | null };
   /** The room's network settings as the ICE servers answer told them: relay available, addresses hidden. */
   network: Omit<IceConfig, 'iceServers'> | null;
+  /** Star or SFU, as the server last said; null before it did. */
+  media: MediaModeBody | null;
+  /** Presenter side: the SFU layer the server chose for each attendee, and why. */
+  sfuLayers: Record<string, { layer: SfuLayerName; reason: SfuLayerReason }>;
   mutedByPresenter: boolean;
   sessionStats: SessionStatsBody | null;
   reactions: Reaction[];
@@ -83,6 +96,8 @@ function initialRoomState(slug: string): RoomState {
     peers: {},
     link: { state: 'idle', videoPaused: null, unreachable: false, path: null },
     network: null,
+    media: null,
+    sfuLayers: {},
     mutedByPresenter: false,
     sessionStats: null,
     reactions: [],
@@ -193,6 +208,12 @@ export function createRoomStore(slug: string, transport: RoomTransport) {
       if (view) setState('peers', participantId, reconcile(view));
       else setState('peers', produce((peers) => void delete peers[participantId]));
     },
+    mediaMode(body: MediaModeBody) {
+      setState('media', reconcile(body));
+    },
+    sfuLayer(participantId: string, layer: SfuLayerName, reason: SfuLayerReason) {
+      setState('sfuLayers', participantId, { layer, reason });
+    },
     link(patch: Partial<RoomState['link']>) {
       setState('link', patch);
     },
@@ -245,6 +266,10 @@ export function createRoomStore(slug: string, transport: RoomTransport) {
     },
     async mediaState(audio: boolean, video: boolean) {
       await send('media-state', { audio, video });
+    },
+    /** Attendee on the SFU: audio only (or video back, from the lowest layer up). */
+    async sfuLayer(audioOnly: boolean) {
+      return (await send('sfu-layer', { audioOnly })).layer;
     },
     async screenShare(on: boolean) {
       await (on ? send('screen-share-start', { roomSlug: slug }) : send('screen-share-stop', {}));

@@ -44,6 +44,8 @@ interface Entry {
   screen: RTCRtpTransceiver;
   quality: QualityState;
   audioOnly: boolean;
+  /** The attendee receives the presenter through the SFU: this peer carries only its microphone. */
+  viaSfu: boolean;
   view: AttendeeLinkView;
   /** setParameters needs the transaction of the latest getParameters, so updates run one at a time. */
   parameters: Promise<void>;
@@ -70,7 +72,7 @@ export function makePresenterHub(options: PresenterHubOptions) {
 
   const applyParameters = (entry: Entry) => {
     const caps = allocateBitrates(budget, entries.size, tracks.screen !== null);
-    const videoOn = pauseReason(entry) === null;
+    const videoOn = pauseReason(entry) === null && !entry.viaSfu;
     const update = async (sender: RTCRtpSender, maxBitrate: number, active: boolean) => {
       const parameters = sender.getParameters();
       const encoding = parameters.encodings?.[0];
@@ -105,6 +107,7 @@ export function makePresenterHub(options: PresenterHubOptions) {
       screen,
       quality: { ...initialQuality },
       audioOnly: false,
+      viaSfu: false,
       view: { state: 'connecting', rttMs: null, outgoingKbps: null, videoPaused: null, path: null, unreachable: false },
       parameters: Promise.resolve(),
     };
@@ -173,7 +176,7 @@ export function makePresenterHub(options: PresenterHubOptions) {
       Object.assign(tracks, next);
       const swaps: Promise<void>[] = [];
       for (const entry of entries.values()) {
-        if ('audio' in next) swaps.push(entry.audio.sender.replaceTrack(tracks.audio));
+        if ('audio' in next && !entry.viaSfu) swaps.push(entry.audio.sender.replaceTrack(tracks.audio));
         if ('camera' in next) swaps.push(entry.camera.sender.replaceTrack(tracks.camera));
         if ('screen' in next) swaps.push(entry.screen.sender.replaceTrack(tracks.screen));
       }
@@ -207,6 +210,15 @@ export function makePresenterHub(options: PresenterHubOptions) {
         else if (existing.peer.pc.remoteDescription) reset(from);
         return;
       }
+      if (action === 'sfu-switched') {
+        // The attendee plays the SFU's audio and video now; sending ours too would be a second encode and an echo.
+        const entry = entries.get(from);
+        if (!entry || entry.viaSfu) return;
+        entry.viaSfu = true;
+        void entry.audio.sender.replaceTrack(null).catch(() => {});
+        applyParameters(entry);
+        return;
+      }
       if (action !== 'audio-only-on' && action !== 'audio-only-off') return;
       const entry = entries.get(from) ?? create(from);
       const before = pauseReason(entry);
@@ -215,6 +227,11 @@ export function makePresenterHub(options: PresenterHubOptions) {
       publish(from, entry, { videoPaused: after });
       applyParameters(entry);
       if (before !== after) notify(from, after === null ? 'video-resumed' : 'video-paused', after ?? undefined);
+    },
+    /** Each star peer's raw stats, for deciding whether the star still carries the room. */
+    async stats(): Promise<RTCStatsReport[]> {
+      const live = [...entries.values()].filter((e) => !e.viaSfu && e.peer.state() === 'connected');
+      return (await Promise.allSettled(live.map((e) => e.peer.pc.getStats()))).flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
     },
     /** After a signaling reconnect the links may have missed candidates: restart ICE on each. */
     /** Fresh TURN credentials for every link, and for links made from now on. */

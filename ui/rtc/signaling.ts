@@ -22,3 +22,21 @@ export function sdpFingerprint(sdp: string | undefined | null): string | null {
   const match = sdp ? /^a=fingerprint:(.+)$/m.exec(sdp) : null;
   return match ? match[1]!.trim() : null;
 }
+
+/** What an SFU subscriber reports about its link; the server picks its layer from it. */
+export interface SfuStatsReport {
+  lossPct: number;
+  rttMs: number;
+  availableKbps: number | null;
+  decodeFps: number;
+}
+
+/** The SFU events over the room socket; each resolves with the server's answer or rejects with its error message. */
+export interface SfuSignaling {
+  publish(sdp: string): Promise<string>;
+  subscribe(feed: number): Promise<string>;
+  answer(sdp: string): Promise<void>;
+  candidate(candidate: RTCIceCandidateInit | null): void;
+  stats(report: SfuStatsReport): void;
+  upgrade(reason: 'uplink' | 'encoder'): void;
+}

@@ -1,0 +1,144 @@
+// sfu: Janus's CPU per video subscriber, ramped with light WebRTC subscribers (Node, @roamhq/wrtc) through Podium.
+import { childProcessNamed, cpuSeconds } from '../e2e/harness.ts';
+import { findOnPath } from '../managed/janus.ts';
+import { killPeers, startPeer, type TestPeer } from '../signaling/testing-sfu.ts';
+import { cpuMeter } from './lib/machine.ts';
+import { starVersusSfu } from './sfu-ui.ts';
+import { createRoom, joinRoom, startPodium } from './lib/podium.ts';
+import { round, summarize } from './lib/stats.ts';
+import { secondsLeft, type Benchmark, type BenchContext, type Cell } from './lib/types.ts';
+
+interface Step {
+  subscribers: number;
+  decoding: number;
+  janusCores: number;
+  janusCoresPerSubscriber: number | null;
+  subscribersPerCore: number | null;
+  receivedFpsP50: number | null;
+  machineBusy: number;
+}
+
+/** Published figures to read ours against (video subscribers per core), with where they come from. */
+const ANCHORS: Array<[string, number, string]> = [
+  ['SRS (WebRTC players, 600 kbit/s)', 2000, 'ossrs/srs trunk/doc/PERFORMANCE.md'],
+  ['Janus (same table)', 350, 'ossrs/srs trunk/doc/PERFORMANCE.md'],
+  ['mediasoup (consumers per worker = core)', 500, 'mediasoup scalability docs'],
+  ['LiveKit (3,000 subscribers on 16 cores)', 187, 'LiveKit self-hosting benchmark'],
+];
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function waitAll(peers: TestPeer[], event: string, ms: number): Promise<number> {
+  const results = await Promise.allSettled(peers.map((p) => p.waitFor((f) => f.event === event, ms)));
+  return results.filter((r) => r.status === 'fulfilled').length;
+}
+
+export const sfuBenchmark: Benchmark = {
+  name: 'sfu',
+  title: 'star vs SFU through the UI, and Janus CPU per video subscriber with light Node WebRTC subscribers',
+  budgetSeconds: 600,
+  async run(ctx: BenchContext) {
+    const notes: string[] = [];
+    if (!findOnPath('janus')) {
+      return {
+        tables: [{ title: 'Janus', columns: ['result'], rows: [['janus is not installed (apt-get install janus)']] }],
+        notes,
+        data: {},
+      };
+    }
+    const ramp = ctx.size === 'tiny' ? [2] : [5, 10, 20, 30, 40];
+    const windowMs = ctx.size === 'tiny' ? 2_000 : 10_000;
+    const server = await startPodium({ env: { MEDIA_MODE: 'sfu' } });
+    const steps: Step[] = [];
+    let stopReason = 'the ramp ended';
+    try {
+      const janus = childProcessNamed(server.child.pid, 'janus');
+      if (!janus) throw new Error('the server started no Janus');
+      const room = await createRoom(server.base, { title: 'sfu bench', maxParticipants: 200 });
+      const publisher = startPeer(server.base, room.presenterToken, 'publish');
+      await publisher.waitFor((f) => f.event === 'published', 30_000);
+      const busy = cpuMeter();
+      const measure = async () => {
+        const before = cpuSeconds(janus);
+        const started = performance.now();
+        busy();
+        await sleep(windowMs);
+        return { cores: (cpuSeconds(janus) - before) / ((performance.now() - started) / 1000), machine: busy() };
+      };
+      // Janus receiving the publisher and forwarding to nobody: what each subscriber adds is measured above it.
+      const idle = await measure();
+      const subscribers: TestPeer[] = [];
+      for (const target of ramp) {
+        if (ctx.size === 'full' && secondsLeft(ctx) < (windowMs / 1000) * 2 + 20) {
+          stopReason = 'the time budget ran out';
+          break;
+        }
+        while (subscribers.length < target) {
+          const joined = await joinRoom(server.base, room.slug, `Subscriber ${subscribers.length + 1}`);
+          subscribers.push(startPeer(server.base, joined.token, 'subscribe'));
+        }
+        const decoding = await waitAll(subscribers, 'first-frame', 60_000);
+        const framesBefore = subscribers.map((s) => s.frames());
+        const { cores, machine } = await measure();
+        const fps = subscribers.map((s, i) => (s.frames() - framesBefore[i]!) / (windowMs / 1000)).sort((a, b) => a - b);
+        const perSubscriber = target > 0 ? (cores - idle.cores) / target : null;
+        steps.push({
+          subscribers: target,
+          decoding,
+          janusCores: cores,
+          janusCoresPerSubscriber: perSubscriber,
+          subscribersPerCore: perSubscriber && perSubscriber > 0 ? 1 / perSubscriber : null,
+          receivedFpsP50: summarize(fps).p50,
+          machineBusy: machine,
+        });
+        ctx.log(`sfu: ${target} subscribers, Janus ${round(cores * 100, 1)} % of a core, machine ${round(machine * 100)} % busy`);
+        if (decoding < target * 0.9 || (fps[0] ?? 0) < 1) {
+          stopReason = `at ${target} subscribers not all of them decoded any more (the subscribers decode on the same cores as Janus)`;
+          break;
+        }
+      }
+      notes.push(
+        `Janus idle (one publisher, no subscriber): ${round(idle.cores * 100, 2)} % of a core; each step's cost per subscriber is measured above that.`,
+        `The publisher is a Node WebRTC peer sending 320x240 VP8 at 15 fps (no simulcast); each subscriber is its own Node process that decodes (@roamhq/wrtc), on the same machine as Janus: ${stopReason}.`,
+        'Subscribers per core = 1 / (Janus CPU per subscriber). The anchors are other servers’ published figures at their own bitrates and machines; read them as orders of magnitude.',
+      );
+    } finally {
+      killPeers();
+      await server.stop();
+    }
+    const modes = await starVersusSfu(ctx);
+    notes.push(
+      'Star vs SFU: the real UI in headless Chromium (its fake camera), one context per attendee joining one after another; encode ms/s and upload are summed over every connection of the presenter page (1000 ms/s = one core encoding full time); received fps is the median attendee over the window; first frame runs from the Join click to the first decoded camera frame. All pages share the machine with Janus and the server.',
+    );
+    const rows: Cell[][] = steps.map((s) => [
+      s.subscribers,
+      s.decoding,
+      round(s.janusCores * 100, 2),
+      s.janusCoresPerSubscriber === null ? null : round(s.janusCoresPerSubscriber * 1000, 2),
+      s.subscribersPerCore === null ? null : Math.round(s.subscribersPerCore),
+      s.receivedFpsP50 === null ? null : round(s.receivedFpsP50, 1),
+      round(s.machineBusy * 100),
+    ]);
+    return {
+      tables: [
+        {
+          title: 'The same room as a star and on Janus (MEDIA_MODE=star, MEDIA_MODE=sfu)',
+          columns: ['mode', 'attendees', 'presenter encode ms/s', 'presenter upload Mbit/s', 'received fps p50', 'first frame p50 ms', 'first frame p95 ms'],
+          rows: modes.rows,
+        },
+        {
+          title: 'Janus (Podium’s managed configuration) under light subscribers',
+          columns: ['subscribers', 'decoding', 'Janus CPU %', 'ms CPU/s per subscriber', 'subscribers per core', 'received fps p50', 'machine busy %'],
+          rows,
+        },
+        {
+          title: 'Published anchors (video subscribers per core)',
+          columns: ['server', 'subscribers per core', 'source'],
+          rows: ANCHORS.map(([name, perCore, source]) => [name, perCore, source]),
+        },
+      ],
+      notes,
+      data: { steps, modes: modes.steps },
+    };
+  },
+};

@@ -1,0 +1,88 @@
+// Which Janus servers a process drives: those in JANUS_URL, or a Janus of its own when `janus` is on PATH.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Config } from '../core/config.ts';
+import type { Logger } from 'pino';
+import type { MediaServerStatus } from '../core/metrics.ts';
+import { createManagedJanus, findOnPath, type ManagedJanus } from '../managed/janus.ts';
+import { createSfu, type Sfu } from './sfu.ts';
+
+export type MediaServerConfig = Pick<
+  Config,
+  'JANUS_URL' | 'JANUS_API_SECRET' | 'JANUS_ADMIN_KEY' | 'JANUS_RTP_PORTS' | 'JANUS_WS_PORT' | 'JANUS_PUBLIC_IP' | 'MEDIA_MODE' | 'DATA_DIR'
+>;
+
+export interface MediaServers {
+  sfu?: Sfu;
+  /** The Janus this process runs itself, if it does. */
+  managed?: ManagedJanus;
+  status(): MediaServerStatus[];
+  close(): Promise<void>;
+}
+
+/**
+ * Without JANUS_URL and with `manage` (the all-in-one process), starts Janus under the supervisor when the
+ * binary is on PATH. MEDIA_MODE=star needs no Janus and starts none. A managed Janus that cannot start is
+ * logged and the process goes on with stars only.
+ */
+export async function startMediaServers(
+  config: MediaServerConfig,
+  logger: Logger,
+  options: { manage: boolean; janusBinary?: string } = { manage: true },
+): Promise<MediaServers> {
+  const none: MediaServers = { status: () => [], close: async () => {} };
+  if (config.MEDIA_MODE === 'star') return none;
+  let managed: ManagedJanus | undefined;
+  let stopScratch = () => {};
+  let servers = (config.JANUS_URL ?? []).map((url) => ({ url, apiSecret: config.JANUS_API_SECRET, adminKey: config.JANUS_ADMIN_KEY }));
+  if (servers.length === 0) {
+    const binary = options.janusBinary ?? findOnPath('janus');
+    if (!options.manage || !binary) {
+      logger.info('no Janus configured or on PATH: rooms are stars (apt-get install janus for the SFU)');
+      return none;
+    }
+    // DATA_DIR=memory:// keeps nothing: Janus's generated configuration goes to a temporary folder instead.
+    const scratch = config.DATA_DIR === 'memory://' ? mkdtempSync(join(tmpdir(), 'podium-janus-')) : undefined;
+    const removeScratch = () => scratch && rmSync(scratch, { recursive: true, force: true });
+    try {
+      managed = await createManagedJanus({
+        dir: scratch ?? join(resolve(config.DATA_DIR), 'janus'),
+        binary,
+        wsPort: config.JANUS_WS_PORT,
+        rtpPorts: config.JANUS_RTP_PORTS,
+        natMapping: config.JANUS_PUBLIC_IP,
+        onEvent: (event) => {
+          if (event.type === 'exited' && !event.expected) logger.error({ code: event.code, signal: event.signal }, 'janus exited');
+          else if (event.type === 'failed') logger.error({ reason: event.message }, 'janus failed to restart');
+          else if (event.type === 'ready') logger.info({ pid: event.pid, ms: event.ms }, 'janus ready');
+        },
+      });
+      await managed.start();
+    } catch (err) {
+      logger.error({ err }, 'cannot start Janus: rooms are stars');
+      await managed?.stop().catch(() => {});
+      removeScratch();
+      return none;
+    }
+    stopScratch = removeScratch;
+    servers = [{ url: managed.url, apiSecret: managed.apiSecret, adminKey: managed.adminSecret }];
+  }
+  const names = new Map(servers.map((s, i) => [s.url, `janus-${i + 1}`]));
+  const sfu = createSfu({
+    servers,
+    onServerChange: (s) => logger[s.healthy ? 'info' : 'warn']({ server: names.get(s.url) }, s.healthy ? 'janus answering' : 'janus not answering'),
+    onError: (err, context) => logger.error({ ...context, err }, 'sfu error'),
+  });
+  logger.info({ servers: [...names].map(([url, name]) => ({ name, url })) }, 'sfu: Janus servers');
+  return {
+    sfu,
+    managed,
+    status: () => sfu.status().map(({ url, ...rest }) => ({ name: names.get(url) ?? url, ...rest })),
+    async close() {
+      await sfu.close();
+      await managed?.stop();
+      stopScratch();
+    },
+  };
+}

@@ -1,0 +1,252 @@
+// Each room's media mode (star or SFU), when it moves, and the sfu-* events that reach Janus through Podium.
+import type { Config } from '../core/config.ts';
+import { findRoomById } from '../db/rooms.ts';
+import type { EventHandlers, HandlerDeps, SignalingSocket } from './context.ts';
+import { forbidden, SignalingError } from './errors.ts';
+import { requireLiveRoom, requirePresenter } from './guards.ts';
+import { participantChannel, type MediaMode, type MediaModeBody, type MediaModeReason, type SfuLayerName, type SfuLayerReason } from './protocol.ts';
+import { SfuError, type Sfu } from './sfu.ts';
+import { initialLayerState, nextLayer, toSfuLayer, type LayerState } from './sfu-layers.ts';
+
+export interface MediaOptions {
+  /** The Janus client; absent when no Janus is configured or installed: every room is a star. */
+  sfu?: Sfu;
+  mode: Config['MEDIA_MODE'];
+  starMaxAttendees: number;
+  onError: (err: unknown, context: Record<string, unknown>) => void;
+}
+
+type SfuEvent = 'sfu-publish' | 'sfu-subscribe' | 'sfu-answer' | 'sfu-ice' | 'sfu-stats' | 'sfu-layer' | 'sfu-upgrade';
+
+interface RoomMedia {
+  mode: MediaMode;
+  reason: MediaModeReason | null;
+  /** The socket that published the presenter's feed: a reload's new socket may publish before the old one leaves. */
+  publisherSocket?: string;
+  /** Per attendee: the socket holding its subscription, and its layer. */
+  subscribers: Map<string, { socketId: string; layer: LayerState }>;
+}
+
+export interface Media {
+  handlers: EventHandlers<SfuEvent>;
+  /** Tells the new socket the room's mode, and moves an auto room to the SFU when it outgrows the star. */
+  connected(socket: SignalingSocket): void;
+  /** Hangs up what the socket had on Janus; destroys the Janus room once the room ended or emptied. */
+  disconnected(socket: SignalingSocket): void;
+  /** The Janus room moved to another server (or a restarted one): everyone renegotiates. */
+  roomMoved(roomId: string): void;
+  /** The presenter's feed started or stopped reaching Janus. */
+  feedChanged(roomId: string, feed: number | undefined): void;
+}
+
+function sfuRefusal(err: unknown): unknown {
+  if (!(err instanceof SfuError)) return err;
+  switch (err.code) {
+    case 'invalid_sdp':
+      return new SignalingError('validation_error', err.message);
+    case 'wrong_feed':
+      return forbidden(err.message);
+    case 'no_publisher':
+    case 'no_connection':
+      return new SignalingError('not_found', err.message);
+    case 'unavailable':
+      return new SignalingError('media_unavailable', err.message);
+  }
+}
+
+export function createMedia({ db, io }: HandlerDeps, options: MediaOptions): Media {
+  const { sfu } = options;
+  const rooms = new Map<string, RoomMedia>();
+  sfu?.listen({ roomMoved: (roomId) => media.roomMoved(roomId), feedChanged: (roomId, feed) => media.feedChanged(roomId, feed) });
+
+  function roomOf(roomId: string): RoomMedia {
+    let room = rooms.get(roomId);
+    if (!room) {
+      const sfuFromStart = options.mode === 'sfu' && sfu !== undefined;
+      room = { mode: sfuFromStart ? 'sfu' : 'star', reason: sfuFromStart ? 'configured' : null, subscribers: new Map() };
+      rooms.set(roomId, room);
+    }
+    return room;
+  }
+
+  function body(roomId: string): MediaModeBody {
+    const room = roomOf(roomId);
+    return {
+      mode: room.mode,
+      feed: room.mode === 'sfu' ? (sfu?.feedOf(roomId) ?? null) : null,
+      reason: room.reason,
+      sfuAvailable: sfu?.available ?? false,
+      starMaxAttendees: options.starMaxAttendees,
+    };
+  }
+
+  const announce = (roomId: string) => io.to(roomId).emit('media-mode', body(roomId));
+
+  /** Moves the room to the SFU for good: a room that shrinks again stays there, so nobody renegotiates twice. */
+  function moveToSfu(roomId: string, reason: MediaModeReason): boolean {
+    const room = roomOf(roomId);
+    if (room.mode === 'sfu') return true;
+    if (options.mode !== 'auto' || !sfu?.available) return false;
+    room.mode = 'sfu';
+    room.reason = reason;
+    sfu.ensureRoom(roomId).then(
+      () => announce(roomId),
+      (err: unknown) => options.onError(err, { step: 'sfu-room', roomId }),
+    );
+    return true;
+  }
+
+  async function attendeesPresent(socket: SignalingSocket): Promise<number> {
+    const ids = new Set<string>();
+    if (socket.data.role === 'attendee') ids.add(socket.data.participantId);
+    for (const other of await io.in(socket.data.roomId).fetchSockets()) {
+      if (other.data.role === 'attendee') ids.add(other.data.participantId);
+    }
+    return ids.size;
+  }
+
+  function requireSfuRoom(socket: SignalingSocket): Sfu {
+    if (!sfu) throw new SignalingError('media_unavailable', 'This server has no media server; the room stays a star');
+    if (roomOf(socket.data.roomId).mode !== 'sfu') throw forbidden('This room is in star mode');
+    return sfu;
+  }
+
+  function requireAttendee(socket: SignalingSocket): void {
+    if (socket.data.role !== 'attendee') throw forbidden('Only attendees subscribe; the presenter publishes');
+  }
+
+  const call = async <T>(work: Promise<T>): Promise<T> => {
+    try {
+      return await work;
+    } catch (err) {
+      throw sfuRefusal(err);
+    }
+  };
+
+  function tellPresenter(socket: SignalingSocket, layer: SfuLayerName, reason: SfuLayerReason) {
+    io.to(participantChannel(socket.data.presenterId)).emit('sfu-layer', { participantId: socket.data.participantId, layer, reason });
+  }
+
+  const handlers: EventHandlers<SfuEvent> = {
+    async 'sfu-publish'(socket, { sdp }, ack) {
+      requirePresenter(socket);
+      await requireLiveRoom(db, socket);
+      const janus = requireSfuRoom(socket);
+      const { roomId, participantId } = socket.data;
+      const published = await call(janus.publish(roomId, participantId, sdp));
+      roomOf(roomId).publisherSocket = socket.id;
+      ack({ ok: true, sdp: published.sdp });
+    },
+
+    async 'sfu-subscribe'(socket, { feed }, ack) {
+      requireAttendee(socket);
+      await requireLiveRoom(db, socket);
+      const janus = requireSfuRoom(socket);
+      const { roomId, participantId } = socket.data;
+      const offer = await call(janus.subscribe(roomId, participantId, feed));
+      roomOf(roomId).subscribers.set(participantId, { socketId: socket.id, layer: initialLayerState() });
+      ack({ ok: true, sdp: offer.sdp });
+    },
+
+    async 'sfu-answer'(socket, { sdp }, ack) {
+      requireAttendee(socket);
+      await requireLiveRoom(db, socket);
+      const janus = requireSfuRoom(socket);
+      await call(janus.answer(socket.data.roomId, socket.data.participantId, sdp));
+      ack({ ok: true });
+    },
+
+    async 'sfu-ice'(socket, { candidate }, ack) {
+      const janus = requireSfuRoom(socket);
+      await call(janus.trickle(socket.data.roomId, socket.data.participantId, candidate));
+      ack({ ok: true });
+    },
+
+    async 'sfu-stats'(socket, stats, ack) {
+      requireAttendee(socket);
+      await requireLiveRoom(db, socket);
+      const janus = requireSfuRoom(socket);
+      const { roomId, participantId } = socket.data;
+      const subscriber = roomOf(roomId).subscribers.get(participantId);
+      if (!subscriber) throw new SignalingError('not_found', 'There is no subscription to report on');
+      const { state, reason } = nextLayer(subscriber.layer, stats);
+      if (reason) await call(janus.setLayer(roomId, participantId, toSfuLayer(state.layer)));
+      subscriber.layer = state;
+      ack({ ok: true, layer: state.layer });
+      if (reason) tellPresenter(socket, state.layer, reason);
+    },
+
+    async 'sfu-layer'(socket, { audioOnly }, ack) {
+      requireAttendee(socket);
+      await requireLiveRoom(db, socket);
+      const janus = requireSfuRoom(socket);
+      const { roomId, participantId } = socket.data;
+      const subscriber = roomOf(roomId).subscribers.get(participantId);
+      if (!subscriber) throw new SignalingError('not_found', 'There is no subscription to configure');
+      // Back from audio only, the lowest layer first: stats bring the rest back once the link proves it.
+      const layer: SfuLayerName = audioOnly ? 'audio-only' : 'low';
+      await call(janus.setLayer(roomId, participantId, toSfuLayer(layer)));
+      subscriber.layer = { layer, goodReports: 0, audioOnlyRequested: audioOnly };
+      ack({ ok: true, layer });
+      tellPresenter(socket, layer, 'request');
+    },
+
+    async 'sfu-upgrade'(socket, { reason }, ack) {
+      requirePresenter(socket);
+      await requireLiveRoom(db, socket);
+      moveToSfu(socket.data.roomId, reason);
+      ack({ ok: true, mode: roomOf(socket.data.roomId).mode });
+    },
+  };
+
+  async function settle(socket: SignalingSocket): Promise<void> {
+    const { roomId, participantId, role } = socket.data;
+    const room = rooms.get(roomId);
+    if (!room || !sfu) return;
+    if (role === 'presenter' && room.publisherSocket === socket.id) {
+      room.publisherSocket = undefined;
+      await sfu.leave(roomId, participantId);
+    }
+    if (role === 'attendee' && room.subscribers.get(participantId)?.socketId === socket.id) {
+      room.subscribers.delete(participantId);
+      await sfu.leave(roomId, participantId);
+    }
+    const ended = !(await findRoomById(db, roomId))?.isActive;
+    const empty = (await io.in(roomId).fetchSockets()).length === 0;
+    if (ended || empty) {
+      await sfu.destroyRoom(roomId);
+      // An emptied room that lives on keeps its mode: whoever comes back finds it where it was.
+      if (ended) rooms.delete(roomId);
+    }
+  }
+
+  const media: Media = {
+    handlers,
+    connected(socket) {
+      const { roomId } = socket.data;
+      const room = roomOf(roomId);
+      void (async () => {
+        if (room.mode === 'sfu' && sfu) await sfu.ensureRoom(roomId);
+        else if (options.mode === 'auto' && sfu?.available && (await attendeesPresent(socket)) > options.starMaxAttendees) {
+          moveToSfu(roomId, 'attendees');
+        }
+        socket.emit('media-mode', body(roomId));
+      })().catch((err: unknown) => options.onError(err, { step: 'media-mode', roomId }));
+    },
+    disconnected(socket) {
+      settle(socket).catch((err: unknown) => options.onError(err, { step: 'sfu-leave', roomId: socket.data.roomId }));
+    },
+    roomMoved(roomId) {
+      const room = rooms.get(roomId);
+      if (!room) return;
+      room.publisherSocket = undefined;
+      room.subscribers.clear();
+      io.to(roomId).emit('sfu-renegotiate', {});
+      announce(roomId);
+    },
+    feedChanged(roomId) {
+      if (rooms.get(roomId)?.mode === 'sfu') announce(roomId);
+    },
+  };
+  return media;
+}

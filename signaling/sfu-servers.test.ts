@@ -1,0 +1,85 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createManagedJanus, type ManagedJanus } from '../managed/janus.ts';
+import { createSfu, type Sfu } from './sfu.ts';
+import { until } from './testing-sfu.ts';
+
+const dirs: string[] = [];
+const januses: ManagedJanus[] = [];
+let sfu: Sfu | undefined;
+afterAll(async () => {
+  await sfu?.close();
+  await Promise.all(januses.map((j) => j.stop()));
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+async function janus(): Promise<ManagedJanus> {
+  const dir = mkdtempSync(join(tmpdir(), 'podium-janus-pair-'));
+  dirs.push(dir);
+  const managed = await createManagedJanus({ dir, eventLoops: 1 });
+  januses.push(managed);
+  await managed.start();
+  return managed;
+}
+
+describe('several Janus servers', () => {
+  it('should place rooms on the least-loaded server and move a stopped server’s rooms to the other', async () => {
+    const [first, second] = await Promise.all([janus(), janus()]);
+    const moved: string[] = [];
+    const changes: Array<{ url: string; healthy: boolean }> = [];
+    sfu = createSfu({
+      servers: [first, second].map((j) => ({ url: j.url, apiSecret: j.apiSecret, adminKey: j.adminSecret })),
+      healthIntervalMs: 200,
+      onServerChange: ({ url, healthy }) => changes.push({ url, healthy }),
+    });
+    const current = sfu;
+    current.listen({ roomMoved: (roomId) => moved.push(roomId), feedChanged: () => {} });
+    await until(() => current.status().every((s) => s.healthy), 10_000, 'both servers should answer');
+
+    await current.ensureRoom('room-a');
+    await current.ensureRoom('room-b');
+    expect(current.status().map((s) => s.rooms)).toEqual([1, 1]);
+
+    // Stopped for good (not restarted): the first server's room goes to the second.
+    await first.stop();
+    await until(() => moved.includes('room-a'), 10_000, 'room-a was not moved');
+    expect(moved).toEqual(['room-a']);
+    expect(current.status()).toMatchObject([
+      { url: first.url, healthy: false, rooms: 0 },
+      { url: second.url, healthy: true, rooms: 2 },
+    ]);
+    expect(changes).toContainEqual({ url: first.url, healthy: false });
+    expect(current.hasRoom('room-a')).toBe(true);
+    await current.destroyRoom('room-a');
+    await current.destroyRoom('room-b');
+    expect(current.status()[1]!.rooms).toBe(0);
+  });
+
+  it('should give up on a server that stops answering (SIGSTOP) and move its rooms', async () => {
+    const [first, second] = await Promise.all([janus(), janus()]);
+    const moved: string[] = [];
+    const local = createSfu({
+      servers: [first, second].map((j) => ({ url: j.url, apiSecret: j.apiSecret, adminKey: j.adminSecret })),
+      healthIntervalMs: 200,
+    });
+    try {
+      local.listen({ roomMoved: (roomId) => moved.push(roomId), feedChanged: () => {} });
+      await until(() => local.status().every((s) => s.healthy), 10_000, 'both servers should answer');
+      await local.ensureRoom('room-c');
+      const holder = local.status().findIndex((s) => s.rooms === 1);
+      const frozen = [first, second][holder]!;
+      process.kill(frozen.process.pid!, 'SIGSTOP');
+      try {
+        await until(() => moved.includes('room-c'), 10_000, 'room-c was not moved off the frozen server');
+        expect(local.status()[holder]).toMatchObject({ healthy: false, rooms: 0 });
+        expect(local.status()[1 - holder]).toMatchObject({ healthy: true, rooms: 1 });
+      } finally {
+        process.kill(frozen.process.pid!, 'SIGCONT');
+      }
+    } finally {
+      await local.close();
+    }
+  });
+});

@@ -1,0 +1,249 @@
+import { io as connectClient } from 'socket.io-client';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { MediaModeBody } from './protocol.ts';
+import { endRoom } from '../db/rooms.ts';
+import type { SignalingDeps } from './server.ts';
+import { barrier, connect, createTestRoom, joinAs, nextEvent, startSignaling, useSignaling, type TestClient } from './testing.ts';
+import { killPeers, startPeer, startTestJanus, until, type TestJanus } from './testing-sfu.ts';
+
+// One real Janus (managed, as `npm start` runs it) for the file; the signaling server gets its SFU client.
+let janus: TestJanus;
+const ourErrors: unknown[] = [];
+const extra: Partial<SignalingDeps> = { onError: (err) => ourErrors.push(err) };
+beforeAll(async () => {
+  janus = await startTestJanus();
+  extra.sfu = janus.sfu;
+});
+afterAll(async () => {
+  killPeers();
+  await janus?.close();
+});
+afterEach(() => killPeers());
+
+const live = useSignaling({ MEDIA_MODE: 'sfu', RATE_LIMITS: 'off' }, extra);
+
+/** A room with a presenter publishing through Janus (a real WebRTC peer) and its feed known. */
+async function publishedRoom() {
+  const fixture = await createTestRoom(live.db);
+  const publisher = startPeer(live.url, fixture.presenter.token, 'publish');
+  await publisher.waitFor((f) => f.event === 'published', 20_000);
+  await until(() => janus.sfu.feedOf(fixture.room.id) !== undefined, 20_000, 'the publisher never reached Janus');
+  return { ...fixture, publisher, feed: janus.sfu.feedOf(fixture.room.id)! };
+}
+
+const sockets: TestClient[] = [];
+afterEach(() => {
+  for (const socket of sockets.splice(0)) socket.close();
+});
+
+/** Connects and resolves with the media-mode the server sends first (listening before the handshake ends). */
+function connectForMode(url: string, token: string): Promise<{ socket: TestClient; mode: MediaModeBody }> {
+  const socket: TestClient = connectClient(url, { auth: { token }, transports: ['websocket'], reconnection: false, forceNew: true });
+  sockets.push(socket);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('no media-mode within 5000 ms')), 5_000);
+    socket.once('media-mode', (mode) => {
+      clearTimeout(timer);
+      resolve({ socket, mode });
+    });
+  });
+}
+
+const shapedButWrongSdp = 'v=0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\na=this-is-not:a real offer\r\n';
+
+describe('SFU through Janus', () => {
+  it('should carry the presenter’s one publication to an attendee who decodes it, and say so in media-mode', async () => {
+    const { room, addAttendee, feed } = await publishedRoom();
+    const ada = await addAttendee('Ada');
+    const { socket: watcher, mode } = await connectForMode(live.url, ada.token);
+    expect(mode).toMatchObject({ mode: 'sfu', feed, reason: 'configured', sfuAvailable: true });
+    watcher.close();
+    const subscriber = startPeer(live.url, ada.token, 'subscribe');
+    const first = await subscriber.waitFor((f) => f.event === 'first-frame', 20_000);
+    expect(first).toMatchObject({ width: 320, height: 240 });
+    await until(() => subscriber.frames() > 10, 10_000, 'frames stopped after the first');
+    const server = janus.sfu.status()[0]!;
+    expect(server).toMatchObject({ healthy: true });
+    expect(server.publishers).toBeGreaterThanOrEqual(1);
+    expect(server.subscribers).toBeGreaterThanOrEqual(1);
+    expect(janus.sfu.hasRoom(room.id)).toBe(true);
+  });
+
+  it('should get every subscriber decoding again within 10 s after Janus is SIGKILLed, without new browsers', async () => {
+    const { addAttendee } = await publishedRoom();
+    const subscribers = await Promise.all([addAttendee('Kai'), addAttendee('Lu')]).then((people) =>
+      people.map((p) => startPeer(live.url, p.token, 'subscribe')),
+    );
+    await Promise.all(subscribers.map((s) => s.waitFor((f) => f.event === 'first-frame', 20_000)));
+    const restartsBefore = janus.janus.process.restarts;
+    process.kill(janus.janus.process.pid!, 'SIGKILL');
+    const killedAt = Date.now();
+    await Promise.all(subscribers.map((s) => s.waitFor((f) => f.event === 'renegotiate', 10_000, killedAt)));
+    const before = subscribers.map((s) => s.frames());
+    await Promise.all(subscribers.map((s, i) => until(() => s.frames() > before[i]! + 5, 10_000 - (Date.now() - killedAt), 'no video after the restart')));
+    expect(Date.now() - killedAt).toBeLessThan(10_000);
+    expect(janus.janus.process.restarts).toBe(restartsBefore + 1);
+  });
+});
+
+describe('authorization of the sfu-* events', () => {
+  it('should refuse an outsider at the handshake: no token, a made-up token', async () => {
+    await expect(connect(live.url, undefined)).rejects.toThrow('unauthorized');
+    await expect(connect(live.url, 'not-a-token-of-any-room')).rejects.toThrow('unauthorized');
+  });
+
+  it('should never let an attendee publish, nor the presenter subscribe or report layers', async () => {
+    const { room, presenter, addAttendee, feed } = await publishedRoom();
+    const ada = await addAttendee('Ada');
+    const attendee = (await joinAs(live.url, ada, room.slug)).socket;
+    const host = (await joinAs(live.url, presenter, room.slug)).socket;
+    const forbidden = { ok: false, error: { code: 'forbidden', message: expect.any(String) } };
+    expect(await attendee.emitWithAck('sfu-publish', { sdp: shapedButWrongSdp })).toEqual(forbidden);
+    expect(await attendee.emitWithAck('sfu-upgrade', { reason: 'uplink' })).toEqual(forbidden);
+    expect(await host.emitWithAck('sfu-subscribe', { feed })).toEqual(forbidden);
+    expect(await host.emitWithAck('sfu-stats', { lossPct: 0, rttMs: 10, availableKbps: 5000, decodeFps: 30 })).toEqual(forbidden);
+    expect(await host.emitWithAck('sfu-layer', { audioOnly: true })).toEqual(forbidden);
+    // The publication is still the one the presenter made.
+    expect(janus.sfu.feedOf(room.id)).toBe(feed);
+  });
+
+  it('should refuse a subscription to another room’s feed, and keep each room’s publication to itself', async () => {
+    const a = await publishedRoom();
+    const b = await createTestRoom(live.db);
+    const eve = await b.addAttendee('Eve');
+    const intruder = (await joinAs(live.url, eve, b.room.slug)).socket;
+    expect(await intruder.emitWithAck('sfu-subscribe', { feed: a.feed })).toEqual({
+      ok: false,
+      error: { code: 'not_found', message: expect.any(String) },
+    });
+    const bPublisher = startPeer(live.url, b.presenter.token, 'publish');
+    await bPublisher.waitFor((f) => f.event === 'published', 20_000);
+    await until(() => janus.sfu.feedOf(b.room.id) !== undefined, 20_000, 'room B never published');
+    expect(await intruder.emitWithAck('sfu-subscribe', { feed: a.feed })).toEqual({
+      ok: false,
+      error: { code: 'forbidden', message: expect.any(String) },
+    });
+    expect(janus.sfu.feedOf(a.room.id)).toBe(a.feed);
+    expect(janus.sfu.feedOf(b.room.id)).not.toBe(a.feed);
+  });
+
+  it('should answer a malformed SDP with validation_error and change nothing', async () => {
+    const { room, presenter, addAttendee, feed } = await publishedRoom();
+    const kai = await addAttendee('Kai');
+    const subscriber = startPeer(live.url, kai.token, 'subscribe');
+    await subscriber.waitFor((f) => f.event === 'first-frame', 20_000);
+    const host = (await joinAs(live.url, presenter, room.slug)).socket;
+    ourErrors.length = 0;
+    const invalid = { ok: false, error: { code: 'validation_error', message: expect.any(String) } };
+    expect(await host.emitWithAck('sfu-publish', { sdp: 'hello' })).toEqual(invalid);
+    expect(await host.emitWithAck('sfu-publish', { sdp: shapedButWrongSdp })).toEqual(invalid);
+    expect(ourErrors.map(String)).toEqual([]);
+    expect(janus.sfu.feedOf(room.id)).toBe(feed);
+    const framesBefore = subscriber.frames();
+    await until(() => subscriber.frames() > framesBefore + 5, 10_000, 'the subscriber lost its video');
+  });
+
+  it('should pick a layer from an attendee’s stats, tell the presenter why, and bring video back', async () => {
+    const { room, presenter, addAttendee } = await publishedRoom();
+    const lu = await addAttendee('Lu');
+    const subscriber = startPeer(live.url, lu.token, 'subscribe');
+    await subscriber.waitFor((f) => f.event === 'subscribed', 20_000);
+    const host = (await joinAs(live.url, presenter, room.slug)).socket;
+    // A second socket of the same attendee speaks for it: the subscription belongs to the participant.
+    const attendee = await connect(live.url, lu.token);
+    const told = nextEvent(host, 'sfu-layer');
+    expect(await attendee.emitWithAck('sfu-stats', { lossPct: 30, rttMs: 80, availableKbps: 3000, decodeFps: 30 })).toEqual({
+      ok: true,
+      layer: 'audio-only',
+    });
+    expect(await told).toEqual({ participantId: lu.id, layer: 'audio-only', reason: 'loss' });
+    expect(await attendee.emitWithAck('sfu-layer', { audioOnly: false })).toEqual({ ok: true, layer: 'low' });
+    const clean = { lossPct: 0, rttMs: 20, availableKbps: 5000, decodeFps: 15 };
+    const layers: string[] = [];
+    for (let i = 0; i < 6; i += 1) {
+      const result = await attendee.emitWithAck('sfu-stats', clean);
+      if (result.ok) layers.push(result.layer);
+    }
+    expect(layers).toEqual(['low', 'low', 'medium', 'medium', 'medium', 'high']);
+  });
+
+  it('should refuse every sfu-* event in an ended room', async () => {
+    const { room, presenter, addAttendee, feed } = await publishedRoom();
+    const mo = await addAttendee('Mo');
+    const attendee = (await joinAs(live.url, mo, room.slug)).socket;
+    const host = (await joinAs(live.url, presenter, room.slug)).socket;
+    // Ended in the database only, as another process would: these sockets are not told or closed yet.
+    await endRoom(live.db, room.id);
+    const ended = { ok: false, error: { code: 'room_ended', message: expect.any(String) } };
+    expect(await host.emitWithAck('sfu-publish', { sdp: shapedButWrongSdp })).toEqual(ended);
+    expect(await host.emitWithAck('sfu-upgrade', { reason: 'encoder' })).toEqual(ended);
+    expect(await attendee.emitWithAck('sfu-subscribe', { feed })).toEqual(ended);
+    expect(await attendee.emitWithAck('sfu-answer', { sdp: shapedButWrongSdp })).toEqual(ended);
+    expect(await attendee.emitWithAck('sfu-stats', { lossPct: 0, rttMs: 10, availableKbps: null, decodeFps: 30 })).toEqual(ended);
+    expect(await attendee.emitWithAck('sfu-layer', { audioOnly: true })).toEqual(ended);
+  });
+
+  it('should destroy the Janus room when the room ends', async () => {
+    const { room, presenter } = await publishedRoom();
+    const host = (await joinAs(live.url, presenter, room.slug)).socket;
+    expect(janus.sfu.hasRoom(room.id)).toBe(true);
+    const result = await host.emitWithAck('end-room', {});
+    expect(result.ok).toBe(true);
+    await until(() => !janus.sfu.hasRoom(room.id), 10_000, 'the Janus room outlived the room');
+  });
+});
+
+describe('MEDIA_MODE=auto', () => {
+  it('should keep a room a star up to STAR_MAX_ATTENDEES and move it to the SFU for good past it', async () => {
+    const server = await startSignaling(live.db, { MEDIA_MODE: 'auto', STAR_MAX_ATTENDEES: '2', RATE_LIMITS: 'off' }, { sfu: janus.sfu });
+    try {
+      const { room, presenter, addAttendee } = await createTestRoom(live.db);
+      const host = (await joinAs(server.url, presenter, room.slug)).socket;
+      const attendees: TestClient[] = [];
+      for (const name of ['A', 'B']) {
+        const { socket, mode } = await connectForMode(server.url, (await addAttendee(name)).token);
+        expect(mode).toMatchObject({ mode: 'star', feed: null, starMaxAttendees: 2, sfuAvailable: true });
+        attendees.push(socket);
+      }
+      const moved = nextEvent(host, 'media-mode', 10_000, (m) => m.mode === 'sfu');
+      attendees.push((await connectForMode(server.url, (await addAttendee('C')).token)).socket);
+      expect(await moved).toMatchObject({ mode: 'sfu', reason: 'attendees' });
+      // Fewer attendees again: the room stays on the SFU.
+      attendees[2]!.close();
+      attendees[1]!.close();
+      expect((await connectForMode(server.url, (await addAttendee('D')).token)).mode).toMatchObject({ mode: 'sfu' });
+      await barrier(host);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('should move a room when the presenter reports that its uplink or encoder cannot feed the star', async () => {
+    const server = await startSignaling(live.db, { MEDIA_MODE: 'auto', RATE_LIMITS: 'off' }, { sfu: janus.sfu });
+    try {
+      const { room, presenter } = await createTestRoom(live.db);
+      const host = (await joinAs(server.url, presenter, room.slug)).socket;
+      const moved = nextEvent(host, 'media-mode', 10_000, (m) => m.mode === 'sfu');
+      expect(await host.emitWithAck('sfu-upgrade', { reason: 'encoder' })).toEqual({ ok: true, mode: 'sfu' });
+      expect(await moved).toMatchObject({ mode: 'sfu', reason: 'encoder' });
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('should keep every room a star with MEDIA_MODE=star, and refuse the SFU events there', async () => {
+    const server = await startSignaling(live.db, { MEDIA_MODE: 'star', STAR_MAX_ATTENDEES: '1', RATE_LIMITS: 'off' }, { sfu: janus.sfu });
+    try {
+      const { room, presenter, addAttendee } = await createTestRoom(live.db);
+      const host = (await joinAs(server.url, presenter, room.slug)).socket;
+      for (const name of ['A', 'B', 'C']) await connect(server.url, (await addAttendee(name)).token);
+      expect(await host.emitWithAck('sfu-upgrade', { reason: 'uplink' })).toEqual({ ok: true, mode: 'star' });
+      expect(await host.emitWithAck('sfu-publish', { sdp: shapedButWrongSdp })).toEqual({
+        ok: false,
+        error: { code: 'forbidden', message: expect.any(String) },
+      });
+    } finally {
+      await server.close();
+    }
+  });
+});

@@ -1,0 +1,459 @@
+// The one owner of the Janus client (janode): room-level verbs over one or more Janus VideoRoom servers.
+import { randomBytes, randomInt } from 'node:crypto';
+import Janode, { type JanodeConnection, type JanodeSession } from 'janode';
+import VideoRoomPlugin, { type VideoRoomHandle } from 'janode/plugins/videoroom';
+
+export interface JanusServerConfig {
+  url: string;
+  apiSecret?: string;
+  /** Janus's VideoRoom admin_key, when the server requires one to create rooms. */
+  adminKey?: string;
+}
+
+export interface SfuServerStatus {
+  url: string;
+  healthy: boolean;
+  rooms: number;
+  publishers: number;
+  subscribers: number;
+  /** Milliseconds of the last `info` round trip; null while the server does not answer. */
+  latencyMs: number | null;
+}
+
+/** A subscriber's video: one simulcast layer (0 lowest … 2 highest) with its temporal layers, or none at all. */
+export type SfuLayer = { substream: 0 | 1 | 2; temporal: 0 | 1 | 2 } | 'audio-only';
+
+export type SfuErrorCode = 'invalid_sdp' | 'no_publisher' | 'wrong_feed' | 'no_connection' | 'unavailable';
+
+export class SfuError extends Error {
+  override name = 'SfuError';
+  constructor(
+    readonly code: SfuErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface SfuOptions {
+  servers: JanusServerConfig[];
+  /** How often each server is asked for `info`; a server that does not answer within it is given up on. */
+  healthIntervalMs?: number;
+  /** A server became healthy or stopped answering. */
+  onServerChange?: (status: SfuServerStatus) => void;
+  onError?: (err: unknown, context: Record<string, unknown>) => void;
+}
+
+export interface SfuListener {
+  /**
+   * The room's Janus went away and the room now lives on another (or the restarted) server: its publisher
+   * must publish again and its subscribers subscribe again.
+   */
+  roomMoved(roomId: string): void;
+  /** The room's publisher is sending (its connection to Janus is up: only then can anyone subscribe), or it stopped. */
+  feedChanged(roomId: string, feed: number | undefined): void;
+}
+
+export interface Sfu {
+  /** Where room moves and feed changes go (the signaling server, which tells the browsers). */
+  listen(listener: SfuListener): void;
+  /** Whether at least one server is healthy now. */
+  readonly available: boolean;
+  /** Creates the room on the least-loaded healthy server (once), with a random Janus room secret. */
+  ensureRoom(roomId: string): Promise<void>;
+  /** The presenter's offer in, Janus's answer out. A second publish (a reload) replaces the first once it succeeded. */
+  publish(roomId: string, participantId: string, offerSdp: string): Promise<{ sdp: string; feed: number }>;
+  /** The current publisher's feed in the room, once its media reaches Janus. */
+  feedOf(roomId: string): number | undefined;
+  /** Starts a subscription to `feed`; returns Janus's offer. Replaces this participant's earlier subscription. */
+  subscribe(roomId: string, participantId: string, feed: number): Promise<{ sdp: string }>;
+  /** The subscriber's answer to the offer from `subscribe`. */
+  answer(roomId: string, participantId: string, answerSdp: string): Promise<void>;
+  /** A browser's ICE candidate for its publisher or subscriber connection; null ends its candidates. */
+  trickle(roomId: string, participantId: string, candidate: RTCIceCandidateInit | null): Promise<void>;
+  setLayer(roomId: string, participantId: string, layer: SfuLayer): Promise<void>;
+  /** Hangs up whatever this participant has in the room (its publisher or its subscription). */
+  leave(roomId: string, participantId: string): Promise<void>;
+  destroyRoom(roomId: string): Promise<void>;
+  hasRoom(roomId: string): boolean;
+  status(): SfuServerStatus[];
+  close(): Promise<void>;
+}
+
+interface Server {
+  config: JanusServerConfig;
+  connection?: JanodeConnection;
+  session?: JanodeSession;
+  control?: VideoRoomHandle;
+  connecting?: Promise<void>;
+  healthy: boolean;
+  latencyMs: number | null;
+}
+
+interface Subscription {
+  handle: VideoRoomHandle;
+  videoMids: string[];
+  layer: SfuLayer;
+}
+
+interface Room {
+  id: string;
+  server?: Server;
+  janusRoom?: number;
+  secret?: string;
+  creating?: Promise<void>;
+  publisher?: { participantId: string; handle: VideoRoomHandle; feed: number; live: boolean };
+  subscribers: Map<string, Subscription>;
+}
+
+const INFO_TIMEOUT_MS = 2_000;
+
+/**
+ * Janus errors that mean "your SDP is wrong": the VideoRoom plugin's 429 missing element, 430 invalid
+ * element, 431 invalid SDP type, 437 invalid SDP, and the core's 464 unknown JSEP type, 465 invalid SDP.
+ */
+const CLIENT_ERROR_CODES = new Set([429, 430, 431, 437, 464, 465]);
+
+const NO_SUCH_FEED = 428;
+
+/**
+ * The Janus error code of a janode error: plugin errors carry it as `_code`, core errors (the handle's and
+ * the session's) only as the first word of the message.
+ */
+function janusCode(err: unknown): number | undefined {
+  const code = (err as { _code?: unknown } | null)?._code;
+  if (typeof code === 'number') return code;
+  const leading = err instanceof Error ? /^(\d{3}) /.exec(err.message) : null;
+  return leading ? Number(leading[1]) : undefined;
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    promise.finally(() => clearTimeout(timer)),
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
+    }),
+  ]);
+}
+
+/** Janode logs to stdout on its own; Podium reports Janus failures through its own error path instead. */
+Janode.Logger.setLevel('none');
+
+export function createSfu(options: SfuOptions): Sfu {
+  const servers: Server[] = options.servers.map((config) => ({ config, healthy: false, latencyMs: null }));
+  const rooms = new Map<string, Room>();
+  let closed = false;
+  let listener: SfuListener | undefined;
+  const report = (err: unknown, context: Record<string, unknown>) => options.onError?.(err, context);
+
+  const load = (server: Server) => {
+    let n = 0;
+    for (const room of rooms.values()) if (room.server === server) n += 1 + room.subscribers.size;
+    return n;
+  };
+
+  function statusOf(server: Server): SfuServerStatus {
+    let roomCount = 0;
+    let publishers = 0;
+    let subscribers = 0;
+    for (const room of rooms.values()) {
+      if (room.server !== server) continue;
+      roomCount += 1;
+      if (room.publisher) publishers += 1;
+      subscribers += room.subscribers.size;
+    }
+    return { url: server.config.url, healthy: server.healthy, rooms: roomCount, publishers, subscribers, latencyMs: server.latencyMs };
+  }
+
+  function connect(server: Server): Promise<void> {
+    server.connecting ??= (async () => {
+      const connection = await Janode.connect({
+        address: { url: server.config.url, ...(server.config.apiSecret ? { apisecret: server.config.apiSecret } : {}) },
+        retry_time_secs: 1,
+        max_retries: 1,
+      });
+      const lost = () => serverLost(server, connection);
+      connection.once(Janode.EVENT.CONNECTION_CLOSED, lost);
+      connection.once(Janode.EVENT.CONNECTION_ERROR, lost);
+      try {
+        const session = await connection.create();
+        session.once(Janode.EVENT.SESSION_DESTROYED, lost);
+        server.control = await session.attach(VideoRoomPlugin);
+        server.session = session;
+      } catch (err) {
+        await connection.close().catch(() => {});
+        throw err;
+      }
+      if (closed) {
+        await connection.close().catch(() => {});
+        return;
+      }
+      server.connection = connection;
+      server.healthy = true;
+      options.onServerChange?.(statusOf(server));
+      // Rooms whose server went away while no other was healthy come here.
+      for (const room of rooms.values()) if (!room.server) void replace(room);
+    })().finally(() => {
+      server.connecting = undefined;
+    });
+    return server.connecting;
+  }
+
+  /** The connection to `server` is gone (Janus died, restarted, or stopped answering): its rooms move. */
+  function serverLost(server: Server, connection: JanodeConnection) {
+    if (server.connection !== connection) return;
+    server.connection = undefined;
+    server.session = undefined;
+    server.control = undefined;
+    server.latencyMs = null;
+    const wasHealthy = server.healthy;
+    server.healthy = false;
+    connection.close().catch(() => {});
+    if (wasHealthy) options.onServerChange?.(statusOf(server));
+    for (const room of rooms.values()) {
+      if (room.server !== server) continue;
+      room.server = undefined;
+      room.janusRoom = undefined;
+      room.publisher = undefined;
+      room.subscribers.clear();
+      void replace(room);
+    }
+  }
+
+  async function replace(room: Room) {
+    if (closed || room.server || room.creating || !servers.some((s) => s.healthy)) return;
+    try {
+      await ensureRoom(room.id);
+      listener?.roomMoved(room.id);
+    } catch (err) {
+      report(err, { step: 'sfu-move', roomId: room.id });
+    }
+  }
+
+  async function check(server: Server) {
+    if (!server.connection) {
+      await connect(server).catch(() => {});
+      return;
+    }
+    const connection = server.connection;
+    const started = performance.now();
+    try {
+      await withTimeout(connection.getInfo(), INFO_TIMEOUT_MS, 'Janus info');
+      server.latencyMs = Math.round((performance.now() - started) * 100) / 100;
+    } catch {
+      serverLost(server, connection);
+    }
+  }
+
+  const interval = options.healthIntervalMs ?? 1_000;
+  let checking = false;
+  const timer = setInterval(() => {
+    if (checking) return;
+    checking = true;
+    void Promise.all(servers.map(check)).finally(() => {
+      checking = false;
+    });
+  }, interval);
+  timer.unref();
+  for (const server of servers) void connect(server).catch(() => {});
+
+  function pick(): Server {
+    const healthy = servers.filter((s) => s.healthy);
+    if (healthy.length === 0) throw new SfuError('unavailable', 'No media server is answering right now');
+    return healthy.reduce((best, s) => (load(s) < load(best) ? s : best));
+  }
+
+  function roomOf(roomId: string): Room {
+    let room = rooms.get(roomId);
+    if (!room) {
+      room = { id: roomId, subscribers: new Map() };
+      rooms.set(roomId, room);
+    }
+    return room;
+  }
+
+  async function ensureRoom(roomId: string): Promise<void> {
+    const room = roomOf(roomId);
+    if (room.server) return;
+    room.creating ??= (async () => {
+      const server = pick();
+      const janusRoom = randomInt(1, 2 ** 47);
+      const secret = randomBytes(18).toString('base64url');
+      await server.control!.create({
+        room: janusRoom,
+        secret,
+        ...(server.config.adminKey ? { admin_key: server.config.adminKey } : {}),
+        // Two publishers: a presenter who reloads publishes again before the old publisher is gone.
+        max_publishers: 2,
+        is_private: true,
+        permanent: false,
+        // Simulcast is a VP8 and H.264 feature in Janus; VP9 brings SVC instead.
+        videocodec: 'vp8,vp9,h264',
+        audiocodec: 'opus',
+        // Publishers get a PLI at most this often (seconds), so a new subscriber's first frame is never far off.
+        fir_freq: 2,
+        bitrate: 3_000_000,
+      });
+      room.server = server;
+      room.janusRoom = janusRoom;
+      room.secret = secret;
+    })().finally(() => {
+      room.creating = undefined;
+    });
+    return room.creating;
+  }
+
+  const attach = (room: Room) => room.server!.session!.attach(VideoRoomPlugin);
+
+  function clientError(err: unknown, what: string): Error {
+    const code = janusCode(err);
+    if (code !== undefined && CLIENT_ERROR_CODES.has(code)) return new SfuError('invalid_sdp', `The media server refused the ${what}`);
+    if (err instanceof SfuError) return err;
+    return err instanceof Error ? err : new Error(String(err));
+  }
+
+  const detach = (handle: VideoRoomHandle | undefined) => handle?.detach().catch(() => {});
+
+  return {
+    listen(l) {
+      listener = l;
+    },
+    get available() {
+      return servers.some((s) => s.healthy);
+    },
+    ensureRoom,
+    async publish(roomId, participantId, offerSdp) {
+      await ensureRoom(roomId);
+      const room = roomOf(roomId);
+      const handle = await attach(room);
+      let joined: { feed: number; jsep?: { sdp: string } };
+      try {
+        joined = await handle.joinConfigurePublisher({
+          room: room.janusRoom!,
+          display: participantId,
+          audio: true,
+          video: true,
+          jsep: { type: 'offer', sdp: offerSdp },
+        });
+        if (!joined.jsep) throw new SfuError('invalid_sdp', 'The media server sent no answer');
+      } catch (err) {
+        void detach(handle);
+        throw clientError(err, 'offer');
+      }
+      const previous = room.publisher;
+      const publisher = { participantId, handle, feed: joined.feed, live: false };
+      room.publisher = publisher;
+      handle.once(Janode.EVENT.HANDLE_WEBRTCUP, () => {
+        if (room.publisher !== publisher) return;
+        publisher.live = true;
+        listener?.feedChanged(roomId, publisher.feed);
+      });
+      handle.once(Janode.EVENT.HANDLE_HANGUP, () => {
+        if (room.publisher !== publisher) return;
+        room.publisher = undefined;
+        void detach(handle);
+        listener?.feedChanged(roomId, undefined);
+      });
+      if (previous) void detach(previous.handle);
+      return { sdp: joined.jsep.sdp, feed: joined.feed };
+    },
+    feedOf(roomId) {
+      const publisher = rooms.get(roomId)?.publisher;
+      return publisher?.live ? publisher.feed : undefined;
+    },
+    async subscribe(roomId, participantId, feed) {
+      const room = rooms.get(roomId);
+      if (!room?.publisher?.live || !room.server) throw new SfuError('no_publisher', 'The presenter is not publishing right now');
+      if (room.publisher.feed !== feed) throw new SfuError('wrong_feed', 'That feed is not this room’s presenter');
+      const handle = await attach(room);
+      let joined: { jsep?: { sdp: string }; streams?: Array<{ type: string; mid: string }> };
+      try {
+        joined = await handle.joinSubscriber({ room: room.janusRoom!, streams: [{ feed }], autoupdate: true });
+        if (!joined.jsep) throw new SfuError('no_publisher', 'The presenter is not sending media yet');
+      } catch (err) {
+        void detach(handle);
+        if (janusCode(err) === NO_SUCH_FEED) throw new SfuError('no_publisher', 'The presenter is not publishing right now');
+        throw clientError(err, 'subscription');
+      }
+      const previous = room.subscribers.get(participantId);
+      room.subscribers.set(participantId, {
+        handle,
+        videoMids: (joined.streams ?? []).filter((s) => s.type === 'video').map((s) => s.mid),
+        layer: { substream: 2, temporal: 2 },
+      });
+      if (previous) void detach(previous.handle);
+      return { sdp: joined.jsep.sdp };
+    },
+    async answer(roomId, participantId, answerSdp) {
+      const subscription = rooms.get(roomId)?.subscribers.get(participantId);
+      if (!subscription) throw new SfuError('no_connection', 'There is no subscription to answer');
+      try {
+        await subscription.handle.start({ jsep: { type: 'answer', sdp: answerSdp } });
+      } catch (err) {
+        throw clientError(err, 'answer');
+      }
+    },
+    async trickle(roomId, participantId, candidate) {
+      const room = rooms.get(roomId);
+      const handle =
+        room?.publisher?.participantId === participantId ? room.publisher.handle : room?.subscribers.get(participantId)?.handle;
+      if (!handle) throw new SfuError('no_connection', 'There is no media server connection for this candidate');
+      await (candidate === null ? handle.trickleComplete() : handle.trickle(candidate));
+    },
+    async setLayer(roomId, participantId, layer) {
+      const subscription = rooms.get(roomId)?.subscribers.get(participantId);
+      if (!subscription) throw new SfuError('no_connection', 'There is no subscription to configure');
+      const streams = subscription.videoMids.map((mid) =>
+        layer === 'audio-only' ? { mid, send: false } : { mid, send: true, substream: layer.substream, temporal: layer.temporal },
+      );
+      if (streams.length > 0) await subscription.handle.configure({ streams });
+      subscription.layer = layer;
+    },
+    async leave(roomId, participantId) {
+      const room = rooms.get(roomId);
+      if (!room) return;
+      if (room.publisher?.participantId === participantId) {
+        const { handle } = room.publisher;
+        room.publisher = undefined;
+        await detach(handle);
+      }
+      const subscription = room.subscribers.get(participantId);
+      room.subscribers.delete(participantId);
+      await detach(subscription?.handle);
+    },
+    async destroyRoom(roomId) {
+      const room = rooms.get(roomId);
+      if (!room) return;
+      rooms.delete(roomId);
+      await room.creating?.catch(() => {});
+      const handles = [room.publisher?.handle, ...[...room.subscribers.values()].map((s) => s.handle)];
+      await Promise.all(handles.map(detach));
+      if (room.server?.control && room.janusRoom !== undefined) {
+        await room.server.control.destroy({ room: room.janusRoom, secret: room.secret }).catch((err: unknown) => {
+          report(err, { step: 'sfu-destroy', roomId });
+        });
+      }
+    },
+    hasRoom(roomId) {
+      return rooms.get(roomId)?.server !== undefined;
+    },
+    status() {
+      return servers.map(statusOf);
+    },
+    async close() {
+      closed = true;
+      clearInterval(timer);
+      await Promise.all([...rooms.keys()].map((id) => this.destroyRoom(id)));
+      await Promise.all(
+        servers.map(async (server) => {
+          await server.connecting?.catch(() => {});
+          const connection = server.connection;
+          server.connection = undefined;
+          server.healthy = false;
+          await connection?.close().catch(() => {});
+        }),
+      );
+    },
+  };
+}
