@@ -16,7 +16,7 @@ import { adapterKind, createClusterAdapter } from './signaling/adapters.ts';
 import { createSocketBroadcaster } from './signaling/broadcaster.ts';
 import { startMediaServers } from './signaling/media-servers.ts';
 import { createSignaling } from './signaling/server.ts';
-import { serveApp } from './tls/serve.ts';
+import { readCertificateFilesOrExit, serveApp } from './tls/serve.ts';
 
 const ROOT = dirname(projectPath(import.meta.dirname, 'vite.config.ts'));
 const UI_DIR = resolve(ROOT, 'dist');
@@ -30,6 +30,7 @@ async function ensureUiBuilt(): Promise<void> {
 }
 
 const settings = configOrExit();
+readCertificateFilesOrExit(settings);
 await ensureUiBuilt();
 const database = await openDatabase(settings);
 let turn: Awaited<ReturnType<typeof startManagedTurn>>;

@@ -35,6 +35,20 @@ const DAY_MS = 86_400_000;
  * Starts the listeners for the mode the configuration asks for (see `tlsMode`). A port that cannot be bound stops
  * the process with one line saying why.
  */
+/**
+ * TLS_CERT/TLS_KEY read and matched, or the process stopped with one line: the all-in-one entry calls this before it
+ * starts its database and managed programs, so a bad pair is refused before anything else runs.
+ */
+export function readCertificateFilesOrExit(config: Config): KeyPair | undefined {
+  if (tlsMode(config) !== 'files') return undefined;
+  try {
+    return readKeyPair(config.TLS_CERT!, config.TLS_KEY!);
+  } catch (err) {
+    console.error(`podium: TLS_CERT/TLS_KEY: ${(err as Error).message}`);
+    process.exit(1);
+  }
+}
+
 export async function serveApp(fetch: FetchCallback, config: Config, log: Log): Promise<WebServer> {
   const mode = tlsMode(config);
   const listener = getRequestListener(fetch, { hostname: config.HOST });
@@ -52,15 +66,8 @@ export async function serveApp(fetch: FetchCallback, config: Config, log: Log): 
     void listener(request, response);
   });
   const useCertificate = (pair: KeyPair) => https.setSecureContext({ cert: pair.cert, key: pair.key });
-  if (mode === 'files') {
-    // Unreadable or mismatched files stop the start before any port is bound.
-    try {
-      useCertificate(readKeyPair(config.TLS_CERT!, config.TLS_KEY!));
-    } catch (err) {
-      console.error(`podium: TLS_CERT/TLS_KEY: ${(err as Error).message}`);
-      process.exit(1);
-    }
-  }
+  const files = readCertificateFilesOrExit(config);
+  if (files) useCertificate(files);
   const stops: Array<() => void> = [];
   let httpsPort = 0;
   let httpsStarted: Promise<void> | null = null;
