@@ -1,6 +1,4 @@
 // Which Janus servers a process drives: those in JANUS_URL, or a Janus of its own when `janus` is on PATH.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Config } from '../core/config.ts';
 import type { Logger } from 'pino';
@@ -34,7 +32,6 @@ export async function startMediaServers(
   const none: MediaServers = { status: () => [], close: async () => {} };
   if (config.MEDIA_MODE === 'star') return none;
   let managed: ManagedJanus | undefined;
-  let stopScratch = () => {};
   let servers = (config.JANUS_URL ?? []).map((url) => ({ url, apiSecret: config.JANUS_API_SECRET, adminKey: config.JANUS_ADMIN_KEY }));
   if (servers.length === 0) {
     const binary = options.janusBinary ?? findOnPath('janus');
@@ -42,12 +39,9 @@ export async function startMediaServers(
       logger.info('no Janus configured or on PATH: rooms are stars (apt-get install janus for the SFU)');
       return none;
     }
-    // DATA_DIR=memory:// keeps nothing: Janus's generated configuration goes to a temporary folder instead.
-    const scratch = config.DATA_DIR === 'memory://' ? mkdtempSync(join(tmpdir(), 'podium-janus-')) : undefined;
-    const removeScratch = () => scratch && rmSync(scratch, { recursive: true, force: true });
     try {
       managed = await createManagedJanus({
-        dir: scratch ?? join(resolve(config.DATA_DIR), 'janus'),
+        dir: join(resolve(config.DATA_DIR), 'janus'),
         binary,
         wsPort: config.JANUS_WS_PORT,
         rtpPorts: config.JANUS_RTP_PORTS,
@@ -62,10 +56,8 @@ export async function startMediaServers(
     } catch (err) {
       logger.error({ err }, 'cannot start Janus: rooms are stars');
       await managed?.stop().catch(() => {});
-      removeScratch();
       return none;
     }
-    stopScratch = removeScratch;
     servers = [{ url: managed.url, apiSecret: managed.apiSecret, adminKey: managed.adminSecret }];
   }
   const names = new Map(servers.map((s, i) => [s.url, `janus-${i + 1}`]));
@@ -82,7 +74,6 @@ export async function startMediaServers(
     async close() {
       await sfu.close();
       await managed?.stop();
-      stopScratch();
     },
   };
 }
