@@ -4,7 +4,7 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findOnPath } from './managed/coturn.ts';
+import { findOnPath, processAlive } from './managed/process.ts';
 
 const root = import.meta.dirname;
 // What `npm start` runs after its `prestart` build: the compiled server, under node alone.
@@ -57,15 +57,6 @@ function postmasterPid(cwd: string): number | undefined {
   return existsSync(file) ? Number(readFileSync(file, 'utf8').split('\n')[0]) : undefined;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 describe('npm start', () => {
   const dir = mkdtempSync(join(tmpdir(), 'podium-start-'));
   // As root, PostgreSQL runs as an unprivileged user that must be able to enter the directory.
@@ -82,7 +73,7 @@ describe('npm start', () => {
     expect(await health.json()).toMatchObject({ status: 'ok', db: { ok: true } });
     expect(first.output()).toMatch(/database: embedded PostgreSQL 18\.\d+ in \.\/data/);
     const postmaster = postmasterPid(dir)!;
-    expect(alive(postmaster)).toBe(true);
+    expect(processAlive(postmaster)).toBe(true);
     const home = await fetch(`${first.url}/`);
     expect(home.status).toBe(200);
     expect(await home.text()).toContain('<div id="root">');
@@ -98,7 +89,7 @@ describe('npm start', () => {
     expect(await stop(first)).toBe(0);
     expect(first.output()).not.toMatch(/\n\s+at /);
     // A clean stop takes the database down with it, and removes its pid file.
-    expect(alive(postmaster)).toBe(false);
+    expect(processAlive(postmaster)).toBe(false);
     expect(postmasterPid(dir)).toBeUndefined();
 
     const second = await startServer(dir);
@@ -121,7 +112,7 @@ describe('npm start', () => {
     first.child.removeAllListeners('exit');
     first.child.kill('SIGKILL');
     // No postgres is left holding DATA_DIR (its parent-death signal), and the next start recovers the data.
-    await expect.poll(() => alive(postmaster), { timeout: 10_000 }).toBe(false);
+    await expect.poll(() => processAlive(postmaster), { timeout: 10_000 }).toBe(false);
     const second = await startServer(dir);
     const room = await fetch(`${second.url}/api/rooms/${slug}`);
     expect(room.status).toBe(200);
@@ -158,7 +149,7 @@ describe('npm start', () => {
       const config = readFileSync(join(turnDir, 'data', 'coturn', 'turnserver.conf'), 'utf8');
       expect(config).toContain(`listening-port=${port}\n`);
       const pid = Number(readFileSync(join(turnDir, 'data', 'coturn', 'turnserver.pid'), 'utf8'));
-      expect(alive(pid)).toBe(true);
+      expect(processAlive(pid)).toBe(true);
 
       const created = await fetch(`${running.url}/api/rooms`, {
         method: 'POST',
@@ -172,7 +163,7 @@ describe('npm start', () => {
       expect(iceServers.at(-1)!.urls).toEqual([`turn:127.0.0.1:${port}?transport=udp`, `turn:127.0.0.1:${port}?transport=tcp`]);
 
       expect(await stop(running)).toBe(0);
-      expect(alive(pid)).toBe(false);
+      expect(processAlive(pid)).toBe(false);
     } finally {
       rmSync(turnDir, { recursive: true, force: true });
     }

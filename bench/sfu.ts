@@ -1,6 +1,6 @@
 // sfu: Janus's CPU per video subscriber, ramped with light WebRTC subscribers (Node, @roamhq/wrtc) through Podium.
 import { childProcessNamed, cpuSeconds } from '../e2e/harness.ts';
-import { findOnPath } from '../managed/janus.ts';
+import { findOnPath } from '../managed/process.ts';
 import { killPeers, startPeer, type TestPeer } from '../signaling/testing-sfu.ts';
 import { cpuMeter } from './lib/machine.ts';
 import { starVersusSfu } from './sfu-ui.ts';

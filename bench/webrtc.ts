@@ -9,7 +9,7 @@ import { createRoom, roomsApiAvailable, startPodium } from './lib/podium.ts';
 import { round, summarize } from './lib/stats.ts';
 import { secondsLeft, type Benchmark, type BenchContext, type Cell } from './lib/types.ts';
 import { joinThroughUi, type UiJoin } from './webrtc-ui.ts';
-import { findOnPath } from '../managed/coturn.ts';
+import { findOnPath } from '../managed/process.ts';
 
 interface Marks {
   click?: number;

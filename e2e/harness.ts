@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { createTestDatabase } from '../db/testing.ts';
 import { CHROMIUM_BASE_ARGS, CHROMIUM_PATH } from './chromium.ts';
+import { processAlive } from '../managed/process.ts';
 
 export { CHROMIUM_PATH };
 
@@ -29,15 +30,6 @@ export const CHROMIUM_ARGS = [
 ];
 
 const BROWSER_LOCK = join(tmpdir(), 'podium-e2e-browser.lock');
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /**
  * Chromium is heavy on a small machine, so e2e files take turns: one browser at a time across test

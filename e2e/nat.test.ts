@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findOnPath } from '../managed/coturn.ts';
+import { findOnPath } from '../managed/process.ts';
 import { CHROMIUM_PATH, chromiumAvailable, ensureUiBuild, launchBrowsers, ROOT, waitForDecodedFrames } from './harness.ts';
 import { ADDRESSES, buildInternet, inNamespace, namespacesAvailable, removeLeftovers, type Internet } from './netns.ts';
 

@@ -2,6 +2,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { processAlive } from '../managed/process.ts';
 
 const IP = '/usr/sbin/ip';
 const NFT = '/usr/sbin/nft';
@@ -42,15 +43,6 @@ function run(command: string, args: string[], input?: string): void {
   execFileSync(command, args, { stdio: ['pipe', 'ignore', 'pipe'], input });
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 function listNamespaces(): string[] {
   return execFileSync(IP, ['netns', 'list'], { encoding: 'utf8' })
     .split('\n')
@@ -75,7 +67,7 @@ function removeNamespace(name: string): void {
 export function removeLeftovers(): void {
   for (const name of listNamespaces()) {
     const match = new RegExp(`^${PREFIX}(\\d+)-`).exec(name);
-    if (match && !alive(Number(match[1]))) removeNamespace(name);
+    if (match && !processAlive(Number(match[1]))) removeNamespace(name);
   }
 }
 

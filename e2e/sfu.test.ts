@@ -1,7 +1,7 @@
 // A large room in Chromium: star at first, Janus past the threshold, 12 attendees on the SFU, Janus killed mid-session.
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findOnPath } from '../managed/janus.ts';
+import { findOnPath } from '../managed/process.ts';
 import { childProcessNamed, chromiumAvailable, launchBrowser, openPage, startServer, waitForDecodedFrames, type RunningServer } from './harness.ts';
 
 const available = chromiumAvailable();

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../api/testing.ts';
 import { turnCredentials } from '../api/turn.ts';
-import { coturnSecret, findOnPath, startCoturn, type ManagedCoturn } from './coturn.ts';
+import { coturnSecret, startCoturn, type ManagedCoturn } from './coturn.ts';
+import { findOnPath } from './process.ts';
 
 function coturnAvailable(): boolean {
   if (findOnPath('turnserver') && findOnPath('turnutils_uclient')) return true;

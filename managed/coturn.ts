@@ -1,10 +1,10 @@
 // coturn (Debian's `turnserver`) as Podium's own TURN relay: generated config and secret in DATA_DIR, supervised.
 import { randomBytes } from 'node:crypto';
-import { accessSync, constants, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createSocket } from 'node:dgram';
 import { connect, createServer } from 'node:net';
-import { delimiter, join } from 'node:path';
-import { createManagedProcess, pollUntil, type ManagedProcess, type ManagedProcessEvent } from './process.ts';
+import { join } from 'node:path';
+import { createManagedProcess, findOnPath, pollUntil, type ManagedProcess, type ManagedProcessEvent } from './process.ts';
 
 /**
  * Peers a public relay must never reach: this machine and the networks behind it (RFC 1918, CGNAT, link-local,
@@ -55,20 +55,6 @@ export interface ManagedCoturn {
   secret: string;
   configPath: string;
   stop(): Promise<void>;
-}
-
-/** Whether `command` names an executable file on PATH (or is a path to one). */
-export function findOnPath(command: string, path = process.env.PATH ?? ''): string | undefined {
-  const candidates = command.includes('/') ? [command] : path.split(delimiter).filter(Boolean).map((dir) => join(dir, command));
-  for (const candidate of candidates) {
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // Not here; try the next directory.
-    }
-  }
-  return undefined;
 }
 
 /** The shared secret Podium signs credentials with, created once (256 random bits) and kept readable by its owner only. */

@@ -1,10 +1,10 @@
 // Runs Podium's own Janus (VideoRoom only, control sockets on loopback) under the one supervisor.
 import { randomBytes } from 'node:crypto';
-import { accessSync, constants, existsSync, mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { delimiter, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import WebSocket from 'ws';
-import { createManagedProcess, pollUntil, type ManagedProcess, type ManagedProcessEvent } from './process.ts';
+import { createManagedProcess, findOnPath, pollUntil, type ManagedProcess, type ManagedProcessEvent } from './process.ts';
 
 export interface ManagedJanusOptions {
   /** Where the generated configuration and the plugin links go (`<DATA_DIR>/janus`). */
@@ -46,21 +46,6 @@ const LIB_DIR_CANDIDATES = [
   '/usr/local/lib/janus',
   '/opt/janus/lib/janus',
 ];
-
-/** The executable named `name` on PATH, or undefined. */
-export function findOnPath(name: string, path = process.env.PATH ?? ''): string | undefined {
-  for (const dir of path.split(delimiter)) {
-    if (!dir) continue;
-    const candidate = join(dir, name);
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // Not in this folder.
-    }
-  }
-  return undefined;
-}
 
 export function findJanusLibDir(): string | undefined {
   return LIB_DIR_CANDIDATES.find((dir) => existsSync(join(dir, 'plugins')) && existsSync(join(dir, 'transports')));

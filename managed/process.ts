@@ -2,6 +2,8 @@
 // answers, restart it with backoff when it dies, stop it with the process.
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { once } from 'node:events';
+import { accessSync, constants } from 'node:fs';
+import { delimiter, join } from 'node:path';
 
 export interface ManagedProcessOptions {
   /** Short name used in logs and metrics: `postgres`, `janus`, `coturn`. */
@@ -233,5 +235,29 @@ export async function pollUntil(check: () => Promise<boolean>, signal: AbortSign
   while (!signal.aborted) {
     if (await check().catch(() => false)) return;
     await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+/** The executable `command` names: a path to one, or the first on PATH; undefined when there is none. */
+export function findOnPath(command: string, path = process.env.PATH ?? ''): string | undefined {
+  const candidates = command.includes('/') ? [command] : path.split(delimiter).filter(Boolean).map((dir) => join(dir, command));
+  for (const candidate of candidates) {
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // Not here; try the next directory.
+    }
+  }
+  return undefined;
+}
+
+/** Whether a process with this id is still running. */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
   }
 }

@@ -3,7 +3,8 @@ import { join, resolve } from 'node:path';
 import type { Config } from '../core/config.ts';
 import type { Logger } from 'pino';
 import type { MediaServerStatus } from '../core/metrics.ts';
-import { createManagedJanus, findOnPath, type ManagedJanus } from '../managed/janus.ts';
+import { createManagedJanus, type ManagedJanus } from '../managed/janus.ts';
+import { findOnPath } from '../managed/process.ts';
 import { createSfu, type Sfu } from './sfu.ts';
 
 export type MediaServerConfig = Pick<
