@@ -50,7 +50,7 @@ export async function startMediaServers(
         onEvent: (event) => {
           if (event.type === 'exited' && !event.expected) logger.error({ code: event.code, signal: event.signal }, 'janus exited');
           else if (event.type === 'failed') logger.error({ reason: event.message }, 'janus failed to restart');
-          else if (event.type === 'ready') logger.info({ pid: event.pid, ms: event.ms }, 'janus ready');
+          else if (event.type === 'ready') logger.info({ janusPid: event.pid, ms: event.ms }, 'janus ready');
         },
       });
       await managed.start();
