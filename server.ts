@@ -30,7 +30,8 @@ async function ensureUiBuilt(): Promise<void> {
 }
 
 const settings = configOrExit();
-readCertificateFilesOrExit(settings);
+// Unreadable certificate files stop the start before the database or any managed program starts.
+const certificate = readCertificateFilesOrExit(settings);
 await ensureUiBuilt();
 const database = await openDatabase(settings);
 let turn: Awaited<ReturnType<typeof startManagedTurn>>;
@@ -82,7 +83,7 @@ app.use('*', serveStatic({ root: UI_DIR }));
 app.get('*', (c) => (c.req.path.startsWith('/api/') ? c.notFound() : c.html(indexHtml)));
 
 // Plain HTTP on PORT, or HTTPS (certificates from ACME, TLS_CERT/TLS_KEY or a local CA) with HTTP redirecting to it.
-const web = await serveApp(app.fetch, config, { info: (message) => ops.logger.info(message), error: (message) => ops.logger.error(message) });
+const web = await serveApp(app.fetch, config, { info: (message) => ops.logger.info(message), error: (message) => ops.logger.error(message) }, certificate);
 const server = web.server;
 const cluster = await createClusterAdapter(config, 'alone', (err) => console.error(`podium: socket adapter error: ${String(err)}`));
 const io = createSignaling(server, { db: database.db, config, cluster, core, sfu: media.sfu, ...ops.signaling });

@@ -4,8 +4,8 @@ import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileS
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { freePort, janusAnswers, janusRequest } from '../managed/janus.ts';
-import { findOnPath } from '../managed/process.ts';
+import { janusAnswers, janusRequest } from '../managed/janus.ts';
+import { findOnPath, freePort } from '../managed/process.ts';
 import { createManagedProcess, pollUntil } from '../managed/process.ts';
 
 const SHIPPED = resolve(import.meta.dirname, 'janus');

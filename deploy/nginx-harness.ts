@@ -4,9 +4,9 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { freePort } from '../managed/process.ts';
 
 export const NGINX = '/usr/sbin/nginx';
 export const SITE = resolve(import.meta.dirname, 'nginx/podium.conf');
@@ -109,13 +109,7 @@ export function testConfig(h: Harness): string {
   return execFileSync(NGINX, ['-t', ...nginxArgs(h)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
-export async function freePort(): Promise<number> {
-  const server = createNetServer();
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const { port } = server.address() as { port: number };
-  await new Promise((done) => server.close(done));
-  return port;
-}
+export { freePort };
 
 /** A directory standing in for the UI build: an app shell and one hashed asset. */
 export function fakeDist(h: Harness): string {

@@ -1,13 +1,12 @@
 // Shared end-to-end plumbing: the all-in-one server as a child process, headless Chromium, and video probes.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { createTestDatabase } from '../db/testing.ts';
 import { CHROMIUM_BASE_ARGS, CHROMIUM_PATH } from './chromium.ts';
-import { processAlive } from '../managed/process.ts';
+import { freePort, processAlive } from '../managed/process.ts';
 
 export { CHROMIUM_PATH };
 
@@ -118,16 +117,7 @@ export async function ensureUiBuild(): Promise<void> {
   await build({ configFile: join(ROOT, 'vite.config.ts'), logLevel: 'warn' });
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const probe = createServer();
-    probe.once('error', fail);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => (typeof address === 'object' && address ? done(address.port) : fail(new Error('no port'))));
-    });
-  });
-}
+export { freePort };
 
 export interface RunningServer {
   url: string;

@@ -1,10 +1,9 @@
 // Runs Podium's own Janus (VideoRoom only, control sockets on loopback) under the one supervisor.
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import WebSocket from 'ws';
-import { createManagedProcess, findOnPath, pollUntil, type ManagedProcess, type ManagedProcessEvent } from './process.ts';
+import { createManagedProcess, findOnPath, freePort, pollUntil, type ManagedProcess, type ManagedProcessEvent } from './process.ts';
 
 export interface ManagedJanusOptions {
   /** Where the generated configuration and the plugin links go (`<DATA_DIR>/janus`). */
@@ -51,13 +50,6 @@ export function findJanusLibDir(): string | undefined {
   return LIB_DIR_CANDIDATES.find((dir) => existsSync(join(dir, 'plugins')) && existsSync(join(dir, 'transports')));
 }
 
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as { port: number };
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
 /** `20000-40000` → valid range, or an Error naming what is wrong. */
 export function parsePortRange(range: string): { min: number; max: number } {

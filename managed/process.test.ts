@@ -1,15 +1,7 @@
-import { createServer } from 'node:net';
 import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { createManagedProcess, pollUntil, type ManagedProcessEvent } from './process.ts';
+import { createManagedProcess, freePort, pollUntil, type ManagedProcessEvent } from './process.ts';
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as { port: number };
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
 const answers = (port: number) => () =>
   new Promise<boolean>((resolve) => {

@@ -49,7 +49,8 @@ export function readCertificateFilesOrExit(config: Config): KeyPair | undefined 
   }
 }
 
-export async function serveApp(fetch: FetchCallback, config: Config, log: Log): Promise<WebServer> {
+/** `certificate`: the TLS_CERT/TLS_KEY pair the entry already read with readCertificateFilesOrExit. */
+export async function serveApp(fetch: FetchCallback, config: Config, log: Log, certificate?: KeyPair): Promise<WebServer> {
   const mode = tlsMode(config);
   const listener = getRequestListener(fetch, { hostname: config.HOST });
   if (mode === 'off') {
@@ -66,7 +67,7 @@ export async function serveApp(fetch: FetchCallback, config: Config, log: Log): 
     void listener(request, response);
   });
   const useCertificate = (pair: KeyPair) => https.setSecureContext({ cert: pair.cert, key: pair.key });
-  const files = readCertificateFilesOrExit(config);
+  const files = certificate ?? readCertificateFilesOrExit(config);
   if (files) useCertificate(files);
   const stops: Array<() => void> = [];
   let httpsPort = 0;
