@@ -56,7 +56,13 @@ function logError(err: unknown, context: Record<string, unknown>): void {
   fallbackLogger().error({ ...context, err }, 'signaling error');
 }
 
-export function createSignaling(httpServer: HttpServer | undefined, deps: SignalingDeps): SignalingServer {
+/** The Socket.io server, and the one way to stop it with everything it started (heartbeat, presence, core, adapter). */
+export interface Signaling {
+  io: SignalingServer;
+  close(): Promise<void>;
+}
+
+export function createSignaling(httpServer: HttpServer | undefined, deps: SignalingDeps): Signaling {
   const report = deps.onError ?? logError;
   // Handlers call this from their own catch blocks; a logger that throws must not turn into an unhandled rejection.
   const onError = (err: unknown, context: Record<string, unknown>) => {
@@ -159,14 +165,13 @@ export function createSignaling(httpServer: HttpServer | undefined, deps: Signal
     endRoomLocally(io, roomId, sessionStats);
   });
 
-  const close = io.close.bind(io);
-  // Socket.io has no close hook; pending leaves and the adapter's connections must go with the server.
-  io.close = async (fn) => {
+  // Pending leaves and the adapter's connections go with the server.
+  async function close(): Promise<void> {
     clearInterval(heartbeat);
     presence.close();
-    await close(fn);
+    await io.close();
     if (!deps.core) await core.close();
     await cluster?.close();
-  };
-  return io;
+  }
+  return { io, close };
 }
