@@ -16,7 +16,6 @@ import {
   fetchVia,
   freePort,
   HOST,
-  nginxAvailable,
   siteFor,
   startNginx,
   writeMainConf,
@@ -24,6 +23,7 @@ import {
   type RunningNginx,
 } from './deploy/nginx-harness.ts';
 import type { ClientToServerEvents, ServerToClientEvents } from './signaling/protocol.ts';
+import { requires } from './testing/requires.ts';
 
 const METRICS_TOKEN = 'cluster-metrics-token-0123456789';
 
@@ -202,7 +202,7 @@ describe('graceful shutdown of the all-in-one process', () => {
   });
 });
 
-describe.runIf(nginxAvailable())('graceful shutdown of one signaling process among two, behind nginx', () => {
+describe.runIf(await requires('nginx'))('graceful shutdown of one signaling process among two, behind nginx', () => {
   let database: TestDatabase;
   let harness: Harness;
   let nginx: RunningNginx | undefined;

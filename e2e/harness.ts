@@ -14,13 +14,6 @@ export const ROOT = resolve(import.meta.dirname, '..');
 export const SCREENSHOT_DIR = join(ROOT, 'e2e', 'screenshots');
 
 /** Whether the suite can run; outside CI a missing browser skips it with one line, in CI it fails. */
-export function chromiumAvailable(): boolean {
-  if (existsSync(CHROMIUM_PATH)) return true;
-  if (process.env.CI === 'true') throw new Error(`Chromium is required in CI but was not found at ${CHROMIUM_PATH}`);
-  console.warn(`e2e: no Chromium at ${CHROMIUM_PATH} (set CHROMIUM_PATH): skipping the browser tests`);
-  return false;
-}
-
 export const CHROMIUM_ARGS = [
   ...CHROMIUM_BASE_ARGS,
   // Headless screen capture: pick the (fake) screen without a picker.
