@@ -9,7 +9,7 @@ import { parsePrometheusText, sampleValue } from './api/prometheus-text.ts';
 import { listMessages } from './db/chat.ts';
 import { findRoomBySlug } from './db/rooms.ts';
 import { requestCounts } from './db/schema.ts';
-import { createPostgresTestDatabase, postgresReachable, type TestDatabase } from './db/testing.ts';
+import { createTestDatabase, type TestDatabase } from './db/testing.ts';
 import {
   createHarness,
   fakeDist,
@@ -112,8 +112,7 @@ describe('graceful shutdown of the all-in-one process', () => {
   const sockets: Client[] = [];
 
   beforeAll(async () => {
-    if (!(await postgresReachable())) throw new Error('the shutdown test needs the test PostgreSQL');
-    database = await createPostgresTestDatabase();
+    database = await createTestDatabase();
     port = await freePort();
   });
   afterAll(async () => {
@@ -211,8 +210,7 @@ describe.runIf(await requires('nginx'))('graceful shutdown of one signaling proc
   const sockets: Client[] = [];
 
   beforeAll(async () => {
-    if (!(await postgresReachable())) throw new Error('the shutdown test needs the test PostgreSQL');
-    database = await createPostgresTestDatabase();
+    database = await createTestDatabase();
     harness = createHarness();
     ports.http = await freePort();
     ports.https = await freePort();

@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createPostgresTestDatabase, type TestDatabase } from '../db/testing.ts';
+import { createTestDatabase, type TestDatabase } from '../db/testing.ts';
 import { closeClients, connect, createTestRoom, nextEvent, type TestClient } from '../signaling/testing.ts';
 import { startEntry, type ChildEntry } from '../signaling/testing-processes.ts';
 import { createHarness, freePort, NGINX, nginxArgs, writeMainConf, type Harness } from './nginx-harness.ts';
@@ -32,7 +32,7 @@ describe.runIf(available)('nginx in front of two signaling processes', () => {
   let base = '';
 
   beforeAll(async () => {
-    database = await createPostgresTestDatabase();
+    database = await createTestDatabase();
     const env = { DATABASE_URL: database.url!, MIGRATE_ON_START: 'false', REDIS_URL: '', RATE_LIMITS: 'off' };
     processes = await Promise.all([
       startEntry('api/node.ts', { ...env, PORT: '0' }),
