@@ -52,7 +52,11 @@ export function createPresence({ db, io }: HandlerDeps, options: PresenceOptions
   async function arrive(socket: SignalingSocket): Promise<boolean> {
     const { participantId, roomId, role } = socket.data;
     const before = await findParticipant(db, roomId, participantId);
-    await attachSocket(db, participantId, socket.id);
+    if (!(await attachSocket(db, participantId, socket.id))) {
+      // Marked gone between the handshake and now: the seat is no longer theirs.
+      socket.disconnect(true);
+      return true;
+    }
     if (role === 'presenter') await setPresenterSocket(db, roomId, socket.id);
     return Boolean(before && before.socketId !== null && before.leftAt === null);
   }

@@ -6,7 +6,7 @@ import type { Metrics, RoomActivityMetrics } from '../core/metrics.ts';
 import { createRoomCore, type RoomCore } from '../core/room.ts';
 import { hashToken } from '../core/tokens.ts';
 import type { Database } from '../db/client.ts';
-import { findByTokenHash, findPresenter, presenceTimeoutSeconds } from '../db/participants.ts';
+import { findByTokenHash, findPresenter, presenceTimeoutSeconds, tokenActs } from '../db/participants.ts';
 import type { ClusterAdapter } from './adapters.ts';
 import { bindEvent, createEventBacklog } from './bind.ts';
 import { createSocketBroadcaster, endRoomLocally } from './broadcaster.ts';
@@ -78,7 +78,7 @@ export function createSignaling(httpServer: HttpServer | undefined, deps: Signal
     if (typeof token !== 'string' || token.length === 0 || token.length > MAX_TOKEN_LENGTH) return next(new Error('unauthorized'));
     try {
       const found = await findByTokenHash(deps.db, await hashToken(token));
-      if (!found || !found.room.isActive) return next(new Error('unauthorized'));
+      if (!found || !found.room.isActive || !tokenActs(found.participant)) return next(new Error('unauthorized'));
       const { participant, room } = found;
       const presenterId = participant.role === 'presenter' ? participant.id : (await findPresenter(deps.db, room.id))?.id;
       if (!presenterId) return next(new Error('unauthorized'));
