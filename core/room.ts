@@ -4,11 +4,11 @@
 import type { Database } from '../db/client.ts';
 import { listCurrentParticipants, muteAllAttendees } from '../db/participants.ts';
 import { addQuestion, answerQuestion, pinQuestion, setVote } from '../db/questions.ts';
-import { endRoom, setScreenSharing } from '../db/rooms.ts';
+import { endRoom, findRoomById, setScreenSharing } from '../db/rooms.ts';
 import type { ActionInput } from './actions.ts';
 import type { Broadcaster, ParticipantEvents, RoomEvents } from './broadcast.ts';
 import { createChatWriter, type ChatWriter } from './chat-writer.ts';
-import { presenterOnly, questionNotFound, roomEnded } from './errors.ts';
+import { presenterOnly, questionNotFound, roomEnded, type RoomError } from './errors.ts';
 import { createRoomLiveness, type RoomLiveness } from './liveness.ts';
 import type { RoomActivityMetrics } from './metrics.ts';
 import type { ChatMessageBody, ParticipantBody, QuestionBody, SessionStatsBody } from './schemas.ts';
@@ -113,6 +113,13 @@ export function createRoomCore(deps: RoomCoreDeps): RoomCore {
     return result;
   }
 
+  /** A question write that changed nothing: the room ended under it, or there is no such question in it. */
+  async function notFoundOrEnded(roomId: string): Promise<RoomError> {
+    if ((await findRoomById(db, roomId))?.isActive) return questionNotFound();
+    liveness.ended(roomId);
+    return roomEnded();
+  }
+
   /** Anything that is not a UUID cannot name a question; refusing it here spares the database a cast error. */
   function requireQuestionId(questionId: string): void {
     if (!UUID.test(questionId)) throw questionNotFound();
@@ -159,7 +166,12 @@ export function createRoomCore(deps: RoomCoreDeps): RoomCore {
     ask(actor, { question }) {
       return inTurn(actor.roomId, async () => {
         await requireLive(actor);
-        const stored = toQuestionBody(await addQuestion(db, { roomId: actor.roomId, participantId: actor.participantId, question }));
+        const added = await addQuestion(db, { roomId: actor.roomId, participantId: actor.participantId, question });
+        if (!added) {
+          liveness.ended(actor.roomId);
+          throw roomEnded();
+        }
+        const stored = toQuestionBody(added);
         metrics?.questions.inc();
         toRoom(actor.roomId, 'new-question', { question: stored });
         return stored;
@@ -172,7 +184,7 @@ export function createRoomCore(deps: RoomCoreDeps): RoomCore {
         requireQuestionId(questionId);
         // Counted only within the actor's room, so a question of another room is simply not found.
         const votes = await setVote(db, { roomId: actor.roomId, questionId, participantId: actor.participantId, up });
-        if (votes === undefined) throw questionNotFound();
+        if (votes === undefined) throw await notFoundOrEnded(actor.roomId);
         toRoom(actor.roomId, 'question-voted', { questionId, votes });
         return votes;
       });
@@ -184,7 +196,7 @@ export function createRoomCore(deps: RoomCoreDeps): RoomCore {
         await requireLive(actor);
         requireQuestionId(questionId);
         const answered = await answerQuestion(db, actor.roomId, questionId, answer);
-        if (!answered) throw questionNotFound();
+        if (!answered) throw await notFoundOrEnded(actor.roomId);
         const question = toQuestionBody(answered);
         toRoom(actor.roomId, 'question-answered', { questionId, answer: question.answer!, answeredAt: question.answeredAt! });
         return question;
@@ -197,7 +209,7 @@ export function createRoomCore(deps: RoomCoreDeps): RoomCore {
         await requireLive(actor);
         requireQuestionId(questionId);
         const updated = await pinQuestion(db, actor.roomId, questionId, pinned);
-        if (!updated) throw questionNotFound();
+        if (!updated) throw await notFoundOrEnded(actor.roomId);
         const question = toQuestionBody(updated);
         toRoom(actor.roomId, 'question-pinned', { questionId, isPinned: question.isPinned });
         return question;

@@ -65,12 +65,19 @@ export async function setPresenterSocket(db: Database, roomId: string, socketId:
  */
 export async function endRoom(db: Database, roomId: string): Promise<SessionStats | null> {
   return db.transaction(async (tx) => {
-    const [ended] = await tx
-      .update(rooms)
-      .set({ isActive: false, endedAt: sql`now()`, presenterSocketId: null })
+    // Every write to a room share-locks its live row in the same statement (see liveRoom in questions.ts and
+    // the chat insert). Taking the row exclusively waits for those in flight; the end's time is read only once
+    // it holds the row, so no row written before it has a later time, and none can be written after it.
+    const [live] = await tx
+      .select({ id: rooms.id })
+      .from(rooms)
       .where(and(eq(rooms.id, roomId), eq(rooms.isActive, true)))
-      .returning({ id: rooms.id });
-    if (!ended) return null;
+      .for('update');
+    if (!live) return null;
+    await tx
+      .update(rooms)
+      .set({ isActive: false, endedAt: sql`clock_timestamp()`, presenterSocketId: null })
+      .where(eq(rooms.id, roomId));
     await tx
       .update(participants)
       .set({ leftAt: sql`now()`, socketId: null })
