@@ -49,6 +49,11 @@ export interface RoomCore {
    * before the announcement closes the connection it would travel on.
    */
   endRoom(actor: Actor, beforeAnnounce?: (stats: SessionStatsBody) => void): Promise<SessionStatsBody>;
+  /**
+   * Ends the room as the presenter's End would (stats, `room-ended`, names forgotten), for a room left alone
+   * too long; null when it had ended already (another process got there first).
+   */
+  expire(roomId: string): Promise<SessionStatsBody | null>;
   /** Another process ended the room: forget that it was live. */
   roomEnded(roomId: string): void;
   chatQueueDepth(): number;
@@ -145,6 +150,20 @@ export function createRoomCore(deps: RoomCoreDeps): RoomCore {
     return outcome;
   }
 
+  /** Two ends racing (a presenter's, an expiry's, on any process): the database lets exactly one of them end the room. */
+  async function end(roomId: string, beforeAnnounce?: (stats: SessionStatsBody) => void): Promise<SessionStatsBody | null> {
+    const stats = await endRoom(db, roomId);
+    liveness.ended(roomId);
+    if (!stats) return null;
+    beforeAnnounce?.(stats);
+    try {
+      await broadcaster.endRoom(roomId, stats);
+    } catch (err) {
+      deps.onError?.(err, { event: 'room-ended', roomId });
+    }
+    return stats;
+  }
+
   return {
     async sendChat(actor, { message, clientMessageId }) {
       const stored = await store(actor, message, 'chat', clientMessageId);
@@ -237,18 +256,12 @@ export function createRoomCore(deps: RoomCoreDeps): RoomCore {
 
     async endRoom(actor, beforeAnnounce) {
       requirePresenter(actor);
-      // Two ends racing: the database lets exactly one of them end the room.
-      const stats = await endRoom(db, actor.roomId);
-      liveness.ended(actor.roomId);
+      const stats = await end(actor.roomId, beforeAnnounce);
       if (!stats) throw roomEnded();
-      beforeAnnounce?.(stats);
-      try {
-        await broadcaster.endRoom(actor.roomId, stats);
-      } catch (err) {
-        deps.onError?.(err, { event: 'room-ended', roomId: actor.roomId });
-      }
       return stats;
     },
+
+    expire: (roomId) => end(roomId),
 
     roomEnded: (roomId) => liveness.ended(roomId),
     chatQueueDepth: () => chat.depth(),

@@ -108,3 +108,27 @@ export async function setScreenSharing(db: Database, roomId: string, sharing: bo
     .returning();
   return room;
 }
+
+/**
+ * Live rooms that should end by themselves: created more than `maxHours` ago, or whose presenters have all been
+ * away more than `idleMinutes` (gone since `left_at`, or unseen since `seen_at` when no process is left to
+ * mark them gone). Read from the database alone, so a process started later finds the same rooms.
+ */
+export async function findRoomsToEnd(db: Database, options: { idleMinutes: number; maxHours: number; limit?: number }): Promise<string[]> {
+  const rows = await db
+    .select({ id: rooms.id })
+    .from(rooms)
+    .where(
+      and(
+        eq(rooms.isActive, true),
+        sql`(${rooms.createdAt} < now() - make_interval(hours => ${options.maxHours}::int)
+          or not exists (
+            select 1 from ${participants} p
+            where p.room_id = ${rooms.id} and p.role = 'presenter'
+              and coalesce(p.left_at, p.seen_at) >= now() - make_interval(mins => ${options.idleMinutes}::int)))`,
+      ),
+    )
+    .orderBy(rooms.createdAt)
+    .limit(options.limit ?? 100);
+  return rows.map((r) => r.id);
+}

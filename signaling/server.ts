@@ -4,6 +4,7 @@ import { Server } from 'socket.io';
 import type { Config } from '../core/config.ts';
 import type { Metrics, RoomActivityMetrics } from '../core/metrics.ts';
 import { createRoomCore, type RoomCore } from '../core/room.ts';
+import { createRoomEnder } from '../core/room-ender.ts';
 import { hashToken } from '../core/tokens.ts';
 import type { Database } from '../db/client.ts';
 import { findByTokenHash, findPresenter, presenceTimeoutSeconds, tokenActs } from '../db/participants.ts';
@@ -23,7 +24,10 @@ import { createRelayHandlers } from './rtc-relay.ts';
 import type { Sfu } from './sfu.ts';
 
 export type SignalingConfig = SocketRateLimitConfig &
-  Pick<Config, 'RECONNECT_GRACE_MS' | 'CORS_ORIGIN' | 'MEDIA_MODE' | 'STAR_MAX_ATTENDEES'>;
+  Pick<
+    Config,
+    'RECONNECT_GRACE_MS' | 'CORS_ORIGIN' | 'MEDIA_MODE' | 'STAR_MAX_ATTENDEES' | 'ROOM_IDLE_END_MINUTES' | 'ROOM_MAX_HOURS' | 'ROOM_END_CHECK_SECONDS'
+  >;
 
 export interface SignalingDeps {
   db: Database;
@@ -118,6 +122,13 @@ export function createSignaling(httpServer: HttpServer | undefined, deps: Signal
     presence.heartbeat().catch((err: unknown) => onError(err, { step: 'heartbeat' }));
   }, deps.heartbeatMs ?? HEARTBEAT_MS);
   heartbeat.unref();
+  // Every signaling process looks for rooms due to end; the database lets one of them end each.
+  const ender = createRoomEnder(deps.db, core, {
+    idleMinutes: deps.config.ROOM_IDLE_END_MINUTES,
+    maxHours: deps.config.ROOM_MAX_HOURS,
+    intervalMs: deps.config.ROOM_END_CHECK_SECONDS * 1000,
+    onError: (err) => onError(err, { step: 'room-ender' }),
+  });
   const media = createMedia(handlerDeps, {
     sfu: deps.sfu,
     mode: deps.config.MEDIA_MODE,
@@ -162,6 +173,7 @@ export function createSignaling(httpServer: HttpServer | undefined, deps: Signal
   // Socket.io has no close hook; pending leaves and the adapter's connections must go with the server.
   io.close = async (fn) => {
     clearInterval(heartbeat);
+    ender.stop();
     presence.close();
     await close(fn);
     if (!deps.core) await core.close();
