@@ -11,6 +11,7 @@ import { findByTokenHash, findPresenter, presenceTimeoutSeconds, tokenActs } fro
 import type { ClusterAdapter } from './adapters.ts';
 import { bindEvent, createEventBacklog } from './bind.ts';
 import { createSocketBroadcaster, endRoomLocally } from './broadcaster.ts';
+import { createSocketCounts } from './socket-counts.ts';
 import { addressPolicy } from './candidates.ts';
 import { createMedia } from './media.ts';
 import { createChatHandlers } from './chat.ts';
@@ -103,7 +104,8 @@ export function createSignaling(httpServer: HttpServer | undefined, deps: Signal
   });
 
   const clustered = cluster !== undefined && cluster.kind !== 'memory';
-  const broadcaster = createSocketBroadcaster(io, { clustered });
+  const counts = createSocketCounts(io, { clustered });
+  const broadcaster = createSocketBroadcaster(io, { clustered, counts });
   const core =
     deps.core ??
     createRoomCore({
@@ -112,7 +114,7 @@ export function createSignaling(httpServer: HttpServer | undefined, deps: Signal
       ...(deps.metrics ? { metrics: deps.metrics } : {}),
       onError: (err, context) => onError(err, { step: 'broadcast', ...context }),
     });
-  const handlerDeps: HandlerDeps = { db: deps.db, io, broadcaster, core };
+  const handlerDeps: HandlerDeps = { db: deps.db, io, broadcaster, core, counts };
   const presence = createPresence(handlerDeps, {
     graceMs: deps.config.RECONNECT_GRACE_MS,
     staleAfterSeconds: presenceTimeoutSeconds(deps.config.RECONNECT_GRACE_MS),
