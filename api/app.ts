@@ -1,4 +1,5 @@
 // The Hono app: request ids, security headers, CORS, body limits, one error path, and the route modules.
+import { loggableErrorText } from '../core/error-log.ts';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
@@ -109,7 +110,7 @@ export function createApp(deps: AppDeps) {
       return c.json(errorBody(code, message), status);
     }
     if (deps.logger) deps.logger.error({ requestId, err }, 'unhandled error');
-    else console.error(JSON.stringify({ level: 'error', msg: 'unhandled error', requestId, err: String(err) }));
+    else console.error(JSON.stringify({ level: 'error', msg: 'unhandled error', requestId, err: loggableErrorText(err) }));
     return c.json(errorBody('internal_error', 'Something went wrong on our side', undefined, requestId), 500);
   });
 
@@ -130,7 +131,7 @@ const roomErrorStatus = {
 /** The write has happened whatever the sockets hear, so a failing broadcast is logged and never turns a success into an error. */
 function logBroadcastFailure(deps: AppDeps, err: unknown, context: { event: string; roomId: string }): void {
   if (deps.logger) deps.logger.error({ ...context, err }, 'broadcast failed');
-  else console.error(JSON.stringify({ level: 'error', msg: 'broadcast failed', ...context, err: String(err) }));
+  else console.error(JSON.stringify({ level: 'error', msg: 'broadcast failed', ...context, err: loggableErrorText(err) }));
 }
 
 function errorBody(code: ErrorCode, message: string, details?: unknown, requestId?: string): ErrorBody {

@@ -1,4 +1,5 @@
 // Structured logs: one JSON line per request and per notable event, never a name, message, password or token.
+import { loggableError } from '../core/error-log.ts';
 import type { Context, MiddlewareHandler } from 'hono';
 import { pino, type DestinationStream, type Logger as PinoLogger } from 'pino';
 import type { Config } from '../core/config.ts';
@@ -45,18 +46,9 @@ export function createLogger(options: LoggerOptions): Logger {
 
 /**
  * Only the type, code, message and stack of an error: drivers attach the failing query's parameters and
- * details (which hold names and messages) as extra fields, and those must not reach the log.
+ * details (which hold names and messages) as extra fields or inside the message, and those must not reach the log.
  */
-export function serializeError(err: unknown): Record<string, unknown> {
-  if (!(err instanceof Error)) return { type: typeof err };
-  const code = (err as { code?: unknown }).code;
-  return {
-    type: err.name,
-    ...(typeof code === 'string' || typeof code === 'number' ? { code } : {}),
-    msg: err.message,
-    stack: err.stack,
-  };
-}
+export const serializeError = loggableError;
 
 /** One line per request: method, route pattern, status, duration and request id; 5xx at error level. */
 export function requestLogger(logger: Logger): MiddlewareHandler {

@@ -1,4 +1,5 @@
 // The Socket.io server: token handshake, one binding per client event, presence, and the cluster adapter.
+import { loggableErrorText } from '../core/error-log.ts';
 import type { Server as HttpServer } from 'node:http';
 import { Server } from 'socket.io';
 import type { Config } from '../core/config.ts';
@@ -57,7 +58,7 @@ const HEARTBEAT_MS = 30_000;
 const MAX_TOKEN_LENGTH = 200;
 
 function logError(err: unknown, context: Record<string, unknown>): void {
-  console.error(JSON.stringify({ level: 'error', msg: 'signaling error', ...context, err: String(err) }));
+  console.error(JSON.stringify({ level: 'error', msg: 'signaling error', ...context, err: loggableErrorText(err) }));
 }
 
 export function createSignaling(httpServer: HttpServer | undefined, deps: SignalingDeps): SignalingServer {
