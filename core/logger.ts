@@ -2,6 +2,7 @@
 // message, password or token.
 import { pino, type DestinationStream, type Logger as PinoLogger } from 'pino';
 import type { Config } from './config.ts';
+import { loggableError } from './error-log.ts';
 
 export type Logger = PinoLogger;
 
@@ -44,18 +45,9 @@ export function createLogger(options: LoggerOptions): Logger {
 
 /**
  * Only the type, code, message and stack of an error: drivers attach the failing query's parameters and
- * details (which hold names and messages) as extra fields, and those must not reach the log.
+ * details (which hold names and messages) as extra fields or inside the message, and those must not reach the log.
  */
-export function serializeError(err: unknown): Record<string, unknown> {
-  if (!(err instanceof Error)) return { type: typeof err };
-  const code = (err as { code?: unknown }).code;
-  return {
-    type: err.name,
-    ...(typeof code === 'string' || typeof code === 'number' ? { code } : {}),
-    msg: err.message,
-    stack: err.stack,
-  };
-}
+export const serializeError = loggableError;
 
 /** Where code that was given no logger (a test's app or signaling server) writes its errors: standard error. */
 let fallback: Logger | undefined;
