@@ -71,6 +71,7 @@ export const analyticsSchema = z
 const route = createRoute({
   method: 'get',
   path: '/admin/analytics',
+  operationId: 'getAnalytics',
   tags: ['admin'],
   summary: 'Usage analytics and error rates for a time range (Bearer ADMIN_TOKEN; 404 when ADMIN_TOKEN is not set)',
   security: [{ adminToken: [] }],
