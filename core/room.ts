@@ -11,6 +11,7 @@ import { createChatWriter, type ChatWriter } from './chat-writer.ts';
 import { presenterOnly, questionNotFound, roomEnded } from './errors.ts';
 import { createRoomLiveness, type RoomLiveness } from './liveness.ts';
 import type { RoomActivityMetrics } from './metrics.ts';
+import { createPollCore, type PollBody, type PollCore } from './polls.ts';
 import type { ChatMessageBody, ParticipantBody, QuestionBody, SessionStatsBody } from './schemas.ts';
 import { toChatMessageBody, toParticipantBody, toQuestionBody } from './serialize.ts';
 
@@ -31,6 +32,8 @@ export interface RoomCoreDeps {
   liveness?: RoomLiveness;
   /** A broadcast that failed after its write committed; the write stands, so the caller still succeeds. */
   onError?: (err: unknown, context: { event: string; roomId: string }) => void;
+  /** A poll closed with these final results. */
+  onPollClosed?: (roomId: string, poll: PollBody) => void;
 }
 
 export interface RoomCore {
@@ -49,6 +52,8 @@ export interface RoomCore {
    * before the announcement closes the connection it would travel on.
    */
   endRoom(actor: Actor, beforeAnnounce?: (stats: SessionStatsBody) => void): Promise<SessionStatsBody>;
+  /** Polls: prepared, launched, voted on and closed under the same liveness and broadcast rules. */
+  polls: PollCore;
   /** Another process ended the room: forget that it was live. */
   roomEnded(roomId: string): void;
   chatQueueDepth(): number;
@@ -238,6 +243,13 @@ export function createRoomCore(deps: RoomCoreDeps): RoomCore {
       return stats;
     },
 
+    polls: createPollCore({
+      db,
+      broadcaster,
+      requireLive,
+      ...(deps.onPollClosed ? { onClosed: deps.onPollClosed } : {}),
+      ...(deps.onError ? { onError: deps.onError } : {}),
+    }),
     roomEnded: (roomId) => liveness.ended(roomId),
     chatQueueDepth: () => chat.depth(),
     close: () => chat.close(),

@@ -182,6 +182,58 @@ export const sessionStats = pgTable(
   ],
 );
 
+export const pollStatuses = ['draft', 'open', 'closed'] as const;
+export type PollStatus = (typeof pollStatuses)[number];
+
+/** A host's poll: prepared as a draft, opened for votes, closed with its results kept for the report. */
+export const polls = pgTable(
+  'polls',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    roomId: uuid('room_id')
+      .notNull()
+      .references(() => rooms.id, { onDelete: 'cascade' }),
+    question: text('question').notNull(),
+    options: jsonb('options').$type<string[]>().notNull(),
+    allowsMultiple: boolean('allows_multiple').notNull().default(false),
+    // Live results for everyone while open; hosts always see them.
+    resultsVisible: boolean('results_visible').notNull().default(false),
+    // Results shown to everyone once closed.
+    resultsShared: boolean('results_shared').notNull().default(false),
+    status: text('status', { enum: pollStatuses }).notNull().default('draft'),
+    createdAt: createdAt(),
+    openedAt: timestamp('opened_at', { withTimezone: true }),
+    closedAt: timestamp('closed_at', { withTimezone: true }),
+    seq: bigint('seq', { mode: 'number' }).notNull().generatedAlwaysAsIdentity(),
+  },
+  (t) => [
+    index('polls_room_id_seq_idx').on(t.roomId, t.seq),
+    check('polls_status_valid', sql`${t.status} in ('draft', 'open', 'closed')`),
+    check('polls_question_length', sql`char_length(${t.question}) between 1 and 300`),
+    check('polls_options_count', sql`jsonb_typeof(${t.options}) = 'array' and jsonb_array_length(${t.options}) between 2 and 10`),
+  ],
+);
+
+/** One row per voter and poll: a changed vote replaces the row, so counting rows counts people exactly. */
+export const pollVotes = pgTable(
+  'poll_votes',
+  {
+    pollId: uuid('poll_id')
+      .notNull()
+      .references(() => polls.id, { onDelete: 'cascade' }),
+    participantId: uuid('participant_id')
+      .notNull()
+      .references(() => participants.id, { onDelete: 'cascade' }),
+    // Indexes into the poll's options.
+    choices: integer('choices').array().notNull(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.pollId, t.participantId] }),
+    check('poll_votes_choices_count', sql`cardinality(${t.choices}) between 1 and 10`),
+  ],
+);
+
 /**
  * Requests answered per day, route pattern and status, flushed in batches by each API process; error
  * rates by endpoint are computed from it, so they hold across restarts and processes.

@@ -15,6 +15,7 @@ import { createMedia } from './media.ts';
 import { createChatHandlers } from './chat.ts';
 import type { EventHandlers, HandlerDeps, SignalingServer, SignalingSocket } from './context.ts';
 import { createPresence } from './presence.ts';
+import { createPollHandlers } from './polls.ts';
 import { createPresenterHandlers } from './presenter.ts';
 import { clientEventSchemas, type ClientEvent, type WebrtcReport } from './protocol.ts';
 import { createQuestionHandlers } from './questions.ts';
@@ -130,6 +131,7 @@ export function createSignaling(httpServer: HttpServer | undefined, deps: Signal
     ...createChatHandlers(handlerDeps),
     ...createQuestionHandlers(handlerDeps),
     ...createPresenterHandlers(handlerDeps),
+    ...createPollHandlers(handlerDeps),
     ...media.handlers,
   };
   const bindDeps = {

@@ -7,6 +7,7 @@ import type {
   JoinedRoomBody as JoinedRoom,
   RoomDetailsBody as RoomDetails,
 } from '../api/rooms.ts';
+import type { PollBody } from '../core/polls.ts';
 import type { ChatMessageBody, QuestionBody, SessionStatsBody } from '../core/schemas.ts';
 
 export class ApiRequestError extends Error {
@@ -68,6 +69,7 @@ export const api = {
     request<{ messages: ChatMessageBody[]; hasMore: boolean }>('GET', `${room(slug)}/messages?limit=${limit}`, { token }),
   questions: (slug: string, token: string) => request<{ questions: QuestionBody[] }>('GET', `${room(slug)}/questions`, { token }),
   iceServers: (slug: string, token: string) => request<IceConfig>('GET', `${room(slug)}/ice-servers`, { token }),
+  polls: (slug: string, token: string) => request<{ polls: PollBody[] }>('GET', `${room(slug)}/polls`, { token }),
 };
 
 /** Words a person can act on, for the error codes a page shows. */
