@@ -21,6 +21,9 @@ import { httpMetrics, metricsHandler } from './http-metrics.ts';
 import { serveOpenApi } from './openapi.ts';
 import { polls } from './polls.ts';
 import { questions } from './questions.ts';
+import { report } from './report.ts';
+import { webhooks } from './webhooks.ts';
+import { createWebhooks } from '../core/webhooks.ts';
 import { apiRateLimits } from './rate-limit.ts';
 import { rooms } from './rooms.ts';
 
@@ -37,6 +40,7 @@ export function createApp(deps: AppDeps) {
         db: deps.database.db,
         broadcaster: deps.broadcaster,
         ...(deps.metrics ? { metrics: deps.metrics } : {}),
+        webhooks: createWebhooks(deps.database.db, { urls: deps.config.WEBHOOK_URLS }),
         onError: (err, context) => logBroadcastFailure(deps, err, context),
       }),
   };
@@ -81,6 +85,8 @@ export function createApp(deps: AppDeps) {
   app.route('/api', messages);
   app.route('/api', questions);
   app.route('/api', polls);
+  app.route('/api', report);
+  app.route('/api', webhooks);
   app.route('/api', iceServers);
   app.route('/api', admin);
   if (deps.metrics) app.get('/metrics', metricsHandler(deps.metrics, deps.config.METRICS_TOKEN));

@@ -165,6 +165,7 @@ export const rooms = new OpenAPIHono()
           hideLanAddresses: body.hideLanAddresses ?? config.HIDE_LAN_ADDRESSES,
           presenterTokenHash: await hashToken(token),
         });
+        await c.get('deps').core.webhooks.emit(room.id, 'room.created', { slug: room.slug, title: room.title, maxParticipants: room.maxParticipants });
         return c.json(
           { roomId: room.id, slug: room.slug, joinUrl: joinUrl(c, room.slug), presenterToken: token, participantId: presenter.id },
           201,

@@ -12,6 +12,7 @@ import { presenterOnly, questionNotFound, roomEnded } from './errors.ts';
 import { createRoomLiveness, type RoomLiveness } from './liveness.ts';
 import type { RoomActivityMetrics } from './metrics.ts';
 import { createPollCore, type PollBody, type PollCore } from './polls.ts';
+import { createWebhooks, type Webhooks } from './webhooks.ts';
 import type { ChatMessageBody, ParticipantBody, QuestionBody, SessionStatsBody } from './schemas.ts';
 import { toChatMessageBody, toParticipantBody, toQuestionBody } from './serialize.ts';
 
@@ -34,6 +35,8 @@ export interface RoomCoreDeps {
   onError?: (err: unknown, context: { event: string; roomId: string }) => void;
   /** A poll closed with these final results. */
   onPollClosed?: (roomId: string, poll: PollBody) => void;
+  /** Where room events go for integrations; one with only the rooms' own receivers when absent. */
+  webhooks?: Webhooks;
 }
 
 export interface RoomCore {
@@ -54,6 +57,8 @@ export interface RoomCore {
   endRoom(actor: Actor, beforeAnnounce?: (stats: SessionStatsBody) => void): Promise<SessionStatsBody>;
   /** Polls: prepared, launched, voted on and closed under the same liveness and broadcast rules. */
   polls: PollCore;
+  /** Room events for integrations (room.created, room.live and participant.count come from the transports). */
+  webhooks: Webhooks;
   /** Another process ended the room: forget that it was live. */
   roomEnded(roomId: string): void;
   chatQueueDepth(): number;
@@ -80,6 +85,12 @@ export function createRoomCore(deps: RoomCoreDeps): RoomCore {
         : {}),
     });
   const liveness = deps.liveness ?? createRoomLiveness(db);
+  const webhooks = deps.webhooks ?? createWebhooks(db, deps.onError ? { onError: deps.onError } : {});
+
+  /** The write stands whatever the queue does; a failure to queue is reported, never turned into the action's failure. */
+  function hook(roomId: string, event: Parameters<Webhooks['emit']>[1], data: Record<string, unknown>): void {
+    webhooks.emit(roomId, event, data).catch((err: unknown) => deps.onError?.(err, { event, roomId }));
+  }
 
   function toRoom<E extends keyof RoomEvents>(roomId: string, event: E, payload: RoomEvents[E]): void {
     try {
@@ -167,6 +178,7 @@ export function createRoomCore(deps: RoomCoreDeps): RoomCore {
         const stored = toQuestionBody(await addQuestion(db, { roomId: actor.roomId, participantId: actor.participantId, question }));
         metrics?.questions.inc();
         toRoom(actor.roomId, 'new-question', { question: stored });
+        hook(actor.roomId, 'question.asked', { questionId: stored.id, question: stored.question, askedAt: stored.createdAt });
         return stored;
       });
     },
@@ -192,6 +204,7 @@ export function createRoomCore(deps: RoomCoreDeps): RoomCore {
         if (!answered) throw questionNotFound();
         const question = toQuestionBody(answered);
         toRoom(actor.roomId, 'question-answered', { questionId, answer: question.answer!, answeredAt: question.answeredAt! });
+        hook(actor.roomId, 'question.answered', { questionId, question: question.question, answer: question.answer, votes: question.votes, answeredAt: question.answeredAt });
         return question;
       });
     },
@@ -234,6 +247,7 @@ export function createRoomCore(deps: RoomCoreDeps): RoomCore {
       const stats = await endRoom(db, actor.roomId);
       liveness.ended(actor.roomId);
       if (!stats) throw roomEnded();
+      hook(actor.roomId, 'room.ended', { stats });
       beforeAnnounce?.(stats);
       try {
         await broadcaster.endRoom(actor.roomId, stats);
@@ -247,11 +261,18 @@ export function createRoomCore(deps: RoomCoreDeps): RoomCore {
       db,
       broadcaster,
       requireLive,
-      ...(deps.onPollClosed ? { onClosed: deps.onPollClosed } : {}),
+      onClosed: (roomId, poll) => {
+        hook(roomId, 'poll.closed', { pollId: poll.id, question: poll.question, options: poll.options, results: poll.results });
+        deps.onPollClosed?.(roomId, poll);
+      },
       ...(deps.onError ? { onError: deps.onError } : {}),
     }),
+    webhooks,
     roomEnded: (roomId) => liveness.ended(roomId),
     chatQueueDepth: () => chat.depth(),
-    close: () => chat.close(),
+    close: async () => {
+      webhooks.close();
+      await chat.close();
+    },
   };
 }

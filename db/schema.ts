@@ -41,6 +41,8 @@ export const rooms = pgTable(
     hideAddresses: boolean('hide_addresses').notNull().default(false),
     hideLanAddresses: boolean('hide_lan_addresses').notNull().default(false),
     settings: jsonb('settings').$type<Record<string, unknown>>().notNull().default({}),
+    // Whether the room's media ever went through the SFU, for the session report.
+    usedSfu: boolean('used_sfu').notNull().default(false),
     createdAt: createdAt(),
     endedAt: timestamp('ended_at', { withTimezone: true }),
   },
@@ -231,6 +233,70 @@ export const pollVotes = pgTable(
   (t) => [
     primaryKey({ columns: [t.pollId, t.participantId] }),
     check('poll_votes_choices_count', sql`cardinality(${t.choices}) between 1 and 10`),
+  ],
+);
+
+export const webhookEvents = [
+  'room.created',
+  'room.live',
+  'room.ended',
+  'question.asked',
+  'question.answered',
+  'poll.closed',
+  'participant.count',
+] as const;
+export type WebhookEvent = (typeof webhookEvents)[number];
+
+/** A room's own webhook receivers, added over the API; the deployment's come from WEBHOOK_URLS. */
+export const webhookEndpoints = pgTable(
+  'webhook_endpoints',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    roomId: uuid('room_id')
+      .notNull()
+      .references(() => rooms.id, { onDelete: 'cascade' }),
+    url: text('url').notNull(),
+    // The signing secret (whsec_…), shown once when the endpoint is added.
+    secret: text('secret').notNull(),
+    // Null: every event.
+    events: text('events').array(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('webhook_endpoints_room_id_idx').on(t.roomId), check('webhook_endpoints_url_length', sql`char_length(${t.url}) between 1 and 2000`)],
+);
+
+export const webhookDeliveryStatuses = ['pending', 'delivered', 'failed'] as const;
+
+/**
+ * One event for one receiver, kept until delivered (or given up): the queue that survives restarts, and the
+ * room's delivery log. `id` is the Standard Webhooks `webhook-id`, the same on every attempt.
+ */
+export const webhookDeliveries = pgTable(
+  'webhook_deliveries',
+  {
+    id: text('id').primaryKey(),
+    roomId: uuid('room_id')
+      .notNull()
+      .references(() => rooms.id, { onDelete: 'cascade' }),
+    // Null for the deployment's receivers (WEBHOOK_URLS).
+    endpointId: uuid('endpoint_id').references(() => webhookEndpoints.id, { onDelete: 'cascade' }),
+    url: text('url').notNull(),
+    event: text('event').notNull(),
+    // The exact body that is signed and sent on every attempt.
+    body: text('body').notNull(),
+    status: text('status', { enum: webhookDeliveryStatuses }).notNull().default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }).notNull().defaultNow(),
+    lastStatus: integer('last_status'),
+    lastError: text('last_error'),
+    createdAt: createdAt(),
+    deliveredAt: timestamp('delivered_at', { withTimezone: true }),
+  },
+  (t) => [
+    index('webhook_deliveries_due_idx').on(t.nextAttemptAt).where(sql`${t.status} = 'pending'`),
+    index('webhook_deliveries_room_id_created_at_idx').on(t.roomId, t.createdAt),
+    check('webhook_deliveries_status_valid', sql`${t.status} in ('pending', 'delivered', 'failed')`),
+    check('webhook_deliveries_attempts_non_negative', sql`${t.attempts} >= 0`),
   ],
 );
 

@@ -5,6 +5,7 @@ import type { Config } from '../core/config.ts';
 import type { Metrics, RoomActivityMetrics } from '../core/metrics.ts';
 import { createRoomCore, type RoomCore } from '../core/room.ts';
 import { hashToken } from '../core/tokens.ts';
+import { createWebhooks } from '../core/webhooks.ts';
 import type { Database } from '../db/client.ts';
 import { findByTokenHash, findPresenter, presenceTimeoutSeconds } from '../db/participants.ts';
 import type { ClusterAdapter } from './adapters.ts';
@@ -24,7 +25,8 @@ import { createRelayHandlers } from './rtc-relay.ts';
 import type { Sfu } from './sfu.ts';
 
 export type SignalingConfig = SocketRateLimitConfig &
-  Pick<Config, 'RECONNECT_GRACE_MS' | 'CORS_ORIGIN' | 'MEDIA_MODE' | 'STAR_MAX_ATTENDEES'>;
+  Pick<Config, 'RECONNECT_GRACE_MS' | 'CORS_ORIGIN' | 'MEDIA_MODE' | 'STAR_MAX_ATTENDEES'> &
+  Partial<Pick<Config, 'WEBHOOK_URLS'>>;
 
 export interface SignalingDeps {
   db: Database;
@@ -107,6 +109,7 @@ export function createSignaling(httpServer: HttpServer | undefined, deps: Signal
       db: deps.db,
       broadcaster,
       ...(deps.metrics ? { metrics: deps.metrics } : {}),
+      webhooks: createWebhooks(deps.db, { urls: deps.config.WEBHOOK_URLS, onError: (err, context) => onError(err, { step: 'webhook', ...context }) }),
       onError: (err, context) => onError(err, { step: 'broadcast', ...context }),
     });
   const handlerDeps: HandlerDeps = { db: deps.db, io, broadcaster, core };
