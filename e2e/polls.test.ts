@@ -44,7 +44,10 @@ describe.skipIf(!available)('polls and the session report in Chromium', () => {
     for (const name of ['Ann', 'Ben', 'Cy']) {
       const page = await open();
       await page.goto(joinLink);
-      await page.getByLabel('Your name').fill(name);
+      await page.getByLabel('Your name').fill(name).catch(async (err: unknown) => {
+        console.error(`e2e: join page of ${name}: ${await page.locator('body').innerText()}`);
+        throw err;
+      });
       await page.getByRole('button', { name: 'Join' }).click();
       await expect.poll(() => page.getByTestId('stage').count(), poll).toBe(1);
       await page.getByRole('tab', { name: /Polls/ }).click();
