@@ -54,6 +54,7 @@ export const analyticsSchema = z
       withScreenShare: count,
       withReactions: count,
       withPassword: count,
+      withPolls: count.openapi({ description: 'Rooms that launched at least one poll' }),
     }),
     errorRateByEndpoint: z.array(
       z.object({
