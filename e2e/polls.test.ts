@@ -24,7 +24,7 @@ describe.skipIf(!available)('polls and the session report in Chromium', () => {
   beforeAll(async () => {
     server = await startServer();
     browser = await launchBrowser();
-  }, 180_000);
+  }, 300_000);
 
   afterAll(async () => {
     for (const context of contexts) await context.close().catch(() => {});
@@ -90,7 +90,7 @@ describe.skipIf(!available)('polls and the session report in Chromium', () => {
     for (const page of attendees) await expect.poll(() => counts(page), poll).toEqual(['0', '1', '2']);
     await expect.poll(() => attendees[0]!.getByTestId('poll-voters').textContent(), poll).toBe('3 voters');
     await screenshot(attendees[0]!, 'poll-attendee-results-1280x800');
-  }, 180_000);
+  }, 240_000);
 
   it('should give the presenter the report after the end, with the poll and the attendance', async () => {
     await host.getByRole('button', { name: 'End session' }).click();
