@@ -11,6 +11,7 @@ import { configOrExit, onShutdown, openDatabase } from './boot.ts';
 import { createRoomCore } from './core/room.ts';
 import { startManagedTurn } from './managed/coturn.ts';
 import { projectPath } from './paths.ts';
+import { deploymentWebhooks, startJobs } from './jobs.ts';
 import { createOperations, drain } from './node-operations.ts';
 import { adapterKind, createClusterAdapter } from './signaling/adapters.ts';
 import { createSocketBroadcaster } from './signaling/broadcaster.ts';
@@ -61,8 +62,10 @@ const core = createRoomCore({
   db: database.db,
   broadcaster: roomBroadcaster,
   metrics: ops.metrics,
+  webhooks: deploymentWebhooks(config, database.db, ops.logger),
   onError: (err, context) => ops.logger.error({ ...context, err }, 'broadcast failed'),
 });
+const jobs = startJobs(config, database.db, ops.logger);
 const app = createApp({
   config,
   database,
@@ -97,6 +100,7 @@ onShutdown(async () => {
   await signaling.close();
   await drained;
   await web.close();
+  await jobs.stop();
   await core.close();
   await media.close();
   await ops.close();

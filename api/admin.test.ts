@@ -87,7 +87,7 @@ describe('GET /api/admin/analytics', () => {
         [plain.slug, 2],
       ].sort(),
     );
-    expect(body.featureUsage).toEqual({ rooms: 2, withChat: 1, withQuestions: 1, withScreenShare: 0, withReactions: 0, withPassword: 1 });
+    expect(body.featureUsage).toEqual({ rooms: 2, withChat: 1, withQuestions: 1, withScreenShare: 0, withReactions: 0, withPassword: 1, withPolls: 0 });
     const byEndpoint = Object.fromEntries(
       body.errorRateByEndpoint.map((e) => [`${e.method} ${e.route}`, e]),
     );

@@ -54,6 +54,7 @@ export const analyticsSchema = z
       withScreenShare: count,
       withReactions: count,
       withPassword: count,
+      withPolls: count.openapi({ description: 'Rooms that launched at least one poll' }),
     }),
     errorRateByEndpoint: z.array(
       z.object({
@@ -71,6 +72,7 @@ export const analyticsSchema = z
 const route = createRoute({
   method: 'get',
   path: '/admin/analytics',
+  operationId: 'getAnalytics',
   tags: ['admin'],
   summary: 'Usage analytics and error rates for a time range (Bearer ADMIN_TOKEN; 404 when ADMIN_TOKEN is not set)',
   security: [{ adminToken: [] }],

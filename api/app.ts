@@ -20,7 +20,11 @@ import { requestLogger } from './logger.ts';
 import { messages } from './messages.ts';
 import { httpMetrics, metricsHandler } from './http-metrics.ts';
 import { serveOpenApi } from './openapi.ts';
+import { polls } from './polls.ts';
 import { questions } from './questions.ts';
+import { report } from './report.ts';
+import { webhooks } from './webhooks.ts';
+import { createWebhooks } from '../core/webhooks.ts';
 import { apiRateLimits } from './rate-limit.ts';
 import { rooms } from './rooms.ts';
 
@@ -37,6 +41,7 @@ export function createApp(deps: AppDeps) {
         db: deps.database.db,
         broadcaster: deps.broadcaster,
         ...(deps.metrics ? { metrics: deps.metrics } : {}),
+        webhooks: createWebhooks(deps.database.db, { urls: deps.config.WEBHOOK_URLS }),
         onError: (err, context) => logBroadcastFailure(deps, err, context),
       }),
   };
@@ -80,6 +85,9 @@ export function createApp(deps: AppDeps) {
   app.route('/api', rooms);
   app.route('/api', messages);
   app.route('/api', questions);
+  app.route('/api', polls);
+  app.route('/api', report);
+  app.route('/api', webhooks);
   app.route('/api', iceServers);
   app.route('/api', admin);
   if (deps.metrics) app.get('/metrics', metricsHandler(deps.metrics, deps.config.METRICS_TOKEN));
@@ -122,6 +130,8 @@ const roomErrorStatus = {
   validation_error: 400,
   forbidden: 403,
   question_not_found: 404,
+  poll_not_found: 404,
+  poll_not_open: 409,
   room_ended: 410,
   rate_limited: 429,
   busy: 503,

@@ -15,6 +15,8 @@ export interface AuthOptions {
    * Every other route treats a token of an ended room as no longer valid (401).
    */
   allowEndedRoom?: boolean;
+  /** The presenter's token keeps working on its own ended room (the session report, until it is deleted). */
+  presenterAfterEnd?: boolean;
 }
 
 /**
@@ -31,7 +33,8 @@ export function requireParticipant(options: AuthOptions = {}): MiddlewareHandler
     const slug = c.req.param('slug');
     const ownRoom = found.room.slug === slug;
     const role = found.participant.role;
-    if (!found.room.isActive) {
+    const keptForPresenter = ownRoom && options.presenterAfterEnd === true && role === 'presenter';
+    if (!found.room.isActive && !keptForPresenter) {
       if (ownRoom && options.allowEndedRoom && role === 'presenter') {
         throw new ApiError(410, 'room_ended', 'This room has already ended');
       }

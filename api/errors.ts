@@ -11,6 +11,8 @@ export const errorCodes = [
   'not_found',
   'room_not_found',
   'question_not_found',
+  'poll_not_found',
+  'poll_not_open',
   'room_full',
   'room_ended',
   'participant_left',

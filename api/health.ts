@@ -30,6 +30,7 @@ const healthSchema = z
 const route = createRoute({
   method: 'get',
   path: '/health',
+  operationId: 'getHealth',
   summary: 'Liveness and database health',
   responses: {
     200: {

@@ -30,6 +30,7 @@ export type IceConfigBody = z.infer<typeof iceConfigSchema>;
 const route = createRoute({
   method: 'get',
   path: '/rooms/{slug}/ice-servers',
+  operationId: 'getIceServers',
   tags: ['rooms'],
   summary: 'ICE servers (RTCIceServer objects) and transport policy for this room’s peer connections',
   security: [{ bearerAuth: [] }],

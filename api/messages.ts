@@ -44,6 +44,7 @@ export const sendMessageBody = actionInputs.sendChat.extend({ participantId: par
 const listRoute = createRoute({
   method: 'get',
   path: '/rooms/{slug}/messages',
+  operationId: 'listMessages',
   tags: ['chat'],
   summary: 'Chat history, newest first, one page at a time',
   security: bearerSecurity,
@@ -58,6 +59,7 @@ const listRoute = createRoute({
 const sendRoute = createRoute({
   method: 'post',
   path: '/rooms/{slug}/messages',
+  operationId: 'sendMessage',
   tags: ['chat'],
   summary: 'Send a chat message to the room',
   security: bearerSecurity,

@@ -4,6 +4,7 @@ import { serve } from '@hono/node-server';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { configOrExit, onShutdown, openDatabase } from '../boot.ts';
 import { createRoomCore } from '../core/room.ts';
+import { deploymentWebhooks, startJobs } from '../jobs.ts';
 import { createOperations, drain } from '../node-operations.ts';
 import { createRoomEmitter } from '../signaling/emitter.ts';
 import { createApp } from './app.ts';
@@ -24,8 +25,10 @@ const core = createRoomCore({
   db: database.db,
   broadcaster: emitter.broadcaster,
   metrics: ops.metrics,
+  webhooks: deploymentWebhooks(config, database.db, ops.logger),
   onError: (err, context) => ops.logger.error({ ...context, err }, 'broadcast failed'),
 });
+const jobs = startJobs(config, database.db, ops.logger);
 const app = createApp({
   config,
   database,
@@ -45,6 +48,7 @@ const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOS
 
 onShutdown(async () => {
   await drain(server);
+  await jobs.stop();
   await core.close();
   await emitter.close();
   await ops.close();

@@ -25,6 +25,7 @@ export const pinBody = actionInputs.pin.omit({ questionId: true }).extend({ part
 const listRoute = createRoute({
   method: 'get',
   path: '/rooms/{slug}/questions',
+  operationId: 'listQuestions',
   tags: ['questions'],
   summary: 'Questions: pinned first, then most votes, then oldest',
   security: bearerSecurity,
@@ -39,6 +40,7 @@ const listRoute = createRoute({
 const askRoute = createRoute({
   method: 'post',
   path: '/rooms/{slug}/questions',
+  operationId: 'askQuestion',
   tags: ['questions'],
   summary: 'Ask a question',
   security: bearerSecurity,
@@ -53,9 +55,10 @@ const askRoute = createRoute({
 const voteResponse = z.object({ votes: z.number().int() }).openapi('VoteResponse');
 
 /** Casting (PUT) and withdrawing (DELETE) a vote differ only in direction. */
-function voteRoute(method: 'put' | 'delete', summary: string) {
+function voteRoute(method: 'put' | 'delete', operationId: string, summary: string) {
   return createRoute({
     method,
+    operationId,
     path: '/rooms/{slug}/questions/{id}/vote',
     tags: ['questions'],
     summary,
@@ -69,12 +72,13 @@ function voteRoute(method: 'put' | 'delete', summary: string) {
   });
 }
 
-const castVoteRoute = voteRoute('put', 'Vote for a question; voting again changes nothing');
-const unvoteRoute = voteRoute('delete', 'Withdraw one’s vote; withdrawing again changes nothing');
+const castVoteRoute = voteRoute('put', 'voteQuestion', 'Vote for a question; voting again changes nothing');
+const unvoteRoute = voteRoute('delete', 'unvoteQuestion', 'Withdraw one’s vote; withdrawing again changes nothing');
 
 const answerRoute = createRoute({
   method: 'post',
   path: '/rooms/{slug}/questions/{id}/answer',
+  operationId: 'answerQuestion',
   tags: ['questions'],
   summary: 'Answer a question (presenter)',
   security: bearerSecurity,
@@ -89,6 +93,7 @@ const answerRoute = createRoute({
 const pinRoute = createRoute({
   method: 'post',
   path: '/rooms/{slug}/questions/{id}/pin',
+  operationId: 'pinQuestion',
   tags: ['questions'],
   summary: 'Pin or unpin a question (presenter)',
   security: bearerSecurity,

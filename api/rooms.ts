@@ -93,6 +93,7 @@ export type JoinedRoomBody = z.infer<typeof joinResponse>;
 const createRoomRoute = createRoute({
   method: 'post',
   path: '/rooms',
+  operationId: 'createRoom',
   tags: ['rooms'],
   summary: 'Create a room; the answer carries the presenter token, once',
   request: { body: { required: true, content: jsonContent(createRoomBody) } },
@@ -105,6 +106,7 @@ const createRoomRoute = createRoute({
 const getRoomRoute = createRoute({
   method: 'get',
   path: '/rooms/{slug}',
+  operationId: 'getRoom',
   tags: ['rooms'],
   summary: 'A room and who is in it now',
   request: { params: slugParams },
@@ -117,6 +119,7 @@ const getRoomRoute = createRoute({
 const joinRoute = createRoute({
   method: 'post',
   path: '/rooms/{slug}/join',
+  operationId: 'joinRoom',
   tags: ['rooms'],
   summary: 'Join a room as an attendee; the answer carries the participant token, once',
   request: { params: slugParams, body: { required: true, content: jsonContent(joinBody) } },
@@ -129,6 +132,7 @@ const joinRoute = createRoute({
 const endRoomRoute = createRoute({
   method: 'delete',
   path: '/rooms/{slug}',
+  operationId: 'endRoom',
   tags: ['rooms'],
   summary: 'End the room (presenter): writes its stats, disconnects everyone and forgets names',
   security: bearerSecurity,
@@ -161,6 +165,7 @@ export const rooms = new OpenAPIHono()
           hideLanAddresses: body.hideLanAddresses ?? config.HIDE_LAN_ADDRESSES,
           presenterTokenHash: await hashToken(token),
         });
+        await c.get('deps').core.webhooks.emit(room.id, 'room.created', { slug: room.slug, title: room.title, maxParticipants: room.maxParticipants });
         return c.json(
           { roomId: room.id, slug: room.slug, joinUrl: joinUrl(c, room.slug), presenterToken: token, participantId: presenter.id },
           201,

@@ -1,9 +1,10 @@
 // The Broadcaster port: what the room core tells a room's sockets after a write commits. Signaling implements it.
 import type { ReactionEmoji } from './actions.ts';
+import type { PollEvents } from './polls.ts';
 import type { ChatMessageBody, ParticipantBody, QuestionBody, SessionStatsBody } from './schemas.ts';
 
 /** Server-to-client events that a room action can cause; the signaling protocol extends these. */
-export interface RoomEvents {
+export interface RoomEvents extends PollEvents {
   'new-chat-message': { message: ChatMessageBody };
   'new-question': { question: QuestionBody };
   'question-voted': { questionId: string; votes: number };
@@ -18,7 +19,7 @@ export interface RoomEvents {
 }
 
 /** Events addressed to some participants (each on all of their sockets), not to the whole room. */
-export interface ParticipantEvents {
+export interface ParticipantEvents extends PollEvents {
   'muted-by-presenter': Record<never, never>;
 }
 

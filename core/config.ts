@@ -149,6 +149,26 @@ export const configSchema = z.object({
     .url({ protocol: /^https$/, message: 'expected the https:// URL of an ACME directory' })
     .default('https://acme-v02.api.letsencrypt.org/directory'),
   ACME_EMAIL: z.email({ message: 'expected an email address' }).optional(),
+  // Data retention: an ended room (its report, messages, questions, polls, webhook log) is deleted this long after it ended.
+  REPORT_RETENTION_DAYS: z.coerce.number().min(0.001).max(3650).default(7),
+  RETENTION_SWEEP_SECONDS: positive(3600),
+  // Webhooks for every room of the deployment (README "Webhooks"); rooms may add their own over the API.
+  WEBHOOK_URLS: z
+    .string()
+    .optional()
+    .transform((raw) => raw?.split(',').map((u) => u.trim()).filter(Boolean))
+    .pipe(z.array(z.url({ protocol: /^https?$/, message: 'expected comma-separated http(s):// URLs' })).optional()),
+  WEBHOOK_SECRET: z
+    .string()
+    .regex(/^whsec_[A-Za-z0-9+/=]{24,}$/, 'expected whsec_ followed by at least 18 base64-encoded bytes')
+    .optional(),
+  // Loopback, private and link-local targets are refused unless this is on (for receivers on the same host or LAN).
+  WEBHOOK_ALLOW_PRIVATE: bool(false),
+  WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(10),
+  // The first retry waits this long; each next one twice as long (capped at an hour).
+  WEBHOOK_RETRY_BASE_MS: z.coerce.number().int().min(10).max(3_600_000).default(30_000),
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+  WEBHOOK_POLL_MS: z.coerce.number().int().min(10).max(600_000).default(2_000),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -175,6 +195,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     }
     if (config.TURN_SECRET && !config.TURN_URLS) {
       throw new ConfigError('Invalid environment variable TURN_URLS: required when TURN_SECRET is set');
+    }
+    if (config.WEBHOOK_URLS?.length && !config.WEBHOOK_SECRET) {
+      throw new ConfigError('Invalid environment variable WEBHOOK_SECRET: required when WEBHOOK_URLS is set');
     }
     tlsMode(config);
     return config;

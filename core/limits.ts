@@ -7,3 +7,9 @@ export const MAX_CHAT_MESSAGE_LENGTH = 2000;
 export const MAX_CLIENT_MESSAGE_ID_LENGTH = 100;
 export const MAX_QUESTION_LENGTH = 1000;
 export const MAX_ANSWER_LENGTH = 2000;
+export const MAX_POLL_QUESTION_LENGTH = 300;
+export const MAX_POLL_OPTION_LENGTH = 200;
+export const MIN_POLL_OPTIONS = 2;
+export const MAX_POLL_OPTIONS = 10;
+/** Polls a room may hold, drafts included. */
+export const MAX_POLLS_PER_ROOM = 50;

@@ -11,6 +11,8 @@ import { createChatWriter, type ChatWriter } from './chat-writer.ts';
 import { presenterOnly, questionNotFound, roomEnded, type RoomError } from './errors.ts';
 import { createRoomLiveness, type RoomLiveness } from './liveness.ts';
 import type { RoomActivityMetrics } from './metrics.ts';
+import { createPollCore, type PollBody, type PollCore } from './polls.ts';
+import { createWebhooks, type Webhooks } from './webhooks.ts';
 import type { ChatMessageBody, ParticipantBody, QuestionBody, SessionStatsBody } from './schemas.ts';
 import { toChatMessageBody, toParticipantBody, toQuestionBody } from './serialize.ts';
 
@@ -31,6 +33,10 @@ export interface RoomCoreDeps {
   liveness?: RoomLiveness;
   /** A broadcast that failed after its write committed; the write stands, so the caller still succeeds. */
   onError?: (err: unknown, context: { event: string; roomId: string }) => void;
+  /** A poll closed with these final results. */
+  onPollClosed?: (roomId: string, poll: PollBody) => void;
+  /** Where room events go for integrations; one with only the rooms' own receivers when absent. */
+  webhooks?: Webhooks;
 }
 
 export interface RoomCore {
@@ -54,6 +60,10 @@ export interface RoomCore {
    * too long; null when it had ended already (another process got there first).
    */
   expire(roomId: string): Promise<SessionStatsBody | null>;
+  /** Polls: prepared, launched, voted on and closed under the same liveness and broadcast rules. */
+  polls: PollCore;
+  /** Room events for integrations (room.created, room.live and participant.count come from the transports). */
+  webhooks: Webhooks;
   /** Another process ended the room: forget that it was live. */
   roomEnded(roomId: string): void;
   chatQueueDepth(): number;
@@ -80,6 +90,12 @@ export function createRoomCore(deps: RoomCoreDeps): RoomCore {
         : {}),
     });
   const liveness = deps.liveness ?? createRoomLiveness(db);
+  const webhooks = deps.webhooks ?? createWebhooks(db, deps.onError ? { onError: deps.onError } : {});
+
+  /** The write stands whatever the queue does; a failure to queue is reported, never turned into the action's failure. */
+  function hook(roomId: string, event: Parameters<Webhooks['emit']>[1], data: Record<string, unknown>): void {
+    webhooks.emit(roomId, event, data).catch((err: unknown) => deps.onError?.(err, { event, roomId }));
+  }
 
   function toRoom<E extends keyof RoomEvents>(roomId: string, event: E, payload: RoomEvents[E]): void {
     try {
@@ -155,6 +171,7 @@ export function createRoomCore(deps: RoomCoreDeps): RoomCore {
     const stats = await endRoom(db, roomId);
     liveness.ended(roomId);
     if (!stats) return null;
+    hook(roomId, 'room.ended', { stats });
     beforeAnnounce?.(stats);
     try {
       await broadcaster.endRoom(roomId, stats);
@@ -193,6 +210,7 @@ export function createRoomCore(deps: RoomCoreDeps): RoomCore {
         const stored = toQuestionBody(added);
         metrics?.questions.inc();
         toRoom(actor.roomId, 'new-question', { question: stored });
+        hook(actor.roomId, 'question.asked', { questionId: stored.id, question: stored.question, askedAt: stored.createdAt });
         return stored;
       });
     },
@@ -218,6 +236,7 @@ export function createRoomCore(deps: RoomCoreDeps): RoomCore {
         if (!answered) throw await notFoundOrEnded(actor.roomId);
         const question = toQuestionBody(answered);
         toRoom(actor.roomId, 'question-answered', { questionId, answer: question.answer!, answeredAt: question.answeredAt! });
+        hook(actor.roomId, 'question.answered', { questionId, question: question.question, answer: question.answer, votes: question.votes, answeredAt: question.answeredAt });
         return question;
       });
     },
@@ -263,8 +282,22 @@ export function createRoomCore(deps: RoomCoreDeps): RoomCore {
 
     expire: (roomId) => end(roomId),
 
+    polls: createPollCore({
+      db,
+      broadcaster,
+      requireLive,
+      onClosed: (roomId, poll) => {
+        hook(roomId, 'poll.closed', { pollId: poll.id, question: poll.question, options: poll.options, results: poll.results });
+        deps.onPollClosed?.(roomId, poll);
+      },
+      ...(deps.onError ? { onError: deps.onError } : {}),
+    }),
+    webhooks,
     roomEnded: (roomId) => liveness.ended(roomId),
     chatQueueDepth: () => chat.depth(),
-    close: () => chat.close(),
+    close: async () => {
+      webhooks.close();
+      await chat.close();
+    },
   };
 }

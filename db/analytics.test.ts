@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { computeAnalytics, countActiveRooms } from './analytics.ts';
 import { addRequestCounts } from './request-counts.ts';
-import { chatMessages, participants, questions, rooms } from './schema.ts';
+import { chatMessages, participants, polls, questions, rooms } from './schema.ts';
 import { testEngines, type TestDatabase } from './testing.ts';
 
 const hash = () => Array.from(crypto.getRandomValues(new Uint8Array(32)), (b) => b.toString(16).padStart(2, '0')).join('');
@@ -20,6 +20,8 @@ interface SeedRoom {
   chat?: number;
   reactions?: number;
   questions?: number;
+  /** Polls by status; only launched ones count as used. */
+  polls?: ('draft' | 'open' | 'closed')[];
 }
 
 const seedRooms: SeedRoom[] = [
@@ -58,6 +60,7 @@ const seedRooms: SeedRoom[] = [
       ['2026-03-01T20:01:00Z', '2026-03-01T20:30:00Z'],
     ],
     questions: 3,
+    polls: ['closed', 'draft'],
   },
   {
     slug: 'room-c-busiest',
@@ -66,6 +69,7 @@ const seedRooms: SeedRoom[] = [
     peak: 5,
     presence: [['2026-03-03T09:00:00Z', '2026-03-03T11:00:00Z'], ...Array.from({ length: 4 }, (): [string, string] => ['2026-03-03T09:10:00Z', '2026-03-03T10:00:00Z'])],
     reactions: 4,
+    polls: ['draft'],
   },
   {
     slug: 'room-d-still-live',
@@ -124,6 +128,9 @@ async function seed(database: TestDatabase): Promise<Map<string, string>> {
       await database.db
         .insert(questions)
         .values(Array.from({ length: r.questions }, () => ({ roomId: room!.id, participantId: author, question: 'why?' })));
+    }
+    if (r.polls) {
+      await database.db.insert(polls).values(r.polls.map((status) => ({ roomId: room!.id, question: 'which?', options: ['a', 'b'], status })));
     }
   }
   await addRequestCounts(database.db, [
@@ -189,9 +196,9 @@ describe.each(engines)('analytics on $name', (engine) => {
     expect((await computeAnalytics(database.db, quiet)).peakConcurrentUsers.overall).toBe(0);
   });
 
-  it('should count the rooms that used chat, questions, screen share, reactions and a password', async () => {
+  it('should count the rooms that used chat, questions, screen share, reactions, a password and polls (launched ones)', async () => {
     const { featureUsage } = await computeAnalytics(database.db, range);
-    expect(featureUsage).toEqual({ rooms: 4, withChat: 1, withQuestions: 1, withScreenShare: 1, withReactions: 2, withPassword: 1 });
+    expect(featureUsage).toEqual({ rooms: 4, withChat: 1, withQuestions: 1, withScreenShare: 1, withReactions: 2, withPassword: 1, withPolls: 1 });
   });
 
   it('should compute the error rate by endpoint from the request counts of the days in range', async () => {
@@ -207,7 +214,7 @@ describe.each(engines)('analytics on $name', (engine) => {
     expect(analytics.roomsCreatedPerDay).toEqual([{ day: '2025-01-01', rooms: 0 }]);
     expect(analytics.sessions).toEqual({ ended: 0, averageDurationSeconds: null, medianDurationSeconds: null });
     expect(analytics.peakConcurrentUsers).toEqual({ overall: 0, perRoom: [] });
-    expect(analytics.featureUsage).toEqual({ rooms: 0, withChat: 0, withQuestions: 0, withScreenShare: 0, withReactions: 0, withPassword: 0 });
+    expect(analytics.featureUsage).toEqual({ rooms: 0, withChat: 0, withQuestions: 0, withScreenShare: 0, withReactions: 0, withPassword: 0, withPolls: 0 });
     expect(analytics.errorRateByEndpoint).toEqual([]);
   });
 

@@ -28,6 +28,7 @@ export interface Analytics {
     withScreenShare: number;
     withReactions: number;
     withPassword: number;
+    withPolls: number;
   };
   /** From request_counts over the UTC days the range touches; errorRate counts 5xx answers only. */
   errorRateByEndpoint: {
@@ -106,7 +107,8 @@ export async function computeAnalytics(db: Database, range: AnalyticsRange): Pro
                  count(*) filter (where exists (select 1 from questions q where q.room_id = r.id)) as with_questions,
                  count(*) filter (where r.screen_share_count > 0) as with_screen_share,
                  count(*) filter (where exists (select 1 from chat_messages m where m.room_id = r.id and m.message_type = 'reaction')) as with_reactions,
-                 count(*) filter (where r.password_hash is not null) as with_password
+                 count(*) filter (where r.password_hash is not null) as with_password,
+                 count(*) filter (where exists (select 1 from polls p where p.room_id = r.id and p.status <> 'draft')) as with_polls
           from rooms r where ${inRange}`,
     ),
     rows(
@@ -149,6 +151,7 @@ export async function computeAnalytics(db: Database, range: AnalyticsRange): Pro
       withScreenShare: num(f.with_screen_share),
       withReactions: num(f.with_reactions),
       withPassword: num(f.with_password),
+      withPolls: num(f.with_polls),
     },
     errorRateByEndpoint: endpoints.map((r) => {
       const requests = num(r.requests);

@@ -41,6 +41,8 @@ export const rooms = pgTable(
     hideAddresses: boolean('hide_addresses').notNull().default(false),
     hideLanAddresses: boolean('hide_lan_addresses').notNull().default(false),
     settings: jsonb('settings').$type<Record<string, unknown>>().notNull().default({}),
+    // Whether the room's media ever went through the SFU, for the session report.
+    usedSfu: boolean('used_sfu').notNull().default(false),
     createdAt: createdAt(),
     endedAt: timestamp('ended_at', { withTimezone: true }),
   },
@@ -179,6 +181,122 @@ export const sessionStats = pgTable(
       'session_stats_counts_non_negative',
       sql`${t.maxConcurrentParticipants} >= 0 and ${t.totalParticipants} >= 0 and ${t.totalMessages} >= 0 and ${t.totalQuestions} >= 0 and ${t.sessionDurationMinutes} >= 0`,
     ),
+  ],
+);
+
+export const pollStatuses = ['draft', 'open', 'closed'] as const;
+export type PollStatus = (typeof pollStatuses)[number];
+
+/** A host's poll: prepared as a draft, opened for votes, closed with its results kept for the report. */
+export const polls = pgTable(
+  'polls',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    roomId: uuid('room_id')
+      .notNull()
+      .references(() => rooms.id, { onDelete: 'cascade' }),
+    question: text('question').notNull(),
+    options: jsonb('options').$type<string[]>().notNull(),
+    allowsMultiple: boolean('allows_multiple').notNull().default(false),
+    // Live results for everyone while open; hosts always see them.
+    resultsVisible: boolean('results_visible').notNull().default(false),
+    // Results shown to everyone once closed.
+    resultsShared: boolean('results_shared').notNull().default(false),
+    status: text('status', { enum: pollStatuses }).notNull().default('draft'),
+    createdAt: createdAt(),
+    openedAt: timestamp('opened_at', { withTimezone: true }),
+    closedAt: timestamp('closed_at', { withTimezone: true }),
+    seq: bigint('seq', { mode: 'number' }).notNull().generatedAlwaysAsIdentity(),
+  },
+  (t) => [
+    index('polls_room_id_seq_idx').on(t.roomId, t.seq),
+    check('polls_status_valid', sql`${t.status} in ('draft', 'open', 'closed')`),
+    check('polls_question_length', sql`char_length(${t.question}) between 1 and 300`),
+    check('polls_options_count', sql`jsonb_typeof(${t.options}) = 'array' and jsonb_array_length(${t.options}) between 2 and 10`),
+  ],
+);
+
+/** One row per voter and poll: a changed vote replaces the row, so counting rows counts people exactly. */
+export const pollVotes = pgTable(
+  'poll_votes',
+  {
+    pollId: uuid('poll_id')
+      .notNull()
+      .references(() => polls.id, { onDelete: 'cascade' }),
+    participantId: uuid('participant_id')
+      .notNull()
+      .references(() => participants.id, { onDelete: 'cascade' }),
+    // Indexes into the poll's options.
+    choices: integer('choices').array().notNull(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.pollId, t.participantId] }),
+    check('poll_votes_choices_count', sql`cardinality(${t.choices}) between 1 and 10`),
+  ],
+);
+
+export const webhookEvents = [
+  'room.created',
+  'room.live',
+  'room.ended',
+  'question.asked',
+  'question.answered',
+  'poll.closed',
+  'participant.count',
+] as const;
+export type WebhookEvent = (typeof webhookEvents)[number];
+
+/** A room's own webhook receivers, added over the API; the deployment's come from WEBHOOK_URLS. */
+export const webhookEndpoints = pgTable(
+  'webhook_endpoints',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    roomId: uuid('room_id')
+      .notNull()
+      .references(() => rooms.id, { onDelete: 'cascade' }),
+    url: text('url').notNull(),
+    // The signing secret (whsec_…), shown once when the endpoint is added.
+    secret: text('secret').notNull(),
+    // Null: every event.
+    events: text('events').array(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('webhook_endpoints_room_id_idx').on(t.roomId), check('webhook_endpoints_url_length', sql`char_length(${t.url}) between 1 and 2000`)],
+);
+
+export const webhookDeliveryStatuses = ['pending', 'delivered', 'failed'] as const;
+
+/**
+ * One event for one receiver, kept until delivered (or given up): the queue that survives restarts, and the
+ * room's delivery log. `id` is the Standard Webhooks `webhook-id`, the same on every attempt.
+ */
+export const webhookDeliveries = pgTable(
+  'webhook_deliveries',
+  {
+    id: text('id').primaryKey(),
+    roomId: uuid('room_id')
+      .notNull()
+      .references(() => rooms.id, { onDelete: 'cascade' }),
+    // Null for the deployment's receivers (WEBHOOK_URLS).
+    endpointId: uuid('endpoint_id').references(() => webhookEndpoints.id, { onDelete: 'cascade' }),
+    url: text('url').notNull(),
+    event: text('event').notNull(),
+    // The exact body that is signed and sent on every attempt.
+    body: text('body').notNull(),
+    status: text('status', { enum: webhookDeliveryStatuses }).notNull().default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }).notNull().defaultNow(),
+    lastStatus: integer('last_status'),
+    lastError: text('last_error'),
+    createdAt: createdAt(),
+    deliveredAt: timestamp('delivered_at', { withTimezone: true }),
+  },
+  (t) => [
+    index('webhook_deliveries_due_idx').on(t.nextAttemptAt).where(sql`${t.status} = 'pending'`),
+    index('webhook_deliveries_room_id_created_at_idx').on(t.roomId, t.createdAt),
+    check('webhook_deliveries_status_valid', sql`${t.status} in ('pending', 'delivered', 'failed')`),
+    check('webhook_deliveries_attempts_non_negative', sql`${t.attempts} >= 0`),
   ],
 );
 

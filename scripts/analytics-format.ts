@@ -46,6 +46,7 @@ export function formatAnalytics(a: Analytics): string {
           ['screen share', f.withScreenShare],
           ['reactions', f.withReactions],
           ['password', f.withPassword],
+          ['polls', f.withPolls],
         ] as const
       ).map(([name, n]) => [name, n, percent(n, f.rooms)]),
     ),

@@ -111,7 +111,7 @@ describe('formatAnalytics', () => {
       roomsCreatedPerDay: [{ day: '2026-03-01', rooms: 0 }],
       sessions: { ended: 2, averageDurationSeconds: 5025.4, medianDurationSeconds: 59.6 },
       peakConcurrentUsers: { overall: 0, perRoom: [] },
-      featureUsage: { rooms: 0, withChat: 0, withQuestions: 0, withScreenShare: 0, withReactions: 0, withPassword: 0 },
+      featureUsage: { rooms: 0, withChat: 0, withQuestions: 0, withScreenShare: 0, withReactions: 0, withPassword: 0, withPolls: 0 },
       errorRateByEndpoint: [],
     });
     expect(text).toContain('             2  1h 23m 45s        0h 01m 00s');

@@ -38,7 +38,7 @@ export function createEventBacklog(options: BacklogOptions = {}): EventBacklog {
 }
 
 /** Room actions that can be retried: refused when late rather than piled onto a server that is behind. */
-const deferrable: ReadonlySet<ClientEvent> = new Set(['chat-message', 'reaction', 'ask-question', 'vote-question']);
+const deferrable: ReadonlySet<ClientEvent> = new Set(['chat-message', 'reaction', 'ask-question', 'vote-question', 'vote-poll']);
 
 /**
  * Per socket, the handling of its latest event and how many wait for it. Each event waits for the one

@@ -37,6 +37,10 @@ function validPayloads(slug: string, presenterId: string, questionId: string): R
     'sfu-stats': { lossPct: 0, rttMs: 20, availableKbps: 2000, decodeFps: 30 },
     'sfu-layer': { audioOnly: true },
     'sfu-upgrade': { reason: 'uplink' },
+    'create-poll': { question: 'Which?', options: ['A', 'B'], allowsMultiple: false, resultsVisible: false },
+    'launch-poll': { pollId: questionId },
+    'vote-poll': { pollId: questionId, choices: [0] },
+    'close-poll': { pollId: questionId, shareResults: true },
   };
 }
 

@@ -1,6 +1,7 @@
 // Each room's media mode (star or SFU), when it moves, and the sfu-* events that reach Janus through Podium.
 import type { Config } from '../core/config.ts';
 import { findRoomById } from '../db/rooms.ts';
+import { markSfuUsed } from '../db/report.ts';
 import type { EventHandlers, HandlerDeps, SignalingSocket } from './context.ts';
 import { forbidden, SignalingError } from './errors.ts';
 import { requireLiveRoom, requirePresenter } from './guards.ts';
@@ -89,6 +90,7 @@ export function createMedia({ db, io }: HandlerDeps, options: MediaOptions): Med
     if (options.mode !== 'auto' || !sfu?.available) return false;
     room.mode = 'sfu';
     room.reason = reason;
+    markSfuUsed(db, roomId).catch((err: unknown) => options.onError(err, { step: 'sfu-used', roomId }));
     sfu.ensureRoom(roomId).then(
       () => announce(roomId),
       (err: unknown) => options.onError(err, { step: 'sfu-room', roomId }),

@@ -39,7 +39,7 @@ export interface Presence {
   close(): void;
 }
 
-export function createPresence({ db, io, counts }: HandlerDeps, options: PresenceOptions): Presence {
+export function createPresence({ db, io, counts, core }: HandlerDeps, options: PresenceOptions): Presence {
   // Per socket: whether the participant was already present when it connected (a reconnect or a second tab).
   const arrivals = new WeakMap<SignalingSocket, Promise<boolean>>();
   // Per socket: whether this socket's join-room has been announced to the room already.
@@ -76,6 +76,7 @@ export function createPresence({ db, io, counts }: HandlerDeps, options: Presenc
 
   async function announceLeft(participantId: string, roomId: string, presenter: boolean): Promise<void> {
     io.to(roomId).emit('participant-left', { participantId });
+    core.webhooks.participantCountChanged(roomId);
     if (presenter) {
       await setPresenterSocket(db, roomId, null);
       const room = await setScreenSharing(db, roomId, false);
@@ -141,6 +142,13 @@ export function createPresence({ db, io, counts }: HandlerDeps, options: Presenc
         if (!wasPresent && self && !announced.has(socket)) {
           announced.add(socket);
           socket.to(room.id).emit('participant-joined', { participant: toParticipantBody(self) });
+          core.webhooks.participantCountChanged(room.id);
+        }
+        // The room is live once its presenter is in it; said once per room, however often they reconnect.
+        if (socket.data.role === 'presenter') {
+          core.webhooks
+            .emit(room.id, 'room.live', { slug: room.slug, title: room.title }, { once: true })
+            .catch((err: unknown) => options.onError(err, { participantId: socket.data.participantId, step: 'webhook' }));
         }
       },
 

@@ -1,6 +1,7 @@
 // The signaling contract: typed event maps and one zod schema per client event. Server and UI share it.
 import { z } from 'zod';
 import { actionInputs } from '../core/actions.ts';
+import { pollInputs, type PollBody } from '../core/polls.ts';
 import type { ParticipantEvents, RoomEvents } from '../core/broadcast.ts';
 import type { AddressPolicy } from './candidates.ts';
 import type { ChatMessageBody, ParticipantBody, QuestionBody, RoomBody, SessionStatsBody } from '../core/schemas.ts';
@@ -16,6 +17,8 @@ export const socketErrorCodes = [
   'forbidden',
   'not_found',
   'question_not_found',
+  'poll_not_found',
+  'poll_not_open',
   'room_ended',
   'rate_limited',
   'busy',
@@ -133,6 +136,11 @@ export const clientEventSchemas = {
   }),
   'sfu-layer': z.object({ audioOnly: z.boolean() }),
   'sfu-upgrade': z.object({ reason: z.enum(['uplink', 'encoder']) }),
+  // Polls: the core's own schemas, as REST uses them.
+  'create-poll': pollInputs.create,
+  'launch-poll': pollInputs.launch,
+  'vote-poll': pollInputs.vote,
+  'close-poll': pollInputs.close,
 } as const;
 
 export type ClientEvent = keyof typeof clientEventSchemas;
@@ -177,6 +185,10 @@ export interface ClientToServerEvents {
   'sfu-stats': (payload: ClientPayload<'sfu-stats'>, ack: Ack<{ layer: SfuLayerName }>) => void;
   'sfu-layer': (payload: ClientPayload<'sfu-layer'>, ack: Ack<{ layer: SfuLayerName }>) => void;
   'sfu-upgrade': (payload: ClientPayload<'sfu-upgrade'>, ack: Ack<{ mode: MediaMode }>) => void;
+  'create-poll': (payload: ClientPayload<'create-poll'>, ack: Ack<{ poll: PollBody }>) => void;
+  'launch-poll': (payload: ClientPayload<'launch-poll'>, ack: Ack<{ poll: PollBody }>) => void;
+  'vote-poll': (payload: ClientPayload<'vote-poll'>, ack: Ack<{ poll: PollBody }>) => void;
+  'close-poll': (payload: ClientPayload<'close-poll'>, ack: Ack<{ poll: PollBody }>) => void;
 }
 
 type Emitters<T> = { [E in keyof T]: (payload: T[E]) => void };

@@ -13,7 +13,7 @@ export interface SocketRateLimits {
   consume(participantId: string, event: ClientEvent): Promise<true | { retryAfterMs: number }>;
 }
 
-const chatEvents: ReadonlySet<ClientEvent> = new Set(['chat-message', 'reaction', 'ask-question']);
+const chatEvents: ReadonlySet<ClientEvent> = new Set(['chat-message', 'reaction', 'ask-question', 'create-poll']);
 
 /**
  * Keyed by participant rather than socket id, so reconnecting does not refill the budget. Memory is

@@ -7,6 +7,7 @@ import { fallbackLogger } from '../core/logger.ts';
 import { createRoomCore, type RoomCore } from '../core/room.ts';
 import { createRoomEnder } from '../core/room-ender.ts';
 import { hashToken } from '../core/tokens.ts';
+import { createWebhooks } from '../core/webhooks.ts';
 import type { Database } from '../db/client.ts';
 import { findByTokenHash, findPresenter, presenceTimeoutSeconds, tokenActs } from '../db/participants.ts';
 import type { ClusterAdapter } from './adapters.ts';
@@ -18,6 +19,7 @@ import { createMedia } from './media.ts';
 import { createChatHandlers } from './chat.ts';
 import type { EventHandlers, HandlerDeps, SignalingServer, SignalingSocket } from './context.ts';
 import { createPresence } from './presence.ts';
+import { createPollHandlers } from './polls.ts';
 import { createPresenterHandlers } from './presenter.ts';
 import { clientEventSchemas, type ClientEvent, type WebrtcReport } from './protocol.ts';
 import { createQuestionHandlers } from './questions.ts';
@@ -29,7 +31,8 @@ export type SignalingConfig = SocketRateLimitConfig &
   Pick<
     Config,
     'RECONNECT_GRACE_MS' | 'CORS_ORIGIN' | 'MEDIA_MODE' | 'STAR_MAX_ATTENDEES' | 'ROOM_IDLE_END_MINUTES' | 'ROOM_MAX_HOURS' | 'ROOM_END_CHECK_SECONDS'
-  >;
+  > &
+  Partial<Pick<Config, 'WEBHOOK_URLS'>>;
 
 export interface SignalingDeps {
   db: Database;
@@ -119,6 +122,7 @@ export function createSignaling(httpServer: HttpServer | undefined, deps: Signal
       db: deps.db,
       broadcaster,
       ...(deps.metrics ? { metrics: deps.metrics } : {}),
+      webhooks: createWebhooks(deps.db, { urls: deps.config.WEBHOOK_URLS, onError: (err, context) => onError(err, { step: 'webhook', ...context }) }),
       onError: (err, context) => onError(err, { step: 'broadcast', ...context }),
     });
   const handlerDeps: HandlerDeps = { db: deps.db, io, broadcaster, core, counts };
@@ -150,6 +154,7 @@ export function createSignaling(httpServer: HttpServer | undefined, deps: Signal
     ...createChatHandlers(handlerDeps),
     ...createQuestionHandlers(handlerDeps),
     ...createPresenterHandlers(handlerDeps),
+    ...createPollHandlers(handlerDeps),
     ...media.handlers,
   };
   const bindDeps = {

@@ -7,6 +7,8 @@ import type {
   JoinedRoomBody as JoinedRoom,
   RoomDetailsBody as RoomDetails,
 } from '../api/rooms.ts';
+import type { PollBody } from '../core/polls.ts';
+import type { ReportBody } from '../core/report.ts';
 import type { ChatMessageBody, QuestionBody, SessionStatsBody } from '../core/schemas.ts';
 
 export class ApiRequestError extends Error {
@@ -68,6 +70,13 @@ export const api = {
     request<{ messages: ChatMessageBody[]; hasMore: boolean }>('GET', `${room(slug)}/messages?limit=${limit}`, { token }),
   questions: (slug: string, token: string) => request<{ questions: QuestionBody[] }>('GET', `${room(slug)}/questions`, { token }),
   iceServers: (slug: string, token: string) => request<IceConfig>('GET', `${room(slug)}/ice-servers`, { token }),
+  polls: (slug: string, token: string) => request<{ polls: PollBody[] }>('GET', `${room(slug)}/polls`, { token }),
+  report: (slug: string, token: string) => request<ReportBody>('GET', `${room(slug)}/report`, { token }),
+  reportCsv: async (slug: string, token: string) => {
+    const res = await fetch(`${room(slug)}/report.csv`, { headers: { authorization: `Bearer ${token}` } });
+    if (!res.ok) throw new ApiRequestError(res.status, 'not_found', 'The report is not available');
+    return res.blob();
+  },
 };
 
 /** Words a person can act on, for the error codes a page shows. */

@@ -7,6 +7,7 @@ import './styles.css';
 
 const Join = lazy(() => import('./pages/join.tsx'));
 const Host = lazy(() => import('./pages/host.tsx'));
+const Report = lazy(() => import('./pages/report.tsx'));
 const NotFound = lazy(() => import('./pages/not-found.tsx'));
 
 render(
@@ -15,6 +16,7 @@ render(
       <Route path="/" component={Home} />
       <Route path="/r/:slug" component={Join} />
       <Route path="/r/:slug/host" component={Host} />
+      <Route path="/r/:slug/report" component={Report} />
       <Route path="*" component={NotFound} />
     </Router>
   ),

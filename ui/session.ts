@@ -47,3 +47,18 @@ export function saveSession(slug: string, session: RoomSession): void {
 export function forgetSession(slug: string): void {
   storage()?.removeItem(key(slug));
 }
+
+const reportKey = (slug: string) => `podium:report:${slug}`;
+
+/** The presenter's token, kept after the room ended so the session report stays readable in this browser. */
+export function keepReportToken(slug: string, token: string): void {
+  try {
+    storage()?.setItem(reportKey(slug), token);
+  } catch {
+    // A full or blocked storage loses only the report link, never the room.
+  }
+}
+
+export function loadReportToken(slug: string): string | undefined {
+  return storage()?.getItem(reportKey(slug)) ?? loadSession(slug)?.token;
+}

@@ -1,12 +1,13 @@
-// The side panels of a room behind one tab list: People (for the presenter), Chat and Q&A.
+// The side panels of a room behind one tab list: People (for the presenter), Chat, Q&A and Polls.
 import { createSignal, Show } from 'solid-js';
 import { useRoom } from '../room/room-context.tsx';
 import { ChatPanel } from './chat-panel.tsx';
 import { ParticipantsPanel } from './participants-panel.tsx';
+import { PollsPanel } from '../room/polls/polls-panel.tsx';
 import { QaPanel } from './qa-panel.tsx';
 import { TabPanel, Tabs, type TabItem } from './tabs.tsx';
 
-type PanelKey = 'people' | 'chat' | 'qa';
+type PanelKey = 'people' | 'chat' | 'qa' | 'polls';
 
 export function RoomPanels(props: { withPeople: boolean }) {
   const room = useRoom();
@@ -15,6 +16,7 @@ export function RoomPanels(props: { withPeople: boolean }) {
     ...(props.withPeople ? [{ key: 'people' as const, label: 'People', count: room.state.participants.length }] : []),
     { key: 'chat', label: 'Chat', count: room.state.messages.length },
     { key: 'qa', label: 'Q&A', count: room.state.questions.length },
+    { key: 'polls', label: 'Polls', count: room.polls.state.polls.length },
   ];
   return (
     <>
@@ -29,6 +31,9 @@ export function RoomPanels(props: { withPeople: boolean }) {
       </TabPanel>
       <TabPanel id="room" tab="qa" selected={tab() === 'qa'}>
         <QaPanel />
+      </TabPanel>
+      <TabPanel id="room" tab="polls" selected={tab() === 'polls'}>
+        <PollsPanel />
       </TabPanel>
     </>
   );

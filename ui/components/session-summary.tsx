@@ -4,7 +4,7 @@ import { A } from '@solidjs/router';
 import type { SessionStatsBody } from '../../core/schemas.ts';
 import { Icon } from './icon.tsx';
 
-export function SessionSummary(props: { title: string | null; stats: SessionStatsBody | null; presenter: boolean }) {
+export function SessionSummary(props: { title: string | null; stats: SessionStatsBody | null; presenter: boolean; reportHref?: string }) {
   return (
     <main class="center-page" id="main">
       <section class="card summary" data-testid={props.presenter ? 'session-summary' : 'session-ended'}>
@@ -43,7 +43,14 @@ export function SessionSummary(props: { title: string | null; stats: SessionStat
             </dl>
           )}
         </Show>
-        <A class="button primary large" href="/">
+        <Show when={props.reportHref}>
+          {(href) => (
+            <A class="button primary large" href={href()} data-testid="open-report">
+              Open the full report
+            </A>
+          )}
+        </Show>
+        <A class={props.reportHref ? 'button ghost large' : 'button primary large'} href="/">
           Start your own presentation
         </A>
       </section>

@@ -3,6 +3,7 @@ import type { JSX } from 'solid-js';
 import type { AckResult } from '../../signaling/protocol.ts';
 import { RoomProvider } from '../room/room-context.tsx';
 import type { RoomSessionValue } from '../room/room-session.ts';
+import { createPollStore } from '../room/polls/poll-store.ts';
 import { createRoomStore } from '../room/room-store.ts';
 import { answering } from '../room/testing.ts';
 import type { RoomSession } from '../session.ts';
@@ -22,6 +23,7 @@ export function makeTestRoom(role: RoomSession['role'], answer: (event: string, 
     support: { webrtc: true, secureOrigin: true, devices: true, origin: 'https://podium.test' },
     presenter: () => null,
     attendee: () => null,
+    polls: createPollStore(transport),
   };
   return { value, sent };
 }

@@ -17,7 +17,7 @@ import { Topbar } from '../components/topbar.tsx';
 import { AudioSink, VideoView } from '../components/video-view.tsx';
 import { RoomProvider, useRoom } from '../room/room-context.tsx';
 import { presentProblem } from '../rtc/support.ts';
-import { forgetSession, loadSession } from '../session.ts';
+import { forgetSession, keepReportToken, loadSession } from '../session.ts';
 
 export default function Host() {
   const params = useParams<{ slug: string }>();
@@ -65,13 +65,16 @@ function NotPresenter(props: { slug: string }) {
 function Console(props: { slug: string }) {
   const room = useRoom();
   createEffect(() => {
-    if (room.state.connection === 'ended') forgetSession(props.slug);
+    if (room.state.connection !== 'ended') return;
+    // The presenter's token outlives the room for one purpose: reading the session report.
+    keepReportToken(props.slug, room.session.token);
+    forgetSession(props.slug);
   });
   return (
     <Switch>
       <Match when={room.state.connection === 'ended'}>
         <Topbar />
-        <SessionSummary title={room.state.room?.title ?? null} stats={room.state.sessionStats} presenter />
+        <SessionSummary title={room.state.room?.title ?? null} stats={room.state.sessionStats} presenter reportHref={`/r/${props.slug}/report`} />
       </Match>
       <Match when={room.state.connection === 'unauthorized'}>
         <Topbar />

@@ -6,6 +6,7 @@ import type { RoomSession } from '../session.ts';
 import { createAttendeeMedia, type AttendeeMedia } from './attendee-media.ts';
 import { createPresenterMedia, type PresenterMedia } from './presenter-media.ts';
 import { connectRoomSocket, socketSfu, socketSignaling, socketTransport, type RoomSocket } from './room-socket.ts';
+import { createPollStore, type PollStore } from './polls/poll-store.ts';
 import { createRoomStore, type RoomStore } from './room-store.ts';
 
 export interface RoomSessionValue extends RoomStore {
@@ -14,6 +15,7 @@ export interface RoomSessionValue extends RoomStore {
   /** Present once the socket is up and the browser can present (presenter) or watch (attendee). */
   presenter: () => PresenterMedia | null;
   attendee: () => AttendeeMedia | null;
+  polls: PollStore;
 }
 
 /** Must run inside a reactive owner (a component): everything it opens is closed with that owner. */
@@ -22,7 +24,9 @@ export function createRoomSession(slug: string, session: RoomSession): RoomSessi
   // Actions taken before the socket exists (a message typed during the first second) wait for it.
   let socketOpened: (socket: RoomSocket) => void = () => {};
   const opened = new Promise<RoomSocket>((resolve) => (socketOpened = resolve));
-  const store = createRoomStore(slug, async (event, payload) => socketTransport(socket ?? (await opened))(event, payload));
+  const transport: Parameters<typeof createRoomStore>[1] = async (event, payload) => socketTransport(socket ?? (await opened))(event, payload);
+  const store = createRoomStore(slug, transport);
+  const polls = createPollStore(transport);
   const support = mediaSupport();
   const [presenter, setPresenter] = createSignal<PresenterMedia | null>(null);
   const [attendee, setAttendee] = createSignal<AttendeeMedia | null>(null);
@@ -91,9 +95,10 @@ export function createRoomSession(slug: string, session: RoomSession): RoomSessi
     };
     if (first !== 'left') void ensureMedia();
     bindSocket(live, slug, session, store, presenter, attendee, ensureMedia);
+    bindPolls(live, slug, session, polls);
   })();
 
-  return { ...store, session, support, presenter, attendee };
+  return { ...store, session, support, presenter, attendee, polls };
 }
 
 const RENEW_BEFORE_EXPIRY_MS = 5 * 60_000;
@@ -234,5 +239,18 @@ function bindSocket(
   socket.on('media-control', ({ from, action, reason }) => {
     presenter()?.hub.handleControl(from, action);
     attendee()?.control(from, action, reason);
+  });
+}
+
+/** Polls: live updates, and the room's polls (re)read on every join, so a reconnect misses nothing. */
+function bindPolls(socket: RoomSocket, slug: string, session: RoomSession, polls: PollStore) {
+  socket.on('poll-updated', ({ poll }) => polls.events.updated(poll));
+  socket.on('poll-results', ({ pollId, results }) => polls.events.results(pollId, results));
+  socket.on('connect', async () => {
+    try {
+      polls.events.loaded((await api.polls(slug, session.token)).polls);
+    } catch {
+      // Like history: live events keep flowing without it.
+    }
   });
 }
