@@ -1,0 +1,152 @@
+// Test helper: a Socket.io participant that resumes as the UI does, and the checks the drills make on what it saw.
+import { io } from 'socket.io-client';
+import type { ChatMessageBody, QuestionBody } from '../core/schemas.ts';
+import type { TestClient } from '../signaling/testing.ts';
+
+export interface ResumingClient {
+  name: string;
+  socket: TestClient;
+  /** What the participant's room shows: live events and re-read history, merged by id. */
+  messages: Map<string, ChatMessageBody>;
+  questions: Map<string, QuestionBody>;
+  /** How many times each message or question id arrived as a live event (a replay twice is a duplicate). */
+  deliveries: Map<string, number>;
+  /** Connections that joined again (not recovered) and that the server recovered, after the first. */
+  rejoins: number;
+  recoveries: number;
+  /** Acks that refused, by error code (e.g. `unavailable` while the database is down). */
+  refusals: Map<string, number>;
+  /** Resolves once the socket is connected and joined (or recovered) again after `since` (ms, performance.now()). */
+  liveSince(since: number, timeoutMs?: number): Promise<void>;
+  /**
+   * Sends a chat message and resolves with the stored message once acked; an unanswered or refused attempt is
+   * sent again with the same `clientMessageId` after the connection is back, until `deadline`.
+   */
+  say(text: string, deadline: number): Promise<ChatMessageBody | null>;
+  /** Asks a question once; resolves with it when acked, null when refused or unanswered (the UI does not resend). */
+  ask(text: string): Promise<QuestionBody | null>;
+  close(): void;
+}
+
+const ACK_TIMEOUT_MS = 3_000;
+
+/**
+ * Connects with the UI's settings and resume protocol (`ui/room/room-session.ts`): on every connect that the
+ * server did not recover, `join-room` again and re-read chat and questions over REST.
+ */
+export function resumingClient(url: string, token: string, slug: string, name: string): ResumingClient {
+  const socket: TestClient = io(url, {
+    auth: { token },
+    transports: ['websocket', 'polling'],
+    forceNew: true,
+    reconnectionDelay: 200,
+    reconnectionDelayMax: 1_000,
+  });
+  let liveAt = -1;
+  let connects = 0;
+  const client: ResumingClient = {
+    name,
+    socket,
+    messages: new Map(),
+    questions: new Map(),
+    deliveries: new Map(),
+    rejoins: 0,
+    recoveries: 0,
+    refusals: new Map(),
+    async liveSince(since, timeoutMs = 20_000) {
+      const deadline = performance.now() + timeoutMs;
+      while (liveAt < since) {
+        if (performance.now() > deadline) throw new Error(`${name} was not live again within ${timeoutMs} ms`);
+        await new Promise((done) => setTimeout(done, 50));
+      }
+    },
+    async say(text, deadline) {
+      const clientMessageId = crypto.randomUUID();
+      while (performance.now() < deadline) {
+        const result = await send('chat-message', { roomSlug: slug, message: text, clientMessageId });
+        if (result?.ok && result.message) return result.message;
+        await new Promise((done) => setTimeout(done, 100));
+      }
+      return null;
+    },
+    async ask(text) {
+      const result = await send('ask-question', { question: text });
+      return (result?.ok && result.question) || null;
+    },
+    close: () => socket.close(),
+  };
+
+  type Ack = { ok: boolean; error?: { code: string }; message?: ChatMessageBody; question?: QuestionBody };
+  const send = async (event: 'chat-message' | 'ask-question', payload: object): Promise<Ack | null> => {
+    if (!socket.connected) return null;
+    try {
+      const emit = socket.timeout(ACK_TIMEOUT_MS).emitWithAck as (e: string, p: unknown) => Promise<Ack>;
+      const result = await emit.call(socket.timeout(ACK_TIMEOUT_MS), event, payload);
+      if (!result.ok) client.refusals.set(result.error!.code, (client.refusals.get(result.error!.code) ?? 0) + 1);
+      return result;
+    } catch {
+      return null;
+    }
+  };
+
+  const deliver = (id: string) => client.deliveries.set(id, (client.deliveries.get(id) ?? 0) + 1);
+  socket.on('new-chat-message', ({ message }) => {
+    deliver(message.id);
+    client.messages.set(message.id, message);
+  });
+  socket.on('new-question', ({ question }) => {
+    deliver(question.id);
+    client.questions.set(question.id, question);
+  });
+  socket.on('connect', async () => {
+    const first = connects++ === 0;
+    if (socket.recovered) {
+      client.recoveries++;
+      liveAt = performance.now();
+      return;
+    }
+    try {
+      const joined = await socket.timeout(ACK_TIMEOUT_MS).emitWithAck('join-room', { slug });
+      if (!joined.ok) return;
+      const [messages, questions] = await Promise.all([
+        history<{ messages: ChatMessageBody[] }>(url, `/api/rooms/${slug}/messages?limit=100`, token),
+        history<{ questions: QuestionBody[] }>(url, `/api/rooms/${slug}/questions`, token),
+      ]);
+      for (const message of messages.messages) client.messages.set(message.id, message);
+      for (const question of questions.questions) client.questions.set(question.id, question);
+      if (!first) client.rejoins++;
+      liveAt = performance.now();
+    } catch {
+      // The server went away again while joining; the next connect tries again.
+    }
+  });
+  return client;
+}
+
+async function history<T>(url: string, path: string, token: string): Promise<T> {
+  const res = await fetch(url + path, { headers: { authorization: `Bearer ${token}` } });
+  if (!res.ok) throw new Error(`${path}: ${res.status}`);
+  return (await res.json()) as T;
+}
+
+/** Every chat message of a room, oldest first, paged through `beforeId` as far back as the room goes. */
+export async function allMessages(url: string, slug: string, token: string): Promise<ChatMessageBody[]> {
+  const all: ChatMessageBody[] = [];
+  let beforeId: string | undefined;
+  for (;;) {
+    const page = await history<{ messages: ChatMessageBody[]; hasMore: boolean }>(
+      url,
+      `/api/rooms/${slug}/messages?limit=100${beforeId ? `&beforeId=${beforeId}` : ''}`,
+      token,
+    );
+    all.push(...page.messages);
+    if (!page.hasMore || page.messages.length === 0) return all.reverse();
+    beforeId = page.messages.at(-1)!.id;
+  }
+}
+
+/** Texts that occur more than once. */
+export function repeated(texts: string[]): string[] {
+  const seen = new Set<string>();
+  return texts.filter((text) => (seen.has(text) ? true : (seen.add(text), false)));
+}
