@@ -1,7 +1,8 @@
-// Test helper: a Socket.io participant that resumes as the UI does, and the checks the drills make on what it saw.
+// Test helpers for the failure drills: a room, participants that resume as the UI does, steady traffic, and the checks.
 import { io } from 'socket.io-client';
 import type { ChatMessageBody, QuestionBody } from '../core/schemas.ts';
 import type { TestClient } from '../signaling/testing.ts';
+import { expect } from 'vitest';
 
 export interface ResumingClient {
   name: string;
@@ -14,6 +15,10 @@ export interface ResumingClient {
   /** Connections that joined again (not recovered) and that the server recovered, after the first. */
   rejoins: number;
   recoveries: number;
+  /** Times the connection dropped. */
+  drops: number;
+  /** Resolves once the client is connected and joined (or recovered) since its last drop. */
+  resumed(timeoutMs?: number): Promise<void>;
   /** Acks that refused, by error code (e.g. `unavailable` while the database is down). */
   refusals: Map<string, number>;
   /** Resolves once the socket is connected and joined (or recovered) again after `since` (ms, performance.now()). */
@@ -32,9 +37,10 @@ const ACK_TIMEOUT_MS = 3_000;
 
 /**
  * Connects with the UI's settings and resume protocol (`ui/room/room-session.ts`): on every connect that the
- * server did not recover, `join-room` again and re-read chat and questions over REST.
+ * server did not recover, `join-room` again and re-read chat and questions over REST (at `apiUrl` when the API
+ * runs apart).
  */
-export function resumingClient(url: string, token: string, slug: string, name: string): ResumingClient {
+export function resumingClient(url: string, token: string, slug: string, name: string, apiUrl = url): ResumingClient {
   const socket: TestClient = io(url, {
     auth: { token },
     transports: ['websocket', 'polling'],
@@ -43,6 +49,7 @@ export function resumingClient(url: string, token: string, slug: string, name: s
     reconnectionDelayMax: 1_000,
   });
   let liveAt = -1;
+  let droppedAt = -1;
   let connects = 0;
   const client: ResumingClient = {
     name,
@@ -53,6 +60,8 @@ export function resumingClient(url: string, token: string, slug: string, name: s
     rejoins: 0,
     recoveries: 0,
     refusals: new Map(),
+    drops: 0,
+    resumed: (timeoutMs) => client.liveSince(Math.max(0, droppedAt), timeoutMs),
     async liveSince(since, timeoutMs = 20_000) {
       const deadline = performance.now() + timeoutMs;
       while (liveAt < since) {
@@ -98,6 +107,10 @@ export function resumingClient(url: string, token: string, slug: string, name: s
     deliver(question.id);
     client.questions.set(question.id, question);
   });
+  socket.on('disconnect', () => {
+    client.drops++;
+    droppedAt = performance.now();
+  });
   socket.on('connect', async () => {
     const first = connects++ === 0;
     if (socket.recovered) {
@@ -109,8 +122,8 @@ export function resumingClient(url: string, token: string, slug: string, name: s
       const joined = await socket.timeout(ACK_TIMEOUT_MS).emitWithAck('join-room', { slug });
       if (!joined.ok) return;
       const [messages, questions] = await Promise.all([
-        history<{ messages: ChatMessageBody[] }>(url, `/api/rooms/${slug}/messages?limit=100`, token),
-        history<{ questions: QuestionBody[] }>(url, `/api/rooms/${slug}/questions`, token),
+        history<{ messages: ChatMessageBody[] }>(apiUrl, `/api/rooms/${slug}/messages?limit=100`, token),
+        history<{ questions: QuestionBody[] }>(apiUrl, `/api/rooms/${slug}/questions`, token),
       ]);
       for (const message of messages.messages) client.messages.set(message.id, message);
       for (const question of questions.questions) client.questions.set(question.id, question);
@@ -149,4 +162,83 @@ export async function allMessages(url: string, slug: string, token: string): Pro
 export function repeated(texts: string[]): string[] {
   const seen = new Set<string>();
   return texts.filter((text) => (seen.has(text) ? true : (seen.add(text), false)));
+}
+
+export interface DrillRoom {
+  slug: string;
+  presenterToken: string;
+  tokens: string[];
+}
+
+async function post<T>(url: string, path: string, body: unknown): Promise<T> {
+  const res = await fetch(url + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
+  return (await res.json()) as T;
+}
+
+/** A room with its presenter and `attendees` attendees joined over REST. */
+export async function drillRoom(url: string, attendees: number): Promise<DrillRoom> {
+  const { slug, presenterToken } = await post<{ slug: string; presenterToken: string }>(url, '/api/rooms', {
+    title: 'Drill',
+    presenterName: 'Presenter',
+    maxParticipants: 50,
+  });
+  const tokens: string[] = [];
+  for (let i = 0; i < attendees; i++) tokens.push((await post<{ token: string }>(url, `/api/rooms/${slug}/join`, { name: `Attendee ${i}` })).token);
+  return { slug, presenterToken, tokens };
+}
+
+/**
+ * Every participant sends chat (and now and then a question) in a loop until `stop()`; each message is resent
+ * with its id until acked, so what the loop returns is what the server acknowledged.
+ */
+export function traffic(clients: ResumingClient[], gapMs: number) {
+  let running = true;
+  const loops = clients.map(async (client) => {
+    const said: string[] = [];
+    const asked: string[] = [];
+    for (let i = 0; running; i++) {
+      const text = `${client.name} #${i}`;
+      if (i % 5 === 4) {
+        if (await client.ask(`Question from ${text}?`)) asked.push(`Question from ${text}?`);
+      } else if (await client.say(text, performance.now() + 40_000)) said.push(text);
+      await new Promise((done) => setTimeout(done, gapMs));
+    }
+    return { said, asked };
+  });
+  return {
+    async stop() {
+      running = false;
+      const results = await Promise.all(loops);
+      return { said: results.flatMap((r) => r.said), asked: results.flatMap((r) => r.asked) };
+    },
+  };
+}
+
+const poll = { timeout: 30_000, interval: 200 };
+
+/** What the room holds after a drill: every acked message and question there once, every client's view complete. */
+export async function expectNothingLostNoDuplicate(
+  url: string,
+  room: DrillRoom,
+  clients: ResumingClient[],
+  acked: { said: string[]; asked: string[] },
+): Promise<void> {
+  const stored = await allMessages(url, room.slug, room.presenterToken);
+  const storedTexts = stored.map((m) => m.message);
+  expect(acked.said.length).toBeGreaterThan(0);
+  for (const text of acked.said) expect(storedTexts).toContain(text);
+  expect(repeated(storedTexts)).toEqual([]);
+  const questions = (await (await fetch(`${url}/api/rooms/${room.slug}/questions`, { headers: { authorization: `Bearer ${room.presenterToken}` } })).json()) as {
+    questions: Array<{ id: string; question: string }>;
+  };
+  const questionTexts = questions.questions.map((q) => q.question);
+  for (const text of acked.asked) expect(questionTexts).toContain(text);
+  expect(repeated(questionTexts)).toEqual([]);
+  for (const client of clients) {
+    // Live events and the history read on resume, merged by id as the UI does: all of it, once.
+    await expect.poll(() => stored.filter((m) => !client.messages.has(m.id)).map((m) => m.message), poll).toEqual([]);
+    expect(questions.questions.filter((q) => !client.questions.has(q.id)).map((q) => q.question)).toEqual([]);
+    expect([...client.deliveries].filter(([, n]) => n > 1)).toEqual([]);
+  }
 }
