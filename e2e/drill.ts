@@ -121,11 +121,12 @@ export function resumingClient(url: string, token: string, slug: string, name: s
     try {
       const joined = await socket.timeout(ACK_TIMEOUT_MS).emitWithAck('join-room', { slug });
       if (!joined.ok) return;
+      // As the UI: after a drop, page back until a message already shown (the whole room here, at most).
       const [messages, questions] = await Promise.all([
-        history<{ messages: ChatMessageBody[] }>(apiUrl, `/api/rooms/${slug}/messages?limit=100`, token),
+        first ? history<{ messages: ChatMessageBody[] }>(apiUrl, `/api/rooms/${slug}/messages?limit=50`, token).then((page) => page.messages) : allMessages(apiUrl, slug, token),
         history<{ questions: QuestionBody[] }>(apiUrl, `/api/rooms/${slug}/questions`, token),
       ]);
-      for (const message of messages.messages) client.messages.set(message.id, message);
+      for (const message of messages) client.messages.set(message.id, message);
       for (const question of questions.questions) client.questions.set(question.id, question);
       if (!first) client.rejoins++;
       liveAt = performance.now();
