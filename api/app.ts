@@ -11,6 +11,7 @@ import { admin } from './admin.ts';
 import { tlsMode } from '../core/config.ts';
 import { RoomError, type RoomErrorCode } from '../core/errors.ts';
 import { createRoomCore } from '../core/room.ts';
+import { databaseUnavailable } from '../db/unavailable.ts';
 import type { AppDeps, ResolvedDeps } from './context.ts';
 import { ApiError, validationMessage, type ErrorBody, type ErrorCode } from './errors.ts';
 import { health } from './health.ts';
@@ -118,6 +119,10 @@ export function createApp(deps: AppDeps) {
       return c.json(errorBody(code, message), status);
     }
     (deps.logger ?? fallbackLogger()).error({ requestId, err }, 'unhandled error');
+    if (databaseUnavailable(err)) {
+      const body = errorBody('unavailable', 'The service is briefly unavailable (its database is not answering); nothing was saved, try again shortly', undefined, requestId);
+      return c.json(body, 503, { 'Retry-After': '2' });
+    }
     return c.json(errorBody('internal_error', 'Something went wrong on our side', undefined, requestId), 500);
   });
 

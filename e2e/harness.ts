@@ -1,5 +1,5 @@
 // Shared end-to-end plumbing: the all-in-one server as a child process, headless Chromium, and video probes.
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -122,6 +122,8 @@ export interface RunningServer {
   pid(): number;
   /** Stops the process and starts a new one on the same port and database: every socket has to reconnect. */
   restart(): Promise<void>;
+  /** Kills the process with SIGKILL (no shutdown of any kind) and starts a new one on the same port and data. */
+  crash(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -149,6 +151,8 @@ export interface ServerOptions {
   url?: string;
   /** The line that means the server is ready; "listening" by default. */
   readyLine?: RegExp;
+  /** The embedded PostgreSQL in a fresh DATA_DIR instead of a test database on the external one. */
+  embedded?: boolean;
 }
 
 /** Starts `node --import tsx server.ts` on a free port with its own database and waits for "listening". */
@@ -157,6 +161,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const port = await freePort();
   // The server migrates on start; this handle only owns the database's lifetime (postgres.js connects lazily).
   const database = await createTestDatabase({ migrate: false });
+  const dataDir = options.embedded ? mkdtempSync(join(tmpdir(), 'podium-e2e-data-')) : undefined;
   const env: Record<string, string | undefined> = {
     NODE_ENV: 'test',
     HOST: '127.0.0.1',
@@ -165,11 +170,16 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     LOG_LEVEL: 'warn',
     ICE_SERVERS: '[]',
     MANAGED_TURN: 'off',
-    DATABASE_URL: database.url,
+    ...(dataDir ? { DATA_DIR: dataDir } : { DATABASE_URL: database.url }),
     // The star's own tests keep every room a star, however busy the machine makes the presenter's encoder.
     MEDIA_MODE: 'star',
     ...options.env,
   };
+  if (dataDir) {
+    delete env.DATABASE_URL;
+    // As root, the embedded PostgreSQL runs as an unprivileged user that must be able to enter the directory.
+    chmodSync(dataDir, 0o755);
+  }
   const readyLine = options.readyLine ?? /listening/;
   const log = { output: '', startupMs: 0 };
   let child = await spawnServer(env, readyLine, log);
@@ -184,9 +194,14 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       await child.stop();
       child = await spawnServer(env, readyLine, log);
     },
+    async crash() {
+      await child.kill();
+      child = await spawnServer(env, readyLine, log);
+    },
     async stop() {
       await child.stop();
       await database.destroy().catch(() => {});
+      if (dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

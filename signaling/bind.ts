@@ -1,6 +1,7 @@
 // Binds a client event to its handler: rate limit, validation, one safe ack, and no error ever escaping.
 import type { ZodError } from 'zod';
 import { RoomError } from '../core/errors.ts';
+import { databaseUnavailable } from '../db/unavailable.ts';
 import type { Metrics } from '../core/metrics.ts';
 import type { AckOf, EventHandler, SignalingSocket } from './context.ts';
 import { ackError, SignalingError } from './errors.ts';
@@ -103,9 +104,13 @@ async function handle<E extends ClientEvent>(
     if (err instanceof SignalingError) return reply(ackError(err.code, err.message));
     if (err instanceof RoomError) return reply(ackError(err.code, err.message, err.retryAfterMs));
     deps.onError(err, { event, participantId: socket.data.participantId });
+    if (databaseUnavailable(err)) return reply(ackError('unavailable', DATABASE_UNAVAILABLE, DATABASE_RETRY_MS));
     reply(ackError('internal_error', 'Something went wrong on our side'));
   }
 }
+
+const DATABASE_UNAVAILABLE = 'The room is briefly unavailable (its database is not answering); nothing was saved, try again shortly';
+const DATABASE_RETRY_MS = 2_000;
 
 /** An ack that may be missing, not a function, or called twice: only the first call reaches the client. */
 function once(ack: unknown): (result: AckResult<object>) => void {

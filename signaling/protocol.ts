@@ -23,13 +23,14 @@ export const socketErrorCodes = [
   'rate_limited',
   'busy',
   'media_unavailable',
+  'unavailable',
   'internal_error',
 ] as const;
 export type SocketErrorCode = (typeof socketErrorCodes)[number];
 
 export interface AckError {
   ok: false;
-  /** `retryAfterMs` comes with `busy` and `rate_limited`: when trying again is likely to succeed. */
+  /** `retryAfterMs` comes with `busy`, `rate_limited` and `unavailable`: when trying again is likely to succeed. */
   error: { code: SocketErrorCode; message: string; retryAfterMs?: number };
 }
 export type AckResult<T extends object = Record<never, never>> = ({ ok: true } & T) | AckError;

@@ -66,8 +66,13 @@ export const api = {
     request<JoinedRoom>('POST', `${room(slug)}/join`, { body: input }),
   endRoom: (slug: string, token: string) =>
     request<{ success: true; sessionStats: SessionStatsBody }>('DELETE', room(slug), { token }),
-  messages: (slug: string, token: string, limit = 50) =>
-    request<{ messages: ChatMessageBody[]; hasMore: boolean }>('GET', `${room(slug)}/messages?limit=${limit}`, { token }),
+  /** Newest first; `beforeId` pages back from a message. */
+  messages: (slug: string, token: string, limit = 50, beforeId?: string) =>
+    request<{ messages: ChatMessageBody[]; hasMore: boolean }>(
+      'GET',
+      `${room(slug)}/messages?limit=${limit}${beforeId ? `&beforeId=${encodeURIComponent(beforeId)}` : ''}`,
+      { token },
+    ),
   questions: (slug: string, token: string) => request<{ questions: QuestionBody[] }>('GET', `${room(slug)}/questions`, { token }),
   iceServers: (slug: string, token: string) => request<IceConfig>('GET', `${room(slug)}/ice-servers`, { token }),
   polls: (slug: string, token: string) => request<{ polls: PollBody[] }>('GET', `${room(slug)}/polls`, { token }),

@@ -1,5 +1,6 @@
 // Joins one room: fetches ICE servers, opens the socket, feeds the store and the rtc layer, and cleans up.
 import { createRoot, createSignal, onCleanup } from 'solid-js';
+import type { ChatMessageBody } from '../../core/schemas.ts';
 import { api, ApiRequestError, type IceConfig } from '../api.ts';
 import { mediaSupport, presentProblem, type MediaSupport } from '../rtc/support.ts';
 import type { RoomSession } from '../session.ts';
@@ -136,6 +137,26 @@ async function signedOutOrEnded(slug: string, store: RoomStore): Promise<boolean
   return false;
 }
 
+const HISTORY_PAGE = 100;
+const MAX_HISTORY_PAGES = 10;
+
+/**
+ * The chat to show after a (re)join, newest first: the latest page on a first join; after a drop, pages back
+ * until one holds a message this page already shows, so a busy room's missed messages all arrive (up to 1,000).
+ */
+async function missedMessages(slug: string, token: string, known: Set<string>): Promise<ChatMessageBody[]> {
+  if (known.size === 0) return (await api.messages(slug, token)).messages;
+  const missed: ChatMessageBody[] = [];
+  let beforeId: string | undefined;
+  for (let page = 0; page < MAX_HISTORY_PAGES; page++) {
+    const { messages, hasMore } = await api.messages(slug, token, HISTORY_PAGE, beforeId);
+    missed.push(...messages);
+    if (!hasMore || messages.length === 0 || messages.some((m) => known.has(m.id))) break;
+    beforeId = messages.at(-1)!.id;
+  }
+  return missed;
+}
+
 function withOwner<T>(cleanups: Array<() => void>, make: () => T): T {
   let dispose = () => {};
   const value = createRoot((d) => {
@@ -182,8 +203,9 @@ function bindSocket(
     attendee()?.joined(result.presenterId);
     joinedBefore = true;
     try {
-      const [messages, questions] = await Promise.all([api.messages(slug, session.token), api.questions(slug, session.token)]);
-      events.history([...messages.messages].reverse(), questions.questions);
+      const known = new Set(store.state.messages.map((m) => m.id));
+      const [messages, questions] = await Promise.all([missedMessages(slug, session.token, known), api.questions(slug, session.token)]);
+      events.history(messages.reverse(), questions.questions);
     } catch {
       // History is a convenience: live events keep flowing without it.
     }
