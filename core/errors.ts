@@ -1,5 +1,16 @@
 // Refusals the room core throws; each transport maps the code to its own shape (HTTP status, socket ack).
-export const roomErrorCodes = ['validation_error', 'forbidden', 'question_not_found', 'room_ended', 'rate_limited', 'busy'] as const;
+export const roomErrorCodes = [
+  'validation_error',
+  'forbidden',
+  'question_not_found',
+  'room_ended',
+  'rate_limited',
+  'busy',
+  'participant_not_found',
+  'message_not_found',
+  'stage_full',
+  'conflict',
+] as const;
 export type RoomErrorCode = (typeof roomErrorCodes)[number];
 
 export class RoomError extends Error {
@@ -17,3 +28,6 @@ export class RoomError extends Error {
 export const roomEnded = () => new RoomError('room_ended', 'This room has ended');
 export const questionNotFound = () => new RoomError('question_not_found', 'No question with this id in this room');
 export const presenterOnly = () => new RoomError('forbidden', 'Only the presenter may do this');
+export const hostOnly = () => new RoomError('forbidden', 'Only the presenter or a co-host may do this');
+export const participantNotFound = () => new RoomError('participant_not_found', 'No such participant present in this room');
+export const messageNotFound = () => new RoomError('message_not_found', 'No chat message with this id in this room');

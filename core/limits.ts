@@ -7,3 +7,8 @@ export const MAX_CHAT_MESSAGE_LENGTH = 2000;
 export const MAX_CLIENT_MESSAGE_ID_LENGTH = 100;
 export const MAX_QUESTION_LENGTH = 1000;
 export const MAX_ANSWER_LENGTH = 2000;
+/** Attendees on the stage (invited or speaking) at once: each is one more feed every attendee receives. */
+export const MAX_SPEAKERS_PER_ROOM = 3;
+/** The key a browser keeps for itself, sent on join so that a ban can cover the browser as well as the address. */
+export const MIN_BROWSER_KEY_LENGTH = 16;
+export const MAX_BROWSER_KEY_LENGTH = 100;

@@ -1,7 +1,7 @@
 // Questions and votes: one vote per participant, counted without lost updates under concurrency.
 import { and, asc, desc, eq, sql } from 'drizzle-orm';
 import type { Database } from './client.ts';
-import { participants, questionVotes, questions } from './schema.ts';
+import { participants, questionVotes, questions, type QuestionStatus } from './schema.ts';
 
 export interface Question {
   id: string;
@@ -16,6 +16,8 @@ export interface Question {
   answeredAt: Date | null;
   createdAt: Date;
   votedByMe: boolean;
+  status: QuestionStatus;
+  isAnonymous: boolean;
 }
 
 const questionColumns = {
@@ -31,6 +33,8 @@ const questionColumns = {
   answeredAt: questions.answeredAt,
   createdAt: questions.createdAt,
   votedByMe: sql<boolean>`(${questionVotes.id} is not null)`,
+  status: questions.status,
+  isAnonymous: questions.isAnonymous,
 };
 
 /** Questions with their author's name and, through a join on the viewer's own vote, `votedByMe`. */
@@ -49,7 +53,7 @@ function selectQuestions(db: Database, viewerId: string | null) {
 
 export async function addQuestion(
   db: Database,
-  input: { roomId: string; participantId: string; question: string },
+  input: { roomId: string; participantId: string; question: string; status?: QuestionStatus; isAnonymous?: boolean },
 ): Promise<Question> {
   const [row] = await db.insert(questions).values(input).returning({ id: questions.id });
   return (await findQuestion(db, input.roomId, row!.id, input.participantId))!;
@@ -85,7 +89,8 @@ export async function setVote(
   db: Database,
   input: { roomId: string; questionId: string; participantId: string; up: boolean },
 ): Promise<number | undefined> {
-  const inRoom = sql`exists (select 1 from questions q where q.id = ${input.questionId} and q.room_id = ${input.roomId})`;
+  // Only a question the room can see takes votes: one awaiting approval or dismissed is not found.
+  const inRoom = sql`exists (select 1 from questions q where q.id = ${input.questionId} and q.room_id = ${input.roomId} and q.status = 'visible')`;
   const changed = input.up
     ? sql`insert into question_votes (question_id, participant_id)
           select ${input.questionId}, ${input.participantId} where ${inRoom}
@@ -97,7 +102,7 @@ export async function setVote(
     with changed as (${changed})
     update questions
     set votes = ${input.up ? sql`votes + (select count(*) from changed)` : sql`greatest(votes - (select count(*) from changed), 0)`}
-    where id = ${input.questionId} and room_id = ${input.roomId}
+    where id = ${input.questionId} and room_id = ${input.roomId} and status = 'visible'
     returning votes`);
   const [row] = (Array.isArray(result) ? result : (result as { rows: { votes: number }[] }).rows) as { votes: number }[];
   return row === undefined ? undefined : Number(row.votes);

@@ -11,7 +11,8 @@ import {
 } from '../db/participants.ts';
 import { setPresenterSocket, setScreenSharing } from '../db/rooms.ts';
 import type { EventHandlers, HandlerDeps, SignalingSocket } from './context.ts';
-import { requireLiveRoom, requireOwnRoom } from './guards.ts';
+import { actorOf, requireLiveRoom, requireOwnRoom } from './guards.ts';
+import { forbidden } from './errors.ts';
 import { participantChannel } from './protocol.ts';
 
 export interface PresenceOptions {
@@ -39,7 +40,7 @@ export interface Presence {
   close(): void;
 }
 
-export function createPresence({ db, io }: HandlerDeps, options: PresenceOptions): Presence {
+export function createPresence({ db, io, core }: HandlerDeps, options: PresenceOptions): Presence {
   // Per socket: whether the participant was already present when it connected (a reconnect or a second tab).
   const arrivals = new WeakMap<SignalingSocket, Promise<boolean>>();
   // Per socket: whether this socket's join-room has been announced to the room already.
@@ -143,6 +144,10 @@ export function createPresence({ db, io }: HandlerDeps, options: PresenceOptions
 
       async 'media-state'(socket, { audio, video }, ack) {
         await requireLiveRoom(db, socket);
+        // An open microphone is refused unless it may reach the room: on stage, allowed for the room, not locked by a host.
+        if (audio && !(await core.mayUseMicrophone(actorOf(socket)))) {
+          throw forbidden('Your microphone is off in this room unless a host brings you on stage or allows microphones');
+        }
         const participant = await setMediaState(db, socket.data.participantId, { isMuted: !audio, isVideoOn: video });
         ack({ ok: true });
         if (participant) io.to(socket.data.roomId).emit('participant-updated', { participant: toParticipantBody(participant) });

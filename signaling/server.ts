@@ -14,6 +14,7 @@ import { addressPolicy } from './candidates.ts';
 import { createMedia } from './media.ts';
 import { createChatHandlers } from './chat.ts';
 import type { EventHandlers, HandlerDeps, SignalingServer, SignalingSocket } from './context.ts';
+import { createModerationHandlers } from './moderation.ts';
 import { createPresence } from './presence.ts';
 import { createPresenterHandlers } from './presenter.ts';
 import { clientEventSchemas, type ClientEvent, type WebrtcReport } from './protocol.ts';
@@ -79,6 +80,8 @@ export function createSignaling(httpServer: HttpServer | undefined, deps: Signal
     try {
       const found = await findByTokenHash(deps.db, await hashToken(token));
       if (!found || !found.room.isActive) return next(new Error('unauthorized'));
+      // The page tells a removed participant why instead of retrying.
+      if (found.participant.removedAt) return next(new Error('removed'));
       const { participant, room } = found;
       const presenterId = participant.role === 'presenter' ? participant.id : (await findPresenter(deps.db, room.id))?.id;
       if (!presenterId) return next(new Error('unauthorized'));
@@ -130,6 +133,7 @@ export function createSignaling(httpServer: HttpServer | undefined, deps: Signal
     ...createChatHandlers(handlerDeps),
     ...createQuestionHandlers(handlerDeps),
     ...createPresenterHandlers(handlerDeps),
+    ...createModerationHandlers(handlerDeps),
     ...media.handlers,
   };
   const bindDeps = {
