@@ -54,6 +54,7 @@ let broadcaster: Broadcaster = silentBroadcaster;
 const roomBroadcaster: Broadcaster = {
   toRoom: (roomId, event, payload) => broadcaster.toRoom(roomId, event, payload),
   toParticipants: (ids, event, payload) => broadcaster.toParticipants(ids, event, payload),
+  disconnectParticipants: (ids) => broadcaster.disconnectParticipants(ids),
   endRoom: (roomId, sessionStats) => broadcaster.endRoom(roomId, sessionStats),
   connectedSockets: () => broadcaster.connectedSockets(),
 };

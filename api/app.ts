@@ -19,6 +19,7 @@ import { iceServers } from './ice-servers.ts';
 import { fallbackLogger } from '../core/logger.ts';
 import { requestLogger } from './logger.ts';
 import { messages } from './messages.ts';
+import { moderation } from './moderation.ts';
 import { httpMetrics, metricsHandler } from './http-metrics.ts';
 import { serveOpenApi } from './openapi.ts';
 import { polls } from './polls.ts';
@@ -89,6 +90,7 @@ export function createApp(deps: AppDeps) {
   app.route('/api', polls);
   app.route('/api', report);
   app.route('/api', webhooks);
+  app.route('/api', moderation);
   app.route('/api', iceServers);
   app.route('/api', admin);
   if (deps.metrics) app.get('/metrics', metricsHandler(deps.metrics, deps.config.METRICS_TOKEN));
@@ -140,6 +142,10 @@ const roomErrorStatus = {
   room_ended: 410,
   rate_limited: 429,
   busy: 503,
+  participant_not_found: 404,
+  message_not_found: 404,
+  stage_full: 409,
+  conflict: 409,
 } as const satisfies Record<RoomErrorCode, ContentfulStatusCode>;
 
 /** The write has happened whatever the sockets hear, so a failing broadcast is logged and never turns a success into an error. */

@@ -40,6 +40,8 @@ export function requireParticipant(options: AuthOptions = {}): MiddlewareHandler
       }
       throw new ApiError(401, 'unauthorized', 'The room of this token has ended; the token no longer works');
     }
+    // A removed participant's token stops working everywhere at once: the row says so on every request.
+    if (found.participant.removedAt) throw new ApiError(403, 'removed', 'You were removed from this room');
     if (!ownRoom) {
       // A live token of another room: say whether this room exists, as GET /rooms/:slug would anyway.
       const other = await findRoom(db, slug);

@@ -94,7 +94,7 @@ describe('GET /api/rooms/:slug/questions', () => {
     expect(seenByA.map((q) => q.votedByMe)).toEqual([false, true, false, false, false]);
     expect((await list(room, c.token)).map((q) => q.votedByMe)).toEqual([false, false, true, false, false]);
     expect(Object.keys(seenByA[0]!).sort()).toEqual(
-      ['answer', 'answeredAt', 'createdAt', 'id', 'isAnswered', 'isPinned', 'name', 'participantId', 'question', 'votedByMe', 'votes'],
+      ['answer', 'answeredAt', 'createdAt', 'id', 'isAnonymous', 'isAnswered', 'isPinned', 'name', 'participantId', 'question', 'status', 'votedByMe', 'votes'],
     );
   });
 });

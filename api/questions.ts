@@ -2,7 +2,6 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { actionInputs } from '../core/actions.ts';
-import { listQuestions } from '../db/questions.ts';
 import { actorOf, assertSelf, requireParticipant } from './auth.ts';
 import { emptyBodyAsEmptyObject } from './body.ts';
 import { questionSchema } from '../core/schemas.ts';
@@ -14,7 +13,6 @@ import {
   questionParams,
   slugParams,
 } from './route-schemas.ts';
-import { toQuestionBody } from '../core/serialize.ts';
 
 // The question's id travels in the path; the rest of each body is the core's own action schema.
 export const askBody = actionInputs.ask.extend({ participantId: participantIdField }).openapi('AskRequest');
@@ -27,7 +25,7 @@ const listRoute = createRoute({
   path: '/rooms/{slug}/questions',
   operationId: 'listQuestions',
   tags: ['questions'],
-  summary: 'Questions: pinned first, then most votes, then oldest',
+  summary: 'Questions: pinned first, then most votes, then oldest (awaiting approval: hosts and the author only)',
   security: bearerSecurity,
   middleware: [requireParticipant()] as const,
   request: { params: slugParams },
@@ -107,9 +105,7 @@ const pinRoute = createRoute({
 
 export const questions = new OpenAPIHono()
   .openapi(listRoute, async (c) => {
-    const { room, participant } = c.get('caller');
-    const rows = await listQuestions(c.get('deps').database.db, room.id, participant.id);
-    return c.json({ questions: rows.map(toQuestionBody) }, 200);
+    return c.json({ questions: await c.get('deps').core.questionsFor(actorOf(c)) }, 200);
   })
   .openapi(askRoute, async (c) => {
     const { participantId, ...input } = c.req.valid('json');

@@ -91,12 +91,39 @@ describe('GET /api/rooms/:slug', () => {
     };
     expect(body.isActive).toBe(true);
     expect(body.room).toMatchObject({ slug: created.slug, title: 'Quarterly review', presenterName: 'Ada', hasPassword: true, isActive: true, endedAt: null, maxParticipants: 50 });
-    expect(Object.keys(body.room).sort()).toEqual(['createdAt', 'endedAt', 'hasPassword', 'hideAddresses', 'hideLanAddresses', 'isActive', 'maxParticipants', 'presenterName', 'slug', 'title']);
+    expect(Object.keys(body.room).sort()).toEqual([
+      'attendeeChat',
+      'attendeeMicrophones',
+      'createdAt',
+      'endedAt',
+      'hasPassword',
+      'hideAddresses',
+      'hideLanAddresses',
+      'highlightedQuestionId',
+      'isActive',
+      'isLocked',
+      'maxParticipants',
+      'presenterName',
+      'questionsNeedApproval',
+      'slug',
+      'title',
+    ]);
     expect(body.participants.map((p) => [p.id, p.name, p.role])).toEqual([
       [created.participantId, 'Ada', 'presenter'],
       [attendee.participantId, 'Grace', 'attendee'],
     ]);
-    expect(Object.keys(body.participants[0]!).sort()).toEqual(['id', 'isMuted', 'isVideoOn', 'joinedAt', 'name', 'role']);
+    expect(Object.keys(body.participants[0]!).sort()).toEqual([
+      'handRaisedAt',
+      'id',
+      'isCoHost',
+      'isMuted',
+      'isVideoOn',
+      'joinedAt',
+      'muteLocked',
+      'name',
+      'role',
+      'stage',
+    ]);
     expect(new Date(body.room.createdAt as string).toISOString()).toBe(body.room.createdAt);
   });
 

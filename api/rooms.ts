@@ -23,7 +23,16 @@ import {
 } from './route-schemas.ts';
 import { toParticipantBody, toRoomBody } from '../core/serialize.ts';
 import { hashToken, newSlug, newToken } from '../core/tokens.ts';
-import { MAX_NAME_LENGTH, MAX_PASSWORD_LENGTH, MAX_ROOM_TITLE_LENGTH, MIN_PASSWORD_LENGTH } from '../core/limits.ts';
+import {
+  MAX_BROWSER_KEY_LENGTH,
+  MAX_NAME_LENGTH,
+  MAX_PASSWORD_LENGTH,
+  MAX_ROOM_TITLE_LENGTH,
+  MIN_BROWSER_KEY_LENGTH,
+  MIN_PASSWORD_LENGTH,
+} from '../core/limits.ts';
+import { isBanned, recordJoinOrigin } from '../db/moderation.ts';
+import { clientAddress } from './rate-limit.ts';
 
 
 export const createRoomBody = z
@@ -66,7 +75,17 @@ const roomDetailsResponse = z
   .openapi('RoomDetails');
 
 export const joinBody = z
-  .object({ name: text(1, MAX_NAME_LENGTH), password: z.string().max(MAX_PASSWORD_LENGTH).optional() })
+  .object({
+    name: text(1, MAX_NAME_LENGTH),
+    password: z.string().max(MAX_PASSWORD_LENGTH).optional(),
+    browserKey: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]+$/)
+      .min(MIN_BROWSER_KEY_LENGTH)
+      .max(MAX_BROWSER_KEY_LENGTH)
+      .optional()
+      .openapi({ description: 'A random key the browser keeps; a ban then covers this browser as well as its address' }),
+  })
   .openapi('JoinRequest');
 
 const joinResponse = z
@@ -125,7 +144,7 @@ const joinRoute = createRoute({
   request: { params: slugParams, body: { required: true, content: jsonContent(joinBody) } },
   responses: {
     201: { description: 'Joined', content: jsonContent(joinResponse) },
-    ...errorResponses(400, 401, 404, 409, 410, 413, 415, 429),
+    ...errorResponses(400, 401, 403, 404, 409, 410, 413, 415, 429),
   },
 });
 
@@ -193,6 +212,10 @@ export const rooms = new OpenAPIHono()
       const ok = body.password !== undefined && (await passwords.verify(body.password, room.passwordHash));
       if (!ok) throw new ApiError(401, 'invalid_password', 'The room password is missing or wrong');
     }
+    // Ban and lock are checked before anything is written; hashed with the room's id, so they match nowhere else.
+    const origin = await joinOrigin(c, room.id, body.browserKey);
+    if (await isBanned(database.db, room.id, origin)) throw new ApiError(403, 'banned', 'You were removed from this room and cannot join it again');
+    if (room.isLocked) throw new ApiError(403, 'room_locked', 'The room is locked: no new joins for now');
     const token = newToken();
     const joined = await joinRoom(database.db, {
       roomId: room.id,
@@ -204,6 +227,7 @@ export const rooms = new OpenAPIHono()
       if (joined.reason === 'room_full') throw new ApiError(409, 'room_full', `The room is full (${room.maxParticipants} participants)`);
       throw new ApiError(410, 'room_ended', 'This room has ended');
     }
+    await recordJoinOrigin(database.db, joined.participant.id, origin);
     // Whoever vanished without a word (a crashed process, a join that never connected) just gave up a seat.
     for (const gone of joined.departed) publish(c, room.id, 'participant-left', { participantId: gone.id });
     // No participant-joined here: signaling announces the attendee when their socket arrives, which is
@@ -215,6 +239,14 @@ export const rooms = new OpenAPIHono()
     const sessionStats = await c.get('deps').core.endRoom(actorOf(c));
     return c.json({ success: true as const, sessionStats }, 200);
   });
+
+async function joinOrigin(c: Context, roomId: string, browserKey: string | undefined): Promise<{ address?: string; browserKey?: string }> {
+  const address = clientAddress(c);
+  return {
+    ...(address === undefined ? {} : { address: await hashToken(`${roomId}:address:${address}`) }),
+    ...(browserKey === undefined ? {} : { browserKey: await hashToken(`${roomId}:browser:${browserKey}`) }),
+  };
+}
 
 /** Absolute link for attendees: PUBLIC_URL when set, else the origin this request came to. */
 function joinUrl(c: Context, slug: string): string {

@@ -28,10 +28,46 @@ export const actionInputs = {
       .openapi({ description: 'Chosen by the sender; repeating it returns the first message instead of storing a copy' }),
   }),
   react: z.object({ emoji: z.enum(reactionEmojis) }),
-  ask: z.object({ question: text(1, MAX_QUESTION_LENGTH) }),
+  ask: z.object({
+    question: text(1, MAX_QUESTION_LENGTH),
+    anonymous: z.boolean().optional().openapi({ description: 'Hide the asker’s name from everyone but the hosts' }),
+  }),
   vote: z.object({ questionId: questionIdSchema, up: z.boolean() }),
   answer: z.object({ questionId: questionIdSchema, answer: text(1, MAX_ANSWER_LENGTH) }),
   pin: z.object({ questionId: questionIdSchema, pinned: z.boolean() }),
 } as const;
 
 export type ActionInput<A extends keyof typeof actionInputs> = z.output<(typeof actionInputs)[A]>;
+
+const participantId = z.uuid().transform((s) => s.toLowerCase());
+
+/** Moderation (core/moderation.ts): hands, stage, co-hosts, enforced mute, removal, room options, moderated Q&A. */
+export const moderationInputs = {
+  raiseHand: z.object({ raised: z.boolean() }),
+  setCoHost: z.object({ participantId, coHost: z.boolean() }),
+  inviteToStage: z.object({ participantId }),
+  answerStageInvite: z.object({ accept: z.boolean() }),
+  /** Without `participantId`, the speaker leaves the stage themself. */
+  leaveStage: z.object({ participantId: participantId.optional() }),
+  muteParticipant: z.object({ participantId, muted: z.boolean() }),
+  stopCamera: z.object({ participantId }),
+  removeParticipant: z.object({
+    participantId,
+    ban: z.boolean().default(false).openapi({ description: 'Also refuse new joins from the same browser or address' }),
+  }),
+  setRoomOptions: z
+    .object({
+      isLocked: z.boolean().optional(),
+      questionsNeedApproval: z.boolean().optional(),
+      attendeeChat: z.boolean().optional(),
+      attendeeMicrophones: z.boolean().optional(),
+    })
+    .strict()
+    .refine((o) => Object.values(o).some((v) => v !== undefined), 'name at least one option'),
+  approveQuestion: z.object({ questionId: questionIdSchema }),
+  dismissQuestion: z.object({ questionId: questionIdSchema }),
+  highlightQuestion: z.object({ questionId: questionIdSchema.nullable() }),
+  deleteChatMessage: z.object({ messageId: z.uuid().transform((s) => s.toLowerCase()) }),
+} as const;
+
+export type ModerationInput<A extends keyof typeof moderationInputs> = z.output<(typeof moderationInputs)[A]>;

@@ -16,11 +16,32 @@ export interface RoomEvents extends PollEvents {
   'participant-updated': { participant: ParticipantBody };
   reaction: { participantId: string; emoji: ReactionEmoji };
   'presenter-screen-sharing': { isSharing: boolean };
+  'question-dismissed': { questionId: string };
+  /** The question the presenter is answering now ("answering now"), or none. */
+  'question-highlighted': { questionId: string | null };
+  'chat-message-deleted': { messageId: string };
+  'room-options': { options: RoomOptionsBody };
+}
+
+/** A room's moderation options, as the room hears them. */
+export interface RoomOptionsBody {
+  isLocked: boolean;
+  questionsNeedApproval: boolean;
+  attendeeChat: boolean;
+  attendeeMicrophones: boolean;
 }
 
 /** Events addressed to some participants (each on all of their sockets), not to the whole room. */
 export interface ParticipantEvents extends PollEvents {
   'muted-by-presenter': Record<never, never>;
+  /** A host turned this participant's camera off. */
+  'camera-stopped': Record<never, never>;
+  /** A host invites this attendee to the stage; they check their devices and accept or decline. */
+  'stage-invited': { by: string | null };
+  /** This participant was removed; their sockets close right after. */
+  removed: { banned: boolean };
+  /** To hosts: a question as hosts see it (awaiting approval, or anonymous with its author's name). */
+  'question-for-hosts': { question: QuestionBody };
 }
 
 export interface Broadcaster {
@@ -28,6 +49,8 @@ export interface Broadcaster {
   toRoom<E extends keyof RoomEvents>(roomId: string, event: E, payload: RoomEvents[E]): void;
   /** Sends one event to every socket of each of these participants, on every signaling process. */
   toParticipants<E extends keyof ParticipantEvents>(participantIds: string[], event: E, payload: ParticipantEvents[E]): void;
+  /** Closes every socket of these participants, on every signaling process (after a removal). */
+  disconnectParticipants(participantIds: string[]): void;
   /** Tells the room it has ended, then disconnects its sockets. */
   endRoom(roomId: string, sessionStats: SessionStatsBody): Promise<void>;
   /** Sockets connected to this deployment, as far as this process can tell. */
@@ -38,6 +61,7 @@ export interface Broadcaster {
 export const silentBroadcaster: Broadcaster = {
   toRoom() {},
   toParticipants() {},
+  disconnectParticipants() {},
   async endRoom() {},
   async connectedSockets() {
     return 0;

@@ -8,6 +8,10 @@ export const roomErrorCodes = [
   'busy',
   'poll_not_found',
   'poll_not_open',
+  'participant_not_found',
+  'message_not_found',
+  'stage_full',
+  'conflict',
 ] as const;
 export type RoomErrorCode = (typeof roomErrorCodes)[number];
 
@@ -28,3 +32,6 @@ export const questionNotFound = () => new RoomError('question_not_found', 'No qu
 export const presenterOnly = () => new RoomError('forbidden', 'Only the presenter may do this');
 export const pollNotFound = () => new RoomError('poll_not_found', 'No poll with this id in this room');
 export const pollNotOpen = () => new RoomError('poll_not_open', 'This poll is not open for votes');
+export const hostOnly = () => new RoomError('forbidden', 'Only the presenter or a co-host may do this');
+export const participantNotFound = () => new RoomError('participant_not_found', 'No such participant present in this room');
+export const messageNotFound = () => new RoomError('message_not_found', 'No chat message with this id in this room');

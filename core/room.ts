@@ -9,6 +9,7 @@ import type { ActionInput } from './actions.ts';
 import type { Broadcaster, ParticipantEvents, RoomEvents } from './broadcast.ts';
 import { createChatWriter, type ChatWriter } from './chat-writer.ts';
 import { presenterOnly, questionNotFound, roomEnded, type RoomError } from './errors.ts';
+import { createModeration, type Moderation } from './moderation.ts';
 import { createRoomLiveness, type RoomLiveness } from './liveness.ts';
 import type { RoomActivityMetrics } from './metrics.ts';
 import { createPollCore, type PollBody, type PollCore } from './polls.ts';
@@ -39,7 +40,8 @@ export interface RoomCoreDeps {
   webhooks?: Webhooks;
 }
 
-export interface RoomCore {
+/** Moderation's actions (moderation.ts) are room actions like the others. */
+export interface RoomCore extends Moderation {
   sendChat(actor: Actor, input: ActionInput<'sendChat'>): Promise<{ message: ChatMessageBody; created: boolean }>;
   react(actor: Actor, input: ActionInput<'react'>): Promise<void>;
   ask(actor: Actor, input: ActionInput<'ask'>): Promise<QuestionBody>;
@@ -141,6 +143,21 @@ export function createRoomCore(deps: RoomCoreDeps): RoomCore {
     return roomEnded();
   }
 
+  const moderation = createModeration({
+    db,
+    toRoom,
+    toParticipants,
+    disconnect(roomId, ids) {
+      try {
+        broadcaster.disconnectParticipants(ids);
+      } catch (err) {
+        deps.onError?.(err, { event: 'disconnect', roomId });
+      }
+    },
+    requireLive,
+    inTurn,
+  });
+
   /** Anything that is not a UUID cannot name a question; refusing it here spares the database a cast error. */
   function requireQuestionId(questionId: string): void {
     if (!UUID.test(questionId)) throw questionNotFound();
@@ -182,7 +199,10 @@ export function createRoomCore(deps: RoomCoreDeps): RoomCore {
   }
 
   return {
+    ...moderation,
+
     async sendChat(actor, { message, clientMessageId }) {
+      await moderation.requireChatAllowed(actor);
       const stored = await store(actor, message, 'chat', clientMessageId);
       const body = toChatMessageBody(stored.message);
       // A retry of a message already stored was counted and broadcast the first time.
@@ -199,18 +219,20 @@ export function createRoomCore(deps: RoomCoreDeps): RoomCore {
       toRoom(actor.roomId, 'reaction', { participantId: actor.participantId, emoji });
     },
 
-    ask(actor, { question }) {
+    ask(actor, { question, anonymous }) {
       return inTurn(actor.roomId, async () => {
         await requireLive(actor);
-        const added = await addQuestion(db, { roomId: actor.roomId, participantId: actor.participantId, question });
+        const placed = await moderation.placeQuestion(actor, anonymous ?? false);
+        const added = await addQuestion(db, { roomId: actor.roomId, participantId: actor.participantId, question, ...placed });
         if (!added) {
           liveness.ended(actor.roomId);
           throw roomEnded();
         }
         const stored = toQuestionBody(added);
         metrics?.questions.inc();
-        toRoom(actor.roomId, 'new-question', { question: stored });
-        hook(actor.roomId, 'question.asked', { questionId: stored.id, question: stored.question, askedAt: stored.createdAt });
+        await moderation.announceQuestion(actor.roomId, stored);
+        // Integrations hear of a question when the room does: one awaiting approval is not asked yet.
+        if (stored.status === 'visible') hook(actor.roomId, 'question.asked', { questionId: stored.id, question: stored.question, askedAt: stored.createdAt });
         return stored;
       });
     },
@@ -229,7 +251,7 @@ export function createRoomCore(deps: RoomCoreDeps): RoomCore {
 
     answer(actor, { questionId, answer }) {
       return inTurn(actor.roomId, async () => {
-        requirePresenter(actor);
+        await moderation.requireHost(actor);
         await requireLive(actor);
         requireQuestionId(questionId);
         const answered = await answerQuestion(db, actor.roomId, questionId, answer);
@@ -243,7 +265,7 @@ export function createRoomCore(deps: RoomCoreDeps): RoomCore {
 
     pin(actor, { questionId, pinned }) {
       return inTurn(actor.roomId, async () => {
-        requirePresenter(actor);
+        await moderation.requireHost(actor);
         await requireLive(actor);
         requireQuestionId(questionId);
         const updated = await pinQuestion(db, actor.roomId, questionId, pinned);
@@ -255,7 +277,7 @@ export function createRoomCore(deps: RoomCoreDeps): RoomCore {
     },
 
     async muteAll(actor) {
-      requirePresenter(actor);
+      await moderation.requireHost(actor);
       await requireLive(actor);
       const muted = new Set(await muteAllAttendees(db, actor.roomId));
       if (muted.size === 0) return 0;

@@ -2,6 +2,8 @@
 import { z } from '@hono/zod-openapi';
 
 export const participantRoleSchema = z.enum(['presenter', 'attendee']);
+export const stageStateSchema = z.enum(['audience', 'invited', 'speaker']);
+export const questionStatusSchema = z.enum(['pending', 'visible', 'dismissed']);
 
 export const participantSchema = z
   .object({
@@ -11,6 +13,10 @@ export const participantSchema = z
     isMuted: z.boolean(),
     isVideoOn: z.boolean(),
     joinedAt: z.iso.datetime({ offset: true }),
+    handRaisedAt: z.iso.datetime({ offset: true }).nullable().openapi({ description: 'When the hand went up; the queue is in this order' }),
+    stage: stageStateSchema,
+    isCoHost: z.boolean(),
+    muteLocked: z.boolean().openapi({ description: 'Muted by a host; only a host can lift it' }),
   })
   .openapi('Participant');
 
@@ -39,6 +45,8 @@ export const questionSchema = z
     answeredAt: z.iso.datetime({ offset: true }).nullable(),
     createdAt: z.iso.datetime({ offset: true }),
     votedByMe: z.boolean(),
+    status: questionStatusSchema.openapi({ description: '`pending` waits for a host’s approval; only hosts and the author see it' }),
+    isAnonymous: z.boolean().openapi({ description: 'Name and participantId are null for everyone but hosts and the author' }),
   })
   .openapi('Question');
 
@@ -62,6 +70,11 @@ export const roomSchema = z
     isActive: z.boolean(),
     hideAddresses: z.boolean(),
     hideLanAddresses: z.boolean(),
+    isLocked: z.boolean(),
+    questionsNeedApproval: z.boolean(),
+    attendeeChat: z.boolean(),
+    attendeeMicrophones: z.boolean(),
+    highlightedQuestionId: z.uuid().nullable(),
     createdAt: z.iso.datetime({ offset: true }),
     endedAt: z.iso.datetime({ offset: true }).nullable(),
   })

@@ -8,7 +8,18 @@ const iso = (d: Date | string) => new Date(d).toISOString();
 const isoOrNull = (d: Date | string | null) => (d === null ? null : iso(d));
 
 export function toParticipantBody(p: Participant): ParticipantBody {
-  return { id: p.id, name: p.name, role: p.role, isMuted: p.isMuted, isVideoOn: p.isVideoOn, joinedAt: iso(p.joinedAt) };
+  return {
+    id: p.id,
+    name: p.name,
+    role: p.role,
+    isMuted: p.isMuted,
+    isVideoOn: p.isVideoOn,
+    joinedAt: iso(p.joinedAt),
+    handRaisedAt: isoOrNull(p.handRaisedAt),
+    stage: p.stage,
+    isCoHost: p.isCoHost,
+    muteLocked: p.muteLocked,
+  };
 }
 
 export function toRoomBody(r: Room): RoomBody {
@@ -21,6 +32,11 @@ export function toRoomBody(r: Room): RoomBody {
     isActive: r.isActive,
     hideAddresses: r.hideAddresses,
     hideLanAddresses: r.hideLanAddresses,
+    isLocked: r.isLocked,
+    questionsNeedApproval: r.questionsNeedApproval,
+    attendeeChat: r.attendeeChat,
+    attendeeMicrophones: r.attendeeMicrophones,
+    highlightedQuestionId: r.highlightedQuestionId,
     createdAt: iso(r.createdAt),
     endedAt: isoOrNull(r.endedAt),
   };
@@ -51,5 +67,7 @@ export function toQuestionBody(q: Question): QuestionBody {
     answeredAt: isoOrNull(q.answeredAt),
     createdAt: iso(q.createdAt),
     votedByMe: Boolean(q.votedByMe),
+    status: q.status,
+    isAnonymous: q.isAnonymous,
   };
 }

@@ -1,7 +1,7 @@
 // Questions and votes: one vote per participant, counted without lost updates under concurrency.
 import { and, asc, desc, eq, sql } from 'drizzle-orm';
 import type { Database } from './client.ts';
-import { participants, questionVotes, questions } from './schema.ts';
+import { participants, questionVotes, questions, type QuestionStatus } from './schema.ts';
 
 export interface Question {
   id: string;
@@ -16,6 +16,8 @@ export interface Question {
   answeredAt: Date | null;
   createdAt: Date;
   votedByMe: boolean;
+  status: QuestionStatus;
+  isAnonymous: boolean;
 }
 
 const questionColumns = {
@@ -31,6 +33,8 @@ const questionColumns = {
   answeredAt: questions.answeredAt,
   createdAt: questions.createdAt,
   votedByMe: sql<boolean>`(${questionVotes.id} is not null)`,
+  status: questions.status,
+  isAnonymous: questions.isAnonymous,
 };
 
 /** Questions with their author's name and, through a join on the viewer's own vote, `votedByMe`. */
@@ -56,11 +60,12 @@ export const liveRoom = (roomId: string) => sql`select 1 from rooms where id = $
 /** Stores a question in a live room; undefined when the room has ended. */
 export async function addQuestion(
   db: Database,
-  input: { roomId: string; participantId: string; question: string },
+  input: { roomId: string; participantId: string; question: string; status?: QuestionStatus; isAnonymous?: boolean },
 ): Promise<Question | undefined> {
   const result = await db.execute(sql`
-    insert into questions (room_id, participant_id, question)
-    select ${input.roomId}, ${input.participantId}, ${input.question} where exists (${liveRoom(input.roomId)})
+    insert into questions (room_id, participant_id, question, status, is_anonymous)
+    select ${input.roomId}, ${input.participantId}, ${input.question}, ${input.status ?? 'visible'}, ${input.isAnonymous ?? false}
+    where exists (${liveRoom(input.roomId)})
     returning id`);
   const [row] = rowsOf<{ id: string }>(result);
   return row && findQuestion(db, input.roomId, row.id, input.participantId);
@@ -101,7 +106,8 @@ export async function setVote(
   db: Database,
   input: { roomId: string; questionId: string; participantId: string; up: boolean },
 ): Promise<number | undefined> {
-  const inRoom = sql`exists (select 1 from questions q where q.id = ${input.questionId} and q.room_id = ${input.roomId}) and exists (${liveRoom(input.roomId)})`;
+  // Only a question the room can see takes votes: one awaiting approval or dismissed is not found.
+  const inRoom = sql`exists (select 1 from questions q where q.id = ${input.questionId} and q.room_id = ${input.roomId} and q.status = 'visible') and exists (${liveRoom(input.roomId)})`;
   const changed = input.up
     ? sql`insert into question_votes (question_id, participant_id)
           select ${input.questionId}, ${input.participantId} where ${inRoom}
@@ -113,7 +119,7 @@ export async function setVote(
     with changed as (${changed})
     update questions
     set votes = ${input.up ? sql`votes + (select count(*) from changed)` : sql`greatest(votes - (select count(*) from changed), 0)`}
-    where id = ${input.questionId} and room_id = ${input.roomId} and exists (${liveRoom(input.roomId)})
+    where id = ${input.questionId} and room_id = ${input.roomId} and status = 'visible' and exists (${liveRoom(input.roomId)})
     returning votes`);
   const [row] = rowsOf<{ votes: number }>(result);
   return row === undefined ? undefined : Number(row.votes);

@@ -43,6 +43,14 @@ export const rooms = pgTable(
     settings: jsonb('settings').$type<Record<string, unknown>>().notNull().default({}),
     // Whether the room's media ever went through the SFU, for the session report.
     usedSfu: boolean('used_sfu').notNull().default(false),
+    // Moderation (core/moderation.ts): no new joins while locked; questions wait for a host's approval;
+    // attendees may use Q&A only (chat off); attendees' microphones may reach the room only when allowed.
+    isLocked: boolean('is_locked').notNull().default(false),
+    questionsNeedApproval: boolean('questions_need_approval').notNull().default(false),
+    attendeeChat: boolean('attendee_chat').notNull().default(true),
+    attendeeMicrophones: boolean('attendee_microphones').notNull().default(false),
+    // The question being answered now ("answering now" highlight), if any; a question of this room.
+    highlightedQuestionId: uuid('highlighted_question_id'),
     createdAt: createdAt(),
     endedAt: timestamp('ended_at', { withTimezone: true }),
   },
@@ -62,6 +70,10 @@ export const rooms = pgTable(
 
 export const participantRoles = ['presenter', 'attendee'] as const;
 export type ParticipantRole = (typeof participantRoles)[number];
+
+/** Where an attendee stands: in the audience, invited to the stage (deciding), or on it as a speaker. */
+export const stageStates = ['audience', 'invited', 'speaker'] as const;
+export type StageState = (typeof stageStates)[number];
 
 export const participants = pgTable(
   'participants',
@@ -83,10 +95,24 @@ export const participants = pgTable(
     // Last time a signaling process vouched for a live socket of this participant (or their join). Someone
     // unseen for long enough is gone even if no process could say so: it crashed, or they never connected.
     seenAt: timestamp('seen_at', { withTimezone: true }).notNull().defaultNow(),
+    // Presence state of moderation, here so that reloads, reconnects and every process see the same thing.
+    // The hand queue is ordered by when each hand went up.
+    handRaisedAt: timestamp('hand_raised_at', { withTimezone: true }),
+    stage: text('stage', { enum: stageStates }).notNull().default('audience'),
+    isCoHost: boolean('is_co_host').notNull().default(false),
+    // Muted by a host: the participant cannot unmute until a host lifts it.
+    muteLocked: boolean('mute_locked').notNull().default(false),
+    // Removed by a host: the token stops working. Banned: the same browser or address cannot join again.
+    removedAt: timestamp('removed_at', { withTimezone: true }),
+    isBanned: boolean('is_banned').notNull().default(false),
+    // SHA-256 of the address the join came from and of the browser's own key, kept only to enforce bans.
+    joinAddressHash: text('join_address_hash'),
+    browserKeyHash: text('browser_key_hash'),
   },
   (t) => [
     index('participants_room_id_joined_at_idx').on(t.roomId, t.joinedAt),
     check('participants_role_valid', sql`${t.role} in ('presenter', 'attendee')`),
+    check('participants_stage_valid', sql`${t.stage} in ('audience', 'invited', 'speaker')`),
     check('participants_name_length', sql`${t.name} is null or char_length(${t.name}) between 1 and 100`),
     check('participants_token_hash_format', sql`${t.tokenHash} ~ '^[0-9a-f]{64}$'`),
   ],
@@ -120,6 +146,9 @@ export const chatMessages = pgTable(
   ],
 );
 
+export const questionStatuses = ['pending', 'visible', 'dismissed'] as const;
+export type QuestionStatus = (typeof questionStatuses)[number];
+
 export const questions = pgTable(
   'questions',
   {
@@ -134,6 +163,10 @@ export const questions = pgTable(
     votes: integer('votes').notNull().default(0),
     answer: text('answer'),
     answeredAt: timestamp('answered_at', { withTimezone: true }),
+    // Moderated Q&A: `pending` waits for a host's approval (seen by hosts and its author only), `dismissed` is
+    // hidden from everyone but hosts. Anonymous: the author's name reaches hosts only.
+    status: text('status', { enum: questionStatuses }).notNull().default('visible'),
+    isAnonymous: boolean('is_anonymous').notNull().default(false),
     createdAt: createdAt(),
     // Insertion order, so "oldest first" among equal votes holds within one clock tick too.
     seq: bigint('seq', { mode: 'number' }).notNull().generatedAlwaysAsIdentity(),
@@ -143,6 +176,7 @@ export const questions = pgTable(
     check('questions_question_length', sql`char_length(${t.question}) between 1 and 1000`),
     check('questions_answer_length', sql`${t.answer} is null or char_length(${t.answer}) between 1 and 2000`),
     check('questions_votes_non_negative', sql`${t.votes} >= 0`),
+    check('questions_status_valid', sql`${t.status} in ('pending', 'visible', 'dismissed')`),
   ],
 );
 

@@ -26,6 +26,9 @@ export function createSocketBroadcaster(io: SignalingServer, options: SocketBroa
     toParticipants<E extends keyof ParticipantEvents>(participantIds: string[], event: E, payload: ParticipantEvents[E]) {
       (io.to(participantIds.map(participantChannel)).emit as (event: E, payload: ParticipantEvents[E]) => boolean)(event, payload);
     },
+    disconnectParticipants(participantIds) {
+      if (participantIds.length) io.in(participantIds.map(participantChannel)).disconnectSockets(true);
+    },
     async endRoom(roomId, sessionStats) {
       endRoomLocally(io, roomId, sessionStats);
       if (options.clustered) io.serverSideEmit('room-ended', roomId, sessionStats);

@@ -11,7 +11,8 @@ import {
 } from '../db/participants.ts';
 import { setPresenterSocket, setScreenSharing } from '../db/rooms.ts';
 import type { EventHandlers, HandlerDeps, SignalingSocket } from './context.ts';
-import { requireLiveRoom, requireOwnRoom } from './guards.ts';
+import { actorOf, requireLiveRoom, requireOwnRoom } from './guards.ts';
+import { forbidden } from './errors.ts';
 import { participantChannel } from './protocol.ts';
 
 export interface PresenceOptions {
@@ -154,6 +155,10 @@ export function createPresence({ db, io, counts, core }: HandlerDeps, options: P
 
       async 'media-state'(socket, { audio, video }, ack) {
         await requireLiveRoom(db, socket);
+        // An open microphone is refused unless it may reach the room: on stage, allowed for the room, not locked by a host.
+        if (audio && !(await core.mayUseMicrophone(actorOf(socket)))) {
+          throw forbidden('Your microphone is off in this room unless a host brings you on stage or allows microphones');
+        }
         const participant = await setMediaState(db, socket.data.participantId, { isMuted: !audio, isVideoOn: video });
         ack({ ok: true });
         if (participant) io.to(socket.data.roomId).emit('participant-updated', { participant: toParticipantBody(participant) });

@@ -1,8 +1,8 @@
 // The signaling contract: typed event maps and one zod schema per client event. Server and UI share it.
 import { z } from 'zod';
-import { actionInputs } from '../core/actions.ts';
+import { actionInputs, moderationInputs } from '../core/actions.ts';
 import { pollInputs, type PollBody } from '../core/polls.ts';
-import type { ParticipantEvents, RoomEvents } from '../core/broadcast.ts';
+import type { ParticipantEvents, RoomEvents, RoomOptionsBody } from '../core/broadcast.ts';
 import type { AddressPolicy } from './candidates.ts';
 import type { ChatMessageBody, ParticipantBody, QuestionBody, RoomBody, SessionStatsBody } from '../core/schemas.ts';
 
@@ -19,6 +19,10 @@ export const socketErrorCodes = [
   'question_not_found',
   'poll_not_found',
   'poll_not_open',
+  'participant_not_found',
+  'message_not_found',
+  'stage_full',
+  'conflict',
   'room_ended',
   'rate_limited',
   'busy',
@@ -142,6 +146,21 @@ export const clientEventSchemas = {
   'launch-poll': pollInputs.launch,
   'vote-poll': pollInputs.vote,
   'close-poll': pollInputs.close,
+  // Moderation (signaling/moderation.ts over core/moderation.ts); the same schemas as the REST routes.
+  'raise-hand': moderationInputs.raiseHand,
+  'set-co-host': moderationInputs.setCoHost,
+  'stage-invite': moderationInputs.inviteToStage,
+  'stage-answer': moderationInputs.answerStageInvite,
+  'stage-leave': moderationInputs.leaveStage,
+  'mute-participant': moderationInputs.muteParticipant,
+  'stop-camera': moderationInputs.stopCamera,
+  'remove-participant': moderationInputs.removeParticipant,
+  'room-options': moderationInputs.setRoomOptions,
+  'approve-question': moderationInputs.approveQuestion,
+  'dismiss-question': moderationInputs.dismissQuestion,
+  'highlight-question': moderationInputs.highlightQuestion,
+  'delete-chat-message': moderationInputs.deleteChatMessage,
+  'list-questions': z.object({}).optional(),
 } as const;
 
 export type ClientEvent = keyof typeof clientEventSchemas;
@@ -190,6 +209,21 @@ export interface ClientToServerEvents {
   'launch-poll': (payload: ClientPayload<'launch-poll'>, ack: Ack<{ poll: PollBody }>) => void;
   'vote-poll': (payload: ClientPayload<'vote-poll'>, ack: Ack<{ poll: PollBody }>) => void;
   'close-poll': (payload: ClientPayload<'close-poll'>, ack: Ack<{ poll: PollBody }>) => void;
+  'raise-hand': (payload: ClientPayload<'raise-hand'>, ack: Ack<{ participant: ParticipantBody }>) => void;
+  'set-co-host': (payload: ClientPayload<'set-co-host'>, ack: Ack<{ participant: ParticipantBody }>) => void;
+  'stage-invite': (payload: ClientPayload<'stage-invite'>, ack: Ack<{ participant: ParticipantBody }>) => void;
+  'stage-answer': (payload: ClientPayload<'stage-answer'>, ack: Ack<{ participant: ParticipantBody }>) => void;
+  'stage-leave': (payload: ClientPayload<'stage-leave'>, ack: Ack<{ participant: ParticipantBody }>) => void;
+  'mute-participant': (payload: ClientPayload<'mute-participant'>, ack: Ack<{ participant: ParticipantBody }>) => void;
+  'stop-camera': (payload: ClientPayload<'stop-camera'>, ack: Ack<{ participant: ParticipantBody }>) => void;
+  'remove-participant': (payload: ClientPayload<'remove-participant'>, ack: Ack) => void;
+  'room-options': (payload: ClientPayload<'room-options'>, ack: Ack<{ options: RoomOptionsBody }>) => void;
+  'approve-question': (payload: ClientPayload<'approve-question'>, ack: Ack<{ question: QuestionBody }>) => void;
+  'dismiss-question': (payload: ClientPayload<'dismiss-question'>, ack: Ack) => void;
+  'highlight-question': (payload: ClientPayload<'highlight-question'>, ack: Ack) => void;
+  'delete-chat-message': (payload: ClientPayload<'delete-chat-message'>, ack: Ack) => void;
+  /** The questions as this participant may see them (hosts: with those awaiting approval). */
+  'list-questions': (payload: ClientPayload<'list-questions'>, ack: Ack<{ questions: QuestionBody[] }>) => void;
 }
 
 type Emitters<T> = { [E in keyof T]: (payload: T[E]) => void };

@@ -18,6 +18,7 @@ import { addressPolicy } from './candidates.ts';
 import { createMedia } from './media.ts';
 import { createChatHandlers } from './chat.ts';
 import type { EventHandlers, HandlerDeps, SignalingServer, SignalingSocket } from './context.ts';
+import { createModerationHandlers } from './moderation.ts';
 import { createPresence } from './presence.ts';
 import { createPollHandlers } from './polls.ts';
 import { createPresenterHandlers } from './presenter.ts';
@@ -93,7 +94,10 @@ export function createSignaling(httpServer: HttpServer | undefined, deps: Signal
     if (typeof token !== 'string' || token.length === 0 || token.length > MAX_TOKEN_LENGTH) return next(new Error('unauthorized'));
     try {
       const found = await findByTokenHash(deps.db, await hashToken(token));
-      if (!found || !found.room.isActive || !tokenActs(found.participant)) return next(new Error('unauthorized'));
+      if (!found || !found.room.isActive) return next(new Error('unauthorized'));
+      // The page tells a removed participant why instead of retrying.
+      if (found.participant.removedAt) return next(new Error('removed'));
+      if (!tokenActs(found.participant)) return next(new Error('unauthorized'));
       const { participant, room } = found;
       const presenterId = participant.role === 'presenter' ? participant.id : (await findPresenter(deps.db, room.id))?.id;
       if (!presenterId) return next(new Error('unauthorized'));
@@ -155,6 +159,7 @@ export function createSignaling(httpServer: HttpServer | undefined, deps: Signal
     ...createQuestionHandlers(handlerDeps),
     ...createPresenterHandlers(handlerDeps),
     ...createPollHandlers(handlerDeps),
+    ...createModerationHandlers(handlerDeps),
     ...media.handlers,
   };
   const bindDeps = {

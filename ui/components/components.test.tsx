@@ -12,7 +12,7 @@ import { LiveRegion } from './live-region.tsx';
 import { ParticipantsPanel } from './participants-panel.tsx';
 import { QaPanel } from './qa-panel.tsx';
 import { TabPanel, Tabs } from './tabs.tsx';
-import { ATTENDEE_ID, makeQuestion, OTHER_ID, roomBody } from '../room/testing.ts';
+import { ATTENDEE_ID, audienceState, makeQuestion, OTHER_ID, roomBody } from '../room/testing.ts';
 import { makeTestRoom, WithRoom, type TestRoom } from './testing.tsx';
 
 afterEach(cleanup);
@@ -255,7 +255,7 @@ describe('ParticipantsPanel', () => {
       );
     });
     joined(room, 'presenter');
-    const attendee = { id: ME, name: 'Grace Hopper', role: 'attendee' as const, isMuted: true, isVideoOn: false, joinedAt: '2026-01-01T10:00:00.000Z' };
+    const attendee = { id: ME, name: 'Grace Hopper', role: 'attendee' as const, isMuted: true, isVideoOn: false, joinedAt: '2026-01-01T10:00:00.000Z', ...audienceState };
     room.value.events.participantJoined(attendee);
     const state = () => screen.getByTestId('peer-state');
     expect(state().textContent).toContain('Waiting');

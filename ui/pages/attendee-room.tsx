@@ -1,5 +1,6 @@
 // The attendee view: the presenter's screen as the stage with the camera as picture-in-picture, chat, Q&A, reactions.
 import { createEffect, createSignal, Match, Show, Switch } from 'solid-js';
+import { AttendeeStageControls, microphoneAllowed, RemovedPage } from '../room/stage/moderation.tsx';
 import { ConnectionDiagnosis } from '../components/connection-diagnosis.tsx';
 import { ConnectionStatus } from '../components/connection-status.tsx';
 import { createDocumentTitle } from '../components/document-title.ts';
@@ -35,6 +36,7 @@ function AttendeeView(props: { slug: string; onLeave: () => void; onSignedOut: (
       when={room.state.connection !== 'ended'}
       fallback={<EndedPage title={room.state.room?.title ?? null} />}
     >
+      <Show when={room.state.connection !== 'removed'} fallback={<RemovedPage />}>
       <Topbar>
         <div class="topbar-title">
           <h1>{room.state.room?.title ?? 'Joining…'}</h1>
@@ -58,6 +60,7 @@ function AttendeeView(props: { slug: string; onLeave: () => void; onSignedOut: (
         </aside>
       </div>
       <LiveRegion message={room.state.announcement} />
+      </Show>
     </Show>
   );
 }
@@ -154,6 +157,7 @@ function Stage() {
 
 function AttendeeControls() {
   const room = useRoom();
+  const self = () => room.state.participants.find((p) => p.id === room.state.self?.participantId);
   const media = () => room.attendee();
   return (
     <>
@@ -191,7 +195,7 @@ function AttendeeControls() {
                 />
                 Audio only
               </label>
-              <Show when={microphoneProblem(room.support) === null}>
+              <Show when={microphoneProblem(room.support) === null && microphoneAllowed(self(), room.state.room)}>
                 <ToggleControl
                   pressed={m().microphoneOn()}
                   label={['Turn your microphone off', 'Turn your microphone on']}
@@ -207,6 +211,7 @@ function AttendeeControls() {
         </Show>
         <ReactionBar />
       </div>
+      <AttendeeStageControls />
     </>
   );
 }

@@ -2,6 +2,7 @@
 import { A, useParams } from '@solidjs/router';
 import { createEffect, createResource, createSignal, For, Match, Show, Switch } from 'solid-js';
 import { api } from '../api.ts';
+import { audibleParticipants, ModerationPanel } from '../room/stage/moderation.tsx';
 import { AddressPrivacy, NoRelayWarning } from '../components/address-privacy.tsx';
 import { ConfirmDialog } from '../components/confirm-dialog.tsx';
 import { ConnectionStatus } from '../components/connection-status.tsx';
@@ -156,12 +157,16 @@ function ConsoleLive(props: { slug: string }) {
           <NoRelayWarning />
           <PresenterStage attendees={attendees()} />
           <PresenterControls />
+          <ModerationPanel />
         </section>
         <aside class="room-side" aria-label="Participants, chat and questions">
           <RoomPanels withPeople />
         </aside>
       </div>
-      <For each={Object.entries(room.presenter()?.remoteAudio() ?? {})}>{([, stream]) => <AudioSink stream={stream} />}</For>
+      {/* Only microphones the room allows are played: on stage, or attendee microphones on, and not muted by a host. */}
+      <For each={Object.entries(room.presenter()?.remoteAudio() ?? {}).filter(([id]) => audibleParticipants(room.state.participants, room.state.room).has(id))}>
+        {([, stream]) => <AudioSink stream={stream} />}
+      </For>
       <LiveRegion message={room.state.announcement} />
       <ConfirmDialog
         open={confirming()}

@@ -211,13 +211,16 @@ function bindSocket(
     }
   });
   socket.on('connect_error', (err) => {
-    if (err.message === 'unauthorized') {
+    if (err.message === 'removed') {
+      events.removed();
+      socket.disconnect();
+    } else if (err.message === 'unauthorized') {
       events.connection('unauthorized');
       socket.disconnect();
     } else events.connection('reconnecting');
   });
   socket.on('disconnect', async (reason) => {
-    if (store.state.connection === 'ended') return;
+    if (store.state.connection === 'ended' || store.state.connection === 'removed') return;
     events.connection('reconnecting');
     // The server drops a room's sockets when it ends; a missed room-ended still lands on the ended page.
     if (reason === 'io server disconnect') {
@@ -247,6 +250,13 @@ function bindSocket(
     events.mutedByPresenter();
   });
   socket.on('room-ended', ({ sessionStats }) => events.ended(sessionStats));
+  socket.on('question-for-hosts', ({ question }) => events.newQuestion(question));
+  socket.on('question-dismissed', ({ questionId }) => events.questionDismissed(questionId));
+  socket.on('question-highlighted', ({ questionId }) => events.questionHighlighted(questionId));
+  socket.on('chat-message-deleted', ({ messageId }) => events.chatMessageDeleted(messageId));
+  socket.on('room-options', ({ options }) => events.roomOptions(options));
+  socket.on('stage-invited', ({ by }) => events.stageInvited(by));
+  socket.on('removed', () => events.removed());
   socket.on('media-mode', (body) => {
     events.mediaMode(body);
     presenter()?.mode(body);

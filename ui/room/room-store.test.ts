@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { ChatMessageBody, ParticipantBody } from '../../core/schemas.ts';
 import type { JoinRoomResult } from '../../signaling/protocol.ts';
 import { compareQuestions, createRoomStore, RoomActionError, type RoomTransport } from './room-store.ts';
-import { answering, ATTENDEE_ID, makeQuestion, OTHER_ID, PRESENTER_ID, roomBody } from './testing.ts';
+import { answering, ATTENDEE_ID, audienceState, makeQuestion, OTHER_ID, PRESENTER_ID, roomBody } from './testing.ts';
 
 const participant = (id: string, role: ParticipantBody['role'], name: string): ParticipantBody => ({
   id,
@@ -12,6 +12,7 @@ const participant = (id: string, role: ParticipantBody['role'], name: string): P
   isMuted: true,
   isVideoOn: role === 'presenter',
   joinedAt: '2026-01-01T10:00:00.000Z',
+  ...audienceState,
 });
 
 const message = (id: string, from: string, text: string, createdAt = '2026-01-01T10:00:00.000Z'): ChatMessageBody => ({

@@ -19,7 +19,7 @@ import type { LinkPath } from '../rtc/quality.ts';
 import type { PauseReason } from '../rtc/signaling.ts';
 import { randomId } from '../random-id.ts';
 
-export type ConnectionStatus = 'connecting' | 'live' | 'reconnecting' | 'unauthorized' | 'ended';
+export type ConnectionStatus = 'connecting' | 'live' | 'reconnecting' | 'unauthorized' | 'removed' | 'ended';
 
 export interface Reaction {
   key: number;
@@ -47,6 +47,8 @@ export interface RoomState {
   /** Presenter side: the SFU layer the server chose for each attendee, and why. */
   sfuLayers: Record<string, { layer: SfuLayerName; reason: SfuLayerReason }>;
   mutedByPresenter: boolean;
+  /** A host invited this attendee to the stage (by whom); cleared by answering. */
+  stageInvite: { by: string | null } | null;
   sessionStats: SessionStatsBody | null;
   reactions: Reaction[];
   /** Text for the polite live region: new chat messages and questions from others. */
@@ -99,6 +101,7 @@ function initialRoomState(slug: string): RoomState {
     media: null,
     sfuLayers: {},
     mutedByPresenter: false,
+    stageInvite: null,
     sessionStats: null,
     reactions: [],
     announcement: '',
@@ -122,7 +125,13 @@ export function createRoomStore(slug: string, transport: RoomTransport) {
   };
 
   const addQuestion = (question: QuestionBody) => {
-    if (state.questions.some((q) => q.id === question.id)) return;
+    const known = state.questions.find((q) => q.id === question.id);
+    if (known) {
+      // Approval makes a question visible; a host's copy keeps the anonymous author's name.
+      const keepName = question.isAnonymous && question.name === null && known.name !== null;
+      setState('questions', (q) => q.id === question.id, keepName ? { ...question, name: known.name, participantId: known.participantId, votedByMe: known.votedByMe } : { ...question, votedByMe: known.votedByMe });
+      return;
+    }
     setState('questions', state.questions.length, { ...question, votedByMe: isSelf(question.participantId) ? question.votedByMe : false });
     if (!isSelf(question.participantId)) setState('announcement', `New question from ${question.name ?? 'someone'}: ${question.question}`);
   };
@@ -195,6 +204,24 @@ export function createRoomStore(slug: string, transport: RoomTransport) {
     mutedByPresenter() {
       setState('mutedByPresenter', true);
     },
+    questionDismissed(questionId: string) {
+      setState('questions', (list) => list.filter((q) => q.id !== questionId));
+    },
+    questionHighlighted(questionId: string | null) {
+      if (state.room) setState('room', 'highlightedQuestionId', questionId);
+    },
+    chatMessageDeleted(messageId: string) {
+      setState('messages', (list) => list.filter((m) => m.id !== messageId));
+    },
+    roomOptions(options: Pick<RoomBody, 'isLocked' | 'questionsNeedApproval' | 'attendeeChat' | 'attendeeMicrophones'>) {
+      if (state.room) setState('room', options);
+    },
+    stageInvited(by: string | null) {
+      setState('stageInvite', { by });
+    },
+    removed() {
+      setState('connection', 'removed');
+    },
     ended(sessionStats: SessionStatsBody | null) {
       batch(() => {
         setState('sessionStats', sessionStats);
@@ -202,7 +229,7 @@ export function createRoomStore(slug: string, transport: RoomTransport) {
       });
     },
     connection(status: ConnectionStatus) {
-      if (state.connection !== 'ended') setState('connection', status);
+      if (state.connection !== 'ended' && state.connection !== 'removed') setState('connection', status);
     },
     peer(participantId: string, view: AttendeeLinkView | null) {
       if (view) setState('peers', participantId, reconcile(view));
@@ -277,6 +304,51 @@ export function createRoomStore(slug: string, transport: RoomTransport) {
     },
     acknowledgeMute() {
       setState('mutedByPresenter', false);
+    },
+    // Moderation: each returns once the server accepted it; the room's broadcast updates the store.
+    async raiseHand(raised: boolean) {
+      events.participantUpdated((await send('raise-hand', { raised })).participant);
+    },
+    async setCoHost(participantId: string, coHost: boolean) {
+      events.participantUpdated((await send('set-co-host', { participantId, coHost })).participant);
+    },
+    async inviteToStage(participantId: string) {
+      events.participantUpdated((await send('stage-invite', { participantId })).participant);
+    },
+    async answerStageInvite(accept: boolean) {
+      setState('stageInvite', null);
+      events.participantUpdated((await send('stage-answer', { accept })).participant);
+    },
+    async leaveStage(participantId?: string) {
+      events.participantUpdated((await send('stage-leave', participantId ? { participantId } : {})).participant);
+    },
+    async muteParticipant(participantId: string, muted: boolean) {
+      events.participantUpdated((await send('mute-participant', { participantId, muted })).participant);
+    },
+    async stopCamera(participantId: string) {
+      events.participantUpdated((await send('stop-camera', { participantId })).participant);
+    },
+    async removeParticipant(participantId: string, ban: boolean) {
+      await send('remove-participant', { participantId, ban });
+      events.participantLeft(participantId);
+    },
+    async setRoomOptions(options: Partial<Pick<RoomBody, 'isLocked' | 'questionsNeedApproval' | 'attendeeChat' | 'attendeeMicrophones'>>) {
+      events.roomOptions((await send('room-options', options)).options);
+    },
+    async approveQuestion(questionId: string) {
+      addQuestion((await send('approve-question', { questionId })).question);
+    },
+    async dismissQuestion(questionId: string) {
+      await send('dismiss-question', { questionId });
+      events.questionDismissed(questionId);
+    },
+    async highlightQuestion(questionId: string | null) {
+      await send('highlight-question', { questionId });
+      events.questionHighlighted(questionId);
+    },
+    async deleteChatMessage(messageId: string) {
+      await send('delete-chat-message', { messageId });
+      events.chatMessageDeleted(messageId);
     },
   };
 

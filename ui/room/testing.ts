@@ -16,9 +16,17 @@ export const roomBody: RoomBody = {
   isActive: true,
   hideAddresses: false,
   hideLanAddresses: false,
+  isLocked: false,
+  questionsNeedApproval: false,
+  attendeeChat: true,
+  attendeeMicrophones: false,
+  highlightedQuestionId: null,
   createdAt: '2026-01-01T10:00:00.000Z',
   endedAt: null,
 };
+
+/** Moderation state of a participant who just joined: audience, no hand, no co-host, not locked. */
+export const audienceState = { handRaisedAt: null, stage: 'audience', isCoHost: false, muteLocked: false } as const;
 
 export function makeQuestion(id: string, patch: Partial<QuestionBody> = {}): QuestionBody {
   return {
@@ -33,6 +41,8 @@ export function makeQuestion(id: string, patch: Partial<QuestionBody> = {}): Que
     answeredAt: null,
     createdAt: '2026-01-01T10:00:00.000Z',
     votedByMe: false,
+    status: 'visible',
+    isAnonymous: false,
     ...patch,
   };
 }

@@ -1,0 +1,304 @@
+// Moderation actions of a room: hands, the stage, co-hosts, host-enforced mute, removal and bans, room options and
+// moderated Q&A. Part of the room core (room.ts spreads these into it): one authorization rule, one write, one
+// broadcast each. Who is a host is read from the database on each action, since co-hosts come and go.
+import type { Database } from '../db/client.ts';
+import {
+  deleteChatMessage,
+  listHostIds,
+  moveOnStage,
+  removeParticipant,
+  setCoHost,
+  setHand,
+  setHighlightedQuestion,
+  setMuteLock,
+  setQuestionStatus,
+  setRoomOptions,
+  stopVideo,
+} from '../db/moderation.ts';
+import { findParticipant } from '../db/participants.ts';
+import { listQuestions } from '../db/questions.ts';
+import type { Participant } from '../db/rooms.ts';
+import { findRoomById } from '../db/rooms.ts';
+import type { StageState } from '../db/schema.ts';
+import type { ModerationInput } from './actions.ts';
+import type { ParticipantEvents, RoomEvents, RoomOptionsBody } from './broadcast.ts';
+import { hostOnly, messageNotFound, participantNotFound, presenterOnly, questionNotFound, roomEnded, RoomError } from './errors.ts';
+import { MAX_SPEAKERS_PER_ROOM } from './limits.ts';
+import type { Actor } from './room.ts';
+import type { ParticipantBody, QuestionBody } from './schemas.ts';
+import { toParticipantBody, toQuestionBody } from './serialize.ts';
+
+export interface ModerationDeps {
+  db: Database;
+  toRoom<E extends keyof RoomEvents>(roomId: string, event: E, payload: RoomEvents[E]): void;
+  toParticipants<E extends keyof ParticipantEvents>(roomId: string, ids: string[], event: E, payload: ParticipantEvents[E]): void;
+  disconnect(roomId: string, ids: string[]): void;
+  requireLive(actor: Actor): Promise<void>;
+  /** The room's question actions take turns (see room.ts), moderated ones included. */
+  inTurn<T>(roomId: string, work: () => Promise<T>): Promise<T>;
+  /** How long a room's options read from the database are trusted for chat and questions (hot paths). */
+  optionsTtlMs?: number;
+}
+
+export interface Moderation {
+  raiseHand(actor: Actor, input: ModerationInput<'raiseHand'>): Promise<ParticipantBody>;
+  setCoHost(actor: Actor, input: ModerationInput<'setCoHost'>): Promise<ParticipantBody>;
+  inviteToStage(actor: Actor, input: ModerationInput<'inviteToStage'>): Promise<ParticipantBody>;
+  answerStageInvite(actor: Actor, input: ModerationInput<'answerStageInvite'>): Promise<ParticipantBody>;
+  leaveStage(actor: Actor, input: ModerationInput<'leaveStage'>): Promise<ParticipantBody>;
+  muteParticipant(actor: Actor, input: ModerationInput<'muteParticipant'>): Promise<ParticipantBody>;
+  stopCamera(actor: Actor, input: ModerationInput<'stopCamera'>): Promise<ParticipantBody>;
+  removeParticipant(actor: Actor, input: ModerationInput<'removeParticipant'>): Promise<void>;
+  setRoomOptions(actor: Actor, input: ModerationInput<'setRoomOptions'>): Promise<RoomOptionsBody>;
+  approveQuestion(actor: Actor, input: ModerationInput<'approveQuestion'>): Promise<QuestionBody>;
+  dismissQuestion(actor: Actor, input: ModerationInput<'dismissQuestion'>): Promise<void>;
+  highlightQuestion(actor: Actor, input: ModerationInput<'highlightQuestion'>): Promise<void>;
+  deleteChatMessage(actor: Actor, input: ModerationInput<'deleteChatMessage'>): Promise<void>;
+  /** The questions as this participant may see them: hosts see those awaiting approval and anonymous authors. */
+  questionsFor(actor: Actor): Promise<QuestionBody[]>;
+  /** Refuses chat from an attendee while chat is off for attendees. */
+  requireChatAllowed(actor: Actor): Promise<void>;
+  /** Where a new question of this actor starts: awaiting approval when the room wants that and the asker is no host. */
+  placeQuestion(actor: Actor, anonymous: boolean): Promise<{ status: 'pending' | 'visible'; isAnonymous: boolean }>;
+  /** Tells the room (and its hosts) of a new question, as each may see it. */
+  announceQuestion(roomId: string, question: QuestionBody): Promise<void>;
+  /** Whether the participant's microphone may reach the room now (on stage or allowed, and not locked by a host). */
+  mayUseMicrophone(actor: Actor): Promise<boolean>;
+  /** Whether the participant may publish media into the room (presenter, or a speaker on stage). */
+  mayPublish(actor: Actor): Promise<boolean>;
+  requireHost(actor: Actor): Promise<void>;
+}
+
+const removedError = () => new RoomError('forbidden', 'You were removed from this room');
+
+/** The author's name and id stay with hosts and the author; everyone else sees an anonymous question. */
+export function questionForViewer(question: QuestionBody, viewer: { participantId: string; host: boolean }): QuestionBody {
+  if (!question.isAnonymous || viewer.host || question.participantId === viewer.participantId) return question;
+  return { ...question, name: null, participantId: null };
+}
+
+export function createModeration(deps: ModerationDeps): Moderation {
+  const { db } = deps;
+  const ttlMs = deps.optionsTtlMs ?? 2000;
+  const options = new Map<string, { until: number; value: RoomOptionsBody }>();
+
+  /** Chat reads them through the cache (a change made on another process arrives within `ttlMs`); the rest reads afresh. */
+  async function roomOptions(roomId: string, cached = false): Promise<RoomOptionsBody> {
+    const entry = options.get(roomId);
+    if (cached && entry && entry.until > Date.now()) return entry.value;
+    const room = await findRoomById(db, roomId);
+    if (!room) throw roomEnded();
+    const value = optionsOf(room);
+    if (options.size > 10_000) options.clear();
+    options.set(roomId, { until: Date.now() + ttlMs, value });
+    return value;
+  }
+
+  /** The actor's own row; a removed actor (whose connection has not closed yet) is refused here too. */
+  async function self(actor: Actor): Promise<Participant> {
+    const row = await findParticipant(db, actor.roomId, actor.participantId);
+    if (!row) throw participantNotFound();
+    if (row.removedAt) throw removedError();
+    return row;
+  }
+
+  const isHost = (row: Participant) => row.role === 'presenter' || row.isCoHost;
+
+  async function requireHost(actor: Actor): Promise<Participant> {
+    const row = await self(actor);
+    if (!isHost(row)) throw hostOnly();
+    return row;
+  }
+
+  function updated(roomId: string, row: Participant): ParticipantBody {
+    const body = toParticipantBody(row);
+    deps.toRoom(roomId, 'participant-updated', { participant: body });
+    return body;
+  }
+
+  /** The target must be an attendee present in the actor's room; anyone else is simply not found. */
+  function found(row: Participant | undefined): Participant {
+    if (!row) throw participantNotFound();
+    return row;
+  }
+
+  async function stageMove(actor: Actor, id: string, from: StageState[], to: StageState): Promise<Participant> {
+    const moved = await moveOnStage(db, { roomId: actor.roomId, id, from, to, cap: MAX_SPEAKERS_PER_ROOM });
+    if (moved.ok) return moved.participant;
+    if (moved.reason === 'stage_full') throw new RoomError('stage_full', `The stage holds ${MAX_SPEAKERS_PER_ROOM} speakers at most`);
+    if (moved.reason === 'conflict') throw new RoomError('conflict', `This participant is not ${from.join(' or ')} now`);
+    throw participantNotFound();
+  }
+
+  async function hostAction(actor: Actor): Promise<Participant> {
+    const row = await requireHost(actor);
+    await deps.requireLive(actor);
+    return row;
+  }
+
+  async function announceQuestion(roomId: string, question: QuestionBody): Promise<void> {
+    const hosts = await listHostIds(db, roomId);
+    if (question.status === 'visible') {
+      deps.toRoom(roomId, 'new-question', { question: questionForViewer(question, { participantId: '', host: false }) });
+    }
+    // Hosts get the full question after the room's version, so the last word they hear names the author.
+    if (question.status === 'pending' || question.isAnonymous) deps.toParticipants(roomId, hosts, 'question-for-hosts', { question });
+  }
+
+  return {
+    requireHost: async (actor) => {
+      await requireHost(actor);
+    },
+
+    async raiseHand(actor, { raised }) {
+      await self(actor);
+      await deps.requireLive(actor);
+      if (actor.role !== 'attendee') throw new RoomError('forbidden', 'Only attendees raise a hand');
+      const row = await setHand(db, actor.roomId, actor.participantId, raised);
+      if (!row) throw new RoomError('conflict', 'A hand goes up only in the audience');
+      return updated(actor.roomId, row);
+    },
+
+    async setCoHost(actor, { participantId, coHost }) {
+      if (actor.role !== 'presenter') throw presenterOnly();
+      await self(actor);
+      await deps.requireLive(actor);
+      return updated(actor.roomId, found(await setCoHost(db, actor.roomId, participantId, coHost)));
+    },
+
+    async inviteToStage(actor, { participantId }) {
+      const host = await hostAction(actor);
+      const row = await stageMove(actor, participantId, ['audience'], 'invited');
+      deps.toParticipants(actor.roomId, [participantId], 'stage-invited', { by: host.name });
+      return updated(actor.roomId, row);
+    },
+
+    async answerStageInvite(actor, { accept }) {
+      await self(actor);
+      await deps.requireLive(actor);
+      return updated(actor.roomId, await stageMove(actor, actor.participantId, ['invited'], accept ? 'speaker' : 'audience'));
+    },
+
+    async leaveStage(actor, { participantId }) {
+      const target = participantId ?? actor.participantId;
+      if (target === actor.participantId) await self(actor);
+      else await requireHost(actor);
+      await deps.requireLive(actor);
+      return updated(actor.roomId, await stageMove(actor, target, ['invited', 'speaker'], 'audience'));
+    },
+
+    async muteParticipant(actor, { participantId, muted }) {
+      await hostAction(actor);
+      const row = found(await setMuteLock(db, actor.roomId, participantId, muted));
+      if (muted) deps.toParticipants(actor.roomId, [participantId], 'muted-by-presenter', {});
+      return updated(actor.roomId, row);
+    },
+
+    async stopCamera(actor, { participantId }) {
+      await hostAction(actor);
+      const row = found(await stopVideo(db, actor.roomId, participantId));
+      deps.toParticipants(actor.roomId, [participantId], 'camera-stopped', {});
+      return updated(actor.roomId, row);
+    },
+
+    async removeParticipant(actor, { participantId, ban }) {
+      const host = await hostAction(actor);
+      const removed = found(
+        await removeParticipant(db, { roomId: actor.roomId, id: participantId, ban, mayRemoveCoHosts: host.role === 'presenter' }),
+      );
+      // Told first, then closed: the page shows why its connection went.
+      deps.toParticipants(actor.roomId, [removed.id], 'removed', { banned: ban });
+      deps.disconnect(actor.roomId, [removed.id]);
+      deps.toRoom(actor.roomId, 'participant-left', { participantId: removed.id });
+    },
+
+    async setRoomOptions(actor, input) {
+      await hostAction(actor);
+      const room = await setRoomOptions(db, actor.roomId, input);
+      if (!room) throw roomEnded();
+      const value = optionsOf(room);
+      options.set(actor.roomId, { until: Date.now() + ttlMs, value });
+      deps.toRoom(actor.roomId, 'room-options', { options: value });
+      return value;
+    },
+
+    approveQuestion(actor, { questionId }) {
+      return deps.inTurn(actor.roomId, async () => {
+        await hostAction(actor);
+        const approved = await setQuestionStatus(db, actor.roomId, questionId, ['pending'], 'visible');
+        if (!approved) throw questionNotFound();
+        const question = toQuestionBody(approved);
+        await announceQuestion(actor.roomId, question);
+        return question;
+      });
+    },
+
+    dismissQuestion(actor, { questionId }) {
+      return deps.inTurn(actor.roomId, async () => {
+        await hostAction(actor);
+        if (!(await setQuestionStatus(db, actor.roomId, questionId, ['pending', 'visible'], 'dismissed'))) throw questionNotFound();
+        deps.toRoom(actor.roomId, 'question-dismissed', { questionId });
+      });
+    },
+
+    highlightQuestion(actor, { questionId }) {
+      return deps.inTurn(actor.roomId, async () => {
+        await hostAction(actor);
+        if (!(await setHighlightedQuestion(db, actor.roomId, questionId))) throw questionNotFound();
+        deps.toRoom(actor.roomId, 'question-highlighted', { questionId });
+      });
+    },
+
+    async deleteChatMessage(actor, { messageId }) {
+      await hostAction(actor);
+      if (!(await deleteChatMessage(db, actor.roomId, messageId))) throw messageNotFound();
+      deps.toRoom(actor.roomId, 'chat-message-deleted', { messageId });
+    },
+
+    async questionsFor(actor) {
+      const row = await self(actor);
+      const host = isHost(row);
+      const rows = await listQuestions(db, actor.roomId, actor.participantId);
+      return rows
+        .map(toQuestionBody)
+        .filter((q) => q.status === 'visible' || (q.status === 'pending' && (host || q.participantId === actor.participantId)))
+        .map((q) => questionForViewer(q, { participantId: actor.participantId, host }));
+    },
+
+    async requireChatAllowed(actor) {
+      if (actor.role === 'presenter') return;
+      if ((await roomOptions(actor.roomId, true)).attendeeChat) return;
+      if (!(await self(actor)).isCoHost) throw new RoomError('forbidden', 'Chat is off for attendees in this room; questions are open');
+    },
+
+    async placeQuestion(actor, anonymous) {
+      const needsApproval = actor.role !== 'presenter' && (await roomOptions(actor.roomId)).questionsNeedApproval;
+      const pending = needsApproval && !(await self(actor)).isCoHost;
+      return { status: pending ? 'pending' : 'visible', isAnonymous: anonymous };
+    },
+
+    announceQuestion,
+
+    async mayUseMicrophone(actor) {
+      if (actor.role === 'presenter') return true;
+      const row = await self(actor);
+      if (row.muteLocked) return false;
+      return row.stage === 'speaker' || (await roomOptions(actor.roomId)).attendeeMicrophones;
+    },
+
+    async mayPublish(actor) {
+      if (actor.role === 'presenter') return true;
+      const row = await findParticipant(db, actor.roomId, actor.participantId);
+      return Boolean(row && !row.removedAt && row.stage === 'speaker');
+    },
+  };
+}
+
+function optionsOf(room: { isLocked: boolean; questionsNeedApproval: boolean; attendeeChat: boolean; attendeeMicrophones: boolean }): RoomOptionsBody {
+  return {
+    isLocked: room.isLocked,
+    questionsNeedApproval: room.questionsNeedApproval,
+    attendeeChat: room.attendeeChat,
+    attendeeMicrophones: room.attendeeMicrophones,
+  };
+}

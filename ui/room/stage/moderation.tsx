@@ -1,0 +1,215 @@
+// Moderation in the room UI: the host's panel (room options, hand queue, approval queue, people) and the
+// attendee's side (raise hand, stage invitation, removed page). Plain controls over the room store's actions.
+import { createSignal, For, Show } from 'solid-js';
+import type { ParticipantBody, RoomBody } from '../../../core/schemas.ts';
+import { useRoom } from '../room-context.tsx';
+
+type Options = Pick<RoomBody, 'isLocked' | 'questionsNeedApproval' | 'attendeeChat' | 'attendeeMicrophones'>;
+
+const optionLabels: [keyof Options, string][] = [
+  ['isLocked', 'Lock the room (no new joins)'],
+  ['questionsNeedApproval', 'Questions need approval'],
+  ['attendeeChat', 'Attendees may chat'],
+  ['attendeeMicrophones', 'Allow attendee microphones'],
+];
+
+/** Whether this participant's microphone may reach the room: the server refuses it otherwise. */
+export function microphoneAllowed(self: ParticipantBody | undefined, room: RoomBody | null): boolean {
+  if (!self || self.role === 'presenter') return true;
+  if (self.muteLocked) return false;
+  return self.stage === 'speaker' || Boolean(room?.attendeeMicrophones);
+}
+
+/** Participants whose audio the presenter's page may play: the server allows their microphone. */
+export function audibleParticipants(participants: ParticipantBody[], room: RoomBody | null): Set<string> {
+  return new Set(participants.filter((p) => p.role === 'attendee' && microphoneAllowed(p, room)).map((p) => p.id));
+}
+
+function useAction() {
+  const [error, setError] = createSignal<string | null>(null);
+  const run = (work: Promise<unknown>) => {
+    setError(null);
+    work.catch((err: unknown) => setError(err instanceof Error ? err.message : 'That did not work'));
+  };
+  return { error, run };
+}
+
+export function ModerationPanel() {
+  const room = useRoom();
+  const { error, run } = useAction();
+  const selfIsPresenter = () => room.state.self?.role === 'presenter';
+  const hands = () =>
+    room.state.participants.filter((p) => p.handRaisedAt !== null).sort((a, b) => (a.handRaisedAt! < b.handRaisedAt! ? -1 : 1));
+  const onStage = () => room.state.participants.filter((p) => p.stage !== 'audience');
+  const pending = () => room.state.questions.filter((q) => q.status === 'pending');
+  const attendees = () => room.state.participants.filter((p) => p.role === 'attendee' && p.id !== room.state.self?.participantId);
+  return (
+    <section class="moderation card" aria-label="Moderation" data-testid="moderation-panel">
+      <Show when={error()}>
+        <p class="alert" role="alert">
+          {error()}
+        </p>
+      </Show>
+      <fieldset class="moderation-options">
+        <legend>Room</legend>
+        <For each={optionLabels}>
+          {([key, label]) => (
+            <label class="switch">
+              <input
+                type="checkbox"
+                role="switch"
+                checked={Boolean(room.state.room?.[key])}
+                onChange={(e) => run(room.actions.setRoomOptions({ [key]: e.currentTarget.checked }))}
+                data-testid={`option-${key}`}
+              />
+              {label}
+            </label>
+          )}
+        </For>
+      </fieldset>
+
+      <h2 id="hand-queue-title">
+        Raised hands{' '}
+        <span class="badge" data-testid="hand-count" aria-label={`${hands().length} raised`}>
+          {hands().length}
+        </span>
+      </h2>
+      <ol class="moderation-list" aria-labelledby="hand-queue-title" data-testid="hand-queue">
+        <For each={hands()} fallback={<li class="muted">No hands up.</li>}>
+          {(p) => (
+            <li>
+              <span>{p.name ?? 'Someone'}</span>
+              <button class="button small primary" type="button" onClick={() => run(room.actions.inviteToStage(p.id))} aria-label={`Invite ${p.name ?? 'this attendee'} to the stage`}>
+                Invite to stage
+              </button>
+            </li>
+          )}
+        </For>
+      </ol>
+
+      <h2 id="stage-title">On stage</h2>
+      <ul class="moderation-list" aria-labelledby="stage-title" data-testid="stage-list">
+        <For each={onStage()} fallback={<li class="muted">Nobody on stage.</li>}>
+          {(p) => (
+            <li data-stage={p.stage}>
+              <span>
+                {p.name ?? 'Someone'} · {p.stage === 'invited' ? 'invited' : p.muteLocked ? 'speaking, muted' : 'speaking'}
+              </span>
+              <button class="button small ghost" type="button" onClick={() => run(room.actions.muteParticipant(p.id, !p.muteLocked))} aria-label={`${p.muteLocked ? 'Let' : 'Mute'} ${p.name ?? 'speaker'}${p.muteLocked ? ' speak' : ''}`}>
+                {p.muteLocked ? 'Allow mic' : 'Mute'}
+              </button>
+              <button class="button small ghost" type="button" onClick={() => run(room.actions.stopCamera(p.id))} aria-label={`Turn off the camera of ${p.name ?? 'speaker'}`}>
+                Camera off
+              </button>
+              <button class="button small ghost" type="button" onClick={() => run(room.actions.leaveStage(p.id))} aria-label={`Send ${p.name ?? 'speaker'} back to the audience`}>
+                Back to audience
+              </button>
+            </li>
+          )}
+        </For>
+      </ul>
+
+      <h2 id="approval-title">
+        Awaiting approval{' '}
+        <span class="badge" data-testid="pending-count">
+          {pending().length}
+        </span>
+      </h2>
+      <ul class="moderation-list" aria-labelledby="approval-title" data-testid="approval-queue">
+        <For each={pending()} fallback={<li class="muted">No questions waiting.</li>}>
+          {(q) => (
+            <li>
+              <span>
+                {q.question} <small>— {q.name ?? 'Anonymous'}{q.isAnonymous ? ' (anonymous to others)' : ''}</small>
+              </span>
+              <button class="button small primary" type="button" onClick={() => run(room.actions.approveQuestion(q.id))} aria-label={`Approve: ${q.question}`}>
+                Approve
+              </button>
+              <button class="button small ghost" type="button" onClick={() => run(room.actions.dismissQuestion(q.id))} aria-label={`Dismiss: ${q.question}`}>
+                Dismiss
+              </button>
+            </li>
+          )}
+        </For>
+      </ul>
+
+      <h2 id="people-title">People</h2>
+      <ul class="moderation-list" aria-labelledby="people-title" data-testid="moderation-people">
+        <For each={attendees()} fallback={<li class="muted">No attendees yet.</li>}>
+          {(p) => (
+            <li>
+              <span>
+                {p.name ?? 'Someone'}
+                {p.isCoHost ? ' · co-host' : ''}
+              </span>
+              <Show when={selfIsPresenter()}>
+                <button class="button small ghost" type="button" onClick={() => run(room.actions.setCoHost(p.id, !p.isCoHost))} aria-label={`${p.isCoHost ? 'Remove co-host role from' : 'Make co-host:'} ${p.name ?? 'attendee'}`}>
+                  {p.isCoHost ? 'Not co-host' : 'Co-host'}
+                </button>
+              </Show>
+              <button class="button small ghost" type="button" onClick={() => run(room.actions.removeParticipant(p.id, false))} aria-label={`Remove ${p.name ?? 'attendee'}`} data-testid="remove-participant">
+                Remove
+              </button>
+              <button class="button small danger" type="button" onClick={() => run(room.actions.removeParticipant(p.id, true))} aria-label={`Remove and ban ${p.name ?? 'attendee'}`}>
+                Ban
+              </button>
+            </li>
+          )}
+        </For>
+      </ul>
+    </section>
+  );
+}
+
+/** The attendee's hand, stage invitation and stage controls. */
+export function AttendeeStageControls() {
+  const room = useRoom();
+  const { error, run } = useAction();
+  const self = () => room.state.participants.find((p) => p.id === room.state.self?.participantId);
+  const raised = () => self()?.handRaisedAt != null;
+  return (
+    <div class="stage-controls">
+      <Show when={error()}>
+        <p class="alert" role="alert">
+          {error()}
+        </p>
+      </Show>
+      <Show when={room.state.stageInvite}>
+        {(invite) => (
+          <div class="alert info" role="alertdialog" aria-labelledby="stage-invite-title" data-testid="stage-invite">
+            <p id="stage-invite-title">{invite().by ?? 'The host'} invites you to the stage: your microphone and camera will reach everyone.</p>
+            <button class="button small primary" type="button" onClick={() => run(room.actions.answerStageInvite(true))}>
+              Join the stage
+            </button>
+            <button class="button small ghost" type="button" onClick={() => run(room.actions.answerStageInvite(false))}>
+              Decline
+            </button>
+          </div>
+        )}
+      </Show>
+      <Show
+        when={self()?.stage === 'speaker'}
+        fallback={
+          <button class="button" type="button" aria-pressed={raised()} onClick={() => run(room.actions.raiseHand(!raised()))} data-testid="raise-hand">
+            {raised() ? 'Lower hand' : 'Raise hand'}
+          </button>
+        }
+      >
+        <button class="button" type="button" onClick={() => run(room.actions.leaveStage())} data-testid="leave-stage">
+          Leave the stage
+        </button>
+      </Show>
+    </div>
+  );
+}
+
+export function RemovedPage() {
+  return (
+    <main class="center-page" id="main">
+      <section class="card form-card join-card" data-testid="removed-page" role="alert">
+        <h1>You were removed from this session</h1>
+        <p class="subtitle">A host removed you. Your link to this room no longer works.</p>
+      </section>
+    </main>
+  );
+}
