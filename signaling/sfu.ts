@@ -20,7 +20,10 @@ export interface SfuServerStatus {
   latencyMs: number | null;
 }
 
-/** A subscriber's video: one simulcast layer (0 lowest … 2 highest) with its temporal layers, or none at all. */
+/**
+ * A subscriber's video: one simulcast layer, or VP9 SVC spatial layer (0 lowest … 2 highest), with its temporal
+ * layers, or none at all.
+ */
 export type SfuLayer = { substream: 0 | 1 | 2; temporal: 0 | 1 | 2 } | 'audio-only';
 
 export type SfuErrorCode = 'invalid_sdp' | 'no_publisher' | 'wrong_feed' | 'no_connection' | 'unavailable';
@@ -135,6 +138,45 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
       timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
     }),
   ]);
+}
+
+/**
+ * The VideoRoom `create` request with the room settings janode's `create` does not pass on (`video_svc`,
+ * `opus_dtx`): sent as a raw plugin message, checked for Janus's `created` reply.
+ */
+export async function createJanusRoom(control: VideoRoomHandle, settings: Record<string, unknown>): Promise<void> {
+  const reply = await control.message({ request: 'create', ...settings });
+  const data = reply.plugindata?.data;
+  if (data?.videoroom !== 'created') {
+    throw new Error(`Janus did not create the room: ${String(data?.error ?? JSON.stringify(data ?? reply))}`);
+  }
+}
+
+/**
+ * Opus without DTX, said in the SDP the presenter's browser applies: `usedtx` in an answer is what the
+ * receiving side (Janus) asks of the sender, so `usedtx=0` on every Opus payload type keeps the browser
+ * sending every 20 ms frame, silence included, whatever the offer asked for.
+ */
+export function withoutOpusDtx(sdp: string): string {
+  const lines = sdp.split('\r\n');
+  const opus = new Set(lines.flatMap((line) => /^a=rtpmap:(\d+) opus\//i.exec(line)?.[1] ?? []));
+  const out: string[] = [];
+  const hasFmtp = new Set<string>();
+  for (const line of lines) {
+    const fmtp = /^a=fmtp:(\d+) (.*)$/.exec(line);
+    if (fmtp && opus.has(fmtp[1]!)) {
+      hasFmtp.add(fmtp[1]!);
+      const params = fmtp[2]!.split(';').map((p) => p.trim()).filter((p) => p !== '' && !/^usedtx=/i.test(p));
+      out.push(`a=fmtp:${fmtp[1]} ${[...params, 'usedtx=0'].join(';')}`);
+    } else out.push(line);
+  }
+  // An Opus payload type with no fmtp line at all gets one, right after its rtpmap.
+  return out
+    .flatMap((line) => {
+      const pt = /^a=rtpmap:(\d+) opus\//i.exec(line)?.[1];
+      return pt && !hasFmtp.has(pt) ? [line, `a=fmtp:${pt} usedtx=0`] : [line];
+    })
+    .join('\r\n');
 }
 
 /** Janode logs to stdout on its own; Podium reports Janus failures through its own error path instead. */
@@ -280,17 +322,21 @@ export function createSfu(options: SfuOptions): Sfu {
       const server = pick();
       const janusRoom = randomInt(1, 2 ** 47);
       const secret = randomBytes(18).toString('base64url');
-      await server.control!.create({
+      await createJanusRoom(server.control!, {
         room: janusRoom,
         secret,
         ...(server.config.adminKey ? { admin_key: server.config.adminKey } : {}),
         // Two publishers: a presenter who reloads publishes again before the old publisher is gone.
-        max_publishers: 2,
+        publishers: 2,
         is_private: true,
         permanent: false,
-        // Simulcast is a VP8 and H.264 feature in Janus; VP9 brings SVC instead.
+        // Janus picks the first codec of this list that a publisher offers: VP8 (and H.264) carry simulcast;
+        // a presenter whose browser encodes VP9 SVC offers VP9 alone, and video_svc lets Janus drop its layers.
         videocodec: 'vp8,vp9,h264',
+        video_svc: true,
         audiocodec: 'opus',
+        // Speech clarity: no discontinuous transmission, so quiet syllables and breaths are never cut.
+        opus_dtx: false,
         // Publishers get a PLI at most this often (seconds), so a new subscriber's first frame is never far off.
         fir_freq: 2,
         bitrate: 3_000_000,
@@ -341,6 +387,7 @@ export function createSfu(options: SfuOptions): Sfu {
         void detach(handle);
         throw clientError(err, 'offer');
       }
+      const answerSdp = withoutOpusDtx(joined.jsep.sdp);
       const previous = room.publisher;
       const publisher = { participantId, handle, feed: joined.feed, live: false };
       room.publisher = publisher;
@@ -356,7 +403,7 @@ export function createSfu(options: SfuOptions): Sfu {
         listener?.feedChanged(roomId, undefined);
       });
       if (previous) void detach(previous.handle);
-      return { sdp: joined.jsep.sdp, feed: joined.feed };
+      return { sdp: answerSdp, feed: joined.feed };
     },
     feedOf(roomId) {
       const publisher = rooms.get(roomId)?.publisher;
@@ -405,7 +452,11 @@ export function createSfu(options: SfuOptions): Sfu {
       const subscription = rooms.get(roomId)?.subscribers.get(participantId);
       if (!subscription) throw new SfuError('no_connection', 'There is no subscription to configure');
       const streams = subscription.videoMids.map((mid) =>
-        layer === 'audio-only' ? { mid, send: false } : { mid, send: true, substream: layer.substream, temporal: layer.temporal },
+        // One request serves both kinds of publisher: a VP8 simulcast stream reads substream/temporal, a VP9
+        // SVC stream spatial_layer/temporal_layer; Janus ignores the pair that does not apply.
+        layer === 'audio-only'
+          ? { mid, send: false }
+          : { mid, send: true, substream: layer.substream, temporal: layer.temporal, spatial_layer: layer.substream, temporal_layer: layer.temporal },
       );
       if (streams.length > 0) await subscription.handle.configure({ streams });
       subscription.layer = layer;
