@@ -2,6 +2,7 @@
 import { createRoot, createSignal, onCleanup } from 'solid-js';
 import { api, ApiRequestError, type IceConfig } from '../api.ts';
 import { mediaSupport, presentProblem, type MediaSupport } from '../rtc/support.ts';
+import type { IceSettings } from '../rtc/peer.ts';
 import type { RoomSession } from '../session.ts';
 import { createAttendeeMedia, type AttendeeMedia } from './attendee-media.ts';
 import { createPresenterMedia, type PresenterMedia } from './presenter-media.ts';
@@ -60,7 +61,7 @@ export function createRoomSession(slug: string, session: RoomSession): RoomSessi
         }
         if (disposed) return;
         // Without an ICE server list, host candidates still connect peers on the same network.
-        const ice = { iceServers: config?.iceServers ?? [], iceTransportPolicy: config?.iceTransportPolicy ?? 'all' } as const;
+        const ice: IceSettings = { iceServers: config?.iceServers ?? [], iceTransportPolicy: config?.iceTransportPolicy ?? 'all' };
         // A media-mode that arrived before the media existed applies now.
         if (session.role === 'presenter' && presentProblem(support) === null) {
           const created = withOwner(cleanups, () => createPresenterMedia(store, signaling, sfu, ice));
@@ -84,7 +85,7 @@ export function createRoomSession(slug: string, session: RoomSession): RoomSessi
       renewTimer = setTimeout(async () => {
         const fresh = await fetchIceConfig(slug, session.token);
         if (typeof fresh !== 'object' || fresh === null || disposed) return;
-        presenter()?.hub.setIceServers(fresh.iceServers);
+        presenter()?.setIceServers(fresh.iceServers);
         attendee()?.setIceServers(fresh.iceServers);
         renewCredentials(fresh);
       }, Math.max(30_000, expiresAt - Date.now() - RENEW_BEFORE_EXPIRY_MS));
