@@ -206,10 +206,12 @@ describe.skipIf(!available)('a large room on the SFU, in Chromium', () => {
     const alive = await host.evaluate(() => performance.now());
     if (alive < (TURN_TTL_SECONDS + 10) * 1000) await new Promise((r) => setTimeout(r, (TURN_TTL_SECONDS + 10) * 1000 - alive));
     const now = Date.now() / 1000;
-    for (const page of [host, attendees[0]!, attendees[ATTENDEES - 1]!]) {
+    const pages = { presenter: host, 'first attendee': attendees[0]!, 'last attendee': attendees[ATTENDEES - 1]! };
+    for (const [who, page] of Object.entries(pages)) {
       const expiries = await turnExpiries(page);
+      console.log(`e2e sfu: the ${who}'s connections' TURN usernames expire in ${expiries.map((e) => Math.round(e - now)).join(', ')} s`);
       expect(expiries.length).toBeGreaterThan(0);
-      for (const expiry of expiries) expect(expiry).toBeGreaterThan(now);
+      for (const expiry of expiries) expect(expiry, `a connection of the ${who}`).toBeGreaterThan(now);
     }
   }, 120_000);
 

@@ -79,16 +79,18 @@ export function createRoomSession(slug: string, session: RoomSession): RoomSessi
     /** TURN credentials expire; fresh ones come a few minutes before, for as long as the page is in the room. */
     let renewTimer: ReturnType<typeof setTimeout> | undefined;
     cleanups.push(() => clearTimeout(renewTimer));
-    const renewCredentials = (config: IceConfig) => {
+    const renewCredentials = (config: IceConfig, retryInMs?: number) => {
       const expiresAt = credentialsExpireAt(config);
       if (expiresAt === null || disposed) return;
       renewTimer = setTimeout(async () => {
         const fresh = await fetchIceConfig(slug, session.token);
-        if (typeof fresh !== 'object' || fresh === null || disposed) return;
+        if (disposed || fresh === 'refused' || fresh === 'left') return;
+        // An unanswered request (a busy server, a network blip) is asked again soon, not given up on.
+        if (fresh === null) return renewCredentials(config, RENEW_RETRY_MS);
         presenter()?.setIceServers(fresh.iceServers);
         attendee()?.setIceServers(fresh.iceServers);
         renewCredentials(fresh);
-      }, Math.max(30_000, expiresAt - Date.now() - RENEW_BEFORE_EXPIRY_MS));
+      }, retryInMs ?? Math.max(30_000, expiresAt - Date.now() - RENEW_BEFORE_EXPIRY_MS));
     };
     if (first !== 'left') void ensureMedia();
     bindSocket(live, slug, session, store, presenter, attendee, ensureMedia);
@@ -98,6 +100,7 @@ export function createRoomSession(slug: string, session: RoomSession): RoomSessi
 }
 
 const RENEW_BEFORE_EXPIRY_MS = 5 * 60_000;
+const RENEW_RETRY_MS = 5_000;
 
 /** When the TURN credentials expire (ms), from the `<unix seconds>:<participant>` username coturn checks too. */
 export function credentialsExpireAt(config: Pick<IceConfig, 'iceServers'>): number | null {
