@@ -1,9 +1,8 @@
 // A large room in Chromium: star at first, Janus past the threshold, 12 attendees on the SFU, Janus killed mid-session.
-import { randomBytes } from 'node:crypto';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findOnPath } from '../managed/process.ts';
-import { childProcessNamed, chromiumAvailable, freePort, launchBrowser, openPage, startServer, waitForDecodedFrames, type RunningServer } from './harness.ts';
+import { childProcessNamed, chromiumAvailable, launchBrowser, openPage, startServer, waitForDecodedFrames, type RunningServer } from './harness.ts';
 
 const available = chromiumAvailable();
 if (available && !findOnPath('janus')) throw new Error('janus is not installed (apt-get install janus; .ci/run does it)');
@@ -79,22 +78,6 @@ function publishingConnections(page: Page): Promise<Array<{ videoStreams: number
   });
 }
 
-/** The expiry (unix seconds) of the TURN username each open connection on the page would use now. */
-function turnExpiries(page: Page): Promise<number[]> {
-  return page.evaluate(() =>
-    (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs
-      .filter((pc) => pc.connectionState !== 'closed' && pc.signalingState !== 'closed')
-      .flatMap((pc) => pc.getConfiguration().iceServers ?? [])
-      .filter((server) => server.username)
-      .map((server) => Number(server.username!.split(':')[0])),
-  );
-}
-
-const cameraWidth = (page: Page) => page.evaluate(() => document.querySelector<HTMLVideoElement>('[data-testid=camera-video]')?.videoWidth ?? 0);
-
-/** Short-lived TURN credentials (the least Podium allows), renewed every 30 s by each page: no TURN server answers. */
-const TURN_TTL_SECONDS = 60;
-
 describe.skipIf(!available)('a large room on the SFU, in Chromium', () => {
   let server: RunningServer;
   let browser: Browser;
@@ -104,15 +87,7 @@ describe.skipIf(!available)('a large room on the SFU, in Chromium', () => {
   const contexts: BrowserContext[] = [];
 
   beforeAll(async () => {
-    server = await startServer({
-      env: {
-        MEDIA_MODE: 'auto',
-        STAR_MAX_ATTENDEES: String(STAR_MAX),
-        TURN_URLS: `turn:127.0.0.1:${await freePort()}`,
-        TURN_SECRET: randomBytes(24).toString('base64url'),
-        TURN_TTL_SECONDS: String(TURN_TTL_SECONDS),
-      },
-    });
+    server = await startServer({ env: { MEDIA_MODE: 'auto', STAR_MAX_ATTENDEES: String(STAR_MAX) } });
     browser = await launchBrowser();
   }, 180_000);
 
@@ -125,7 +100,7 @@ describe.skipIf(!available)('a large room on the SFU, in Chromium', () => {
   async function join(name: string): Promise<Page> {
     const { context, page } = await openPage(browser, server.url);
     contexts.push(context);
-    await page.addInitScript(WATCH_VIDEO_GAPS + KEEP_PEER_CONNECTIONS);
+    await page.addInitScript(WATCH_VIDEO_GAPS);
     await page.goto(joinLink);
     await page.getByLabel('Your name').fill(name);
     await page.getByRole('button', { name: 'Join' }).click();
@@ -177,7 +152,6 @@ describe.skipIf(!available)('a large room on the SFU, in Chromium', () => {
     // spatial and three temporal layers, where Janus picks each attendee's layer.
     console.log(`e2e sfu: the presenter sends ${JSON.stringify(publishing)}`);
     expect(publishing[0]).toMatchObject({ videoStreams: 1, codecs: ['video/VP9'], modes: ['L3T3_KEY'] });
-    for (const page of attendees.slice(0, 3)) await expect.poll(() => cameraWidth(page), poll).toBe(640);
   }, 300_000);
 
   it('should have every attendee decoding again within 10 s after Janus is SIGKILLed, without a reload', async () => {
@@ -201,20 +175,6 @@ describe.skipIf(!available)('a large room on the SFU, in Chromium', () => {
     expect(Date.now() - killedAt).toBeLessThan(10_000);
   }, 60_000);
 
-  it('should keep the publisher’s and the subscribers’ connections on renewed TURN credentials', async () => {
-    // Past the first credentials' lifetime, every connection must hold renewed ones, the presenter's publication too.
-    const alive = await host.evaluate(() => performance.now());
-    if (alive < (TURN_TTL_SECONDS + 10) * 1000) await new Promise((r) => setTimeout(r, (TURN_TTL_SECONDS + 10) * 1000 - alive));
-    const now = Date.now() / 1000;
-    const pages = { presenter: host, 'first attendee': attendees[0]!, 'last attendee': attendees[ATTENDEES - 1]! };
-    for (const [who, page] of Object.entries(pages)) {
-      const expiries = await turnExpiries(page);
-      console.log(`e2e sfu: the ${who}'s connections' TURN usernames expire in ${expiries.map((e) => Math.round(e - now)).join(', ')} s`);
-      expect(expiries.length).toBeGreaterThan(0);
-      for (const expiry of expiries) expect(expiry, `a connection of the ${who}`).toBeGreaterThan(now);
-    }
-  }, 120_000);
-
   it('should keep screen share, audio only, a presenter reload and the end of the room working on the SFU', async () => {
     const some = attendees.slice(0, 3);
     await host.getByTestId('share-screen').click();
@@ -228,10 +188,6 @@ describe.skipIf(!available)('a large room on the SFU, in Chromium', () => {
     await expect.poll(() => host.locator('[data-testid=sfu-layer][data-layer=audio-only]').count(), poll).toBe(1);
     await listener.getByTestId('audio-only').uncheck();
     await waitForDecodedFrames(listener, '[data-testid=camera-video]');
-    // Back from audio only on the lowest spatial layer (a quarter of 640x480), then up as its reports stay clean.
-    await expect.poll(() => cameraWidth(listener), poll).toBe(160);
-    await expect.poll(() => cameraWidth(listener), { timeout: 45_000, interval: 250 }).toBeGreaterThanOrEqual(320);
-    console.log(`e2e sfu: the audio-only attendee's video came back at 160 px wide and rose to ${await cameraWidth(listener)}`);
 
     // The reloaded console publishes again; the attendees subscribe to the new feed by themselves.
     await host.reload();
