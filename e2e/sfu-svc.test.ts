@@ -89,7 +89,7 @@ describe.skipIf(!available)('the presenter’s publication on Janus, in Chromium
       await page.getByRole('button', { name: 'Join' }).click();
       attendees.push(page);
     }
-  }, 180_000);
+  }, 300_000);
 
   afterAll(async () => {
     for (const context of contexts) await context.close().catch(() => {});
