@@ -16,6 +16,7 @@ import { createOperations, drain } from './node-operations.ts';
 import { adapterKind, createClusterAdapter } from './signaling/adapters.ts';
 import { createSocketBroadcaster } from './signaling/broadcaster.ts';
 import { startMediaServers } from './signaling/media-servers.ts';
+import { createSfuRoomStore } from './db/room-media.ts';
 import { createSignaling } from './signaling/server.ts';
 import { readCertificateFilesOrExit, serveApp } from './tls/serve.ts';
 
@@ -47,7 +48,7 @@ try {
 process.once('exit', () => turn?.kill());
 const config = turn ? { ...settings, TURN_URLS: turn.urls, TURN_SECRET: turn.secret } : settings;
 const ops = createOperations(config, database, 'all-in-one');
-const media = await startMediaServers(config, ops.logger);
+const media = await startMediaServers(config, ops.logger, { manage: true, store: createSfuRoomStore(database.db) });
 
 // Socket.io attaches to the HTTP server that serves the app, so the broadcaster reaches it only once both exist.
 let broadcaster: Broadcaster = silentBroadcaster;

@@ -354,6 +354,22 @@ export const requestCounts = pgTable(
   ],
 );
 
+/**
+ * A room on the SFU, shared by every signaling process: the Janus server and VideoRoom it lives in (with its
+ * random secret, so any process can destroy it) and the presenter's feed once it reaches Janus. One row per
+ * room while it is on the SFU; the process that creates the Janus room writes it under an advisory lock.
+ */
+export const roomMedia = pgTable('room_media', {
+  roomId: uuid('room_id')
+    .primaryKey()
+    .references(() => rooms.id, { onDelete: 'cascade' }),
+  janusUrl: text('janus_url'),
+  janusRoom: bigint('janus_room', { mode: 'number' }),
+  janusSecret: text('janus_secret'),
+  feed: bigint('feed', { mode: 'number' }),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
 const bytea = customType<{ data: Uint8Array; driverData: Uint8Array }>({ dataType: () => 'bytea' });
 
 /**

@@ -25,6 +25,8 @@ declare module 'janode' {
     trickleComplete(): Promise<void>;
     hangup(): Promise<void>;
     detach(): Promise<void>;
+    /** A raw plugin request: the answer as Janus sent it (`plugindata.data` holds the plugin's reply). */
+    message(body: Record<string, unknown>): Promise<{ plugindata?: { plugin?: string; data?: Record<string, unknown> } }>;
   }
 
   const Janode: {

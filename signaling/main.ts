@@ -4,7 +4,9 @@ import { getRequestListener } from '@hono/node-server';
 import { version } from '../core/version.ts';
 import { configOrExit, onShutdown, openDatabase } from '../boot.ts';
 import { createMetricsApp, createOperations } from '../node-operations.ts';
+import { createSfuRoomStore } from '../db/room-media.ts';
 import { createClusterAdapter } from './adapters.ts';
+import { startMediaServers } from './media-servers.ts';
 import { createSignaling } from './server.ts';
 
 const config = configOrExit();
@@ -20,8 +22,11 @@ const metricsListener = getRequestListener(createMetricsApp(ops.metrics, config.
 const http = createServer((req, res) => {
   if (!req.url?.startsWith('/socket.io/')) void metricsListener(req, res);
 });
-const signaling = createSignaling(http, { db: database.db, config, cluster, ...ops.signaling });
-ops.metrics.setSources({ connectedSockets: () => signaling.io.engine.clientsCount });
+// Janus servers run apart from split signaling processes (JANUS_URL); every process drives them, and the
+// rooms' Janus placement and feeds are shared through the database.
+const media = await startMediaServers(config, ops.logger, { manage: false, store: createSfuRoomStore(database.db) });
+const signaling = createSignaling(http, { db: database.db, config, cluster, sfu: media.sfu, ...ops.signaling });
+ops.metrics.setSources({ connectedSockets: () => signaling.io.engine.clientsCount, mediaServers: media.status });
 
 http.listen(config.SIGNALING_PORT, config.HOST, () => {
   const address = http.address();
@@ -32,6 +37,7 @@ http.listen(config.SIGNALING_PORT, config.HOST, () => {
 // Sockets see a transport close and reconnect to another process; their participants stay in the room.
 onShutdown(async () => {
   await signaling.close();
+  await media.close();
   await ops.close();
   await database.close();
 });

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { MediaServerStatus } from '../core/metrics.ts';
 import { createManagedJanus, type ManagedJanus } from '../managed/janus.ts';
 import { findOnPath } from '../managed/process.ts';
+import type { SfuRoomStore } from '../db/room-media.ts';
 import { createSfu, type Sfu } from './sfu.ts';
 
 export type MediaServerConfig = Pick<
@@ -28,7 +29,7 @@ export interface MediaServers {
 export async function startMediaServers(
   config: MediaServerConfig,
   logger: Logger,
-  options: { manage: boolean; janusBinary?: string } = { manage: true },
+  options: { manage: boolean; janusBinary?: string; store?: SfuRoomStore } = { manage: true },
 ): Promise<MediaServers> {
   const none: MediaServers = { status: () => [], close: async () => {} };
   if (config.MEDIA_MODE === 'star') return none;
@@ -66,6 +67,7 @@ export async function startMediaServers(
     servers,
     onServerChange: (s) => logger[s.healthy ? 'info' : 'warn']({ server: names.get(s.url) }, s.healthy ? 'janus answering' : 'janus not answering'),
     onError: (err, context) => logger.error({ ...context, err }, 'sfu error'),
+    ...(options.store ? { store: options.store } : {}),
   });
   logger.info({ servers: [...names].map(([url, name]) => ({ name, url })) }, 'sfu: Janus servers');
   return {

@@ -108,9 +108,27 @@ export function createMedia({ db, io }: HandlerDeps, options: MediaOptions): Med
     return ids.size;
   }
 
-  function requireSfuRoom(socket: SignalingSocket): Sfu {
+  /**
+   * Whether the room is on the SFU, as this process knows it or as the shared store says (the move may have
+   * happened in another signaling process); a room found there is on the SFU here too from now on.
+   */
+  async function sync(roomId: string): Promise<boolean> {
+    const room = roomOf(roomId);
+    if (!sfu) return false;
+    if (await sfu.refresh(roomId)) {
+      if (room.mode !== 'sfu') {
+        room.mode = 'sfu';
+        room.reason ??= options.mode === 'sfu' ? 'configured' : 'attendees';
+      }
+    }
+    return room.mode === 'sfu';
+  }
+
+  /** `fresh`: read the shared store even when this process already knows the room is on the SFU (its feed may be new). */
+  async function requireSfuRoom(socket: SignalingSocket, fresh = false): Promise<Sfu> {
     if (!sfu) throw new SignalingError('media_unavailable', 'This server has no media server; the room stays a star');
-    if (roomOf(socket.data.roomId).mode !== 'sfu') throw forbidden('This room is in star mode');
+    const known = roomOf(socket.data.roomId).mode === 'sfu' && !fresh;
+    if (!known && !(await sync(socket.data.roomId))) throw forbidden('This room is in star mode');
     return sfu;
   }
 
@@ -134,7 +152,7 @@ export function createMedia({ db, io }: HandlerDeps, options: MediaOptions): Med
     async 'sfu-publish'(socket, { sdp }, ack) {
       requirePresenter(socket);
       await requireLiveRoom(db, socket);
-      const janus = requireSfuRoom(socket);
+      const janus = await requireSfuRoom(socket);
       const { roomId, participantId } = socket.data;
       const published = await call(janus.publish(roomId, participantId, sdp));
       roomOf(roomId).publisherSocket = socket.id;
@@ -144,7 +162,7 @@ export function createMedia({ db, io }: HandlerDeps, options: MediaOptions): Med
     async 'sfu-subscribe'(socket, { feed }, ack) {
       requireAttendee(socket);
       await requireLiveRoom(db, socket);
-      const janus = requireSfuRoom(socket);
+      const janus = await requireSfuRoom(socket, true);
       const { roomId, participantId } = socket.data;
       const offer = await call(janus.subscribe(roomId, participantId, feed));
       roomOf(roomId).subscribers.set(participantId, { socketId: socket.id, layer: initialLayerState() });
@@ -154,13 +172,13 @@ export function createMedia({ db, io }: HandlerDeps, options: MediaOptions): Med
     async 'sfu-answer'(socket, { sdp }, ack) {
       requireAttendee(socket);
       await requireLiveRoom(db, socket);
-      const janus = requireSfuRoom(socket);
+      const janus = await requireSfuRoom(socket);
       await call(janus.answer(socket.data.roomId, socket.data.participantId, sdp));
       ack({ ok: true });
     },
 
     async 'sfu-ice'(socket, { candidate }, ack) {
-      const janus = requireSfuRoom(socket);
+      const janus = await requireSfuRoom(socket);
       await call(janus.trickle(socket.data.roomId, socket.data.participantId, candidate));
       ack({ ok: true });
     },
@@ -168,7 +186,7 @@ export function createMedia({ db, io }: HandlerDeps, options: MediaOptions): Med
     async 'sfu-stats'(socket, stats, ack) {
       requireAttendee(socket);
       await requireLiveRoom(db, socket);
-      const janus = requireSfuRoom(socket);
+      const janus = await requireSfuRoom(socket);
       const { roomId, participantId } = socket.data;
       const subscriber = roomOf(roomId).subscribers.get(participantId);
       if (!subscriber) throw new SignalingError('not_found', 'There is no subscription to report on');
@@ -182,7 +200,7 @@ export function createMedia({ db, io }: HandlerDeps, options: MediaOptions): Med
     async 'sfu-layer'(socket, { audioOnly }, ack) {
       requireAttendee(socket);
       await requireLiveRoom(db, socket);
-      const janus = requireSfuRoom(socket);
+      const janus = await requireSfuRoom(socket);
       const { roomId, participantId } = socket.data;
       const subscriber = roomOf(roomId).subscribers.get(participantId);
       if (!subscriber) throw new SignalingError('not_found', 'There is no subscription to configure');
@@ -217,6 +235,8 @@ export function createMedia({ db, io }: HandlerDeps, options: MediaOptions): Med
     const ended = !(await findRoomById(db, roomId))?.isActive;
     const empty = (await io.local.in(roomId).fetchSockets()).length === 0;
     if (ended || empty) {
+      // The Janus room may have been made by another process: this one learns it first, to destroy it.
+      await sfu.refresh(roomId);
       await sfu.destroyRoom(roomId);
       // An emptied room that lives on keeps its mode: whoever comes back finds it where it was.
       if (ended) rooms.delete(roomId);
@@ -229,6 +249,7 @@ export function createMedia({ db, io }: HandlerDeps, options: MediaOptions): Med
       const { roomId } = socket.data;
       const room = roomOf(roomId);
       void (async () => {
+        if (sfu) await sync(roomId);
         if (room.mode === 'sfu' && sfu) await sfu.ensureRoom(roomId);
         else if (options.mode === 'auto' && sfu?.available && (await attendeesPresent(socket)) > options.starMaxAttendees) {
           moveToSfu(roomId, 'attendees');

@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { io as connectClient } from 'socket.io-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { MediaModeBody } from './protocol.ts';
@@ -5,6 +6,8 @@ import { endRoom } from '../db/rooms.ts';
 import type { SignalingDeps } from './server.ts';
 import { barrier, connect, createTestRoom, joinAs, nextEvent, startSignaling, useSignaling, type TestClient } from './testing.ts';
 import { killPeers, startPeer, startTestJanus, until, type TestJanus } from './testing-sfu.ts';
+
+const wrtc = createRequire(import.meta.url)('@roamhq/wrtc') as { RTCPeerConnection: typeof RTCPeerConnection };
 
 // One real Janus (managed, as `npm start` runs it) for the file; the signaling server gets its SFU client.
 let janus: TestJanus;
@@ -141,6 +144,28 @@ describe('authorization of the sfu-* events', () => {
     expect(janus.sfu.feedOf(room.id)).toBe(feed);
     const framesBefore = subscriber.frames();
     await until(() => subscriber.frames() > framesBefore + 5, 10_000, 'the subscriber lost its video');
+  });
+
+  it('should answer the presenter’s offer with Opus DTX off, even when the offer asks for it', async () => {
+    const { room, presenter } = await createTestRoom(live.db);
+    const host = (await joinAs(live.url, presenter, room.slug)).socket;
+    const pc = new wrtc.RTCPeerConnection({ iceServers: [] });
+    try {
+      pc.addTransceiver('audio', { direction: 'sendonly' });
+      pc.addTransceiver('video', { direction: 'sendonly' });
+      const offer = (await pc.createOffer()).sdp!;
+      const opus = /a=rtpmap:(\d+) opus\//.exec(offer)![1]!;
+      const asking = offer.replace(new RegExp(`a=fmtp:${opus} ([^\r]*)`), `a=fmtp:${opus} $1;usedtx=1`);
+      expect(asking).toContain('usedtx=1');
+      const published = await host.emitWithAck('sfu-publish', { sdp: asking });
+      if (!published.ok) throw new Error(JSON.stringify(published.error));
+      const answerOpus = /a=rtpmap:(\d+) opus\//.exec(published.sdp)![1]!;
+      const fmtp = new RegExp(`a=fmtp:${answerOpus} ([^\r]*)`).exec(published.sdp)![1]!;
+      expect(fmtp.split(';')).toContain('usedtx=0');
+      expect(published.sdp).not.toMatch(/usedtx=1/);
+    } finally {
+      pc.close();
+    }
   });
 
   it('should pick a layer from an attendee’s stats, tell the presenter why, and bring video back', async () => {

@@ -2,6 +2,7 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import Janode, { type JanodeConnection, type JanodeSession } from 'janode';
 import VideoRoomPlugin, { type VideoRoomHandle } from 'janode/plugins/videoroom';
+import type { SfuRoomStore, SharedSfuRoom } from '../db/room-media.ts';
 
 export interface JanusServerConfig {
   url: string;
@@ -20,7 +21,10 @@ export interface SfuServerStatus {
   latencyMs: number | null;
 }
 
-/** A subscriber's video: one simulcast layer (0 lowest … 2 highest) with its temporal layers, or none at all. */
+/**
+ * A subscriber's video: one simulcast layer, or VP9 SVC spatial layer (0 lowest … 2 highest), with its temporal
+ * layers, or none at all.
+ */
 export type SfuLayer = { substream: 0 | 1 | 2; temporal: 0 | 1 | 2 } | 'audio-only';
 
 export type SfuErrorCode = 'invalid_sdp' | 'no_publisher' | 'wrong_feed' | 'no_connection' | 'unavailable';
@@ -42,6 +46,12 @@ export interface SfuOptions {
   /** A server became healthy or stopped answering. */
   onServerChange?: (status: SfuServerStatus) => void;
   onError?: (err: unknown, context: Record<string, unknown>) => void;
+  /**
+   * Where every signaling process finds each room's Janus room and feed (PostgreSQL): with it, a process can
+   * subscribe its attendees to a presenter who publishes through another process. Without it, each process
+   * knows only the rooms it made.
+   */
+  store?: SfuRoomStore;
 }
 
 export interface SfuListener {
@@ -65,6 +75,11 @@ export interface Sfu {
   publish(roomId: string, participantId: string, offerSdp: string): Promise<{ sdp: string; feed: number }>;
   /** The current publisher's feed in the room, once its media reaches Janus. */
   feedOf(roomId: string): number | undefined;
+  /**
+   * Takes the room's placement and feed from the shared store (another process may have made the room, or
+   * its presenter may publish there); true when the room is on the SFU.
+   */
+  refresh(roomId: string): Promise<boolean>;
   /** Starts a subscription to `feed`; returns Janus's offer. Replaces this participant's earlier subscription. */
   subscribe(roomId: string, participantId: string, feed: number): Promise<{ sdp: string }>;
   /** The subscriber's answer to the offer from `subscribe`. */
@@ -103,6 +118,10 @@ interface Room {
   secret?: string;
   creating?: Promise<void>;
   publisher?: { participantId: string; handle: VideoRoomHandle; feed: number; live: boolean };
+  /** The live feed of a presenter who publishes through another process (from the shared store). */
+  remoteFeed?: number;
+  /** The Janus room this process lost with its server: the shared store's row naming it is stale. */
+  lostJanusRoom?: number;
   subscribers: Map<string, Subscription>;
 }
 
@@ -115,6 +134,7 @@ const INFO_TIMEOUT_MS = 2_000;
 const CLIENT_ERROR_CODES = new Set([429, 430, 431, 437, 464, 465]);
 
 const NO_SUCH_FEED = 428;
+const NO_SUCH_ROOM = 426;
 
 /**
  * The Janus error code of a janode error: plugin errors carry it as `_code`, core errors (the handle's and
@@ -135,6 +155,45 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
       timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
     }),
   ]);
+}
+
+/**
+ * The VideoRoom `create` request with the room settings janode's `create` does not pass on (`video_svc`,
+ * `opus_dtx`): sent as a raw plugin message, checked for Janus's `created` reply.
+ */
+export async function createJanusRoom(control: VideoRoomHandle, settings: Record<string, unknown>): Promise<void> {
+  const reply = await control.message({ request: 'create', ...settings });
+  const data = reply.plugindata?.data;
+  if (data?.videoroom !== 'created') {
+    throw new Error(`Janus did not create the room: ${String(data?.error ?? JSON.stringify(data ?? reply))}`);
+  }
+}
+
+/**
+ * Opus without DTX, said in the SDP the presenter's browser applies: `usedtx` in an answer is what the
+ * receiving side (Janus) asks of the sender, so `usedtx=0` on every Opus payload type keeps the browser
+ * sending every 20 ms frame, silence included, whatever the offer asked for.
+ */
+export function withoutOpusDtx(sdp: string): string {
+  const lines = sdp.split('\r\n');
+  const opus = new Set(lines.flatMap((line) => /^a=rtpmap:(\d+) opus\//i.exec(line)?.[1] ?? []));
+  const out: string[] = [];
+  const hasFmtp = new Set<string>();
+  for (const line of lines) {
+    const fmtp = /^a=fmtp:(\d+) (.*)$/.exec(line);
+    if (fmtp && opus.has(fmtp[1]!)) {
+      hasFmtp.add(fmtp[1]!);
+      const params = fmtp[2]!.split(';').map((p) => p.trim()).filter((p) => p !== '' && !/^usedtx=/i.test(p));
+      out.push(`a=fmtp:${fmtp[1]} ${[...params, 'usedtx=0'].join(';')}`);
+    } else out.push(line);
+  }
+  // An Opus payload type with no fmtp line at all gets one, right after its rtpmap.
+  return out
+    .flatMap((line) => {
+      const pt = /^a=rtpmap:(\d+) opus\//i.exec(line)?.[1];
+      return pt && !hasFmtp.has(pt) ? [line, `a=fmtp:${pt} usedtx=0`] : [line];
+    })
+    .join('\r\n');
 }
 
 /** Janode logs to stdout on its own; Podium reports Janus failures through its own error path instead. */
@@ -214,8 +273,10 @@ export function createSfu(options: SfuOptions): Sfu {
     for (const room of rooms.values()) {
       if (room.server !== server) continue;
       room.server = undefined;
+      room.lostJanusRoom = room.janusRoom;
       room.janusRoom = undefined;
       room.publisher = undefined;
+      room.remoteFeed = undefined;
       room.subscribers.clear();
       void replace(room);
     }
@@ -273,35 +334,102 @@ export function createSfu(options: SfuOptions): Sfu {
     return room;
   }
 
+  /** Creates a Janus room for `room` on the least-loaded healthy server. */
+  async function createOnJanus(room: Room): Promise<{ server: Server; janusRoom: number; secret: string }> {
+    const server = pick();
+    const janusRoom = randomInt(1, 2 ** 47);
+    const secret = randomBytes(18).toString('base64url');
+    await createJanusRoom(server.control!, {
+      room: janusRoom,
+      secret,
+      ...(server.config.adminKey ? { admin_key: server.config.adminKey } : {}),
+      // Two publishers: a presenter who reloads publishes again before the old publisher is gone.
+      publishers: 2,
+      is_private: true,
+      permanent: false,
+      // Janus picks the first codec of this list that a publisher offers: VP8 (and H.264) carry simulcast;
+      // a presenter whose browser encodes VP9 SVC offers VP9 alone, and video_svc lets Janus drop its layers.
+      videocodec: 'vp8,vp9,h264',
+      video_svc: true,
+      audiocodec: 'opus',
+      // Speech clarity: no discontinuous transmission, so quiet syllables and breaths are never cut.
+      opus_dtx: false,
+      // Publishers get a PLI at most this often (seconds), so a new subscriber's first frame is never far off.
+      fir_freq: 2,
+      bitrate: 3_000_000,
+    });
+    room.lostJanusRoom = undefined;
+    return { server, janusRoom, secret };
+  }
+
+  /** A Janus room another process made (and still there): this process subscribes and publishes in it too. */
+  async function adoptable(room: Room, shared: SharedSfuRoom | null): Promise<Server | undefined> {
+    if (!shared || shared.janusRoom === room.lostJanusRoom) return undefined;
+    const server = servers.find((s) => s.config.url === shared.janusUrl && s.healthy);
+    if (!server?.control) return undefined;
+    const { exists } = await server.control.exists({ room: shared.janusRoom });
+    return exists ? server : undefined;
+  }
+
+  function adopt(room: Room, server: Server, shared: SharedSfuRoom) {
+    if (room.janusRoom !== shared.janusRoom) {
+      // Subscriptions to a Janus room that is gone are dead: their attendees subscribe again.
+      room.subscribers.clear();
+      if (room.publisher) room.publisher = undefined;
+    }
+    room.server = server;
+    room.janusRoom = shared.janusRoom;
+    room.secret = shared.janusSecret;
+    if (!room.publisher?.live) room.remoteFeed = shared.feed ?? undefined;
+  }
+
   async function ensureRoom(roomId: string): Promise<void> {
     const room = roomOf(roomId);
     if (room.server) return;
+    const store = options.store;
     room.creating ??= (async () => {
-      const server = pick();
-      const janusRoom = randomInt(1, 2 ** 47);
-      const secret = randomBytes(18).toString('base64url');
-      await server.control!.create({
-        room: janusRoom,
-        secret,
-        ...(server.config.adminKey ? { admin_key: server.config.adminKey } : {}),
-        // Two publishers: a presenter who reloads publishes again before the old publisher is gone.
-        max_publishers: 2,
-        is_private: true,
-        permanent: false,
-        // Simulcast is a VP8 and H.264 feature in Janus; VP9 brings SVC instead.
-        videocodec: 'vp8,vp9,h264',
-        audiocodec: 'opus',
-        // Publishers get a PLI at most this often (seconds), so a new subscriber's first frame is never far off.
-        fir_freq: 2,
-        bitrate: 3_000_000,
+      if (!store) {
+        const made = await createOnJanus(room);
+        Object.assign(room, { server: made.server, janusRoom: made.janusRoom, secret: made.secret });
+        return;
+      }
+      // One process at a time places a room: the others find its Janus room and join it.
+      await store.place(roomId, async (current, place) => {
+        const server = await adoptable(room, current);
+        if (server && current) return adopt(room, server, current);
+        const made = await createOnJanus(room);
+        await place({ janusUrl: made.server.config.url, janusRoom: made.janusRoom, janusSecret: made.secret });
+        Object.assign(room, { server: made.server, janusRoom: made.janusRoom, secret: made.secret, remoteFeed: undefined });
       });
-      room.server = server;
-      room.janusRoom = janusRoom;
-      room.secret = secret;
     })().finally(() => {
       room.creating = undefined;
     });
     return room.creating;
+  }
+
+  async function refresh(roomId: string): Promise<boolean> {
+    const store = options.store;
+    const local = rooms.get(roomId);
+    if (!store) return local?.server !== undefined;
+    await local?.creating?.catch(() => {});
+    const shared = await store.find(roomId);
+    if (!shared) return local?.server !== undefined;
+    const room = roomOf(roomId);
+    if (room.server && room.janusRoom === shared.janusRoom) {
+      if (!room.publisher?.live) room.remoteFeed = shared.feed ?? undefined;
+      return true;
+    }
+    const server = await adoptable(room, shared);
+    if (!server) return room.server !== undefined;
+    adopt(room, server, shared);
+    return true;
+  }
+
+  /** Tells the other processes which feed is live in the room (or that none is). */
+  function shareFeed(roomId: string, janusRoom: number, feed: number | null, onlyIfFeed?: number): Promise<void> {
+    return (options.store?.setFeed(roomId, janusRoom, feed, onlyIfFeed) ?? Promise.resolve()).catch((err: unknown) =>
+      report(err, { step: 'sfu-share-feed', roomId }),
+    );
   }
 
   const attach = (room: Room) => room.server!.session!.attach(VideoRoomPlugin);
@@ -314,6 +442,11 @@ export function createSfu(options: SfuOptions): Sfu {
   }
 
   const detach = (handle: VideoRoomHandle | undefined) => handle?.detach().catch(() => {});
+
+  function feedOf(roomId: string): number | undefined {
+    const room = rooms.get(roomId);
+    return room?.publisher?.live ? room.publisher.feed : room?.remoteFeed;
+  }
 
   return {
     listen(l) {
@@ -341,31 +474,33 @@ export function createSfu(options: SfuOptions): Sfu {
         void detach(handle);
         throw clientError(err, 'offer');
       }
+      const answerSdp = withoutOpusDtx(joined.jsep.sdp);
       const previous = room.publisher;
       const publisher = { participantId, handle, feed: joined.feed, live: false };
+      const janusRoom = room.janusRoom!;
       room.publisher = publisher;
       handle.once(Janode.EVENT.HANDLE_WEBRTCUP, () => {
         if (room.publisher !== publisher) return;
         publisher.live = true;
-        listener?.feedChanged(roomId, publisher.feed);
+        room.remoteFeed = undefined;
+        void shareFeed(roomId, janusRoom, publisher.feed).then(() => listener?.feedChanged(roomId, publisher.feed));
       });
       handle.once(Janode.EVENT.HANDLE_HANGUP, () => {
         if (room.publisher !== publisher) return;
         room.publisher = undefined;
         void detach(handle);
-        listener?.feedChanged(roomId, undefined);
+        void shareFeed(roomId, janusRoom, null, publisher.feed).then(() => listener?.feedChanged(roomId, undefined));
       });
       if (previous) void detach(previous.handle);
-      return { sdp: joined.jsep.sdp, feed: joined.feed };
+      return { sdp: answerSdp, feed: joined.feed };
     },
-    feedOf(roomId) {
-      const publisher = rooms.get(roomId)?.publisher;
-      return publisher?.live ? publisher.feed : undefined;
-    },
+    feedOf,
+    refresh,
     async subscribe(roomId, participantId, feed) {
       const room = rooms.get(roomId);
-      if (!room?.publisher?.live || !room.server) throw new SfuError('no_publisher', 'The presenter is not publishing right now');
-      if (room.publisher.feed !== feed) throw new SfuError('wrong_feed', 'That feed is not this room’s presenter');
+      const live = feedOf(roomId);
+      if (live === undefined || !room?.server) throw new SfuError('no_publisher', 'The presenter is not publishing right now');
+      if (live !== feed) throw new SfuError('wrong_feed', 'That feed is not this room’s presenter');
       const handle = await attach(room);
       let joined: { jsep?: { sdp: string }; streams?: Array<{ type: string; mid: string }> };
       try {
@@ -405,7 +540,11 @@ export function createSfu(options: SfuOptions): Sfu {
       const subscription = rooms.get(roomId)?.subscribers.get(participantId);
       if (!subscription) throw new SfuError('no_connection', 'There is no subscription to configure');
       const streams = subscription.videoMids.map((mid) =>
-        layer === 'audio-only' ? { mid, send: false } : { mid, send: true, substream: layer.substream, temporal: layer.temporal },
+        // One request serves both kinds of publisher: a VP8 simulcast stream reads substream/temporal, a VP9
+        // SVC stream spatial_layer/temporal_layer; Janus ignores the pair that does not apply.
+        layer === 'audio-only'
+          ? { mid, send: false }
+          : { mid, send: true, substream: layer.substream, temporal: layer.temporal, spatial_layer: layer.substream, temporal_layer: layer.temporal },
       );
       if (streams.length > 0) await subscription.handle.configure({ streams });
       subscription.layer = layer;
@@ -430,9 +569,12 @@ export function createSfu(options: SfuOptions): Sfu {
       const handles = [room.publisher?.handle, ...[...room.subscribers.values()].map((s) => s.handle)];
       await Promise.all(handles.map(detach));
       if (room.server?.control && room.janusRoom !== undefined) {
-        await room.server.control.destroy({ room: room.janusRoom, secret: room.secret }).catch((err: unknown) => {
-          report(err, { step: 'sfu-destroy', roomId });
+        const janusRoom = room.janusRoom;
+        await room.server.control.destroy({ room: janusRoom, secret: room.secret }).catch((err: unknown) => {
+          // Another process destroyed it first: the room is gone either way.
+          if (janusCode(err) !== NO_SUCH_ROOM) report(err, { step: 'sfu-destroy', roomId });
         });
+        await options.store?.remove(roomId, janusRoom).catch((err: unknown) => report(err, { step: 'sfu-destroy', roomId }));
       }
     },
     hasRoom(roomId) {

@@ -17,6 +17,7 @@ export function launchChromium(extraFlags: string[] = []): Promise<Browser> {
 const PAGES: Record<string, { file: URL; type: string }> = {
   '/bench/star.html': { file: new URL('../pages/star.html', import.meta.url), type: 'text/html' },
   '/bench/star.js': { file: new URL('../pages/star.js', import.meta.url), type: 'text/javascript' },
+  '/bench/clock-code.js': { file: new URL('../pages/clock-code.js', import.meta.url), type: 'text/javascript' },
   '/bench/socket.io.js': { file: new URL('../../node_modules/socket.io-client/dist/socket.io.min.js', import.meta.url), type: 'text/javascript' },
 };
 

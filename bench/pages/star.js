@@ -2,14 +2,7 @@
 // Plain browser JavaScript, loaded by bench/webrtc.ts through Playwright routes on Podium's own origin.
 'use strict';
 
-const WIDTH = 640;
-const HEIGHT = 360;
-const BITS = 32;
-const COLUMNS = 16;
-const BLOCK = WIDTH / COLUMNS;
-
-/** Wall-clock ms shared by every page of the browser (same machine clock), low 32 bits. */
-const clock = () => Math.round(performance.timeOrigin + performance.now()) >>> 0;
+// WIDTH, HEIGHT, clock(), paintCode(), frameLatency() and codeStrip() come from /bench/clock-code.js.
 
 const params = new URLSearchParams(location.search);
 const bench = {
@@ -38,28 +31,6 @@ function joinRoom(socket, slug) {
       });
     });
   });
-}
-
-function paintCode(ctx, value) {
-  for (let bit = 0; bit < BITS; bit++) {
-    const on = (value >>> (BITS - 1 - bit)) & 1;
-    ctx.fillStyle = on ? '#000' : '#fff';
-    ctx.fillRect((bit % COLUMNS) * BLOCK, Math.floor(bit / COLUMNS) * BLOCK, BLOCK, BLOCK);
-  }
-}
-
-function readCode(pixels, width) {
-  let value = 0;
-  for (let bit = 0; bit < BITS; bit++) {
-    const x = Math.floor((bit % COLUMNS) * BLOCK + BLOCK / 2);
-    const y = Math.floor(Math.floor(bit / COLUMNS) * BLOCK + BLOCK / 2);
-    const i = (y * width + x) * 4;
-    const luma = 0.299 * pixels[i] + 0.587 * pixels[i + 1] + 0.114 * pixels[i + 2];
-    // A block blurred to mid-grey means the encoder smeared it: the frame cannot be trusted.
-    if (luma > 80 && luma < 175) return null;
-    value = ((value << 1) | (luma < 128 ? 1 : 0)) >>> 0;
-  }
-  return value;
 }
 
 async function presenter() {
@@ -147,21 +118,14 @@ async function attendee() {
   video.autoplay = true;
   video.playsInline = true;
   document.getElementById('stage').append(video);
-  const strip = document.createElement('canvas');
-  strip.width = WIDTH;
-  strip.height = BLOCK * 2;
-  const stripCtx = strip.getContext('2d', { willReadFrequently: true });
+  const strip = codeStrip();
 
   const onFrame = () => {
-    const now = clock();
     bench.frames++;
     if (!bench.marks.frame) bench.marks.frame = performance.now();
     if (bench.measuring && video.videoWidth) {
-      // Scale the decoded frame to the painted size, so the blocks sit where the presenter drew them.
-      stripCtx.drawImage(video, 0, 0, video.videoWidth, (video.videoHeight * strip.height) / HEIGHT, 0, 0, WIDTH, strip.height);
-      const code = readCode(stripCtx.getImageData(0, 0, WIDTH, strip.height).data, WIDTH);
-      const latency = code === null ? -1 : (now - code) >>> 0;
-      if (code === null || latency > 10000) bench.decodeFailures++;
+      const latency = frameLatency(video, strip);
+      if (latency === null) bench.decodeFailures++;
       else bench.glass.push(latency);
     }
     video.requestVideoFrameCallback(onFrame);

@@ -151,6 +151,7 @@ export function createAttendeeMedia(store: RoomStore, signaling: PeerSignaling, 
     setIceServers(iceServers: RTCIceServer[]) {
       ice.iceServers = iceServers;
       link?.setIceServers(iceServers);
+      subscriber?.setIceServers(iceServers);
     },
   };
 }

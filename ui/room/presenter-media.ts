@@ -166,6 +166,12 @@ export function createPresenterMedia(
     renegotiate() {
       if (publisher) publish();
     },
+    /** Renewed TURN credentials reach the star's peers and the SFU publication alike. */
+    setIceServers(iceServers: RTCIceServer[]) {
+      ice.iceServers = iceServers;
+      hub.setIceServers(iceServers);
+      publisher?.setIceServers(iceServers);
+    },
     preview,
     screen,
     cameraOn,

@@ -3,6 +3,7 @@ import { createRoot, createSignal, onCleanup } from 'solid-js';
 import type { ChatMessageBody } from '../../core/schemas.ts';
 import { api, ApiRequestError, type IceConfig } from '../api.ts';
 import { mediaSupport, presentProblem, type MediaSupport } from '../rtc/support.ts';
+import type { IceSettings } from '../rtc/peer.ts';
 import type { RoomSession } from '../session.ts';
 import { createAttendeeMedia, type AttendeeMedia } from './attendee-media.ts';
 import { createPresenterMedia, type PresenterMedia } from './presenter-media.ts';
@@ -65,7 +66,7 @@ export function createRoomSession(slug: string, session: RoomSession): RoomSessi
         }
         if (disposed) return;
         // Without an ICE server list, host candidates still connect peers on the same network.
-        const ice = { iceServers: config?.iceServers ?? [], iceTransportPolicy: config?.iceTransportPolicy ?? 'all' } as const;
+        const ice: IceSettings = { iceServers: config?.iceServers ?? [], iceTransportPolicy: config?.iceTransportPolicy ?? 'all' };
         // A media-mode that arrived before the media existed applies now.
         if (session.role === 'presenter' && presentProblem(support) === null) {
           const created = withOwner(cleanups, () => createPresenterMedia(store, signaling, sfu, ice));
@@ -83,16 +84,18 @@ export function createRoomSession(slug: string, session: RoomSession): RoomSessi
     /** TURN credentials expire; fresh ones come a few minutes before, for as long as the page is in the room. */
     let renewTimer: ReturnType<typeof setTimeout> | undefined;
     cleanups.push(() => clearTimeout(renewTimer));
-    const renewCredentials = (config: IceConfig) => {
+    const renewCredentials = (config: IceConfig, retryInMs?: number) => {
       const expiresAt = credentialsExpireAt(config);
       if (expiresAt === null || disposed) return;
       renewTimer = setTimeout(async () => {
         const fresh = await fetchIceConfig(slug, session.token);
-        if (typeof fresh !== 'object' || fresh === null || disposed) return;
-        presenter()?.hub.setIceServers(fresh.iceServers);
+        if (disposed || fresh === 'refused' || fresh === 'left') return;
+        // An unanswered request (a busy server, a network blip) is asked again soon, not given up on.
+        if (fresh === null) return renewCredentials(config, RENEW_RETRY_MS);
+        presenter()?.setIceServers(fresh.iceServers);
         attendee()?.setIceServers(fresh.iceServers);
         renewCredentials(fresh);
-      }, Math.max(30_000, expiresAt - Date.now() - RENEW_BEFORE_EXPIRY_MS));
+      }, retryInMs ?? Math.max(30_000, expiresAt - Date.now() - RENEW_BEFORE_EXPIRY_MS));
     };
     if (first !== 'left') void ensureMedia();
     bindSocket(live, slug, session, store, presenter, attendee, ensureMedia);
@@ -103,6 +106,7 @@ export function createRoomSession(slug: string, session: RoomSession): RoomSessi
 }
 
 const RENEW_BEFORE_EXPIRY_MS = 5 * 60_000;
+const RENEW_RETRY_MS = 5_000;
 
 /** When the TURN credentials expire (ms), from the `<unix seconds>:<participant>` username coturn checks too. */
 export function credentialsExpireAt(config: Pick<IceConfig, 'iceServers'>): number | null {

@@ -23,11 +23,54 @@ export const SIMULCAST_ENCODINGS: RTCRtpEncodingParameters[] = [
 
 const SCREEN_MAX_BITRATE = 1_500_000;
 
-/**
- * Simulcast in Janus is a VP8 (and H.264) feature, and every browser sends it. VP9 SVC (one stream with
- * `scalabilityMode` layers) would save the presenter two encodes but is not used yet.
- */
+/** Simulcast in Janus is a VP8 (and H.264) feature, and every browser sends it: the fallback to VP9 SVC. */
 const SIMULCAST_CODECS = ['video/VP8', 'video/H264'];
+
+/**
+ * VP9 SVC: one encoder, one stream, three spatial layers (a quarter, half and full size) with three temporal
+ * layers each, keyframes the only frames where spatial layers depend on each other (K-SVC), so Janus can
+ * forward each attendee any spatial and temporal layer (`video_svc` in the room). Its whole stream is capped
+ * like the top simulcast layer plus the two below it.
+ */
+export const SVC_MODE = 'L3T3_KEY';
+export const SVC_ENCODINGS: RTCRtpEncodingParameters[] = [{ scalabilityMode: SVC_MODE, maxBitrate: 1_720_000 } as RTCRtpEncodingParameters];
+
+/** How the camera goes out: VP9 SVC where the browser encodes it, VP8 simulcast elsewhere. */
+export type CameraLayering = 'svc' | 'simulcast';
+
+/** The codecs that only ride along with a real one (retransmission, redundancy, FEC): kept in every list. */
+const HELPER_CODEC = /\/(rtx|red|ulpfec|flexfec-03)$/i;
+
+/**
+ * Whether this browser encodes VP9 in L3T3_KEY for WebRTC, asked the standard way (Media Capabilities, which
+ * Chromium answers for `scalabilityMode`; `getCapabilities()` lists no scalability modes without a flag).
+ */
+export async function cameraLayering(): Promise<CameraLayering> {
+  try {
+    const info = await navigator.mediaCapabilities?.encodingInfo({
+      type: 'webrtc',
+      video: { contentType: 'video/VP9', width: 1280, height: 720, bitrate: 1_720_000, framerate: 30, scalabilityMode: SVC_MODE },
+    } as MediaEncodingConfiguration);
+    return info?.supported ? 'svc' : 'simulcast';
+  } catch {
+    // Browsers that do not know the `webrtc` type (or scalabilityMode) send simulcast.
+    return 'simulcast';
+  }
+}
+
+/**
+ * The codec list for one transceiver: for SVC, VP9 alone (profile 0 first), so Janus cannot pick VP8 from the
+ * room's list; for simulcast, VP8 and H.264 without VP9, AV1 and the rest, which Janus would not simulcast.
+ */
+export function publisherCodecs<C extends { mimeType: string; sdpFmtpLine?: string }>(codecs: readonly C[], layering: CameraLayering): C[] {
+  const wanted = layering === 'svc' ? ['video/VP9'] : SIMULCAST_CODECS;
+  const kept = codecs.filter((c) => HELPER_CODEC.test(c.mimeType) || wanted.some((m) => m.toLowerCase() === c.mimeType.toLowerCase()));
+  const profile0 = (c: C) => (layering === 'svc' && /profile-id=2/.test(c.sdpFmtpLine ?? '') ? 1 : 0);
+  return orderCodecs(kept, wanted)
+    .map((codec, index) => ({ codec, index }))
+    .sort((a, b) => profile0(a.codec) - profile0(b.codec) || a.index - b.index)
+    .map(({ codec }) => codec);
+}
 
 export interface SfuPublisherOptions {
   /** Read at each new connection, so renewed TURN credentials are used. */
@@ -47,20 +90,24 @@ export function makeSfuPublisher(options: SfuPublisherOptions) {
 
   const setState = (state: SfuLinkState) => events.emit('state', state);
 
-  function preferVideo(transceiver: RTCRtpTransceiver) {
+  function preferVideo(transceiver: RTCRtpTransceiver, layering: CameraLayering) {
     if (typeof transceiver.setCodecPreferences !== 'function') return;
     const codecs = RTCRtpReceiver.getCapabilities?.('video')?.codecs;
     if (!codecs) return;
     try {
-      transceiver.setCodecPreferences(orderCodecs(codecs, SIMULCAST_CODECS));
+      transceiver.setCodecPreferences(publisherCodecs(codecs, layering));
     } catch {
       // The browser's own order still negotiates; Janus then picks the first codec the room allows.
     }
   }
 
+  let layering: Promise<CameraLayering> | undefined;
+
   /** A new connection and a new publication; the server replaces the previous one once Janus accepts this. */
   async function publish(): Promise<void> {
     const mine = ++attempt;
+    const cameraMode = await (layering ??= cameraLayering());
+    if (mine !== attempt || closed) return;
     pc?.close();
     const next = new RTCPeerConnection({
       iceServers: options.ice.iceServers,
@@ -70,10 +117,14 @@ export function makeSfuPublisher(options: SfuPublisherOptions) {
     pc = next;
     setState('connecting');
     const audio = next.addTransceiver(tracks.audio ?? 'audio', { direction: 'sendonly' });
-    const camera = next.addTransceiver(tracks.camera ?? 'video', { direction: 'sendonly', sendEncodings: SIMULCAST_ENCODINGS });
+    const camera = next.addTransceiver(tracks.camera ?? 'video', {
+      direction: 'sendonly',
+      sendEncodings: cameraMode === 'svc' ? SVC_ENCODINGS : SIMULCAST_ENCODINGS,
+    });
     const screen = next.addTransceiver(tracks.screen ?? 'video', { direction: 'sendonly', sendEncodings: [{ maxBitrate: SCREEN_MAX_BITRATE }] });
-    preferVideo(camera);
-    preferVideo(screen);
+    preferVideo(camera, cameraMode);
+    // The screen is one plain stream; VP8 keeps it on the codec every subscriber decodes cheapest.
+    preferVideo(screen, 'simulcast');
     senders = { audio: audio.sender, camera: camera.sender, screen: screen.sender };
     next.onicecandidate = ({ candidate }) => options.signaling.candidate(candidate ? candidate.toJSON() : null);
     next.onconnectionstatechange = () => {
@@ -95,6 +146,11 @@ export function makeSfuPublisher(options: SfuPublisherOptions) {
   return {
     on: events.on,
     publish,
+    /** Renewed TURN credentials: for the next connection, and for the ICE restarts of the current one. */
+    setIceServers(iceServers: RTCIceServer[]) {
+      options.ice.iceServers = iceServers;
+      if (pc) pc.setConfiguration({ ...pc.getConfiguration(), iceServers });
+    },
     /** The connection, for counting and stats. */
     connection: () => pc,
     /** Swaps tracks without renegotiating: the transceivers exist from the first offer. */

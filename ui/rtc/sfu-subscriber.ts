@@ -109,6 +109,11 @@ export function makeSfuSubscriber(options: SfuSubscriberOptions) {
     subscribe,
     feed: () => feed,
     connection: () => pc,
+    /** Renewed TURN credentials: for the next subscription, and for the ICE restarts of the current one. */
+    setIceServers(iceServers: RTCIceServer[]) {
+      options.ice.iceServers = iceServers;
+      if (pc) pc.setConfiguration({ ...pc.getConfiguration(), iceServers });
+    },
     close() {
       closed = true;
       clearInterval(statsTimer);
