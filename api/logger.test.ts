@@ -1,6 +1,6 @@
 // Logs on the real app: one line per request with its id, and no names, messages, passwords or tokens anywhere.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger, serializeError } from './logger.ts';
+import { createLogger, serializeError } from '../core/logger.ts';
 import { createTestDatabase } from '../db/testing.ts';
 import { createTestApp, type TestApp } from './testing.ts';
 

@@ -3,6 +3,7 @@ import type { Server as HttpServer } from 'node:http';
 import { Server } from 'socket.io';
 import type { Config } from '../core/config.ts';
 import type { Metrics, RoomActivityMetrics } from '../core/metrics.ts';
+import { fallbackLogger } from '../core/logger.ts';
 import { createRoomCore, type RoomCore } from '../core/room.ts';
 import { hashToken } from '../core/tokens.ts';
 import type { Database } from '../db/client.ts';
@@ -40,7 +41,7 @@ export interface SignalingDeps {
   heartbeatMs?: number;
   /** Janus, through signaling/sfu.ts; without it every room is a star. */
   sfu?: Sfu;
-  /** Failures on our side; clients only see `internal_error`. Defaults to one JSON line on stderr. */
+  /** Failures on our side; clients only see `internal_error`. Defaults to the fallback logger of core/logger.ts (standard error). */
   onError?: (err: unknown, context: Record<string, unknown>) => void;
 }
 
@@ -52,10 +53,16 @@ const HEARTBEAT_MS = 30_000;
 const MAX_TOKEN_LENGTH = 200;
 
 function logError(err: unknown, context: Record<string, unknown>): void {
-  console.error(JSON.stringify({ level: 'error', msg: 'signaling error', ...context, err: String(err) }));
+  fallbackLogger().error({ ...context, err }, 'signaling error');
 }
 
-export function createSignaling(httpServer: HttpServer | undefined, deps: SignalingDeps): SignalingServer {
+/** The Socket.io server, and the one way to stop it with everything it started (heartbeat, presence, core, adapter). */
+export interface Signaling {
+  io: SignalingServer;
+  close(): Promise<void>;
+}
+
+export function createSignaling(httpServer: HttpServer | undefined, deps: SignalingDeps): Signaling {
   const report = deps.onError ?? logError;
   // Handlers call this from their own catch blocks; a logger that throws must not turn into an unhandled rejection.
   const onError = (err: unknown, context: Record<string, unknown>) => {
@@ -168,14 +175,13 @@ export function createSignaling(httpServer: HttpServer | undefined, deps: Signal
     endRoomLocally(io, roomId, sessionStats);
   });
 
-  const close = io.close.bind(io);
-  // Socket.io has no close hook; pending leaves and the adapter's connections must go with the server.
-  io.close = async (fn) => {
+  // Pending leaves and the adapter's connections go with the server.
+  async function close(): Promise<void> {
     clearInterval(heartbeat);
     presence.close();
-    await close(fn);
+    await io.close();
     if (!deps.core) await core.close();
     await cluster?.close();
-  };
-  return io;
+  }
+  return { io, close };
 }
