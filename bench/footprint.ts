@@ -140,7 +140,7 @@ async function startTimes(): Promise<{ firstMs: number; restartMs: number }> {
 export const footprintBenchmark: Benchmark = {
   name: 'footprint',
   title: 'memory of the whole process tree, idle and with 1 and 50 rooms of 26 participants, vs a bare Socket.io server',
-  budgetSeconds: 600,
+  budgetSeconds: 900,
   async run(ctx) {
     const steps = ctx.size === 'tiny' ? [{ rooms: 1 }, { rooms: 2 }] : [{ rooms: 1 }, { rooms: 50 }];
     const notes: string[] = [];

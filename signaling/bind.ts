@@ -3,7 +3,7 @@ import type { ZodError } from 'zod';
 import { RoomError } from '../core/errors.ts';
 import { databaseUnavailable } from '../db/unavailable.ts';
 import type { Metrics } from '../core/metrics.ts';
-import type { AckOf, EventHandler, SignalingSocket } from './context.ts';
+import type { AckOf, EventHandler, EventHandlers, SignalingSocket } from './context.ts';
 import { ackError, SignalingError } from './errors.ts';
 import { clientEventSchemas, type AckResult, type ClientEvent } from './protocol.ts';
 import type { SocketRateLimits } from './rate-limit.ts';
@@ -44,38 +44,60 @@ const deferrable: ReadonlySet<ClientEvent> = new Set(['chat-message', 'reaction'
 /**
  * Per socket, the handling of its latest event and how many wait for it. Each event waits for the one
  * before, so what a socket sends is handled, and relayed, in the order it was sent: an offer's ICE
- * candidates never overtake it, even though each step (rate limit, lookups) is asynchronous. `handle` never rejects.
+ * candidates never overtake it, even though each step (rate limit, lookups) is asynchronous. A socket
+ * has an entry only while it has events in hand (most sockets sit idle most of the time). `handle` never rejects.
  */
 const queues = new WeakMap<SignalingSocket, { tail: Promise<void>; waiting: number }>();
 
-export function bindEvent<E extends ClientEvent>(socket: SignalingSocket, event: E, handler: EventHandler<E>, deps: BindDeps): void {
+/**
+ * Binds every client event of a socket with one call. One listener serves every socket (Socket.io calls an
+ * `onAny` listener with the socket as `this`), so a connection costs no closure and no listener table of its
+ * own; an event without a handler is ignored, as it would be with none bound.
+ */
+export function createEventBinding(handlers: EventHandlers<ClientEvent>, deps: BindDeps): (socket: SignalingSocket) => void {
   const { backlog } = deps;
+  const handlerOf = new Map<unknown, EventHandler<ClientEvent>>(Object.entries(handlers) as [ClientEvent, EventHandler<ClientEvent>][]);
   // Payloads arrive from the network as anything at all; the zod schema decides what they are.
-  const listener = (payload: unknown, ack: unknown) => {
-    const queue = queues.get(socket) ?? { tail: Promise.resolve(), waiting: 0 };
-    queues.set(socket, queue);
+  function onEvent(this: SignalingSocket, name: unknown, payload: unknown, ack: unknown): void {
+    const handler = handlerOf.get(name);
+    if (!handler) return;
+    const event = name as ClientEvent;
+    const socket = this;
+    let queue = queues.get(socket);
+    if (!queue) {
+      queue = { tail: Promise.resolve(), waiting: 0 };
+      queues.set(socket, queue);
+    }
     if (queue.waiting >= backlog.maxPerSocket) {
       backlog.metrics?.busyRefusals.inc({ reason: 'socket_backlog' });
       const [, reply] = replyOf(payload, ack);
       return reply(ackError('rate_limited', 'Too many events waiting; slow down and try again shortly', 1000));
     }
     const arrived = Date.now();
-    queue.waiting++;
+    const current = queue;
+    current.waiting++;
     backlog.metrics?.socketEventQueue.set(++backlog.queued);
-    queue.tail = queue.tail.then(() => {
-      queue.waiting--;
-      backlog.metrics?.socketEventQueue.set(--backlog.queued);
-      const waited = Date.now() - arrived;
-      backlog.metrics?.socketEventWait.observe(waited / 1000);
-      if (waited > backlog.maxWaitMs && deferrable.has(event)) {
-        backlog.metrics?.busyRefusals.inc({ reason: 'late' });
-        const [, reply] = replyOf(payload, ack);
-        return reply(ackError('busy', 'The server is behind; try again shortly', Math.min(5000, waited)));
-      }
-      return handle(socket, event, handler, deps, payload, ack);
-    });
+    current.tail = current.tail
+      .then(() => {
+        current.waiting--;
+        backlog.metrics?.socketEventQueue.set(--backlog.queued);
+        const waited = Date.now() - arrived;
+        backlog.metrics?.socketEventWait.observe(waited / 1000);
+        if (waited > backlog.maxWaitMs && deferrable.has(event)) {
+          backlog.metrics?.busyRefusals.inc({ reason: 'late' });
+          const [, reply] = replyOf(payload, ack);
+          return reply(ackError('busy', 'The server is behind; try again shortly', Math.min(5000, waited)));
+        }
+        return handle(socket, event, handler, deps, payload, ack);
+      })
+      .then(() => {
+        // Nothing came in behind this event: the socket is idle again and needs no entry.
+        if (current.waiting === 0 && queues.get(socket) === current) queues.delete(socket);
+      });
+  }
+  return (socket) => {
+    socket.onAny(onEvent);
   };
-  socket.on(event, listener as never);
 }
 
 /** Events whose payload is optional may be sent with only an ack: `emitWithAck('end-room')`. */

@@ -41,14 +41,17 @@ export interface Presence {
 }
 
 export function createPresence({ db, io, counts, core }: HandlerDeps, options: PresenceOptions): Presence {
-  // Per socket: whether the participant was already present when it connected (a reconnect or a second tab).
-  const arrivals = new WeakMap<SignalingSocket, Promise<boolean>>();
-  // Per socket: whether this socket's join-room has been announced to the room already.
-  const announced = new WeakSet<SignalingSocket>();
+  // Per socket, one entry: its arrival while it is being recorded, then whether the participant was already
+  // present when it connected (a reconnect or a second tab), then `announced` once the room heard of its join.
+  const arrivals = new WeakMap<SignalingSocket, Promise<boolean> | boolean | 'announced'>();
   const pendingLeaves = new Set<NodeJS.Timeout>();
 
   // A socket whose arrival is unknown here counts as present: announcing it twice would be the worse mistake.
-  const arrival = (socket: SignalingSocket) => arrivals.get(socket) ?? Promise.resolve(true);
+  // Once announced, it counts as present too, so a second join-room is not news either.
+  const arrival = async (socket: SignalingSocket): Promise<boolean> => {
+    const state = arrivals.get(socket);
+    return state === undefined || state === 'announced' ? true : state;
+  };
 
   async function arrive(socket: SignalingSocket): Promise<boolean> {
     const { participantId, roomId, role } = socket.data;
@@ -92,7 +95,11 @@ export function createPresence({ db, io, counts, core }: HandlerDeps, options: P
       Promise.resolve(socket.join([roomId, participantChannel(participantId)])).catch((err: unknown) =>
         options.onError(err, { participantId, step: 'join' }),
       );
-      const arrival = arrive(socket);
+      const arrival: Promise<boolean> = arrive(socket).then((present) => {
+        // Settled, the answer is kept without its promise; a failed arrival stays rejected for every event.
+        if (arrivals.get(socket) === arrival) arrivals.set(socket, present);
+        return present;
+      });
       arrival.catch((err: unknown) => options.onError(err, { participantId, step: 'arrive' }));
       arrivals.set(socket, arrival);
     },
@@ -140,8 +147,8 @@ export function createPresence({ db, io, counts, core }: HandlerDeps, options: P
           isScreenSharing: room.isScreenSharing,
         });
         // A reconnect within the grace, a reload or a second tab is not news to the room.
-        if (!wasPresent && self && !announced.has(socket)) {
-          announced.add(socket);
+        if (!wasPresent && self) {
+          arrivals.set(socket, 'announced');
           socket.to(room.id).emit('participant-joined', { participant: toParticipantBody(self) });
           core.webhooks.participantCountChanged(room.id);
         }

@@ -11,7 +11,7 @@ import { createWebhooks } from '../core/webhooks.ts';
 import type { Database } from '../db/client.ts';
 import { findByTokenHash, findPresenter, presenceTimeoutSeconds, tokenActs } from '../db/participants.ts';
 import type { ClusterAdapter } from './adapters.ts';
-import { bindEvent, createEventBacklog } from './bind.ts';
+import { createEventBacklog, createEventBinding } from './bind.ts';
 import { createSocketBroadcaster, endRoomLocally } from './broadcaster.ts';
 import { createSocketCounts } from './socket-counts.ts';
 import { addressPolicy } from './candidates.ts';
@@ -22,7 +22,7 @@ import { createModerationHandlers } from './moderation.ts';
 import { createPresence } from './presence.ts';
 import { createPollHandlers } from './polls.ts';
 import { createPresenterHandlers } from './presenter.ts';
-import { clientEventSchemas, type ClientEvent, type WebrtcReport } from './protocol.ts';
+import type { ClientEvent, WebrtcReport } from './protocol.ts';
 import { createQuestionHandlers } from './questions.ts';
 import { createSocketRateLimits, type SocketRateLimitConfig } from './rate-limit.ts';
 import { createRelayHandlers } from './rtc-relay.ts';
@@ -89,6 +89,13 @@ export function createSignaling(httpServer: HttpServer | undefined, deps: Signal
     ...(deps.config.CORS_ORIGIN ? { cors: { origin: deps.config.CORS_ORIGIN.split(',').map((o) => o.trim()) } } : {}),
   });
 
+  // Socket.io keeps each connection's first HTTP request (its headers, raw headers and URL) for as long as the
+  // connection lives; nothing here reads it after the handshake, which already holds the address. Dropping it is
+  // Socket.io's own advice for memory ("Memory usage" in its documentation).
+  io.engine?.on('connection', (connection: { request: unknown }) => {
+    connection.request = null;
+  });
+
   io.use(async (socket, next) => {
     const token: unknown = socket.handshake.auth?.token;
     if (typeof token !== 'string' || token.length === 0 || token.length > MAX_TOKEN_LENGTH) return next(new Error('unauthorized'));
@@ -110,6 +117,8 @@ export function createSignaling(httpServer: HttpServer | undefined, deps: Signal
         presenterId,
         addressPolicy: addressPolicy(room, participant.role),
       };
+      // The bearer token has done its work; it is not kept for the life of the connection.
+      socket.handshake.auth = {};
       next();
     } catch (err) {
       onError(err, { step: 'handshake' });
@@ -168,18 +177,19 @@ export function createSignaling(httpServer: HttpServer | undefined, deps: Signal
     arrived: (socket: SignalingSocket) => presence.arrival(socket),
     onError: (err: unknown, context: object) => onError(err, { ...context }),
   };
-  const events = Object.keys(clientEventSchemas) as ClientEvent[];
+  const bind = createEventBinding(handlers, bindDeps);
+  // One disconnect listener for every socket (Node calls it with the socket as `this`): no closure per connection.
+  function disconnected(this: SignalingSocket, reason: string): void {
+    media.disconnected(this);
+    // Shutting down is not leaving: the participant reconnects to another process.
+    if (reason !== 'server shutting down') presence.disconnected(this);
+  }
 
   io.on('connection', (socket) => {
-    // `handlers[event]` is the handler of that very event, but TypeScript cannot correlate the two through a loop variable.
-    for (const event of events) bindEvent(socket, event, handlers[event] as never, bindDeps);
+    bind(socket);
     presence.connected(socket);
     media.connected(socket);
-    socket.on('disconnect', (reason) => {
-      media.disconnected(socket);
-      // Shutting down is not leaving: the participant reconnects to another process.
-      if (reason !== 'server shutting down') presence.disconnected(socket);
-    });
+    socket.on('disconnect', disconnected);
   });
 
   // Another process (or the API's emitter) ended a room: this process tells and closes its own sockets.
