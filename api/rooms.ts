@@ -21,6 +21,7 @@ import {
   participantIdField,
   slugParams,
 } from './route-schemas.ts';
+import { idempotencyHeaders } from './idempotency.ts';
 import { toParticipantBody, toRoomBody } from '../core/serialize.ts';
 import { hashToken, newSlug, newToken } from '../core/tokens.ts';
 import { MAX_NAME_LENGTH, MAX_PASSWORD_LENGTH, MAX_ROOM_TITLE_LENGTH, MIN_PASSWORD_LENGTH } from '../core/limits.ts';
@@ -95,10 +96,10 @@ const createRoomRoute = createRoute({
   path: '/rooms',
   tags: ['rooms'],
   summary: 'Create a room; the answer carries the presenter token, once',
-  request: { body: { required: true, content: jsonContent(createRoomBody) } },
+  request: { headers: idempotencyHeaders, body: { required: true, content: jsonContent(createRoomBody) } },
   responses: {
     201: { description: 'Created', content: jsonContent(createRoomResponse) },
-    ...errorResponses(400, 413, 415, 429),
+    ...errorResponses(400, 413, 415, 422, 429),
   },
 });
 
@@ -119,10 +120,10 @@ const joinRoute = createRoute({
   path: '/rooms/{slug}/join',
   tags: ['rooms'],
   summary: 'Join a room as an attendee; the answer carries the participant token, once',
-  request: { params: slugParams, body: { required: true, content: jsonContent(joinBody) } },
+  request: { params: slugParams, headers: idempotencyHeaders, body: { required: true, content: jsonContent(joinBody) } },
   responses: {
     201: { description: 'Joined', content: jsonContent(joinResponse) },
-    ...errorResponses(400, 401, 404, 409, 410, 413, 415, 429),
+    ...errorResponses(400, 401, 404, 409, 410, 413, 415, 422, 429),
   },
 });
 

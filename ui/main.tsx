@@ -2,6 +2,7 @@
 import { Route, Router } from '@solidjs/router';
 import { lazy } from 'solid-js';
 import { render } from 'solid-js/web';
+import { ReconnectingNotice } from './components/reconnecting-notice.tsx';
 import Home from './pages/home.tsx';
 import './styles.css';
 
@@ -11,12 +12,15 @@ const NotFound = lazy(() => import('./pages/not-found.tsx'));
 
 render(
   () => (
-    <Router>
-      <Route path="/" component={Home} />
-      <Route path="/r/:slug" component={Join} />
-      <Route path="/r/:slug/host" component={Host} />
-      <Route path="*" component={NotFound} />
-    </Router>
+    <>
+      <ReconnectingNotice />
+      <Router>
+        <Route path="/" component={Home} />
+        <Route path="/r/:slug" component={Join} />
+        <Route path="/r/:slug/host" component={Host} />
+        <Route path="*" component={NotFound} />
+      </Router>
+    </>
   ),
   document.getElementById('root')!,
 );

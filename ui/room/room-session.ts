@@ -22,7 +22,14 @@ export function createRoomSession(slug: string, session: RoomSession): RoomSessi
   // Actions taken before the socket exists (a message typed during the first second) wait for it.
   let socketOpened: (socket: RoomSocket) => void = () => {};
   const opened = new Promise<RoomSocket>((resolve) => (socketOpened = resolve));
-  const store = createRoomStore(slug, async (event, payload) => socketTransport(socket ?? (await opened))(event, payload));
+  const store = createRoomStore(
+    slug,
+    async (event, payload) => socketTransport(socket ?? (await opened))(event, payload),
+    async (beforeId) => {
+      const page = await api.messages(slug, session.token, { beforeId });
+      return { messages: [...page.messages].reverse(), hasMore: page.hasMore };
+    },
+  );
   const support = mediaSupport();
   const [presenter, setPresenter] = createSignal<PresenterMedia | null>(null);
   const [attendee, setAttendee] = createSignal<AttendeeMedia | null>(null);
@@ -178,7 +185,7 @@ function bindSocket(
     joinedBefore = true;
     try {
       const [messages, questions] = await Promise.all([api.messages(slug, session.token), api.questions(slug, session.token)]);
-      events.history([...messages.messages].reverse(), questions.questions);
+      events.history([...messages.messages].reverse(), questions.questions, messages.hasMore);
     } catch {
       // History is a convenience: live events keep flowing without it.
     }
