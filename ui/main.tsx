@@ -1,4 +1,5 @@
 // Browser entry: routes, with the room pages loaded on demand so the home page stays small.
+import { installCompat } from './lib/compat.ts';
 import { Route, Router } from '@solidjs/router';
 import { lazy } from 'solid-js';
 import { render } from 'solid-js/web';
@@ -9,6 +10,8 @@ import './styles.css';
 const Join = lazy(() => import('./pages/join.tsx'));
 const Host = lazy(() => import('./pages/host.tsx'));
 const NotFound = lazy(() => import('./pages/not-found.tsx'));
+
+installCompat();
 
 render(
   () => (
