@@ -182,7 +182,8 @@ for (const mode of ['star', 'sfu'] as const) {
       // The Chromium launch takes this worker's browser turn; Firefox runs inside it and closes first.
       chromium = await launchBrowser();
       firefox = await launchFirefox();
-    }, 180_000);
+      // Waiting for the browser turn can take minutes while other e2e files run.
+    }, 600_000);
 
     afterAll(async () => {
       await firefox?.close().catch(() => {});

@@ -98,6 +98,14 @@ export function createRoomSession(slug: string, session: RoomSession): RoomSessi
     };
     if (first !== 'left') void ensureMedia();
     bindSocket(live, slug, session, store, presenter, attendee, ensureMedia);
+    // A phone that slept the tab may have lost the socket without noticing; coming back reconnects at once
+    // (and the join that follows subscribes the media again) instead of waiting for the next backoff step.
+    const onVisible = () => {
+      const over = store.state.connection === 'ended' || store.state.connection === 'unauthorized';
+      if (document.visibilityState === 'visible' && !live.connected && !over) live.connect();
+    };
+    document.addEventListener('visibilitychange', onVisible);
+    cleanups.push(() => document.removeEventListener('visibilitychange', onVisible));
   })();
 
   return { ...store, session, support, presenter, attendee };
