@@ -56,7 +56,7 @@ describe.skipIf(!available)('Podium on a phone, in Chromium mobile emulation', (
     await expect.poll(() => host.getByTestId('screen-share-unavailable').textContent(), poll).toContain('cannot share a screen');
     expect(await host.getByTestId('share-screen').count()).toBe(0);
     await screenshot(host, 'presenter-phone-375x667');
-  });
+  }, 120_000);
 
   for (const [name, viewport] of [['portrait', PORTRAIT], ['landscape', LANDSCAPE]] as const) {
     it(`should show the attendee view in ${name} (${viewport.width}x${viewport.height}) with video, chat and no sideways scrolling`, async () => {
@@ -64,7 +64,7 @@ describe.skipIf(!available)('Podium on a phone, in Chromium mobile emulation', (
       await page.goto(joinLink);
       await page.getByLabel('Your name').fill(`Phone ${name}`);
       await page.getByRole('button', { name: 'Join' }).tap();
-      await waitForDecodedFrames(page, '[data-testid=camera-video]');
+      await waitForDecodedFrames(page, '[data-testid=camera-video]', 60_000);
       const box = await page.getByTestId('camera-video').boundingBox();
       expect(box!.width).toBeGreaterThan(0);
       expect(box!.x + box!.width).toBeLessThanOrEqual(viewport.width + 1);
@@ -75,7 +75,7 @@ describe.skipIf(!available)('Podium on a phone, in Chromium mobile emulation', (
       await page.getByRole('button', { name: 'Send message' }).tap();
       await expect.poll(() => host.evaluate(() => document.body.textContent ?? ''), poll).toContain(`Typed in ${name}`);
       await screenshot(page, `attendee-phone-${viewport.width}x${viewport.height}`);
-    });
+    }, 120_000);
   }
 
   it('should reconnect a page whose tab comes back after its socket was lost', async () => {
@@ -83,7 +83,7 @@ describe.skipIf(!available)('Podium on a phone, in Chromium mobile emulation', (
     await page.goto(joinLink);
     await page.getByLabel('Your name').fill('Sleeper');
     await page.getByRole('button', { name: 'Join' }).tap();
-    await waitForDecodedFrames(page, '[data-testid=camera-video]');
+    await waitForDecodedFrames(page, '[data-testid=camera-video]', 60_000);
     // The tab sleeps: the network goes and the page is hidden; Socket.io gives up its connection.
     await page.context().setOffline(true);
     await page.evaluate(() => {
@@ -101,5 +101,5 @@ describe.skipIf(!available)('Podium on a phone, in Chromium mobile emulation', (
     await page.getByLabel('Message', { exact: true }).fill('Awake again');
     await page.getByRole('button', { name: 'Send message' }).tap();
     await expect.poll(() => host.evaluate(() => document.body.textContent ?? ''), poll).toContain('Awake again');
-  }, 120_000);
+  }, 180_000);
 });
