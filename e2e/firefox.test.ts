@@ -155,10 +155,21 @@ async function webinar(mode: 'star' | 'sfu', host: Driver, openAttendee: (link: 
   await waitFrames(attendee, '[data-testid=camera-video]');
 
   // The presenter reloads: the attendee's video comes back on a new element.
-  await attendee.evaluate(() => document.querySelectorAll('video').forEach((v) => (v.dataset.before = 'reload')), undefined);
+  // On the SFU the page may keep its video element and swap in the new subscription's stream, so what marks
+  // "after the reload" is the stream, not the element.
+  await attendee.evaluate(() => document.querySelectorAll('video').forEach((v) => (v.dataset.before = (v.srcObject as MediaStream | null)?.id ?? 'none')), undefined);
   await host.reload();
   await waitFrames(host, '[data-testid=local-preview]');
-  await waitFrames(attendee, '[data-testid=camera-video]:not([data-before])', 60_000);
+  await until(
+    () => attendee.evaluate(() => {
+      const video = document.querySelector<HTMLVideoElement>('[data-testid=camera-video]');
+      return Boolean(video && video.videoWidth > 0 && (video.srcObject as MediaStream | null)?.id !== video.dataset.before);
+    }, undefined),
+    Boolean,
+    60_000,
+    `a new stream on the camera video in ${attendee.browser}`,
+  );
+  await waitFrames(attendee, '[data-testid=camera-video]', 60_000);
 
   // The end.
   await press(host, /^End session$/);
