@@ -3,7 +3,7 @@ import type { Server as HttpServer } from 'node:http';
 import { Hono } from 'hono';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { Config } from './core/config.ts';
-import { createLogger, type Logger } from './api/logger.ts';
+import { createLogger, type Logger } from './core/logger.ts';
 import { metricsHandler } from './api/http-metrics.ts';
 import { createMetrics, type Metrics } from './core/metrics.ts';
 import { countActiveRooms } from './db/analytics.ts';

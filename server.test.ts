@@ -5,6 +5,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findOnPath, processAlive } from './managed/process.ts';
+import { requires } from './testing/requires.ts';
+
+const coturn = await requires('coturn');
 
 const root = import.meta.dirname;
 // What `npm start` runs after its `prestart` build: the compiled server, under node alone.
@@ -140,7 +143,7 @@ describe('npm start', () => {
     expect(failed).not.toMatch(/\n\s+at /);
   });
 
-  it.skipIf(!turnserverOnPath())('should run its own coturn when turnserver is on PATH, hand out its relay, and stop it on shutdown', async () => {
+  it.skipIf(!coturn)('should run its own coturn when turnserver is on PATH, hand out its relay, and stop it on shutdown', async () => {
     const turnDir = mkdtempSync(join(tmpdir(), 'podium-start-turn-'));
     chmodSync(turnDir, 0o755);
     try {
@@ -169,9 +172,3 @@ describe('npm start', () => {
     }
   });
 });
-
-function turnserverOnPath(): boolean {
-  if (findOnPath('turnserver')) return true;
-  if (process.env.CI === 'true') throw new Error('turnserver (coturn) is required in CI');
-  return false;
-}

@@ -85,16 +85,16 @@ app.get('*', (c) => (c.req.path.startsWith('/api/') ? c.notFound() : c.html(inde
 // Plain HTTP on PORT, or HTTPS (certificates from ACME, TLS_CERT/TLS_KEY or a local CA) with HTTP redirecting to it.
 const web = await serveApp(app.fetch, config, { info: (message) => ops.logger.info(message), error: (message) => ops.logger.error(message) }, certificate);
 const server = web.server;
-const cluster = await createClusterAdapter(config, 'alone', (err) => console.error(`podium: socket adapter error: ${String(err)}`));
-const io = createSignaling(server, { db: database.db, config, cluster, core, sfu: media.sfu, ...ops.signaling });
-ops.metrics.setSources({ connectedSockets: () => io.engine.clientsCount, mediaServers: media.status });
-broadcaster = createSocketBroadcaster(io, { clustered: cluster.kind !== 'memory' });
+const cluster = await createClusterAdapter(config, 'alone', (err) => ops.logger.error({ err }, 'socket adapter error'));
+const signaling = createSignaling(server, { db: database.db, config, cluster, core, sfu: media.sfu, ...ops.signaling });
+ops.metrics.setSources({ connectedSockets: () => signaling.io.engine.clientsCount, mediaServers: media.status });
+broadcaster = createSocketBroadcaster(signaling.io, { clustered: cluster.kind !== 'memory' });
 
 // Stop accepting, tell sockets to reconnect (they see a transport close), let requests in flight finish,
 // destroy the Janus rooms and stop Janus, write the last request counts, then close the pool.
 onShutdown(async () => {
   const drained = drain(server);
-  await io.close();
+  await signaling.close();
   await drained;
   await web.close();
   await core.close();

@@ -9,14 +9,13 @@ import { parsePrometheusText, sampleValue } from './api/prometheus-text.ts';
 import { listMessages } from './db/chat.ts';
 import { findRoomBySlug } from './db/rooms.ts';
 import { requestCounts } from './db/schema.ts';
-import { createPostgresTestDatabase, postgresReachable, type TestDatabase } from './db/testing.ts';
+import { createTestDatabase, type TestDatabase } from './db/testing.ts';
 import {
   createHarness,
   fakeDist,
   fetchVia,
   freePort,
   HOST,
-  nginxAvailable,
   siteFor,
   startNginx,
   writeMainConf,
@@ -24,6 +23,7 @@ import {
   type RunningNginx,
 } from './deploy/nginx-harness.ts';
 import type { ClientToServerEvents, ServerToClientEvents } from './signaling/protocol.ts';
+import { requires } from './testing/requires.ts';
 
 const METRICS_TOKEN = 'cluster-metrics-token-0123456789';
 
@@ -112,8 +112,7 @@ describe('graceful shutdown of the all-in-one process', () => {
   const sockets: Client[] = [];
 
   beforeAll(async () => {
-    if (!(await postgresReachable())) throw new Error('the shutdown test needs the test PostgreSQL');
-    database = await createPostgresTestDatabase();
+    database = await createTestDatabase();
     port = await freePort();
   });
   afterAll(async () => {
@@ -202,7 +201,7 @@ describe('graceful shutdown of the all-in-one process', () => {
   });
 });
 
-describe.runIf(nginxAvailable())('graceful shutdown of one signaling process among two, behind nginx', () => {
+describe.runIf(await requires('nginx'))('graceful shutdown of one signaling process among two, behind nginx', () => {
   let database: TestDatabase;
   let harness: Harness;
   let nginx: RunningNginx | undefined;
@@ -211,8 +210,7 @@ describe.runIf(nginxAvailable())('graceful shutdown of one signaling process amo
   const sockets: Client[] = [];
 
   beforeAll(async () => {
-    if (!(await postgresReachable())) throw new Error('the shutdown test needs the test PostgreSQL');
-    database = await createPostgresTestDatabase();
+    database = await createTestDatabase();
     harness = createHarness();
     ports.http = await freePort();
     ports.https = await freePort();

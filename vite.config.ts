@@ -32,7 +32,7 @@ export default defineConfig({
           name: 'server',
           root: '.',
           environment: 'node',
-          include: ['{api,core,db,signaling,managed,tls,e2e,bench,deploy,scripts}/**/*.test.ts', '*.test.ts'],
+          include: ['{api,core,db,signaling,managed,tls,e2e,bench,deploy,scripts,testing}/**/*.test.ts', '*.test.ts'],
           // The embedded PostgreSQL that db/ suites run on beside the external one (and all of them with TEST_DATABASE=embedded).
           globalSetup: ['db/testing-setup.ts'],
           testTimeout: 30_000,

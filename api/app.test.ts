@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../core/logger.ts';
 import { fingerprint } from '../db/testing.ts';
 import { MAX_BODY_BYTES } from './app.ts';
 import { createTestApp, type TestApp } from './testing.ts';
@@ -83,7 +84,8 @@ describe('routes', () => {
 });
 
 describe('unexpected errors', () => {
-  it('should answer 500 with a request id and no stack trace, and log it once', async () => {
+  it('should answer 500 with a request id and no stack trace, and log it once through the logger', async () => {
+    const logged: string[] = [];
     const failing = await createTestApp({
       database: t.database,
       deps: {
@@ -91,24 +93,21 @@ describe('unexpected errors', () => {
           hash: () => Promise.reject(new Error('hasher exploded at /srv/podium/secret.ts:12')),
           verify: () => Promise.reject(new Error('hasher exploded')),
         },
+        logger: createLogger({ level: 'error', destination: { write: (line: string) => void logged.push(line) } }),
       },
     });
-    const logged: unknown[] = [];
-    const original = console.error;
-    console.error = (...args: unknown[]) => logged.push(args);
-    try {
-      const res = await failing.call('POST', '/api/rooms', { body: { title: 'T', presenterName: 'P', password: 'secret!' } });
-      expect(res.status).toBe(500);
-      const text = await res.text();
-      const body = JSON.parse(text) as ErrorJson;
-      expect(body.error.code).toBe('internal_error');
-      expect(body.error.requestId).toBe(res.headers.get('x-request-id'));
-      expect(text).not.toContain('exploded');
-      expect(text).not.toContain('.ts');
-    } finally {
-      console.error = original;
-    }
-    expect(logged).toHaveLength(1);
+    const res = await failing.call('POST', '/api/rooms', { body: { title: 'T', presenterName: 'P', password: 'secret!' } });
+    expect(res.status).toBe(500);
+    const text = await res.text();
+    const body = JSON.parse(text) as ErrorJson;
+    expect(body.error.code).toBe('internal_error');
+    expect(body.error.requestId).toBe(res.headers.get('x-request-id'));
+    expect(text).not.toContain('exploded');
+    expect(text).not.toContain('.ts');
+    // The error once, and the request's own line (5xx requests are logged at error level).
+    const lines = logged.map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines.map((l) => l.msg)).toEqual(['unhandled error', 'request failed']);
+    expect(lines[0]).toMatchObject({ level: 'error', requestId: body.error.requestId });
   });
 });
 

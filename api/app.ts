@@ -16,6 +16,7 @@ import { ApiError, validationMessage, type ErrorBody, type ErrorCode } from './e
 import { health } from './health.ts';
 import { idempotency } from './idempotency.ts';
 import { iceServers } from './ice-servers.ts';
+import { fallbackLogger } from '../core/logger.ts';
 import { requestLogger } from './logger.ts';
 import { messages } from './messages.ts';
 import { httpMetrics, metricsHandler } from './http-metrics.ts';
@@ -113,8 +114,7 @@ export function createApp(deps: AppDeps) {
       const message = status === 415 ? 'Request bodies must be JSON (Content-Type: application/json)' : err.message || 'Bad request';
       return c.json(errorBody(code, message), status);
     }
-    if (deps.logger) deps.logger.error({ requestId, err }, 'unhandled error');
-    else console.error(JSON.stringify({ level: 'error', msg: 'unhandled error', requestId, err: String(err) }));
+    (deps.logger ?? fallbackLogger()).error({ requestId, err }, 'unhandled error');
     return c.json(errorBody('internal_error', 'Something went wrong on our side', undefined, requestId), 500);
   });
 
@@ -134,8 +134,7 @@ const roomErrorStatus = {
 
 /** The write has happened whatever the sockets hear, so a failing broadcast is logged and never turns a success into an error. */
 function logBroadcastFailure(deps: AppDeps, err: unknown, context: { event: string; roomId: string }): void {
-  if (deps.logger) deps.logger.error({ ...context, err }, 'broadcast failed');
-  else console.error(JSON.stringify({ level: 'error', msg: 'broadcast failed', ...context, err: String(err) }));
+  (deps.logger ?? fallbackLogger()).error({ ...context, err }, 'broadcast failed');
 }
 
 function errorBody(code: ErrorCode, message: string, details?: unknown, requestId?: string): ErrorBody {

@@ -1,6 +1,6 @@
 // Bearer-token authentication: resolves the token to its participant, room and role once per request.
 import type { Context, MiddlewareHandler } from 'hono';
-import { findByTokenHash } from '../db/participants.ts';
+import { findByTokenHash, tokenActs } from '../db/participants.ts';
 import { ApiError } from './errors.ts';
 import { findRoom } from './find-room.ts';
 import type { Actor } from '../core/room.ts';
@@ -42,6 +42,9 @@ export function requireParticipant(options: AuthOptions = {}): MiddlewareHandler
       const other = await findRoom(db, slug);
       if (!other) throw new ApiError(404, 'room_not_found', 'No room has this link');
       throw new ApiError(403, 'forbidden', 'This token belongs to another room');
+    }
+    if (!tokenActs(found.participant)) {
+      throw new ApiError(403, 'participant_left', 'You have left this room; join it again to take part');
     }
     c.set('caller', { participant: found.participant, room: found.room, role });
     await next();

@@ -5,7 +5,7 @@ import type { Broadcaster } from '../core/broadcast.ts';
 import type { PasswordHasher } from './passwords.ts';
 import type { DatabaseHandle } from '../db/client.ts';
 import type { RequestCountSink } from '../db/request-counts.ts';
-import type { Logger } from './logger.ts';
+import type { Logger } from '../core/logger.ts';
 import type { MediaServerStatus, Metrics } from '../core/metrics.ts';
 import type { Participant, Room } from '../db/rooms.ts';
 import type { RoomCore } from '../core/room.ts';

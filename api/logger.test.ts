@@ -1,6 +1,7 @@
 // Logs on the real app: one line per request with its id, and no names, messages, passwords or tokens anywhere.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger, serializeError } from './logger.ts';
+import { createLogger, serializeError } from '../core/logger.ts';
+import { createRoom } from '../db/rooms.ts';
 import { createTestDatabase } from '../db/testing.ts';
 import { createTestApp, type TestApp } from './testing.ts';
 
@@ -118,6 +119,25 @@ describe('createLogger', () => {
     const serialized = serializeError(err);
     expect(serialized).toEqual({ type: 'Error', code: '23505', msg: err.message, stack: err.stack });
     expect(JSON.stringify(serialized)).not.toContain('Grace');
+  });
+
+  it('should log a failed query by its code and message, without the SQL or the parameters Drizzle puts in the message', async () => {
+    const database = await createTestDatabase();
+    try {
+      const room = { slug: 'same-slug-1234', title: 'Twice', presenterName: 'Grace Brewster Hopper', passwordHash: null, maxParticipants: 5, settings: {} };
+      await createRoom(database.db, { ...room, presenterTokenHash: 'a'.repeat(64) });
+      const failed = await createRoom(database.db, { ...room, presenterTokenHash: 'b'.repeat(64) }).then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+      const capture = captureLines();
+      createLogger({ level: 'info', destination: capture.destination }).error({ err: failed }, 'query failed');
+      const [line] = capture.parsed();
+      expect(line?.err).toMatchObject({ code: '23505', msg: expect.stringContaining('duplicate key value violates unique constraint') });
+      for (const leaked of ['Grace', 'bbbb', 'insert into', 'params']) expect(capture.lines[0]).not.toContain(leaked);
+    } finally {
+      await database.destroy();
+    }
   });
 
   it('should describe a thrown value that is not an Error by its type only', () => {

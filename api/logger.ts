@@ -1,62 +1,7 @@
-// Structured logs: one JSON line per request and per notable event, never a name, message, password or token.
+// Request logging: one JSON line per request through the process's pino logger (core/logger.ts).
 import type { Context, MiddlewareHandler } from 'hono';
-import { pino, type DestinationStream, type Logger as PinoLogger } from 'pino';
-import type { Config } from '../core/config.ts';
+import type { Logger } from '../core/logger.ts';
 import { methodLabel, routePattern } from './http-metrics.ts';
-
-export type Logger = PinoLogger;
-
-/**
- * A second line of defence: nothing logs bodies on purpose, but a field with one of these names, at the
- * top or one level down, is censored whatever put it there.
- */
-export const REDACTED_FIELDS = ['password', 'token', 'name', 'presenterName', 'message', 'question', 'answer', 'body', 'authorization', 'cookie'];
-
-const redactPaths = [
-  ...REDACTED_FIELDS,
-  ...REDACTED_FIELDS.map((field) => `*.${field}`),
-  'req.headers.authorization',
-  'req.headers.cookie',
-  'headers.authorization',
-  'headers.cookie',
-];
-
-export interface LoggerOptions {
-  level: Config['LOG_LEVEL'];
-  /** Where the lines go; standard output when absent. */
-  destination?: DestinationStream;
-  /** Fields on every line, e.g. `{ process: 'signaling' }`. */
-  base?: Record<string, string | number>;
-}
-
-export function createLogger(options: LoggerOptions): Logger {
-  return pino(
-    {
-      level: options.level,
-      base: { ...options.base },
-      timestamp: pino.stdTimeFunctions.isoTime,
-      redact: { paths: redactPaths, censor: '[redacted]' },
-      serializers: { err: serializeError },
-      formatters: { level: (label) => ({ level: label }) },
-    },
-    options.destination,
-  );
-}
-
-/**
- * Only the type, code, message and stack of an error: drivers attach the failing query's parameters and
- * details (which hold names and messages) as extra fields, and those must not reach the log.
- */
-export function serializeError(err: unknown): Record<string, unknown> {
-  if (!(err instanceof Error)) return { type: typeof err };
-  const code = (err as { code?: unknown }).code;
-  return {
-    type: err.name,
-    ...(typeof code === 'string' || typeof code === 'number' ? { code } : {}),
-    msg: err.message,
-    stack: err.stack,
-  };
-}
 
 /** One line per request: method, route pattern, status, duration and request id; 5xx at error level. */
 export function requestLogger(logger: Logger): MiddlewareHandler {

@@ -1,6 +1,7 @@
 // ui: gzipped JavaScript and CSS that loading `/` costs, from a fresh Vite build, and time to interactive in Chromium.
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
@@ -44,7 +45,7 @@ export const uiBenchmark: Benchmark = {
     const notes: string[] = [];
     // A build of our own into bench/out, so that nobody else's dist/ is replaced under them mid-run.
     const t0 = performance.now();
-    await promisify(execFile)(process.execPath, [`${ROOT}node_modules/vite/bin/vite.js`, 'build', '--outDir', BUILD_DIR, '--emptyOutDir', '--logLevel', 'warn'], {
+    await promisify(execFile)(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--outDir', BUILD_DIR, '--emptyOutDir', '--logLevel', 'warn'], {
       cwd: ROOT,
     });
     ctx.log(`vite build: ${round((performance.now() - t0) / 1000, 1)} s`);

@@ -44,3 +44,15 @@ describe('TLS settings', () => {
     expect(refusal({ HTTPS_PORT: '70000' })).toMatch(/^Invalid environment variable HTTPS_PORT:/);
   });
 });
+
+describe('room lifetimes', () => {
+  it('should default to 30 idle minutes and 24 hours, and name a bad value', () => {
+    const config = loadConfig({});
+    expect([config.ROOM_IDLE_END_MINUTES, config.ROOM_MAX_HOURS]).toEqual([30, 24]);
+    expect(loadConfig({ ROOM_IDLE_END_MINUTES: '5', ROOM_MAX_HOURS: '2' })).toMatchObject({ ROOM_IDLE_END_MINUTES: 5, ROOM_MAX_HOURS: 2 });
+    expect(refusal({ ROOM_IDLE_END_MINUTES: 'soon' })).toBe('Invalid environment variable ROOM_IDLE_END_MINUTES: expected a whole number of minutes');
+    expect(refusal({ ROOM_IDLE_END_MINUTES: '0' })).toBe('Invalid environment variable ROOM_IDLE_END_MINUTES: expected at least 1 minute');
+    expect(refusal({ ROOM_MAX_HOURS: '1.5' })).toBe('Invalid environment variable ROOM_MAX_HOURS: expected a whole number of hours');
+    expect(refusal({ ROOM_MAX_HOURS: '1000' })).toBe('Invalid environment variable ROOM_MAX_HOURS: expected at most 720 hours (30 days)');
+  });
+});

@@ -48,6 +48,21 @@ export const configSchema = z.object({
   RATE_LIMIT_SOCKET_WINDOW_SECONDS: positive(10),
   RATE_LIMIT_SOCKET_CHAT: positive(10),
   RATE_LIMIT_SOCKET_SIGNALING: positive(200),
+  // Rooms end by themselves (as the presenter's End would): once every presenter has been away this long, and
+  // at the latest this long after they were created. Checked every ROOM_END_CHECK_SECONDS by every process.
+  ROOM_IDLE_END_MINUTES: z.coerce
+    .number({ message: 'expected a whole number of minutes' })
+    .int('expected a whole number of minutes')
+    .min(1, 'expected at least 1 minute')
+    .max(10_080, 'expected at most 10080 minutes (a week)')
+    .default(30),
+  ROOM_MAX_HOURS: z.coerce
+    .number({ message: 'expected a whole number of hours' })
+    .int('expected a whole number of hours')
+    .min(1, 'expected at least 1 hour')
+    .max(720, 'expected at most 720 hours (30 days)')
+    .default(24),
+  ROOM_END_CHECK_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
   // How long a dropped participant may take to come back before the room hears `participant-left`.
   RECONNECT_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(30_000),
   // NAT traversal and address privacy (README "Networks"). STUN_URLS is the default ICE configuration when

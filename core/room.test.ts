@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { and, asc, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordingBroadcaster, type Broadcast } from '../api/testing.ts';
+import type { RoomEvents } from './broadcast.ts';
 import { joinRoom } from '../db/participants.ts';
 import { createRoom } from '../db/rooms.ts';
 import { chatMessages, questions, questionVotes } from '../db/schema.ts';
@@ -104,8 +105,10 @@ async function perform(core: RoomCore, actors: Actor[], asked: Map<string, strin
   }
 }
 
-function lastOf<T extends Broadcast['event']>(calls: Broadcast[], roomId: string, event: T) {
-  return calls.filter((c): c is Extract<Broadcast, { kind: 'toRoom'; event: T }> => c.kind === 'toRoom' && c.roomId === roomId && c.event === event);
+type RoomBroadcast<E extends keyof RoomEvents> = { kind: 'toRoom'; roomId: string; event: E; payload: RoomEvents[E] };
+
+function lastOf<E extends keyof RoomEvents>(calls: Broadcast[], roomId: string, event: E): RoomBroadcast<E>[] {
+  return calls.filter((c) => c.kind === 'toRoom' && c.roomId === roomId && c.event === event) as RoomBroadcast<E>[];
 }
 
 describe('room core', () => {

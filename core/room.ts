@@ -4,11 +4,11 @@
 import type { Database } from '../db/client.ts';
 import { listCurrentParticipants, muteAllAttendees } from '../db/participants.ts';
 import { addQuestion, answerQuestion, pinQuestion, setVote } from '../db/questions.ts';
-import { endRoom, setScreenSharing } from '../db/rooms.ts';
+import { endRoom, findRoomById, setScreenSharing } from '../db/rooms.ts';
 import type { ActionInput } from './actions.ts';
 import type { Broadcaster, ParticipantEvents, RoomEvents } from './broadcast.ts';
 import { createChatWriter, type ChatWriter } from './chat-writer.ts';
-import { presenterOnly, questionNotFound, roomEnded } from './errors.ts';
+import { presenterOnly, questionNotFound, roomEnded, type RoomError } from './errors.ts';
 import { createRoomLiveness, type RoomLiveness } from './liveness.ts';
 import type { RoomActivityMetrics } from './metrics.ts';
 import type { ChatMessageBody, ParticipantBody, QuestionBody, SessionStatsBody } from './schemas.ts';
@@ -49,6 +49,11 @@ export interface RoomCore {
    * before the announcement closes the connection it would travel on.
    */
   endRoom(actor: Actor, beforeAnnounce?: (stats: SessionStatsBody) => void): Promise<SessionStatsBody>;
+  /**
+   * Ends the room as the presenter's End would (stats, `room-ended`, names forgotten), for a room left alone
+   * too long; null when it had ended already (another process got there first).
+   */
+  expire(roomId: string): Promise<SessionStatsBody | null>;
   /** Another process ended the room: forget that it was live. */
   roomEnded(roomId: string): void;
   chatQueueDepth(): number;
@@ -113,6 +118,13 @@ export function createRoomCore(deps: RoomCoreDeps): RoomCore {
     return result;
   }
 
+  /** A question write that changed nothing: the room ended under it, or there is no such question in it. */
+  async function notFoundOrEnded(roomId: string): Promise<RoomError> {
+    if ((await findRoomById(db, roomId))?.isActive) return questionNotFound();
+    liveness.ended(roomId);
+    return roomEnded();
+  }
+
   /** Anything that is not a UUID cannot name a question; refusing it here spares the database a cast error. */
   function requireQuestionId(questionId: string): void {
     if (!UUID.test(questionId)) throw questionNotFound();
@@ -138,6 +150,20 @@ export function createRoomCore(deps: RoomCoreDeps): RoomCore {
     return outcome;
   }
 
+  /** Two ends racing (a presenter's, an expiry's, on any process): the database lets exactly one of them end the room. */
+  async function end(roomId: string, beforeAnnounce?: (stats: SessionStatsBody) => void): Promise<SessionStatsBody | null> {
+    const stats = await endRoom(db, roomId);
+    liveness.ended(roomId);
+    if (!stats) return null;
+    beforeAnnounce?.(stats);
+    try {
+      await broadcaster.endRoom(roomId, stats);
+    } catch (err) {
+      deps.onError?.(err, { event: 'room-ended', roomId });
+    }
+    return stats;
+  }
+
   return {
     async sendChat(actor, { message, clientMessageId }) {
       const stored = await store(actor, message, 'chat', clientMessageId);
@@ -159,7 +185,12 @@ export function createRoomCore(deps: RoomCoreDeps): RoomCore {
     ask(actor, { question }) {
       return inTurn(actor.roomId, async () => {
         await requireLive(actor);
-        const stored = toQuestionBody(await addQuestion(db, { roomId: actor.roomId, participantId: actor.participantId, question }));
+        const added = await addQuestion(db, { roomId: actor.roomId, participantId: actor.participantId, question });
+        if (!added) {
+          liveness.ended(actor.roomId);
+          throw roomEnded();
+        }
+        const stored = toQuestionBody(added);
         metrics?.questions.inc();
         toRoom(actor.roomId, 'new-question', { question: stored });
         return stored;
@@ -172,7 +203,7 @@ export function createRoomCore(deps: RoomCoreDeps): RoomCore {
         requireQuestionId(questionId);
         // Counted only within the actor's room, so a question of another room is simply not found.
         const votes = await setVote(db, { roomId: actor.roomId, questionId, participantId: actor.participantId, up });
-        if (votes === undefined) throw questionNotFound();
+        if (votes === undefined) throw await notFoundOrEnded(actor.roomId);
         toRoom(actor.roomId, 'question-voted', { questionId, votes });
         return votes;
       });
@@ -184,7 +215,7 @@ export function createRoomCore(deps: RoomCoreDeps): RoomCore {
         await requireLive(actor);
         requireQuestionId(questionId);
         const answered = await answerQuestion(db, actor.roomId, questionId, answer);
-        if (!answered) throw questionNotFound();
+        if (!answered) throw await notFoundOrEnded(actor.roomId);
         const question = toQuestionBody(answered);
         toRoom(actor.roomId, 'question-answered', { questionId, answer: question.answer!, answeredAt: question.answeredAt! });
         return question;
@@ -197,7 +228,7 @@ export function createRoomCore(deps: RoomCoreDeps): RoomCore {
         await requireLive(actor);
         requireQuestionId(questionId);
         const updated = await pinQuestion(db, actor.roomId, questionId, pinned);
-        if (!updated) throw questionNotFound();
+        if (!updated) throw await notFoundOrEnded(actor.roomId);
         const question = toQuestionBody(updated);
         toRoom(actor.roomId, 'question-pinned', { questionId, isPinned: question.isPinned });
         return question;
@@ -225,18 +256,12 @@ export function createRoomCore(deps: RoomCoreDeps): RoomCore {
 
     async endRoom(actor, beforeAnnounce) {
       requirePresenter(actor);
-      // Two ends racing: the database lets exactly one of them end the room.
-      const stats = await endRoom(db, actor.roomId);
-      liveness.ended(actor.roomId);
+      const stats = await end(actor.roomId, beforeAnnounce);
       if (!stats) throw roomEnded();
-      beforeAnnounce?.(stats);
-      try {
-        await broadcaster.endRoom(actor.roomId, stats);
-      } catch (err) {
-        deps.onError?.(err, { event: 'room-ended', roomId: actor.roomId });
-      }
       return stats;
     },
+
+    expire: (roomId) => end(roomId),
 
     roomEnded: (roomId) => liveness.ended(roomId),
     chatQueueDepth: () => chat.depth(),

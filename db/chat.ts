@@ -40,7 +40,8 @@ export type MessageOutcome = { message: ChatMessage; created: boolean } | { room
 /**
  * Stores a group of messages with one statement (a multi-row insert whose text never changes, so it is
  * prepared once per connection). Rows keep the group's order, which `seq` records. A message whose room is
- * no longer active is not stored; a `clientMessageId` already used by the same participant stores nothing
+ * no longer active is not stored: the statement share-locks the live room row, so it either commits before an
+ * end (which takes the row exclusively, and then counts it) or finds the room ended; a `clientMessageId` already used by the same participant stores nothing
  * and returns the first message with `created: false`. Outcomes come back in the order of `inputs`.
  */
 export async function addMessages(db: Database, inputs: readonly NewMessage[]): Promise<MessageOutcome[]> {
@@ -61,6 +62,7 @@ export async function addMessages(db: Database, inputs: readonly NewMessage[]): 
       as v(n int, id uuid, room_id uuid, participant_id uuid, message text, message_type text, client_message_id text)
     join rooms r on r.id = v.room_id and r.is_active
     order by v.n
+    for share of r
     on conflict (participant_id, client_message_id) do nothing
     returning id, created_at`);
   // The handle's type leaves the driver open; postgres.js answers `execute` with the rows themselves.

@@ -1,4 +1,4 @@
-// The PostgreSQL handle: statements prepared once per connection, in and out of transactions.
+// The PostgreSQL handle: statements prepared once per connection, in and out of transactions (the seam in db/driver-seam.ts).
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase, type DatabaseHandle } from './client.ts';

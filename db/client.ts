@@ -4,6 +4,7 @@ import { drizzle } from 'drizzle-orm/postgres-js';
 import { migrate } from 'drizzle-orm/postgres-js/migrator';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { projectPath } from '../paths.ts';
+import { preparedAndCounted } from './driver-seam.ts';
 import * as schema from './schema.ts';
 
 export type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -46,51 +47,15 @@ export function postgresClient(url: string, options: postgres.Options<Record<str
 
 export async function createDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
   const max = options.poolMax ?? 20;
-  let inFlight = 0;
   const client = postgresClient(options.url, { max, onnotice: () => {}, connection: { application_name: 'podium' } });
-  // postgres.js keeps its pool private, so the handle counts what it has in flight: every query and
-  // every transaction holds one connection while it runs, and waits for one when all are taken.
-  const track = <T>(work: PromiseLike<T>): Promise<T> => {
-    inFlight++;
-    return Promise.resolve(work).finally(() => inFlight--);
-  };
-  // Drizzle sends every query through unsafe() without preparing it, so PostgreSQL parses and plans each
-  // statement anew, one more round trip per query. Podium's statements are a small fixed set: preparing
-  // them once per connection is what the hand-written baseline of bench/db does, and Drizzle pays for it.
-  type Unsafe = typeof client.unsafe;
-  const prepared = (run: Unsafe): Unsafe =>
-    ((query: string, params: unknown[] = [], options: object = {}) =>
-      run(query, params as never, { ...options, prepare: true })) as Unsafe;
-  const unsafe = prepared(client.unsafe.bind(client));
-  const begin = client.begin.bind(client);
-  const counted = Object.assign(client, {
-    unsafe: ((...args: Parameters<Unsafe>) => {
-      const query = unsafe(...args);
-      // drizzle chains .values() on the pending query, so count the query object without awaiting it here.
-      inFlight++;
-      query.then(
-        () => inFlight--,
-        () => inFlight--,
-      );
-      return query;
-    }) as Unsafe,
-    begin: ((...args: unknown[]) => {
-      // The transaction's own connection gets the same treatment as the pool's.
-      const withPrepared = args.map((arg) =>
-        typeof arg === 'function'
-          ? (tx: { unsafe: Unsafe }) => (arg as (t: unknown) => unknown)(Object.assign(tx, { unsafe: prepared(tx.unsafe.bind(tx)) }))
-          : arg,
-      );
-      return track((begin as (...a: unknown[]) => Promise<unknown>)(...withPrepared));
-    }) as typeof begin,
-  });
-  const db = drizzle(counted, { schema }) as unknown as Database;
+  const seam = preparedAndCounted(client);
+  const db = drizzle(seam.client, { schema }) as unknown as Database;
   return {
     db,
     async ping() {
-      await track(client`select 1`);
+      await seam.track(client`select 1`);
     },
-    pool: () => ({ max, inUse: Math.min(inFlight, max), waiting: Math.max(0, inFlight - max) }),
+    pool: () => ({ max, inUse: Math.min(seam.inFlight(), max), waiting: Math.max(0, seam.inFlight() - max) }),
     async migrate() {
       await migrate(db as never, { migrationsFolder: migrationsFolder() });
     },

@@ -2,14 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase, type DatabaseHandle } from './client.ts';
 import { withMigrationLock } from './migration-lock.ts';
 import { findRoomBySlug } from './rooms.ts';
-import { createPostgresTestDatabase, type TestDatabase } from './testing.ts';
+import { createTestDatabase, type TestDatabase } from './testing.ts';
 
 describe('withMigrationLock', () => {
   let fresh: TestDatabase;
   const handles: DatabaseHandle[] = [];
 
   beforeAll(async () => {
-    fresh = await createPostgresTestDatabase({ migrate: false });
+    fresh = await createTestDatabase({ migrate: false });
     for (let i = 0; i < 4; i++) handles.push(await createDatabase({ url: fresh.url!, poolMax: 2 }));
   });
 

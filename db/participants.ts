@@ -1,5 +1,5 @@
 // Participants: joining under the room's capacity, presence by socket, media state, and lookup by token.
-import { and, asc, count, eq, inArray, isNull, lt, ne, sql } from 'drizzle-orm';
+import { and, asc, count, eq, inArray, isNull, lt, ne, or, sql } from 'drizzle-orm';
 import type { Database } from './client.ts';
 import { participants, rooms, type ParticipantRole } from './schema.ts';
 import { recordPeak } from './stats.ts';
@@ -50,6 +50,15 @@ export async function joinRoom(
   });
 }
 
+/**
+ * Whether a participant's token may act: while they are present (a dropped socket keeps them present for the
+ * reconnect grace). An attendee marked gone must join again, through the room's password and capacity checks;
+ * the presenter's seat is theirs until the room ends (it ends by itself once they stay away, see room-ender.ts).
+ */
+export function tokenActs(participant: Pick<Participant, 'role' | 'leftAt'>): boolean {
+  return participant.role === 'presenter' || participant.leftAt === null;
+}
+
 /** Resolves a token hash to its participant and room, whatever the room's state. */
 export async function findByTokenHash(
   db: Database,
@@ -92,7 +101,10 @@ export async function listCurrentParticipants(db: Database, roomId: string): Pro
     .orderBy(asc(participants.joinedAt), asc(participants.id));
 }
 
-/** A socket connected for this participant: they are present again, even after having left. */
+/**
+ * A socket connected for this participant. Only a presenter comes back after having been marked gone; an
+ * attendee gone meanwhile gets undefined (their seat may be someone else's now).
+ */
 export async function attachSocket(db: Database, participantId: string, socketId: string): Promise<Participant | undefined> {
   // A socket id is unique; clear it from any stale row first so the constraint cannot trip on reuse.
   return db.transaction(async (tx) => {
@@ -103,7 +115,7 @@ export async function attachSocket(db: Database, participantId: string, socketId
     const [row] = await tx
       .update(participants)
       .set({ socketId, leftAt: null, seenAt: sql`now()` })
-      .where(eq(participants.id, participantId))
+      .where(and(eq(participants.id, participantId), or(isNull(participants.leftAt), eq(participants.role, 'presenter'))))
       .returning();
     if (row) await recordPeak(tx, row.roomId);
     return row;

@@ -47,12 +47,28 @@ function selectQuestions(db: Database, viewerId: string | null) {
     );
 }
 
+/**
+ * The room's row, share-locked while it is live: a write that includes this commits before the room's end
+ * (which takes the row exclusively and then counts what is there) or, once the end has committed, finds nothing.
+ */
+export const liveRoom = (roomId: string) => sql`select 1 from rooms where id = ${roomId} and is_active for share`;
+
+/** Stores a question in a live room; undefined when the room has ended. */
 export async function addQuestion(
   db: Database,
   input: { roomId: string; participantId: string; question: string },
-): Promise<Question> {
-  const [row] = await db.insert(questions).values(input).returning({ id: questions.id });
-  return (await findQuestion(db, input.roomId, row!.id, input.participantId))!;
+): Promise<Question | undefined> {
+  const result = await db.execute(sql`
+    insert into questions (room_id, participant_id, question)
+    select ${input.roomId}, ${input.participantId}, ${input.question} where exists (${liveRoom(input.roomId)})
+    returning id`);
+  const [row] = rowsOf<{ id: string }>(result);
+  return row && findQuestion(db, input.roomId, row.id, input.participantId);
+}
+
+/** postgres.js answers `execute` with the rows themselves; other drivers wrap them in `rows`. */
+function rowsOf<T>(result: unknown): T[] {
+  return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
 }
 
 /** A question of this room (never another room's), as seen by `viewerId`. */
@@ -77,7 +93,7 @@ export async function listQuestions(db: Database, roomId: string, viewerId: stri
 
 /**
  * Casts or withdraws one participant's vote on a question of `roomId` and returns the new count, or undefined
- * when the room has no such question. Repeating either is a no-op. One statement: the vote row changes first
+ * when the room has no such question or has ended. Repeating either is a no-op. One statement: the vote row changes first
  * (only for a question of this room), and the count moves by the number of rows that really changed;
  * `votes = votes ± n` re-reads the locked row, so parallel votes never lose an update.
  */
@@ -85,7 +101,7 @@ export async function setVote(
   db: Database,
   input: { roomId: string; questionId: string; participantId: string; up: boolean },
 ): Promise<number | undefined> {
-  const inRoom = sql`exists (select 1 from questions q where q.id = ${input.questionId} and q.room_id = ${input.roomId})`;
+  const inRoom = sql`exists (select 1 from questions q where q.id = ${input.questionId} and q.room_id = ${input.roomId}) and exists (${liveRoom(input.roomId)})`;
   const changed = input.up
     ? sql`insert into question_votes (question_id, participant_id)
           select ${input.questionId}, ${input.participantId} where ${inRoom}
@@ -97,9 +113,9 @@ export async function setVote(
     with changed as (${changed})
     update questions
     set votes = ${input.up ? sql`votes + (select count(*) from changed)` : sql`greatest(votes - (select count(*) from changed), 0)`}
-    where id = ${input.questionId} and room_id = ${input.roomId}
+    where id = ${input.questionId} and room_id = ${input.roomId} and exists (${liveRoom(input.roomId)})
     returning votes`);
-  const [row] = (Array.isArray(result) ? result : (result as { rows: { votes: number }[] }).rows) as { votes: number }[];
+  const [row] = rowsOf<{ votes: number }>(result);
   return row === undefined ? undefined : Number(row.votes);
 }
 
@@ -112,7 +128,7 @@ export async function answerQuestion(
   const rows = await db
     .update(questions)
     .set({ answer, isAnswered: true, answeredAt: sql`now()` })
-    .where(and(eq(questions.id, questionId), eq(questions.roomId, roomId)))
+    .where(and(eq(questions.id, questionId), eq(questions.roomId, roomId), sql`exists (${liveRoom(roomId)})`))
     .returning({ id: questions.id });
   return rows.length ? findQuestion(db, roomId, questionId) : undefined;
 }
@@ -126,7 +142,7 @@ export async function pinQuestion(
   const rows = await db
     .update(questions)
     .set({ isPinned: pinned })
-    .where(and(eq(questions.id, questionId), eq(questions.roomId, roomId)))
+    .where(and(eq(questions.id, questionId), eq(questions.roomId, roomId), sql`exists (${liveRoom(roomId)})`))
     .returning({ id: questions.id });
   return rows.length ? findQuestion(db, roomId, questionId) : undefined;
 }

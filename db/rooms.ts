@@ -65,12 +65,19 @@ export async function setPresenterSocket(db: Database, roomId: string, socketId:
  */
 export async function endRoom(db: Database, roomId: string): Promise<SessionStats | null> {
   return db.transaction(async (tx) => {
-    const [ended] = await tx
-      .update(rooms)
-      .set({ isActive: false, endedAt: sql`now()`, presenterSocketId: null })
+    // Every write to a room share-locks its live row in the same statement (see liveRoom in questions.ts and
+    // the chat insert). Taking the row exclusively waits for those in flight; the end's time is read only once
+    // it holds the row, so no row written before it has a later time, and none can be written after it.
+    const [live] = await tx
+      .select({ id: rooms.id })
+      .from(rooms)
       .where(and(eq(rooms.id, roomId), eq(rooms.isActive, true)))
-      .returning({ id: rooms.id });
-    if (!ended) return null;
+      .for('update');
+    if (!live) return null;
+    await tx
+      .update(rooms)
+      .set({ isActive: false, endedAt: sql`clock_timestamp()`, presenterSocketId: null })
+      .where(eq(rooms.id, roomId));
     await tx
       .update(participants)
       .set({ leftAt: sql`now()`, socketId: null })
@@ -100,4 +107,28 @@ export async function setScreenSharing(db: Database, roomId: string, sharing: bo
     .where(and(eq(rooms.id, roomId), eq(rooms.isActive, true)))
     .returning();
   return room;
+}
+
+/**
+ * Live rooms that should end by themselves: created more than `maxHours` ago, or whose presenters have all been
+ * away more than `idleMinutes` (gone since `left_at`, or unseen since `seen_at` when no process is left to
+ * mark them gone). Read from the database alone, so a process started later finds the same rooms.
+ */
+export async function findRoomsToEnd(db: Database, options: { idleMinutes: number; maxHours: number; limit?: number }): Promise<string[]> {
+  const rows = await db
+    .select({ id: rooms.id })
+    .from(rooms)
+    .where(
+      and(
+        eq(rooms.isActive, true),
+        sql`(${rooms.createdAt} < now() - make_interval(hours => ${options.maxHours}::int)
+          or not exists (
+            select 1 from ${participants} p
+            where p.room_id = ${rooms.id} and p.role = 'presenter'
+              and coalesce(p.left_at, p.seen_at) >= now() - make_interval(mins => ${options.idleMinutes}::int)))`,
+      ),
+    )
+    .orderBy(rooms.createdAt)
+    .limit(options.limit ?? 100);
+  return rows.map((r) => r.id);
 }

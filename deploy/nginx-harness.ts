@@ -16,13 +16,6 @@ export const HOST = 'podium.example.org';
  * Whether nginx is installed. Outside CI a missing nginx is reported in one line and its tests are
  * skipped; in CI it is a failure.
  */
-export function nginxAvailable(): boolean {
-  if (existsSync(NGINX)) return true;
-  if (process.env.CI === 'true') throw new Error(`${NGINX} is required in CI (apt-get install nginx)`);
-  console.log(`nginx not found at ${NGINX}: skipping the nginx tests`);
-  return false;
-}
-
 export interface Harness {
   dir: string;
   /** The self-signed certificate (PEM), to trust as a CA in clients. */

@@ -3,13 +3,14 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createPostgresTestDatabase, type TestDatabase } from '../db/testing.ts';
+import { createTestDatabase, type TestDatabase } from '../db/testing.ts';
 import { closeClients, connect, createTestRoom, nextEvent, type TestClient } from '../signaling/testing.ts';
 import { startEntry, type ChildEntry } from '../signaling/testing-processes.ts';
-import { createHarness, freePort, NGINX, nginxArgs, nginxAvailable, writeMainConf, type Harness } from './nginx-harness.ts';
+import { createHarness, freePort, NGINX, nginxArgs, writeMainConf, type Harness } from './nginx-harness.ts';
+import { requires } from '../testing/requires.ts';
 
 const CONF = resolve(import.meta.dirname, 'nginx-signaling.conf');
-const available = nginxAvailable();
+const available = await requires('nginx');
 
 /** The example with its ports pointed at the processes this test started, and the UI root at a temp dir. */
 function siteFor(ports: { http: number; api: number; signaling: [number, number] }, root: string): string {
@@ -31,7 +32,7 @@ describe.runIf(available)('nginx in front of two signaling processes', () => {
   let base = '';
 
   beforeAll(async () => {
-    database = await createPostgresTestDatabase();
+    database = await createTestDatabase();
     const env = { DATABASE_URL: database.url!, MIGRATE_ON_START: 'false', REDIS_URL: '', RATE_LIMITS: 'off' };
     processes = await Promise.all([
       startEntry('api/node.ts', { ...env, PORT: '0' }),

@@ -12,7 +12,6 @@ import {
   fetchVia as get,
   freePort,
   HOST,
-  nginxAvailable,
   siteFor,
   startNginx,
   testConfig,
@@ -20,8 +19,9 @@ import {
   type Harness,
   type RunningNginx,
 } from './nginx-harness.ts';
+import { requires } from '../testing/requires.ts';
 
-const available = nginxAvailable();
+const available = await requires('nginx');
 
 describe.runIf(available)('nginx site config', () => {
   it('should pass nginx -t with certificates in place of the Let\'s Encrypt ones', () => {

@@ -2,12 +2,11 @@
 // Firefox presenter, each through video, chat, Q&A, audio only, a presenter reload and the end; as a star and on Janus.
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findOnPath } from '../managed/process.ts';
-import { firefoxAvailable, fill, launchFirefox, openFirefoxPage, until, type FirefoxBrowser, type FirefoxPage } from './firefox.ts';
-import { chromiumAvailable, launchBrowser, openPage, startServer, type RunningServer } from './harness.ts';
+import { requires } from '../testing/requires.ts';
+import { fill, launchFirefox, openFirefoxPage, until, type FirefoxBrowser, type FirefoxPage } from './firefox.ts';
+import { launchBrowser, openPage, startServer, type RunningServer } from './harness.ts';
 
-const available = chromiumAvailable() && firefoxAvailable();
-if (available && !findOnPath('janus')) throw new Error('janus is not installed (apt-get install janus; .ci/run does it)');
+const available = await requires('chromium', 'firefox', 'janus');
 
 /** One participant's page, in either browser: everything the scenario does goes through evaluate, fill and click. */
 interface Driver {

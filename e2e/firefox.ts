@@ -1,19 +1,10 @@
 // Debian's Firefox ESR as the tests' second browser: driven over WebDriver BiDi by puppeteer-core (which downloads
 // no browser), headless, with Firefox's own fake camera and microphone and no permission prompts.
-import { existsSync } from 'node:fs';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import { FIREFOX_PATH } from '../testing/requires.ts';
 
 export type { Browser as FirefoxBrowser, Page as FirefoxPage };
 
-export const FIREFOX_PATH = process.env.FIREFOX_PATH ?? '/usr/bin/firefox-esr';
-
-/** Whether the Firefox runs can happen; outside CI a missing Firefox skips them with one line, in CI it fails. */
-export function firefoxAvailable(): boolean {
-  if (existsSync(FIREFOX_PATH)) return true;
-  if (process.env.CI === 'true') throw new Error(`Firefox is required in CI but was not found at ${FIREFOX_PATH} (apt-get install firefox-esr)`);
-  console.warn(`e2e: no Firefox at ${FIREFOX_PATH} (set FIREFOX_PATH): skipping the Firefox runs`);
-  return false;
-}
 
 export const FIREFOX_PREFS: Record<string, unknown> = {
   // Fake devices (a coloured test picture and a tone) instead of real ones, granted without a prompt.

@@ -1,5 +1,4 @@
 // Shared end-to-end plumbing: the all-in-one server as a child process, headless Chromium, and video probes.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -7,6 +6,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { createTestDatabase } from '../db/testing.ts';
 import { CHROMIUM_BASE_ARGS, CHROMIUM_PATH } from './chromium.ts';
 import { freePort, processAlive } from '../managed/process.ts';
+import { startEntryProcess, type RunningProcess } from '../testing/processes.ts';
 
 export { CHROMIUM_PATH };
 
@@ -14,13 +14,6 @@ export const ROOT = resolve(import.meta.dirname, '..');
 export const SCREENSHOT_DIR = join(ROOT, 'e2e', 'screenshots');
 
 /** Whether the suite can run; outside CI a missing browser skips it with one line, in CI it fails. */
-export function chromiumAvailable(): boolean {
-  if (existsSync(CHROMIUM_PATH)) return true;
-  if (process.env.CI === 'true') throw new Error(`Chromium is required in CI but was not found at ${CHROMIUM_PATH}`);
-  console.warn(`e2e: no Chromium at ${CHROMIUM_PATH} (set CHROMIUM_PATH): skipping the browser tests`);
-  return false;
-}
-
 export const CHROMIUM_ARGS = [
   ...CHROMIUM_BASE_ARGS,
   // Headless screen capture: pick the (fake) screen without a picker.
@@ -132,41 +125,21 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-function spawnServer(env: NodeJS.ProcessEnv, readyLine: RegExp, log: { output: string; startupMs: number }): Promise<ChildProcess> {
+async function spawnServer(env: Record<string, string | undefined>, readyLine: RegExp, log: { output: string; startupMs: number }): Promise<RunningProcess> {
   const startedAt = performance.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (log.output += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (log.output += chunk.toString()));
-  return new Promise<ChildProcess>((ready, fail) => {
-    const timer = setTimeout(() => fail(new Error(`server did not start in 60 s:\n${output}`)), 60_000);
-    const onExit = (code: number | null) => {
-      clearTimeout(timer);
-      fail(new Error(`server exited with ${code}:\n${output}`));
-    };
-    child.stdout!.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      if (!readyLine.test(output)) return;
-      log.startupMs = performance.now() - startedAt;
-      clearTimeout(timer);
-      child.off('exit', onExit);
-      ready(child);
-    });
-    child.stderr!.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const text = chunk.toString().trim();
-      if (text) console.error(`server: ${text}`);
-    });
-    child.once('exit', onExit);
-  });
-}
-
-async function stopProcess(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((done) => child.once('exit', done));
-  child.kill('SIGTERM');
-  await Promise.race([exited, new Promise((done) => setTimeout(done, 10_000))]);
-  if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  const started = startEntryProcess('server.ts', { env, echoStderr: 'server' });
+  // Everything every start printed, restarts included.
+  const before = log.output;
+  started.child.stdout!.on('data', () => (log.output = before + started.output()));
+  started.child.stderr!.on('data', () => (log.output = before + started.output()));
+  try {
+    await started.waitFor(readyLine, 60_000);
+  } catch (err) {
+    await started.kill();
+    throw err;
+  }
+  log.startupMs = performance.now() - startedAt;
+  return started;
 }
 
 export interface ServerOptions {
@@ -184,8 +157,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const port = await freePort();
   // The server migrates on start; this handle only owns the database's lifetime (postgres.js connects lazily).
   const database = await createTestDatabase({ migrate: false });
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
+  const env: Record<string, string | undefined> = {
     NODE_ENV: 'test',
     HOST: '127.0.0.1',
     PORT: String(port),
@@ -207,13 +179,13 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       return log.startupMs;
     },
     output: () => log.output,
-    pid: () => child.pid!,
+    pid: () => child.pid,
     async restart() {
-      await stopProcess(child);
+      await child.stop();
       child = await spawnServer(env, readyLine, log);
     },
     async stop() {
-      await stopProcess(child);
+      await child.stop();
       await database.destroy().catch(() => {});
     },
   };

@@ -8,10 +8,11 @@ import { connect, type DetailedPeerCertificate } from 'node:tls';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fetchVia } from '../deploy/nginx-harness.ts';
-import { fetchTrusting, pebbleAvailable, startPebble, type Pebble } from '../tls/testing.ts';
-import { chromiumAvailable, freePort, launchBrowser, openPage, startServer, waitForDecodedFrames, type RunningServer } from './harness.ts';
+import { fetchTrusting, startPebble, type Pebble } from '../tls/testing.ts';
+import { freePort, launchBrowser, openPage, startServer, waitForDecodedFrames, type RunningServer } from './harness.ts';
+import { requires } from '../testing/requires.ts';
 
-const available = chromiumAvailable() && pebbleAvailable();
+const available = await requires('chromium', 'pebble');
 const poll = { timeout: 30_000, interval: 250 };
 const NAME = 'podium.test';
 /** Short enough that a renewal (at two thirds of the lifetime) happens while the test runs. */

@@ -2,9 +2,10 @@
 // is missing); attendees still get the watching interface and a working chat.
 import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumAvailable, launchBrowser, openPage, startServer, type RunningServer } from './harness.ts';
+import { launchBrowser, openPage, startServer, type RunningServer } from './harness.ts';
+import { requires } from '../testing/requires.ts';
 
-const available = chromiumAvailable();
+const available = await requires('chromium');
 const poll = { timeout: 20_000, interval: 200 };
 const NAME = 'podium.lan';
 

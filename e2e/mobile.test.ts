@@ -2,9 +2,10 @@
 // orientations, and a presenter console on a browser without getDisplayMedia, where screen sharing is explained.
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumAvailable, launchBrowser, screenshot, startServer, waitForDecodedFrames, type RunningServer } from './harness.ts';
+import { requires } from '../testing/requires.ts';
+import { launchBrowser, screenshot, startServer, waitForDecodedFrames, type RunningServer } from './harness.ts';
 
-const available = chromiumAvailable();
+const available = await requires('chromium');
 const poll = { timeout: 30_000, interval: 200 };
 const PORTRAIT = { width: 375, height: 667 };
 const LANDSCAPE = { width: 667, height: 375 };

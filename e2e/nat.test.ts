@@ -8,17 +8,11 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findOnPath } from '../managed/process.ts';
-import { CHROMIUM_PATH, chromiumAvailable, ensureUiBuild, launchBrowsers, ROOT, waitForDecodedFrames } from './harness.ts';
-import { ADDRESSES, buildInternet, inNamespace, namespacesAvailable, removeLeftovers, type Internet } from './netns.ts';
+import { CHROMIUM_PATH, ensureUiBuild, launchBrowsers, ROOT, waitForDecodedFrames } from './harness.ts';
+import { ADDRESSES, buildInternet, inNamespace, removeLeftovers, type Internet } from './netns.ts';
+import { requires } from '../testing/requires.ts';
 
-const available =
-  chromiumAvailable() &&
-  namespacesAvailable() &&
-  (findOnPath('turnserver') !== undefined || (process.env.CI === 'true' ? fail('coturn is required in CI') : false));
-
-function fail(message: string): never {
-  throw new Error(message);
-}
+const available = await requires('chromium', 'netns', 'coturn');
 
 const PORT = 8080;
 const ORIGIN = `http://${ADDRESSES.server}:${PORT}`;

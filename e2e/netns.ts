@@ -27,18 +27,6 @@ export interface Internet {
 
 const PREFIX = 'podium-nat-';
 
-/** Whether this machine can build the internet: root, `ip` and `nft`. Outside CI a missing piece skips. */
-export function namespacesAvailable(): boolean {
-  const missing: string[] = [];
-  if (process.getuid?.() !== 0) missing.push('root');
-  if (spawnSync(IP, ['-V']).status !== 0) missing.push('iproute2');
-  if (spawnSync(NFT, ['--version']).status !== 0) missing.push('nftables');
-  if (missing.length === 0) return true;
-  if (process.env.CI === 'true') throw new Error(`the NAT test needs ${missing.join(', ')} in CI`);
-  console.warn(`e2e: no ${missing.join(', ')}: skipping the network-namespace NAT test`);
-  return false;
-}
-
 function run(command: string, args: string[], input?: string): void {
   execFileSync(command, args, { stdio: ['pipe', 'ignore', 'pipe'], input });
 }

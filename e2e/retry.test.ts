@@ -2,9 +2,10 @@
 // lost and that the Idempotency-Key keeps to one participant, and chat history paged with "Load earlier messages".
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumAvailable, launchBrowser, openPage, startServer, type RunningServer } from './harness.ts';
+import { requires } from '../testing/requires.ts';
+import { launchBrowser, openPage, startServer, type RunningServer } from './harness.ts';
 
-const available = chromiumAvailable();
+const available = await requires('chromium');
 const poll = { timeout: 20_000, interval: 100 };
 
 describe.skipIf(!available)('requests that retry, in Chromium', () => {

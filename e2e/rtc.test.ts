@@ -1,9 +1,10 @@
 // The rtc layer alone in Chromium: two pages, two real RTCPeerConnections, signaling relayed by the test.
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumAvailable, launchBrowser, ROOT, waitForDecodedFrames } from './harness.ts';
+import { launchBrowser, ROOT, waitForDecodedFrames } from './harness.ts';
+import { requires } from '../testing/requires.ts';
 
-const available = chromiumAvailable();
+const available = await requires('chromium');
 const poll = { timeout: 20_000, interval: 100 };
 // Loopback is a secure context, so media devices work; the page itself is served by the test.
 const PAGE_URL = 'http://127.0.0.1:9/rtc-test';

@@ -2,10 +2,10 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findOnPath } from '../managed/process.ts';
-import { childProcessNamed, chromiumAvailable, launchBrowser, openPage, startServer, waitForDecodedFrames, type RunningServer } from './harness.ts';
+import { childProcessNamed, launchBrowser, openPage, startServer, waitForDecodedFrames, type RunningServer } from './harness.ts';
+import { requires } from '../testing/requires.ts';
 
-const available = chromiumAvailable();
-if (available && !findOnPath('janus')) throw new Error('janus is not installed (apt-get install janus; .ci/run does it)');
+const available = await requires('chromium', 'janus');
 const poll = { timeout: 30_000, interval: 250 };
 const STAR_MAX = 3;
 const ATTENDEES = 12;

@@ -2,7 +2,6 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  chromiumAvailable,
   DESKTOP,
   launchBrowser,
   openPage,
@@ -14,8 +13,9 @@ import {
   WITHOUT_WEBRTC,
   type RunningServer,
 } from './harness.ts';
+import { requires } from '../testing/requires.ts';
 
-const available = chromiumAvailable();
+const available = await requires('chromium');
 const poll = { timeout: 20_000, interval: 200 };
 
 describe.skipIf(!available)('a webinar in Chromium', () => {
@@ -25,26 +25,21 @@ describe.skipIf(!available)('a webinar in Chromium', () => {
   let joinLink = '';
   const attendees: Page[] = [];
   const contexts: BrowserContext[] = [];
-
   const open = async (viewport = DESKTOP, colorScheme: 'light' | 'dark' = 'light') => {
     const opened = await openPage(browser, server.url, viewport, colorScheme);
     contexts.push(opened.context);
     return opened;
   };
-
   const questionOrder = (page: Page) => page.getByTestId('question-text').allTextContents();
-
   beforeAll(async () => {
     server = await startServer();
     browser = await launchBrowser();
   }, 180_000);
-
   afterAll(async () => {
     for (const context of contexts) await context.close().catch(() => {});
     await browser?.close();
     await server?.stop();
   });
-
   it('should refuse a wrong password, a full room and an unknown room with a message on the page', async () => {
     const response = await fetch(`${server.url}/api/rooms`, {
       method: 'POST',
@@ -53,7 +48,6 @@ describe.skipIf(!available)('a webinar in Chromium', () => {
     });
     expect(response.status).toBe(201);
     const { slug } = (await response.json()) as { slug: string };
-
     const { context, page } = await open();
     await page.goto(`/r/${slug}`);
     await expect.poll(() => page.getByRole('heading', { name: 'Board meeting' }).count(), poll).toBe(1);
@@ -61,30 +55,25 @@ describe.skipIf(!available)('a webinar in Chromium', () => {
     await page.getByLabel('Room password').fill('wrong guess');
     await page.getByRole('button', { name: 'Join' }).click();
     await expect.poll(() => page.getByTestId('join-error').textContent(), poll).toContain('password is not right');
-
     await page.getByLabel('Room password').fill('open sesame');
     await page.getByRole('button', { name: 'Join' }).click();
     await expect.poll(() => page.getByTestId('stage').count(), poll).toBe(1);
-
     const second = await open();
     await second.page.goto(`/r/${slug}`);
     await second.page.getByLabel('Your name').fill('Trent');
     await second.page.getByLabel('Room password').fill('open sesame');
     await second.page.getByRole('button', { name: 'Join' }).click();
     await expect.poll(() => second.page.getByTestId('join-error').textContent(), poll).toContain('room is full');
-
     await second.page.goto('/r/NoSuchRoom123');
     await expect.poll(() => second.page.getByTestId('room-problem').textContent(), poll).toContain('no room at this link');
     await context.close();
     await second.context.close();
   });
-
   it('should create a room from the Home form and open the presenter console with a join link', async () => {
     const phone = await open(PHONE);
     await phone.page.goto('/');
     await screenshot(phone.page, 'home-375x812');
     await phone.context.close();
-
     ({ page: host } = await open());
     await host.goto('/');
     await screenshot(host, 'home-1280x800');
@@ -98,7 +87,6 @@ describe.skipIf(!available)('a webinar in Chromium', () => {
     expect(joinLink).toMatch(/\/r\/[A-Za-z0-9_-]{8,}$/);
     await waitForDecodedFrames(host, '[data-testid=local-preview]');
   });
-
   it('should stream the presenter to three attendees who join through the link', async () => {
     const names = ['Brian Kernighan', 'Barbara Liskov', 'Linus Torvalds'];
     for (const [i, name] of names.entries()) {
@@ -124,7 +112,6 @@ describe.skipIf(!available)('a webinar in Chromium', () => {
     await screenshot(host, 'presenter-console-375x812');
     await host.setViewportSize(DESKTOP);
   }, 120_000);
-
   it('should show a chat message from an attendee to everyone', async () => {
     const [first] = attendees;
     await first!.getByLabel('Message', { exact: true }).fill('Hello from the second row!');
@@ -135,7 +122,6 @@ describe.skipIf(!available)('a webinar in Chromium', () => {
     }
     await expect.poll(() => attendees[1]!.getByTestId('live-region').textContent(), poll).toContain('Hello from the second row!');
   });
-
   it('should order questions by pin then votes and show answers everywhere', async () => {
     const [first, second, third] = attendees as [Page, Page, Page];
     for (const page of [host, ...attendees]) await page.getByRole('tab', { name: /Q&A/ }).click();
@@ -145,7 +131,6 @@ describe.skipIf(!available)('a webinar in Chromium', () => {
     await third.getByLabel('Your question').fill('Does it work on phones?');
     await third.getByRole('button', { name: 'Ask' }).click();
     for (const page of [host, ...attendees]) await expect.poll(() => page.getByTestId('question').count(), poll).toBe(2);
-
     await first.getByRole('button', { name: /^Upvote: Does it work on phones\?/ }).click();
     for (const page of [host, ...attendees]) {
       await expect.poll(() => questionOrder(page), poll).toEqual(['Does it work on phones?', 'Will there be a recording?']);
@@ -153,12 +138,10 @@ describe.skipIf(!available)('a webinar in Chromium', () => {
     await expect
       .poll(() => first.getByRole('button', { name: /Does it work on phones\?/ }).getAttribute('aria-pressed'), poll)
       .toBe('true');
-
     await host.getByRole('button', { name: 'Pin question: Will there be a recording?' }).click();
     for (const page of [host, ...attendees]) {
       await expect.poll(() => questionOrder(page), poll).toEqual(['Will there be a recording?', 'Does it work on phones?']);
     }
-
     await host.getByRole('button', { name: 'Answer question: Will there be a recording?' }).click();
     await host.getByLabel('Answer to: Will there be a recording?').fill('Yes, within a day.');
     await host.getByRole('button', { name: 'Post' }).click();
@@ -168,7 +151,6 @@ describe.skipIf(!available)('a webinar in Chromium', () => {
     await screenshot(host, 'presenter-qa-1280x800');
     await screenshot(third, 'attendee-qa-375x812');
   });
-
   it('should show the screen share at attendees as a second video and stop it', async () => {
     await host.getByTestId('share-screen').click();
     for (const page of attendees) {
@@ -183,7 +165,6 @@ describe.skipIf(!available)('a webinar in Chromium', () => {
       await waitForDecodedFrames(page, '[data-testid=camera-video]');
     }
   }, 60_000);
-
   it('should turn an attendee microphone off with a notice when the presenter mutes all', async () => {
     const [first] = attendees as [Page];
     const mic = first.getByTestId('attendee-mic');
@@ -196,7 +177,6 @@ describe.skipIf(!available)('a webinar in Chromium', () => {
     await expect.poll(() => mic.getAttribute('aria-pressed'), poll).toBe('false');
     await expect.poll(() => host.getByRole('img', { name: 'Microphone on' }).count(), poll).toBe(0);
   });
-
   it('should pause video for an attendee who switches to audio only, and bring it back', async () => {
     const second = attendees[1]!;
     await second.getByTestId('audio-only').check();
@@ -207,7 +187,6 @@ describe.skipIf(!available)('a webinar in Chromium', () => {
     await waitForDecodedFrames(second, '[data-testid=camera-video]');
     await expect.poll(() => host.getByText('Audio only').count(), poll).toBe(0);
   }, 60_000);
-
   it('should tell attendees when the presenter turns the camera off and on', async () => {
     const [first] = attendees as [Page];
     await host.getByTestId('presenter-camera').click();
@@ -216,7 +195,6 @@ describe.skipIf(!available)('a webinar in Chromium', () => {
     await expect.poll(() => first.getByText('The presenter turned their camera off.').count(), poll).toBe(0);
     await waitForDecodedFrames(first, '[data-testid=camera-video]');
   });
-
   it('should give a browser without WebRTC chat and Q&A with the reason on the stage', async () => {
     const { context, page } = await open();
     await context.addInitScript(WITHOUT_WEBRTC);
@@ -232,7 +210,6 @@ describe.skipIf(!available)('a webinar in Chromium', () => {
     await expect.poll(() => questionOrder(page), poll).toEqual(['Will there be a recording?', 'Does it work on phones?']);
     await context.close();
   });
-
   it("should bring the attendees' video back after the presenter reloads, without a stale screen share", async () => {
     await host.getByTestId('share-screen').click();
     for (const page of attendees) await waitForDecodedFrames(page, '[data-testid=screen-video]');
@@ -249,7 +226,6 @@ describe.skipIf(!available)('a webinar in Chromium', () => {
     await host.getByRole('tab', { name: /Q&A/ }).click();
     await expect.poll(() => questionOrder(host), poll).toEqual(['Will there be a recording?', 'Does it work on phones?']);
   }, 120_000);
-
   it('should carry on when the server restarts: video keeps flowing, signaling reconnects, chat works', async () => {
     await server.restart();
     for (const page of [host, ...attendees]) {
@@ -265,12 +241,10 @@ describe.skipIf(!available)('a webinar in Chromium', () => {
     await host.getByRole('tab', { name: /People/ }).click();
     await expect.poll(() => host.locator('[data-testid=peer-state][data-state=connected]').count(), poll).toBe(3);
   }, 120_000);
-
   it('should float a reaction from an attendee over the presenter stage', async () => {
     await attendees[0]!.getByRole('button', { name: 'React: Applause' }).click();
     await expect.poll(() => host.locator('[data-testid=presenter-stage] .reaction-float').count(), poll).toBeGreaterThan(0);
   });
-
   it('should rejoin an attendee who reloads as the same participant, with video', async () => {
     const phone = attendees[2]!;
     await phone.reload();
@@ -279,7 +253,6 @@ describe.skipIf(!available)('a webinar in Chromium', () => {
     // Still three attendee links on the console: the reload replaced a peer, it did not add one.
     await expect.poll(() => host.locator('[data-testid=peer-state][data-state=connected]').count(), poll).toBe(3);
   }, 60_000);
-
   it('should forget the token when an attendee leaves', async () => {
     const phone = attendees.pop()!;
     const key = `podium:room:${joinLink.split('/').pop()}`;
@@ -288,7 +261,6 @@ describe.skipIf(!available)('a webinar in Chromium', () => {
     await expect.poll(() => phone.getByTestId('join-form').textContent(), poll).toContain('You left the session');
     expect(await phone.evaluate((k) => localStorage.getItem(k), key)).toBeNull();
   });
-
   it('should end the session: a summary for the presenter, the ended page for attendees', async () => {
     await host.getByRole('button', { name: 'End session' }).click();
     const dialog = host.getByRole('dialog');

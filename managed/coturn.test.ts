@@ -8,15 +8,9 @@ import { createTestApp, type TestApp } from '../api/testing.ts';
 import { turnCredentials } from '../api/turn.ts';
 import { coturnSecret, startCoturn, type ManagedCoturn } from './coturn.ts';
 import { findOnPath } from './process.ts';
+import { requires } from '../testing/requires.ts';
 
-function coturnAvailable(): boolean {
-  if (findOnPath('turnserver') && findOnPath('turnutils_uclient')) return true;
-  if (process.env.CI === 'true') throw new Error('coturn (turnserver, turnutils_uclient) is required in CI: apt-get install coturn');
-  console.warn('coturn: no turnserver on PATH, skipping the live TURN tests (apt-get install coturn)');
-  return false;
-}
-
-const available = coturnAvailable();
+const available = await requires('coturn');
 
 interface Allocation {
   ok: boolean;

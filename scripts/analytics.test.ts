@@ -7,7 +7,7 @@ import { addMessage } from '../db/chat.ts';
 import { computeAnalytics, type Analytics } from '../db/analytics.ts';
 import { addRequestCounts } from '../db/request-counts.ts';
 import { createRoom, endRoom } from '../db/rooms.ts';
-import { createPostgresTestDatabase, postgresReachable, type TestDatabase } from '../db/testing.ts';
+import { createTestDatabase, type TestDatabase } from '../db/testing.ts';
 import { formatAnalytics, table } from './analytics-format.ts';
 
 const run = promisify(execFile);
@@ -34,8 +34,7 @@ describe('npm run analytics', () => {
   let database: TestDatabase;
 
   beforeAll(async () => {
-    if (!(await postgresReachable())) throw new Error('the analytics CLI test needs the test PostgreSQL');
-    database = await createPostgresTestDatabase();
+    database = await createTestDatabase();
     for (const [i, password] of [null, '$2b$04$seededseededseededseededseededseededseededseededsee'].entries()) {
       const { room, presenter } = await createRoom(database.db, {
         slug: `cli-room-${i}-${Date.now().toString(36)}`,
@@ -89,7 +88,7 @@ describe('npm run analytics', () => {
     const noUrl = await analytics([], {});
     expect(noUrl.code).toBe(2);
     expect(noUrl.stderr).toMatch(/^analytics: DATABASE_URL is not set\..*--embedded.*GET \/api\/admin\/analytics\n$/);
-    const empty = await createPostgresTestDatabase({ migrate: false });
+    const empty = await createTestDatabase({ migrate: false });
     try {
       const unmigrated = await analytics([], { DATABASE_URL: empty.url });
       expect(unmigrated).toMatchObject({ code: 1, stderr: 'analytics: the database has no Podium tables yet: run `npm run db:migrate` first\n' });

@@ -3,7 +3,7 @@ import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPostgresTestDatabase, type TestDatabase } from '../db/testing.ts';
+import { createTestDatabase, type TestDatabase } from '../db/testing.ts';
 import { closeClients, connect, nextEvent } from './testing.ts';
 import { startEntry, type ChildEntry } from './testing-processes.ts';
 
@@ -70,7 +70,7 @@ describe('all-in-one server on PostgreSQL', () => {
   let database: TestDatabase;
 
   beforeAll(async () => {
-    database = await createPostgresTestDatabase({ migrate: false });
+    database = await createTestDatabase({ migrate: false });
     server = await startEntry('server.ts', { PORT: '0', DATABASE_URL: database.url!, REDIS_URL: '', SOCKET_ADAPTER: '', RATE_LIMITS: 'off' }, 180_000);
   }, 200_000);
 

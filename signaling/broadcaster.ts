@@ -3,10 +3,13 @@ import type { Broadcaster, ParticipantEvents, RoomEvents } from '../core/broadca
 import type { SessionStatsBody } from '../core/schemas.ts';
 import type { SignalingServer } from './context.ts';
 import { participantChannel } from './protocol.ts';
+import { createSocketCounts, type SocketCounts } from './socket-counts.ts';
 
 export interface SocketBroadcasterOptions {
   /** Whether other processes share rooms through a cluster adapter; then room endings are announced to them too. */
   clustered: boolean;
+  /** The process's socket counter, when it has one already (it answers the other processes' questions). */
+  counts?: SocketCounts;
 }
 
 /**
@@ -14,6 +17,7 @@ export interface SocketBroadcasterOptions {
  * (a Socket.io server that holds none and only publishes through the cluster adapter).
  */
 export function createSocketBroadcaster(io: SignalingServer, options: SocketBroadcasterOptions): Broadcaster {
+  const counts = options.counts ?? createSocketCounts(io, options);
   return {
     toRoom<E extends keyof RoomEvents>(roomId: string, event: E, payload: RoomEvents[E]) {
       // The typed emit cannot narrow a generic event name to its own payload, though the maps agree.
@@ -28,10 +32,10 @@ export function createSocketBroadcaster(io: SignalingServer, options: SocketBroa
     },
     async connectedSockets() {
       try {
-        return (await io.fetchSockets()).length;
+        return await counts.all();
       } catch {
         // A process of the cluster did not answer in time; what this one holds is still worth reporting.
-        return (await io.local.fetchSockets()).length;
+        return io.of('/').sockets.size;
       }
     },
   };

@@ -1,9 +1,10 @@
 // Two signaling processes and one API process on one PostgreSQL, as in a production split, over each adapter.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { findParticipant } from '../db/participants.ts';
-import { createPostgresTestDatabase, type TestDatabase } from '../db/testing.ts';
+import { createTestDatabase, type TestDatabase } from '../db/testing.ts';
 import { closeClients, connect, createTestRoom, joinAs, nextEvent, recordEvents, waitFor, type TestClient } from './testing.ts';
 import { startEntry, type ChildEntry } from './testing-processes.ts';
+import { REDIS_URL, requires } from '../testing/requires.ts';
 
 const GRACE_MS = 1_500;
 
@@ -25,7 +26,7 @@ async function untilDelivered(send: () => Promise<unknown>, arrived: () => Promi
 
 const adapters = [
   { adapter: 'postgres', adapterEnv: { REDIS_URL: '' } },
-  { adapter: 'redis-streams', adapterEnv: { REDIS_URL: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379' } },
+  ...((await requires('redis')) ? [{ adapter: 'redis-streams', adapterEnv: { REDIS_URL } }] : []),
 ];
 
 describe.each(adapters)('two signaling processes and one API process ($adapter adapter)', ({ adapter, adapterEnv }) => {
@@ -36,7 +37,7 @@ describe.each(adapters)('two signaling processes and one API process ($adapter a
 
   beforeAll(async () => {
     // An empty database: the three processes start together and migrate it in turns, as in a first deployment.
-    database = await createPostgresTestDatabase({ migrate: false });
+    database = await createTestDatabase({ migrate: false });
     const env = { DATABASE_URL: database.url!, MIGRATE_ON_START: 'true', RECONNECT_GRACE_MS: String(GRACE_MS), RATE_LIMITS: 'off', ...adapterEnv };
     [signalingA, signalingB, api] = await Promise.all([
       startEntry('signaling/main.ts', { ...env, SIGNALING_PORT: '0' }),

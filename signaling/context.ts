@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import type { Broadcaster } from '../core/broadcast.ts';
 import type { RoomCore } from '../core/room.ts';
 import type { Database } from '../db/client.ts';
+import type { SocketCounts } from './socket-counts.ts';
 import type {
   ClientEvent,
   ClientToServerEvents,
@@ -31,4 +32,6 @@ export interface HandlerDeps {
   broadcaster: Broadcaster;
   /** Every room action goes through it; handlers only translate the socket to its calls. */
   core: RoomCore;
+  /** Sockets counted across processes, never fetched. */
+  counts: SocketCounts;
 }

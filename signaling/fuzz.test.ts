@@ -1,5 +1,8 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { MAX_ANSWER_LENGTH, MAX_CHAT_MESSAGE_LENGTH, MAX_QUESTION_LENGTH } from '../core/limits.ts';
+import { listMessages } from '../db/chat.ts';
+import { listQuestions } from '../db/questions.ts';
 import { clientEventSchemas, MAX_SDP_BYTES, type ClientEvent } from './protocol.ts';
 import { barrier, createTestRoom, joinAs, recordEvents, roomState, useSignaling, type TestClient } from './testing.ts';
 
@@ -51,6 +54,23 @@ function invalidPayload(event: ClientEvent, valid: Record<string, unknown>): fc.
 
 const events = Object.keys(clientEventSchemas) as ClientEvent[];
 
+/**
+ * Texts a person could send and some no person would: any code points (NUL, lone surrogates, control and
+ * bidi characters, emoji), blank padding, up to a little past the limit; kept only if the schema accepts them.
+ */
+function acceptedText<E extends ClientEvent>(event: E, field: string, max: number, rest: Record<string, unknown>): fc.Arbitrary<Record<string, unknown>> {
+  const padding = fc.constantFrom('', ' ', '\n', '\t', '\u00a0', '\u200b');
+  const body = fc.oneof(
+    fc.string({ unit: 'binary', minLength: 1, maxLength: max + 2 }),
+    fc.string({ unit: 'grapheme', minLength: 1, maxLength: 40 }),
+    fc.string({ unit: 'binary-ascii', minLength: max - 2, maxLength: max + 1 }),
+  );
+  return fc
+    .tuple(padding, body, padding)
+    .map(([before, text, after]) => ({ ...rest, [field]: before + text + after }))
+    .filter((payload) => clientEventSchemas[event].safeParse(payload).success);
+}
+
 describe('fuzzed payloads', () => {
   let fixture: {
     roomId: string;
@@ -87,6 +107,46 @@ describe('fuzzed payloads', () => {
     expect(seen).toEqual([[], []]);
     expect(await roomState(live.db, roomId)).toEqual(before);
     expect(presenterSocket.connected && attendeeSocket.connected).toBe(true);
+  });
+
+  // The other half of the contract: what the schema lets through is stored and read back exactly as the
+  // schema hands it on (trimmed and normalised by it, never altered afterwards), and the room hears the same.
+  it('should store and read back exactly what the schema accepts in chat, questions and answers', async () => {
+    const { presenterSocket, attendeeSocket, roomId, valid } = fixture;
+    let sent = 0;
+    await fc.assert(
+      fc.asyncProperty(acceptedText('chat-message', 'message', MAX_CHAT_MESSAGE_LENGTH, { roomSlug: fixture.slug }), async (payload) => {
+        const expected = clientEventSchemas['chat-message'].parse(payload).message;
+        const result = await attendeeSocket.emitWithAck('chat-message', { ...payload, clientMessageId: `valid-${sent++}` } as never);
+        if (!result.ok) throw new Error(`refused an accepted payload: ${JSON.stringify(result)}`);
+        expect(result.message.message).toBe(expected);
+        const stored = (await listMessages(live.db, roomId, { limit: 1000 })).messages.find((m) => m.id === result.message.id);
+        expect(stored?.message).toBe(expected);
+      }),
+      { numRuns: 30 },
+    );
+    await fc.assert(
+      fc.asyncProperty(acceptedText('ask-question', 'question', MAX_QUESTION_LENGTH, {}), async (payload) => {
+        const expected = clientEventSchemas['ask-question'].parse(payload).question;
+        const result = await attendeeSocket.emitWithAck('ask-question', payload as never);
+        if (!result.ok) throw new Error(`refused an accepted payload: ${JSON.stringify(result)}`);
+        expect(result.question.question).toBe(expected);
+        const stored = (await listQuestions(live.db, roomId, null)).find((q) => q.id === result.question.id);
+        expect(stored?.question).toBe(expected);
+      }),
+      { numRuns: 30 },
+    );
+    const questionId = (valid['answer-question'] as { questionId: string }).questionId;
+    await fc.assert(
+      fc.asyncProperty(acceptedText('answer-question', 'answer', MAX_ANSWER_LENGTH, { questionId }), async (payload) => {
+        const expected = clientEventSchemas['answer-question'].parse(payload).answer;
+        const result = await presenterSocket.emitWithAck('answer-question', payload as never);
+        expect(result).toEqual({ ok: true });
+        const stored = (await listQuestions(live.db, roomId, null)).find((q) => q.id === questionId);
+        expect(stored?.answer).toBe(expected);
+      }),
+      { numRuns: 30 },
+    );
   });
 
   it('should survive events sent without an ack, with extra arguments, or with an ack in place of the payload', async () => {

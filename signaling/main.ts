@@ -20,8 +20,8 @@ const metricsListener = getRequestListener(createMetricsApp(ops.metrics, config.
 const http = createServer((req, res) => {
   if (!req.url?.startsWith('/socket.io/')) void metricsListener(req, res);
 });
-const io = createSignaling(http, { db: database.db, config, cluster, ...ops.signaling });
-ops.metrics.setSources({ connectedSockets: () => io.engine.clientsCount });
+const signaling = createSignaling(http, { db: database.db, config, cluster, ...ops.signaling });
+ops.metrics.setSources({ connectedSockets: () => signaling.io.engine.clientsCount });
 
 http.listen(config.SIGNALING_PORT, config.HOST, () => {
   const address = http.address();
@@ -31,7 +31,7 @@ http.listen(config.SIGNALING_PORT, config.HOST, () => {
 
 // Sockets see a transport close and reconnect to another process; their participants stay in the room.
 onShutdown(async () => {
-  await io.close();
+  await signaling.close();
   await ops.close();
   await database.close();
 });

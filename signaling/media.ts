@@ -99,7 +99,8 @@ export function createMedia({ db, io }: HandlerDeps, options: MediaOptions): Med
   async function attendeesPresent(socket: SignalingSocket): Promise<number> {
     const ids = new Set<string>();
     if (socket.data.role === 'attendee') ids.add(socket.data.participantId);
-    for (const other of await io.in(socket.data.roomId).fetchSockets()) {
+    // SFU rooms live in one process (see docs/design.md), so its own sockets are all there is to count.
+    for (const other of await io.local.in(socket.data.roomId).fetchSockets()) {
       if (other.data.role === 'attendee') ids.add(other.data.participantId);
     }
     return ids.size;
@@ -212,7 +213,7 @@ export function createMedia({ db, io }: HandlerDeps, options: MediaOptions): Med
       await sfu.leave(roomId, participantId);
     }
     const ended = !(await findRoomById(db, roomId))?.isActive;
-    const empty = (await io.in(roomId).fetchSockets()).length === 0;
+    const empty = (await io.local.in(roomId).fetchSockets()).length === 0;
     if (ended || empty) {
       await sfu.destroyRoom(roomId);
       // An emptied room that lives on keeps its mode: whoever comes back finds it where it was.

@@ -39,7 +39,7 @@ export interface Presence {
   close(): void;
 }
 
-export function createPresence({ db, io }: HandlerDeps, options: PresenceOptions): Presence {
+export function createPresence({ db, io, counts }: HandlerDeps, options: PresenceOptions): Presence {
   // Per socket: whether the participant was already present when it connected (a reconnect or a second tab).
   const arrivals = new WeakMap<SignalingSocket, Promise<boolean>>();
   // Per socket: whether this socket's join-room has been announced to the room already.
@@ -52,17 +52,20 @@ export function createPresence({ db, io }: HandlerDeps, options: PresenceOptions
   async function arrive(socket: SignalingSocket): Promise<boolean> {
     const { participantId, roomId, role } = socket.data;
     const before = await findParticipant(db, roomId, participantId);
-    await attachSocket(db, participantId, socket.id);
+    if (!(await attachSocket(db, participantId, socket.id))) {
+      // Marked gone between the handshake and now: the seat is no longer theirs.
+      socket.disconnect(true);
+      return true;
+    }
     if (role === 'presenter') await setPresenterSocket(db, roomId, socket.id);
     return Boolean(before && before.socketId !== null && before.leftAt === null);
   }
 
   async function settle(participantId: string, roomId: string, socketId: string, presenter: boolean): Promise<void> {
     // Any socket of the participant on any process (a recovered one keeps its id, a new one joined the channel).
-    const stillHere = await io
-      .in(participantChannel(participantId))
-      .fetchSockets()
-      .then((sockets) => sockets.length > 0)
+    const stillHere = await counts
+      .ofParticipant(participantId)
+      .then((n) => n > 0)
       // A process that does not answer in time cannot vouch for a socket; markLeft below still checks the database.
       .catch(() => false);
     if (stillHere) return;

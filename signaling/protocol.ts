@@ -198,6 +198,8 @@ export interface ServerToClientEvents extends Emitters<RoomEvents>, Emitters<Par
 export interface InterServerEvents {
   /** Each process tells its own sockets of the room, then disconnects them, so nothing arrives out of order. */
   'room-ended': (roomId: string, sessionStats: SessionStatsBody) => void;
+  /** How many sockets a process holds (of one participant, or all with null): counts cross processes, sockets never. */
+  'count-sockets': (participantId: string | null, ack: (count: number) => void) => void;
 }
 
 /** What `webrtc-report` hands to the metrics hook, with who sent it. */

@@ -144,16 +144,26 @@ describe('presence', () => {
     expect((await offer).from).toBe(attendee.id);
   });
 
-  it('should bring back a participant who left after the grace with a new participant-joined', async () => {
+  it('should refuse an attendee who left after the grace: their seat is gone, they join again', async () => {
     const { room, attendee, presenterSocket } = await presenterWithAttendee();
     const { socket } = await joinAs(live.url, attendee, room.slug);
     const left = nextEvent(presenterSocket, 'participant-left');
     socket.close();
     await left;
-    const joinedAgain = nextEvent(presenterSocket, 'participant-joined');
-    await joinAs(live.url, attendee, room.slug);
-    expect((await joinedAgain).participant.id).toBe(attendee.id);
-    expect((await findParticipant(live.db, room.id, attendee.id))?.leftAt).toBeNull();
+    await expect(connect(live.url, attendee.token)).rejects.toThrow('unauthorized');
+    expect((await findParticipant(live.db, room.id, attendee.id))?.leftAt).not.toBeNull();
+  });
+
+  it('should bring back a presenter who left after the grace with a new participant-joined', async () => {
+    const { room, presenter, attendee, presenterSocket } = await presenterWithAttendee();
+    const { socket: attendeeSocket } = await joinAs(live.url, attendee, room.slug);
+    const left = nextEvent(attendeeSocket, 'participant-left');
+    presenterSocket.close();
+    await left;
+    const joinedAgain = nextEvent(attendeeSocket, 'participant-joined');
+    await joinAs(live.url, presenter, room.slug);
+    expect((await joinedAgain).participant.id).toBe(presenter.id);
+    expect((await findParticipant(live.db, room.id, presenter.id))?.leftAt).toBeNull();
   });
 
   it('should raise the room peak as participants arrive', async () => {

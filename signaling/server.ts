@@ -3,13 +3,16 @@ import type { Server as HttpServer } from 'node:http';
 import { Server } from 'socket.io';
 import type { Config } from '../core/config.ts';
 import type { Metrics, RoomActivityMetrics } from '../core/metrics.ts';
+import { fallbackLogger } from '../core/logger.ts';
 import { createRoomCore, type RoomCore } from '../core/room.ts';
+import { createRoomEnder } from '../core/room-ender.ts';
 import { hashToken } from '../core/tokens.ts';
 import type { Database } from '../db/client.ts';
-import { findByTokenHash, findPresenter, presenceTimeoutSeconds } from '../db/participants.ts';
+import { findByTokenHash, findPresenter, presenceTimeoutSeconds, tokenActs } from '../db/participants.ts';
 import type { ClusterAdapter } from './adapters.ts';
 import { bindEvent, createEventBacklog } from './bind.ts';
 import { createSocketBroadcaster, endRoomLocally } from './broadcaster.ts';
+import { createSocketCounts } from './socket-counts.ts';
 import { addressPolicy } from './candidates.ts';
 import { createMedia } from './media.ts';
 import { createChatHandlers } from './chat.ts';
@@ -23,7 +26,10 @@ import { createRelayHandlers } from './rtc-relay.ts';
 import type { Sfu } from './sfu.ts';
 
 export type SignalingConfig = SocketRateLimitConfig &
-  Pick<Config, 'RECONNECT_GRACE_MS' | 'CORS_ORIGIN' | 'MEDIA_MODE' | 'STAR_MAX_ATTENDEES'>;
+  Pick<
+    Config,
+    'RECONNECT_GRACE_MS' | 'CORS_ORIGIN' | 'MEDIA_MODE' | 'STAR_MAX_ATTENDEES' | 'ROOM_IDLE_END_MINUTES' | 'ROOM_MAX_HOURS' | 'ROOM_END_CHECK_SECONDS'
+  >;
 
 export interface SignalingDeps {
   db: Database;
@@ -40,7 +46,7 @@ export interface SignalingDeps {
   heartbeatMs?: number;
   /** Janus, through signaling/sfu.ts; without it every room is a star. */
   sfu?: Sfu;
-  /** Failures on our side; clients only see `internal_error`. Defaults to one JSON line on stderr. */
+  /** Failures on our side; clients only see `internal_error`. Defaults to the fallback logger of core/logger.ts (standard error). */
   onError?: (err: unknown, context: Record<string, unknown>) => void;
 }
 
@@ -52,10 +58,16 @@ const HEARTBEAT_MS = 30_000;
 const MAX_TOKEN_LENGTH = 200;
 
 function logError(err: unknown, context: Record<string, unknown>): void {
-  console.error(JSON.stringify({ level: 'error', msg: 'signaling error', ...context, err: String(err) }));
+  fallbackLogger().error({ ...context, err }, 'signaling error');
 }
 
-export function createSignaling(httpServer: HttpServer | undefined, deps: SignalingDeps): SignalingServer {
+/** The Socket.io server, and the one way to stop it with everything it started (heartbeat, presence, core, adapter). */
+export interface Signaling {
+  io: SignalingServer;
+  close(): Promise<void>;
+}
+
+export function createSignaling(httpServer: HttpServer | undefined, deps: SignalingDeps): Signaling {
   const report = deps.onError ?? logError;
   // Handlers call this from their own catch blocks; a logger that throws must not turn into an unhandled rejection.
   const onError = (err: unknown, context: Record<string, unknown>) => {
@@ -78,7 +90,7 @@ export function createSignaling(httpServer: HttpServer | undefined, deps: Signal
     if (typeof token !== 'string' || token.length === 0 || token.length > MAX_TOKEN_LENGTH) return next(new Error('unauthorized'));
     try {
       const found = await findByTokenHash(deps.db, await hashToken(token));
-      if (!found || !found.room.isActive) return next(new Error('unauthorized'));
+      if (!found || !found.room.isActive || !tokenActs(found.participant)) return next(new Error('unauthorized'));
       const { participant, room } = found;
       const presenterId = participant.role === 'presenter' ? participant.id : (await findPresenter(deps.db, room.id))?.id;
       if (!presenterId) return next(new Error('unauthorized'));
@@ -99,7 +111,8 @@ export function createSignaling(httpServer: HttpServer | undefined, deps: Signal
   });
 
   const clustered = cluster !== undefined && cluster.kind !== 'memory';
-  const broadcaster = createSocketBroadcaster(io, { clustered });
+  const counts = createSocketCounts(io, { clustered });
+  const broadcaster = createSocketBroadcaster(io, { clustered, counts });
   const core =
     deps.core ??
     createRoomCore({
@@ -108,7 +121,7 @@ export function createSignaling(httpServer: HttpServer | undefined, deps: Signal
       ...(deps.metrics ? { metrics: deps.metrics } : {}),
       onError: (err, context) => onError(err, { step: 'broadcast', ...context }),
     });
-  const handlerDeps: HandlerDeps = { db: deps.db, io, broadcaster, core };
+  const handlerDeps: HandlerDeps = { db: deps.db, io, broadcaster, core, counts };
   const presence = createPresence(handlerDeps, {
     graceMs: deps.config.RECONNECT_GRACE_MS,
     staleAfterSeconds: presenceTimeoutSeconds(deps.config.RECONNECT_GRACE_MS),
@@ -118,6 +131,13 @@ export function createSignaling(httpServer: HttpServer | undefined, deps: Signal
     presence.heartbeat().catch((err: unknown) => onError(err, { step: 'heartbeat' }));
   }, deps.heartbeatMs ?? HEARTBEAT_MS);
   heartbeat.unref();
+  // Every signaling process looks for rooms due to end; the database lets one of them end each.
+  const ender = createRoomEnder(deps.db, core, {
+    idleMinutes: deps.config.ROOM_IDLE_END_MINUTES,
+    maxHours: deps.config.ROOM_MAX_HOURS,
+    intervalMs: deps.config.ROOM_END_CHECK_SECONDS * 1000,
+    onError: (err) => onError(err, { step: 'room-ender' }),
+  });
   const media = createMedia(handlerDeps, {
     sfu: deps.sfu,
     mode: deps.config.MEDIA_MODE,
@@ -158,14 +178,14 @@ export function createSignaling(httpServer: HttpServer | undefined, deps: Signal
     endRoomLocally(io, roomId, sessionStats);
   });
 
-  const close = io.close.bind(io);
-  // Socket.io has no close hook; pending leaves and the adapter's connections must go with the server.
-  io.close = async (fn) => {
+  // Pending leaves and the adapter's connections go with the server.
+  async function close(): Promise<void> {
     clearInterval(heartbeat);
+    ender.stop();
     presence.close();
-    await close(fn);
+    await io.close();
     if (!deps.core) await core.close();
     await cluster?.close();
-  };
-  return io;
+  }
+  return { io, close };
 }

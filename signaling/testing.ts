@@ -32,16 +32,16 @@ export async function startSignaling(
 ): Promise<RunningSignaling> {
   const http = createServer();
   const config = loadConfig({ NODE_ENV: 'test', ...env });
-  const io = createSignaling(http, { db, config, ...extra });
+  const signaling = createSignaling(http, { db, config, ...extra });
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
   const { port } = http.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
-    io,
+    io: signaling.io,
     http,
     async close() {
       http.closeAllConnections();
-      await io.close();
+      await signaling.close();
     },
   };
 }

@@ -2,14 +2,14 @@
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listMessages } from '../db/chat.ts';
-import { createPostgresTestDatabase, type TestDatabase } from '../db/testing.ts';
+import { createTestDatabase, type TestDatabase } from '../db/testing.ts';
 import { closeClients, createTestRoom, joinAs, startSignaling, type RunningSignaling, type TestClient } from './testing.ts';
 
 let database: TestDatabase;
 let server: RunningSignaling;
 
 beforeAll(async () => {
-  database = await createPostgresTestDatabase();
+  database = await createTestDatabase();
   server = await startSignaling(database.db, { RATE_LIMITS: 'off' });
 });
 

@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { connect, type PeerCertificate } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fetchVia } from '../deploy/nginx-harness.ts';
-import { createPostgresTestDatabase, postgresReachable, type TestDatabase } from '../db/testing.ts';
+import { createTestDatabase, type TestDatabase } from '../db/testing.ts';
 import { createCertificateAuthority, issueServerCertificate, type KeyPair } from './local-ca.ts';
 import { fetchTrusting } from './testing.ts';
 
@@ -71,7 +71,7 @@ async function stop(child: ChildProcess): Promise<number | null> {
 }
 
 beforeAll(async () => {
-  if (await postgresReachable()) database = await createPostgresTestDatabase({ migrate: false });
+  database = await createTestDatabase({ migrate: false });
 });
 
 afterAll(async () => {

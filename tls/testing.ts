@@ -11,13 +11,6 @@ export const PEBBLE = '/usr/bin/pebble';
 export const CHALLTESTSRV = '/usr/bin/pebble-challtestsrv';
 
 /** Whether pebble can run; outside CI a missing package skips with one line, in CI it fails. */
-export function pebbleAvailable(): boolean {
-  if (existsSync(PEBBLE) && existsSync(CHALLTESTSRV)) return true;
-  if (process.env.CI === 'true') throw new Error(`pebble is required in CI but ${PEBBLE} or ${CHALLTESTSRV} is missing (apt install pebble)`);
-  console.warn(`tls: no ${PEBBLE} (apt install pebble): skipping the ACME tests`);
-  return false;
-}
-
 /** GET over HTTPS trusting only `ca`. */
 export function fetchTrusting(url: string, ca: string): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
   return new Promise((done, fail) => {
