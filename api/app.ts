@@ -15,6 +15,7 @@ import { databaseUnavailable } from '../db/unavailable.ts';
 import type { AppDeps, ResolvedDeps } from './context.ts';
 import { ApiError, validationMessage, type ErrorBody, type ErrorCode } from './errors.ts';
 import { health } from './health.ts';
+import { idempotency } from './idempotency.ts';
 import { iceServers } from './ice-servers.ts';
 import { fallbackLogger } from '../core/logger.ts';
 import { requestLogger } from './logger.ts';
@@ -63,9 +64,9 @@ export function createApp(deps: AppDeps) {
     '/api/*',
     cors({
       origin: deps.config.CORS_ORIGIN ? deps.config.CORS_ORIGIN.split(',').map((o) => o.trim()) : [],
-      allowHeaders: ['Authorization', 'Content-Type'],
+      allowHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key'],
       allowMethods: ['GET', 'POST', 'PUT', 'DELETE'],
-      exposeHeaders: ['Retry-After', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'X-Request-Id'],
+      exposeHeaders: ['Idempotent-Replayed', 'Retry-After', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'X-Request-Id'],
     }),
   );
   const limits = apiRateLimits(deps.config);
@@ -82,6 +83,10 @@ export function createApp(deps: AppDeps) {
       },
     }),
   );
+
+  // After the body limit: a keyed request is read (to tell a repeat from a different request) only once it fits.
+  const keyed = idempotency();
+  for (const path of ['/api/rooms', '/api/rooms/:slug/join', '/api/rooms/:slug/messages', '/api/rooms/:slug/questions']) app.use(path, keyed);
 
   app.route('/api', health);
   app.route('/api', rooms);

@@ -25,6 +25,7 @@ export const errorCodes = [
   'participant_left',
   'payload_too_large',
   'unsupported_media_type',
+  'idempotency_key_reused',
   'rate_limited',
   'busy',
   'unavailable',

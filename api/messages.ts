@@ -6,6 +6,7 @@ import { actorOf, assertSelf, requireParticipant } from './auth.ts';
 import { ApiError, validationMessage } from './errors.ts';
 import { chatMessageSchema } from '../core/schemas.ts';
 import { bearerSecurity, errorResponses, jsonContent, participantIdField, slugParams } from './route-schemas.ts';
+import { idempotencyHeaders } from './idempotency.ts';
 import { toChatMessageBody } from '../core/serialize.ts';
 
 
@@ -64,10 +65,10 @@ const sendRoute = createRoute({
   summary: 'Send a chat message to the room',
   security: bearerSecurity,
   middleware: [requireParticipant()] as const,
-  request: { params: slugParams, body: { required: true, content: jsonContent(sendMessageBody) } },
+  request: { params: slugParams, headers: idempotencyHeaders, body: { required: true, content: jsonContent(sendMessageBody) } },
   responses: {
     201: { description: 'Stored and broadcast (or, for a repeated clientMessageId, the first message)', content: jsonContent(z.object({ message: chatMessageSchema })) },
-    ...errorResponses(400, 401, 403, 404, 410, 413, 415, 429, 503),
+    ...errorResponses(400, 401, 403, 404, 410, 413, 415, 422, 429, 503),
   },
 });
 

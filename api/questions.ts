@@ -13,6 +13,8 @@ import {
   questionParams,
   slugParams,
 } from './route-schemas.ts';
+import { idempotencyHeaders } from './idempotency.ts';
+import { toQuestionBody } from '../core/serialize.ts';
 
 // The question's id travels in the path; the rest of each body is the core's own action schema.
 export const askBody = actionInputs.ask.extend({ participantId: participantIdField }).openapi('AskRequest');
@@ -43,10 +45,10 @@ const askRoute = createRoute({
   summary: 'Ask a question',
   security: bearerSecurity,
   middleware: [requireParticipant()] as const,
-  request: { params: slugParams, body: { required: true, content: jsonContent(askBody) } },
+  request: { params: slugParams, headers: idempotencyHeaders, body: { required: true, content: jsonContent(askBody) } },
   responses: {
     201: { description: 'Stored and broadcast', content: jsonContent(z.object({ questionId: z.uuid(), question: questionSchema }).openapi('AskResponse')) },
-    ...errorResponses(400, 401, 403, 404, 410, 413, 415, 429),
+    ...errorResponses(400, 401, 403, 404, 410, 413, 415, 422, 429),
   },
 });
 

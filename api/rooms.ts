@@ -21,6 +21,7 @@ import {
   participantIdField,
   slugParams,
 } from './route-schemas.ts';
+import { idempotencyHeaders } from './idempotency.ts';
 import { toParticipantBody, toRoomBody } from '../core/serialize.ts';
 import { hashToken, newSlug, newToken } from '../core/tokens.ts';
 import {
@@ -115,10 +116,10 @@ const createRoomRoute = createRoute({
   operationId: 'createRoom',
   tags: ['rooms'],
   summary: 'Create a room; the answer carries the presenter token, once',
-  request: { body: { required: true, content: jsonContent(createRoomBody) } },
+  request: { headers: idempotencyHeaders, body: { required: true, content: jsonContent(createRoomBody) } },
   responses: {
     201: { description: 'Created', content: jsonContent(createRoomResponse) },
-    ...errorResponses(400, 413, 415, 429),
+    ...errorResponses(400, 413, 415, 422, 429),
   },
 });
 
@@ -141,10 +142,10 @@ const joinRoute = createRoute({
   operationId: 'joinRoom',
   tags: ['rooms'],
   summary: 'Join a room as an attendee; the answer carries the participant token, once',
-  request: { params: slugParams, body: { required: true, content: jsonContent(joinBody) } },
+  request: { params: slugParams, headers: idempotencyHeaders, body: { required: true, content: jsonContent(joinBody) } },
   responses: {
     201: { description: 'Joined', content: jsonContent(joinResponse) },
-    ...errorResponses(400, 401, 403, 404, 409, 410, 413, 415, 429),
+    ...errorResponses(400, 401, 403, 404, 409, 410, 413, 415, 422, 429),
   },
 });
 

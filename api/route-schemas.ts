@@ -22,6 +22,7 @@ const errorDescriptions: Record<number, string> = {
   410: 'The room has ended (`room_ended`)',
   413: 'The body is over 64 KB (`payload_too_large`)',
   415: 'The body is not JSON (`unsupported_media_type`)',
+  422: 'The Idempotency-Key was already used for a different request (`idempotency_key_reused`)',
   429: 'Too many requests from this address (`rate_limited`); see Retry-After',
   503: 'The server is behind on storing messages (`busy`); nothing was stored, try again after Retry-After',
 };

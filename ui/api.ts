@@ -1,4 +1,6 @@
 // Typed client for Podium's REST API over fetch; every failure becomes an ApiRequestError with the server's code.
+// Idempotent requests (and POSTs sent with an Idempotency-Key) retry through ui/lib/retry.ts while the server or
+// the network is briefly away; `requestsRetrying` tells the page to say "Reconnecting…" meanwhile.
 import type { ErrorCode } from '../api/errors.ts';
 import type { IceConfigBody as IceConfig } from '../api/ice-servers.ts';
 import type {
@@ -10,6 +12,8 @@ import type {
 import type { PollBody } from '../core/polls.ts';
 import type { ReportBody } from '../core/report.ts';
 import type { ChatMessageBody, QuestionBody, SessionStatsBody } from '../core/schemas.ts';
+import { fetchWithRetry } from './lib/retry.ts';
+import { randomId } from './random-id.ts';
 
 export class ApiRequestError extends Error {
   override name = 'ApiRequestError';
@@ -27,17 +31,43 @@ export class ApiRequestError extends Error {
 export type { CreateRoomInput, CreatedRoom, RoomDetails, JoinedRoom, IceConfig };
 
 
-async function request<T>(method: string, path: string, options: { body?: unknown; token?: string } = {}): Promise<T> {
+let retrying = 0;
+const retryListeners = new Set<(count: number) => void>();
+const setRetrying = (delta: number) => {
+  retrying += delta;
+  for (const listener of retryListeners) listener(retrying);
+};
+
+/** Calls `listener` with the number of requests waiting to be sent again (0 when none); returns the unsubscribe. */
+export function requestsRetrying(listener: (count: number) => void): () => void {
+  retryListeners.add(listener);
+  listener(retrying);
+  return () => retryListeners.delete(listener);
+}
+
+async function request<T>(method: string, path: string, options: { body?: unknown; token?: string; idempotent?: boolean } = {}): Promise<T> {
   const headers: Record<string, string> = { Accept: 'application/json' };
   if (options.body !== undefined) headers['Content-Type'] = 'application/json';
   if (options.token) headers.Authorization = `Bearer ${options.token}`;
+  // One key for every attempt of this call: the server answers a repeat with the first answer.
+  if (options.idempotent) headers['Idempotency-Key'] = randomId();
   let response: Response;
+  let waiting = false;
   try {
-    response = await fetch(path, {
-      method,
-      headers,
-      body: options.body === undefined ? undefined : JSON.stringify(options.body),
-    });
+    response = await fetchWithRetry(
+      path,
+      { method, headers, body: options.body === undefined ? undefined : JSON.stringify(options.body) },
+      {
+        onRetry: () => {
+          if (!waiting) setRetrying(+1);
+          waiting = true;
+        },
+        onSettled: () => {
+          if (waiting) setRetrying(-1);
+          waiting = false;
+        },
+      },
+    );
   } catch {
     throw new ApiRequestError(0, 'network_error', 'Podium could not be reached. Check your connection and try again.');
   }
@@ -60,17 +90,17 @@ async function request<T>(method: string, path: string, options: { body?: unknow
 const room = (slug: string) => `/api/rooms/${encodeURIComponent(slug)}`;
 
 export const api = {
-  createRoom: (input: CreateRoomInput) => request<CreatedRoom>('POST', '/api/rooms', { body: input }),
+  createRoom: (input: CreateRoomInput) => request<CreatedRoom>('POST', '/api/rooms', { body: input, idempotent: true }),
   getRoom: (slug: string) => request<RoomDetails>('GET', room(slug)),
   joinRoom: (slug: string, input: { name: string; password?: string }) =>
-    request<JoinedRoom>('POST', `${room(slug)}/join`, { body: input }),
+    request<JoinedRoom>('POST', `${room(slug)}/join`, { body: input, idempotent: true }),
   endRoom: (slug: string, token: string) =>
     request<{ success: true; sessionStats: SessionStatsBody }>('DELETE', room(slug), { token }),
-  /** Newest first; `beforeId` pages back from a message. */
-  messages: (slug: string, token: string, limit = 50, beforeId?: string) =>
+  /** Newest first; `beforeId` pages back from that message. */
+  messages: (slug: string, token: string, options: { limit?: number; beforeId?: string } = {}) =>
     request<{ messages: ChatMessageBody[]; hasMore: boolean }>(
       'GET',
-      `${room(slug)}/messages?limit=${limit}${beforeId ? `&beforeId=${encodeURIComponent(beforeId)}` : ''}`,
+      `${room(slug)}/messages?limit=${options.limit ?? 50}${options.beforeId ? `&beforeId=${encodeURIComponent(options.beforeId)}` : ''}`,
       { token },
     ),
   questions: (slug: string, token: string) => request<{ questions: QuestionBody[] }>('GET', `${room(slug)}/questions`, { token }),

@@ -1,7 +1,9 @@
 // Browser entry: routes, with the room pages loaded on demand so the home page stays small.
+import { installCompat } from './lib/compat.ts';
 import { Route, Router } from '@solidjs/router';
 import { lazy } from 'solid-js';
 import { render } from 'solid-js/web';
+import { ReconnectingNotice } from './components/reconnecting-notice.tsx';
 import Home from './pages/home.tsx';
 import './styles.css';
 
@@ -10,15 +12,20 @@ const Host = lazy(() => import('./pages/host.tsx'));
 const Report = lazy(() => import('./pages/report.tsx'));
 const NotFound = lazy(() => import('./pages/not-found.tsx'));
 
+installCompat();
+
 render(
   () => (
-    <Router>
-      <Route path="/" component={Home} />
-      <Route path="/r/:slug" component={Join} />
-      <Route path="/r/:slug/host" component={Host} />
-      <Route path="/r/:slug/report" component={Report} />
-      <Route path="*" component={NotFound} />
-    </Router>
+    <>
+      <ReconnectingNotice />
+      <Router>
+        <Route path="/" component={Home} />
+        <Route path="/r/:slug" component={Join} />
+        <Route path="/r/:slug/host" component={Host} />
+        <Route path="/r/:slug/report" component={Report} />
+        <Route path="*" component={NotFound} />
+      </Router>
+    </>
   ),
   document.getElementById('root')!,
 );

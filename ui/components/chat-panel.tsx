@@ -12,6 +12,7 @@ export function ChatPanel() {
   const [draft, setDraft] = createSignal('');
   const [error, setError] = createSignal<string | null>(null);
   const [sending, setSending] = createSignal(false);
+  const [loadingEarlier, setLoadingEarlier] = createSignal(false);
   let list!: HTMLDivElement;
   let stickToBottom = true;
 
@@ -41,6 +42,22 @@ export function ChatPanel() {
     }
   };
 
+  const loadEarlier = async () => {
+    setLoadingEarlier(true);
+    // The reader is looking at the top; new pages go above without pulling the list down to the newest.
+    stickToBottom = false;
+    const fromBottom = list.scrollHeight - list.scrollTop;
+    try {
+      await room.actions.loadEarlierMessages();
+      setError(null);
+      queueMicrotask(() => (list.scrollTop = list.scrollHeight - fromBottom));
+    } catch (err) {
+      setError(err instanceof Error ? err.message : 'Earlier messages could not be loaded.');
+    } finally {
+      setLoadingEarlier(false);
+    }
+  };
+
   return (
     <>
       <div
@@ -48,6 +65,11 @@ export function ChatPanel() {
         ref={list}
         onScroll={() => (stickToBottom = list.scrollTop + list.clientHeight >= list.scrollHeight - 40)}
       >
+        <Show when={room.state.hasEarlierMessages}>
+          <button class="button small ghost load-earlier" type="button" onClick={() => void loadEarlier()} disabled={loadingEarlier()} data-testid="load-earlier">
+            {loadingEarlier() ? 'Loading…' : 'Load earlier messages'}
+          </button>
+        </Show>
         <Show when={room.state.messages.length > 0} fallback={<p class="empty">No messages yet. Say hello 👋</p>}>
           <ul class="messages" aria-label="Chat messages" data-testid="chat-messages">
             <For each={room.state.messages}>

@@ -1,4 +1,5 @@
-// A modal confirmation on the native <dialog>: focus is trapped and Escape cancels, by the browser.
+// A modal confirmation on the native <dialog>: focus is trapped and Escape cancels, by the browser. Where there is no
+// <dialog> (Firefox before 98, Safari before 15.4) it opens as a plain overlay, and Escape still cancels.
 import { createEffect, type JSX } from 'solid-js';
 
 export function ConfirmDialog(props: {
@@ -12,11 +13,25 @@ export function ConfirmDialog(props: {
 }) {
   let dialog!: HTMLDialogElement;
   createEffect(() => {
-    if (props.open && !dialog.open) dialog.showModal();
-    if (!props.open && dialog.open) dialog.close();
+    if (typeof dialog.showModal === 'function') {
+      if (props.open && !dialog.open) dialog.showModal();
+      if (!props.open && dialog.open) dialog.close();
+      return;
+    }
+    dialog.classList.add('dialog-fallback');
+    dialog.toggleAttribute('open', props.open);
+    if (props.open) dialog.querySelector<HTMLButtonElement>('[autofocus]')?.focus();
   });
   return (
-    <dialog ref={dialog} aria-labelledby="confirm-title" onCancel={props.onCancel} onClose={() => props.open && props.onCancel()}>
+    <dialog
+      ref={dialog}
+      role="dialog"
+      aria-modal="true"
+      aria-labelledby="confirm-title"
+      onCancel={props.onCancel}
+      onClose={() => props.open && props.onCancel()}
+      onKeyDown={(e) => e.key === 'Escape' && typeof dialog.showModal !== 'function' && props.onCancel()}
+    >
       <h2 id="confirm-title">{props.title}</h2>
       <p>{props.children}</p>
       <div class="dialog-actions">

@@ -20,7 +20,7 @@ export function makeTestRoom(role: RoomSession['role'], answer: (event: string, 
   const value: RoomSessionValue = {
     ...store,
     session: { token: 't', participantId: role === 'presenter' ? 'p-1' : 'a-1', role, name: 'Tester' },
-    support: { webrtc: true, secureOrigin: true, devices: true, origin: 'https://podium.test' },
+    support: { webrtc: true, secureOrigin: true, devices: true, screenShare: true, origin: 'https://podium.test' },
     presenter: () => null,
     attendee: () => null,
     polls: createPollStore(transport),

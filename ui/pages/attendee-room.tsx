@@ -13,7 +13,8 @@ import { ToggleControl } from '../components/toggle-control.tsx';
 import { Topbar } from '../components/topbar.tsx';
 import { AudioSink, VideoView } from '../components/video-view.tsx';
 import { RoomProvider, useRoom } from '../room/room-context.tsx';
-import { microphoneProblem, watchProblem } from '../rtc/support.ts';
+import { browserVideoCodec } from '../rtc/codecs.ts';
+import { attendeeMode, microphoneProblem, watchProblem } from '../rtc/support.ts';
 import { forgetSession, type RoomSession } from '../session.ts';
 
 export function AttendeeRoom(props: { slug: string; session: RoomSession; onLeave: () => void; onSignedOut: () => void }) {
@@ -212,6 +213,20 @@ function AttendeeControls() {
         <ReactionBar />
       </div>
       <AttendeeStageControls />
+      <BrowserMode />
     </>
+  );
+}
+
+/** What this browser gets, named: join only, watch only or watch and speak, and the video codec it prefers. */
+function BrowserMode() {
+  const room = useRoom();
+  const mode = attendeeMode(room.support);
+  const codec = mode.mode === 'join-only' ? null : browserVideoCodec();
+  return (
+    <p class="browser-mode" data-testid="browser-mode" data-mode={mode.mode} data-codec={codec ?? ''}>
+      {mode.label}
+      {codec ? ` · video ${codec}` : ''}
+    </p>
   );
 }

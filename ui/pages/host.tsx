@@ -17,7 +17,7 @@ import { ToggleControl } from '../components/toggle-control.tsx';
 import { Topbar } from '../components/topbar.tsx';
 import { AudioSink, VideoView } from '../components/video-view.tsx';
 import { RoomProvider, useRoom } from '../room/room-context.tsx';
-import { presentProblem } from '../rtc/support.ts';
+import { presentProblem, screenShareProblem } from '../rtc/support.ts';
 import { forgetSession, keepReportToken, loadSession } from '../session.ts';
 
 export default function Host() {
@@ -271,15 +271,24 @@ function PresenterControls() {
               disabled={!m().preview()}
               testId="presenter-camera"
             />
-            <ToggleControl
-              pressed={m().sharing()}
-              label={['Stop sharing your screen', 'Share your screen']}
-              icon={['screen-off', 'screen']}
-              text={['Stop sharing', 'Share screen']}
-              tone="highlight"
-              onToggle={() => void (m().sharing() ? m().stopScreenShare() : m().startScreenShare())}
-              testId="share-screen"
-            />
+            <Show
+              when={screenShareProblem(room.support) === null}
+              fallback={
+                <p class="control-note" data-testid="screen-share-unavailable">
+                  {screenShareProblem(room.support)}
+                </p>
+              }
+            >
+              <ToggleControl
+                pressed={m().sharing()}
+                label={['Stop sharing your screen', 'Share your screen']}
+                icon={['screen-off', 'screen']}
+                text={['Stop sharing', 'Share screen']}
+                tone="highlight"
+                onToggle={() => void (m().sharing() ? m().stopScreenShare() : m().startScreenShare())}
+                testId="share-screen"
+              />
+            </Show>
           </>
         )}
       </Show>

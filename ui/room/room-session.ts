@@ -27,7 +27,10 @@ export function createRoomSession(slug: string, session: RoomSession): RoomSessi
   let socketOpened: (socket: RoomSocket) => void = () => {};
   const opened = new Promise<RoomSocket>((resolve) => (socketOpened = resolve));
   const transport: Parameters<typeof createRoomStore>[1] = async (event, payload) => socketTransport(socket ?? (await opened))(event, payload);
-  const store = createRoomStore(slug, transport);
+  const store = createRoomStore(slug, transport, async (beforeId) => {
+    const page = await api.messages(slug, session.token, { beforeId });
+    return { messages: [...page.messages].reverse(), hasMore: page.hasMore };
+  });
   const polls = createPollStore(transport);
   const support = mediaSupport();
   const [presenter, setPresenter] = createSignal<PresenterMedia | null>(null);
@@ -100,6 +103,14 @@ export function createRoomSession(slug: string, session: RoomSession): RoomSessi
     if (first !== 'left') void ensureMedia();
     bindSocket(live, slug, session, store, presenter, attendee, ensureMedia);
     bindPolls(live, slug, session, polls);
+    // A phone that slept the tab may have lost the socket without noticing; coming back reconnects at once
+    // (and the join that follows subscribes the media again) instead of waiting for the next backoff step.
+    const onVisible = () => {
+      const over = store.state.connection === 'ended' || store.state.connection === 'unauthorized';
+      if (document.visibilityState === 'visible' && !live.connected && !over) live.connect();
+    };
+    document.addEventListener('visibilitychange', onVisible);
+    cleanups.push(() => document.removeEventListener('visibilitychange', onVisible));
   })();
 
   return { ...store, session, support, presenter, attendee, polls };
@@ -148,17 +159,20 @@ const MAX_HISTORY_PAGES = 10;
  * The chat to show after a (re)join, newest first: the latest page on a first join; after a drop, pages back
  * until one holds a message this page already shows, so a busy room's missed messages all arrive (up to 1,000).
  */
-async function missedMessages(slug: string, token: string, known: Set<string>): Promise<ChatMessageBody[]> {
-  if (known.size === 0) return (await api.messages(slug, token)).messages;
+/** Newest first: what the page missed (paging back until a message it shows), and whether older ones remain. */
+async function missedMessages(slug: string, token: string, known: Set<string>): Promise<{ messages: ChatMessageBody[]; hasMore: boolean }> {
+  if (known.size === 0) return api.messages(slug, token);
   const missed: ChatMessageBody[] = [];
   let beforeId: string | undefined;
+  let more = false;
   for (let page = 0; page < MAX_HISTORY_PAGES; page++) {
-    const { messages, hasMore } = await api.messages(slug, token, HISTORY_PAGE, beforeId);
+    const { messages, hasMore } = await api.messages(slug, token, { limit: HISTORY_PAGE, beforeId });
     missed.push(...messages);
+    more = hasMore;
     if (!hasMore || messages.length === 0 || messages.some((m) => known.has(m.id))) break;
     beforeId = messages.at(-1)!.id;
   }
-  return missed;
+  return { messages: missed, hasMore: more };
 }
 
 function withOwner<T>(cleanups: Array<() => void>, make: () => T): T {
@@ -208,8 +222,8 @@ function bindSocket(
     joinedBefore = true;
     try {
       const known = new Set(store.state.messages.map((m) => m.id));
-      const [messages, questions] = await Promise.all([missedMessages(slug, session.token, known), api.questions(slug, session.token)]);
-      events.history(messages.reverse(), questions.questions);
+      const [missed, questions] = await Promise.all([missedMessages(slug, session.token, known), api.questions(slug, session.token)]);
+      events.history(missed.messages.reverse(), questions.questions, missed.hasMore);
     } catch {
       // History is a convenience: live events keep flowing without it.
     }

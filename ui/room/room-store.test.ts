@@ -109,6 +109,31 @@ describe('createRoomStore', () => {
     room.dispose();
   });
 
+  it('should load earlier pages before the oldest message shown until the server has no more', async () => {
+    const asked: string[] = [];
+    const pages: Record<string, { messages: ChatMessageBody[]; hasMore: boolean }> = {
+      m3: { messages: [message('m2', OTHER_ID, 'second', '2026-01-01T10:02:00.000Z')], hasMore: true },
+      m2: { messages: [message('m1', OTHER_ID, 'first', '2026-01-01T10:01:00.000Z')], hasMore: false },
+    };
+    const room = createRoot((dispose) => ({
+      ...createRoomStore('room-slug-1', answering(() => ({ ok: true })).transport, async (beforeId) => (asked.push(beforeId), pages[beforeId]!)),
+      dispose,
+    }));
+    room.events.joined(joinResult);
+    room.events.history([message('m3', OTHER_ID, 'third', '2026-01-01T10:03:00.000Z')], [], true);
+    expect(room.state.hasEarlierMessages).toBe(true);
+    await room.actions.loadEarlierMessages();
+    expect(room.state.hasEarlierMessages).toBe(true);
+    await room.actions.loadEarlierMessages();
+    expect(asked).toEqual(['m3', 'm2']);
+    expect(room.state.messages.map((m) => m.id)).toEqual(['m1', 'm2', 'm3']);
+    expect(room.state.hasEarlierMessages).toBe(false);
+    // A reconnect's newest page says there is more; what was loaded stays and the button comes back.
+    room.events.history([message('m3', OTHER_ID, 'third', '2026-01-01T10:03:00.000Z')], [], true);
+    expect(room.state.messages.map((m) => m.id)).toEqual(['m1', 'm2', 'm3']);
+    room.dispose();
+  });
+
   it('should apply votes, answers and pins to the one question they name', () => {
     const room = withStore(answering(() => ({ ok: true })).transport);
     room.events.joined(joinResult);

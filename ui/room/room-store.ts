@@ -34,6 +34,8 @@ export interface RoomState {
   presenterId: string | null;
   participants: ParticipantBody[];
   messages: ChatMessageBody[];
+  /** The server holds messages older than the first one here ("Load earlier"). */
+  hasEarlierMessages: boolean;
   questions: QuestionBody[];
   isScreenSharing: boolean;
   /** Presenter side: one entry per attendee link. */
@@ -93,6 +95,7 @@ function initialRoomState(slug: string): RoomState {
     presenterId: null,
     participants: [],
     messages: [],
+    hasEarlierMessages: false,
     questions: [],
     isScreenSharing: false,
     peers: {},
@@ -110,7 +113,12 @@ function initialRoomState(slug: string): RoomState {
 
 export type RoomStore = ReturnType<typeof createRoomStore>;
 
-export function createRoomStore(slug: string, transport: RoomTransport) {
+/** A page of chat history older than the message `beforeId` (the REST API's cursor). */
+export type EarlierMessages = (beforeId: string) => Promise<{ messages: ChatMessageBody[]; hasMore: boolean }>;
+
+const byCreatedAt = (a: ChatMessageBody, b: ChatMessageBody) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0);
+
+export function createRoomStore(slug: string, transport: RoomTransport, earlierMessages?: EarlierMessages) {
   const [state, setState] = createStore<RoomState>(initialRoomState(slug));
 
   const isSelf = (participantId: string | null) => participantId !== null && participantId === state.self?.participantId;
@@ -156,15 +164,11 @@ export function createRoomStore(slug: string, transport: RoomTransport) {
         setState('connection', 'live');
       });
     },
-    history(messages: ChatMessageBody[], questions: QuestionBody[]) {
+    history(messages: ChatMessageBody[], questions: QuestionBody[], hasMore = false) {
       batch(() => {
-        const known = new Set(state.messages.map((m) => m.id));
-        const older = messages.filter((m) => m.messageType !== 'reaction' && !known.has(m.id));
-        if (older.length) {
-          setState('messages', (current) =>
-            [...older, ...current].sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0)),
-          );
-        }
+        mergeOlder(messages);
+        // A reconnect's newest page must not hide older messages already loaded by "Load earlier".
+        if (!state.hasEarlierMessages || !hasMore) setState('hasEarlierMessages', hasMore);
         setState('questions', reconcile(questions, { key: 'id' }));
       });
     },
@@ -249,7 +253,23 @@ export function createRoomStore(slug: string, transport: RoomTransport) {
     },
   };
 
+  function mergeOlder(messages: ChatMessageBody[]) {
+    const known = new Set(state.messages.map((m) => m.id));
+    const older = messages.filter((m) => m.messageType !== 'reaction' && !known.has(m.id));
+    if (older.length) setState('messages', (current) => [...older, ...current].sort(byCreatedAt));
+  }
+
   const actions = {
+    /** One more page of history before the oldest message shown. */
+    async loadEarlierMessages() {
+      const oldest = state.messages[0];
+      if (!earlierMessages || !oldest) return;
+      const page = await earlierMessages(oldest.id);
+      batch(() => {
+        mergeOlder(page.messages);
+        setState('hasEarlierMessages', page.hasMore);
+      });
+    },
     async sendChat(message: string) {
       const result = await send('chat-message', { roomSlug: slug, message, clientMessageId: randomId() });
       addMessage(result.message);

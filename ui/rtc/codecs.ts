@@ -33,3 +33,16 @@ export function preferCodecs(transceiver: RTCRtpTransceiver, kind: 'audio' | 'vi
     // A browser that refuses the list still negotiates its own defaults, which is better than no call.
   }
 }
+
+/** The video codec this browser will use first: VP9, or the next in the order where it has none (null if none). */
+export function preferredVideoCodec(codecs: readonly CodecLike[] | undefined): string | null {
+  if (!codecs) return null;
+  const mime = VIDEO_CODEC_ORDER.find((m) => codecs.some((c) => c.mimeType.toLowerCase() === m.toLowerCase()));
+  return mime ? mime.slice('video/'.length) : null;
+}
+
+/** The same for this page's browser, from RTCRtpReceiver.getCapabilities (null where it cannot say). */
+export function browserVideoCodec(): string | null {
+  if (typeof RTCRtpReceiver === 'undefined' || typeof RTCRtpReceiver.getCapabilities !== 'function') return null;
+  return preferredVideoCodec(RTCRtpReceiver.getCapabilities('video')?.codecs);
+}

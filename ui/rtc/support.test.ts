@@ -1,14 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { mediaSupport, microphoneProblem, presentProblem, watchProblem } from './support.ts';
+import { preferredVideoCodec } from './codecs.ts';
+import { attendeeMode, mediaSupport, microphoneProblem, presentProblem, screenShareProblem, watchProblem } from './support.ts';
 
 /** A window as a browser builds it on `url`: secure context as browsers decide it, WebRTC and devices optional. */
-function page(url: string, { webrtc = true, devices = true, secure }: { webrtc?: boolean; devices?: boolean; secure?: boolean } = {}) {
+function page(url: string, { webrtc = true, devices = true, secure, display = true }: { webrtc?: boolean; devices?: boolean; secure?: boolean; display?: boolean } = {}) {
   const location = new URL(url);
   return {
     location,
     ...(secure === undefined ? {} : { isSecureContext: secure }),
     ...(webrtc ? { RTCPeerConnection: function RTCPeerConnection() {} } : {}),
-    navigator: devices ? { mediaDevices: { getUserMedia: async () => ({}) } } : {},
+    navigator: devices ? { mediaDevices: { getUserMedia: async () => ({}), ...(display ? { getDisplayMedia: async () => ({}) } : {}) } } : {},
   } as unknown as typeof globalThis;
 }
 
@@ -46,5 +47,31 @@ describe('media support', () => {
     expect(mediaSupport(page('http://127.0.0.1:3000/')).secureOrigin).toBe(true);
     expect(mediaSupport(page('http://192.168.1.20:3000/')).secureOrigin).toBe(false);
     expect(mediaSupport(page('https://192.168.1.20/')).secureOrigin).toBe(true);
+  });
+});
+
+describe('honest modes', () => {
+  it('should name join only, watch only and watch and speak', () => {
+    expect(attendeeMode(mediaSupport(page('https://podium.example.org/', { webrtc: false, secure: true }))).mode).toBe('join-only');
+    expect(attendeeMode(mediaSupport(page('https://podium.example.org/', { devices: false, secure: true }))).mode).toBe('watch-only');
+    expect(attendeeMode(mediaSupport(page('http://podium.lan/', { secure: false }))).mode).toBe('watch-only');
+    expect(attendeeMode(mediaSupport(page('https://podium.example.org/', { secure: true }))).mode).toBe('watch-and-speak');
+  });
+
+  it('should explain screen sharing on a browser without getDisplayMedia (phones) and not elsewhere', () => {
+    const phone = mediaSupport(page('https://podium.example.org/', { secure: true, display: false }));
+    expect(phone.screenShare).toBe(false);
+    expect(screenShareProblem(phone)).toContain('cannot share a screen');
+    expect(presentProblem(phone)).toBeNull();
+    expect(screenShareProblem(mediaSupport(page('https://podium.example.org/', { secure: true })))).toBeNull();
+  });
+
+  it('should prefer VP9 and fall back to the next codec where there is none', () => {
+    const vp8 = { mimeType: 'video/VP8' };
+    const h264 = { mimeType: 'video/H264' };
+    expect(preferredVideoCodec([h264, vp8, { mimeType: 'video/VP9' }])).toBe('VP9');
+    expect(preferredVideoCodec([h264, vp8, { mimeType: 'video/rtx' }])).toBe('VP8');
+    expect(preferredVideoCodec([h264])).toBe('H264');
+    expect(preferredVideoCodec([])).toBeNull();
   });
 });

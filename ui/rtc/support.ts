@@ -8,6 +8,8 @@ export interface MediaSupport {
   secureOrigin: boolean;
   /** navigator.mediaDevices.getUserMedia. */
   devices: boolean;
+  /** navigator.mediaDevices.getDisplayMedia: absent on phones and tablets (iOS, Android) and older browsers. */
+  screenShare: boolean;
   /** The page's origin, for messages. */
   origin: string;
 }
@@ -28,6 +30,7 @@ export function mediaSupport(g: typeof globalThis = globalThis): MediaSupport {
     webrtc: typeof (g as { RTCPeerConnection?: unknown }).RTCPeerConnection === 'function',
     secureOrigin,
     devices: typeof nav?.mediaDevices?.getUserMedia === 'function',
+    screenShare: typeof nav?.mediaDevices?.getDisplayMedia === 'function',
     origin,
   };
 }
@@ -66,4 +69,19 @@ export function microphoneProblem(support: MediaSupport): string | null {
   }
   if (!support.devices) return 'This browser offers no microphone to this page. Watching, chat and questions work as they are.';
   return null;
+}
+
+/** Why the presenter cannot share a screen here, or null when they can (camera and microphone are unaffected). */
+export function screenShareProblem(support: MediaSupport): string | null {
+  if (support.screenShare) return null;
+  return 'This browser cannot share a screen (phones and tablets cannot). Your camera and microphone still work; present from a computer to share slides.';
+}
+
+export type AttendeeMode = 'join-only' | 'watch-only' | 'watch-and-speak';
+
+/** What an attendee gets in this browser, by name: chat only, watching only, or watching with a microphone. */
+export function attendeeMode(support: MediaSupport): { mode: AttendeeMode; label: string } {
+  if (!support.webrtc) return { mode: 'join-only', label: 'Join only: chat and Q&A' };
+  if (!support.devices || !support.secureOrigin) return { mode: 'watch-only', label: 'Watch only: no microphone here' };
+  return { mode: 'watch-and-speak', label: 'Watch and speak' };
 }
