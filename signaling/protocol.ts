@@ -3,10 +3,10 @@ import { z } from 'zod';
 import { actionInputs } from '../core/actions.ts';
 import type { ParticipantEvents, RoomEvents } from '../core/broadcast.ts';
 import type { AddressPolicy } from './candidates.ts';
+import { MAX_CANDIDATE_BYTES, MAX_SDP_BYTES } from '../core/limits.ts';
 import type { ChatMessageBody, ParticipantBody, QuestionBody, RoomBody, SessionStatsBody } from '../core/schemas.ts';
 
-export const MAX_SDP_BYTES = 64 * 1024;
-export const MAX_CANDIDATE_BYTES = 2 * 1024;
+export { MAX_CANDIDATE_BYTES, MAX_SDP_BYTES };
 
 export { reactionEmojis, type ReactionEmoji } from '../core/actions.ts';
 

@@ -58,14 +58,14 @@ describe('socket budgets on a running server', () => {
 describe('createSocketRateLimits', () => {
   it('should let everything through when RATE_LIMITS is off', async () => {
     const limits = createSocketRateLimits(loadConfig({ RATE_LIMITS: 'off', RATE_LIMIT_SOCKET_CHAT: '1', RATE_LIMIT_SOCKET_SIGNALING: '1' }));
-    const results = await Promise.all(Array.from({ length: 20 }, () => limits.consume('participant', 'chat-message')));
+    const results = await Promise.all(Array.from({ length: 20 }, () => limits.consume({ participantId: 'participant', role: 'attendee' }, 'chat-message')));
     expect(results.every((r) => r === true)).toBe(true);
   });
 
   it('should refuse the point after the last one of a window', async () => {
     const limits = createSocketRateLimits(loadConfig({ RATE_LIMIT_SOCKET_SIGNALING: '3', RATE_LIMIT_SOCKET_WINDOW_SECONDS: '60' }));
     const results = [];
-    for (let i = 0; i < 4; i++) results.push(await limits.consume('participant', 'webrtc-ice-candidate'));
+    for (let i = 0; i < 4; i++) results.push(await limits.consume({ participantId: 'participant', role: 'attendee' }, 'webrtc-ice-candidate'));
     expect(results).toEqual([true, true, true, { retryAfterMs: expect.any(Number) }]);
     expect((results[3] as { retryAfterMs: number }).retryAfterMs).toBeGreaterThan(0);
   });

@@ -3,6 +3,8 @@ import type { Server as HttpServer } from 'node:http';
 import { Server } from 'socket.io';
 import type { Config } from '../core/config.ts';
 import type { Metrics, RoomActivityMetrics } from '../core/metrics.ts';
+import { MAX_SOCKET_MESSAGE_BYTES } from '../core/limits.ts';
+import { createLimiters, type LimitStore } from '../core/rate-limiter.ts';
 import { createRoomCore, type RoomCore } from '../core/room.ts';
 import { hashToken } from '../core/tokens.ts';
 import type { Database } from '../db/client.ts';
@@ -19,10 +21,12 @@ import { createPresenterHandlers } from './presenter.ts';
 import { clientEventSchemas, type ClientEvent, type WebrtcReport } from './protocol.ts';
 import { createQuestionHandlers } from './questions.ts';
 import { createSocketRateLimits, type SocketRateLimitConfig } from './rate-limit.ts';
+import { createConnectionCaps, type ConnectionCapsConfig } from './connection-caps.ts';
 import { createRelayHandlers } from './rtc-relay.ts';
 import type { Sfu } from './sfu.ts';
 
 export type SignalingConfig = SocketRateLimitConfig &
+  ConnectionCapsConfig &
   Pick<Config, 'RECONNECT_GRACE_MS' | 'CORS_ORIGIN' | 'MEDIA_MODE' | 'STAR_MAX_ATTENDEES'>;
 
 export interface SignalingDeps {
@@ -40,6 +44,8 @@ export interface SignalingDeps {
   heartbeatMs?: number;
   /** Janus, through signaling/sfu.ts; without it every room is a star. */
   sfu?: Sfu;
+  /** Where rate-limit counts live (core/rate-limiter.ts); this process's memory when absent. */
+  limitStore?: LimitStore;
   /** Failures on our side; clients only see `internal_error`. Defaults to one JSON line on stderr. */
   onError?: (err: unknown, context: Record<string, unknown>) => void;
 }
@@ -66,17 +72,24 @@ export function createSignaling(httpServer: HttpServer | undefined, deps: Signal
     }
   };
   const cluster = deps.cluster;
+  const limiters = createLimiters(deps.limitStore ?? { kind: 'memory' });
   const io: SignalingServer = new Server(httpServer, {
     serveClient: false,
+    // Engine.io accepts 1 MB messages by default; nothing in the protocol needs more than an offer's SDP.
+    maxHttpBufferSize: MAX_SOCKET_MESSAGE_BYTES,
     ...(cluster?.adapter ? { adapter: cluster.adapter } : {}),
     connectionStateRecovery: { maxDisconnectionDuration: MAX_DISCONNECTION_MS, skipMiddlewares: false },
     ...(deps.config.CORS_ORIGIN ? { cors: { origin: deps.config.CORS_ORIGIN.split(',').map((o) => o.trim()) } } : {}),
   });
 
+  const caps = createConnectionCaps(deps.config, limiters);
   io.use(async (socket, next) => {
     const token: unknown = socket.handshake.auth?.token;
     if (typeof token !== 'string' || token.length === 0 || token.length > MAX_TOKEN_LENGTH) return next(new Error('unauthorized'));
     try {
+      // Counted before the token is looked up, so a flood of handshakes costs no database work past the cap.
+      const refusal = await caps.admitAddress(socket);
+      if (refusal) return next(refusal);
       const found = await findByTokenHash(deps.db, await hashToken(token));
       if (!found || !found.room.isActive) return next(new Error('unauthorized'));
       const { participant, room } = found;
@@ -91,6 +104,8 @@ export function createSignaling(httpServer: HttpServer | undefined, deps: Signal
         presenterId,
         addressPolicy: addressPolicy(room, participant.role),
       };
+      const full = caps.holdSeat(socket);
+      if (full) return next(full);
       next();
     } catch (err) {
       onError(err, { step: 'handshake' });
@@ -134,7 +149,7 @@ export function createSignaling(httpServer: HttpServer | undefined, deps: Signal
   };
   const bindDeps = {
     backlog: createEventBacklog(deps.metrics ? { metrics: deps.metrics } : {}),
-    limits: createSocketRateLimits(deps.config),
+    limits: createSocketRateLimits(deps.config, limiters),
     arrived: (socket: SignalingSocket) => presence.arrival(socket),
     onError: (err: unknown, context: object) => onError(err, { ...context }),
   };
