@@ -97,7 +97,7 @@ describe('unexpected errors', () => {
     const original = console.error;
     console.error = (...args: unknown[]) => logged.push(args);
     try {
-      const res = await failing.call('POST', '/api/rooms', { body: { title: 'T', presenterName: 'P', password: 'secret!' } });
+      const res = await failing.call('POST', '/api/rooms', { body: { title: 'T', presenterName: 'P', password: 'secret-word' } });
       expect(res.status).toBe(500);
       const text = await res.text();
       const body = JSON.parse(text) as ErrorJson;
