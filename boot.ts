@@ -1,5 +1,6 @@
 // Process plumbing shared by every entry: config from the environment, the database, and a clean shutdown.
 import { ConfigError, loadConfig, type Config } from './core/config.ts';
+import { limitStoreKind, type LimitStore } from './core/rate-limiter.ts';
 import { createDatabase, type DatabaseHandle } from './db/client.ts';
 import { withMigrationLock } from './db/migration-lock.ts';
 import type { ManagedProcessEvent } from './managed/process.ts';
@@ -84,6 +85,41 @@ function describeError(err: unknown): string {
     return `${code}${err.message}`.trim();
   }
   return String(err);
+}
+
+export interface OpenLimitStore {
+  store: LimitStore;
+  close(): Promise<void>;
+}
+
+/**
+ * The store every rate limit of this process counts in (see limitStoreKind): memory, the database already
+ * open, or a Redis connection of its own. A Redis that cannot be reached stops the start with one line.
+ */
+export async function openLimitStore(
+  config: Config,
+  deployment: 'alone' | 'split',
+  database: Pick<DatabaseHandle, 'db'>,
+  onError: (err: unknown) => void,
+): Promise<OpenLimitStore> {
+  const kind = limitStoreKind(config, deployment);
+  if (kind === 'postgres') return { store: { kind, db: database.db }, close: async () => {} };
+  if (kind === 'memory' || !config.REDIS_URL) return { store: { kind: 'memory' }, close: async () => {} };
+  const { createClient } = await import('redis');
+  const client = createClient({ url: config.REDIS_URL });
+  client.on('error', onError);
+  try {
+    await client.connect();
+  } catch (err) {
+    console.error(`podium: cannot reach Redis for rate limits (REDIS_URL): ${describeError(err)}`);
+    process.exit(1);
+  }
+  return {
+    store: { kind, client },
+    close: async () => {
+      client.destroy();
+    },
+  };
 }
 
 /**

@@ -7,7 +7,7 @@ import { bcryptPasswords } from './api/bcrypt.ts';
 import { silentBroadcaster, type Broadcaster } from './core/broadcast.ts';
 import { REQUEST_HOST } from './api/turn.ts';
 import { version } from './core/version.ts';
-import { configOrExit, onShutdown, openDatabase } from './boot.ts';
+import { configOrExit, onShutdown, openDatabase, openLimitStore } from './boot.ts';
 import { createRoomCore } from './core/room.ts';
 import { startManagedTurn } from './managed/coturn.ts';
 import { projectPath } from './paths.ts';
@@ -49,6 +49,8 @@ process.once('exit', () => turn?.kill());
 const config = turn ? { ...settings, TURN_URLS: turn.urls, TURN_SECRET: turn.secret } : settings;
 const ops = createOperations(config, database, 'all-in-one');
 const media = await startMediaServers(config, ops.logger, { manage: true, store: createSfuRoomStore(database.db) });
+// REST and sockets count in one store: memory while this process is alone (RATE_LIMIT_STORE says otherwise).
+const limits = await openLimitStore(config, 'alone', database, (err) => ops.logger.error({ err }, 'rate-limit store error'));
 
 // Socket.io attaches to the HTTP server that serves the app, so the broadcaster reaches it only once both exist.
 let broadcaster: Broadcaster = silentBroadcaster;
@@ -79,6 +81,7 @@ const app = createApp({
   mediaServers: media.status,
   broadcaster: roomBroadcaster,
   core,
+  limitStore: limits.store,
 });
 
 const indexHtml = readFileSync(resolve(UI_DIR, 'index.html'), 'utf8');
@@ -91,7 +94,7 @@ app.get('*', (c) => (c.req.path.startsWith('/api/') ? c.notFound() : c.html(inde
 const web = await serveApp(app.fetch, config, { info: (message) => ops.logger.info(message), error: (message) => ops.logger.error(message) }, certificate);
 const server = web.server;
 const cluster = await createClusterAdapter(config, 'alone', (err) => ops.logger.error({ err }, 'socket adapter error'));
-const signaling = createSignaling(server, { db: database.db, config, cluster, core, sfu: media.sfu, ...ops.signaling });
+const signaling = createSignaling(server, { db: database.db, config, cluster, core, sfu: media.sfu, limitStore: limits.store, ...ops.signaling });
 ops.metrics.setSources({ connectedSockets: () => signaling.io.engine.clientsCount, mediaServers: media.status });
 broadcaster = createSocketBroadcaster(signaling.io, { clustered: cluster.kind !== 'memory' });
 
@@ -105,6 +108,7 @@ onShutdown(async () => {
   await jobs.stop();
   await core.close();
   await media.close();
+  await limits.close();
   await ops.close();
   await database.close();
   await turn?.stop();

@@ -217,7 +217,7 @@ describe.runIf(await requires('nginx'))('graceful shutdown of one signaling proc
     ports.api = await freePort();
     ports.signaling = [await freePort(), await freePort()];
     const env = { DATABASE_URL: database.url!, MIGRATE_ON_START: 'false', METRICS_TOKEN, RECONNECT_GRACE_MS: '30000' };
-    processes.push(await start('api/node.ts', { ...env, PORT: String(ports.api), TRUST_PROXY: 'true' }, /listening/i));
+    processes.push(await start('api/node.ts', { ...env, PORT: String(ports.api), TRUST_PROXY: 'loopback' }, /listening/i));
     for (const port of ports.signaling) processes.push(await start('signaling/main.ts', { ...env, SIGNALING_PORT: String(port) }, /listening/i));
     writeMainConf(harness, siteFor(harness, { ...ports, root: fakeDist(harness) }));
     nginx = await startNginx(harness, ports.http);

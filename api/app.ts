@@ -10,6 +10,7 @@ import { ZodError } from 'zod';
 import { admin } from './admin.ts';
 import { tlsMode } from '../core/config.ts';
 import { RoomError, type RoomErrorCode } from '../core/errors.ts';
+import { createLimiters, createPasswordGuard } from '../core/rate-limiter.ts';
 import { createRoomCore } from '../core/room.ts';
 import { databaseUnavailable } from '../db/unavailable.ts';
 import type { AppDeps, ResolvedDeps } from './context.ts';
@@ -35,8 +36,11 @@ export const MAX_BODY_BYTES = 64 * 1024;
 
 /** Builds the API, mounted under `/api`. Every dependency arrives through `deps`; nothing is global. */
 export function createApp(deps: AppDeps) {
+  const limiters = createLimiters(deps.limitStore ?? { kind: 'memory' });
   const resolved: ResolvedDeps = {
     ...deps,
+    limiters,
+    passwordGuard: createPasswordGuard(limiters),
     startedAt: deps.startedAt ?? Date.now(),
     core:
       deps.core ??
@@ -69,7 +73,7 @@ export function createApp(deps: AppDeps) {
       exposeHeaders: ['Idempotent-Replayed', 'Retry-After', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'X-Request-Id'],
     }),
   );
-  const limits = apiRateLimits(deps.config);
+  const limits = apiRateLimits(deps.config, limiters);
   app.use('/api/*', limits.api);
   app.use('/api/rooms', limits.createRoom);
   app.use('/api/rooms/:slug/join', limits.join);

@@ -25,10 +25,9 @@ export interface AuthOptions {
  */
 export function requireParticipant(options: AuthOptions = {}): MiddlewareHandler {
   return async function requireParticipant(c, next) {
-    const token = bearerToken(c);
-    if (!token) throw new ApiError(401, 'unauthorized', 'A bearer token is required: Authorization: Bearer <token>');
+    if (!bearerToken(c)) throw new ApiError(401, 'unauthorized', 'A bearer token is required: Authorization: Bearer <token>');
     const { db } = c.get('deps').database;
-    const found = await findByTokenHash(db, await hashToken(token));
+    const found = await tokenOwner(c);
     if (!found) throw new ApiError(401, 'unauthorized', 'The token is not valid');
     const slug = c.req.param('slug');
     const ownRoom = found.room.slug === slug;
@@ -55,6 +54,22 @@ export function requireParticipant(options: AuthOptions = {}): MiddlewareHandler
     await next();
   };
 }
+
+/**
+ * Whose bearer token the request carries, looked up once per request (the rate limit asks before the route
+ * does); undefined without a token or with one that is not ours.
+ */
+export function tokenOwner(c: Context): Promise<TokenOwner | undefined> {
+  let owner = c.get('tokenOwner');
+  if (!owner) {
+    const token = bearerToken(c);
+    owner = token ? hashToken(token).then((hash) => findByTokenHash(c.get('deps').database.db, hash)) : Promise.resolve(undefined);
+    c.set('tokenOwner', owner);
+  }
+  return owner;
+}
+
+export type TokenOwner = NonNullable<Awaited<ReturnType<typeof findByTokenHash>>>;
 
 /** The room core's view of the caller. */
 export function actorOf(c: Context): Actor {

@@ -9,6 +9,7 @@ import type { Logger } from '../core/logger.ts';
 import type { MediaServerStatus, Metrics } from '../core/metrics.ts';
 import type { Participant, Room } from '../db/rooms.ts';
 import type { RoomCore } from '../core/room.ts';
+import type { Limiters, LimitStore, PasswordGuard } from '../core/rate-limiter.ts';
 
 export interface AppDeps {
   config: Config;
@@ -21,9 +22,11 @@ export interface AppDeps {
   /**
    * The address of the peer that sent the request, for rate limiting. The app is runtime-neutral, so each
    * entry passes what its server knows (Node: getConnInfo); without it the app reads the Node and Deno
-   * request environments itself. X-Forwarded-For is used instead only when TRUST_PROXY is on.
+   * request environments itself. X-Forwarded-For is believed only from the proxies TRUST_PROXY names.
    */
   clientIp?: (c: Context) => string | undefined;
+  /** Where rate-limit counts live (core/rate-limiter.ts); this process's memory when absent. */
+  limitStore?: LimitStore;
   /** One JSON line per request and unhandled errors; without it (tests not about logs) no request lines are written. */
   logger?: Logger;
   /** With it the app times every request and serves GET /metrics (behind METRICS_TOKEN when set). */
@@ -36,8 +39,8 @@ export interface AppDeps {
   core?: RoomCore;
 }
 
-/** What handlers see: the dependencies with the room core always there. */
-export type ResolvedDeps = AppDeps & { core: RoomCore };
+/** What handlers see: the dependencies with the room core and the password guard always there. */
+export type ResolvedDeps = AppDeps & { core: RoomCore; limiters: Limiters; passwordGuard: PasswordGuard };
 
 /** Who is calling, resolved once from the bearer token. */
 export interface Caller {
@@ -50,5 +53,7 @@ declare module 'hono' {
   interface ContextVariableMap {
     deps: ResolvedDeps;
     caller: Caller;
+    /** The bearer token's participant and room, looked up at most once per request (see `tokenOwner`). */
+    tokenOwner: Promise<{ participant: Participant; room: Room } | undefined>;
   }
 }

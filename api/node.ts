@@ -2,7 +2,7 @@
 import type { Server as HttpServer } from 'node:http';
 import { serve } from '@hono/node-server';
 import { getConnInfo } from '@hono/node-server/conninfo';
-import { configOrExit, onShutdown, openDatabase } from '../boot.ts';
+import { configOrExit, onShutdown, openDatabase, openLimitStore } from '../boot.ts';
 import { createRoomCore } from '../core/room.ts';
 import { deploymentWebhooks, startJobs } from '../jobs.ts';
 import { createOperations, drain } from '../node-operations.ts';
@@ -14,6 +14,7 @@ import { version } from '../core/version.ts';
 const config = configOrExit();
 const database = await openDatabase(config);
 const ops = createOperations(config, database, 'api');
+const limits = await openLimitStore(config, 'split', database, (err) => ops.logger.error({ err }, 'rate-limit store error'));
 const emitter = await createRoomEmitter(config, (err) => ops.logger.error({ err }, 'socket adapter error'));
 if (emitter.kind === 'memory') {
   ops.logger.warn('socket adapter memory: REST writes reach no signaling process');
@@ -37,13 +38,14 @@ const app = createApp({
   version,
   broadcaster: emitter.broadcaster,
   clientIp: (c) => getConnInfo(c).remote.address,
+  limitStore: limits.store,
   logger: ops.logger,
   metrics: ops.metrics,
   ...(ops.requestCounts ? { requestCounts: ops.requestCounts } : {}),
 });
 
 const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
-  console.log(`podium api ${version}: listening on http://localhost:${info.port} (database: ${database.where}, sockets via: ${emitter.kind})`);
+  console.log(`podium api ${version}: listening on http://localhost:${info.port} (database: ${database.where}, sockets via: ${emitter.kind}, rate limits in: ${limits.store.kind})`);
 }) as HttpServer;
 
 onShutdown(async () => {
@@ -51,6 +53,7 @@ onShutdown(async () => {
   await jobs.stop();
   await core.close();
   await emitter.close();
+  await limits.close();
   await ops.close();
   await database.close();
 });

@@ -80,8 +80,8 @@ describe('POST /api/rooms', () => {
 
 describe('GET /api/rooms/:slug', () => {
   it('should answer the room and its current participants, without secrets', async () => {
-    const created = await t.createRoom({ password: 'letmein' });
-    const attendee = await t.join(created.slug, 'Grace', 'letmein');
+    const created = await t.createRoom({ password: 'letmein!' });
+    const attendee = await t.join(created.slug, 'Grace', 'letmein!');
     const res = await t.call('GET', `/api/rooms/${created.slug}`);
     expect(res.status).toBe(200);
     const body = (await res.json()) as {
@@ -184,7 +184,7 @@ describe('POST /api/rooms/:slug/join', () => {
   });
 
   it('should answer 410 room_ended for an ended room, even with a wrong password', async () => {
-    const created = await t.createRoom({ password: 'secret' });
+    const created = await t.createRoom({ password: 'secret-word' });
     await t.call('DELETE', `/api/rooms/${created.slug}`, { token: created.presenterToken });
     const res = await t.call('POST', `/api/rooms/${created.slug}/join`, { body: { name: 'Late', password: 'nope' } });
     expect(res.status).toBe(410);

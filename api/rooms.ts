@@ -22,7 +22,9 @@ import {
   slugParams,
 } from './route-schemas.ts';
 import { idempotencyHeaders } from './idempotency.ts';
+import { proxyTrusted } from '../core/client-address.ts';
 import { toParticipantBody, toRoomBody } from '../core/serialize.ts';
+import { peerAddress } from './rate-limit.ts';
 import { hashToken, newSlug, newToken } from '../core/tokens.ts';
 import {
   MAX_BROWSER_KEY_LENGTH,
@@ -205,13 +207,23 @@ export const rooms = new OpenAPIHono()
   })
   .openapi(joinRoute, async (c) => {
     const body = c.req.valid('json');
-    const { database, passwords } = c.get('deps');
+    const { database, passwords, passwordGuard } = c.get('deps');
     const room = await findRoom(database.db, c.req.valid('param').slug);
     if (!room) throw new ApiError(404, 'room_not_found', 'No room has this link');
     if (!room.isActive) throw new ApiError(410, 'room_ended', 'This room has ended');
     if (room.passwordHash !== null) {
+      // Wrong guesses are counted per room, from every address together, so spreading them out buys nothing.
+      const waitMs = await passwordGuard.waitMs(room.id);
+      if (waitMs > 0) {
+        const seconds = Math.max(1, Math.ceil(waitMs / 1000));
+        c.header('Retry-After', String(seconds));
+        throw new ApiError(429, 'rate_limited', `Too many wrong passwords for this room; try again in ${seconds} s`);
+      }
       const ok = body.password !== undefined && (await passwords.verify(body.password, room.passwordHash));
-      if (!ok) throw new ApiError(401, 'invalid_password', 'The room password is missing or wrong');
+      if (!ok) {
+        await passwordGuard.wrongGuess(room.id);
+        throw new ApiError(401, 'invalid_password', 'The room password is missing or wrong');
+      }
     }
     // Ban and lock are checked before anything is written; hashed with the room's id, so they match nowhere else.
     const origin = await joinOrigin(c, room.id, body.browserKey);
@@ -255,8 +267,9 @@ function joinUrl(c: Context, slug: string): string {
   let origin = config.PUBLIC_URL?.replace(/\/+$/, '');
   if (!origin) {
     const url = new URL(c.req.url);
-    const proto = config.TRUST_PROXY ? c.req.header('x-forwarded-proto')?.split(',')[0]?.trim() : undefined;
-    const host = config.TRUST_PROXY ? c.req.header('x-forwarded-host')?.split(',')[0]?.trim() : undefined;
+    const proxied = proxyTrusted(config.TRUST_PROXY, peerAddress(c, c.get('deps').clientIp));
+    const proto = proxied ? c.req.header('x-forwarded-proto')?.split(',')[0]?.trim() : undefined;
+    const host = proxied ? c.req.header('x-forwarded-host')?.split(',')[0]?.trim() : undefined;
     origin = `${proto === 'http' || proto === 'https' ? proto : url.protocol.slice(0, -1)}://${host || url.host}`;
   }
   return `${origin}/r/${encodeURIComponent(slug)}`;

@@ -18,7 +18,7 @@ describe('TLS settings', () => {
     expect(mode({ PUBLIC_URL: 'http://podium.example.org' })).toBe('off');
     expect(mode({ PUBLIC_URL: 'https://podium.example.org' })).toBe('acme');
     // Behind nginx the proxy terminates TLS, as before.
-    expect(mode({ PUBLIC_URL: 'https://podium.example.org', TRUST_PROXY: 'true' })).toBe('off');
+    expect(mode({ PUBLIC_URL: 'https://podium.example.org', TRUST_PROXY: 'loopback' })).toBe('off');
     // No CA certifies these names; HTTPS for them is TLS=local or own files.
     expect(mode({ PUBLIC_URL: 'https://192.168.1.20' })).toBe('off');
     expect(mode({ PUBLIC_URL: 'https://podium.local' })).toBe('off');
@@ -35,7 +35,7 @@ describe('TLS settings', () => {
     expect(refusal({ TLS: 'acme' })).toMatch(/^Invalid environment variable PUBLIC_URL: TLS=acme needs the https:\/\/ URL/);
     expect(refusal({ TLS: 'acme', PUBLIC_URL: 'https://10.0.0.5' })).toMatch(/^Invalid environment variable PUBLIC_URL: an ACME CA certifies a public DNS name, not 10\.0\.0\.5/);
     expect(refusal({ TLS: 'local', PUBLIC_URL: 'http://podium.lan' })).toBe('Invalid environment variable PUBLIC_URL: must start with https:// when Podium serves HTTPS');
-    expect(refusal({ TLS: 'local', TRUST_PROXY: 'true' })).toMatch(/^Invalid environment variable TRUST_PROXY: means a proxy in front terminates TLS/);
+    expect(refusal({ TLS: 'local', TRUST_PROXY: 'loopback' })).toMatch(/^Invalid environment variable TRUST_PROXY: means a proxy in front terminates TLS/);
     expect(refusal({ TLS: 'local', HTTP_PORT: '8443', HTTPS_PORT: '8443' })).toBe('Invalid environment variable HTTP_PORT: must differ from HTTPS_PORT');
     expect(refusal({ PUBLIC_URL: 'https://podium.example.org', HTTP_PORT: '0' })).toMatch(/^Invalid environment variable HTTP_PORT: ACME validation needs a fixed HTTP port/);
     expect(refusal({ TLS: 'sometimes' })).toBe('Invalid environment variable TLS: expected auto, acme, local or off');

@@ -1,5 +1,6 @@
 // Configuration from the environment, validated once at start; a bad value names its variable.
 import { z } from 'zod';
+import { isProxyEntry } from './client-address.ts';
 
 const bool = (fallback: boolean) =>
   z
@@ -37,12 +38,29 @@ export const configSchema = z.object({
   // split entries redis with REDIS_URL, else postgres with DATABASE_URL.
   SOCKET_ADAPTER: z.enum(['memory', 'postgres', 'redis'], { message: 'expected memory, postgres or redis' }).optional(),
   CORS_ORIGIN: z.string().min(1).optional(),
-  TRUST_PROXY: bool(false),
+  // The proxies whose X-Forwarded-For is believed: addresses, CIDRs, or loopback/linklocal/uniquelocal.
+  TRUST_PROXY: z
+    .string()
+    .default('false')
+    .transform((raw) => (['false', '0', 'no', 'off'].includes(raw.trim()) ? [] : raw.split(',').map((e) => e.trim()).filter(Boolean)))
+    .refine((entries) => !entries.some((e) => ['true', '1', 'yes', 'on'].includes(e)), {
+      message:
+        'true would believe X-Forwarded-For from anyone who reaches the port; name the proxy instead: loopback (nginx on this machine), or addresses and CIDRs such as 10.0.0.2,10.0.1.0/24',
+    })
+    .refine((entries) => entries.every(isProxyEntry), {
+      message: 'expected false, or comma-separated proxy addresses and CIDRs (10.0.0.2,10.0.1.0/24), or loopback, linklocal, uniquelocal',
+    }),
   RATE_LIMITS: z.enum(['on', 'off']).default('on'),
+  // Where rate-limit counts live. Unset: memory for the all-in-one process (it is alone), and for the split
+  // entries redis with REDIS_URL, else postgres (the counts are then shared by every process).
+  RATE_LIMIT_STORE: z.enum(['memory', 'postgres', 'redis'], { message: 'expected memory, postgres or redis' }).optional(),
   RATE_LIMIT_WINDOW_SECONDS: positive(900),
-  RATE_LIMIT_API: positive(100),
+  // Per client address (an IPv6 /64): every request without a valid token, and room creation and joins.
+  RATE_LIMIT_API: positive(600),
   RATE_LIMIT_CREATE_ROOM: positive(10),
-  RATE_LIMIT_JOIN: positive(50),
+  RATE_LIMIT_JOIN: positive(200),
+  // Per participant: every request with a valid token, and chat messages sent over REST.
+  RATE_LIMIT_API_PARTICIPANT: positive(600),
   RATE_LIMIT_MESSAGES: positive(200),
   // Per participant on the signaling socket: chat covers chat, reactions and questions; signaling covers every event.
   RATE_LIMIT_SOCKET_WINDOW_SECONDS: positive(10),
@@ -63,6 +81,10 @@ export const configSchema = z.object({
     .max(720, 'expected at most 720 hours (30 days)')
     .default(24),
   ROOM_END_CHECK_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
+  // Renegotiations an attendee can make the presenter's page start (peer-ready, its own offers) per socket window.
+  RATE_LIMIT_SOCKET_RENEGOTIATIONS: positive(5),
+  // Socket.io connections opened from one client address (an IPv6 /64) per minute.
+  RATE_LIMIT_SOCKET_HANDSHAKES: positive(300),
   // How long a dropped participant may take to come back before the room hears `participant-left`.
   RECONNECT_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(30_000),
   // NAT traversal and address privacy (README "Networks"). STUN_URLS is the default ICE configuration when
@@ -193,6 +215,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     if (config.SOCKET_ADAPTER === 'redis' && !config.REDIS_URL) {
       throw new ConfigError('Invalid environment variable SOCKET_ADAPTER: redis needs REDIS_URL');
     }
+    if (config.RATE_LIMIT_STORE === 'redis' && !config.REDIS_URL) {
+      throw new ConfigError('Invalid environment variable RATE_LIMIT_STORE: redis needs REDIS_URL');
+    }
     if (config.TURN_SECRET && !config.TURN_URLS) {
       throw new ConfigError('Invalid environment variable TURN_URLS: required when TURN_SECRET is set');
     }
@@ -221,10 +246,10 @@ export function tlsMode(config: Config): 'acme' | 'files' | 'local' | 'off' {
   const publicUrl = config.PUBLIC_URL ? new URL(config.PUBLIC_URL) : null;
   const httpsName = publicUrl?.protocol === 'https:' && isPublicName(publicUrl.hostname) ? publicUrl.hostname : null;
   const mode =
-    config.TLS === 'auto' ? (files ? 'files' : httpsName && !config.TRUST_PROXY ? 'acme' : 'off') : config.TLS;
+    config.TLS === 'auto' ? (files ? 'files' : httpsName && config.TRUST_PROXY.length === 0 ? 'acme' : 'off') : config.TLS;
   if (mode === 'off') return 'off';
   if (files && mode !== 'files') throw bad('TLS_CERT', `cannot be combined with TLS=${config.TLS}`);
-  if (config.TRUST_PROXY) throw bad('TRUST_PROXY', 'means a proxy in front terminates TLS; unset TLS_CERT/TLS_KEY and TLS, or TRUST_PROXY');
+  if (config.TRUST_PROXY.length > 0) throw bad('TRUST_PROXY', 'means a proxy in front terminates TLS; unset TLS_CERT/TLS_KEY and TLS, or TRUST_PROXY');
   if (config.HTTP_PORT === config.HTTPS_PORT && config.HTTPS_PORT !== 0) throw bad('HTTP_PORT', 'must differ from HTTPS_PORT');
   if (publicUrl && publicUrl.protocol !== 'https:') throw bad('PUBLIC_URL', 'must start with https:// when Podium serves HTTPS');
   if (mode === 'acme') {

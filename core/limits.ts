@@ -1,7 +1,8 @@
-// The limits of what people may write, in one place: the server's schemas and the UI's counters read them here.
+// The limits of what people may write and send, in one place: the server's schemas, the socket caps and the UI's counters read them here.
 export const MAX_ROOM_TITLE_LENGTH = 200;
 export const MAX_NAME_LENGTH = 100;
-export const MIN_PASSWORD_LENGTH = 4;
+/** Eight characters: the shortest password people expect a service to accept; the UI offers a generated passphrase. */
+export const MIN_PASSWORD_LENGTH = 8;
 export const MAX_PASSWORD_LENGTH = 128;
 export const MAX_CHAT_MESSAGE_LENGTH = 2000;
 export const MAX_CLIENT_MESSAGE_ID_LENGTH = 100;
@@ -18,3 +19,43 @@ export const MAX_SPEAKERS_PER_ROOM = 3;
 /** The key a browser keeps for itself, sent on join so that a ban can cover the browser as well as the address. */
 export const MIN_BROWSER_KEY_LENGTH = 16;
 export const MAX_BROWSER_KEY_LENGTH = 100;
+
+/** A session description as browsers write it is 3–15 kB; four times the largest seen still fits. */
+export const MAX_SDP_BYTES = 64 * 1024;
+export const MAX_CANDIDATE_BYTES = 2 * 1024;
+
+/**
+ * The largest Socket.io message the protocol needs, which bounds engine.io's `maxHttpBufferSize` (1 MB by
+ * default). The largest legitimate payload is an offer or answer carrying MAX_SDP_BYTES of SDP. JSON
+ * escapes its line ends (`\r\n` becomes four characters); SDP lines are at least `x=y\r\n`, five bytes
+ * that escape to seven, so the SDP grows by at most 7/5. The event name, target id, type and the packet
+ * framing add well under 1 kB.
+ */
+export const MAX_SOCKET_MESSAGE_BYTES = Math.ceil((MAX_SDP_BYTES * 7) / 5) + 1024;
+
+/** Events one socket may have waiting behind its earlier ones; more are refused with `busy` before any other work. */
+export const MAX_QUEUED_EVENTS_PER_SOCKET = 64;
+
+/**
+ * Sockets one participant may hold at once on a process: a reload's new socket may arrive before the old one
+ * is noticed gone, and a presenter may keep a second tab; beyond that a token is being shared or replayed.
+ */
+export const MAX_SOCKETS_PER_PARTICIPANT = 4;
+
+/**
+ * Wrong room passwords, counted per room across every address. The first PASSWORD_FREE_GUESSES wrong guesses
+ * in PASSWORD_GUESS_WINDOW_SECONDS cost nothing (attendees mistype); each further one makes the next try wait
+ * twice as long, from one second up to PASSWORD_MAX_DELAY_SECONDS. The cap keeps a guesser from locking
+ * attendees out of a room for longer than a minute, while an eight-character password at one guess a
+ * minute outlasts any session.
+ */
+export const PASSWORD_FREE_GUESSES = 10;
+export const PASSWORD_GUESS_WINDOW_SECONDS = 15 * 60;
+export const PASSWORD_MAX_DELAY_SECONDS = 60;
+
+/** Seconds a room's password refuses every try after its `wrongGuesses`-th wrong guess in the window. */
+export function passwordDelaySeconds(wrongGuesses: number): number {
+  const over = wrongGuesses - PASSWORD_FREE_GUESSES;
+  if (over <= 0) return 0;
+  return Math.min(PASSWORD_MAX_DELAY_SECONDS, 2 ** Math.min(over - 1, 16));
+}

@@ -382,3 +382,14 @@ export const socketIoAttachments = pgTable('socket_io_attachments', {
   createdAt: timestamp('created_at', { withTimezone: true }).defaultNow(),
   payload: bytea('payload'),
 });
+
+/**
+ * Rate-limit counters shared by every process on this database (rate-limiter-flexible's Drizzle store, used
+ * when there is no REDIS_URL). A key is a SHA-256 hash of what it counts (a participant, an address, a room),
+ * never the address itself; rows past `expire` are dead and the store prunes them.
+ */
+export const rateLimits = pgTable('rate_limits', {
+  key: text('key').primaryKey(),
+  points: integer('points').notNull().default(0),
+  expire: timestamp('expire', { withTimezone: true }),
+});

@@ -25,7 +25,7 @@ const signaling = (port) => ({
   ...common,
   name: `podium-signaling-${port}`,
   script: 'build/signaling/main.js',
-  env: { NODE_ENV: 'production', SIGNALING_PORT: String(port), MIGRATE_ON_START: 'false' },
+  env: { NODE_ENV: 'production', HOST: '127.0.0.1', SIGNALING_PORT: String(port), TRUST_PROXY: 'loopback', MIGRATE_ON_START: 'false' },
 });
 
 module.exports = {
@@ -35,7 +35,7 @@ module.exports = {
       name: 'podium-api',
       script: 'build/api/node.js',
       // The API process applies migrations on start; signaling processes wait for the schema instead of racing it.
-      env: { NODE_ENV: 'production', PORT: '3000', TRUST_PROXY: 'true', MIGRATE_ON_START: 'true' },
+      env: { NODE_ENV: 'production', HOST: '127.0.0.1', PORT: '3000', TRUST_PROXY: 'loopback', MIGRATE_ON_START: 'true' },
     },
     signaling(3001),
     signaling(3002),

@@ -86,7 +86,11 @@ describe('systemd units', () => {
       expect(keys.get('EnvironmentFile')).toBe('/etc/podium/podium.env');
     }
     expect(serviceSection(units.signaling).env.get('SIGNALING_PORT')).toBe('%i');
-    expect(serviceSection(units.api).env.get('TRUST_PROXY')).toBe('true');
+    // Behind nginx: loopback only, and X-Forwarded-For believed from nginx alone.
+    for (const unit of [units.api, units.signaling]) {
+      expect(serviceSection(unit).env.get('HOST')).toBe('127.0.0.1');
+      expect(serviceSection(unit).env.get('TRUST_PROXY')).toBe('loopback');
+    }
     // The all-in-one unit serves HTTPS itself: no proxy to trust, privileged ports through a capability.
     const allInOne = serviceSection(units.allInOne);
     expect(allInOne.env.get('TRUST_PROXY')).toBeUndefined();
@@ -109,7 +113,7 @@ describe('PM2 ecosystem', () => {
     }
     const [api, ...signaling] = ecosystem.apps;
     expect(api!.script).toBe('build/api/node.js');
-    expect(api!.env.TRUST_PROXY).toBe('true');
+    for (const app of ecosystem.apps) expect([app.env.HOST, app.env.TRUST_PROXY]).toEqual(['127.0.0.1', 'loopback']);
     expect(signaling.map((s) => [s.script, s.env.SIGNALING_PORT])).toEqual([
       ['build/signaling/main.js', '3001'],
       ['build/signaling/main.js', '3002'],

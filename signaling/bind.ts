@@ -2,6 +2,7 @@
 import type { ZodError } from 'zod';
 import { RoomError } from '../core/errors.ts';
 import { databaseUnavailable } from '../db/unavailable.ts';
+import { MAX_QUEUED_EVENTS_PER_SOCKET } from '../core/limits.ts';
 import type { Metrics } from '../core/metrics.ts';
 import type { AckOf, EventHandler, EventHandlers, SignalingSocket } from './context.ts';
 import { ackError, SignalingError } from './errors.ts';
@@ -19,7 +20,7 @@ export interface BindDeps {
 
 /** How far behind the process may fall before it refuses work instead of queueing it. */
 export interface BacklogOptions {
-  /** Events one socket may have waiting; more are refused as `rate_limited` at once. */
+  /** Events one socket may have waiting; more are refused as `busy` at once, before the rate limit or any other work. */
   maxPerSocket?: number;
   /** A room action that waited longer than this (event loop or database behind) is refused as `busy`, not done late. */
   maxWaitMs?: number;
@@ -35,7 +36,7 @@ export interface EventBacklog {
 }
 
 export function createEventBacklog(options: BacklogOptions = {}): EventBacklog {
-  return { maxPerSocket: options.maxPerSocket ?? 64, maxWaitMs: options.maxWaitMs ?? 2000, queued: 0, metrics: options.metrics };
+  return { maxPerSocket: options.maxPerSocket ?? MAX_QUEUED_EVENTS_PER_SOCKET, maxWaitMs: options.maxWaitMs ?? 2000, queued: 0, metrics: options.metrics };
 }
 
 /** Room actions that can be retried: refused when late rather than piled onto a server that is behind. */
@@ -71,7 +72,7 @@ export function createEventBinding(handlers: EventHandlers<ClientEvent>, deps: B
     if (queue.waiting >= backlog.maxPerSocket) {
       backlog.metrics?.busyRefusals.inc({ reason: 'socket_backlog' });
       const [, reply] = replyOf(payload, ack);
-      return reply(ackError('rate_limited', 'Too many events waiting; slow down and try again shortly', 1000));
+      return reply(ackError('busy', 'Too many events waiting on this connection; try again shortly', 1000));
     }
     const arrived = Date.now();
     const current = queue;
@@ -116,7 +117,7 @@ async function handle<E extends ClientEvent>(
 ): Promise<void> {
   const [body, reply] = replyOf(payload, ack);
   try {
-    const allowed = await deps.limits.consume(socket.data.participantId, event);
+    const allowed = await deps.limits.consume(socket.data, event, body);
     if (allowed !== true) return reply(ackError('rate_limited', 'Too many events; slow down and try again shortly', allowed.retryAfterMs));
     const parsed = clientEventSchemas[event].safeParse(body);
     if (!parsed.success) return reply(ackError('validation_error', describe(parsed.error)));

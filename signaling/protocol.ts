@@ -4,10 +4,10 @@ import { actionInputs, moderationInputs } from '../core/actions.ts';
 import { pollInputs, type PollBody } from '../core/polls.ts';
 import type { ParticipantEvents, RoomEvents, RoomOptionsBody } from '../core/broadcast.ts';
 import type { AddressPolicy } from './candidates.ts';
+import { MAX_CANDIDATE_BYTES, MAX_SDP_BYTES } from '../core/limits.ts';
 import type { ChatMessageBody, ParticipantBody, QuestionBody, RoomBody, SessionStatsBody } from '../core/schemas.ts';
 
-export const MAX_SDP_BYTES = 64 * 1024;
-export const MAX_CANDIDATE_BYTES = 2 * 1024;
+export { MAX_CANDIDATE_BYTES, MAX_SDP_BYTES };
 
 export { reactionEmojis, type ReactionEmoji } from '../core/actions.ts';
 

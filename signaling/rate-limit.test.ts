@@ -18,15 +18,18 @@ describe('socket budgets on a running server', () => {
     const presenterSocket = (await joinAs(live.url, presenter, room.slug)).socket;
     await barrier(attendeeSocket);
     const seen = recordEvents(attendeeSocket);
-    // join-room spent one point; five offers spend the rest.
+    // What the presenter sends toward one attendee spends from that attendee's share: six offers, then refusals.
     const results = [];
-    for (let i = 0; i < 7; i++) results.push(await presenterSocket.emitWithAck('webrtc-offer', { target: attendee.id, offer }));
-    expect(results.slice(0, 5)).toEqual(Array(5).fill({ ok: true }));
-    expect(results.slice(5)).toEqual([rateLimited, rateLimited]);
-    expect(await presenterSocket.emitWithAck('join-room', { slug: room.slug })).toEqual(rateLimited);
+    for (let i = 0; i < 8; i++) results.push(await presenterSocket.emitWithAck('webrtc-offer', { target: attendee.id, offer }));
+    expect(results.slice(0, 6)).toEqual(Array(6).fill({ ok: true }));
+    expect(results.slice(6)).toEqual([rateLimited, rateLimited]);
     expect(presenterSocket.connected).toBe(true);
     await barrier(attendeeSocket);
-    expect(seen.filter((e) => e.event === 'webrtc-offer')).toHaveLength(5);
+    expect(seen.filter((e) => e.event === 'webrtc-offer')).toHaveLength(6);
+    // The attendee's own events spend its own budget: join-room and two barriers took three, three are left.
+    const own = [];
+    for (let i = 0; i < 4; i++) own.push(await attendeeSocket.emitWithAck('media-state', { audio: true, video: true }));
+    expect(own).toEqual([...Array(3).fill({ ok: true }), rateLimited]);
   });
 
   it('should count chat, reactions and questions against the smaller chat budget', async () => {
@@ -58,14 +61,14 @@ describe('socket budgets on a running server', () => {
 describe('createSocketRateLimits', () => {
   it('should let everything through when RATE_LIMITS is off', async () => {
     const limits = createSocketRateLimits(loadConfig({ RATE_LIMITS: 'off', RATE_LIMIT_SOCKET_CHAT: '1', RATE_LIMIT_SOCKET_SIGNALING: '1' }));
-    const results = await Promise.all(Array.from({ length: 20 }, () => limits.consume('participant', 'chat-message')));
+    const results = await Promise.all(Array.from({ length: 20 }, () => limits.consume({ participantId: 'participant', role: 'attendee' }, 'chat-message')));
     expect(results.every((r) => r === true)).toBe(true);
   });
 
   it('should refuse the point after the last one of a window', async () => {
     const limits = createSocketRateLimits(loadConfig({ RATE_LIMIT_SOCKET_SIGNALING: '3', RATE_LIMIT_SOCKET_WINDOW_SECONDS: '60' }));
     const results = [];
-    for (let i = 0; i < 4; i++) results.push(await limits.consume('participant', 'webrtc-ice-candidate'));
+    for (let i = 0; i < 4; i++) results.push(await limits.consume({ participantId: 'participant', role: 'attendee' }, 'webrtc-ice-candidate'));
     expect(results).toEqual([true, true, true, { retryAfterMs: expect.any(Number) }]);
     expect((results[3] as { retryAfterMs: number }).retryAfterMs).toBeGreaterThan(0);
   });

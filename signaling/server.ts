@@ -4,6 +4,8 @@ import { Server } from 'socket.io';
 import type { Config } from '../core/config.ts';
 import type { Metrics, RoomActivityMetrics } from '../core/metrics.ts';
 import { fallbackLogger } from '../core/logger.ts';
+import { MAX_SOCKET_MESSAGE_BYTES } from '../core/limits.ts';
+import { createLimiters, type LimitStore } from '../core/rate-limiter.ts';
 import { createRoomCore, type RoomCore } from '../core/room.ts';
 import { createRoomEnder } from '../core/room-ender.ts';
 import { hashToken } from '../core/tokens.ts';
@@ -25,10 +27,12 @@ import { createPresenterHandlers } from './presenter.ts';
 import type { ClientEvent, WebrtcReport } from './protocol.ts';
 import { createQuestionHandlers } from './questions.ts';
 import { createSocketRateLimits, type SocketRateLimitConfig } from './rate-limit.ts';
+import { createConnectionCaps, type ConnectionCapsConfig } from './connection-caps.ts';
 import { createRelayHandlers } from './rtc-relay.ts';
 import type { Sfu } from './sfu.ts';
 
 export type SignalingConfig = SocketRateLimitConfig &
+  ConnectionCapsConfig &
   Pick<
     Config,
     'RECONNECT_GRACE_MS' | 'CORS_ORIGIN' | 'MEDIA_MODE' | 'STAR_MAX_ATTENDEES' | 'ROOM_IDLE_END_MINUTES' | 'ROOM_MAX_HOURS' | 'ROOM_END_CHECK_SECONDS'
@@ -50,6 +54,8 @@ export interface SignalingDeps {
   heartbeatMs?: number;
   /** Janus, through signaling/sfu.ts; without it every room is a star. */
   sfu?: Sfu;
+  /** Where rate-limit counts live (core/rate-limiter.ts); this process's memory when absent. */
+  limitStore?: LimitStore;
   /** Failures on our side; clients only see `internal_error`. Defaults to the fallback logger of core/logger.ts (standard error). */
   onError?: (err: unknown, context: Record<string, unknown>) => void;
 }
@@ -82,8 +88,11 @@ export function createSignaling(httpServer: HttpServer | undefined, deps: Signal
     }
   };
   const cluster = deps.cluster;
+  const limiters = createLimiters(deps.limitStore ?? { kind: 'memory' });
   const io: SignalingServer = new Server(httpServer, {
     serveClient: false,
+    // Engine.io accepts 1 MB messages by default; nothing in the protocol needs more than an offer's SDP.
+    maxHttpBufferSize: MAX_SOCKET_MESSAGE_BYTES,
     ...(cluster?.adapter ? { adapter: cluster.adapter } : {}),
     connectionStateRecovery: { maxDisconnectionDuration: MAX_DISCONNECTION_MS, skipMiddlewares: false },
     ...(deps.config.CORS_ORIGIN ? { cors: { origin: deps.config.CORS_ORIGIN.split(',').map((o) => o.trim()) } } : {}),
@@ -96,10 +105,14 @@ export function createSignaling(httpServer: HttpServer | undefined, deps: Signal
     connection.request = null;
   });
 
+  const caps = createConnectionCaps(deps.config, limiters);
   io.use(async (socket, next) => {
     const token: unknown = socket.handshake.auth?.token;
     if (typeof token !== 'string' || token.length === 0 || token.length > MAX_TOKEN_LENGTH) return next(new Error('unauthorized'));
     try {
+      // Counted before the token is looked up, so a flood of handshakes costs no database work past the cap.
+      const refusal = await caps.admitAddress(socket);
+      if (refusal) return next(refusal);
       const found = await findByTokenHash(deps.db, await hashToken(token));
       if (!found || !found.room.isActive) return next(new Error('unauthorized'));
       // The page tells a removed participant why instead of retrying.
@@ -119,6 +132,8 @@ export function createSignaling(httpServer: HttpServer | undefined, deps: Signal
       };
       // The bearer token has done its work; it is not kept for the life of the connection.
       socket.handshake.auth = {};
+      const full = caps.holdSeat(socket);
+      if (full) return next(full);
       next();
     } catch (err) {
       onError(err, { step: 'handshake' });
@@ -173,7 +188,7 @@ export function createSignaling(httpServer: HttpServer | undefined, deps: Signal
   };
   const bindDeps = {
     backlog: createEventBacklog(deps.metrics ? { metrics: deps.metrics } : {}),
-    limits: createSocketRateLimits(deps.config),
+    limits: createSocketRateLimits(deps.config, limiters),
     arrived: (socket: SignalingSocket) => presence.arrival(socket),
     onError: (err: unknown, context: object) => onError(err, { ...context }),
   };

@@ -35,7 +35,7 @@ ${status}
   <li>the authority's rate limits were not reached by repeated failures (Podium backs off and retries by itself).</li>
 </ul>
 <p>Alternatives: give Podium a certificate you already have with <code>TLS_CERT</code> and <code>TLS_KEY</code>, or run it
-behind nginx with <code>TRUST_PROXY=true</code> (see the README's "Deploying on a VPS").</p>
+behind nginx with <code>TRUST_PROXY=loopback</code> (see the README's "Deploying on a VPS").</p>
 </body>
 </html>
 `;

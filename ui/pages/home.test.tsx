@@ -32,8 +32,17 @@ describe('Home', () => {
 
   it('should ask for a longer password, or none', () => {
     renderHome();
-    fireEvent.input(screen.getByLabelText(/Password/), { target: { value: 'abc' } });
+    fireEvent.input(screen.getByLabelText(/Password/), { target: { value: '7 chars' } });
     fireEvent.submit(screen.getByRole('button', { name: 'Start presenting' }).closest('form')!);
-    expect(screen.getByRole('alert').textContent).toMatch(/at least 4 characters/);
+    expect(screen.getByRole('alert').textContent).toMatch(/at least 8 characters/);
+  });
+
+  it('should fill in a generated passphrase and show it, so the presenter can copy it', () => {
+    renderHome();
+    const field = screen.getByLabelText(/Password/) as HTMLInputElement;
+    expect(field.type).toBe('password');
+    fireEvent.click(screen.getByRole('button', { name: 'Generate a passphrase' }));
+    expect(field.type).toBe('text');
+    expect(field.value).toMatch(/^[a-z2-9]{4}(-[a-z2-9]{4}){3}$/);
   });
 });

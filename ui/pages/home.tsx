@@ -5,6 +5,7 @@ import { api, describeError } from '../api.ts';
 import { Icon } from '../components/icon.tsx';
 import { Topbar } from '../components/topbar.tsx';
 import { insecureOriginMessage, mediaSupport } from '../rtc/support.ts';
+import { newPassphrase } from '../passphrase.ts';
 import { saveSession } from '../session.ts';
 import { MAX_NAME_LENGTH, MAX_PASSWORD_LENGTH, MAX_ROOM_TITLE_LENGTH, MIN_PASSWORD_LENGTH } from '../../core/limits.ts';
 
@@ -13,6 +14,8 @@ export default function Home() {
   const [title, setTitle] = createSignal('');
   const [name, setName] = createSignal('');
   const [password, setPassword] = createSignal('');
+  // A generated passphrase is shown, so the presenter can copy it and pass it on.
+  const [showPassword, setShowPassword] = createSignal(false);
   const [maxParticipants, setMaxParticipants] = createSignal('50');
   const [hideAddresses, setHideAddresses] = createSignal(false);
   const [error, setError] = createSignal<string | null>(null);
@@ -23,7 +26,9 @@ export default function Home() {
     event.preventDefault();
     const limit = Number(maxParticipants());
     if (!Number.isInteger(limit) || limit < 2 || limit > 500) return setError('Max participants must be a whole number from 2 to 500.');
-    if (password() && password().length < 4) return setError('A password needs at least 4 characters, or leave it empty.');
+    if (password() && password().length < MIN_PASSWORD_LENGTH) {
+      return setError(`A password needs at least ${MIN_PASSWORD_LENGTH} characters (or generate one), or leave it empty.`);
+    }
     setBusy(true);
     setError(null);
     try {
@@ -104,13 +109,23 @@ export default function Home() {
               <input
                 id="room-password"
                 class="input"
-                type="password"
+                type={showPassword() ? 'text' : 'password'}
                 minLength={MIN_PASSWORD_LENGTH}
                 maxLength={MAX_PASSWORD_LENGTH}
                 autocomplete="new-password"
                 value={password()}
                 onInput={(e) => setPassword(e.currentTarget.value)}
               />
+              <button
+                class="button ghost small"
+                type="button"
+                onClick={() => {
+                  setPassword(newPassphrase());
+                  setShowPassword(true);
+                }}
+              >
+                Generate a passphrase
+              </button>
             </div>
             <div class="field">
               <label for="max-participants">Max participants</label>
