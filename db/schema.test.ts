@@ -31,6 +31,7 @@ const expectedColumns: Record<string, Record<string, string>> = {
     attendee_chat: 'boolean',
     attendee_microphones: 'boolean',
     highlighted_question_id: 'uuid',
+    used_sfu: 'boolean',
     created_at: 'timestamp with time zone',
     ended_at: 'timestamp with time zone',
   },
