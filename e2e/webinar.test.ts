@@ -165,25 +165,7 @@ describe.skipIf(!available)('a webinar in Chromium', () => {
       await waitForDecodedFrames(page, '[data-testid=camera-video]');
     }
   }, 60_000);
-  it('should turn an attendee microphone off with a notice when the presenter mutes all', async () => {
-    const [first] = attendees as [Page];
-    // An attendee's microphone reaches nobody until the presenter allows attendee microphones.
-    await expect.poll(() => first.getByTestId('attendee-mic').count(), poll).toBe(0);
-    await host.getByTestId('option-attendeeMicrophones').check();
-    const mic = first.getByTestId('attendee-mic');
-    await mic.click();
-    await expect.poll(() => mic.getAttribute('aria-pressed'), poll).toBe('true');
-    await host.getByRole('tab', { name: /People/ }).click();
-    await expect.poll(() => host.getByRole('img', { name: 'Microphone on' }).count(), poll).toBe(1);
-    await host.getByTestId('mute-all').click();
-    await expect.poll(() => first.getByTestId('muted-notice').count(), poll).toBe(1);
-    await expect.poll(() => mic.getAttribute('aria-pressed'), poll).toBe('false');
-    await expect.poll(() => host.getByRole('img', { name: 'Microphone on' }).count(), poll).toBe(0);
-    // Muted by a host: the attendee cannot turn it on again.
-    await expect.poll(() => mic.count(), poll).toBe(0);
-  });
-
-  it('should queue raised hands for the presenter and show a removed attendee the removed page within 2 s', async () => {
+  it('should queue raised hands for the presenter in order, with a count', async () => {
     const [, second, third] = attendees as [Page, Page, Page];
     await second.getByTestId('raise-hand').click();
     await third.getByTestId('raise-hand').click();
@@ -196,10 +178,6 @@ describe.skipIf(!available)('a webinar in Chromium', () => {
     await third.getByTestId('raise-hand').click();
     await expect.poll(() => host.getByTestId('hand-count').textContent(), poll).toBe('1');
     await host.getByTestId('option-questionsNeedApproval').uncheck();
-    const removedAt = Date.now();
-    await host.getByRole('button', { name: /^Remove / }).last().click();
-    await third.getByTestId('removed-page').waitFor({ timeout: 2000 });
-    expect(Date.now() - removedAt).toBeLessThan(2000);
   });
   it('should pause video for an attendee who switches to audio only, and bring it back', async () => {
     const second = attendees[1]!;
