@@ -180,7 +180,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     // As root, the embedded PostgreSQL runs as an unprivileged user that must be able to enter the directory.
     chmodSync(dataDir, 0o755);
   }
-  const readyLine = options.readyLine ?? /listening/;
+  // Podium's own line: the embedded PostgreSQL's log says "listening on Unix socket" first.
+  const readyLine = options.readyLine ?? /podium \S+: listening on /;
   const log = { output: '', startupMs: 0 };
   let child = await spawnServer(env, readyLine, log);
   return {
