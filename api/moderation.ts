@@ -41,6 +41,7 @@ const done = <T extends z.ZodType>(schema: T) => ({ 200: { description: 'Done an
 
 const removeRoute = createRoute({
   ...base,
+  operationId: 'removeParticipant',
   method: 'post',
   path: '/rooms/{slug}/participants/{id}/remove',
   summary: 'Remove an attendee (host; a co-host cannot remove a co-host); their token stops working at once',
@@ -49,6 +50,7 @@ const removeRoute = createRoute({
 });
 const coHostRoute = createRoute({
   ...base,
+  operationId: 'setCoHost',
   method: 'put',
   path: '/rooms/{slug}/participants/{id}/co-host',
   summary: 'Make an attendee a co-host, or no longer (presenter)',
@@ -57,6 +59,7 @@ const coHostRoute = createRoute({
 });
 const inviteRoute = createRoute({
   ...base,
+  operationId: 'inviteToStage',
   method: 'post',
   path: '/rooms/{slug}/participants/{id}/stage-invite',
   summary: 'Invite an attendee to the stage (host); they accept or decline on their page',
@@ -65,6 +68,7 @@ const inviteRoute = createRoute({
 });
 const sendBackRoute = createRoute({
   ...base,
+  operationId: 'sendBackFromStage',
   method: 'post',
   path: '/rooms/{slug}/participants/{id}/stage-leave',
   summary: 'Send a speaker (or an invited attendee) back to the audience (host)',
@@ -73,6 +77,7 @@ const sendBackRoute = createRoute({
 });
 const muteRoute = createRoute({
   ...base,
+  operationId: 'muteParticipant',
   method: 'post',
   path: '/rooms/{slug}/participants/{id}/mute',
   summary: 'Mute an attendee so that only a host can lift it (`muted: true`), or lift it (host)',
@@ -81,6 +86,7 @@ const muteRoute = createRoute({
 });
 const optionsRoute = createRoute({
   ...base,
+  operationId: 'setRoomOptions',
   method: 'put',
   path: '/rooms/{slug}/options',
   summary: 'Lock the room, require approval of questions, turn attendee chat or microphones on or off (host)',
@@ -89,6 +95,7 @@ const optionsRoute = createRoute({
 });
 const approveRoute = createRoute({
   ...base,
+  operationId: 'approveQuestion',
   method: 'post',
   path: '/rooms/{slug}/questions/{id}/approve',
   summary: 'Approve a question awaiting approval; the room sees it then (host)',
@@ -97,6 +104,7 @@ const approveRoute = createRoute({
 });
 const dismissRoute = createRoute({
   ...base,
+  operationId: 'dismissQuestion',
   method: 'post',
   path: '/rooms/{slug}/questions/{id}/dismiss',
   summary: 'Dismiss a question; nobody sees it any more (host)',
@@ -105,6 +113,7 @@ const dismissRoute = createRoute({
 });
 const highlightRoute = createRoute({
   ...base,
+  operationId: 'highlightQuestion',
   method: 'put',
   path: '/rooms/{slug}/highlighted-question',
   summary: 'Mark the question being answered now, or none (host)',
@@ -113,6 +122,7 @@ const highlightRoute = createRoute({
 });
 const deleteMessageRoute = createRoute({
   ...base,
+  operationId: 'deleteMessage',
   method: 'delete',
   path: '/rooms/{slug}/messages/{id}',
   summary: 'Delete a chat message for everyone (host)',

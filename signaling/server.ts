@@ -98,13 +98,6 @@ export function createSignaling(httpServer: HttpServer | undefined, deps: Signal
     ...(deps.config.CORS_ORIGIN ? { cors: { origin: deps.config.CORS_ORIGIN.split(',').map((o) => o.trim()) } } : {}),
   });
 
-  // Socket.io keeps each connection's first HTTP request (its headers, raw headers and URL) for as long as the
-  // connection lives; nothing here reads it after the handshake, which already holds the address. Dropping it is
-  // Socket.io's own advice for memory ("Memory usage" in its documentation).
-  io.engine?.on('connection', (connection: { request: unknown }) => {
-    connection.request = null;
-  });
-
   const caps = createConnectionCaps(deps.config, limiters);
   io.use(async (socket, next) => {
     const token: unknown = socket.handshake.auth?.token;
@@ -201,6 +194,11 @@ export function createSignaling(httpServer: HttpServer | undefined, deps: Signal
   }
 
   io.on('connection', (socket) => {
+    // Socket.io keeps each connection's first HTTP request (its headers, raw headers and URL) for as long as the
+    // connection lives; nothing reads it once the middleware above has (the handshake keeps its own copy of the
+    // headers). Dropping it is Socket.io's own advice for memory ("Memory usage" in its documentation). Not earlier:
+    // the handshake's headers are taken from it when the socket is made, after the engine's connection event.
+    (socket.conn as unknown as { request: unknown }).request = null;
     bind(socket);
     presence.connected(socket);
     media.connected(socket);
