@@ -21,6 +21,7 @@ import { iceServers } from './ice-servers.ts';
 import { fallbackLogger } from '../core/logger.ts';
 import { requestLogger } from './logger.ts';
 import { messages } from './messages.ts';
+import { lobby } from './lobby.ts';
 import { moderation } from './moderation.ts';
 import { httpMetrics, metricsHandler } from './http-metrics.ts';
 import { serveOpenApi } from './openapi.ts';
@@ -100,6 +101,7 @@ export function createApp(deps: AppDeps) {
   app.route('/api', report);
   app.route('/api', webhooks);
   app.route('/api', moderation);
+  app.route('/api', lobby);
   app.route('/api', iceServers);
   app.route('/api', admin);
   if (deps.metrics) app.get('/metrics', metricsHandler(deps.metrics, deps.config.METRICS_TOKEN));

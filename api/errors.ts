@@ -23,6 +23,8 @@ export const errorCodes = [
   'room_full',
   'room_ended',
   'participant_left',
+  'waiting',
+  'denied',
   'payload_too_large',
   'unsupported_media_type',
   'idempotency_key_reused',

@@ -1,6 +1,10 @@
 // The limits of what people may write and send, in one place: the server's schemas, the socket caps and the UI's counters read them here.
 export const MAX_ROOM_TITLE_LENGTH = 200;
 export const MAX_NAME_LENGTH = 100;
+/** A scheduled room's description on its waiting page and in the calendar event. */
+export const MAX_ROOM_DESCRIPTION_LENGTH = 2000;
+/** IANA time zone names are at most about 30 characters (America/Argentina/ComodRivadavia). */
+export const MAX_TIME_ZONE_LENGTH = 64;
 /** Eight characters: the shortest password people expect a service to accept; the UI offers a generated passphrase. */
 export const MIN_PASSWORD_LENGTH = 8;
 export const MAX_PASSWORD_LENGTH = 128;

@@ -170,6 +170,7 @@ export interface RoomOptions {
   questionsNeedApproval?: boolean;
   attendeeChat?: boolean;
   attendeeMicrophones?: boolean;
+  lobby?: boolean;
 }
 
 export async function setRoomOptions(db: Database, roomId: string, options: RoomOptions): Promise<Room | undefined> {
