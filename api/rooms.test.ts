@@ -95,6 +95,7 @@ describe('GET /api/rooms/:slug', () => {
       'attendeeChat',
       'attendeeMicrophones',
       'createdAt',
+      'description',
       'endedAt',
       'hasPassword',
       'hideAddresses',
@@ -102,10 +103,14 @@ describe('GET /api/rooms/:slug', () => {
       'highlightedQuestionId',
       'isActive',
       'isLocked',
+      'liveAt',
+      'lobby',
       'maxParticipants',
       'presenterName',
       'questionsNeedApproval',
       'slug',
+      'startsAt',
+      'timeZone',
       'title',
     ]);
     expect(body.participants.map((p) => [p.id, p.name, p.role])).toEqual([

@@ -133,7 +133,7 @@ export async function findRoomsToEnd(db: Database, options: { idleMinutes: numbe
         eq(rooms.isActive, true),
         // A scheduled room counts from its announced start, not from when it was announced.
         sql`(greatest(${rooms.createdAt}, coalesce(${rooms.startsAt}, ${rooms.createdAt})) < now() - make_interval(hours => ${options.maxHours}::int)
-          or (coalesce(${rooms.startsAt}, ${rooms.createdAt}) < now() - make_interval(mins => ${options.idleMinutes}::int)
+          or ((${rooms.startsAt} is null or ${rooms.startsAt} < now() - make_interval(mins => ${options.idleMinutes}::int))
             and not exists (
               select 1 from ${participants} p
               where p.room_id = ${rooms.id} and p.role = 'presenter'
