@@ -148,11 +148,17 @@ export async function attachSocket(db: Database, participantId: string, socketId
  * The participant's socket is gone for good: they left. Only applies if `socketId` is still theirs,
  * so a late disconnect of an old socket cannot mark a reconnected participant as gone.
  */
-export async function markLeft(db: Database, participantId: string, socketId: string): Promise<boolean> {
+export async function markLeft(db: Database, participantId: string, socketId: string | null): Promise<boolean> {
   const rows = await db
     .update(participants)
     .set({ socketId: null, leftAt: sql`now()` })
-    .where(and(eq(participants.id, participantId), eq(participants.socketId, socketId)))
+    .where(
+      and(
+        eq(participants.id, participantId),
+        // null: a participant who only waited outside, whose sockets are never attached (see presence.ts).
+        socketId === null ? and(isNull(participants.socketId), isNull(participants.leftAt)) : eq(participants.socketId, socketId),
+      ),
+    )
     .returning({ id: participants.id });
   return rows.length > 0;
 }

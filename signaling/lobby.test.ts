@@ -73,6 +73,21 @@ describe('a waiting socket', () => {
     expect(code(await socket.emitWithAck('chat-message', { roomSlug: room.slug, message: 'thanks' }))).toBe('ok');
   });
 
+  it('should announce the attendee when a new page takes over from the waiting one after admission', async () => {
+    const { room, presenter, addAttendee } = await createTestRoom(live.db, { lobby: true });
+    const host = (await joinAs(live.url, presenter, room.slug)).socket;
+    const waiting = await addAttendee('Ada');
+    const socket = await connect(live.url, waiting.token);
+    await status(socket);
+    const admitted = nextEvent(socket, 'lobby-admitted');
+    expect(code(await host.emitWithAck('admit-participant', { participantId: waiting.id }))).toBe('ok');
+    await admitted;
+    socket.close();
+    const announced = nextEvent(host, 'participant-joined');
+    await joinAs(live.url, waiting, room.slug);
+    expect((await announced).participant.id).toBe(waiting.id);
+  });
+
   it('should be told and closed when denied, and its token refused at the handshake from then on', async () => {
     const { room, presenter, addAttendee } = await createTestRoom(live.db, { lobby: true });
     const host = (await joinAs(live.url, presenter, room.slug)).socket;

@@ -61,14 +61,19 @@ export function createPresence({ db, io, counts, core }: HandlerDeps, options: P
   async function arrive(socket: SignalingSocket): Promise<boolean> {
     const { participantId, roomId, role } = socket.data;
     const before = await findParticipant(db, roomId, participantId);
+    // A waiting socket is seen (the heartbeat keeps it so) but not attached: the room has not heard of the
+    // participant, and the socket of their room page, once admitted, must arrive as news.
+    if (socket.data.waiting) {
+      if (!before || before.leftAt !== null) socket.disconnect(true);
+      else await touchParticipants(db, [participantId]);
+      return false;
+    }
     if (!(await attachSocket(db, participantId, socket.id))) {
       // Marked gone between the handshake and now: the seat is no longer theirs.
       socket.disconnect(true);
       return true;
     }
     if (role === 'presenter') await setPresenterSocket(db, roomId, socket.id);
-    // The room has not heard of someone waiting outside it: their join-room, once let in, is the news.
-    if (socket.data.waiting) return false;
     return Boolean(before && before.socketId !== null && before.leftAt === null);
   }
 
@@ -81,6 +86,8 @@ export function createPresence({ db, io, counts, core }: HandlerDeps, options: P
     const admission = admissionOf(participant, room);
     if (admission === 'denied' || participant.removedAt) throw forbidden('A host did not let you into this room');
     if (admission !== 'in') return 'waiting';
+    // Let in on this connection: it holds the participant's place from now on, as any room socket does.
+    if (!(await attachSocket(db, participantId, socket.id))) throw new SignalingError('unauthorized', 'Your place in this room is gone; join again');
     socket.data.waiting = false;
     socket.data.name = participant.name;
     await socket.join(roomId);
@@ -88,7 +95,7 @@ export function createPresence({ db, io, counts, core }: HandlerDeps, options: P
     return 'in';
   }
 
-  async function settle(participantId: string, roomId: string, socketId: string, presenter: boolean): Promise<void> {
+  async function settle(participantId: string, roomId: string, socketId: string | null, presenter: boolean): Promise<void> {
     // Any socket of the participant on any process (a recovered one keeps its id, a new one joined the channel).
     const stillHere = await counts
       .ofParticipant(participantId)
@@ -134,7 +141,7 @@ export function createPresence({ db, io, counts, core }: HandlerDeps, options: P
       const { participantId, roomId, role, waiting } = socket.data;
       const timer = setTimeout(() => {
         pendingLeaves.delete(timer);
-        settle(participantId, roomId, socket.id, role === 'presenter')
+        settle(participantId, roomId, waiting ? null : socket.id, role === 'presenter')
           // Someone who gave up waiting leaves the hosts' waiting list.
           .then(() => (waiting ? core.lobbyChanged(roomId) : undefined))
           .catch((err: unknown) => options.onError(err, { participantId, step: 'leave' }));
