@@ -1,13 +1,14 @@
 // Home: start a presentation with a title, your name, an optional password and a participant limit.
 import { useNavigate } from '@solidjs/router';
-import { createSignal, Show } from 'solid-js';
+import { createSignal, For, Show } from 'solid-js';
 import { api, describeError } from '../api.ts';
 import { Icon } from '../components/icon.tsx';
 import { Topbar } from '../components/topbar.tsx';
 import { insecureOriginMessage, mediaSupport } from '../rtc/support.ts';
 import { newPassphrase } from '../passphrase.ts';
 import { saveSession } from '../session.ts';
-import { MAX_NAME_LENGTH, MAX_PASSWORD_LENGTH, MAX_ROOM_TITLE_LENGTH, MIN_PASSWORD_LENGTH } from '../../core/limits.ts';
+import { knownTimeZones, viewerTimeZone, zonedTimeToUtc } from '../lib/time-zone.ts';
+import { MAX_NAME_LENGTH, MAX_PASSWORD_LENGTH, MAX_ROOM_DESCRIPTION_LENGTH, MAX_ROOM_TITLE_LENGTH, MIN_PASSWORD_LENGTH } from '../../core/limits.ts';
 
 export default function Home() {
   const navigate = useNavigate();
@@ -18,6 +19,11 @@ export default function Home() {
   const [showPassword, setShowPassword] = createSignal(false);
   const [maxParticipants, setMaxParticipants] = createSignal('50');
   const [hideAddresses, setHideAddresses] = createSignal(false);
+  const [lobby, setLobby] = createSignal(false);
+  const [scheduled, setScheduled] = createSignal(false);
+  const [startsAt, setStartsAt] = createSignal('');
+  const [timeZone, setTimeZone] = createSignal(viewerTimeZone());
+  const [description, setDescription] = createSignal('');
   const [error, setError] = createSignal<string | null>(null);
   const [busy, setBusy] = createSignal(false);
   const support = mediaSupport();
@@ -29,10 +35,15 @@ export default function Home() {
     if (password() && password().length < MIN_PASSWORD_LENGTH) {
       return setError(`A password needs at least ${MIN_PASSWORD_LENGTH} characters (or generate one), or leave it empty.`);
     }
+    const start = scheduled() ? zonedTimeToUtc(startsAt(), timeZone()) : null;
+    if (scheduled() && !start) return setError('Pick the date and time the session starts.');
     setBusy(true);
     setError(null);
     try {
       const room = await api.createRoom({
+        ...(start ? { startsAt: start.toISOString(), timeZone: timeZone() } : {}),
+        ...(scheduled() && description().trim() ? { description: description().trim() } : {}),
+        ...(lobby() ? { lobby: true } : {}),
         title: title().trim(),
         presenterName: name().trim(),
         maxParticipants: limit,
@@ -152,6 +163,42 @@ export default function Home() {
             />
             Hide everyone’s network address (video through the relay)
           </label>
+          <label class="switch" title="New attendees wait until you or a co-host let them in">
+            <input type="checkbox" role="switch" checked={lobby()} onChange={(e) => setLobby(e.currentTarget.checked)} data-testid="lobby" />
+            Lobby: let attendees in one by one
+          </label>
+          <label class="switch" title="Attendees who open the link early wait on a page with a countdown until you go live">
+            <input type="checkbox" role="switch" checked={scheduled()} onChange={(e) => setScheduled(e.currentTarget.checked)} data-testid="schedule" />
+            Schedule for later
+          </label>
+          <Show when={scheduled()}>
+            <div class="field-row">
+              <div class="field">
+                <label for="starts-at">Starts at</label>
+                <input id="starts-at" class="input" type="datetime-local" required value={startsAt()} onInput={(e) => setStartsAt(e.currentTarget.value)} />
+              </div>
+              <div class="field">
+                <label for="time-zone">Time zone</label>
+                <input id="time-zone" class="input" list="time-zones" required value={timeZone()} onInput={(e) => setTimeZone(e.currentTarget.value)} />
+                <datalist id="time-zones">
+                  <For each={knownTimeZones()}>{(zone) => <option value={zone} />}</For>
+                </datalist>
+              </div>
+            </div>
+            <div class="field">
+              <label for="room-description">
+                Description <span class="hint">(optional, shown on the waiting page)</span>
+              </label>
+              <textarea
+                id="room-description"
+                class="input"
+                rows={3}
+                maxLength={MAX_ROOM_DESCRIPTION_LENGTH}
+                value={description()}
+                onInput={(e) => setDescription(e.currentTarget.value)}
+              />
+            </div>
+          </Show>
           <Show when={error()}>
             <p class="alert" role="alert">
               {error()}

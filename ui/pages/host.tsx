@@ -3,6 +3,7 @@ import { A, useParams } from '@solidjs/router';
 import { createEffect, createResource, createSignal, For, Match, Show, Switch } from 'solid-js';
 import { api } from '../api.ts';
 import { audibleParticipants, ModerationPanel } from '../room/stage/moderation.tsx';
+import { GreenRoom, LobbyPanel } from '../room/stage/lobby.tsx';
 import { AddressPrivacy, NoRelayWarning } from '../components/address-privacy.tsx';
 import { ConfirmDialog } from '../components/confirm-dialog.tsx';
 import { ConnectionStatus } from '../components/connection-status.tsx';
@@ -155,8 +156,12 @@ function ConsoleLive(props: { slug: string }) {
             </p>
           </Show>
           <NoRelayWarning />
+          <Show when={room.state.room?.liveAt === null}>
+            <GreenRoom />
+          </Show>
           <PresenterStage attendees={attendees()} />
           <PresenterControls />
+          <LobbyPanel />
           <ModerationPanel />
         </section>
         <aside class="room-side" aria-label="Participants, chat and questions">
@@ -222,8 +227,13 @@ function PresenterStage(props: { attendees: number }) {
         </Match>
       </Switch>
       <div class="stage-badges">
-        <Show when={room.state.connection === 'live'}>
+        <Show when={room.state.connection === 'live' && room.state.room?.liveAt !== null}>
           <span class="stage-badge live">LIVE</span>
+        </Show>
+        <Show when={room.state.room?.liveAt === null}>
+          <span class="stage-badge" data-testid="green-room-badge">
+            GREEN ROOM
+          </span>
         </Show>
         <span class="stage-badge">
           <Icon name="users" size={12} /> {props.attendees} watching
