@@ -141,7 +141,10 @@ export function Countdown(props: { startsAt: string; timeZone: string | null }) 
   const left = () => Math.max(0, Math.round((start().getTime() - now()) / 1000));
   const viewerZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
   const at = (timeZone: string) =>
-    new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short', timeZone, timeZoneName: 'short' }).format(start());
+    // dateStyle and timeStyle cannot be combined with timeZoneName; the fields are named one by one instead.
+    new Intl.DateTimeFormat(undefined, { weekday: 'short', day: 'numeric', month: 'short', hour: 'numeric', minute: '2-digit', timeZone, timeZoneName: 'short' }).format(
+      start(),
+    );
   return (
     <div class="countdown" data-testid="countdown">
       <p class="countdown-value" role="timer" aria-live="off">
