@@ -1,7 +1,8 @@
 // Home: start a presentation with a title, your name, an optional password and a participant limit.
 import { useNavigate } from '@solidjs/router';
 import { createSignal, Show } from 'solid-js';
-import { api, describeError } from '../api.ts';
+import { api } from '../api.ts';
+import { createFormSubmit, Field } from '../components/field.tsx';
 import { Icon } from '../components/icon.tsx';
 import { Topbar } from '../components/topbar.tsx';
 import { insecureOriginMessage, mediaSupport } from '../rtc/support.ts';
@@ -18,41 +19,34 @@ export default function Home() {
   const [showPassword, setShowPassword] = createSignal(false);
   const [maxParticipants, setMaxParticipants] = createSignal('50');
   const [hideAddresses, setHideAddresses] = createSignal(false);
-  const [error, setError] = createSignal<string | null>(null);
-  const [busy, setBusy] = createSignal(false);
   const support = mediaSupport();
 
-  const submit = async (event: Event) => {
-    event.preventDefault();
-    const limit = Number(maxParticipants());
-    if (!Number.isInteger(limit) || limit < 2 || limit > 500) return setError('Max participants must be a whole number from 2 to 500.');
+  const limit = () => Number(maxParticipants());
+  const check = () => {
+    if (!Number.isInteger(limit()) || limit() < 2 || limit() > 500) return 'Max participants must be a whole number from 2 to 500.';
     if (password() && password().length < MIN_PASSWORD_LENGTH) {
-      return setError(`A password needs at least ${MIN_PASSWORD_LENGTH} characters (or generate one), or leave it empty.`);
+      return `A password needs at least ${MIN_PASSWORD_LENGTH} characters (or generate one), or leave it empty.`;
     }
-    setBusy(true);
-    setError(null);
-    try {
-      const room = await api.createRoom({
-        title: title().trim(),
-        presenterName: name().trim(),
-        maxParticipants: limit,
-        ...(password() ? { password: password() } : {}),
-        // Unticked leaves the server's default (HIDE_ADDRESSES) in charge.
-        ...(hideAddresses() ? { hideAddresses: true } : {}),
-      });
-      saveSession(room.slug, {
-        token: room.presenterToken,
-        participantId: room.participantId,
-        role: 'presenter',
-        name: name().trim(),
-        joinUrl: room.joinUrl,
-      });
-      navigate(`/r/${room.slug}/host`);
-    } catch (err) {
-      setError(describeError(err));
-      setBusy(false);
-    }
+    return null;
   };
+  const { error, busy, submit } = createFormSubmit(async () => {
+    const room = await api.createRoom({
+      title: title().trim(),
+      presenterName: name().trim(),
+      maxParticipants: limit(),
+      ...(password() ? { password: password() } : {}),
+      // Unticked leaves the server's default (HIDE_ADDRESSES) in charge.
+      ...(hideAddresses() ? { hideAddresses: true } : {}),
+    });
+    saveSession(room.slug, {
+      token: room.presenterToken,
+      participantId: room.participantId,
+      role: 'presenter',
+      name: name().trim(),
+      joinUrl: room.joinUrl,
+    });
+    navigate(`/r/${room.slug}/host`);
+  }, check);
 
   return (
     <>
@@ -76,46 +70,32 @@ export default function Home() {
               {insecureOriginMessage(support.origin)} A room started from this page can chat and take questions, but cannot show your camera.
             </p>
           </Show>
-          <div class="field">
-            <label for="room-title">Title</label>
-            <input
-              id="room-title"
-              class="input"
-              required
-              maxLength={MAX_ROOM_TITLE_LENGTH}
-              placeholder="Quarterly product update"
-              value={title()}
-              onInput={(e) => setTitle(e.currentTarget.value)}
-            />
-          </div>
-          <div class="field">
-            <label for="presenter-name">Your name</label>
-            <input
-              id="presenter-name"
-              class="input"
-              required
-              maxLength={MAX_NAME_LENGTH}
-              autocomplete="name"
-              placeholder="Ada Lovelace"
-              value={name()}
-              onInput={(e) => setName(e.currentTarget.value)}
-            />
-          </div>
+          <Field id="room-title" label="Title" required maxLength={MAX_ROOM_TITLE_LENGTH} placeholder="Quarterly product update" value={title()} onValue={setTitle} />
+          <Field
+            id="presenter-name"
+            label="Your name"
+            required
+            maxLength={MAX_NAME_LENGTH}
+            autocomplete="name"
+            placeholder="Ada Lovelace"
+            value={name()}
+            onValue={setName}
+          />
           <div class="field-row">
-            <div class="field">
-              <label for="room-password">
-                Password <span class="hint">(optional)</span>
-              </label>
-              <input
-                id="room-password"
-                class="input"
-                type={showPassword() ? 'text' : 'password'}
-                minLength={MIN_PASSWORD_LENGTH}
-                maxLength={MAX_PASSWORD_LENGTH}
-                autocomplete="new-password"
-                value={password()}
-                onInput={(e) => setPassword(e.currentTarget.value)}
-              />
+            <Field
+              id="room-password"
+              label={
+                <>
+                  Password <span class="hint">(optional)</span>
+                </>
+              }
+              type={showPassword() ? 'text' : 'password'}
+              minLength={MIN_PASSWORD_LENGTH}
+              maxLength={MAX_PASSWORD_LENGTH}
+              autocomplete="new-password"
+              value={password()}
+              onValue={setPassword}
+            >
               <button
                 class="button ghost small"
                 type="button"
@@ -126,21 +106,18 @@ export default function Home() {
               >
                 Generate a passphrase
               </button>
-            </div>
-            <div class="field">
-              <label for="max-participants">Max participants</label>
-              <input
-                id="max-participants"
-                class="input"
-                type="number"
-                inputMode="numeric"
-                min={2}
-                max={500}
-                required
-                value={maxParticipants()}
-                onInput={(e) => setMaxParticipants(e.currentTarget.value)}
-              />
-            </div>
+            </Field>
+            <Field
+              id="max-participants"
+              label="Max participants"
+              type="number"
+              inputMode="numeric"
+              min={2}
+              max={500}
+              required
+              value={maxParticipants()}
+              onValue={setMaxParticipants}
+            />
           </div>
           <label class="switch" title="Video goes through the server's relay, so no participant learns another's network address">
             <input
