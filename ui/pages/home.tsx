@@ -8,7 +8,15 @@ import { Topbar } from '../components/topbar.tsx';
 import { insecureOriginMessage, mediaSupport } from '../rtc/support.ts';
 import { newPassphrase } from '../passphrase.ts';
 import { saveSession } from '../session.ts';
-import { MAX_NAME_LENGTH, MAX_PASSWORD_LENGTH, MAX_ROOM_TITLE_LENGTH, MIN_PASSWORD_LENGTH } from '../../core/limits.ts';
+import {
+  DEFAULT_ROOM_SIZE,
+  MAX_NAME_LENGTH,
+  MAX_PASSWORD_LENGTH,
+  MAX_ROOM_SIZE,
+  MAX_ROOM_TITLE_LENGTH,
+  MIN_PASSWORD_LENGTH,
+  MIN_ROOM_SIZE,
+} from '../../core/limits.ts';
 
 export default function Home() {
   const navigate = useNavigate();
@@ -17,13 +25,15 @@ export default function Home() {
   const [password, setPassword] = createSignal('');
   // A generated passphrase is shown, so the presenter can copy it and pass it on.
   const [showPassword, setShowPassword] = createSignal(false);
-  const [maxParticipants, setMaxParticipants] = createSignal('50');
+  const [maxParticipants, setMaxParticipants] = createSignal(String(DEFAULT_ROOM_SIZE));
   const [hideAddresses, setHideAddresses] = createSignal(false);
   const support = mediaSupport();
 
   const limit = () => Number(maxParticipants());
   const check = () => {
-    if (!Number.isInteger(limit()) || limit() < 2 || limit() > 500) return 'Max participants must be a whole number from 2 to 500.';
+    if (!Number.isInteger(limit()) || limit() < MIN_ROOM_SIZE || limit() > MAX_ROOM_SIZE) {
+      return `Max participants must be a whole number from ${MIN_ROOM_SIZE} to ${MAX_ROOM_SIZE}.`;
+    }
     if (password() && password().length < MIN_PASSWORD_LENGTH) {
       return `A password needs at least ${MIN_PASSWORD_LENGTH} characters (or generate one), or leave it empty.`;
     }
@@ -112,8 +122,8 @@ export default function Home() {
               label="Max participants"
               type="number"
               inputMode="numeric"
-              min={2}
-              max={500}
+              min={MIN_ROOM_SIZE}
+              max={MAX_ROOM_SIZE}
               required
               value={maxParticipants()}
               onValue={setMaxParticipants}
