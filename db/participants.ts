@@ -101,6 +101,15 @@ export async function listCurrentParticipants(db: Database, roomId: string): Pro
     .orderBy(asc(participants.joinedAt), asc(participants.id));
 }
 
+/** How many hold a seat now (the count a join is checked against), without reading who they are. */
+export async function countCurrentParticipants(db: Database, roomId: string): Promise<number> {
+  const [present] = await db
+    .select({ n: count() })
+    .from(participants)
+    .where(and(eq(participants.roomId, roomId), isNull(participants.leftAt)));
+  return present?.n ?? 0;
+}
+
 /**
  * A socket connected for this participant. Only a presenter comes back after having been marked gone; an
  * attendee gone meanwhile gets undefined (their seat may be someone else's now).
