@@ -1,6 +1,7 @@
 // Participants: joining under the room's capacity, presence by socket, media state, and lookup by token.
 import { and, asc, count, eq, inArray, isNull, lt, ne, or, sql } from 'drizzle-orm';
 import type { Database } from './client.ts';
+import { whileLive } from './live-room.ts';
 import { participants, rooms, type ParticipantRole } from './schema.ts';
 import { recordPeak } from './stats.ts';
 import type { Participant, Room } from './rooms.ts';
@@ -158,7 +159,7 @@ export async function muteAllAttendees(db: Database, roomId: string): Promise<st
   const rows = await db
     .update(participants)
     .set({ isMuted: true, muteLocked: true })
-    .where(and(eq(participants.roomId, roomId), eq(participants.role, 'attendee'), isNull(participants.leftAt)))
+    .where(and(eq(participants.roomId, roomId), eq(participants.role, 'attendee'), isNull(participants.leftAt), whileLive(roomId)))
     .returning({ id: participants.id });
   return rows.map((r) => r.id);
 }

@@ -1,6 +1,7 @@
 // Questions and votes: one vote per participant, counted without lost updates under concurrency.
 import { and, asc, desc, eq, sql } from 'drizzle-orm';
 import type { Database } from './client.ts';
+import { whileLive } from './live-room.ts';
 import { participants, questionVotes, questions, type QuestionStatus } from './schema.ts';
 
 export interface Question {
@@ -51,12 +52,6 @@ function selectQuestions(db: Database, viewerId: string | null) {
     );
 }
 
-/**
- * The room's row, share-locked while it is live: a write that includes this commits before the room's end
- * (which takes the row exclusively and then counts what is there) or, once the end has committed, finds nothing.
- */
-export const liveRoom = (roomId: string) => sql`select 1 from rooms where id = ${roomId} and is_active for share`;
-
 /** Stores a question in a live room; undefined when the room has ended. */
 export async function addQuestion(
   db: Database,
@@ -65,7 +60,7 @@ export async function addQuestion(
   const result = await db.execute(sql`
     insert into questions (room_id, participant_id, question, status, is_anonymous)
     select ${input.roomId}, ${input.participantId}, ${input.question}, ${input.status ?? 'visible'}, ${input.isAnonymous ?? false}
-    where exists (${liveRoom(input.roomId)})
+    where ${whileLive(input.roomId)}
     returning id`);
   const [row] = rowsOf<{ id: string }>(result);
   return row && findQuestion(db, input.roomId, row.id, input.participantId);
@@ -107,7 +102,7 @@ export async function setVote(
   input: { roomId: string; questionId: string; participantId: string; up: boolean },
 ): Promise<number | undefined> {
   // Only a question the room can see takes votes: one awaiting approval or dismissed is not found.
-  const inRoom = sql`exists (select 1 from questions q where q.id = ${input.questionId} and q.room_id = ${input.roomId} and q.status = 'visible') and exists (${liveRoom(input.roomId)})`;
+  const inRoom = sql`exists (select 1 from questions q where q.id = ${input.questionId} and q.room_id = ${input.roomId} and q.status = 'visible') and ${whileLive(input.roomId)}`;
   const changed = input.up
     ? sql`insert into question_votes (question_id, participant_id)
           select ${input.questionId}, ${input.participantId} where ${inRoom}
@@ -119,7 +114,7 @@ export async function setVote(
     with changed as (${changed})
     update questions
     set votes = ${input.up ? sql`votes + (select count(*) from changed)` : sql`greatest(votes - (select count(*) from changed), 0)`}
-    where id = ${input.questionId} and room_id = ${input.roomId} and status = 'visible' and exists (${liveRoom(input.roomId)})
+    where id = ${input.questionId} and room_id = ${input.roomId} and status = 'visible' and ${whileLive(input.roomId)}
     returning votes`);
   const [row] = rowsOf<{ votes: number }>(result);
   return row === undefined ? undefined : Number(row.votes);
@@ -134,7 +129,7 @@ export async function answerQuestion(
   const rows = await db
     .update(questions)
     .set({ answer, isAnswered: true, answeredAt: sql`now()` })
-    .where(and(eq(questions.id, questionId), eq(questions.roomId, roomId), sql`exists (${liveRoom(roomId)})`))
+    .where(and(eq(questions.id, questionId), eq(questions.roomId, roomId), whileLive(roomId)))
     .returning({ id: questions.id });
   return rows.length ? findQuestion(db, roomId, questionId) : undefined;
 }
@@ -148,7 +143,7 @@ export async function pinQuestion(
   const rows = await db
     .update(questions)
     .set({ isPinned: pinned })
-    .where(and(eq(questions.id, questionId), eq(questions.roomId, roomId), sql`exists (${liveRoom(roomId)})`))
+    .where(and(eq(questions.id, questionId), eq(questions.roomId, roomId), whileLive(roomId)))
     .returning({ id: questions.id });
   return rows.length ? findQuestion(db, roomId, questionId) : undefined;
 }
