@@ -114,7 +114,7 @@ export function ChatPanel() {
         </button>
       </form>
       <Show when={error()}>
-        <p class="alert" role="alert" style={{ margin: '0 16px 12px' }}>
+        <p class="alert panel-alert roomy" role="alert">
           {error()}
         </p>
       </Show>

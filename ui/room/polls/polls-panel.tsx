@@ -32,7 +32,7 @@ export function PollsPanel() {
         </Show>
       </div>
       <Show when={error()}>
-        <p class="alert" role="alert" style={{ margin: '0 16px 8px' }}>
+        <p class="alert panel-alert" role="alert">
           {error()}
         </p>
       </Show>
