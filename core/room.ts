@@ -235,16 +235,24 @@ export function createRoomCore(deps: RoomCoreDeps): RoomCore {
       toRoom(actor.roomId, 'reaction', { participantId: actor.participantId, emoji });
     },
 
-    ask(actor, { question, anonymous }) {
+    ask(actor, { question, anonymous, clientQuestionId }) {
       return inTurn(actor.roomId, async () => {
         await requireLive(actor);
         const placed = await moderation.placeQuestion(actor, anonymous ?? false);
-        const added = await addQuestion(db, { roomId: actor.roomId, participantId: actor.participantId, question, ...placed });
+        const added = await addQuestion(db, {
+          roomId: actor.roomId,
+          participantId: actor.participantId,
+          question,
+          ...placed,
+          ...(clientQuestionId === undefined ? {} : { clientQuestionId }),
+        });
         if (!added) {
           liveness.ended(actor.roomId);
           throw roomEnded();
         }
-        const stored = toQuestionBody(added);
+        const stored = toQuestionBody(added.question);
+        // A retry of a question already stored was counted, announced and hooked the first time.
+        if (!added.created) return stored;
         metrics?.questions.inc();
         await moderation.announceQuestion(actor.roomId, stored);
         // Integrations hear of a question when the room does: one awaiting approval is not asked yet.

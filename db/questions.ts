@@ -52,18 +52,40 @@ function selectQuestions(db: Database, viewerId: string | null) {
     );
 }
 
-/** Stores a question in a live room; undefined when the room has ended. */
+/** A question just stored, or (for a repeated `clientQuestionId`) the one stored the first time. */
+export interface AddedQuestion {
+  question: Question;
+  created: boolean;
+}
+
+/**
+ * Stores a question in a live room; undefined when the room has ended. A `clientQuestionId` the same participant
+ * already used stores nothing and answers the first question: a retry after a reconnect or a restart is one question.
+ * Two racing asks with the same id meet at the unique constraint: one inserts, the other waits for it and finds it.
+ */
 export async function addQuestion(
   db: Database,
-  input: { roomId: string; participantId: string; question: string; status?: QuestionStatus; isAnonymous?: boolean },
-): Promise<Question | undefined> {
+  input: { roomId: string; participantId: string; question: string; status?: QuestionStatus; isAnonymous?: boolean; clientQuestionId?: string },
+): Promise<AddedQuestion | undefined> {
   const result = await db.execute(sql`
-    insert into questions (room_id, participant_id, question, status, is_anonymous)
-    select ${input.roomId}, ${input.participantId}, ${input.question}, ${input.status ?? 'visible'}, ${input.isAnonymous ?? false}
+    insert into questions (room_id, participant_id, question, status, is_anonymous, client_question_id)
+    select ${input.roomId}, ${input.participantId}, ${input.question}, ${input.status ?? 'visible'}, ${input.isAnonymous ?? false}, ${input.clientQuestionId ?? null}
     where ${whileLive(input.roomId)}
+    on conflict (participant_id, client_question_id) do nothing
     returning id`);
   const [row] = rowsOf<{ id: string }>(result);
-  return row && findQuestion(db, input.roomId, row.id, input.participantId);
+  if (row) {
+    const question = await findQuestion(db, input.roomId, row.id, input.participantId);
+    return question && { question, created: true };
+  }
+  if (input.clientQuestionId === undefined) return undefined;
+  const [first] = await db
+    .select({ id: questions.id })
+    .from(questions)
+    .where(and(eq(questions.roomId, input.roomId), eq(questions.participantId, input.participantId), eq(questions.clientQuestionId, input.clientQuestionId)))
+    .limit(1);
+  const question = first && (await findQuestion(db, input.roomId, first.id, input.participantId));
+  return question && { question, created: false };
 }
 
 /** postgres.js answers `execute` with the rows themselves; other drivers wrap them in `rows`. */
