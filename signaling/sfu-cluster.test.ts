@@ -5,7 +5,8 @@ import { findSfuRoom } from '../db/room-media.ts';
 import { createPostgresTestDatabase, type TestDatabase } from '../db/testing.ts';
 import { createTestRoom } from './testing.ts';
 import { startEntry, type ChildEntry } from './testing-processes.ts';
-import { killPeers, startPeer, startTestJanus, until, type TestJanus } from './testing-sfu.ts';
+import { until } from '../testing/until.ts';
+import { killPeers, startPeer, startTestJanus, type TestJanus } from './testing-sfu.ts';
 
 describe('the SFU across two signaling processes', () => {
   let database: TestDatabase;
@@ -50,7 +51,7 @@ describe('the SFU across two signaling processes', () => {
     const [firstB, firstA] = await Promise.all([onB, onA].map((s) => s.waitFor((f) => f.event === 'first-frame', 30_000)));
     expect(firstB).toMatchObject({ width: 320, height: 240 });
     expect(firstA).toMatchObject({ width: 320, height: 240 });
-    await until(() => onB.frames() > 10, 15_000, 'the attendee on the other process stopped decoding');
+    await until(() => onB.frames() > 10, 'the attendee on the other process stopped decoding', 15_000);
     const feed = (await findSfuRoom(database.db, room.id))!.feed;
     expect(feed).toEqual(expect.any(Number));
     // Both processes use the one Janus room the first one placed.
