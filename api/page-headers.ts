@@ -63,7 +63,8 @@ export function pageHeaders(config: Config): MiddlewareHandler {
       gyroscope: [],
       magnetometer: [],
     },
-    ...hsts(config),
+    // HSTS on pages is the HTTPS layer's (tls/serve.ts, or nginx): it knows whether the certificate is one to pin.
+    strictTransportSecurity: false,
   });
 }
 
