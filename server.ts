@@ -7,10 +7,9 @@ import { silentBroadcaster, type Broadcaster } from './core/broadcast.ts';
 import { REQUEST_HOST } from './api/turn.ts';
 import { version } from './core/version.ts';
 import { configOrExit, onShutdown, openDatabase, openLimitStore } from './boot.ts';
-import { createRoomCore } from './core/room.ts';
 import { startManagedTurn } from './managed/coturn.ts';
 import { projectPath } from './paths.ts';
-import { deploymentWebhooks, startJobs } from './jobs.ts';
+import { deploymentCore, startJobs } from './jobs.ts';
 import { createOperations, drain } from './node-operations.ts';
 import { adapterKind, createClusterAdapter } from './signaling/adapters.ts';
 import { createSocketBroadcaster } from './signaling/broadcaster.ts';
@@ -62,13 +61,7 @@ const roomBroadcaster: Broadcaster = {
   connectedSockets: () => broadcaster.connectedSockets(),
 };
 // One room core for both transports: one chat write queue and one view of which rooms are live.
-const core = createRoomCore({
-  db: database.db,
-  broadcaster: roomBroadcaster,
-  metrics: ops.metrics,
-  webhooks: deploymentWebhooks(config, database.db, ops.logger),
-  onError: (err, context) => ops.logger.error({ ...context, err }, 'broadcast failed'),
-});
+const core = deploymentCore(config, database.db, { broadcaster: roomBroadcaster, metrics: ops.metrics, logger: ops.logger });
 const jobs = startJobs(config, database.db, ops.logger);
 const app = createApp({
   config,

@@ -6,9 +6,8 @@ import { findRoom } from './find-room.ts';
 import type { Actor } from '../core/room.ts';
 import type { Caller } from './context.ts';
 import { hashToken } from '../core/tokens.ts';
+import { MAX_TOKEN_LENGTH } from '../core/limits.ts';
 
-/** Tokens are 43 characters; anything far longer is not one of ours and is not worth hashing. */
-const MAX_TOKEN_LENGTH = 200;
 
 export interface AuthOptions {
   /**

@@ -28,12 +28,15 @@ import { toParticipantBody, toRoomBody, toRoomPreviewBody } from '../core/serial
 import { peerAddress } from './rate-limit.ts';
 import { hashToken, newSlug, newToken } from '../core/tokens.ts';
 import {
+  DEFAULT_ROOM_SIZE,
   MAX_BROWSER_KEY_LENGTH,
   MAX_NAME_LENGTH,
   MAX_PASSWORD_LENGTH,
+  MAX_ROOM_SIZE,
   MAX_ROOM_TITLE_LENGTH,
   MIN_BROWSER_KEY_LENGTH,
   MIN_PASSWORD_LENGTH,
+  MIN_ROOM_SIZE,
 } from '../core/limits.ts';
 import { isBanned, recordJoinOrigin } from '../db/moderation.ts';
 import { clientAddress } from './rate-limit.ts';
@@ -49,7 +52,7 @@ export const createRoomBody = z
       .max(MAX_PASSWORD_LENGTH)
       .refine((s) => !s.includes('\u0000'), 'must not contain NUL characters')
       .optional(),
-    maxParticipants: z.number().int().min(2).max(500).default(50),
+    maxParticipants: z.number().int().min(MIN_ROOM_SIZE).max(MAX_ROOM_SIZE).default(DEFAULT_ROOM_SIZE),
     hideAddresses: z.boolean().optional().openapi({
       description: 'Media only through the relay (TURN): no participant learns another’s IP address. Default: HIDE_ADDRESSES',
     }),

@@ -21,11 +21,8 @@ export interface Question {
   isAnonymous: boolean;
 }
 
-const questionColumns = {
-  id: questions.id,
-  roomId: questions.roomId,
-  participantId: questions.participantId,
-  name: participants.name,
+/** A question and what became of it, without who asked: the session report reads no more than this. */
+export const questionContentColumns = {
   question: questions.question,
   votes: questions.votes,
   isAnswered: questions.isAnswered,
@@ -33,6 +30,14 @@ const questionColumns = {
   answer: questions.answer,
   answeredAt: questions.answeredAt,
   createdAt: questions.createdAt,
+};
+
+const questionColumns = {
+  id: questions.id,
+  roomId: questions.roomId,
+  participantId: questions.participantId,
+  name: participants.name,
+  ...questionContentColumns,
   votedByMe: sql<boolean>`(${questionVotes.id} is not null)`,
   status: questions.status,
   isAnonymous: questions.isAnonymous,

@@ -2,6 +2,7 @@
 import { A, useParams } from '@solidjs/router';
 import { createResource, createSignal, Match, Show, Switch } from 'solid-js';
 import { api, ApiRequestError, describeError } from '../api.ts';
+import { createFormSubmit, Field } from '../components/field.tsx';
 import { Icon } from '../components/icon.tsx';
 import { Topbar } from '../components/topbar.tsx';
 import { forgetSession, loadSession, saveSession, type RoomSession } from '../session.ts';
@@ -139,23 +140,12 @@ function JoinForm(props: {
 }) {
   const [name, setName] = createSignal('');
   const [password, setPassword] = createSignal('');
-  const [error, setError] = createSignal<string | null>(null);
-  const [busy, setBusy] = createSignal(false);
-
-  const submit = async (event: Event) => {
-    event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      const joined = await api.joinRoom(props.slug, { name: name().trim(), ...(props.hasPassword ? { password: password() } : {}) });
-      const session: RoomSession = { token: joined.token, participantId: joined.participantId, role: 'attendee', name: name().trim() };
-      saveSession(props.slug, session);
-      props.onJoined(session);
-    } catch (err) {
-      setError(describeError(err));
-      setBusy(false);
-    }
-  };
+  const { error, busy, submit } = createFormSubmit(async () => {
+    const joined = await api.joinRoom(props.slug, { name: name().trim(), ...(props.hasPassword ? { password: password() } : {}) });
+    const session: RoomSession = { token: joined.token, participantId: joined.participantId, role: 'attendee', name: name().trim() };
+    saveSession(props.slug, session);
+    props.onJoined(session);
+  });
 
   return (
     <form class="card form-card join-card" onSubmit={submit} aria-labelledby="join-title" data-testid="join-form">
@@ -173,34 +163,22 @@ function JoinForm(props: {
           {props.notice}
         </p>
       </Show>
-      <div class="field">
-        <label for="attendee-name">Your name</label>
-        <input
-          id="attendee-name"
-          class="input"
-          required
-          maxLength={MAX_NAME_LENGTH}
-          autocomplete="name"
-          value={name()}
-          onInput={(e) => setName(e.currentTarget.value)}
-        />
-      </div>
+      <Field id="attendee-name" label="Your name" required maxLength={MAX_NAME_LENGTH} autocomplete="name" value={name()} onValue={setName} />
       <Show when={props.hasPassword}>
-        <div class="field">
-          <label for="room-password">
-            <Icon name="lock" size={14} /> Room password
-          </label>
-          <input
-            id="room-password"
-            class="input"
-            type="password"
-            required
-            maxLength={MAX_PASSWORD_LENGTH}
-            autocomplete="current-password"
-            value={password()}
-            onInput={(e) => setPassword(e.currentTarget.value)}
-          />
-        </div>
+        <Field
+          id="room-password"
+          label={
+            <>
+              <Icon name="lock" size={14} /> Room password
+            </>
+          }
+          type="password"
+          required
+          maxLength={MAX_PASSWORD_LENGTH}
+          autocomplete="current-password"
+          value={password()}
+          onValue={setPassword}
+        />
       </Show>
       <Show when={error()}>
         <p class="alert" role="alert" data-testid="join-error">
