@@ -1,7 +1,6 @@
 // The all-in-one process: the built UI, the API under /api and Socket.io, on one port.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { serveStatic } from '@hono/node-server/serve-static';
 import { createApp } from './api/app.ts';
 import { bcryptPasswords } from './api/bcrypt.ts';
 import { silentBroadcaster, type Broadcaster } from './core/broadcast.ts';
@@ -18,6 +17,7 @@ import { startMediaServers } from './signaling/media-servers.ts';
 import { createSfuRoomStore } from './db/room-media.ts';
 import { createSignaling } from './signaling/server.ts';
 import { readCertificateFilesOrExit, serveApp } from './tls/serve.ts';
+import { serveUi } from './serve-ui.ts';
 
 const ROOT = dirname(projectPath(import.meta.dirname, 'vite.config.ts'));
 const UI_DIR = resolve(ROOT, 'dist');
@@ -77,11 +77,7 @@ const app = createApp({
   limitStore: limits.store,
 });
 
-const indexHtml = readFileSync(resolve(UI_DIR, 'index.html'), 'utf8');
-app.use('/assets/*', serveStatic({ root: UI_DIR, onFound: (_path, c) => c.header('Cache-Control', 'public, max-age=31536000, immutable') }));
-app.use('*', serveStatic({ root: UI_DIR }));
-// Client-side routes (/r/:slug, …) all load the app shell.
-app.get('*', (c) => (c.req.path.startsWith('/api/') ? c.notFound() : c.html(indexHtml)));
+serveUi(app, UI_DIR, config);
 
 // Plain HTTP on PORT, or HTTPS (certificates from ACME, TLS_CERT/TLS_KEY or a local CA) with HTTP redirecting to it.
 const web = await serveApp(app.fetch, config, { info: (message) => ops.logger.info(message), error: (message) => ops.logger.error(message) }, certificate);

@@ -1,7 +1,7 @@
 // The lobby and going live: who waits outside a room, letting them in or turning them away, and "Go live".
 import { and, asc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { Database } from './client.ts';
-import { liveRoom } from './questions.ts';
+import { whileLive } from './live-room.ts';
 import type { Participant, Room } from './rooms.ts';
 import { participants, rooms } from './schema.ts';
 
@@ -37,7 +37,7 @@ export async function admitWaiting(
   return db
     .update(participants)
     .set({ admission: 'admitted', ...(options.coHost ? { isCoHost: true } : {}) })
-    .where(and(waiting(roomId), ids === 'all' ? undefined : inArray(participants.id, ids), sql`exists (${liveRoom(roomId)})`))
+    .where(and(waiting(roomId), ids === 'all' ? undefined : inArray(participants.id, ids), whileLive(roomId)))
     .returning();
 }
 
@@ -46,7 +46,7 @@ export async function denyWaiting(db: Database, roomId: string, id: string): Pro
   const [row] = await db
     .update(participants)
     .set({ admission: 'denied', leftAt: sql`now()`, socketId: null })
-    .where(and(waiting(roomId), eq(participants.id, id), sql`exists (${liveRoom(roomId)})`))
+    .where(and(waiting(roomId), eq(participants.id, id), whileLive(roomId)))
     .returning();
   return row;
 }

@@ -209,12 +209,17 @@ export const questions = pgTable(
     // hidden from everyone but hosts. Anonymous: the author's name reaches hosts only.
     status: text('status', { enum: questionStatuses }).notNull().default('visible'),
     isAnonymous: boolean('is_anonymous').notNull().default(false),
+    // Chosen by the asker so that a retried ask (after a reconnect or a restart) stores one question, not two.
+    clientQuestionId: text('client_question_id'),
     createdAt: createdAt(),
     // Insertion order, so "oldest first" among equal votes holds within one clock tick too.
     seq: bigint('seq', { mode: 'number' }).notNull().generatedAlwaysAsIdentity(),
   },
   (t) => [
     index('questions_room_id_votes_created_at_idx').on(t.roomId, t.votes.desc(), t.createdAt),
+    // A participant belongs to one room, so this is unique per participant and room.
+    unique('questions_participant_client_question_id_unique').on(t.participantId, t.clientQuestionId),
+    check('questions_client_question_id_length', sql`char_length(${t.clientQuestionId}) between 1 and ${limit(MAX_CLIENT_MESSAGE_ID_LENGTH)}`),
     check('questions_question_length', sql`char_length(${t.question}) between 1 and ${limit(MAX_QUESTION_LENGTH)}`),
     check('questions_answer_length', sql`${t.answer} is null or char_length(${t.answer}) between 1 and ${limit(MAX_ANSWER_LENGTH)}`),
     check('questions_votes_non_negative', sql`${t.votes} >= 0`),

@@ -140,7 +140,7 @@ function Stage() {
         </div>
       </Show>
       <Show when={soundBlocked() && media().audio}>
-        <button class="button primary stage-notice" style={{ bottom: 'auto', top: '14px' }} onClick={() => setSoundAttempt((n) => n + 1)}>
+        <button class="button primary stage-notice at-top" onClick={() => setSoundAttempt((n) => n + 1)}>
           <Icon name="volume" size={16} /> Turn on sound
         </button>
       </Show>
@@ -180,7 +180,7 @@ function AttendeeControls() {
         <Show when={media()}>
           {(m) => (
             <>
-              <label class="switch control" style={{ 'flex-direction': 'row', padding: '10px 14px' }}>
+              <label class="switch control in-row">
                 <input
                   type="checkbox"
                   role="switch"

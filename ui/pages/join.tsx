@@ -1,8 +1,7 @@
-// Join /r/:slug: the room's title and presenter, a name (and a password when needed), then the attendee view.
+// Join /r/:slug: the room's title and how full it is (names are for participants only), a name (and a password when needed), then the attendee view.
 import { A, useParams } from '@solidjs/router';
 import { createResource, createSignal, Match, Show, Switch } from 'solid-js';
 import { api, ApiRequestError, describeError } from '../api.ts';
-import { Avatar } from '../components/avatar.tsx';
 import { createFormSubmit, Field } from '../components/field.tsx';
 import { Icon } from '../components/icon.tsx';
 import { Topbar } from '../components/topbar.tsx';
@@ -48,7 +47,8 @@ export default function Join() {
                   <JoinForm
                     slug={slug()}
                     title={room().room.title}
-                    presenterName={room().room.presenterName}
+                    participantCount={room().room.participantCount}
+                    isFull={room().room.isFull}
                     hasPassword={room().room.hasPassword}
                     description={room().room.description}
                     startsAt={room().room.startsAt}
@@ -154,7 +154,8 @@ function PresenterHere(props: { slug: string; onJoinAsAttendee: () => void }) {
 function JoinForm(props: {
   slug: string;
   title: string;
-  presenterName: string;
+  participantCount: number;
+  isFull: boolean;
   hasPassword: boolean;
   description: string | null;
   startsAt: string | null;
@@ -182,11 +183,11 @@ function JoinForm(props: {
     <form class="card form-card join-card" onSubmit={submit} aria-labelledby="join-title" data-testid="join-form">
       <div class="room-heading">
         <span class="kicker">You are invited to</span>
-        <h1 id="join-title" style={{ 'font-size': '26px' }}>
+        <h1 id="join-title" class="join-title">
           {props.title}
         </h1>
-        <span class="presenter-chip">
-          <Avatar name={props.presenterName} small /> Presented by {props.presenterName}
+        <span class="presenter-chip" data-testid="room-occupancy">
+          {props.isFull ? 'The room is full for now' : `${props.participantCount} ${props.participantCount === 1 ? 'person' : 'people'} here now`}
         </span>
       </div>
       <Show when={props.description}>

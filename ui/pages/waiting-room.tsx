@@ -1,6 +1,6 @@
 // The waiting page of an attendee outside the room: a scheduled room's countdown, calendar link and device check,
 // or the lobby's "a host will let you in". Its socket hears the admission, and the page moves into the room.
-import { createResource, createSignal, Match, onCleanup, Show, Switch } from 'solid-js';
+import { createSignal, Match, onCleanup, Show, Switch } from 'solid-js';
 import type { RoomBody } from '../../core/schemas.ts';
 import { api } from '../api.ts';
 import { Avatar } from '../components/avatar.tsx';
@@ -23,9 +23,9 @@ export function WaitingRoom(props: {
   /** The token no longer waits (its place expired while the page was away): join again. */
   onSignedOut: () => void;
 }) {
-  const [details, { refetch }] = createResource(() => props.slug, (slug) => api.getRoom(slug));
+  // The room as its participants see it (the presenter's name included) comes with each answer to lobby-status.
+  const [room, setRoom] = createSignal<RoomBody | null>(null);
   const [standing, setStanding] = createSignal<Standing>('waiting');
-  const room = () => details()?.room ?? null;
   createDocumentTitle(() => room() && `Waiting: ${room()!.title}`);
 
   const socket = connectRoomSocket(props.session.token);
@@ -34,6 +34,7 @@ export function WaitingRoom(props: {
   const check = async () => {
     const result = await ask('lobby-status', {});
     if (result.ok) {
+      setRoom(result.room);
       if (result.status === 'in' && !admitted) {
         admitted = true;
         // The room page opens its own connection; this one has done its work.
@@ -52,7 +53,7 @@ export function WaitingRoom(props: {
   };
   socket.on('connect', () => void check());
   socket.on('lobby-admitted', () => void check());
-  socket.on('room-live', () => void refetch());
+  socket.on('room-live', () => void check());
   socket.on('lobby-denied', deny);
   socket.on('room-ended', () => setStanding('ended'));
   socket.on('connect_error', (err) => {

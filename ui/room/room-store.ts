@@ -294,6 +294,8 @@ function makeRoomActions(
   earlierMessages?: EarlierMessages,
 ) {
   const { addMessage, addQuestion, patchQuestion, mergeOlder } = content;
+  /** The last ask not yet acknowledged, so that sending the same question again is a retry of it. */
+  let unansweredAsk: { question: string; clientQuestionId: string } | null = null;
   return {
     /** One more page of history before the oldest message shown. */
     async loadEarlierMessages() {
@@ -309,8 +311,15 @@ function makeRoomActions(
       const result = await send('chat-message', { roomSlug: slug, message, clientMessageId: randomId() });
       addMessage(result.message);
     },
+    /**
+     * One id per question: a failed ask (a timeout may still have stored it) sent again with the same text keeps its
+     * id, so the server answers the first question instead of storing a second.
+     */
     async ask(question: string) {
-      const result = await send('ask-question', { question });
+      const clientQuestionId = unansweredAsk?.question === question ? unansweredAsk.clientQuestionId : randomId();
+      unansweredAsk = { question, clientQuestionId };
+      const result = await send('ask-question', { question, clientQuestionId });
+      if (unansweredAsk?.clientQuestionId === clientQuestionId) unansweredAsk = null;
       addQuestion(result.question);
     },
     /** Optimistic: the count moves at once and rolls back if the server refuses. */
