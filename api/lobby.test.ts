@@ -112,8 +112,9 @@ describe('scheduled rooms', () => {
     ] as const) {
       expect(await refused(await t.call(method, path, { token: early.token, body })), `${method} ${path}`).toEqual({ status: 403, code: 'waiting' });
     }
-    const details = await ok(await t.call('GET', `/api/rooms/${room.slug}`));
+    const details = await ok(await t.call('GET', `/api/rooms/${room.slug}`, { token: room.presenterToken }));
     expect((details.participants as { name: string }[]).map((p) => p.name)).toEqual(['Ada']);
+    expect(await refused(await t.call('GET', `/api/rooms/${room.slug}`, { token: early.token }))).toEqual({ status: 403, code: 'waiting' });
 
     // The green room: the presenter talks with a co-host let in early; attendees are not let in before the start.
     await ok(await t.call('POST', `/api/rooms/${room.slug}/messages`, { token: room.presenterToken, body: { message: 'sound check' } }));
