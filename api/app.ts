@@ -19,6 +19,7 @@ import { iceServers } from './ice-servers.ts';
 import { fallbackLogger } from '../core/logger.ts';
 import { requestLogger } from './logger.ts';
 import { messages } from './messages.ts';
+import { lobby } from './lobby.ts';
 import { apiHeaders } from './page-headers.ts';
 import { moderation } from './moderation.ts';
 import { httpMetrics, metricsHandler } from './http-metrics.ts';
@@ -97,6 +98,7 @@ export function createApp(deps: AppDeps) {
   app.route('/api', report);
   app.route('/api', webhooks);
   app.route('/api', moderation);
+  app.route('/api', lobby);
   app.route('/api', iceServers);
   app.route('/api', admin);
   if (deps.metrics) app.get('/metrics', metricsHandler(deps.metrics, deps.config.METRICS_TOKEN));

@@ -1,6 +1,6 @@
 // Bearer-token authentication: resolves the token to its participant, room and role once per request.
 import type { Context, MiddlewareHandler } from 'hono';
-import { findByTokenHash, tokenActs } from '../db/participants.ts';
+import { admissionOf, findByTokenHash } from '../db/participants.ts';
 import { ApiError } from './errors.ts';
 import { findRoom } from './find-room.ts';
 import type { Actor } from '../core/room.ts';
@@ -47,9 +47,11 @@ export function requireParticipant(options: AuthOptions = {}): MiddlewareHandler
       if (!other) throw new ApiError(404, 'room_not_found', 'No room has this link');
       throw new ApiError(403, 'forbidden', 'This token belongs to another room');
     }
-    if (!tokenActs(found.participant)) {
-      throw new ApiError(403, 'participant_left', 'You have left this room; join it again to take part');
-    }
+    // Membership is read from the row on every request: a waiting token acts for nothing until a host admits it.
+    const admission = admissionOf(found.participant, found.room);
+    if (admission === 'denied') throw new ApiError(403, 'denied', 'A host did not let you into this room');
+    if (admission === 'waiting') throw new ApiError(403, 'waiting', 'You are waiting to be let into this room');
+    if (admission === 'left') throw new ApiError(403, 'participant_left', 'You have left this room; join it again to take part');
     c.set('caller', { participant: found.participant, room: found.room, role });
     await next();
   };

@@ -14,6 +14,8 @@ export const errorCodes = [
   'room_locked',
   'room_full',
   'participant_left',
+  'waiting',
+  'denied',
   'payload_too_large',
   'unsupported_media_type',
   'idempotency_key_reused',

@@ -98,7 +98,23 @@ describe('GET /api/rooms/:slug', () => {
     expect(body.isActive).toBe(true);
     expect(body.participants).toBeUndefined();
     expect(body.room).toMatchObject({ slug: created.slug, title: 'Quarterly review', hasPassword: true, isActive: true, endedAt: null, maxParticipants: 2, participantCount: 2, isFull: true, isLocked: false });
-    expect(Object.keys(body.room).sort()).toEqual(['createdAt', 'endedAt', 'hasPassword', 'isActive', 'isFull', 'isLocked', 'maxParticipants', 'participantCount', 'slug', 'title']);
+    expect(Object.keys(body.room).sort()).toEqual([
+      'createdAt',
+      'description',
+      'endedAt',
+      'hasPassword',
+      'isActive',
+      'isFull',
+      'isLocked',
+      'liveAt',
+      'lobby',
+      'maxParticipants',
+      'participantCount',
+      'slug',
+      'startsAt',
+      'timeZone',
+      'title',
+    ]);
     expect(new Date(body.room.createdAt as string).toISOString()).toBe(body.room.createdAt);
   });
 

@@ -32,8 +32,10 @@ import {
   MAX_BROWSER_KEY_LENGTH,
   MAX_NAME_LENGTH,
   MAX_PASSWORD_LENGTH,
+  MAX_ROOM_DESCRIPTION_LENGTH,
   MAX_ROOM_SIZE,
   MAX_ROOM_TITLE_LENGTH,
+  MAX_TIME_ZONE_LENGTH,
   MIN_BROWSER_KEY_LENGTH,
   MIN_PASSWORD_LENGTH,
   MIN_ROOM_SIZE,
@@ -64,8 +66,35 @@ export const createRoomBody = z
       // jsonb cannot store the NUL character either, in keys or in values.
       .refine((s) => !JSON.stringify(s).includes('\\u0000'), 'must not contain NUL characters')
       .default({}),
+    lobby: z.boolean().optional().openapi({ description: 'New attendees wait until a host admits them (a room option, see PUT /rooms/{slug}/options)' }),
+    startsAt: z.iso
+      .datetime({ offset: true })
+      .refine((s) => Math.abs(Date.parse(s) - Date.now()) <= MAX_SCHEDULE_AHEAD_MS, 'must be within a year from now')
+      .optional()
+      .openapi({ description: 'Schedules the room: attendees wait on its waiting page until the presenter goes live. ISO 8601 with an offset' }),
+    timeZone: z
+      .string()
+      .max(MAX_TIME_ZONE_LENGTH)
+      .refine(isTimeZone, 'must be an IANA time zone name, e.g. Europe/Paris')
+      .optional()
+      .openapi({ description: 'The IANA time zone the start is announced in (required with startsAt)', example: 'Europe/Paris' }),
+    description: text(1, MAX_ROOM_DESCRIPTION_LENGTH).optional().openapi({ description: 'Shown on the waiting page and in the calendar event' }),
   })
+  .refine((b) => (b.startsAt === undefined) === (b.timeZone === undefined), { message: 'startsAt and timeZone come together', path: ['timeZone'] })
   .openapi('CreateRoomRequest');
+
+/** A start further than this from now, either way, is a mistake rather than a plan. */
+const MAX_SCHEDULE_AHEAD_MS = 366 * 24 * 3600 * 1000;
+
+/** Whether the runtime's time zone database knows the name (Intl refuses what it does not). */
+function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: name });
+    return name.length > 0;
+  } catch {
+    return false;
+  }
+}
 
 const createRoomResponse = z
   .object({
@@ -106,6 +135,9 @@ const joinResponse = z
     participantId: z.uuid(),
     token: z.string().openapi({ description: 'Returned once; send it as `Authorization: Bearer <token>`' }),
     roomDetails: roomSchema,
+    waiting: z.boolean().openapi({
+      description: 'The attendee waits outside the room (lobby, or not live yet): the token acts for nothing until a host admits them or the room goes live',
+    }),
   })
   .openapi('JoinResponse');
 
@@ -202,6 +234,11 @@ export const rooms = new OpenAPIHono()
           hideAddresses: body.hideAddresses ?? config.HIDE_ADDRESSES,
           hideLanAddresses: body.hideLanAddresses ?? config.HIDE_LAN_ADDRESSES,
           presenterTokenHash: await hashToken(token),
+          lobby: body.lobby ?? false,
+          ...(body.startsAt !== undefined && body.timeZone !== undefined
+            ? { schedule: { startsAt: new Date(body.startsAt), timeZone: body.timeZone } }
+            : {}),
+          ...(body.description === undefined ? {} : { description: body.description }),
         });
         await c.get('deps').core.webhooks.emit(room.id, 'room.created', { slug: room.slug, title: room.title, maxParticipants: room.maxParticipants });
         return c.json(
@@ -262,11 +299,16 @@ export const rooms = new OpenAPIHono()
       throw new ApiError(410, 'room_ended', 'This room has ended');
     }
     await recordJoinOrigin(database.db, joined.participant.id, origin);
+    // Hosts see who waits outside; the attendee's page waits on its socket until let in.
+    if (joined.participant.admission === 'waiting') await c.get('deps').core.lobbyChanged(room.id);
     // Whoever vanished without a word (a crashed process, a join that never connected) just gave up a seat.
     for (const gone of joined.departed) publish(c, room.id, 'participant-left', { participantId: gone.id });
     // No participant-joined here: signaling announces the attendee when their socket arrives, which is
     // when the room can actually see and hear them; announcing now as well would say it twice.
-    return c.json({ participantId: joined.participant.id, token, roomDetails: toRoomBody(room) }, 201);
+    return c.json(
+      { participantId: joined.participant.id, token, roomDetails: toRoomBody(room), waiting: joined.participant.admission === 'waiting' },
+      201,
+    );
   })
   .openapi(endRoomRoute, async (c) => {
     assertSelf(c, c.req.valid('json').participantId);
@@ -283,7 +325,7 @@ async function joinOrigin(c: Context, roomId: string, browserKey: string | undef
 }
 
 /** Absolute link for attendees: PUBLIC_URL when set, else the origin this request came to. */
-function joinUrl(c: Context, slug: string): string {
+export function joinUrl(c: Context, slug: string): string {
   const { config } = c.get('deps');
   let origin = config.PUBLIC_URL?.replace(/\/+$/, '');
   if (!origin) {

@@ -64,6 +64,7 @@ export const moderationInputs = {
       questionsNeedApproval: z.boolean().optional(),
       attendeeChat: z.boolean().optional(),
       attendeeMicrophones: z.boolean().optional(),
+      lobby: z.boolean().optional().openapi({ description: 'New attendees wait until a host admits them; those already waiting stay until admitted' }),
     })
     .strict()
     .refine((o) => Object.values(o).some((v) => v !== undefined), 'name at least one option'),
@@ -72,5 +73,16 @@ export const moderationInputs = {
   highlightQuestion: z.object({ questionId: questionIdSchema.nullable() }),
   deleteChatMessage: z.object({ messageId: z.uuid().transform((s) => s.toLowerCase()) }),
 } as const;
+
+/** The lobby and going live (core/lobby.ts). */
+export const lobbyInputs = {
+  admitParticipant: z.object({
+    participantId,
+    coHost: z.boolean().default(false).openapi({ description: 'Admit as a co-host (presenter only); before "Go live" only co-hosts come in, to the green room' }),
+  }),
+  denyParticipant: z.object({ participantId }),
+} as const;
+
+export type LobbyInput<A extends keyof typeof lobbyInputs> = z.output<(typeof lobbyInputs)[A]>;
 
 export type ModerationInput<A extends keyof typeof moderationInputs> = z.output<(typeof moderationInputs)[A]>;

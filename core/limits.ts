@@ -7,6 +7,10 @@ export const SLUG_PATTERN = new RegExp(`^[A-Za-z0-9_-]{${MIN_SLUG_LENGTH},${MAX_
 export const MAX_TOKEN_LENGTH = 200;
 export const MAX_ROOM_TITLE_LENGTH = 200;
 export const MAX_NAME_LENGTH = 100;
+/** A scheduled room's description on its waiting page and in the calendar event. */
+export const MAX_ROOM_DESCRIPTION_LENGTH = 2000;
+/** IANA time zone names are at most about 30 characters (America/Argentina/ComodRivadavia). */
+export const MAX_TIME_ZONE_LENGTH = 64;
 /** The bounds of a room's `maxParticipants`, and what a room gets when its creator says nothing. */
 export const MIN_ROOM_SIZE = 2;
 export const MAX_ROOM_SIZE = 500;

@@ -285,11 +285,12 @@ export function createModeration(deps: ModerationDeps): Moderation {
   };
 }
 
-function optionsOf(room: { isLocked: boolean; questionsNeedApproval: boolean; attendeeChat: boolean; attendeeMicrophones: boolean }): RoomOptionsBody {
+function optionsOf(room: { isLocked: boolean; questionsNeedApproval: boolean; attendeeChat: boolean; attendeeMicrophones: boolean; lobby: boolean }): RoomOptionsBody {
   return {
     isLocked: room.isLocked,
     questionsNeedApproval: room.questionsNeedApproval,
     attendeeChat: room.attendeeChat,
     attendeeMicrophones: room.attendeeMicrophones,
+    lobby: room.lobby,
   };
 }

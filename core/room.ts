@@ -9,6 +9,7 @@ import type { ActionInput } from './actions.ts';
 import type { Broadcaster, ParticipantEvents, RoomEvents } from './broadcast.ts';
 import { createChatWriter, type ChatWriter } from './chat-writer.ts';
 import { presenterOnly, questionNotFound, roomEnded, type RoomError } from './errors.ts';
+import { createLobby, type Lobby } from './lobby.ts';
 import { createModeration, type Moderation } from './moderation.ts';
 import { createRoomLiveness, type RoomLiveness } from './liveness.ts';
 import type { RoomActivityMetrics } from './metrics.ts';
@@ -43,8 +44,8 @@ export interface RoomCoreDeps {
   webhooks?: Webhooks;
 }
 
-/** Moderation's actions (moderation.ts) are room actions like the others. */
-export interface RoomCore extends Moderation {
+/** Moderation's actions (moderation.ts) and the lobby's (lobby.ts) are room actions like the others. */
+export interface RoomCore extends Moderation, Lobby {
   sendChat(actor: Actor, input: ActionInput<'sendChat'>): Promise<{ message: ChatMessageBody; created: boolean }>;
   react(actor: Actor, input: ActionInput<'react'>): Promise<void>;
   ask(actor: Actor, input: ActionInput<'ask'>): Promise<QuestionBody>;
@@ -174,6 +175,24 @@ export function createRoomCore(deps: RoomCoreDeps): RoomCore {
     inTurn,
   });
 
+  const lobby = createLobby({
+    db,
+    toRoom,
+    toParticipants,
+    disconnect(roomId, ids) {
+      try {
+        broadcaster.disconnectParticipants(ids);
+      } catch (err) {
+        deps.onError?.(err, { event: 'disconnect', roomId });
+      }
+    },
+    requireHost: moderation.requireHost,
+    requireLive,
+    wentLive: (roomId, room) => {
+      webhooks.emit(roomId, 'room.live', { slug: room.slug, title: room.title }, { once: true }).catch((err: unknown) => deps.onError?.(err, { event: 'room.live', roomId }));
+    },
+  });
+
   /** Anything that is not a UUID cannot name a question; refusing it here spares the database a cast error. */
   function requireQuestionId(questionId: string): void {
     if (!UUID.test(questionId)) throw questionNotFound();
@@ -216,6 +235,7 @@ export function createRoomCore(deps: RoomCoreDeps): RoomCore {
 
   return {
     ...moderation,
+    ...lobby,
 
     async sendChat(actor, { message, clientMessageId }) {
       await moderation.requireChatAllowed(actor);

@@ -75,10 +75,20 @@ export const roomSchema = z
     attendeeChat: z.boolean(),
     attendeeMicrophones: z.boolean(),
     highlightedQuestionId: z.uuid().nullable(),
+    lobby: z.boolean().openapi({ description: 'New attendees wait until a host admits them' }),
+    startsAt: z.iso.datetime({ offset: true }).nullable().openapi({ description: 'The announced start of a scheduled room' }),
+    timeZone: z.string().nullable().openapi({ description: 'The IANA time zone the start was announced in' }),
+    description: z.string().nullable(),
+    liveAt: z.iso.datetime({ offset: true }).nullable().openapi({ description: 'When the room went live; null while a scheduled room waits for "Go live"' }),
     createdAt: z.iso.datetime({ offset: true }),
     endedAt: z.iso.datetime({ offset: true }).nullable(),
   })
   .openapi('Room');
+
+/** Someone waiting outside a room, as its hosts see them. */
+export const lobbyEntrySchema = z
+  .object({ participantId: z.uuid(), name: z.string().nullable(), joinedAt: z.iso.datetime({ offset: true }) })
+  .openapi('LobbyEntry');
 
 /**
  * What anyone holding a room's link may read before joining: enough to show the join page (or the "ended" page),
@@ -94,6 +104,11 @@ export const roomPreviewSchema = z
     isFull: z.boolean().openapi({ description: 'No seat is free: a join would answer 409 room_full' }),
     isLocked: z.boolean(),
     isActive: z.boolean(),
+    lobby: z.boolean().openapi({ description: 'New attendees wait until a host admits them' }),
+    startsAt: z.iso.datetime({ offset: true }).nullable().openapi({ description: 'The announced start of a scheduled room' }),
+    timeZone: z.string().nullable().openapi({ description: 'The IANA time zone the start was announced in' }),
+    description: z.string().nullable(),
+    liveAt: z.iso.datetime({ offset: true }).nullable().openapi({ description: 'When the room went live; null while a scheduled room waits for "Go live"' }),
     createdAt: z.iso.datetime({ offset: true }),
     endedAt: z.iso.datetime({ offset: true }).nullable(),
   })
@@ -104,6 +119,8 @@ export type ChatMessageBody = z.infer<typeof chatMessageSchema>;
 export type QuestionBody = z.infer<typeof questionSchema>;
 export type SessionStatsBody = z.infer<typeof sessionStatsSchema>;
 export type RoomBody = z.infer<typeof roomSchema>;
+export type LobbyEntryBody = z.infer<typeof lobbyEntrySchema>;
+
 export type RoomPreviewBody = z.infer<typeof roomPreviewSchema>;
 
 /**

@@ -177,6 +177,7 @@ export interface RoomOptions {
   questionsNeedApproval?: boolean;
   attendeeChat?: boolean;
   attendeeMicrophones?: boolean;
+  lobby?: boolean;
 }
 
 /** Writes the room row itself, so it waits for an end in flight and then finds the room ended. */

@@ -26,7 +26,9 @@ import {
   MAX_POLL_QUESTION_LENGTH,
   MAX_QUESTION_LENGTH,
   MAX_ROOM_SIZE,
+  MAX_ROOM_DESCRIPTION_LENGTH,
   MAX_ROOM_TITLE_LENGTH,
+  MAX_TIME_ZONE_LENGTH,
   MAX_SLUG_LENGTH,
   MAX_WEBHOOK_URL_LENGTH,
   MIN_POLL_OPTIONS,
@@ -70,6 +72,15 @@ export const rooms = pgTable(
     attendeeMicrophones: boolean('attendee_microphones').notNull().default(false),
     // The question being answered now ("answering now" highlight), if any; a question of this room.
     highlightedQuestionId: uuid('highlighted_question_id'),
+    // Lobby (a room option): new attendees wait until a host admits them.
+    lobby: boolean('lobby').notNull().default(false),
+    // Scheduling: an announced start (shown with the room's IANA time zone) and a description for the waiting
+    // page. `liveAt` is when the presenter went live: set at creation for a room without a start time, null
+    // while a scheduled room waits for "Go live" (attendees wait until then).
+    startsAt: timestamp('starts_at', { withTimezone: true }),
+    timeZone: text('time_zone'),
+    description: text('description'),
+    liveAt: timestamp('live_at', { withTimezone: true }).defaultNow(),
     createdAt: createdAt(),
     endedAt: timestamp('ended_at', { withTimezone: true }),
   },
@@ -84,11 +95,21 @@ export const rooms = pgTable(
     check('rooms_peak_participants_non_negative', sql`${t.peakParticipants} >= 0`),
     check('rooms_screen_share_count_non_negative', sql`${t.screenShareCount} >= 0`),
     check('rooms_ended_after_created', sql`${t.endedAt} is null or ${t.endedAt} >= ${t.createdAt}`),
+    check('rooms_description_length', sql`${t.description} is null or char_length(${t.description}) between 1 and ${limit(MAX_ROOM_DESCRIPTION_LENGTH)}`),
+    check('rooms_time_zone_length', sql`${t.timeZone} is null or char_length(${t.timeZone}) between 1 and ${limit(MAX_TIME_ZONE_LENGTH)}`),
+    check('rooms_scheduled_with_time_zone', sql`(${t.startsAt} is null) = (${t.timeZone} is null)`),
   ],
 );
 
 export const participantRoles = ['presenter', 'attendee'] as const;
 export type ParticipantRole = (typeof participantRoles)[number];
+
+/**
+ * Whether an attendee is let into the room: `waiting` in the lobby (or for a scheduled room to go live) until a
+ * host admits them, `denied` by a host (their token stops working). Presenters are always admitted.
+ */
+export const admissionStates = ['admitted', 'waiting', 'denied'] as const;
+export type AdmissionState = (typeof admissionStates)[number];
 
 /** Where an attendee stands: in the audience, invited to the stage (deciding), or on it as a speaker. */
 export const stageStates = ['audience', 'invited', 'speaker'] as const;
@@ -127,11 +148,13 @@ export const participants = pgTable(
     // SHA-256 of the address the join came from and of the browser's own key, kept only to enforce bans.
     joinAddressHash: text('join_address_hash'),
     browserKeyHash: text('browser_key_hash'),
+    admission: text('admission', { enum: admissionStates }).notNull().default('admitted'),
   },
   (t) => [
     index('participants_room_id_joined_at_idx').on(t.roomId, t.joinedAt),
     check('participants_role_valid', sql`${t.role} in ('presenter', 'attendee')`),
     check('participants_stage_valid', sql`${t.stage} in ('audience', 'invited', 'speaker')`),
+    check('participants_admission_valid', sql`${t.admission} in ('admitted', 'waiting', 'denied')`),
     check('participants_name_length', sql`${t.name} is null or char_length(${t.name}) between 1 and ${limit(MAX_NAME_LENGTH)}`),
     check('participants_token_hash_format', sql`${t.tokenHash} ~ '^[0-9a-f]{64}$'`),
   ],

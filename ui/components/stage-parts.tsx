@@ -25,8 +25,14 @@ export function StageBadges(props: { children: JSX.Element }) {
   const room = useRoom();
   return (
     <div class="stage-badges">
-      <Show when={room.state.connection === 'live'}>
+      {/* A scheduled room before "Go live" is the green room: hosts only. */}
+      <Show when={room.state.connection === 'live' && room.state.room?.liveAt !== null}>
         <span class="stage-badge live">LIVE</span>
+      </Show>
+      <Show when={room.state.room?.liveAt === null}>
+        <span class="stage-badge" data-testid="green-room-badge">
+          GREEN ROOM
+        </span>
       </Show>
       {props.children}
     </div>

@@ -1,6 +1,7 @@
 // The attendee view: the presenter's screen as the stage with the camera as picture-in-picture, chat, Q&A, reactions.
 import { createEffect, createSignal, Match, Show, Switch } from 'solid-js';
 import { AttendeeStageControls, microphoneAllowed, RemovedPage } from '../room/stage/moderation.tsx';
+import { LobbyPanel } from '../room/stage/lobby.tsx';
 import { ConnectionDiagnosis } from '../components/connection-diagnosis.tsx';
 import { ConnectionStatus } from '../components/connection-status.tsx';
 import { createDocumentTitle } from '../components/document-title.ts';
@@ -206,6 +207,10 @@ function AttendeeControls() {
         <ReactionBar />
       </div>
       <AttendeeStageControls />
+      {/* Co-hosts let people in too. */}
+      <Show when={self()?.isCoHost}>
+        <LobbyPanel />
+      </Show>
       <BrowserMode />
     </>
   );

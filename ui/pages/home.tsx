@@ -8,10 +8,12 @@ import { Topbar } from '../components/topbar.tsx';
 import { insecureOriginMessage, mediaSupport } from '../rtc/support.ts';
 import { newPassphrase } from '../passphrase.ts';
 import { saveSession } from '../session.ts';
+import { knownTimeZones, viewerTimeZone, zonedTimeToUtc } from '../lib/time-zone.ts';
 import {
   DEFAULT_ROOM_SIZE,
   MAX_NAME_LENGTH,
   MAX_PASSWORD_LENGTH,
+  MAX_ROOM_DESCRIPTION_LENGTH,
   MAX_ROOM_SIZE,
   MAX_ROOM_TITLE_LENGTH,
   MIN_PASSWORD_LENGTH,
@@ -55,6 +57,8 @@ function StartForm() {
   const [showPassword, setShowPassword] = createSignal(false);
   const [maxParticipants, setMaxParticipants] = createSignal(String(DEFAULT_ROOM_SIZE));
   const [hideAddresses, setHideAddresses] = createSignal(false);
+  const [lobby, setLobby] = createSignal(false);
+  const schedule = createSchedule();
   const support = mediaSupport();
 
   const limit = () => Number(maxParticipants());
@@ -65,6 +69,7 @@ function StartForm() {
     if (password() && password().length < MIN_PASSWORD_LENGTH) {
       return `A password needs at least ${MIN_PASSWORD_LENGTH} characters (or generate one), or leave it empty.`;
     }
+    if (schedule.on() && !schedule.start()) return 'Pick the date and time the session starts, and a known time zone.';
     return null;
   };
   const { error, busy, submit } = createFormSubmit(async () => {
@@ -75,6 +80,8 @@ function StartForm() {
       ...(password() ? { password: password() } : {}),
       // Unticked leaves the server's default (HIDE_ADDRESSES) in charge.
       ...(hideAddresses() ? { hideAddresses: true } : {}),
+      ...(lobby() ? { lobby: true } : {}),
+      ...schedule.body(),
     });
     saveSession(room.slug, {
       token: room.presenterToken,
@@ -154,6 +161,11 @@ function StartForm() {
         />
         Hide everyone’s network address (video through the relay)
       </label>
+      <label class="switch" title="New attendees wait until you or a co-host let them in">
+        <input type="checkbox" role="switch" checked={lobby()} onChange={(e) => setLobby(e.currentTarget.checked)} data-testid="lobby" />
+        Lobby: let attendees in one by one
+      </label>
+      <ScheduleFields schedule={schedule} />
       <Show when={error()}>
         <p class="alert" role="alert">
           {error()}
@@ -164,6 +176,56 @@ function StartForm() {
       </button>
       <p class="fine-print">Your browser will ask for your camera and microphone.</p>
     </form>
+  );
+}
+
+/** A start time in a chosen IANA zone and a description, for a room announced ahead (off: live at once). */
+function createSchedule() {
+  const [on, setOn] = createSignal(false);
+  const [startsAt, setStartsAt] = createSignal('');
+  const [timeZone, setTimeZone] = createSignal(viewerTimeZone());
+  const [description, setDescription] = createSignal('');
+  const start = () => (on() ? zonedTimeToUtc(startsAt(), timeZone()) : null);
+  const body = () => {
+    const at = start();
+    if (!at) return {};
+    return { startsAt: at.toISOString(), timeZone: timeZone(), ...(description().trim() ? { description: description().trim() } : {}) };
+  };
+  return { on, setOn, startsAt, setStartsAt, timeZone, setTimeZone, description, setDescription, start, body };
+}
+
+function ScheduleFields(props: { schedule: ReturnType<typeof createSchedule> }) {
+  const s = props.schedule;
+  return (
+    <>
+      <label class="switch" title="Attendees who open the link early wait on a page with a countdown until you go live">
+        <input type="checkbox" role="switch" checked={s.on()} onChange={(e) => s.setOn(e.currentTarget.checked)} data-testid="schedule" />
+        Schedule for later
+      </label>
+      <Show when={s.on()}>
+        <div class="field-row">
+          <Field id="starts-at" label="Starts at" type="datetime-local" required value={s.startsAt()} onValue={s.setStartsAt} />
+          <Field id="time-zone" label="Time zone" list="time-zones" required value={s.timeZone()} onValue={s.setTimeZone}>
+            <datalist id="time-zones">
+              <For each={knownTimeZones()}>{(zone) => <option value={zone} />}</For>
+            </datalist>
+          </Field>
+        </div>
+        <div class="field">
+          <label for="room-description">
+            Description <span class="hint">(optional, shown on the waiting page)</span>
+          </label>
+          <textarea
+            id="room-description"
+            class="input"
+            rows={3}
+            maxLength={MAX_ROOM_DESCRIPTION_LENGTH}
+            value={s.description()}
+            onInput={(e) => s.setDescription(e.currentTarget.value)}
+          />
+        </div>
+      </Show>
+    </>
   );
 }
 

@@ -3,6 +3,7 @@ import { A, useParams } from '@solidjs/router';
 import { createEffect, createResource, createSignal, For, Match, Show, Switch } from 'solid-js';
 import { api } from '../api.ts';
 import { audibleParticipants, ModerationPanel } from '../room/stage/moderation.tsx';
+import { GreenRoom, LobbyPanel } from '../room/stage/lobby.tsx';
 import { AddressPrivacy, NoRelayWarning } from '../components/address-privacy.tsx';
 import { ConfirmDialog } from '../components/confirm-dialog.tsx';
 import { ConnectionStatus } from '../components/connection-status.tsx';
@@ -156,8 +157,12 @@ function ConsoleLive(props: { slug: string }) {
             </p>
           </Show>
           <NoRelayWarning />
+          <Show when={room.state.room?.liveAt === null}>
+            <GreenRoom />
+          </Show>
           <PresenterStage attendees={attendees()} />
           <PresenterControls />
+          <LobbyPanel />
           <ModerationPanel />
         </section>
         <aside class="room-side" aria-label="Participants, chat and questions">

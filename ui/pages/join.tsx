@@ -7,6 +7,7 @@ import { Icon } from '../components/icon.tsx';
 import { Topbar } from '../components/topbar.tsx';
 import { forgetSession, loadSession, saveSession, type RoomSession } from '../session.ts';
 import { AttendeeRoom } from './attendee-room.tsx';
+import { Countdown, WaitingRoom } from './waiting-room.tsx';
 import { MAX_NAME_LENGTH, MAX_PASSWORD_LENGTH } from '../../core/limits.ts';
 
 export default function Join() {
@@ -49,6 +50,10 @@ export default function Join() {
                     participantCount={room().room.participantCount}
                     isFull={room().room.isFull}
                     hasPassword={room().room.hasPassword}
+                    description={room().room.description}
+                    startsAt={room().room.startsAt}
+                    timeZone={room().room.timeZone}
+                    live={room().room.liveAt !== null}
                     notice={notice()}
                     onJoined={(s) => {
                       setNotice(null);
@@ -62,6 +67,23 @@ export default function Join() {
         </>
       }
     >
+      <Match when={session()?.role === 'attendee' && session()?.waiting && session()}>
+        {(s) => (
+          <WaitingRoom
+            slug={slug()}
+            session={s()}
+            onAdmitted={() => {
+              // Into the room without a reload: the same token, now let in.
+              const admitted: RoomSession = { ...s(), waiting: false };
+              saveSession(slug(), admitted);
+              setSession(admitted);
+            }}
+            onDenied={() => forgetSession(slug())}
+            onLeave={() => leave('You left the waiting room. You can join again at any time.')}
+            onSignedOut={() => leave('Your place in the waiting room expired. Enter your name to join again.')}
+          />
+        )}
+      </Match>
       <Match when={session()?.role === 'attendee' && session()}>
         {(s) => (
           <AttendeeRoom
@@ -135,6 +157,10 @@ function JoinForm(props: {
   participantCount: number;
   isFull: boolean;
   hasPassword: boolean;
+  description: string | null;
+  startsAt: string | null;
+  timeZone: string | null;
+  live: boolean;
   notice: string | null;
   onJoined: (session: RoomSession) => void;
 }) {
@@ -142,7 +168,13 @@ function JoinForm(props: {
   const [password, setPassword] = createSignal('');
   const { error, busy, submit } = createFormSubmit(async () => {
     const joined = await api.joinRoom(props.slug, { name: name().trim(), ...(props.hasPassword ? { password: password() } : {}) });
-    const session: RoomSession = { token: joined.token, participantId: joined.participantId, role: 'attendee', name: name().trim() };
+    const session: RoomSession = {
+      token: joined.token,
+      participantId: joined.participantId,
+      role: 'attendee',
+      name: name().trim(),
+      ...(joined.waiting ? { waiting: true } : {}),
+    };
     saveSession(props.slug, session);
     props.onJoined(session);
   });
@@ -158,6 +190,12 @@ function JoinForm(props: {
           {props.isFull ? 'The room is full for now' : `${props.participantCount} ${props.participantCount === 1 ? 'person' : 'people'} here now`}
         </span>
       </div>
+      <Show when={props.description}>
+        <p class="waiting-description">{props.description}</p>
+      </Show>
+      <Show when={props.startsAt && !props.live}>
+        <Countdown startsAt={props.startsAt!} timeZone={props.timeZone} />
+      </Show>
       <Show when={props.notice}>
         <p class="alert info" role="status">
           {props.notice}

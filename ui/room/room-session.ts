@@ -221,6 +221,10 @@ function bindSocket(
     }
     attendee()?.joined(result.presenterId);
     joinedBefore = true;
+    // Hosts see who waits outside; anyone else is refused, which says nothing new.
+    if (session.role === 'presenter' || result.participants.some((p) => p.id === session.participantId && p.isCoHost)) {
+      void store.actions.listLobby().catch(() => {});
+    }
     try {
       const known = new Set(store.state.messages.map((m) => m.id));
       const [missed, questions] = await Promise.all([missedMessages(slug, session.token, known), api.questions(slug, session.token)]);
@@ -274,6 +278,8 @@ function bindSocket(
   socket.on('question-highlighted', ({ questionId }) => events.questionHighlighted(questionId));
   socket.on('chat-message-deleted', ({ messageId }) => events.chatMessageDeleted(messageId));
   socket.on('room-options', ({ options }) => events.roomOptions(options));
+  socket.on('lobby-updated', ({ waiting }) => events.lobbyUpdated(waiting));
+  socket.on('room-live', ({ liveAt }) => events.roomLive(liveAt));
   socket.on('stage-invited', ({ by }) => events.stageInvited(by));
   socket.on('removed', () => events.removed());
   socket.on('media-mode', (body) => {

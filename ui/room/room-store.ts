@@ -1,7 +1,7 @@
 // One store per room: plain data fed by socket events, and the actions a participant can take on it.
 import { batch } from 'solid-js';
 import { createStore, produce, reconcile, type SetStoreFunction } from 'solid-js/store';
-import type { ChatMessageBody, ParticipantBody, QuestionBody, RoomBody, SessionStatsBody } from '../../core/schemas.ts';
+import type { ChatMessageBody, LobbyEntryBody, ParticipantBody, QuestionBody, RoomBody, SessionStatsBody } from '../../core/schemas.ts';
 import type {
   AckResult,
   ClientToServerEvents,
@@ -55,6 +55,8 @@ export interface RoomState {
   reactions: Reaction[];
   /** Text for the polite live region: new chat messages and questions from others. */
   announcement: string;
+  /** Hosts: who waits outside the room, first come first. */
+  lobby: LobbyEntryBody[];
 }
 
 /** What the store needs from signaling: send one client event and get its ack. */
@@ -108,6 +110,7 @@ function initialRoomState(slug: string): RoomState {
     sessionStats: null,
     reactions: [],
     announcement: '',
+    lobby: [],
   };
 }
 
@@ -235,8 +238,14 @@ function makeRoomEvents(state: RoomState, setState: SetRoomState, content: RoomC
     chatMessageDeleted(messageId: string) {
       setState('messages', (list) => list.filter((m) => m.id !== messageId));
     },
-    roomOptions(options: Pick<RoomBody, 'isLocked' | 'questionsNeedApproval' | 'attendeeChat' | 'attendeeMicrophones'>) {
+    roomOptions(options: Pick<RoomBody, 'isLocked' | 'questionsNeedApproval' | 'attendeeChat' | 'attendeeMicrophones' | 'lobby'>) {
       if (state.room) setState('room', options);
+    },
+    lobbyUpdated(waiting: LobbyEntryBody[]) {
+      setState('lobby', reconcile(waiting, { key: 'participantId' }));
+    },
+    roomLive(liveAt: string) {
+      if (state.room) setState('room', 'liveAt', liveAt);
     },
     stageInvited(by: string | null) {
       setState('stageInvite', { by });
@@ -392,8 +401,27 @@ function makeModerationActions(setState: SetRoomState, send: Send, events: RoomE
       await send('remove-participant', { participantId, ban });
       events.participantLeft(participantId);
     },
-    async setRoomOptions(options: Partial<Pick<RoomBody, 'isLocked' | 'questionsNeedApproval' | 'attendeeChat' | 'attendeeMicrophones'>>) {
+    async setRoomOptions(options: Partial<Pick<RoomBody, 'isLocked' | 'questionsNeedApproval' | 'attendeeChat' | 'attendeeMicrophones' | 'lobby'>>) {
       events.roomOptions((await send('room-options', options)).options);
+    },
+    // The lobby and going live (hosts).
+    async listLobby() {
+      events.lobbyUpdated((await send('list-lobby', {})).waiting);
+    },
+    async admit(participantId: string, coHost = false) {
+      await send('admit-participant', { participantId, coHost });
+      setState('lobby', (list) => list.filter((w) => w.participantId !== participantId));
+    },
+    async deny(participantId: string) {
+      await send('deny-participant', { participantId });
+      setState('lobby', (list) => list.filter((w) => w.participantId !== participantId));
+    },
+    async admitAll() {
+      return (await send('admit-all', {})).admitted;
+    },
+    async goLive() {
+      const { room } = await send('go-live', {});
+      events.roomLive(room.liveAt ?? new Date().toISOString());
     },
     async approveQuestion(questionId: string) {
       addQuestion((await send('approve-question', { questionId })).question);
