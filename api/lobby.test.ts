@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_ROOM_DESCRIPTION_LENGTH } from '../core/limits.ts';
+import { muteAllAttendees } from '../db/participants.ts';
 import { findRoomBySlug } from '../db/rooms.ts';
 import { fingerprint } from '../db/testing.ts';
 import { listDeliveries } from '../db/webhooks.ts';
@@ -323,6 +324,20 @@ describe('POST …/live', () => {
     const helper = await joinWaiting(scheduled.slug, 'Helper');
     await ok(await t.call('POST', `/api/rooms/${scheduled.slug}/lobby/${helper.participantId}/admit`, { token: scheduled.presenterToken, body: { coHost: true } }));
     await ok(await t.call('POST', `/api/rooms/${scheduled.slug}/live`, { token: helper.token }));
+  });
+
+  it('should give no co-host role, mute or stage to someone still waiting, and leave them out of mute all', async () => {
+    const room = await t.createRoom({ lobby: true });
+    const inside = await t.join(room.slug, 'Inside');
+    await ok(await t.call('POST', `/api/rooms/${room.slug}/lobby/${inside.participantId}/admit`, { token: room.presenterToken, body: {} }));
+    const waiting = await joinWaiting(room.slug, 'Waiting');
+    const on = (path: string) => `/api/rooms/${room.slug}/participants/${waiting.participantId}/${path}`;
+    const notFound = { status: 404, code: 'participant_not_found' };
+    expect(await refused(await t.call('PUT', on('co-host'), { token: room.presenterToken, body: { coHost: true } }))).toEqual(notFound);
+    expect(await refused(await t.call('POST', on('mute'), { token: room.presenterToken, body: { muted: true } }))).toEqual(notFound);
+    expect(await refused(await t.call('POST', on('stage-invite'), { token: room.presenterToken }))).toEqual(notFound);
+    const { id } = (await findRoomBySlug(t.database.db, room.slug))!;
+    expect(await muteAllAttendees(t.database.db, id)).toEqual([inside.participantId]);
   });
 
   it('should let only the presenter admit someone as a co-host', async () => {

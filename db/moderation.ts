@@ -11,6 +11,9 @@ import { chatMessages, participants, questions, rooms, type QuestionStatus, type
 const present = (roomId: string, id: string) =>
   and(eq(participants.roomId, roomId), eq(participants.id, id), isNull(participants.leftAt), isNull(participants.removedAt));
 
+/** An attendee let in: one still waiting in the lobby gets no hand, stage, co-host role or mute until admitted. */
+const admittedAttendee = and(eq(participants.role, 'attendee'), eq(participants.admission, 'admitted'));
+
 async function updatePresent(
   db: Database,
   roomId: string,
@@ -48,7 +51,7 @@ export function setHand(db: Database, roomId: string, id: string, raised: boolea
     roomId,
     id,
     { handRaisedAt: raised ? sql`coalesce(${participants.handRaisedAt}, now())` : null },
-    eq(participants.role, 'attendee'),
+    admittedAttendee,
     raised ? eq(participants.stage, 'audience') : undefined,
   );
 }
@@ -63,7 +66,7 @@ export async function listRaisedHands(db: Database, roomId: string): Promise<Par
 }
 
 export function setCoHost(db: Database, roomId: string, id: string, coHost: boolean): Promise<Participant | undefined> {
-  return updatePresent(db, roomId, id, { isCoHost: coHost }, eq(participants.role, 'attendee'));
+  return updatePresent(db, roomId, id, { isCoHost: coHost }, admittedAttendee);
 }
 
 export type StageMove = { ok: true; participant: Participant } | { ok: false; reason: 'not_found' | 'stage_full' | 'conflict' | 'room_ended' };
@@ -83,7 +86,7 @@ export async function moveOnStage(
       .where(and(eq(rooms.id, input.roomId), eq(rooms.isActive, true)))
       .for('update');
     if (!live) return { ok: false, reason: 'room_ended' } as const;
-    const [target] = await tx.select().from(participants).where(and(present(input.roomId, input.id), eq(participants.role, 'attendee')));
+    const [target] = await tx.select().from(participants).where(and(present(input.roomId, input.id), admittedAttendee));
     if (!target) return { ok: false, reason: 'not_found' } as const;
     if (!input.from.includes(target.stage)) return { ok: false, reason: 'conflict' } as const;
     if (target.stage === 'audience' && input.to !== 'audience') {
@@ -115,11 +118,11 @@ export async function moveOnStage(
 
 /** A host mutes a participant (locked: they cannot unmute) or lifts the lock (they may unmute themselves). */
 export function setMuteLock(db: Database, roomId: string, id: string, locked: boolean): Promise<Participant | undefined> {
-  return updatePresent(db, roomId, id, locked ? { muteLocked: true, isMuted: true } : { muteLocked: false }, eq(participants.role, 'attendee'));
+  return updatePresent(db, roomId, id, locked ? { muteLocked: true, isMuted: true } : { muteLocked: false }, admittedAttendee);
 }
 
 export function stopVideo(db: Database, roomId: string, id: string): Promise<Participant | undefined> {
-  return updatePresent(db, roomId, id, { isVideoOn: false }, eq(participants.role, 'attendee'));
+  return updatePresent(db, roomId, id, { isVideoOn: false }, admittedAttendee);
 }
 
 /**

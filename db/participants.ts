@@ -182,12 +182,20 @@ export async function setMediaState(
   return row;
 }
 
-/** Mutes every present attendee of the room (co-hosts and speakers too) so that only a host can lift it; returns their ids. */
+/** Mutes every present attendee let into the room (co-hosts and speakers too) so that only a host can lift it; returns their ids. */
 export async function muteAllAttendees(db: Database, roomId: string): Promise<string[]> {
   const rows = await db
     .update(participants)
     .set({ isMuted: true, muteLocked: true })
-    .where(and(eq(participants.roomId, roomId), eq(participants.role, 'attendee'), isNull(participants.leftAt), whileLive(roomId)))
+    .where(
+      and(
+        eq(participants.roomId, roomId),
+        eq(participants.role, 'attendee'),
+        eq(participants.admission, 'admitted'),
+        isNull(participants.leftAt),
+        whileLive(roomId),
+      ),
+    )
     .returning({ id: participants.id });
   return rows.map((r) => r.id);
 }
