@@ -5,7 +5,8 @@ import type { MediaModeBody } from './protocol.ts';
 import { endRoom } from '../db/rooms.ts';
 import type { SignalingDeps } from './server.ts';
 import { barrier, connect, createTestRoom, joinAs, nextEvent, startSignaling, useSignaling, type TestClient } from './testing.ts';
-import { killPeers, startPeer, startTestJanus, until, type TestJanus } from './testing-sfu.ts';
+import { until } from '../testing/until.ts';
+import { killPeers, startPeer, startTestJanus, type TestJanus } from './testing-sfu.ts';
 
 const wrtc = createRequire(import.meta.url)('@roamhq/wrtc') as { RTCPeerConnection: typeof RTCPeerConnection };
 
@@ -30,7 +31,7 @@ async function publishedRoom() {
   const fixture = await createTestRoom(live.db);
   const publisher = startPeer(live.url, fixture.presenter.token, 'publish');
   await publisher.waitFor((f) => f.event === 'published', 20_000);
-  await until(() => janus.sfu.feedOf(fixture.room.id) !== undefined, 20_000, 'the publisher never reached Janus');
+  await until(() => janus.sfu.feedOf(fixture.room.id) !== undefined, 'the publisher never reached Janus', 20_000);
   return { ...fixture, publisher, feed: janus.sfu.feedOf(fixture.room.id)! };
 }
 
@@ -64,7 +65,7 @@ describe('SFU through Janus', () => {
     const subscriber = startPeer(live.url, ada.token, 'subscribe');
     const first = await subscriber.waitFor((f) => f.event === 'first-frame', 20_000);
     expect(first).toMatchObject({ width: 320, height: 240 });
-    await until(() => subscriber.frames() > 10, 10_000, 'frames stopped after the first');
+    await until(() => subscriber.frames() > 10, 'frames stopped after the first', 10_000);
     const server = janus.sfu.status()[0]!;
     expect(server).toMatchObject({ healthy: true });
     expect(server.publishers).toBeGreaterThanOrEqual(1);
@@ -83,7 +84,7 @@ describe('SFU through Janus', () => {
     const killedAt = Date.now();
     await Promise.all(subscribers.map((s) => s.waitFor((f) => f.event === 'renegotiate', 10_000, killedAt)));
     const before = subscribers.map((s) => s.frames());
-    await Promise.all(subscribers.map((s, i) => until(() => s.frames() > before[i]! + 5, 10_000 - (Date.now() - killedAt), 'no video after the restart')));
+    await Promise.all(subscribers.map((s, i) => until(() => s.frames() > before[i]! + 5, 'no video after the restart', 10_000 - (Date.now() - killedAt))));
     expect(Date.now() - killedAt).toBeLessThan(10_000);
     expect(janus.janus.process.restarts).toBe(restartsBefore + 1);
   });
@@ -97,13 +98,13 @@ describe('a presenter reload on the SFU', () => {
     );
     await Promise.all(subscribers.map((s) => s.waitFor((f) => f.event === 'first-frame', 20_000)));
     const reloaded = startPeer(live.url, presenter.token, 'publish');
-    await until(() => ![undefined, oldFeed].includes(janus.sfu.feedOf(room.id)), 20_000, 'the reloaded page never went live');
+    await until(() => ![undefined, oldFeed].includes(janus.sfu.feedOf(room.id)), 'the reloaded page never went live', 20_000);
     const newFeed = janus.sfu.feedOf(room.id)!;
     const before = subscribers.map((s) => s.frames());
     // The old page's socket leaves last: that must not take the new publication with it.
     publisher.kill();
     await Promise.all(subscribers.map((s) => s.waitFor((f) => f.event === 'subscribed' && f.feed === newFeed, 20_000)));
-    await Promise.all(subscribers.map((s, i) => until(() => s.frames() > before[i]! + 10, 20_000, 'no video from the new feed')));
+    await Promise.all(subscribers.map((s, i) => until(() => s.frames() > before[i]! + 10, 'no video from the new feed', 20_000)));
     expect(janus.sfu.feedOf(room.id)).toBe(newFeed);
     await reloaded.waitFor((f) => f.event === 'published', 1_000);
   });
@@ -160,7 +161,7 @@ describe('authorization of the sfu-* events', () => {
     });
     const bPublisher = startPeer(live.url, b.presenter.token, 'publish');
     await bPublisher.waitFor((f) => f.event === 'published', 20_000);
-    await until(() => janus.sfu.feedOf(b.room.id) !== undefined, 20_000, 'room B never published');
+    await until(() => janus.sfu.feedOf(b.room.id) !== undefined, 'room B never published', 20_000);
     expect(await intruder.emitWithAck('sfu-subscribe', { feed: a.feed })).toEqual({
       ok: false,
       error: { code: 'forbidden', message: expect.any(String) },
@@ -182,7 +183,7 @@ describe('authorization of the sfu-* events', () => {
     expect(ourErrors.map(String)).toEqual([]);
     expect(janus.sfu.feedOf(room.id)).toBe(feed);
     const framesBefore = subscriber.frames();
-    await until(() => subscriber.frames() > framesBefore + 5, 10_000, 'the subscriber lost its video');
+    await until(() => subscriber.frames() > framesBefore + 5, 'the subscriber lost its video', 10_000);
   });
 
   it('should answer the presenter’s offer with Opus DTX off, even when the offer asks for it', async () => {
@@ -253,7 +254,7 @@ describe('authorization of the sfu-* events', () => {
     expect(janus.sfu.hasRoom(room.id)).toBe(true);
     const result = await host.emitWithAck('end-room', {});
     expect(result.ok).toBe(true);
-    await until(() => !janus.sfu.hasRoom(room.id), 10_000, 'the Janus room outlived the room');
+    await until(() => !janus.sfu.hasRoom(room.id), 'the Janus room outlived the room', 10_000);
   });
 });
 
