@@ -4,10 +4,10 @@ import { findByTokenHash, tokenActs } from '../db/participants.ts';
 import { ApiError } from './errors.ts';
 import { findRoom } from './find-room.ts';
 import type { Actor } from '../core/room.ts';
+import type { Caller } from './context.ts';
 import { hashToken } from '../core/tokens.ts';
+import { MAX_TOKEN_LENGTH } from '../core/limits.ts';
 
-/** Tokens are 43 characters; anything far longer is not one of ours and is not worth hashing. */
-const MAX_TOKEN_LENGTH = 200;
 
 export interface AuthOptions {
   /**
@@ -53,6 +53,24 @@ export function requireParticipant(options: AuthOptions = {}): MiddlewareHandler
     c.set('caller', { participant: found.participant, room: found.room, role });
     await next();
   };
+}
+
+/**
+ * For reads open to visitors that show participants more: a request carrying a bearer token goes through
+ * `requireParticipant` (a token of another room, or one that stopped working, is refused rather than read as a
+ * visitor's); a request without one passes on as a visitor, with no `caller` set.
+ */
+export function participantIfToken(options: AuthOptions = {}): MiddlewareHandler {
+  const participant = requireParticipant(options);
+  return async function participantIfToken(c, next) {
+    if (c.req.header('authorization') === undefined) return next();
+    return participant(c, next);
+  };
+}
+
+/** The authenticated caller, or undefined for a visitor let through by `participantIfToken`. */
+export function callerIfAny(c: Context): Caller | undefined {
+  return c.get('caller') as Caller | undefined;
 }
 
 /**

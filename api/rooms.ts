@@ -1,15 +1,16 @@
 // Rooms over REST: create one, read it, join it, end it.
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { joinRoom, listCurrentParticipants, presenceTimeoutSeconds } from '../db/participants.ts';
+import { countCurrentParticipants, joinRoom, listCurrentParticipants, presenceTimeoutSeconds } from '../db/participants.ts';
 import { createRoom } from '../db/rooms.ts';
-import { actorOf, assertSelf, requireParticipant } from './auth.ts';
+import { actorOf, assertSelf, callerIfAny, participantIfToken, requireParticipant } from './auth.ts';
 import { emptyBodyAsEmptyObject } from './body.ts';
 import { ApiError } from './errors.ts';
 import { findRoom } from './find-room.ts';
 import { publish } from './publish.ts';
 import {
   participantSchema,
+  roomPreviewSchema,
   roomSchema,
   sessionStatsSchema,
   text,
@@ -23,16 +24,19 @@ import {
 } from './route-schemas.ts';
 import { idempotencyHeaders } from './idempotency.ts';
 import { proxyTrusted } from '../core/client-address.ts';
-import { toParticipantBody, toRoomBody } from '../core/serialize.ts';
+import { toParticipantBody, toRoomBody, toRoomPreviewBody } from '../core/serialize.ts';
 import { peerAddress } from './rate-limit.ts';
 import { hashToken, newSlug, newToken } from '../core/tokens.ts';
 import {
+  DEFAULT_ROOM_SIZE,
   MAX_BROWSER_KEY_LENGTH,
   MAX_NAME_LENGTH,
   MAX_PASSWORD_LENGTH,
+  MAX_ROOM_SIZE,
   MAX_ROOM_TITLE_LENGTH,
   MIN_BROWSER_KEY_LENGTH,
   MIN_PASSWORD_LENGTH,
+  MIN_ROOM_SIZE,
 } from '../core/limits.ts';
 import { isBanned, recordJoinOrigin } from '../db/moderation.ts';
 import { clientAddress } from './rate-limit.ts';
@@ -48,7 +52,7 @@ export const createRoomBody = z
       .max(MAX_PASSWORD_LENGTH)
       .refine((s) => !s.includes('\u0000'), 'must not contain NUL characters')
       .optional(),
-    maxParticipants: z.number().int().min(2).max(500).default(50),
+    maxParticipants: z.number().int().min(MIN_ROOM_SIZE).max(MAX_ROOM_SIZE).default(DEFAULT_ROOM_SIZE),
     hideAddresses: z.boolean().optional().openapi({
       description: 'Media only through the relay (TURN): no participant learns another’s IP address. Default: HIDE_ADDRESSES',
     }),
@@ -74,7 +78,13 @@ const createRoomResponse = z
   .openapi('CreateRoomResponse');
 
 const roomDetailsResponse = z
-  .object({ room: roomSchema, participants: z.array(participantSchema), isActive: z.boolean() })
+  .object({
+    room: roomPreviewSchema,
+    isActive: z.boolean(),
+    participants: z.array(participantSchema).optional().openapi({
+      description: 'Who is present, names included: only for a participant of this room (their bearer token); never for a visitor',
+    }),
+  })
   .openapi('RoomDetails');
 
 export const joinBody = z
@@ -130,11 +140,17 @@ const getRoomRoute = createRoute({
   path: '/rooms/{slug}',
   operationId: 'getRoom',
   tags: ['rooms'],
-  summary: 'A room and who is in it now',
+  summary: 'A room before joining (no names); with a participant token of this room, also who is in it now',
+  description:
+    'Without a token: what the join page needs (title, password or not, seats, live or ended) and no one\'s name. ' +
+    'With `Authorization: Bearer <token>` of a participant of this room, the answer adds `participants`; a token of another ' +
+    'room, or one that no longer works, is refused (401/403) rather than read as a visitor.',
+  security: [{}, ...bearerSecurity],
+  middleware: [participantIfToken()] as const,
   request: { params: slugParams },
   responses: {
     200: { description: 'The room', content: jsonContent(roomDetailsResponse) },
-    ...errorResponses(404, 429),
+    ...errorResponses(401, 403, 404, 429),
   },
 });
 
@@ -200,10 +216,15 @@ export const rooms = new OpenAPIHono()
   })
   .openapi(getRoomRoute, async (c) => {
     const { db } = c.get('deps').database;
+    const caller = callerIfAny(c);
+    if (caller) {
+      const present = await listCurrentParticipants(db, caller.room.id);
+      const room = toRoomPreviewBody(caller.room, present.length);
+      return c.json({ room, isActive: caller.room.isActive, participants: present.map(toParticipantBody) }, 200);
+    }
     const room = await findRoom(db, c.req.valid('param').slug);
     if (!room) throw new ApiError(404, 'room_not_found', 'No room has this link');
-    const present = await listCurrentParticipants(db, room.id);
-    return c.json({ room: toRoomBody(room), participants: present.map(toParticipantBody), isActive: room.isActive }, 200);
+    return c.json({ room: toRoomPreviewBody(room, await countCurrentParticipants(db, room.id)), isActive: room.isActive }, 200);
   })
   .openapi(joinRoute, async (c) => {
     const body = c.req.valid('json');

@@ -31,6 +31,9 @@ export const actionInputs = {
   ask: z.object({
     question: text(1, MAX_QUESTION_LENGTH),
     anonymous: z.boolean().optional().openapi({ description: 'Hide the asker’s name from everyone but the hosts' }),
+    clientQuestionId: clientMessageIdSchema
+      .optional()
+      .openapi({ description: 'Chosen by the asker; repeating it returns the first question instead of storing a copy' }),
   }),
   vote: z.object({ questionId: questionIdSchema, up: z.boolean() }),
   answer: z.object({ questionId: questionIdSchema, answer: text(1, MAX_ANSWER_LENGTH) }),

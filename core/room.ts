@@ -25,6 +25,9 @@ export interface Actor {
   name: string | null;
 }
 
+/** See `liveWrite` in createRoomCore: a write that commits while the room is live or is refused as room_ended. */
+export type LiveWrite = <T>(actor: Actor, write: () => Promise<T | undefined | false>, missing: () => RoomError | Promise<RoomError>) => Promise<T>;
+
 export interface RoomCoreDeps {
   db: Database;
   broadcaster: Broadcaster;
@@ -136,12 +139,25 @@ export function createRoomCore(deps: RoomCoreDeps): RoomCore {
     return result;
   }
 
-  /** A question write that changed nothing: the room ended under it, or there is no such question in it. */
-  async function notFoundOrEnded(roomId: string): Promise<RoomError> {
-    if ((await findRoomById(db, roomId))?.isActive) return questionNotFound();
+  /** A write that changed nothing: the room ended under it, or what it names is not there (`missing`). */
+  async function missingOrEnded(roomId: string, missing: () => RoomError | Promise<RoomError>): Promise<RoomError> {
+    if ((await findRoomById(db, roomId))?.isActive) return missing();
     liveness.ended(roomId);
     return roomEnded();
   }
+  const notFoundOrEnded = (roomId: string) => missingOrEnded(roomId, questionNotFound);
+
+  /**
+   * The one shape of a write to a room outside chat and questions (moderation, polls): refused at once when this
+   * process knows the room ended, else the write, whose statement takes the live room itself (db/live-room.ts), so
+   * it commits before the end or changes nothing. A write that changed nothing is `missing()` unless the room ended.
+   */
+  const liveWrite: LiveWrite = async (actor, write, missing) => {
+    await requireLive(actor);
+    const done = await write();
+    if (done !== undefined && done !== false) return done;
+    throw await missingOrEnded(actor.roomId, missing);
+  };
 
   const moderation = createModeration({
     db,
@@ -154,7 +170,7 @@ export function createRoomCore(deps: RoomCoreDeps): RoomCore {
         deps.onError?.(err, { event: 'disconnect', roomId });
       }
     },
-    requireLive,
+    liveWrite,
     inTurn,
   });
 
@@ -219,16 +235,24 @@ export function createRoomCore(deps: RoomCoreDeps): RoomCore {
       toRoom(actor.roomId, 'reaction', { participantId: actor.participantId, emoji });
     },
 
-    ask(actor, { question, anonymous }) {
+    ask(actor, { question, anonymous, clientQuestionId }) {
       return inTurn(actor.roomId, async () => {
         await requireLive(actor);
         const placed = await moderation.placeQuestion(actor, anonymous ?? false);
-        const added = await addQuestion(db, { roomId: actor.roomId, participantId: actor.participantId, question, ...placed });
+        const added = await addQuestion(db, {
+          roomId: actor.roomId,
+          participantId: actor.participantId,
+          question,
+          ...placed,
+          ...(clientQuestionId === undefined ? {} : { clientQuestionId }),
+        });
         if (!added) {
           liveness.ended(actor.roomId);
           throw roomEnded();
         }
-        const stored = toQuestionBody(added);
+        const stored = toQuestionBody(added.question);
+        // A retry of a question already stored was counted, announced and hooked the first time.
+        if (!added.created) return stored;
         metrics?.questions.inc();
         await moderation.announceQuestion(actor.roomId, stored);
         // Integrations hear of a question when the room does: one awaiting approval is not asked yet.
@@ -307,7 +331,7 @@ export function createRoomCore(deps: RoomCoreDeps): RoomCore {
     polls: createPollCore({
       db,
       broadcaster,
-      requireLive,
+      liveWrite,
       onClosed: (roomId, poll) => {
         hook(roomId, 'poll.closed', { pollId: poll.id, question: poll.question, options: poll.options, results: poll.results });
         deps.onPollClosed?.(roomId, poll);

@@ -2,7 +2,7 @@
 import type { ChatMessage } from '../db/chat.ts';
 import type { Question } from '../db/questions.ts';
 import type { Participant, Room } from '../db/rooms.ts';
-import type { ChatMessageBody, ParticipantBody, QuestionBody, RoomBody } from './schemas.ts';
+import type { ChatMessageBody, ParticipantBody, QuestionBody, RoomBody, RoomPreviewBody } from './schemas.ts';
 
 const iso = (d: Date | string) => new Date(d).toISOString();
 const isoOrNull = (d: Date | string | null) => (d === null ? null : iso(d));
@@ -37,6 +37,21 @@ export function toRoomBody(r: Room): RoomBody {
     attendeeChat: r.attendeeChat,
     attendeeMicrophones: r.attendeeMicrophones,
     highlightedQuestionId: r.highlightedQuestionId,
+    createdAt: iso(r.createdAt),
+    endedAt: isoOrNull(r.endedAt),
+  };
+}
+
+export function toRoomPreviewBody(r: Room, participantCount: number): RoomPreviewBody {
+  return {
+    slug: r.slug,
+    title: r.title,
+    hasPassword: r.passwordHash !== null,
+    maxParticipants: r.maxParticipants,
+    participantCount,
+    isFull: participantCount >= r.maxParticipants,
+    isLocked: r.isLocked,
+    isActive: r.isActive,
     createdAt: iso(r.createdAt),
     endedAt: isoOrNull(r.endedAt),
   };

@@ -1,6 +1,7 @@
 // Participants: joining under the room's capacity, presence by socket, media state, and lookup by token.
 import { and, asc, count, eq, inArray, isNull, lt, ne, or, sql } from 'drizzle-orm';
 import type { Database } from './client.ts';
+import { whileLive } from './live-room.ts';
 import { participants, rooms, type ParticipantRole } from './schema.ts';
 import { recordPeak } from './stats.ts';
 import type { Participant, Room } from './rooms.ts';
@@ -101,6 +102,15 @@ export async function listCurrentParticipants(db: Database, roomId: string): Pro
     .orderBy(asc(participants.joinedAt), asc(participants.id));
 }
 
+/** How many hold a seat now (the count a join is checked against), without reading who they are. */
+export async function countCurrentParticipants(db: Database, roomId: string): Promise<number> {
+  const [present] = await db
+    .select({ n: count() })
+    .from(participants)
+    .where(and(eq(participants.roomId, roomId), isNull(participants.leftAt)));
+  return present?.n ?? 0;
+}
+
 /**
  * A socket connected for this participant. Only a presenter comes back after having been marked gone; an
  * attendee gone meanwhile gets undefined (their seat may be someone else's now).
@@ -149,7 +159,7 @@ export async function muteAllAttendees(db: Database, roomId: string): Promise<st
   const rows = await db
     .update(participants)
     .set({ isMuted: true, muteLocked: true })
-    .where(and(eq(participants.roomId, roomId), eq(participants.role, 'attendee'), isNull(participants.leftAt)))
+    .where(and(eq(participants.roomId, roomId), eq(participants.role, 'attendee'), isNull(participants.leftAt), whileLive(roomId)))
     .returning({ id: participants.id });
   return rows.map((r) => r.id);
 }

@@ -65,7 +65,7 @@ export async function setPresenterSocket(db: Database, roomId: string, socketId:
  */
 export async function endRoom(db: Database, roomId: string): Promise<SessionStats | null> {
   return db.transaction(async (tx) => {
-    // Every write to a room share-locks its live row in the same statement (see liveRoom in questions.ts and
+    // Every write to a room share-locks its live row in the same statement (see db/live-room.ts and
     // the chat insert). Taking the row exclusively waits for those in flight; the end's time is read only once
     // it holds the row, so no row written before it has a later time, and none can be written after it.
     const [live] = await tx

@@ -78,6 +78,7 @@ const expectedColumns: Record<string, Record<string, string>> = {
     answered_at: 'timestamp with time zone',
     status: 'text',
     is_anonymous: 'boolean',
+    client_question_id: 'text',
     created_at: 'timestamp with time zone',
     seq: 'bigint',
   },
@@ -156,6 +157,7 @@ describe.each(engines)('schema on $name', (engine) => {
     expect(defs('rooms', 'u')).toContain('UNIQUE (slug)');
     expect(defs('participants', 'u')).toEqual(expect.arrayContaining(['UNIQUE (token_hash)', 'UNIQUE (socket_id)']));
     expect(defs('chat_messages', 'u')).toContain('UNIQUE (participant_id, client_message_id)');
+    expect(defs('questions', 'u')).toContain('UNIQUE (participant_id, client_question_id)');
     expect(defs('question_votes', 'u')).toContain('UNIQUE (question_id, participant_id)');
 
     const cascades = constraints

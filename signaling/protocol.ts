@@ -4,32 +4,16 @@ import { actionInputs, moderationInputs } from '../core/actions.ts';
 import { pollInputs, type PollBody } from '../core/polls.ts';
 import type { ParticipantEvents, RoomEvents, RoomOptionsBody } from '../core/broadcast.ts';
 import type { AddressPolicy } from './candidates.ts';
-import { MAX_CANDIDATE_BYTES, MAX_SDP_BYTES } from '../core/limits.ts';
+import { MAX_CANDIDATE_BYTES, MAX_SDP_BYTES, SLUG_PATTERN } from '../core/limits.ts';
+import { transportErrorCodes } from '../core/errors.ts';
 import type { ChatMessageBody, ParticipantBody, QuestionBody, RoomBody, SessionStatsBody } from '../core/schemas.ts';
 
 export { MAX_CANDIDATE_BYTES, MAX_SDP_BYTES };
 
 export { reactionEmojis, type ReactionEmoji } from '../core/actions.ts';
 
-export const socketErrorCodes = [
-  'validation_error',
-  'unauthorized',
-  'forbidden',
-  'not_found',
-  'question_not_found',
-  'poll_not_found',
-  'poll_not_open',
-  'participant_not_found',
-  'message_not_found',
-  'stage_full',
-  'conflict',
-  'room_ended',
-  'rate_limited',
-  'busy',
-  'media_unavailable',
-  'unavailable',
-  'internal_error',
-] as const;
+// The socket-only code: the SFU this room needs is not there.
+export const socketErrorCodes = [...transportErrorCodes, 'media_unavailable'] as const;
 export type SocketErrorCode = (typeof socketErrorCodes)[number];
 
 export interface AckError {
@@ -42,7 +26,7 @@ export type Ack<T extends object = Record<never, never>> = (result: AckResult<T>
 
 // Lower-cased so that an id names one participant's channel and one question whatever case the client wrote.
 const id = z.uuid().transform((s) => s.toLowerCase());
-const slug = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/);
+const slug = z.string().regex(SLUG_PATTERN);
 const byteLength = (s: string) => new TextEncoder().encode(s).length;
 
 const sessionDescription = (type: 'offer' | 'answer') =>

@@ -4,7 +4,7 @@ import { Server } from 'socket.io';
 import type { Config } from '../core/config.ts';
 import type { Metrics, RoomActivityMetrics } from '../core/metrics.ts';
 import { fallbackLogger } from '../core/logger.ts';
-import { MAX_SOCKET_MESSAGE_BYTES } from '../core/limits.ts';
+import { MAX_SOCKET_MESSAGE_BYTES, MAX_TOKEN_LENGTH } from '../core/limits.ts';
 import { createLimiters, type LimitStore } from '../core/rate-limiter.ts';
 import { createRoomCore, type RoomCore } from '../core/room.ts';
 import { createRoomEnder } from '../core/room-ender.ts';
@@ -64,8 +64,6 @@ export interface SignalingDeps {
 export const MAX_DISCONNECTION_MS = 30_000;
 
 const HEARTBEAT_MS = 30_000;
-
-const MAX_TOKEN_LENGTH = 200;
 
 function logError(err: unknown, context: Record<string, unknown>): void {
   fallbackLogger().error({ ...context, err }, 'signaling error');

@@ -13,6 +13,7 @@ import { ReactionOverlay } from '../components/reactions.tsx';
 import { RoomPanels } from '../components/room-panels.tsx';
 import { SessionSummary } from '../components/session-summary.tsx';
 import { ShareLink } from '../components/share-link.tsx';
+import { ScreenWithCamera, StageBadges, StageMessage } from '../components/stage-parts.tsx';
 import { ToggleControl } from '../components/toggle-control.tsx';
 import { Topbar } from '../components/topbar.tsx';
 import { AudioSink, VideoView } from '../components/video-view.tsx';
@@ -190,20 +191,17 @@ function PresenterStage(props: { attendees: number }) {
       <Switch>
         <Match when={presentProblem(room.support)}>
           {(problem) => (
-            <div class="stage-empty" data-testid="cannot-present" data-problem={problem().kind}>
-              <Icon name="camera-off" size={32} />
-              <h2>{problem().title}</h2>
-              <p>{problem().message} Chat and Q&amp;A still work from here.</p>
-            </div>
+            <StageMessage icon="camera-off" title={problem().title} testId="cannot-present" problem={problem().kind}>
+              {problem().message} Chat and Q&amp;A still work from here.
+            </StageMessage>
           )}
         </Match>
         <Match when={media()?.sharing()}>
-          <VideoView stream={media()!.screen()} label="Your shared screen" testId="local-screen" />
-          <Show when={media()!.cameraOn()}>
-            <div class="pip">
-              <VideoView stream={media()!.preview()} label="Your camera" mirror testId="local-preview" />
-            </div>
-          </Show>
+          <ScreenWithCamera
+            screen={{ stream: media()!.screen(), label: 'Your shared screen', testId: 'local-screen' }}
+            camera={{ stream: media()!.preview(), label: 'Your camera', mirror: true, testId: 'local-preview' }}
+            cameraOn={media()!.cameraOn()}
+          />
         </Match>
         <Match when={media()?.preview() && media()!.cameraOn()}>
           <VideoView stream={media()!.preview()} label="Your camera" mirror testId="local-preview" />
@@ -221,14 +219,11 @@ function PresenterStage(props: { attendees: number }) {
           </div>
         </Match>
       </Switch>
-      <div class="stage-badges">
-        <Show when={room.state.connection === 'live'}>
-          <span class="stage-badge live">LIVE</span>
-        </Show>
+      <StageBadges>
         <span class="stage-badge">
           <Icon name="users" size={12} /> {props.attendees} watching
         </span>
-      </div>
+      </StageBadges>
       <ReactionOverlay />
     </div>
   );

@@ -1,6 +1,7 @@
 // Joins one room: fetches ICE servers, opens the socket, feeds the store and the rtc layer, and cleans up.
 import { createRoot, createSignal, onCleanup } from 'solid-js';
 import type { ChatMessageBody } from '../../core/schemas.ts';
+import { MAX_MESSAGES_PAGE } from '../../core/limits.ts';
 import { api, ApiRequestError, type IceConfig } from '../api.ts';
 import { mediaSupport, presentProblem, type MediaSupport } from '../rtc/support.ts';
 import type { IceSettings } from '../rtc/peer.ts';
@@ -152,7 +153,7 @@ async function signedOutOrEnded(slug: string, store: RoomStore): Promise<boolean
   return false;
 }
 
-const HISTORY_PAGE = 100;
+const HISTORY_PAGE = MAX_MESSAGES_PAGE;
 const MAX_HISTORY_PAGES = 10;
 
 /**

@@ -1,6 +1,6 @@
 // One store per room: plain data fed by socket events, and the actions a participant can take on it.
 import { batch } from 'solid-js';
-import { createStore, produce, reconcile } from 'solid-js/store';
+import { createStore, produce, reconcile, type SetStoreFunction } from 'solid-js/store';
 import type { ChatMessageBody, ParticipantBody, QuestionBody, RoomBody, SessionStatsBody } from '../../core/schemas.ts';
 import type {
   AckResult,
@@ -118,9 +118,20 @@ export type EarlierMessages = (beforeId: string) => Promise<{ messages: ChatMess
 
 const byCreatedAt = (a: ChatMessageBody, b: ChatMessageBody) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0);
 
-export function createRoomStore(slug: string, transport: RoomTransport, earlierMessages?: EarlierMessages) {
-  const [state, setState] = createStore<RoomState>(initialRoomState(slug));
+type SetRoomState = SetStoreFunction<RoomState>;
 
+/** One client event sent and its ack read: a refusal becomes a RoomActionError with the server's code. */
+function makeSender(transport: RoomTransport) {
+  return async function send<E extends keyof ClientToServerEvents>(event: E, payload: Parameters<ClientToServerEvents[E]>[0]) {
+    const result = await transport(event, payload);
+    if (!result.ok) throw new RoomActionError(result.error.code, result.error.message);
+    return result;
+  };
+}
+type Send = ReturnType<typeof makeSender>;
+
+/** How chat messages and questions enter the store, whether a socket event or an action's answer brought them. */
+function makeRoomContent(state: RoomState, setState: SetRoomState) {
   const isSelf = (participantId: string | null) => participantId !== null && participantId === state.self?.participantId;
 
   const addMessage = (message: ChatMessageBody) => {
@@ -147,13 +158,20 @@ export function createRoomStore(slug: string, transport: RoomTransport, earlierM
   const patchQuestion = (questionId: string, patch: Partial<QuestionBody>) =>
     setState('questions', (q) => q.id === questionId, patch);
 
-  async function send<E extends keyof ClientToServerEvents>(event: E, payload: Parameters<ClientToServerEvents[E]>[0]) {
-    const result = await transport(event, payload);
-    if (!result.ok) throw new RoomActionError(result.error.code, result.error.message);
-    return result;
+  function mergeOlder(messages: ChatMessageBody[]) {
+    const known = new Set(state.messages.map((m) => m.id));
+    const older = messages.filter((m) => m.messageType !== 'reaction' && !known.has(m.id));
+    if (older.length) setState('messages', (current) => [...older, ...current].sort(byCreatedAt));
   }
 
-  const events = {
+  return { addMessage, addQuestion, patchQuestion, mergeOlder };
+}
+type RoomContent = ReturnType<typeof makeRoomContent>;
+
+/** What the room's socket events (and the rtc layer's reports) do to the store. */
+function makeRoomEvents(state: RoomState, setState: SetRoomState, content: RoomContent) {
+  const { addMessage, addQuestion, patchQuestion, mergeOlder } = content;
+  return {
     joined(result: JoinRoomResult) {
       batch(() => {
         setState('room', result.room);
@@ -253,13 +271,23 @@ export function createRoomStore(slug: string, transport: RoomTransport, earlierM
     },
   };
 
-  function mergeOlder(messages: ChatMessageBody[]) {
-    const known = new Set(state.messages.map((m) => m.id));
-    const older = messages.filter((m) => m.messageType !== 'reaction' && !known.has(m.id));
-    if (older.length) setState('messages', (current) => [...older, ...current].sort(byCreatedAt));
-  }
+}
+type RoomEvents = ReturnType<typeof makeRoomEvents>;
 
-  const actions = {
+/** A participant's own actions in the room: chat, questions, reactions, media and the presenter's controls. */
+function makeRoomActions(
+  slug: string,
+  state: RoomState,
+  setState: SetRoomState,
+  send: Send,
+  events: RoomEvents,
+  content: RoomContent,
+  earlierMessages?: EarlierMessages,
+) {
+  const { addMessage, addQuestion, patchQuestion, mergeOlder } = content;
+  /** The last ask not yet acknowledged, so that sending the same question again is a retry of it. */
+  let unansweredAsk: { question: string; clientQuestionId: string } | null = null;
+  return {
     /** One more page of history before the oldest message shown. */
     async loadEarlierMessages() {
       const oldest = state.messages[0];
@@ -274,8 +302,15 @@ export function createRoomStore(slug: string, transport: RoomTransport, earlierM
       const result = await send('chat-message', { roomSlug: slug, message, clientMessageId: randomId() });
       addMessage(result.message);
     },
+    /**
+     * One id per question: a failed ask (a timeout may still have stored it) sent again with the same text keeps its
+     * id, so the server answers the first question instead of storing a second.
+     */
     async ask(question: string) {
-      const result = await send('ask-question', { question });
+      const clientQuestionId = unansweredAsk?.question === question ? unansweredAsk.clientQuestionId : randomId();
+      unansweredAsk = { question, clientQuestionId };
+      const result = await send('ask-question', { question, clientQuestionId });
+      if (unansweredAsk?.clientQuestionId === clientQuestionId) unansweredAsk = null;
       addQuestion(result.question);
     },
     /** Optimistic: the count moves at once and rolls back if the server refuses. */
@@ -325,7 +360,12 @@ export function createRoomStore(slug: string, transport: RoomTransport, earlierM
     acknowledgeMute() {
       setState('mutedByPresenter', false);
     },
-    // Moderation: each returns once the server accepted it; the room's broadcast updates the store.
+  };
+}
+
+/** Moderation: each returns once the server accepted it; the room's broadcast updates the store. */
+function makeModerationActions(setState: SetRoomState, send: Send, events: RoomEvents, { addQuestion }: RoomContent) {
+  return {
     async raiseHand(raised: boolean) {
       events.participantUpdated((await send('raise-hand', { raised })).participant);
     },
@@ -372,5 +412,16 @@ export function createRoomStore(slug: string, transport: RoomTransport, earlierM
     },
   };
 
+}
+
+export function createRoomStore(slug: string, transport: RoomTransport, earlierMessages?: EarlierMessages) {
+  const [state, setState] = createStore<RoomState>(initialRoomState(slug));
+  const send = makeSender(transport);
+  const content = makeRoomContent(state, setState);
+  const events = makeRoomEvents(state, setState, content);
+  const actions = {
+    ...makeRoomActions(slug, state, setState, send, events, content, earlierMessages),
+    ...makeModerationActions(setState, send, events, content),
+  };
   return { state, events, actions };
 }
