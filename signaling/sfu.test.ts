@@ -90,6 +90,45 @@ describe('SFU through Janus', () => {
   });
 });
 
+describe('a presenter reload on the SFU', () => {
+  it('should bring every attendee to the new feed when the reloaded page publishes before the old one leaves', async () => {
+    const { room, presenter, addAttendee, publisher, feed: oldFeed } = await publishedRoom();
+    const subscribers = await Promise.all([addAttendee('Kai'), addAttendee('Lu'), addAttendee('Mo')]).then((people) =>
+      people.map((p) => startPeer(live.url, p.token, 'subscribe')),
+    );
+    await Promise.all(subscribers.map((s) => s.waitFor((f) => f.event === 'first-frame', 20_000)));
+    const reloaded = startPeer(live.url, presenter.token, 'publish');
+    await until(() => ![undefined, oldFeed].includes(janus.sfu.feedOf(room.id)), 'the reloaded page never went live', 20_000);
+    const newFeed = janus.sfu.feedOf(room.id)!;
+    const before = subscribers.map((s) => s.frames());
+    // The old page's socket leaves last: that must not take the new publication with it.
+    publisher.kill();
+    await Promise.all(subscribers.map((s) => s.waitFor((f) => f.event === 'subscribed' && f.feed === newFeed, 20_000)));
+    await Promise.all(subscribers.map((s, i) => until(() => s.frames() > before[i]! + 10, 'no video from the new feed', 20_000)));
+    expect(janus.sfu.feedOf(room.id)).toBe(newFeed);
+    await reloaded.waitFor((f) => f.event === 'published', 1_000);
+  });
+
+  it('should name no feed while the presenter is away, and the room’s current feed to a subscription that asks for a gone one', async () => {
+    const { room, presenter, addAttendee, publisher, feed: oldFeed } = await publishedRoom();
+    const ada = await addAttendee('Ada');
+    const attendee = (await joinAs(live.url, ada, room.slug)).socket;
+    const gone = nextEvent(attendee, 'media-mode', 10_000, (body) => body.feed === null);
+    publisher.kill();
+    await gone;
+    expect(janus.sfu.feedOf(room.id)).toBeUndefined();
+    expect((await connectForMode(live.url, ada.token)).mode.feed).toBeNull();
+
+    const announced = nextEvent(attendee, 'media-mode', 20_000, (body) => body.feed !== null);
+    startPeer(live.url, presenter.token, 'publish');
+    await announced;
+    const current = nextEvent(attendee, 'media-mode', 5_000);
+    // An attendee that heard of the reload late asks for the old feed: refused, and told the current one.
+    expect(await attendee.emitWithAck('sfu-subscribe', { feed: oldFeed })).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+    expect((await current).feed).toBe(janus.sfu.feedOf(room.id));
+  });
+});
+
 describe('authorization of the sfu-* events', () => {
   it('should refuse an outsider at the handshake: no token, a made-up token', async () => {
     await expect(connect(live.url, undefined)).rejects.toThrow('unauthorized');
