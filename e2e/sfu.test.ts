@@ -7,7 +7,8 @@ import { requires } from '../testing/requires.ts';
 
 const available = await requires('chromium', 'janus');
 const poll = { timeout: 30_000, interval: 250 };
-const STAR_MAX = 3;
+// Two star attendees: a third encoder on the presenter page can strain its share of the two cores and move the room early.
+const STAR_MAX = 2;
 const ATTENDEES = 12;
 
 /**
