@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { build } from 'esbuild';
 import { ROOT, startNode, type NodeChild } from './lib/children.ts';
 import { treeMemory, type TreeMemory } from './lib/memory.ts';
-import { baselineMembers, podiumMembers, startPodium, type Member, type RunningServer } from './lib/podium.ts';
+import { baselineMembers, podiumMembers, probeSample, PROBE, startPodium, type Member, type RunningServer } from './lib/podium.ts';
 import { ratio, round } from './lib/stats.ts';
 import { secondsLeft, type Benchmark, type BenchContext, type Cell } from './lib/types.ts';
 
@@ -22,11 +22,16 @@ interface Reading {
   participants: number;
   rooms: number;
   connected: number;
+  /** Read right after two forced full GCs: live state plus what the OS keeps for it. */
   pssMiB: number;
   rssMiB: number;
   processes: number;
   /** MiB of the largest process (Node), the rest being PostgreSQL's. */
   nodePssMiB: number;
+  /** V8's live heap after the same GCs. */
+  heapMiB: number;
+  /** The tree's PSS a moment before, without forcing a GC: includes whatever V8 had not collected or given back yet. */
+  pssWithoutGcMiB: number;
 }
 
 interface Started {
@@ -36,28 +41,53 @@ interface Started {
 
 const PARTICIPANTS_PER_ROOM = 26;
 
-/** Waits for the tree to settle (timers, the first GCs), then reads it three times and keeps the median by PSS. */
-async function settledMemory(pid: number, seconds: number): Promise<TreeMemory> {
+/**
+ * Node flags for every server here, bare and Podium alike. The probe answers `sample` over IPC after two full
+ * GCs, so the figure is live state, not how far V8 had let garbage pile up; the young generation is pinned
+ * to one size on both sides, since V8 otherwise grows it from 1 to 16 MiB per semi-space whenever allocation
+ * pushes it, which made the per-participant figure of one build vary twofold between runs.
+ */
+export const FOOTPRINT_NODE_FLAGS = ['--expose-gc', '--min-semi-space-size=1', '--max-semi-space-size=1'];
+
+const median = <T>(values: T[], by: (v: T) => number): T => [...values].sort((a, b) => by(a) - by(b))[Math.floor(values.length / 2)]!;
+
+/**
+ * Waits for the tree to settle (timers, pending writes), reads it three times without forcing anything, then
+ * three times right after two full GCs in Node (each followed by a short pause, so that V8's background thread
+ * has unmapped the pages it freed), keeping the medians by PSS.
+ */
+async function settledMemory(server: RunningServer, seconds: number, pause: number): Promise<{ collected: TreeMemory; heapUsed: number; withoutGc: TreeMemory }> {
+  const pid = server.child.pid;
   await new Promise((r) => setTimeout(r, seconds * 1000));
-  const reads: TreeMemory[] = [];
+  const withoutGc: TreeMemory[] = [];
   for (let i = 0; i < 3; i++) {
-    reads.push(treeMemory(pid));
-    await new Promise((r) => setTimeout(r, 500));
+    withoutGc.push(treeMemory(pid));
+    await new Promise((r) => setTimeout(r, pause * 1000));
   }
-  return reads.sort((a, b) => a.pssMiB - b.pssMiB)[1]!;
+  const collected: { memory: TreeMemory; heapUsed: number }[] = [];
+  for (let i = 0; i < 3; i++) {
+    const sample = await probeSample(server, true);
+    if (!sample.gcAvailable) throw new Error('the server runs without --expose-gc');
+    await new Promise((r) => setTimeout(r, pause * 1000));
+    collected.push({ memory: treeMemory(pid), heapUsed: sample.heapUsed });
+  }
+  const kept = median(collected, (c) => c.memory.pssMiB);
+  return { collected: kept.memory, heapUsed: kept.heapUsed, withoutGc: median(withoutGc, (m) => m.pssMiB) };
 }
 
-function reading(variant: string, participants: number, rooms: number, connected: number, memory: TreeMemory): Reading {
-  const node = memory.processes.find((p) => p.name === 'node');
+function reading(variant: string, participants: number, rooms: number, connected: number, memory: Awaited<ReturnType<typeof settledMemory>>): Reading {
+  const node = memory.collected.processes.find((p) => p.name === 'node');
   return {
     variant,
     participants,
     rooms,
     connected,
-    pssMiB: memory.pssMiB,
-    rssMiB: memory.rssMiB,
-    processes: memory.processes.length,
+    pssMiB: memory.collected.pssMiB,
+    rssMiB: memory.collected.rssMiB,
+    processes: memory.collected.processes.length,
     nodePssMiB: round((node?.pssKiB ?? 0) / 1024, 1)!,
+    heapMiB: round(memory.heapUsed / 2 ** 20, 1)!,
+    pssWithoutGcMiB: memory.withoutGc.pssMiB,
   };
 }
 
@@ -68,8 +98,9 @@ async function measure(ctx: BenchContext, variant: Variant, loader: NodeChild, s
   const readings: Reading[] = [];
   // The tiny size only runs every path once: it need not wait for the tree to settle.
   const settle = (seconds: number) => (ctx.size === 'tiny' ? 0.2 : seconds);
+  const pause = ctx.size === 'tiny' ? 0.1 : 0.5;
   try {
-    readings.push(reading(variant.name, 0, 0, 0, await settledMemory(server.child.pid, settle(5))));
+    readings.push(reading(variant.name, 0, 0, 0, await settledMemory(server, settle(5), pause)));
     let rooms = 0;
     let open = 0;
     for (const step of steps) {
@@ -87,9 +118,10 @@ async function measure(ctx: BenchContext, variant: Variant, loader: NodeChild, s
       if (result.failed) notes.push(`${variant.name}: ${result.failed} of ${members.length} sockets failed to connect: ${JSON.stringify(result.errors)}.`);
       open = result.total;
       rooms = step.rooms;
-      const memory = await settledMemory(server.child.pid, settle(3));
-      readings.push(reading(variant.name, rooms * PARTICIPANTS_PER_ROOM, rooms, open, memory));
-      ctx.log(`${variant.name}: ${open} sockets in ${rooms} rooms, tree PSS ${memory.pssMiB} MiB, RSS ${memory.rssMiB} MiB (${memory.processes.length} processes)`);
+      const memory = await settledMemory(server, settle(3), pause);
+      const read = reading(variant.name, rooms * PARTICIPANTS_PER_ROOM, rooms, open, memory);
+      readings.push(read);
+      ctx.log(`${variant.name}: ${open} sockets in ${rooms} rooms, tree PSS ${read.pssMiB} MiB after GC (${read.pssWithoutGcMiB} before), RSS ${read.rssMiB} MiB (${read.processes} processes), heap ${read.heapMiB} MiB`);
     }
     await loader.request('close');
   } catch (err) {
@@ -101,10 +133,10 @@ async function measure(ctx: BenchContext, variant: Variant, loader: NodeChild, s
   return { readings, started };
 }
 
-/** The bare Socket.io baseline compiled like Podium, so that neither side carries the TypeScript loader. */
-async function compiledBaseline(): Promise<string> {
-  const outfile = 'build/bench/socketio.js';
-  await build({ entryPoints: [join(ROOT, 'bench/baselines/socketio.ts')], bundle: true, platform: 'node', format: 'esm', packages: 'external', outfile: join(ROOT, outfile), logLevel: 'warning' });
+/** A bench entry compiled like Podium (build/bench/<name>.js), so that no server here carries the TypeScript loader. */
+async function compiled(entry: string, name: string): Promise<string> {
+  const outfile = `build/bench/${name}.js`;
+  await build({ entryPoints: [join(ROOT, entry)], bundle: true, platform: 'node', format: 'esm', packages: 'external', outfile: join(ROOT, outfile), logLevel: 'warning' });
   return outfile;
 }
 
@@ -145,20 +177,22 @@ export const footprintBenchmark: Benchmark = {
     const steps = ctx.size === 'tiny' ? [{ rooms: 1 }, { rooms: 2 }] : [{ rooms: 1 }, { rooms: 50 }];
     const notes: string[] = [];
     compiledPodium();
-    const baseline = await compiledBaseline();
+    const baseline = await compiled('bench/baselines/socketio.ts', 'socketio');
+    // One list of flags for every server: the same GC and young generation, the same probe.
+    const nodeArgs = [...FOOTPRINT_NODE_FLAGS, '--import', `./${await compiled(PROBE, 'probe')}`];
     const variants: Variant[] = [
       {
         name: 'bare Socket.io',
         kind: 'bare',
         start: async () => {
-          const child = startNode(baseline, { typescript: false, env: { PORT: '0' } });
+          const child = startNode(baseline, { typescript: false, nodeArgs, env: { PORT: '0' } });
           const [, port] = await child.waitFor(/listening on http:\/\/[^:]+:(\d+)/, 60_000);
           return { base: `http://127.0.0.1:${port}`, child, stop: () => child.stop() };
         },
       },
-      { name: 'Podium, embedded PostgreSQL', kind: 'podium', start: () => startPodium({ database: 'embedded', compiled: true }) },
-      { name: 'Podium, external PostgreSQL', kind: 'podium', start: () => startPodium({ database: 'postgres', compiled: true }) },
-      { name: 'Podium under tsx, embedded PostgreSQL', kind: 'podium', start: () => startPodium({ database: 'embedded', probe: false }) },
+      { name: 'Podium, embedded PostgreSQL', kind: 'podium', start: () => startPodium({ database: 'embedded', compiled: true, nodeArgs }) },
+      { name: 'Podium, external PostgreSQL', kind: 'podium', start: () => startPodium({ database: 'postgres', compiled: true, nodeArgs }) },
+      { name: 'Podium under tsx, embedded PostgreSQL', kind: 'podium', start: () => startPodium({ database: 'embedded', nodeArgs }) },
     ];
     const readings: Reading[] = [];
     const started: Started[] = [];
@@ -176,15 +210,22 @@ export const footprintBenchmark: Benchmark = {
 
     // Per participant: from one room to fifty, so that what the first participants cost once (the pool's
     // connections and their PostgreSQL backends, code paths run for the first time) is not spread over them.
-    const growth = (r: Reading) => {
+    const growth = (r: Reading, key: 'pssMiB' | 'pssWithoutGcMiB' | 'heapMiB') => {
       const previous = readings.filter((o) => o.variant === r.variant && o.participants > 0 && o.participants < r.participants).at(-1);
-      return previous && r.connected > previous.connected ? ((r.pssMiB - previous.pssMiB) * 1024) / (r.connected - previous.connected) : null;
+      return previous && r.connected > previous.connected ? ((r[key] - previous[key]) * 1024) / (r.connected - previous.connected) : null;
     };
     const bare = (participants: number) => readings.find((r) => r.variant === 'bare Socket.io' && r.participants === participants);
     const rows = readings.map((r): Cell[] => {
-      const perParticipant = growth(r);
       const base = bare(r.participants);
-      const basePer = base ? growth(base) : null;
+      const versus = (key: 'pssMiB' | 'pssWithoutGcMiB' | 'heapMiB') => {
+        const mine = growth(r, key);
+        const theirs = base ? growth(base, key) : null;
+        return mine !== null && theirs && r.variant !== 'bare Socket.io' ? ratio(mine, theirs) : null;
+      };
+      const perParticipant = (key: 'pssMiB' | 'pssWithoutGcMiB' | 'heapMiB') => {
+        const value = growth(r, key);
+        return value === null ? null : round(value, 1);
+      };
       return [
         r.variant,
         r.participants ? `${r.rooms} × ${PARTICIPANTS_PER_ROOM}` : 'idle',
@@ -193,8 +234,14 @@ export const footprintBenchmark: Benchmark = {
         r.pssMiB,
         r.rssMiB,
         r.nodePssMiB,
-        perParticipant === null ? null : round(perParticipant, 1),
-        perParticipant !== null && basePer && r.variant !== 'bare Socket.io' ? ratio(perParticipant, basePer) : null,
+        r.heapMiB,
+        perParticipant('pssMiB'),
+        versus('pssMiB'),
+        perParticipant('heapMiB'),
+        versus('heapMiB'),
+        r.pssWithoutGcMiB,
+        perParticipant('pssWithoutGcMiB'),
+        versus('pssWithoutGcMiB'),
       ];
     });
     const embedded = readings.filter((r) => r.variant === 'Podium, embedded PostgreSQL');
@@ -203,7 +250,8 @@ export const footprintBenchmark: Benchmark = {
     notes.push(
       'PSS and RSS are summed over the server process and every process below it (/proc/<pid>/smaps_rollup): Node, and for the embedded default the postmaster and its backends. PSS splits shared pages between the processes that map them, so the PostgreSQL processes, which share their code and buffers, add up to what they really take; RSS counts every shared page once per process.',
       'The external PostgreSQL runs outside Podium\'s tree: its server and the backends of Podium\'s pool are not counted there.',
-      `Participants are real socket.io-client connections (websocket) from one load process (bench/load/sockets.ts), each joined over REST and then with join-room; the per-participant figure is the PSS added from the first room to the last, divided by the participants added (the first room's jump over idle is mostly the pool opening its connections, and for the embedded default their PostgreSQL backends), read 3 s after the last connect without forcing a GC.`,
+      `Participants are real socket.io-client connections (websocket) from one load process (bench/load/sockets.ts), each joined over REST and then with join-room; the per-participant figure is what was added from the first room to the last, divided by the participants added (the first room's jump over idle is mostly the pool opening its connections, and for the embedded default their PostgreSQL backends).`,
+      `Every Node server here, bare and Podium alike, runs with \`node ${FOOTPRINT_NODE_FLAGS.join(' ')} --import ./build/bench/probe.js\` (bench/probe.ts compiled). Each reading waits 3 s after the last connect (5 s idle), reads the tree three times, then asks the probe three times for two full GCs and reads the tree 0.5 s after each (V8 unmaps freed pages on a background thread); PSS, RSS and heap are the medians after GC, "before GC" the median of the first three. The goal ratio ("growth vs bare") is on the PSS after GC: what the sockets keep alive plus what the OS keeps for it. Without the forced GC the figure mostly measured how far V8 had let its young generation grow and garbage pile up, which varied twofold between runs of one build.`,
       `Loader: the same server under tsx (node --import tsx server.ts) took ${tsx[0] && embedded[0] ? round(tsx[0].pssMiB - embedded[0].pssMiB, 1) : '?'} MiB more PSS idle and ${startOf('Podium under tsx, embedded PostgreSQL') ?? '?'} ms to listen against ${startOf('Podium, embedded PostgreSQL') ?? '?'} ms compiled (both on a fresh DATA_DIR, so both include initdb).`,
       `Start of the compiled server on the embedded default: ${times.firstMs} ms to listen on a fresh DATA_DIR (initdb, start, migrations), ${times.restartMs} ms on the same one again.`,
     );
@@ -211,12 +259,28 @@ export const footprintBenchmark: Benchmark = {
       tables: [
         {
           title: 'footprint: PSS and RSS of the whole process tree',
-          columns: ['server', 'load', 'sockets', 'processes', 'PSS MiB', 'RSS MiB', 'Node PSS MiB', 'PSS KiB/participant added', 'growth vs bare'],
+          columns: [
+            'server',
+            'load',
+            'sockets',
+            'processes',
+            'PSS MiB',
+            'RSS MiB',
+            'Node PSS MiB',
+            'heap MiB',
+            'PSS KiB/participant added',
+            'growth vs bare',
+            'heap KiB/participant',
+            'heap vs bare',
+            'PSS MiB before GC',
+            'before GC: KiB/participant',
+            'before GC: vs bare',
+          ],
           rows,
         },
       ],
       notes,
-      data: { steps, readings, started, startTimes: times },
+      data: { steps, nodeFlags: FOOTPRINT_NODE_FLAGS, readings, started, startTimes: times },
     };
   },
 };
