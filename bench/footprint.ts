@@ -22,7 +22,7 @@ interface Reading {
   participants: number;
   rooms: number;
   connected: number;
-  /** Read right after two forced full GCs: live state plus what the OS keeps for it. */
+  /** Read once the step has settled, right after forced GCs: live state plus what the OS keeps for it. */
   pssMiB: number;
   rssMiB: number;
   processes: number;
@@ -30,7 +30,9 @@ interface Reading {
   nodePssMiB: number;
   /** V8's live heap after the same GCs. */
   heapMiB: number;
-  /** The tree's PSS a moment before, without forcing a GC: includes whatever V8 had not collected or given back yet. */
+  /** What V8 had committed for its heap then (live objects plus the free room in its pages). */
+  heapCommittedMiB: number;
+  /** The tree's PSS 3 s after the step's last connect, without forcing a GC: includes the join burst's garbage and recovery buffer. */
   pssWithoutGcMiB: number;
 }
 
@@ -42,37 +44,51 @@ interface Started {
 const PARTICIPANTS_PER_ROOM = 26;
 
 /**
- * Node flags for every server here, bare and Podium alike. The probe answers `sample` over IPC after two full
- * GCs, so the figure is live state, not how far V8 had let garbage pile up; the young generation is pinned
- * to one size on both sides, since V8 otherwise grows it from 1 to 16 MiB per semi-space whenever allocation
- * pushes it, which made the per-participant figure of one build vary twofold between runs.
+ * Node flags for every server here, bare and Podium alike. The probe answers `sample` over IPC after full GCs, so
+ * the figure is live state, not how far V8 had let garbage pile up; the young generation is pinned to one size on
+ * both sides, since V8 otherwise grows it from 1 to 16 MiB per semi-space whenever allocation pushes it, which made
+ * the per-participant figure of one build vary twofold between runs.
  */
 export const FOOTPRINT_NODE_FLAGS = ['--expose-gc', '--min-semi-space-size=1', '--max-semi-space-size=1'];
 
+/**
+ * Seconds from the last connect of a step to its reading. Podium keeps every room broadcast (each join's
+ * `participant-joined`) for connection-state recovery until the in-memory adapter's sweep, every 60 s, finds it
+ * older than 30 s: at most 90 s. V8 also gives back the old-space pages a join burst used only once it sees the
+ * process idle. The reading is what connected participants hold once their joins are over.
+ */
+const SETTLE_SECONDS = 95;
+
+/** What the tree held just after a step's joins, read without forcing a GC: the figure this benchmark reported before. */
+const RIGHT_AFTER_SECONDS = 3;
+
 const median = <T>(values: T[], by: (v: T) => number): T => [...values].sort((a, b) => by(a) - by(b))[Math.floor(values.length / 2)]!;
+const sleep = (seconds: number) => new Promise((r) => setTimeout(r, seconds * 1000));
 
 /**
- * Waits for the tree to settle (timers, pending writes), reads it three times without forcing anything, then
- * three times right after two full GCs in Node (each followed by a short pause, so that V8's background thread
- * has unmapped the pages it freed), keeping the medians by PSS.
+ * Reads the tree three times `rightAfter` seconds after the step (no GC forced), then, `settle` seconds after it,
+ * three times right after the probe's collections in Node (two full GCs and V8's memory-reducing one, each read
+ * after a short pause so that V8's background thread has unmapped the pages it freed); keeps the medians by PSS.
  */
-async function settledMemory(server: RunningServer, seconds: number, pause: number): Promise<{ collected: TreeMemory; heapUsed: number; withoutGc: TreeMemory }> {
+async function settledMemory(server: RunningServer, timing: { rightAfter: number; settle: number; pause: number }): Promise<{ collected: TreeMemory; heapUsed: number; heapTotal: number; withoutGc: TreeMemory }> {
   const pid = server.child.pid;
-  await new Promise((r) => setTimeout(r, seconds * 1000));
+  const began = performance.now();
+  await sleep(timing.rightAfter);
   const withoutGc: TreeMemory[] = [];
   for (let i = 0; i < 3; i++) {
     withoutGc.push(treeMemory(pid));
-    await new Promise((r) => setTimeout(r, pause * 1000));
+    await sleep(timing.pause);
   }
-  const collected: { memory: TreeMemory; heapUsed: number }[] = [];
+  await sleep(Math.max(0, timing.settle - (performance.now() - began) / 1000));
+  const collected: { memory: TreeMemory; heapUsed: number; heapTotal: number }[] = [];
   for (let i = 0; i < 3; i++) {
-    const sample = await probeSample(server, true);
+    const sample = await probeSample(server, 'compact');
     if (!sample.gcAvailable) throw new Error('the server runs without --expose-gc');
-    await new Promise((r) => setTimeout(r, pause * 1000));
-    collected.push({ memory: treeMemory(pid), heapUsed: sample.heapUsed });
+    await sleep(timing.pause);
+    collected.push({ memory: treeMemory(pid), heapUsed: sample.heapUsed, heapTotal: sample.heapTotal });
   }
   const kept = median(collected, (c) => c.memory.pssMiB);
-  return { collected: kept.memory, heapUsed: kept.heapUsed, withoutGc: median(withoutGc, (m) => m.pssMiB) };
+  return { collected: kept.memory, heapUsed: kept.heapUsed, heapTotal: kept.heapTotal, withoutGc: median(withoutGc, (m) => m.pssMiB) };
 }
 
 function reading(variant: string, participants: number, rooms: number, connected: number, memory: Awaited<ReturnType<typeof settledMemory>>): Reading {
@@ -87,6 +103,7 @@ function reading(variant: string, participants: number, rooms: number, connected
     processes: memory.collected.processes.length,
     nodePssMiB: round((node?.pssKiB ?? 0) / 1024, 1)!,
     heapMiB: round(memory.heapUsed / 2 ** 20, 1)!,
+    heapCommittedMiB: round(memory.heapTotal / 2 ** 20, 1)!,
     pssWithoutGcMiB: memory.withoutGc.pssMiB,
   };
 }
@@ -97,10 +114,11 @@ async function measure(ctx: BenchContext, variant: Variant, loader: NodeChild, s
   const started = { variant: variant.name, listeningMs: Math.round(performance.now() - began) };
   const readings: Reading[] = [];
   // The tiny size only runs every path once: it need not wait for the tree to settle.
-  const settle = (seconds: number) => (ctx.size === 'tiny' ? 0.2 : seconds);
-  const pause = ctx.size === 'tiny' ? 0.1 : 0.5;
+  const tiny = ctx.size === 'tiny';
+  const idle = tiny ? { rightAfter: 0.2, settle: 0.2, pause: 0.1 } : { rightAfter: 5, settle: 5, pause: 0.5 };
+  const loaded = tiny ? idle : { rightAfter: RIGHT_AFTER_SECONDS, settle: SETTLE_SECONDS, pause: 0.5 };
   try {
-    readings.push(reading(variant.name, 0, 0, 0, await settledMemory(server, settle(5), pause)));
+    readings.push(reading(variant.name, 0, 0, 0, await settledMemory(server, idle)));
     let rooms = 0;
     let open = 0;
     for (const step of steps) {
@@ -118,10 +136,10 @@ async function measure(ctx: BenchContext, variant: Variant, loader: NodeChild, s
       if (result.failed) notes.push(`${variant.name}: ${result.failed} of ${members.length} sockets failed to connect: ${JSON.stringify(result.errors)}.`);
       open = result.total;
       rooms = step.rooms;
-      const memory = await settledMemory(server, settle(3), pause);
+      const memory = await settledMemory(server, loaded);
       const read = reading(variant.name, rooms * PARTICIPANTS_PER_ROOM, rooms, open, memory);
       readings.push(read);
-      ctx.log(`${variant.name}: ${open} sockets in ${rooms} rooms, tree PSS ${read.pssMiB} MiB after GC (${read.pssWithoutGcMiB} before), RSS ${read.rssMiB} MiB (${read.processes} processes), heap ${read.heapMiB} MiB`);
+      ctx.log(`${variant.name}: ${open} sockets in ${rooms} rooms, tree PSS ${read.pssMiB} MiB settled after GC (${read.pssWithoutGcMiB} right after the joins), RSS ${read.rssMiB} MiB (${read.processes} processes), heap ${read.heapMiB} MiB`);
     }
     await loader.request('close');
   } catch (err) {
@@ -172,7 +190,7 @@ async function startTimes(): Promise<{ firstMs: number; restartMs: number }> {
 export const footprintBenchmark: Benchmark = {
   name: 'footprint',
   title: 'memory of the whole process tree, idle and with 1 and 50 rooms of 26 participants, vs a bare Socket.io server',
-  budgetSeconds: 900,
+  budgetSeconds: 1800,
   async run(ctx) {
     const steps = ctx.size === 'tiny' ? [{ rooms: 1 }, { rooms: 2 }] : [{ rooms: 1 }, { rooms: 50 }];
     const notes: string[] = [];
@@ -244,6 +262,16 @@ export const footprintBenchmark: Benchmark = {
         versus('pssWithoutGcMiB'),
       ];
     });
+    // Where Node's growth went: V8's committed heap, or memory the C allocator holds (native socket state, and
+    // what its free lists keep after a burst).
+    for (const variant of ['bare Socket.io', 'Podium, external PostgreSQL']) {
+      const [first, last] = [readings.find((r) => r.variant === variant && r.rooms === steps[0]!.rooms), readings.find((r) => r.variant === variant && r.rooms === steps.at(-1)!.rooms)];
+      if (!first || !last || last.connected <= first.connected) continue;
+      const per = (mib: number) => round((mib * 1024) / (last.connected - first.connected), 1);
+      notes.push(
+        `${variant}: of the Node process's ${per(last.nodePssMiB - first.nodePssMiB)} KiB PSS per participant added, V8's committed heap grew ${per(last.heapCommittedMiB - first.heapCommittedMiB)} KiB (live objects ${per(last.heapMiB - first.heapMiB)} KiB); the rest is outside V8's heap.`,
+      );
+    }
     const embedded = readings.filter((r) => r.variant === 'Podium, embedded PostgreSQL');
     const tsx = readings.filter((r) => r.variant === 'Podium under tsx, embedded PostgreSQL');
     const startOf = (variant: string) => started.find((s) => s.variant === variant)?.listeningMs ?? null;
@@ -251,7 +279,7 @@ export const footprintBenchmark: Benchmark = {
       'PSS and RSS are summed over the server process and every process below it (/proc/<pid>/smaps_rollup): Node, and for the embedded default the postmaster and its backends. PSS splits shared pages between the processes that map them, so the PostgreSQL processes, which share their code and buffers, add up to what they really take; RSS counts every shared page once per process.',
       'The external PostgreSQL runs outside Podium\'s tree: its server and the backends of Podium\'s pool are not counted there.',
       `Participants are real socket.io-client connections (websocket) from one load process (bench/load/sockets.ts), each joined over REST and then with join-room; the per-participant figure is what was added from the first room to the last, divided by the participants added (the first room's jump over idle is mostly the pool opening its connections, and for the embedded default their PostgreSQL backends).`,
-      `Every Node server here, bare and Podium alike, runs with \`node ${FOOTPRINT_NODE_FLAGS.join(' ')} --import ./build/bench/probe.js\` (bench/probe.ts compiled). Each reading waits 3 s after the last connect (5 s idle), reads the tree three times, then asks the probe three times for two full GCs and reads the tree 0.5 s after each (V8 unmaps freed pages on a background thread); PSS, RSS and heap are the medians after GC, "before GC" the median of the first three. The goal ratio ("growth vs bare") is on the PSS after GC: what the sockets keep alive plus what the OS keeps for it. Without the forced GC the figure mostly measured how far V8 had let its young generation grow and garbage pile up, which varied twofold between runs of one build.`,
+      `Every Node server here, bare and Podium alike, runs with \`node ${FOOTPRINT_NODE_FLAGS.join(' ')} --import ./build/bench/probe.js\` (bench/probe.ts compiled: it runs the collections when asked over IPC). PSS, RSS and heap are read ${SETTLE_SECONDS} s after a step's last connect (5 s idle), right after two full GCs and V8's memory-reducing collection, three times 0.5 s apart, median kept: what the connected participants hold once their joins are over (Podium keeps each room broadcast 30–90 s for connection-state recovery, and V8 returns the pages a join burst used only once the process goes idle). "growth vs bare", the goal's ratio, is on that PSS. The "3 s after, no GC" columns are the reading this benchmark used before: the tree 3 s after the last connect with nothing forced, which mostly measured how far V8 had let its young generation and garbage grow and varied twofold between runs of one build.`,
       `Loader: the same server under tsx (node --import tsx server.ts) took ${tsx[0] && embedded[0] ? round(tsx[0].pssMiB - embedded[0].pssMiB, 1) : '?'} MiB more PSS idle and ${startOf('Podium under tsx, embedded PostgreSQL') ?? '?'} ms to listen against ${startOf('Podium, embedded PostgreSQL') ?? '?'} ms compiled (both on a fresh DATA_DIR, so both include initdb).`,
       `Start of the compiled server on the embedded default: ${times.firstMs} ms to listen on a fresh DATA_DIR (initdb, start, migrations), ${times.restartMs} ms on the same one again.`,
     );
@@ -272,9 +300,9 @@ export const footprintBenchmark: Benchmark = {
             'growth vs bare',
             'heap KiB/participant',
             'heap vs bare',
-            'PSS MiB before GC',
-            'before GC: KiB/participant',
-            'before GC: vs bare',
+            'PSS MiB 3 s after, no GC',
+            '3 s after, no GC: KiB/participant',
+            '3 s after, no GC: vs bare',
           ],
           rows,
         },

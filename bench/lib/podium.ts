@@ -98,13 +98,15 @@ export interface ProbeSample {
   loop: { p50: number; p99: number; max: number; mean: number };
   cpuPercent: number;
   heapUsed: number;
+  heapTotal: number;
   rss: number;
   external: number;
   gcAvailable: boolean;
 }
 
 export const probeReset = (server: RunningServer) => server.child.request('reset');
-export const probeSample = (server: RunningServer, gc = false) => server.child.request<ProbeSample>('sample', { gc });
+/** With `gc`, memory is read after two full GCs; `compact` adds V8's memory-reducing collection after them. */
+export const probeSample = (server: RunningServer, gc: boolean | 'compact' = false) => server.child.request<ProbeSample>('sample', { gc });
 
 async function post<T>(url: string, body: unknown): Promise<T> {
   const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
