@@ -149,6 +149,7 @@ interface FootprintReading {
   participants: number;
   connected: number;
   pssMiB: number;
+  heapMiB: number;
 }
 
 function footprintLines(data: Data | undefined): string[] {
@@ -156,17 +157,22 @@ function footprintLines(data: Data | undefined): string[] {
   if (!readings.length) return [];
   const at = (variant: string, participants: number) => readings.find((r) => r.variant === variant && r.participants === participants);
   const most = Math.max(...readings.map((r) => r.participants));
-  const perParticipant = (variant: string) => {
+  const perParticipant = (variant: string, key: 'pssMiB' | 'heapMiB' = 'pssMiB') => {
     const first = at(variant, 26);
     const last = at(variant, most);
-    return first && last && last.connected > first.connected ? ((last.pssMiB - first.pssMiB) * 1024) / (last.connected - first.connected) : undefined;
+    return first && last && last.connected > first.connected ? ((last[key] - first[key]) * 1024) / (last.connected - first.connected) : undefined;
   };
   const embedded = 'Podium, embedded PostgreSQL';
+  const external = 'Podium, external PostgreSQL';
   const bare = perParticipant('bare Socket.io');
   const own = perParticipant(embedded);
+  const nodeOnly = perParticipant(external);
+  const heap = perParticipant(external, 'heapMiB');
+  const bareHeap = perParticipant('bare Socket.io', 'heapMiB');
+  const times = (a: number | undefined, b: number | undefined) => (a && b ? fmt(a / b, 2) : '?');
   const tsxIdle = at('Podium under tsx, embedded PostgreSQL', 0);
   return [
-    `- **footprint.** The embedded default — Podium and its own PostgreSQL — idled at ${fmt(at(embedded, 0)?.pssMiB)} MiB of PSS for the whole tree and held ${fmt(most)} connected participants (50 rooms of 26) in ${fmt(at(embedded, most)?.pssMiB)} MiB: a 1 GB VPS keeps most of its memory for the system and the page cache. Each participant added ${fmt(own, 1)} KiB against ${fmt(bare, 1)} KiB on a bare Socket.io server (${own && bare ? fmt(own / bare, 2) : '?'}×): what Podium keeps per socket in Node, as the sockets benchmark shows on the heap. The step from idle to the first room is mostly the pool opening its connections, each a PostgreSQL backend of a few MiB. RSS adds shared pages once per process, so for a tree of PostgreSQL processes it is far above what the machine really gives them; PSS is the figure to hold against the machine's memory. The tsx loader cost ${tsxIdle && at(embedded, 0) ? fmt(tsxIdle.pssMiB - (at(embedded, 0)?.pssMiB ?? 0)) : '?'} MiB idle, which is why production and \`npm start\` run the compiled build/.`,
+    `- **footprint.** The embedded default — Podium and its own PostgreSQL — idled at ${fmt(at(embedded, 0)?.pssMiB)} MiB of PSS for the whole tree and held ${fmt(most)} connected participants (50 rooms of 26) in ${fmt(at(embedded, most)?.pssMiB)} MiB: a 1 GB VPS keeps most of its memory for the system and the page cache. Read after forced GCs once the joins had settled, each participant added ${fmt(own, 1)} KiB to the whole tree against ${fmt(bare, 1)} KiB on a bare Socket.io server (${times(own, bare)}×), and ${fmt(nodeOnly, 1)} KiB on the external PostgreSQL, where the tree is Node alone (${times(nodeOnly, bare)}×; the goal is ≤ 1.3×). Of that, V8's live heap was ${fmt(heap, 1)} KiB against ${fmt(bareHeap, 1)} KiB (${times(heap, bareHeap)}×): what Podium's objects hold per socket; the rest is memory outside V8's heap, mostly what the C allocator keeps after the join burst. The step from idle to the first room is mostly the pool opening its connections, each a PostgreSQL backend of a few MiB. RSS adds shared pages once per process, so for a tree of PostgreSQL processes it is far above what the machine really gives them; PSS is the figure to hold against the machine's memory. The tsx loader cost ${tsxIdle && at(embedded, 0) ? fmt(tsxIdle.pssMiB - (at(embedded, 0)?.pssMiB ?? 0)) : '?'} MiB idle, which is why production and \`npm start\` run the compiled build/.`,
   ];
 }
 
