@@ -54,8 +54,10 @@ export const FOOTPRINT_NODE_FLAGS = ['--expose-gc', '--min-semi-space-size=1', '
 /**
  * Seconds from the last connect of a step to its reading. Podium keeps every room broadcast (each join's
  * `participant-joined`) for connection-state recovery until the in-memory adapter's sweep, every 60 s, finds it
- * older than 30 s: at most 90 s. V8 also gives back the old-space pages a join burst used only once it sees the
- * process idle. The reading is what connected participants hold once their joins are over.
+ * older than 30 s: at most 90 s. And V8 gives back the old-space pages a join burst used only when its memory
+ * reducer runs, which a full GC starts once allocation has calmed down: without one, a trial run at 50 × 26 still
+ * had 64 MiB more heap committed than 1 × 26 around 18 MiB more live objects 95 s after the joins; with one forced
+ * 3 s after them, the committed heap was back to live objects plus about 5 MiB a minute later.
  */
 const SETTLE_SECONDS = 95;
 
@@ -66,9 +68,10 @@ const median = <T>(values: T[], by: (v: T) => number): T => [...values].sort((a,
 const sleep = (seconds: number) => new Promise((r) => setTimeout(r, seconds * 1000));
 
 /**
- * Reads the tree three times `rightAfter` seconds after the step (no GC forced), then, `settle` seconds after it,
- * three times right after the probe's collections in Node (two full GCs and V8's memory-reducing one, each read
- * after a short pause so that V8's background thread has unmapped the pages it freed); keeps the medians by PSS.
+ * Reads the tree three times `rightAfter` seconds after the step (no GC forced) and has the probe collect once, so
+ * that V8's memory reducer starts; then, `settle` seconds after the step, reads it three times right after the
+ * probe's collections in Node (two full GCs and V8's memory-reducing one, each read after a short pause so that
+ * V8's background thread has unmapped the pages it freed); keeps the medians by PSS.
  */
 async function settledMemory(server: RunningServer, timing: { rightAfter: number; settle: number; pause: number }): Promise<{ collected: TreeMemory; heapUsed: number; heapTotal: number; withoutGc: TreeMemory }> {
   const pid = server.child.pid;
@@ -79,6 +82,7 @@ async function settledMemory(server: RunningServer, timing: { rightAfter: number
     withoutGc.push(treeMemory(pid));
     await sleep(timing.pause);
   }
+  await probeSample(server, 'compact');
   await sleep(Math.max(0, timing.settle - (performance.now() - began) / 1000));
   const collected: { memory: TreeMemory; heapUsed: number; heapTotal: number }[] = [];
   for (let i = 0; i < 3; i++) {
@@ -279,7 +283,7 @@ export const footprintBenchmark: Benchmark = {
       'PSS and RSS are summed over the server process and every process below it (/proc/<pid>/smaps_rollup): Node, and for the embedded default the postmaster and its backends. PSS splits shared pages between the processes that map them, so the PostgreSQL processes, which share their code and buffers, add up to what they really take; RSS counts every shared page once per process.',
       'The external PostgreSQL runs outside Podium\'s tree: its server and the backends of Podium\'s pool are not counted there.',
       `Participants are real socket.io-client connections (websocket) from one load process (bench/load/sockets.ts), each joined over REST and then with join-room; the per-participant figure is what was added from the first room to the last, divided by the participants added (the first room's jump over idle is mostly the pool opening its connections, and for the embedded default their PostgreSQL backends).`,
-      `Every Node server here, bare and Podium alike, runs with \`node ${FOOTPRINT_NODE_FLAGS.join(' ')} --import ./build/bench/probe.js\` (bench/probe.ts compiled: it runs the collections when asked over IPC). PSS, RSS and heap are read ${SETTLE_SECONDS} s after a step's last connect (5 s idle), right after two full GCs and V8's memory-reducing collection, three times 0.5 s apart, median kept: what the connected participants hold once their joins are over (Podium keeps each room broadcast 30–90 s for connection-state recovery, and V8 returns the pages a join burst used only once the process goes idle). "growth vs bare", the goal's ratio, is on that PSS. The "3 s after, no GC" columns are the reading this benchmark used before: the tree 3 s after the last connect with nothing forced, which mostly measured how far V8 had let its young generation and garbage grow and varied twofold between runs of one build.`,
+      `Every Node server here, bare and Podium alike, runs with \`node ${FOOTPRINT_NODE_FLAGS.join(' ')} --import ./build/bench/probe.js\` (bench/probe.ts compiled: it runs the collections when asked over IPC). A step is read 3 s after its last connect without forcing anything (the "3 s after, no GC" columns), then the probe collects once, which starts V8's memory reducer; PSS, RSS and heap are read ${SETTLE_SECONDS} s after the last connect (5 s idle), right after two full GCs and V8's memory-reducing collection, three times 0.5 s apart, median kept: what the connected participants hold once their joins are over (Podium keeps each room broadcast 30–90 s for connection-state recovery, and V8 returns the old-space pages a join burst used only once its memory reducer has run). "growth vs bare", the goal's ratio, is on that PSS. The "3 s after, no GC" columns are the reading this benchmark used before: the tree 3 s after the last connect with nothing forced, which mostly measured how far V8 had let its young generation and garbage grow and varied twofold between runs of one build.`,
       `Loader: the same server under tsx (node --import tsx server.ts) took ${tsx[0] && embedded[0] ? round(tsx[0].pssMiB - embedded[0].pssMiB, 1) : '?'} MiB more PSS idle and ${startOf('Podium under tsx, embedded PostgreSQL') ?? '?'} ms to listen against ${startOf('Podium, embedded PostgreSQL') ?? '?'} ms compiled (both on a fresh DATA_DIR, so both include initdb).`,
       `Start of the compiled server on the embedded default: ${times.firstMs} ms to listen on a fresh DATA_DIR (initdb, start, migrations), ${times.restartMs} ms on the same one again.`,
     );
