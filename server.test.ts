@@ -1,10 +1,11 @@
 // The all-in-one server as a newcomer runs it: started from a bare directory, answering, keeping data across restarts.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findOnPath, processAlive } from './managed/process.ts';
+import { startProcess, type RunningProcess } from './testing/processes.ts';
 import { requires } from './testing/requires.ts';
 
 const coturn = await requires('coturn');
@@ -14,45 +15,27 @@ const root = import.meta.dirname;
 const entry = resolve(root, 'build/server.js');
 
 interface Running {
-  child: ChildProcess;
+  process: RunningProcess;
   url: string;
   output: () => string;
 }
 
 /** Starts the built server with `cwd` as its working directory and waits for its "listening" line. */
-function startServer(cwd: string, env: Record<string, string> = {}): Promise<Running> {
-  const child = spawn(process.execPath, [entry], {
+async function startServer(cwd: string, env: Record<string, string> = {}): Promise<Running> {
+  const server = startProcess(process.execPath, [entry], {
     cwd,
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', RATE_LIMITS: 'off', DATABASE_URL: '', ICE_SERVERS: '[]', MANAGED_TURN: 'off', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { PORT: '0', HOST: '127.0.0.1', RATE_LIMITS: 'off', DATABASE_URL: '', ICE_SERVERS: '[]', MANAGED_TURN: 'off', ...env },
   });
-  let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  return new Promise((done, fail) => {
-    const timer = setTimeout(() => fail(new Error(`server did not start:\n${output}`)), 60_000);
-    const onData = () => {
-      const match = /listening on (http:\/\/\S+)/.exec(output);
-      if (!match) return;
-      clearTimeout(timer);
-      child.stdout!.off('data', onData);
-      done({ child, url: match[1]!.replace('localhost', '127.0.0.1'), output: () => output });
-    };
-    child.stdout!.on('data', onData);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      fail(new Error(`server exited with ${code}:\n${output}`));
-    });
-  });
+  try {
+    const [, url] = await server.waitFor(/listening on (http:\/\/\S+)/);
+    return { process: server, url: url!.replace('localhost', '127.0.0.1'), output: server.output };
+  } catch (err) {
+    await server.stop();
+    throw err;
+  }
 }
 
-function stop(running: Running): Promise<number | null> {
-  return new Promise((done) => {
-    running.child.removeAllListeners('exit');
-    running.child.on('exit', (code) => done(code));
-    running.child.kill('SIGTERM');
-  });
-}
+const stop = (running: Running) => running.process.stop();
 
 /** The postmaster of the embedded database under `cwd`/data, from its pid file. */
 function postmasterPid(cwd: string): number | undefined {
@@ -112,8 +95,7 @@ describe('npm start', () => {
     });
     const { slug } = (await created.json()) as { slug: string };
     const postmaster = postmasterPid(dir)!;
-    first.child.removeAllListeners('exit');
-    first.child.kill('SIGKILL');
+    await first.process.kill();
     // No postgres is left holding DATA_DIR (its parent-death signal), and the next start recovers the data.
     await expect.poll(() => processAlive(postmaster), { timeout: 10_000 }).toBe(false);
     const second = await startServer(dir);

@@ -1,17 +1,15 @@
 // The all-in-one process: the built UI, the API under /api and Socket.io, on one port.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { serveStatic } from '@hono/node-server/serve-static';
 import { createApp } from './api/app.ts';
 import { bcryptPasswords } from './api/bcrypt.ts';
 import { silentBroadcaster, type Broadcaster } from './core/broadcast.ts';
 import { REQUEST_HOST } from './api/turn.ts';
 import { version } from './core/version.ts';
 import { configOrExit, onShutdown, openDatabase, openLimitStore } from './boot.ts';
-import { createRoomCore } from './core/room.ts';
 import { startManagedTurn } from './managed/coturn.ts';
 import { projectPath } from './paths.ts';
-import { deploymentWebhooks, startJobs } from './jobs.ts';
+import { deploymentCore, startJobs } from './jobs.ts';
 import { createOperations, drain } from './node-operations.ts';
 import { adapterKind, createClusterAdapter } from './signaling/adapters.ts';
 import { createSocketBroadcaster } from './signaling/broadcaster.ts';
@@ -19,6 +17,7 @@ import { startMediaServers } from './signaling/media-servers.ts';
 import { createSfuRoomStore } from './db/room-media.ts';
 import { createSignaling } from './signaling/server.ts';
 import { readCertificateFilesOrExit, serveApp } from './tls/serve.ts';
+import { serveUi } from './serve-ui.ts';
 
 const ROOT = dirname(projectPath(import.meta.dirname, 'vite.config.ts'));
 const UI_DIR = resolve(ROOT, 'dist');
@@ -62,13 +61,7 @@ const roomBroadcaster: Broadcaster = {
   connectedSockets: () => broadcaster.connectedSockets(),
 };
 // One room core for both transports: one chat write queue and one view of which rooms are live.
-const core = createRoomCore({
-  db: database.db,
-  broadcaster: roomBroadcaster,
-  metrics: ops.metrics,
-  webhooks: deploymentWebhooks(config, database.db, ops.logger),
-  onError: (err, context) => ops.logger.error({ ...context, err }, 'broadcast failed'),
-});
+const core = deploymentCore(config, database.db, { broadcaster: roomBroadcaster, metrics: ops.metrics, logger: ops.logger });
 const jobs = startJobs(config, database.db, ops.logger);
 const app = createApp({
   config,
@@ -84,11 +77,7 @@ const app = createApp({
   limitStore: limits.store,
 });
 
-const indexHtml = readFileSync(resolve(UI_DIR, 'index.html'), 'utf8');
-app.use('/assets/*', serveStatic({ root: UI_DIR, onFound: (_path, c) => c.header('Cache-Control', 'public, max-age=31536000, immutable') }));
-app.use('*', serveStatic({ root: UI_DIR }));
-// Client-side routes (/r/:slug, …) all load the app shell.
-app.get('*', (c) => (c.req.path.startsWith('/api/') ? c.notFound() : c.html(indexHtml)));
+serveUi(app, UI_DIR, config);
 
 // Plain HTTP on PORT, or HTTPS (certificates from ACME, TLS_CERT/TLS_KEY or a local CA) with HTTP redirecting to it.
 const web = await serveApp(app.fetch, config, { info: (message) => ops.logger.info(message), error: (message) => ops.logger.error(message) }, certificate);

@@ -1,8 +1,6 @@
 // Graceful shutdown of real processes on SIGTERM: requests in flight finish, sockets reconnect and keep their
 // session, request counts are written, nothing said is lost, exit code 0; and the JSON logs hold no secrets.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
-import { resolve } from 'node:path';
 import { io as connectClient, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parsePrometheusText, sampleValue } from './api/prometheus-text.ts';
@@ -23,45 +21,25 @@ import {
   type RunningNginx,
 } from './deploy/nginx-harness.ts';
 import type { ClientToServerEvents, ServerToClientEvents } from './signaling/protocol.ts';
+import { startEntryProcess, type RunningProcess } from './testing/processes.ts';
 import { requires } from './testing/requires.ts';
+import { until } from './testing/until.ts';
 
 const METRICS_TOKEN = 'cluster-metrics-token-0123456789';
 
-const root = import.meta.dirname;
-const tsx = resolve(root, 'node_modules/tsx/dist/esm/index.mjs');
 
 type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
 
-interface Running {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-/** Spawns an entry and resolves once its output matches `ready`. */
-function start(entry: string, env: Record<string, string>, ready: RegExp): Promise<Running> {
-  const child = spawn(process.execPath, ['--import', tsx, resolve(root, entry)], {
-    cwd: root,
-    env: { ...process.env, HOST: '127.0.0.1', RATE_LIMITS: 'off', LOG_LEVEL: 'info', ICE_SERVERS: '[]', MANAGED_TURN: 'off', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
-  return new Promise((done, fail) => {
-    const timer = setTimeout(() => fail(new Error(`${entry} did not start:\n${output}`)), 60_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (!ready.test(output)) return;
-      clearTimeout(timer);
-      done({ child, output: () => output, exited });
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    void exited.then((code) => {
-      clearTimeout(timer);
-      fail(new Error(`${entry} exited with ${code} before it was ready:\n${output}`));
-    });
-  });
+/** Starts an entry under tsx and resolves once its output matches `ready`. */
+async function start(entry: string, env: Record<string, string>, ready: RegExp): Promise<RunningProcess> {
+  const running = startEntryProcess(entry, { env: { HOST: '127.0.0.1', RATE_LIMITS: 'off', LOG_LEVEL: 'info', ICE_SERVERS: '[]', MANAGED_TURN: 'off', ...env } });
+  try {
+    await running.waitFor(ready);
+    return running;
+  } catch (err) {
+    await running.kill();
+    throw err;
+  }
 }
 
 async function post<T>(url: string, body: unknown, token?: string): Promise<{ status: number; body: T }> {
@@ -97,18 +75,10 @@ function participantSocketAt(url: string, token: string, slug: string) {
   return participantSocket(url, token, slug, { extraHeaders: { host: HOST }, rejectUnauthorized: false });
 }
 
-async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((done) => setTimeout(done, 50));
-  }
-}
-
 describe('graceful shutdown of the all-in-one process', () => {
   let database: TestDatabase;
   let port: number;
-  const running: Running[] = [];
+  const running: RunningProcess[] = [];
   const sockets: Client[] = [];
 
   beforeAll(async () => {
@@ -117,7 +87,7 @@ describe('graceful shutdown of the all-in-one process', () => {
   });
   afterAll(async () => {
     for (const s of sockets) s.close();
-    for (const r of running) if (r.child.exitCode === null) r.child.kill('SIGKILL');
+    for (const r of running) await r.kill();
     await database?.destroy();
   });
 
@@ -206,7 +176,7 @@ describe.runIf(await requires('nginx'))('graceful shutdown of one signaling proc
   let harness: Harness;
   let nginx: RunningNginx | undefined;
   const ports = { http: 0, https: 0, api: 0, signaling: [0, 0] };
-  const processes: Running[] = [];
+  const processes: RunningProcess[] = [];
   const sockets: Client[] = [];
 
   beforeAll(async () => {
@@ -225,7 +195,7 @@ describe.runIf(await requires('nginx'))('graceful shutdown of one signaling proc
   afterAll(async () => {
     for (const s of sockets) s.close();
     await nginx?.stop();
-    for (const r of processes) if (r.child.exitCode === null) r.child.kill('SIGKILL');
+    for (const r of processes) await r.kill();
     harness?.close();
     await database?.destroy();
   });

@@ -4,11 +4,9 @@ import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
-import { secureHeaders } from 'hono/secure-headers';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { ZodError } from 'zod';
 import { admin } from './admin.ts';
-import { tlsMode } from '../core/config.ts';
 import { RoomError, type RoomErrorCode } from '../core/errors.ts';
 import { createLimiters, createPasswordGuard } from '../core/rate-limiter.ts';
 import { createRoomCore } from '../core/room.ts';
@@ -21,6 +19,8 @@ import { iceServers } from './ice-servers.ts';
 import { fallbackLogger } from '../core/logger.ts';
 import { requestLogger } from './logger.ts';
 import { messages } from './messages.ts';
+import { lobby } from './lobby.ts';
+import { apiHeaders } from './page-headers.ts';
 import { moderation } from './moderation.ts';
 import { httpMetrics, metricsHandler } from './http-metrics.ts';
 import { serveOpenApi } from './openapi.ts';
@@ -61,9 +61,7 @@ export function createApp(deps: AppDeps) {
     c.set('deps', resolved);
     await next();
   });
-  // A local CA's certificate is not trusted by every device; HSTS would turn the warning they may accept into a wall.
-  const hsts = tlsMode(deps.config) === 'local' ? { strictTransportSecurity: false } : {};
-  app.use('/api/*', secureHeaders({ crossOriginResourcePolicy: 'same-origin', ...hsts }));
+  app.use('/api/*', apiHeaders(deps.config));
   app.use(
     '/api/*',
     cors({
@@ -100,6 +98,7 @@ export function createApp(deps: AppDeps) {
   app.route('/api', report);
   app.route('/api', webhooks);
   app.route('/api', moderation);
+  app.route('/api', lobby);
   app.route('/api', iceServers);
   app.route('/api', admin);
   if (deps.metrics) app.get('/metrics', metricsHandler(deps.metrics, deps.config.METRICS_TOKEN));

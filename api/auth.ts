@@ -1,13 +1,13 @@
 // Bearer-token authentication: resolves the token to its participant, room and role once per request.
 import type { Context, MiddlewareHandler } from 'hono';
-import { findByTokenHash, tokenActs } from '../db/participants.ts';
+import { admissionOf, findByTokenHash } from '../db/participants.ts';
 import { ApiError } from './errors.ts';
 import { findRoom } from './find-room.ts';
 import type { Actor } from '../core/room.ts';
+import type { Caller } from './context.ts';
 import { hashToken } from '../core/tokens.ts';
+import { MAX_TOKEN_LENGTH } from '../core/limits.ts';
 
-/** Tokens are 43 characters; anything far longer is not one of ours and is not worth hashing. */
-const MAX_TOKEN_LENGTH = 200;
 
 export interface AuthOptions {
   /**
@@ -47,12 +47,32 @@ export function requireParticipant(options: AuthOptions = {}): MiddlewareHandler
       if (!other) throw new ApiError(404, 'room_not_found', 'No room has this link');
       throw new ApiError(403, 'forbidden', 'This token belongs to another room');
     }
-    if (!tokenActs(found.participant)) {
-      throw new ApiError(403, 'participant_left', 'You have left this room; join it again to take part');
-    }
+    // Membership is read from the row on every request: a waiting token acts for nothing until a host admits it.
+    const admission = admissionOf(found.participant, found.room);
+    if (admission === 'denied') throw new ApiError(403, 'denied', 'A host did not let you into this room');
+    if (admission === 'waiting') throw new ApiError(403, 'waiting', 'You are waiting to be let into this room');
+    if (admission === 'left') throw new ApiError(403, 'participant_left', 'You have left this room; join it again to take part');
     c.set('caller', { participant: found.participant, room: found.room, role });
     await next();
   };
+}
+
+/**
+ * For reads open to visitors that show participants more: a request carrying a bearer token goes through
+ * `requireParticipant` (a token of another room, or one that stopped working, is refused rather than read as a
+ * visitor's); a request without one passes on as a visitor, with no `caller` set.
+ */
+export function participantIfToken(options: AuthOptions = {}): MiddlewareHandler {
+  const participant = requireParticipant(options);
+  return async function participantIfToken(c, next) {
+    if (c.req.header('authorization') === undefined) return next();
+    return participant(c, next);
+  };
+}
+
+/** The authenticated caller, or undefined for a visitor let through by `participantIfToken`. */
+export function callerIfAny(c: Context): Caller | undefined {
+  return c.get('caller') as Caller | undefined;
 }
 
 /**

@@ -1,7 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../db/testing.ts';
+import { startProcess, type RunningProcess } from '../testing/processes.ts';
 
 const DENO = new URL('../node_modules/.bin/deno', import.meta.url).pathname;
 const ENTRY = new URL('./deno.ts', import.meta.url).pathname;
@@ -13,42 +12,24 @@ beforeAll(async () => {
 afterAll(() => database.destroy());
 
 interface Running {
-  child: ChildProcess;
+  process: RunningProcess;
   base: string;
   passwords: string;
 }
 
-/** Starts api/deno.ts under Deno on a free port and waits for its "listening" line. */
-function startDeno(permissions: string[]): Promise<Running> {
-  const child = spawn(DENO, ['run', '--node-modules-dir=manual', ...permissions, ENTRY], {
-    env: {
-      ...process.env,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      RATE_LIMITS: 'off',
-      DENO_NO_UPDATE_CHECK: '1',
-      DATABASE_URL: database.url,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+/** Starts api/deno.ts under Deno on a free port and waits for its JSON "listening" line. */
+async function startDeno(permissions: string[]): Promise<Running> {
+  const deno = startProcess(DENO, ['run', '--node-modules-dir=manual', ...permissions, ENTRY], {
+    env: { PORT: '0', HOST: '127.0.0.1', RATE_LIMITS: 'off', DENO_NO_UPDATE_CHECK: '1', DATABASE_URL: database.url },
   });
-  let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve, reject) => {
-    const lines = createInterface({ input: child.stdout! });
-    lines.on('line', (line) => {
-      if (!line.startsWith('{')) return;
-      const event = JSON.parse(line) as { msg: string; port: number; passwords: string };
-      if (event.msg === 'listening') resolve({ child, base: `http://127.0.0.1:${event.port}`, passwords: event.passwords });
-    });
-    child.on('exit', (code) => reject(new Error(`deno exited with ${code} before listening: ${stderr}`)));
-  });
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((done) => child.once('exit', done));
-  child.kill('SIGTERM');
-  await exited;
+  try {
+    const [line] = await deno.waitFor(/^\{.*"msg":"listening".*\}$/m);
+    const event = JSON.parse(line) as { port: number; passwords: string };
+    return { process: deno, base: `http://127.0.0.1:${event.port}`, passwords: event.passwords };
+  } catch (err) {
+    await deno.kill();
+    throw err;
+  }
 }
 
 async function exercise(base: string) {
@@ -78,7 +59,7 @@ describe('the API under Deno', () => {
       expect(deno.passwords).toBe('bcrypt');
       await exercise(deno.base);
     } finally {
-      await stop(deno.child);
+      await deno.process.stop();
     }
   }, 120_000);
 
@@ -88,7 +69,7 @@ describe('the API under Deno', () => {
       expect(deno.passwords).toBe('pbkdf2');
       await exercise(deno.base);
     } finally {
-      await stop(deno.child);
+      await deno.process.stop();
     }
   }, 120_000);
 });

@@ -1,35 +1,24 @@
 // The one error type handlers throw; `app.onError` turns it (and everything else) into the JSON error shape.
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { transportErrorCodes } from '../core/errors.ts';
 
+// The REST-only codes: sign-in and admission to a room, and what goes wrong with a request's body.
 export const errorCodes = [
-  'validation_error',
+  ...transportErrorCodes,
   'invalid_json',
-  'unauthorized',
   'invalid_password',
-  'forbidden',
-  'not_found',
   'room_not_found',
-  'question_not_found',
-  'poll_not_found',
-  'poll_not_open',
-  'participant_not_found',
-  'message_not_found',
-  'stage_full',
-  'conflict',
   'removed',
   'banned',
   'room_locked',
   'room_full',
-  'room_ended',
   'participant_left',
+  'waiting',
+  'denied',
   'payload_too_large',
   'unsupported_media_type',
   'idempotency_key_reused',
-  'rate_limited',
-  'busy',
-  'unavailable',
-  'internal_error',
 ] as const;
 
 export type ErrorCode = (typeof errorCodes)[number];

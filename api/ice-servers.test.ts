@@ -120,8 +120,8 @@ describe('ICE configuration', () => {
     const room = await t.createRoom({ hideAddresses: true });
     const body = (await (await iceServers(room.slug, room.presenterToken)).json()) as IceConfig;
     expect(body).toMatchObject({ iceTransportPolicy: 'relay', relay: true, hideAddresses: true });
-    const details = (await (await t.call('GET', `/api/rooms/${room.slug}`)).json()) as { room: { hideAddresses: boolean } };
-    expect(details.room.hideAddresses).toBe(true);
+    const joined = await t.join(room.slug);
+    expect(joined.roomDetails.hideAddresses).toBe(true);
 
     const bare = await createTestApp({ database: t.database, env: { HIDE_ADDRESSES: 'true', HIDE_LAN_ADDRESSES: 'true' } });
     const byDefault = await bare.createRoom();

@@ -3,7 +3,7 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { requireParticipant } from './auth.ts';
 import { ApiError } from './errors.ts';
-import { errorResponses, slugParams } from './route-schemas.ts';
+import { bearerSecurity, errorResponses, jsonContent, slugParams } from './route-schemas.ts';
 import { REQUEST_HOST, turnCredentials } from './turn.ts';
 
 const iceServerSchema = z
@@ -33,14 +33,11 @@ const route = createRoute({
   operationId: 'getIceServers',
   tags: ['rooms'],
   summary: 'ICE servers (RTCIceServer objects) and transport policy for this room’s peer connections',
-  security: [{ bearerAuth: [] }],
+  security: bearerSecurity,
   middleware: [requireParticipant()] as const,
   request: { params: slugParams },
   responses: {
-    200: {
-      description: 'Pass `{ iceServers, iceTransportPolicy }` to `new RTCPeerConnection(…)`',
-      content: { 'application/json': { schema: iceConfigSchema } },
-    },
+    200: { description: 'Pass `{ iceServers, iceTransportPolicy }` to `new RTCPeerConnection(…)`', content: jsonContent(iceConfigSchema) },
     ...errorResponses(401, 403, 404, 429),
   },
 });

@@ -8,16 +8,17 @@ import { chatMessageSchema } from '../core/schemas.ts';
 import { bearerSecurity, errorResponses, jsonContent, participantIdField, slugParams } from './route-schemas.ts';
 import { idempotencyHeaders } from './idempotency.ts';
 import { toChatMessageBody } from '../core/serialize.ts';
+import { DEFAULT_MESSAGES_PAGE, MAX_MESSAGES_PAGE } from '../core/limits.ts';
 
 
 export const listMessagesQuery = z.object({
   limit: z
     .string()
-    .regex(/^\d{1,3}$/, 'expected a whole number from 1 to 100')
+    .regex(new RegExp(`^\\d{1,${String(MAX_MESSAGES_PAGE).length}}$`), `expected a whole number from 1 to ${MAX_MESSAGES_PAGE}`)
     .transform(Number)
-    .pipe(z.number().int().min(1).max(100))
-    .default(50)
-    .openapi({ param: { name: 'limit', in: 'query' }, type: 'integer', minimum: 1, maximum: 100, default: 50 }),
+    .pipe(z.number().int().min(1).max(MAX_MESSAGES_PAGE))
+    .default(DEFAULT_MESSAGES_PAGE)
+    .openapi({ param: { name: 'limit', in: 'query' }, type: 'integer', minimum: 1, maximum: MAX_MESSAGES_PAGE, default: DEFAULT_MESSAGES_PAGE }),
   before: z.iso
     .datetime({ offset: true })
     // The format alone lets through dates such as February 30th or the year 0, which PostgreSQL refuses.

@@ -20,7 +20,9 @@ function pathId(raw: string, notFound: () => Error): string {
 const ok = z.object({ success: z.literal(true) }).openapi('Success');
 const participantResponse = z.object({ participant: participantSchema }).openapi('ParticipantResponse');
 const optionsResponse = z
-  .object({ options: z.object({ isLocked: z.boolean(), questionsNeedApproval: z.boolean(), attendeeChat: z.boolean(), attendeeMicrophones: z.boolean() }) })
+  .object({
+    options: z.object({ isLocked: z.boolean(), questionsNeedApproval: z.boolean(), attendeeChat: z.boolean(), attendeeMicrophones: z.boolean(), lobby: z.boolean() }),
+  })
   .openapi('RoomOptionsResponse');
 
 export const removeBody = moderationInputs.removeParticipant.omit({ participantId: true }).openapi('RemoveRequest');
@@ -89,7 +91,7 @@ const optionsRoute = createRoute({
   operationId: 'setRoomOptions',
   method: 'put',
   path: '/rooms/{slug}/options',
-  summary: 'Lock the room, require approval of questions, turn attendee chat or microphones on or off (host)',
+  summary: 'Lock the room, require approval of questions, turn attendee chat or microphones or the lobby on or off (host)',
   request: { params: slugParams, body: body(optionsBody) },
   responses: done(optionsResponse),
 });

@@ -3,8 +3,7 @@ import type { Server as HttpServer } from 'node:http';
 import { serve } from '@hono/node-server';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { configOrExit, onShutdown, openDatabase, openLimitStore } from '../boot.ts';
-import { createRoomCore } from '../core/room.ts';
-import { deploymentWebhooks, startJobs } from '../jobs.ts';
+import { deploymentCore, startJobs } from '../jobs.ts';
 import { createOperations, drain } from '../node-operations.ts';
 import { createRoomEmitter } from '../signaling/emitter.ts';
 import { createApp } from './app.ts';
@@ -22,13 +21,7 @@ if (emitter.kind === 'memory') {
 // podium_connected_sockets stays 0 here: this process holds no sockets, so a sum over processes stays right.
 
 // Made here rather than inside the app so that shutdown can store the messages still queued.
-const core = createRoomCore({
-  db: database.db,
-  broadcaster: emitter.broadcaster,
-  metrics: ops.metrics,
-  webhooks: deploymentWebhooks(config, database.db, ops.logger),
-  onError: (err, context) => ops.logger.error({ ...context, err }, 'broadcast failed'),
-});
+const core = deploymentCore(config, database.db, { broadcaster: emitter.broadcaster, metrics: ops.metrics, logger: ops.logger });
 const jobs = startJobs(config, database.db, ops.logger);
 const app = createApp({
   config,

@@ -47,6 +47,12 @@ describe('operation ids', () => {
         'getIceServers',
         'getHealth',
         'getAnalytics',
+        'listLobby',
+        'admitParticipant',
+        'admitAll',
+        'denyParticipant',
+        'goLive',
+        'getRoomCalendar',
       ]),
     );
   });

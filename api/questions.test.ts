@@ -57,6 +57,35 @@ describe('POST /api/rooms/:slug/questions', () => {
     expect(t.broadcasts.calls).toEqual([{ kind: 'toRoom', roomId: room.roomId, event: 'new-question', payload: { question: body.question } }]);
   });
 
+  it('should store and broadcast a retried clientQuestionId once, even when the retries race', async () => {
+    const { room, attendees } = await roomWithAttendees(2);
+    t.broadcasts.calls.length = 0;
+    const post = (token: string) => t.call('POST', `/api/rooms/${room.slug}/questions`, { token, body: { question: 'Asked twice?', clientQuestionId: 'q-1' } });
+    const raced = await Promise.all([post(attendees[0]!.token), post(attendees[0]!.token), post(attendees[0]!.token)]);
+    expect(raced.map((r) => r.status)).toEqual([201, 201, 201]);
+    const ids = new Set(await Promise.all(raced.map(async (r) => ((await r.json()) as { questionId: string }).questionId)));
+    expect(ids.size).toBe(1);
+    // Later (after a restart, say): still the first question.
+    const later = (await (await post(attendees[0]!.token)).json()) as { questionId: string; question: QuestionBody };
+    expect(later.questionId).toBe([...ids][0]);
+    expect(later.question).toMatchObject({ question: 'Asked twice?', participantId: attendees[0]!.participantId });
+    // The id is the asker's own: another participant's same id is another question.
+    const other = (await (await post(attendees[1]!.token)).json()) as { questionId: string };
+    expect(other.questionId).not.toBe(later.questionId);
+    expect((await list(room, room.presenterToken)).map((q) => q.question)).toEqual(['Asked twice?', 'Asked twice?']);
+    expect(t.broadcasts.calls.filter((c) => c.kind === 'toRoom' && c.event === 'new-question')).toHaveLength(2);
+  });
+
+  it('should answer 400 for a clientQuestionId that is empty, too long or not a string, and store nothing', async () => {
+    const { room, attendees } = await roomWithAttendees(1);
+    for (const clientQuestionId of ['', 'x'.repeat(101), 42]) {
+      const res = await t.call('POST', `/api/rooms/${room.slug}/questions`, { token: attendees[0]!.token, body: { question: 'Bad id?', clientQuestionId } });
+      expect(res.status).toBe(400);
+      expect(await errorCode(res)).toBe('validation_error');
+    }
+    expect(await list(room, room.presenterToken)).toEqual([]);
+  });
+
   it('should answer 403 when the body names another participant, and store nothing', async () => {
     const { room, attendees } = await roomWithAttendees(2);
     const res = await t.call('POST', `/api/rooms/${room.slug}/questions`, {

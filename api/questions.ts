@@ -47,7 +47,7 @@ const askRoute = createRoute({
   middleware: [requireParticipant()] as const,
   request: { params: slugParams, headers: idempotencyHeaders, body: { required: true, content: jsonContent(askBody) } },
   responses: {
-    201: { description: 'Stored and broadcast', content: jsonContent(z.object({ questionId: z.uuid(), question: questionSchema }).openapi('AskResponse')) },
+    201: { description: 'Stored and broadcast (or, for a repeated clientQuestionId, the first question)', content: jsonContent(z.object({ questionId: z.uuid(), question: questionSchema }).openapi('AskResponse')) },
     ...errorResponses(400, 401, 403, 404, 410, 413, 415, 422, 429),
   },
 });

@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findByTokenHash } from '../db/participants.ts';
 import { findRoomBySlug } from '../db/rooms.ts';
@@ -79,52 +80,77 @@ describe('POST /api/rooms', () => {
 });
 
 describe('GET /api/rooms/:slug', () => {
-  it('should answer the room and its current participants, without secrets', async () => {
-    const created = await t.createRoom({ password: 'letmein!' });
-    const attendee = await t.join(created.slug, 'Grace', 'letmein!');
+  type Details = { room: Record<string, unknown>; isActive: boolean; participants?: { id: string; name: string; role: string }[] };
+  const read = async (slug: string, token?: string) => {
+    const res = await t.call('GET', `/api/rooms/${slug}`, token ? { token } : {});
+    return { status: res.status, body: (await res.json()) as Details & { error?: { code: string } } };
+  };
+
+  it('should give a visitor of a password room what the join page needs and no one\'s name', async () => {
+    const created = await t.createRoom({ password: 'letmein!', maxParticipants: 2 });
+    await t.join(created.slug, 'Grace', 'letmein!');
     const res = await t.call('GET', `/api/rooms/${created.slug}`);
     expect(res.status).toBe(200);
-    const body = (await res.json()) as {
-      room: Record<string, unknown>;
-      participants: { id: string; name: string; role: string }[];
-      isActive: boolean;
-    };
+    const text = await res.text();
+    expect(text).not.toContain('Ada');
+    expect(text).not.toContain('Grace');
+    const body = JSON.parse(text) as Details;
     expect(body.isActive).toBe(true);
-    expect(body.room).toMatchObject({ slug: created.slug, title: 'Quarterly review', presenterName: 'Ada', hasPassword: true, isActive: true, endedAt: null, maxParticipants: 50 });
+    expect(body.participants).toBeUndefined();
+    expect(body.room).toMatchObject({ slug: created.slug, title: 'Quarterly review', hasPassword: true, isActive: true, endedAt: null, maxParticipants: 2, participantCount: 2, isFull: true, isLocked: false });
     expect(Object.keys(body.room).sort()).toEqual([
-      'attendeeChat',
-      'attendeeMicrophones',
       'createdAt',
+      'description',
       'endedAt',
       'hasPassword',
-      'hideAddresses',
-      'hideLanAddresses',
-      'highlightedQuestionId',
       'isActive',
+      'isFull',
       'isLocked',
+      'liveAt',
+      'lobby',
       'maxParticipants',
-      'presenterName',
-      'questionsNeedApproval',
+      'participantCount',
       'slug',
+      'startsAt',
+      'timeZone',
       'title',
     ]);
-    expect(body.participants.map((p) => [p.id, p.name, p.role])).toEqual([
-      [created.participantId, 'Ada', 'presenter'],
-      [attendee.participantId, 'Grace', 'attendee'],
-    ]);
-    expect(Object.keys(body.participants[0]!).sort()).toEqual([
-      'handRaisedAt',
-      'id',
-      'isCoHost',
-      'isMuted',
-      'isVideoOn',
-      'joinedAt',
-      'muteLocked',
-      'name',
-      'role',
-      'stage',
-    ]);
     expect(new Date(body.room.createdAt as string).toISOString()).toBe(body.room.createdAt);
+  });
+
+  it('should list who is present, names included, to a participant of the room', async () => {
+    const created = await t.createRoom({ password: 'letmein!' });
+    const attendee = await t.join(created.slug, 'Grace', 'letmein!');
+    for (const token of [created.presenterToken, attendee.token]) {
+      const { status, body } = await read(created.slug, token);
+      expect(status).toBe(200);
+      expect(body.room).toMatchObject({ slug: created.slug, participantCount: 2, isFull: false });
+      expect(body.participants!.map((p) => [p.id, p.name, p.role])).toEqual([
+        [created.participantId, 'Ada', 'presenter'],
+        [attendee.participantId, 'Grace', 'attendee'],
+      ]);
+      expect(Object.keys(body.participants![0]!).sort()).toEqual(['handRaisedAt', 'id', 'isCoHost', 'isMuted', 'isVideoOn', 'joinedAt', 'muteLocked', 'name', 'role', 'stage']);
+    }
+  });
+
+  it('should refuse a token of another room, a made-up token and a departed participant\'s, and name no one', async () => {
+    const created = await t.createRoom({ password: 'letmein!' });
+    await t.join(created.slug, 'Grace', 'letmein!');
+    const other = await t.createRoom({ presenterName: 'Eve' });
+    const stranger = await t.join(other.slug, 'Mallory');
+    const leaver = await t.join(created.slug, 'Leo', 'letmein!');
+    await t.database.db.execute(sql`update participants set left_at = now() where id = ${leaver.participantId}`);
+    for (const [token, status, code] of [
+      [other.presenterToken, 403, 'forbidden'],
+      [stranger.token, 403, 'forbidden'],
+      ['x'.repeat(43), 401, 'unauthorized'],
+      [leaver.token, 403, 'participant_left'],
+    ] as const) {
+      const res = await t.call('GET', `/api/rooms/${created.slug}`, { token });
+      const text = await res.text();
+      expect([res.status, (JSON.parse(text) as { error: { code: string } }).error.code]).toEqual([status, code]);
+      for (const name of ['Ada', 'Grace', 'Leo']) expect(text).not.toContain(name);
+    }
   });
 
   it.each(['nope-nope-nope', 'x', '%00', 'a'.repeat(300)])('should answer 404 room_not_found for the slug %j', async (slug) => {
@@ -155,8 +181,8 @@ describe('POST /api/rooms/:slug/join', () => {
       expect(res.status).toBe(401);
       expect(await errorCode(res)).toBe('invalid_password');
     }
-    const room = await t.call('GET', `/api/rooms/${created.slug}`).then((r) => r.json() as Promise<{ participants: unknown[] }>);
-    expect(room.participants).toHaveLength(1);
+    const room = await t.call('GET', `/api/rooms/${created.slug}`).then((r) => r.json() as Promise<{ room: { participantCount: number } }>);
+    expect(room.room.participantCount).toBe(1);
     expect((await t.join(created.slug, 'Grace', 'correct horse')).token).toBeTruthy();
   });
 
@@ -223,14 +249,13 @@ describe('DELETE /api/rooms/:slug', () => {
     expect(t.broadcasts.calls).toEqual([{ kind: 'endRoom', roomId: created.roomId, sessionStats: body.sessionStats }]);
 
     const after = (await t.call('GET', `/api/rooms/${created.slug}`).then((r) => r.json())) as {
-      room: { isActive: boolean; endedAt: string | null };
-      participants: unknown[];
+      room: { isActive: boolean; endedAt: string | null; participantCount: number };
       isActive: boolean;
     };
     expect(after.isActive).toBe(false);
     expect(after.room.isActive).toBe(false);
     expect(after.room.endedAt).not.toBeNull();
-    expect(after.participants).toEqual([]);
+    expect(after.room.participantCount).toBe(0);
     const found = await findByTokenHash(t.database.db, await hashToken(attendee.token));
     expect(found?.participant.name).toBeNull();
   });

@@ -1,15 +1,16 @@
 // Rooms over REST: create one, read it, join it, end it.
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { joinRoom, listCurrentParticipants, presenceTimeoutSeconds } from '../db/participants.ts';
+import { countCurrentParticipants, joinRoom, listCurrentParticipants, presenceTimeoutSeconds } from '../db/participants.ts';
 import { createRoom } from '../db/rooms.ts';
-import { actorOf, assertSelf, requireParticipant } from './auth.ts';
+import { actorOf, assertSelf, callerIfAny, participantIfToken, requireParticipant } from './auth.ts';
 import { emptyBodyAsEmptyObject } from './body.ts';
 import { ApiError } from './errors.ts';
 import { findRoom } from './find-room.ts';
 import { publish } from './publish.ts';
 import {
   participantSchema,
+  roomPreviewSchema,
   roomSchema,
   sessionStatsSchema,
   text,
@@ -23,16 +24,21 @@ import {
 } from './route-schemas.ts';
 import { idempotencyHeaders } from './idempotency.ts';
 import { proxyTrusted } from '../core/client-address.ts';
-import { toParticipantBody, toRoomBody } from '../core/serialize.ts';
+import { toParticipantBody, toRoomBody, toRoomPreviewBody } from '../core/serialize.ts';
 import { peerAddress } from './rate-limit.ts';
 import { hashToken, newSlug, newToken } from '../core/tokens.ts';
 import {
+  DEFAULT_ROOM_SIZE,
   MAX_BROWSER_KEY_LENGTH,
   MAX_NAME_LENGTH,
   MAX_PASSWORD_LENGTH,
+  MAX_ROOM_DESCRIPTION_LENGTH,
+  MAX_ROOM_SIZE,
   MAX_ROOM_TITLE_LENGTH,
+  MAX_TIME_ZONE_LENGTH,
   MIN_BROWSER_KEY_LENGTH,
   MIN_PASSWORD_LENGTH,
+  MIN_ROOM_SIZE,
 } from '../core/limits.ts';
 import { isBanned, recordJoinOrigin } from '../db/moderation.ts';
 import { clientAddress } from './rate-limit.ts';
@@ -48,7 +54,7 @@ export const createRoomBody = z
       .max(MAX_PASSWORD_LENGTH)
       .refine((s) => !s.includes('\u0000'), 'must not contain NUL characters')
       .optional(),
-    maxParticipants: z.number().int().min(2).max(500).default(50),
+    maxParticipants: z.number().int().min(MIN_ROOM_SIZE).max(MAX_ROOM_SIZE).default(DEFAULT_ROOM_SIZE),
     hideAddresses: z.boolean().optional().openapi({
       description: 'Media only through the relay (TURN): no participant learns another’s IP address. Default: HIDE_ADDRESSES',
     }),
@@ -60,8 +66,35 @@ export const createRoomBody = z
       // jsonb cannot store the NUL character either, in keys or in values.
       .refine((s) => !JSON.stringify(s).includes('\\u0000'), 'must not contain NUL characters')
       .default({}),
+    lobby: z.boolean().optional().openapi({ description: 'New attendees wait until a host admits them (a room option, see PUT /rooms/{slug}/options)' }),
+    startsAt: z.iso
+      .datetime({ offset: true })
+      .refine((s) => Math.abs(Date.parse(s) - Date.now()) <= MAX_SCHEDULE_AHEAD_MS, 'must be within a year from now')
+      .optional()
+      .openapi({ description: 'Schedules the room: attendees wait on its waiting page until the presenter goes live. ISO 8601 with an offset' }),
+    timeZone: z
+      .string()
+      .max(MAX_TIME_ZONE_LENGTH)
+      .refine(isTimeZone, 'must be an IANA time zone name, e.g. Europe/Paris')
+      .optional()
+      .openapi({ description: 'The IANA time zone the start is announced in (required with startsAt)', example: 'Europe/Paris' }),
+    description: text(1, MAX_ROOM_DESCRIPTION_LENGTH).optional().openapi({ description: 'Shown on the waiting page and in the calendar event' }),
   })
+  .refine((b) => (b.startsAt === undefined) === (b.timeZone === undefined), { message: 'startsAt and timeZone come together', path: ['timeZone'] })
   .openapi('CreateRoomRequest');
+
+/** A start further than this from now, either way, is a mistake rather than a plan. */
+const MAX_SCHEDULE_AHEAD_MS = 366 * 24 * 3600 * 1000;
+
+/** Whether the runtime's time zone database knows the name (Intl refuses what it does not). */
+function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: name });
+    return name.length > 0;
+  } catch {
+    return false;
+  }
+}
 
 const createRoomResponse = z
   .object({
@@ -74,7 +107,13 @@ const createRoomResponse = z
   .openapi('CreateRoomResponse');
 
 const roomDetailsResponse = z
-  .object({ room: roomSchema, participants: z.array(participantSchema), isActive: z.boolean() })
+  .object({
+    room: roomPreviewSchema,
+    isActive: z.boolean(),
+    participants: z.array(participantSchema).optional().openapi({
+      description: 'Who is present, names included: only for a participant of this room (their bearer token); never for a visitor',
+    }),
+  })
   .openapi('RoomDetails');
 
 export const joinBody = z
@@ -96,6 +135,9 @@ const joinResponse = z
     participantId: z.uuid(),
     token: z.string().openapi({ description: 'Returned once; send it as `Authorization: Bearer <token>`' }),
     roomDetails: roomSchema,
+    waiting: z.boolean().openapi({
+      description: 'The attendee waits outside the room (lobby, or not live yet): the token acts for nothing until a host admits them or the room goes live',
+    }),
   })
   .openapi('JoinResponse');
 
@@ -130,11 +172,17 @@ const getRoomRoute = createRoute({
   path: '/rooms/{slug}',
   operationId: 'getRoom',
   tags: ['rooms'],
-  summary: 'A room and who is in it now',
+  summary: 'A room before joining (no names); with a participant token of this room, also who is in it now',
+  description:
+    'Without a token: what the join page needs (title, password or not, seats, live or ended) and no one\'s name. ' +
+    'With `Authorization: Bearer <token>` of a participant of this room, the answer adds `participants`; a token of another ' +
+    'room, or one that no longer works, is refused (401/403) rather than read as a visitor.',
+  security: [{}, ...bearerSecurity],
+  middleware: [participantIfToken()] as const,
   request: { params: slugParams },
   responses: {
     200: { description: 'The room', content: jsonContent(roomDetailsResponse) },
-    ...errorResponses(404, 429),
+    ...errorResponses(401, 403, 404, 429),
   },
 });
 
@@ -186,6 +234,11 @@ export const rooms = new OpenAPIHono()
           hideAddresses: body.hideAddresses ?? config.HIDE_ADDRESSES,
           hideLanAddresses: body.hideLanAddresses ?? config.HIDE_LAN_ADDRESSES,
           presenterTokenHash: await hashToken(token),
+          lobby: body.lobby ?? false,
+          ...(body.startsAt !== undefined && body.timeZone !== undefined
+            ? { schedule: { startsAt: new Date(body.startsAt), timeZone: body.timeZone } }
+            : {}),
+          ...(body.description === undefined ? {} : { description: body.description }),
         });
         await c.get('deps').core.webhooks.emit(room.id, 'room.created', { slug: room.slug, title: room.title, maxParticipants: room.maxParticipants });
         return c.json(
@@ -200,10 +253,15 @@ export const rooms = new OpenAPIHono()
   })
   .openapi(getRoomRoute, async (c) => {
     const { db } = c.get('deps').database;
+    const caller = callerIfAny(c);
+    if (caller) {
+      const present = await listCurrentParticipants(db, caller.room.id);
+      const room = toRoomPreviewBody(caller.room, present.length);
+      return c.json({ room, isActive: caller.room.isActive, participants: present.map(toParticipantBody) }, 200);
+    }
     const room = await findRoom(db, c.req.valid('param').slug);
     if (!room) throw new ApiError(404, 'room_not_found', 'No room has this link');
-    const present = await listCurrentParticipants(db, room.id);
-    return c.json({ room: toRoomBody(room), participants: present.map(toParticipantBody), isActive: room.isActive }, 200);
+    return c.json({ room: toRoomPreviewBody(room, await countCurrentParticipants(db, room.id)), isActive: room.isActive }, 200);
   })
   .openapi(joinRoute, async (c) => {
     const body = c.req.valid('json');
@@ -241,11 +299,16 @@ export const rooms = new OpenAPIHono()
       throw new ApiError(410, 'room_ended', 'This room has ended');
     }
     await recordJoinOrigin(database.db, joined.participant.id, origin);
+    // Hosts see who waits outside; the attendee's page waits on its socket until let in.
+    if (joined.participant.admission === 'waiting') await c.get('deps').core.lobbyChanged(room.id);
     // Whoever vanished without a word (a crashed process, a join that never connected) just gave up a seat.
     for (const gone of joined.departed) publish(c, room.id, 'participant-left', { participantId: gone.id });
     // No participant-joined here: signaling announces the attendee when their socket arrives, which is
     // when the room can actually see and hear them; announcing now as well would say it twice.
-    return c.json({ participantId: joined.participant.id, token, roomDetails: toRoomBody(room) }, 201);
+    return c.json(
+      { participantId: joined.participant.id, token, roomDetails: toRoomBody(room), waiting: joined.participant.admission === 'waiting' },
+      201,
+    );
   })
   .openapi(endRoomRoute, async (c) => {
     assertSelf(c, c.req.valid('json').participantId);
@@ -262,7 +325,7 @@ async function joinOrigin(c: Context, roomId: string, browserKey: string | undef
 }
 
 /** Absolute link for attendees: PUBLIC_URL when set, else the origin this request came to. */
-function joinUrl(c: Context, slug: string): string {
+export function joinUrl(c: Context, slug: string): string {
   const { config } = c.get('deps');
   let origin = config.PUBLIC_URL?.replace(/\/+$/, '');
   if (!origin) {

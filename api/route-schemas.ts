@@ -16,7 +16,7 @@ export const errorSchema = z
 const errorDescriptions: Record<number, string> = {
   400: 'The request is not valid (`validation_error`, `details` names the fields) or its JSON does not parse (`invalid_json`)',
   401: 'No valid token (`unauthorized`), or a wrong room password (`invalid_password`)',
-  403: 'The token may not do this (`forbidden`), its holder was removed (`removed`), the room is locked (`room_locked`) or the joiner is banned (`banned`)',
+  403: 'The token may not do this (`forbidden`), its holder was removed (`removed`), the room is locked (`room_locked`), the joiner is banned (`banned`), waits to be let in (`waiting`) or was turned away (`denied`)',
   404: 'No such room (`room_not_found`), question (`question_not_found`), poll (`poll_not_found`), participant present (`participant_not_found`) or chat message (`message_not_found`)',
   409: 'The room is full (`room_full`), the stage is full (`stage_full`), the poll is not open (`poll_not_open`), or the participant is not in the state the action needs (`conflict`)',
   410: 'The room has ended (`room_ended`)',

@@ -6,6 +6,7 @@ import { addWebhookEndpoint, listDeliveries, listWebhookEndpoints } from '../db/
 import { requireParticipant } from './auth.ts';
 import { ApiError } from './errors.ts';
 import { bearerSecurity, errorResponses, jsonContent, slugParams } from './route-schemas.ts';
+import { MAX_WEBHOOK_URL_LENGTH } from '../core/limits.ts';
 
 /** Receivers a room may have; the deployment's (WEBHOOK_URLS) come on top. */
 export const MAX_WEBHOOKS_PER_ROOM = 5;
@@ -14,7 +15,7 @@ export const addWebhookBody = z
   .object({
     url: z
       .url({ protocol: /^https?$/, message: 'expected an http(s):// URL' })
-      .max(2000)
+      .max(MAX_WEBHOOK_URL_LENGTH)
       .openapi({ description: 'Loopback and private addresses are refused at delivery unless WEBHOOK_ALLOW_PRIVATE is on' }),
     events: z.array(z.enum(webhookEvents)).min(1).optional().openapi({ description: 'Which events; every event when left out' }),
   })

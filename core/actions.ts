@@ -31,6 +31,9 @@ export const actionInputs = {
   ask: z.object({
     question: text(1, MAX_QUESTION_LENGTH),
     anonymous: z.boolean().optional().openapi({ description: 'Hide the asker’s name from everyone but the hosts' }),
+    clientQuestionId: clientMessageIdSchema
+      .optional()
+      .openapi({ description: 'Chosen by the asker; repeating it returns the first question instead of storing a copy' }),
   }),
   vote: z.object({ questionId: questionIdSchema, up: z.boolean() }),
   answer: z.object({ questionId: questionIdSchema, answer: text(1, MAX_ANSWER_LENGTH) }),
@@ -61,6 +64,7 @@ export const moderationInputs = {
       questionsNeedApproval: z.boolean().optional(),
       attendeeChat: z.boolean().optional(),
       attendeeMicrophones: z.boolean().optional(),
+      lobby: z.boolean().optional().openapi({ description: 'New attendees wait until a host admits them; those already waiting stay until admitted' }),
     })
     .strict()
     .refine((o) => Object.values(o).some((v) => v !== undefined), 'name at least one option'),
@@ -69,5 +73,16 @@ export const moderationInputs = {
   highlightQuestion: z.object({ questionId: questionIdSchema.nullable() }),
   deleteChatMessage: z.object({ messageId: z.uuid().transform((s) => s.toLowerCase()) }),
 } as const;
+
+/** The lobby and going live (core/lobby.ts). */
+export const lobbyInputs = {
+  admitParticipant: z.object({
+    participantId,
+    coHost: z.boolean().default(false).openapi({ description: 'Admit as a co-host (presenter only); before "Go live" only co-hosts come in, to the green room' }),
+  }),
+  denyParticipant: z.object({ participantId }),
+} as const;
+
+export type LobbyInput<A extends keyof typeof lobbyInputs> = z.output<(typeof lobbyInputs)[A]>;
 
 export type ModerationInput<A extends keyof typeof moderationInputs> = z.output<(typeof moderationInputs)[A]>;

@@ -1,7 +1,7 @@
 // The Broadcaster port: what the room core tells a room's sockets after a write commits. Signaling implements it.
 import type { ReactionEmoji } from './actions.ts';
 import type { PollEvents } from './polls.ts';
-import type { ChatMessageBody, ParticipantBody, QuestionBody, SessionStatsBody } from './schemas.ts';
+import type { ChatMessageBody, LobbyEntryBody, ParticipantBody, QuestionBody, SessionStatsBody } from './schemas.ts';
 
 /** Server-to-client events that a room action can cause; the signaling protocol extends these. */
 export interface RoomEvents extends PollEvents {
@@ -21,6 +21,8 @@ export interface RoomEvents extends PollEvents {
   'question-highlighted': { questionId: string | null };
   'chat-message-deleted': { messageId: string };
   'room-options': { options: RoomOptionsBody };
+  /** A scheduled room went live (its presenter's "Go live"). */
+  'room-live': { liveAt: string };
 }
 
 /** A room's moderation options, as the room hears them. */
@@ -29,6 +31,8 @@ export interface RoomOptionsBody {
   questionsNeedApproval: boolean;
   attendeeChat: boolean;
   attendeeMicrophones: boolean;
+  /** New attendees wait in the lobby until a host admits them. */
+  lobby: boolean;
 }
 
 /** Events addressed to some participants (each on all of their sockets), not to the whole room. */
@@ -42,6 +46,14 @@ export interface ParticipantEvents extends PollEvents {
   removed: { banned: boolean };
   /** To hosts: a question as hosts see it (awaiting approval, or anonymous with its author's name). */
   'question-for-hosts': { question: QuestionBody };
+  /** To hosts: everyone waiting outside the room now, first come first (on every arrival, admission, denial or leave). */
+  'lobby-updated': { waiting: LobbyEntryBody[] };
+  /** To a waiting attendee: they are in; their page joins the room on the same connection. */
+  'lobby-admitted': Record<never, never>;
+  /** To a waiting attendee: a host turned them away; their token no longer works and their sockets close. */
+  'lobby-denied': Record<never, never>;
+  /** To attendees still waiting when the room goes live (the lobby holds them until a host admits them). */
+  'room-live': { liveAt: string };
 }
 
 export interface Broadcaster {

@@ -146,6 +146,9 @@ export const configSchema = z.object({
   // The public IPv4 address a VPS's 1:1 NAT maps to this machine (Janus's nat_1_1_mapping), for the managed Janus.
   JANUS_PUBLIC_IP: z.ipv4({ message: 'expected the public IPv4 address of this machine' }).optional(),
   MEDIA_MODE: z.enum(['auto', 'star', 'sfu']).default('auto'),
+  // In a star the presenter encodes and uploads one copy per attendee (upload ≈ attendees × per-attendee bitrate,
+  // 1.5–2.5 Mbit/s for 720p camera video), so past about half of a home uplink or of the presenter's CPU it stops
+  // scaling: bench/RESULTS.md's webrtc section shows 30 fps held to 10 attendees on loopback and 9.4 fps at 25.
   STAR_MAX_ATTENDEES: z.coerce.number().int().min(1).max(1000).default(8),
   // With no TURN_URLS, `npm start` runs its own coturn when `turnserver` is on PATH (auto), always (on), or never.
   MANAGED_TURN: z.enum(['auto', 'on', 'off']).default('auto'),

@@ -15,6 +15,13 @@ export const roomErrorCodes = [
 ] as const;
 export type RoomErrorCode = (typeof roomErrorCodes)[number];
 
+/**
+ * Refusals every transport answers on its own, outside the room core: no valid token, nothing by that name,
+ * the database not answering, a fault. Each transport's list is the core's codes, these, then its own
+ * (`api/errors.ts`, `signaling/protocol.ts`), so a code the core gains reaches both.
+ */
+export const transportErrorCodes = [...roomErrorCodes, 'unauthorized', 'not_found', 'unavailable', 'internal_error'] as const;
+
 export class RoomError extends Error {
   override name = 'RoomError';
   constructor(

@@ -1,11 +1,28 @@
-// The limits of what people may write and send, in one place: the server's schemas, the socket caps and the UI's counters read them here.
+// The limits of what people may write and send, in one place: the database's checks, the server's schemas, the socket caps and the UI's counters read them here.
+/** A room's address: what `newSlug` makes, with room for longer ones made by hand. */
+export const MIN_SLUG_LENGTH = 8;
+export const MAX_SLUG_LENGTH = 64;
+export const SLUG_PATTERN = new RegExp(`^[A-Za-z0-9_-]{${MIN_SLUG_LENGTH},${MAX_SLUG_LENGTH}}$`);
+/** A bearer token is 43 characters; anything far longer is refused before it is hashed. */
+export const MAX_TOKEN_LENGTH = 200;
 export const MAX_ROOM_TITLE_LENGTH = 200;
 export const MAX_NAME_LENGTH = 100;
+/** A scheduled room's description on its waiting page and in the calendar event. */
+export const MAX_ROOM_DESCRIPTION_LENGTH = 2000;
+/** IANA time zone names are at most about 30 characters (America/Argentina/ComodRivadavia). */
+export const MAX_TIME_ZONE_LENGTH = 64;
+/** The bounds of a room's `maxParticipants`, and what a room gets when its creator says nothing. */
+export const MIN_ROOM_SIZE = 2;
+export const MAX_ROOM_SIZE = 500;
+export const DEFAULT_ROOM_SIZE = 50;
 /** Eight characters: the shortest password people expect a service to accept; the UI offers a generated passphrase. */
 export const MIN_PASSWORD_LENGTH = 8;
 export const MAX_PASSWORD_LENGTH = 128;
 export const MAX_CHAT_MESSAGE_LENGTH = 2000;
 export const MAX_CLIENT_MESSAGE_ID_LENGTH = 100;
+/** Chat history comes in pages of at most this many messages. */
+export const MAX_MESSAGES_PAGE = 100;
+export const DEFAULT_MESSAGES_PAGE = 50;
 export const MAX_QUESTION_LENGTH = 1000;
 export const MAX_ANSWER_LENGTH = 2000;
 export const MAX_POLL_QUESTION_LENGTH = 300;
@@ -19,6 +36,7 @@ export const MAX_SPEAKERS_PER_ROOM = 3;
 /** The key a browser keeps for itself, sent on join so that a ban can cover the browser as well as the address. */
 export const MIN_BROWSER_KEY_LENGTH = 16;
 export const MAX_BROWSER_KEY_LENGTH = 100;
+export const MAX_WEBHOOK_URL_LENGTH = 2000;
 
 /** A session description as browsers write it is 3–15 kB; four times the largest seen still fits. */
 export const MAX_SDP_BYTES = 64 * 1024;

@@ -1,6 +1,8 @@
 // Moderation actions of a room: hands, the stage, co-hosts, host-enforced mute, removal and bans, room options and
 // moderated Q&A. Part of the room core (room.ts spreads these into it): one authorization rule, one write, one
-// broadcast each. Who is a host is read from the database on each action, since co-hosts come and go.
+// broadcast each. Who is a host is read from the database on each action, since co-hosts come and go. Every write
+// goes through `liveWrite`, so none lands after the room's end; a target that is not an attendee present in the
+// actor's room is simply not found.
 import type { Database } from '../db/client.ts';
 import {
   deleteChatMessage,
@@ -24,7 +26,7 @@ import type { ModerationInput } from './actions.ts';
 import type { ParticipantEvents, RoomEvents, RoomOptionsBody } from './broadcast.ts';
 import { hostOnly, messageNotFound, participantNotFound, presenterOnly, questionNotFound, roomEnded, RoomError } from './errors.ts';
 import { MAX_SPEAKERS_PER_ROOM } from './limits.ts';
-import type { Actor } from './room.ts';
+import type { Actor, LiveWrite } from './room.ts';
 import type { ParticipantBody, QuestionBody } from './schemas.ts';
 import { toParticipantBody, toQuestionBody } from './serialize.ts';
 
@@ -33,7 +35,8 @@ export interface ModerationDeps {
   toRoom<E extends keyof RoomEvents>(roomId: string, event: E, payload: RoomEvents[E]): void;
   toParticipants<E extends keyof ParticipantEvents>(roomId: string, ids: string[], event: E, payload: ParticipantEvents[E]): void;
   disconnect(roomId: string, ids: string[]): void;
-  requireLive(actor: Actor): Promise<void>;
+  /** Every moderation write goes through this: it commits while the room is live or is refused as room_ended. */
+  liveWrite: LiveWrite;
   /** The room's question actions take turns (see room.ts), moderated ones included. */
   inTurn<T>(roomId: string, work: () => Promise<T>): Promise<T>;
   /** How long a room's options read from the database are trusted for chat and questions (hot paths). */
@@ -116,24 +119,13 @@ export function createModeration(deps: ModerationDeps): Moderation {
     return body;
   }
 
-  /** The target must be an attendee present in the actor's room; anyone else is simply not found. */
-  function found(row: Participant | undefined): Participant {
-    if (!row) throw participantNotFound();
-    return row;
-  }
-
   async function stageMove(actor: Actor, id: string, from: StageState[], to: StageState): Promise<Participant> {
-    const moved = await moveOnStage(db, { roomId: actor.roomId, id, from, to, cap: MAX_SPEAKERS_PER_ROOM });
+    const moved = await deps.liveWrite(actor, () => moveOnStage(db, { roomId: actor.roomId, id, from, to, cap: MAX_SPEAKERS_PER_ROOM }), participantNotFound);
     if (moved.ok) return moved.participant;
     if (moved.reason === 'stage_full') throw new RoomError('stage_full', `The stage holds ${MAX_SPEAKERS_PER_ROOM} speakers at most`);
     if (moved.reason === 'conflict') throw new RoomError('conflict', `This participant is not ${from.join(' or ')} now`);
+    if (moved.reason === 'room_ended') throw roomEnded();
     throw participantNotFound();
-  }
-
-  async function hostAction(actor: Actor): Promise<Participant> {
-    const row = await requireHost(actor);
-    await deps.requireLive(actor);
-    return row;
   }
 
   async function announceQuestion(roomId: string, question: QuestionBody): Promise<void> {
@@ -152,22 +144,23 @@ export function createModeration(deps: ModerationDeps): Moderation {
 
     async raiseHand(actor, { raised }) {
       await self(actor);
-      await deps.requireLive(actor);
       if (actor.role !== 'attendee') throw new RoomError('forbidden', 'Only attendees raise a hand');
-      const row = await setHand(db, actor.roomId, actor.participantId, raised);
-      if (!row) throw new RoomError('conflict', 'A hand goes up only in the audience');
+      const row = await deps.liveWrite(
+        actor,
+        () => setHand(db, actor.roomId, actor.participantId, raised),
+        () => new RoomError('conflict', 'A hand goes up only in the audience'),
+      );
       return updated(actor.roomId, row);
     },
 
     async setCoHost(actor, { participantId, coHost }) {
       if (actor.role !== 'presenter') throw presenterOnly();
       await self(actor);
-      await deps.requireLive(actor);
-      return updated(actor.roomId, found(await setCoHost(db, actor.roomId, participantId, coHost)));
+      return updated(actor.roomId, await deps.liveWrite(actor, () => setCoHost(db, actor.roomId, participantId, coHost), participantNotFound));
     },
 
     async inviteToStage(actor, { participantId }) {
-      const host = await hostAction(actor);
+      const host = await requireHost(actor);
       const row = await stageMove(actor, participantId, ['audience'], 'invited');
       deps.toParticipants(actor.roomId, [participantId], 'stage-invited', { by: host.name });
       return updated(actor.roomId, row);
@@ -175,7 +168,6 @@ export function createModeration(deps: ModerationDeps): Moderation {
 
     async answerStageInvite(actor, { accept }) {
       await self(actor);
-      await deps.requireLive(actor);
       return updated(actor.roomId, await stageMove(actor, actor.participantId, ['invited'], accept ? 'speaker' : 'audience'));
     },
 
@@ -183,28 +175,29 @@ export function createModeration(deps: ModerationDeps): Moderation {
       const target = participantId ?? actor.participantId;
       if (target === actor.participantId) await self(actor);
       else await requireHost(actor);
-      await deps.requireLive(actor);
       return updated(actor.roomId, await stageMove(actor, target, ['invited', 'speaker'], 'audience'));
     },
 
     async muteParticipant(actor, { participantId, muted }) {
-      await hostAction(actor);
-      const row = found(await setMuteLock(db, actor.roomId, participantId, muted));
+      await requireHost(actor);
+      const row = await deps.liveWrite(actor, () => setMuteLock(db, actor.roomId, participantId, muted), participantNotFound);
       if (muted) deps.toParticipants(actor.roomId, [participantId], 'muted-by-presenter', {});
       return updated(actor.roomId, row);
     },
 
     async stopCamera(actor, { participantId }) {
-      await hostAction(actor);
-      const row = found(await stopVideo(db, actor.roomId, participantId));
+      await requireHost(actor);
+      const row = await deps.liveWrite(actor, () => stopVideo(db, actor.roomId, participantId), participantNotFound);
       deps.toParticipants(actor.roomId, [participantId], 'camera-stopped', {});
       return updated(actor.roomId, row);
     },
 
     async removeParticipant(actor, { participantId, ban }) {
-      const host = await hostAction(actor);
-      const removed = found(
-        await removeParticipant(db, { roomId: actor.roomId, id: participantId, ban, mayRemoveCoHosts: host.role === 'presenter' }),
+      const host = await requireHost(actor);
+      const removed = await deps.liveWrite(
+        actor,
+        () => removeParticipant(db, { roomId: actor.roomId, id: participantId, ban, mayRemoveCoHosts: host.role === 'presenter' }),
+        participantNotFound,
       );
       // Told first, then closed: the page shows why its connection went.
       deps.toParticipants(actor.roomId, [removed.id], 'removed', { banned: ban });
@@ -213,9 +206,8 @@ export function createModeration(deps: ModerationDeps): Moderation {
     },
 
     async setRoomOptions(actor, input) {
-      await hostAction(actor);
-      const room = await setRoomOptions(db, actor.roomId, input);
-      if (!room) throw roomEnded();
+      await requireHost(actor);
+      const room = await deps.liveWrite(actor, () => setRoomOptions(db, actor.roomId, input), roomEnded);
       const value = optionsOf(room);
       options.set(actor.roomId, { until: Date.now() + ttlMs, value });
       deps.toRoom(actor.roomId, 'room-options', { options: value });
@@ -224,9 +216,8 @@ export function createModeration(deps: ModerationDeps): Moderation {
 
     approveQuestion(actor, { questionId }) {
       return deps.inTurn(actor.roomId, async () => {
-        await hostAction(actor);
-        const approved = await setQuestionStatus(db, actor.roomId, questionId, ['pending'], 'visible');
-        if (!approved) throw questionNotFound();
+        await requireHost(actor);
+        const approved = await deps.liveWrite(actor, () => setQuestionStatus(db, actor.roomId, questionId, ['pending'], 'visible'), questionNotFound);
         const question = toQuestionBody(approved);
         await announceQuestion(actor.roomId, question);
         return question;
@@ -235,23 +226,23 @@ export function createModeration(deps: ModerationDeps): Moderation {
 
     dismissQuestion(actor, { questionId }) {
       return deps.inTurn(actor.roomId, async () => {
-        await hostAction(actor);
-        if (!(await setQuestionStatus(db, actor.roomId, questionId, ['pending', 'visible'], 'dismissed'))) throw questionNotFound();
+        await requireHost(actor);
+        await deps.liveWrite(actor, () => setQuestionStatus(db, actor.roomId, questionId, ['pending', 'visible'], 'dismissed'), questionNotFound);
         deps.toRoom(actor.roomId, 'question-dismissed', { questionId });
       });
     },
 
     highlightQuestion(actor, { questionId }) {
       return deps.inTurn(actor.roomId, async () => {
-        await hostAction(actor);
-        if (!(await setHighlightedQuestion(db, actor.roomId, questionId))) throw questionNotFound();
+        await requireHost(actor);
+        await deps.liveWrite(actor, () => setHighlightedQuestion(db, actor.roomId, questionId), questionNotFound);
         deps.toRoom(actor.roomId, 'question-highlighted', { questionId });
       });
     },
 
     async deleteChatMessage(actor, { messageId }) {
-      await hostAction(actor);
-      if (!(await deleteChatMessage(db, actor.roomId, messageId))) throw messageNotFound();
+      await requireHost(actor);
+      await deps.liveWrite(actor, () => deleteChatMessage(db, actor.roomId, messageId), messageNotFound);
       deps.toRoom(actor.roomId, 'chat-message-deleted', { messageId });
     },
 
@@ -294,11 +285,12 @@ export function createModeration(deps: ModerationDeps): Moderation {
   };
 }
 
-function optionsOf(room: { isLocked: boolean; questionsNeedApproval: boolean; attendeeChat: boolean; attendeeMicrophones: boolean }): RoomOptionsBody {
+function optionsOf(room: { isLocked: boolean; questionsNeedApproval: boolean; attendeeChat: boolean; attendeeMicrophones: boolean; lobby: boolean }): RoomOptionsBody {
   return {
     isLocked: room.isLocked,
     questionsNeedApproval: room.questionsNeedApproval,
     attendeeChat: room.attendeeChat,
     attendeeMicrophones: room.attendeeMicrophones,
+    lobby: room.lobby,
   };
 }

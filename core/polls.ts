@@ -23,7 +23,7 @@ import {
   MAX_POLLS_PER_ROOM,
   MIN_POLL_OPTIONS,
 } from './limits.ts';
-import type { Actor } from './room.ts';
+import type { Actor, LiveWrite } from './room.ts';
 import { text } from './schemas.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -91,7 +91,8 @@ export interface PollEvents {
 export interface PollCoreDeps {
   db: Database;
   broadcaster: Pick<Broadcaster, 'toRoom' | 'toParticipants'>;
-  requireLive: (actor: Actor) => Promise<void>;
+  /** Every poll write goes through this: it commits while the room is live or is refused as room_ended. */
+  liveWrite: LiveWrite;
   /** A poll was closed: its final results (for webhooks). */
   onClosed?: (roomId: string, poll: PollBody) => void;
   onError?: (err: unknown, context: { event: string; roomId: string }) => void;
@@ -201,33 +202,31 @@ export function createPollCore(deps: PollCoreDeps): PollCore {
 
     async create(actor, input) {
       requireHost(actor);
-      await deps.requireLive(actor);
-      const poll = await addPoll(db, { roomId: actor.roomId, ...input }, MAX_POLLS_PER_ROOM);
-      if (!poll) throw new RoomError('validation_error', `A room holds at most ${MAX_POLLS_PER_ROOM} polls`);
+      const poll = await deps.liveWrite(
+        actor,
+        () => addPoll(db, { roomId: actor.roomId, ...input }, MAX_POLLS_PER_ROOM),
+        () => new RoomError('validation_error', `A room holds at most ${MAX_POLLS_PER_ROOM} polls`),
+      );
       await announce(actor.roomId, poll, null);
       return toPollBody(poll, null, null);
     },
 
     async launch(actor, { pollId }) {
       requireHost(actor);
-      await deps.requireLive(actor);
       requirePollId(pollId);
-      const poll = await setPollStatus(db, actor.roomId, pollId, 'draft', 'open');
-      if (!poll) {
-        if (await findPoll(db, actor.roomId, pollId)) throw new RoomError('poll_not_open', 'This poll has already been launched');
-        throw pollNotFound();
-      }
+      const poll = await deps.liveWrite(actor, () => setPollStatus(db, actor.roomId, pollId, 'draft', 'open'), async () =>
+        (await findPoll(db, actor.roomId, pollId)) ? new RoomError('poll_not_open', 'This poll has already been launched') : pollNotFound(),
+      );
       const results = await pollResults(db, poll);
       await announce(actor.roomId, poll, results);
       return toPollBody(poll, results, null);
     },
 
     async vote(actor, { pollId, choices }) {
-      await deps.requireLive(actor);
       const poll = await requirePoll(actor, pollId);
       if (!poll.allowsMultiple && choices.length !== 1) throw new RoomError('validation_error', 'This poll takes exactly one choice');
       if (choices.some((c) => c >= poll.options.length)) throw new RoomError('validation_error', `choices must be between 0 and ${poll.options.length - 1}`);
-      if (!(await castPollVote(db, { roomId: actor.roomId, pollId: poll.id, participantId: actor.participantId, choices }))) throw pollNotOpen();
+      await deps.liveWrite(actor, () => castPollVote(db, { roomId: actor.roomId, pollId: poll.id, participantId: actor.participantId, choices }), pollNotOpen);
       const results = await inTurn(poll.id, async () => {
         const now = await pollResults(db, poll);
         await announce(actor.roomId, poll, now);
@@ -239,13 +238,10 @@ export function createPollCore(deps: PollCoreDeps): PollCore {
 
     async close(actor, { pollId, shareResults }) {
       requireHost(actor);
-      await deps.requireLive(actor);
       requirePollId(pollId);
-      const poll = await setPollStatus(db, actor.roomId, pollId, 'open', 'closed', shareResults);
-      if (!poll) {
-        if (await findPoll(db, actor.roomId, pollId)) throw pollNotOpen();
-        throw pollNotFound();
-      }
+      const poll = await deps.liveWrite(actor, () => setPollStatus(db, actor.roomId, pollId, 'open', 'closed', shareResults), async () =>
+        (await findPoll(db, actor.roomId, pollId)) ? pollNotOpen() : pollNotFound(),
+      );
       const results = await inTurn(poll.id, async () => {
         const final = await pollResults(db, poll);
         await announce(actor.roomId, poll, final);

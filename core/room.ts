@@ -9,6 +9,7 @@ import type { ActionInput } from './actions.ts';
 import type { Broadcaster, ParticipantEvents, RoomEvents } from './broadcast.ts';
 import { createChatWriter, type ChatWriter } from './chat-writer.ts';
 import { presenterOnly, questionNotFound, roomEnded, type RoomError } from './errors.ts';
+import { createLobby, type Lobby } from './lobby.ts';
 import { createModeration, type Moderation } from './moderation.ts';
 import { createRoomLiveness, type RoomLiveness } from './liveness.ts';
 import type { RoomActivityMetrics } from './metrics.ts';
@@ -25,6 +26,9 @@ export interface Actor {
   name: string | null;
 }
 
+/** See `liveWrite` in createRoomCore: a write that commits while the room is live or is refused as room_ended. */
+export type LiveWrite = <T>(actor: Actor, write: () => Promise<T | undefined | false>, missing: () => RoomError | Promise<RoomError>) => Promise<T>;
+
 export interface RoomCoreDeps {
   db: Database;
   broadcaster: Broadcaster;
@@ -40,8 +44,8 @@ export interface RoomCoreDeps {
   webhooks?: Webhooks;
 }
 
-/** Moderation's actions (moderation.ts) are room actions like the others. */
-export interface RoomCore extends Moderation {
+/** Moderation's actions (moderation.ts) and the lobby's (lobby.ts) are room actions like the others. */
+export interface RoomCore extends Moderation, Lobby {
   sendChat(actor: Actor, input: ActionInput<'sendChat'>): Promise<{ message: ChatMessageBody; created: boolean }>;
   react(actor: Actor, input: ActionInput<'react'>): Promise<void>;
   ask(actor: Actor, input: ActionInput<'ask'>): Promise<QuestionBody>;
@@ -136,12 +140,25 @@ export function createRoomCore(deps: RoomCoreDeps): RoomCore {
     return result;
   }
 
-  /** A question write that changed nothing: the room ended under it, or there is no such question in it. */
-  async function notFoundOrEnded(roomId: string): Promise<RoomError> {
-    if ((await findRoomById(db, roomId))?.isActive) return questionNotFound();
+  /** A write that changed nothing: the room ended under it, or what it names is not there (`missing`). */
+  async function missingOrEnded(roomId: string, missing: () => RoomError | Promise<RoomError>): Promise<RoomError> {
+    if ((await findRoomById(db, roomId))?.isActive) return missing();
     liveness.ended(roomId);
     return roomEnded();
   }
+  const notFoundOrEnded = (roomId: string) => missingOrEnded(roomId, questionNotFound);
+
+  /**
+   * The one shape of a write to a room outside chat and questions (moderation, polls): refused at once when this
+   * process knows the room ended, else the write, whose statement takes the live room itself (db/live-room.ts), so
+   * it commits before the end or changes nothing. A write that changed nothing is `missing()` unless the room ended.
+   */
+  const liveWrite: LiveWrite = async (actor, write, missing) => {
+    await requireLive(actor);
+    const done = await write();
+    if (done !== undefined && done !== false) return done;
+    throw await missingOrEnded(actor.roomId, missing);
+  };
 
   const moderation = createModeration({
     db,
@@ -154,8 +171,26 @@ export function createRoomCore(deps: RoomCoreDeps): RoomCore {
         deps.onError?.(err, { event: 'disconnect', roomId });
       }
     },
-    requireLive,
+    liveWrite,
     inTurn,
+  });
+
+  const lobby = createLobby({
+    db,
+    toRoom,
+    toParticipants,
+    disconnect(roomId, ids) {
+      try {
+        broadcaster.disconnectParticipants(ids);
+      } catch (err) {
+        deps.onError?.(err, { event: 'disconnect', roomId });
+      }
+    },
+    requireHost: moderation.requireHost,
+    requireLive,
+    wentLive: (roomId, room) => {
+      webhooks.emit(roomId, 'room.live', { slug: room.slug, title: room.title }, { once: true }).catch((err: unknown) => deps.onError?.(err, { event: 'room.live', roomId }));
+    },
   });
 
   /** Anything that is not a UUID cannot name a question; refusing it here spares the database a cast error. */
@@ -200,6 +235,7 @@ export function createRoomCore(deps: RoomCoreDeps): RoomCore {
 
   return {
     ...moderation,
+    ...lobby,
 
     async sendChat(actor, { message, clientMessageId }) {
       await moderation.requireChatAllowed(actor);
@@ -219,16 +255,24 @@ export function createRoomCore(deps: RoomCoreDeps): RoomCore {
       toRoom(actor.roomId, 'reaction', { participantId: actor.participantId, emoji });
     },
 
-    ask(actor, { question, anonymous }) {
+    ask(actor, { question, anonymous, clientQuestionId }) {
       return inTurn(actor.roomId, async () => {
         await requireLive(actor);
         const placed = await moderation.placeQuestion(actor, anonymous ?? false);
-        const added = await addQuestion(db, { roomId: actor.roomId, participantId: actor.participantId, question, ...placed });
+        const added = await addQuestion(db, {
+          roomId: actor.roomId,
+          participantId: actor.participantId,
+          question,
+          ...placed,
+          ...(clientQuestionId === undefined ? {} : { clientQuestionId }),
+        });
         if (!added) {
           liveness.ended(actor.roomId);
           throw roomEnded();
         }
-        const stored = toQuestionBody(added);
+        const stored = toQuestionBody(added.question);
+        // A retry of a question already stored was counted, announced and hooked the first time.
+        if (!added.created) return stored;
         metrics?.questions.inc();
         await moderation.announceQuestion(actor.roomId, stored);
         // Integrations hear of a question when the room does: one awaiting approval is not asked yet.
@@ -307,7 +351,7 @@ export function createRoomCore(deps: RoomCoreDeps): RoomCore {
     polls: createPollCore({
       db,
       broadcaster,
-      requireLive,
+      liveWrite,
       onClosed: (roomId, poll) => {
         hook(roomId, 'poll.closed', { pollId: poll.id, question: poll.question, options: poll.options, results: poll.results });
         deps.onPollClosed?.(roomId, poll);

@@ -75,16 +75,53 @@ export const roomSchema = z
     attendeeChat: z.boolean(),
     attendeeMicrophones: z.boolean(),
     highlightedQuestionId: z.uuid().nullable(),
+    lobby: z.boolean().openapi({ description: 'New attendees wait until a host admits them' }),
+    startsAt: z.iso.datetime({ offset: true }).nullable().openapi({ description: 'The announced start of a scheduled room' }),
+    timeZone: z.string().nullable().openapi({ description: 'The IANA time zone the start was announced in' }),
+    description: z.string().nullable(),
+    liveAt: z.iso.datetime({ offset: true }).nullable().openapi({ description: 'When the room went live; null while a scheduled room waits for "Go live"' }),
     createdAt: z.iso.datetime({ offset: true }),
     endedAt: z.iso.datetime({ offset: true }).nullable(),
   })
   .openapi('Room');
+
+/** Someone waiting outside a room, as its hosts see them. */
+export const lobbyEntrySchema = z
+  .object({ participantId: z.uuid(), name: z.string().nullable(), joinedAt: z.iso.datetime({ offset: true }) })
+  .openapi('LobbyEntry');
+
+/**
+ * What anyone holding a room's link may read before joining: enough to show the join page (or the "ended" page),
+ * and no one's name, the presenter's included. Names reach participants only (GET with their token, socket state).
+ */
+export const roomPreviewSchema = z
+  .object({
+    slug: z.string(),
+    title: z.string(),
+    hasPassword: z.boolean(),
+    maxParticipants: z.number().int(),
+    participantCount: z.number().int().openapi({ description: 'People present now, the presenter included' }),
+    isFull: z.boolean().openapi({ description: 'No seat is free: a join would answer 409 room_full' }),
+    isLocked: z.boolean(),
+    isActive: z.boolean(),
+    lobby: z.boolean().openapi({ description: 'New attendees wait until a host admits them' }),
+    startsAt: z.iso.datetime({ offset: true }).nullable().openapi({ description: 'The announced start of a scheduled room' }),
+    timeZone: z.string().nullable().openapi({ description: 'The IANA time zone the start was announced in' }),
+    description: z.string().nullable(),
+    liveAt: z.iso.datetime({ offset: true }).nullable().openapi({ description: 'When the room went live; null while a scheduled room waits for "Go live"' }),
+    createdAt: z.iso.datetime({ offset: true }),
+    endedAt: z.iso.datetime({ offset: true }).nullable(),
+  })
+  .openapi('RoomPreview');
 
 export type ParticipantBody = z.infer<typeof participantSchema>;
 export type ChatMessageBody = z.infer<typeof chatMessageSchema>;
 export type QuestionBody = z.infer<typeof questionSchema>;
 export type SessionStatsBody = z.infer<typeof sessionStatsSchema>;
 export type RoomBody = z.infer<typeof roomSchema>;
+export type LobbyEntryBody = z.infer<typeof lobbyEntrySchema>;
+
+export type RoomPreviewBody = z.infer<typeof roomPreviewSchema>;
 
 /**
  * Trimmed text between `min` and `max` characters. PostgreSQL text cannot hold NUL, so it is refused

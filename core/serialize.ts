@@ -2,7 +2,7 @@
 import type { ChatMessage } from '../db/chat.ts';
 import type { Question } from '../db/questions.ts';
 import type { Participant, Room } from '../db/rooms.ts';
-import type { ChatMessageBody, ParticipantBody, QuestionBody, RoomBody } from './schemas.ts';
+import type { ChatMessageBody, LobbyEntryBody, ParticipantBody, QuestionBody, RoomBody, RoomPreviewBody } from './schemas.ts';
 
 const iso = (d: Date | string) => new Date(d).toISOString();
 const isoOrNull = (d: Date | string | null) => (d === null ? null : iso(d));
@@ -37,6 +37,31 @@ export function toRoomBody(r: Room): RoomBody {
     attendeeChat: r.attendeeChat,
     attendeeMicrophones: r.attendeeMicrophones,
     highlightedQuestionId: r.highlightedQuestionId,
+    lobby: r.lobby,
+    startsAt: isoOrNull(r.startsAt),
+    timeZone: r.timeZone,
+    description: r.description,
+    liveAt: isoOrNull(r.liveAt),
+    createdAt: iso(r.createdAt),
+    endedAt: isoOrNull(r.endedAt),
+  };
+}
+
+export function toRoomPreviewBody(r: Room, participantCount: number): RoomPreviewBody {
+  return {
+    slug: r.slug,
+    title: r.title,
+    hasPassword: r.passwordHash !== null,
+    maxParticipants: r.maxParticipants,
+    participantCount,
+    isFull: participantCount >= r.maxParticipants,
+    isLocked: r.isLocked,
+    isActive: r.isActive,
+    lobby: r.lobby,
+    startsAt: isoOrNull(r.startsAt),
+    timeZone: r.timeZone,
+    description: r.description,
+    liveAt: isoOrNull(r.liveAt),
     createdAt: iso(r.createdAt),
     endedAt: isoOrNull(r.endedAt),
   };
@@ -70,4 +95,8 @@ export function toQuestionBody(q: Question): QuestionBody {
     status: q.status,
     isAnonymous: q.isAnonymous,
   };
+}
+
+export function toLobbyEntryBody(p: Participant): LobbyEntryBody {
+  return { participantId: p.id, name: p.name, joinedAt: iso(p.joinedAt) };
 }

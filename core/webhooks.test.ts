@@ -69,7 +69,7 @@ function worker(overrides: Partial<DeliveryOptions> = {}, db = database.db): Del
 }
 
 /** Runs passes until `done` holds, waiting out backoffs between them. */
-async function until(w: DeliveryWorker, done: () => boolean | Promise<boolean>, passes = 100) {
+async function deliverUntil(w: DeliveryWorker, done: () => boolean | Promise<boolean>, passes = 100) {
   for (let i = 0; i < passes && !(await done()); i++) {
     await w.runOnce();
     await new Promise((r) => setTimeout(r, 30));
@@ -104,7 +104,7 @@ describe('webhook delivery', () => {
     await t.call('DELETE', `/api/rooms/${room.slug}`, { token: room.presenterToken });
 
     const w = worker();
-    await until(w, () => hook.received.length >= 5);
+    await deliverUntil(w, () => hook.received.length >= 5);
     const verifier = new Webhook(SECRET);
     const events = hook.received.map((r) => verifier.verify(r.body, r.headers as Record<string, string>) as { type: string; data: Record<string, unknown> });
     expect(events.map((e) => e.type).sort()).toEqual(['poll.closed', 'question.answered', 'question.asked', 'room.created', 'room.ended']);
@@ -129,7 +129,7 @@ describe('webhook delivery', () => {
     const t = await appWithReceiver(hook.url);
     const room = await t.createRoom();
     const w = worker();
-    await until(w, async () => (await deliveryRows(room.slug))[0]?.status === 'delivered');
+    await deliverUntil(w, async () => (await deliveryRows(room.slug))[0]?.status === 'delivered');
     expect(hook.received).toHaveLength(3);
     expect(new Set(hook.received.map((r) => r.headers['webhook-id'])).size).toBe(1);
     expect((await deliveryRows(room.slug))[0]).toMatchObject({ status: 'delivered', attempts: 3 });
@@ -155,7 +155,7 @@ describe('webhook delivery', () => {
     const secondHandle = await createDatabase({ url: database.url, poolMax: 2 });
     closers.push(() => secondHandle.close());
     const second = worker({}, secondHandle.db);
-    await until(second, async () => (await deliveryRows(room.slug))[0]?.status === 'delivered');
+    await deliverUntil(second, async () => (await deliveryRows(room.slug))[0]?.status === 'delivered');
     expect(hook.received).toHaveLength(2);
     expect(hook.received[1]!.headers['webhook-id']).toBe(hook.received[0]!.headers['webhook-id']);
   });
@@ -204,7 +204,7 @@ describe('webhook delivery', () => {
     await t.call('POST', `/api/rooms/${room.slug}/messages`, { token: ann.token, body: { message: 'not an event' } });
     await t.call('POST', `/api/rooms/${room.slug}/questions`, { token: ann.token, body: { question: 'Only this one' } });
     const w = worker({ deploymentSecret: undefined });
-    await until(w, () => hook.received.length >= 1);
+    await deliverUntil(w, () => hook.received.length >= 1);
     expect(hook.received).toHaveLength(1);
     expect(new Webhook(secret).verify(hook.received[0]!.body, hook.received[0]!.headers as Record<string, string>)).toMatchObject({
       type: 'question.asked',

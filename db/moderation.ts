@@ -1,6 +1,8 @@
 // Moderation state: hands, the stage, co-hosts, host-enforced mute, removal and bans, room options, moderated Q&A.
+// Every write here takes the live room in its own statement (live-room.ts): none lands after the room's end.
 import { and, asc, count, eq, inArray, isNotNull, isNull, or, sql, type SQL } from 'drizzle-orm';
 import type { Database } from './client.ts';
+import { whileLive } from './live-room.ts';
 import { findQuestion, type Question } from './questions.ts';
 import type { Participant, Room } from './rooms.ts';
 import { chatMessages, participants, questions, rooms, type QuestionStatus, type StageState } from './schema.ts';
@@ -8,6 +10,9 @@ import { chatMessages, participants, questions, rooms, type QuestionStatus, type
 /** Someone in the room now: not gone, not removed. */
 const present = (roomId: string, id: string) =>
   and(eq(participants.roomId, roomId), eq(participants.id, id), isNull(participants.leftAt), isNull(participants.removedAt));
+
+/** An attendee let in: one still waiting in the lobby gets no hand, stage, co-host role or mute until admitted. */
+const admittedAttendee = and(eq(participants.role, 'attendee'), eq(participants.admission, 'admitted'));
 
 async function updatePresent(
   db: Database,
@@ -19,7 +24,7 @@ async function updatePresent(
   const [row] = await db
     .update(participants)
     .set(set)
-    .where(and(present(roomId, id), ...conditions))
+    .where(and(present(roomId, id), whileLive(roomId), ...conditions))
     .returning();
   return row;
 }
@@ -46,7 +51,7 @@ export function setHand(db: Database, roomId: string, id: string, raised: boolea
     roomId,
     id,
     { handRaisedAt: raised ? sql`coalesce(${participants.handRaisedAt}, now())` : null },
-    eq(participants.role, 'attendee'),
+    admittedAttendee,
     raised ? eq(participants.stage, 'audience') : undefined,
   );
 }
@@ -61,10 +66,10 @@ export async function listRaisedHands(db: Database, roomId: string): Promise<Par
 }
 
 export function setCoHost(db: Database, roomId: string, id: string, coHost: boolean): Promise<Participant | undefined> {
-  return updatePresent(db, roomId, id, { isCoHost: coHost }, eq(participants.role, 'attendee'));
+  return updatePresent(db, roomId, id, { isCoHost: coHost }, admittedAttendee);
 }
 
-export type StageMove = { ok: true; participant: Participant } | { ok: false; reason: 'not_found' | 'stage_full' | 'conflict' };
+export type StageMove = { ok: true; participant: Participant } | { ok: false; reason: 'not_found' | 'stage_full' | 'conflict' | 'room_ended' };
 
 /**
  * Moves an attendee on the stage from one of `from` to `to`. Moving onto the stage (invited or speaker) counts
@@ -75,8 +80,13 @@ export async function moveOnStage(
   input: { roomId: string; id: string; from: StageState[]; to: StageState; cap: number },
 ): Promise<StageMove> {
   return db.transaction(async (tx) => {
-    await tx.select({ id: rooms.id }).from(rooms).where(eq(rooms.id, input.roomId)).for('update');
-    const [target] = await tx.select().from(participants).where(and(present(input.roomId, input.id), eq(participants.role, 'attendee')));
+    const [live] = await tx
+      .select({ id: rooms.id })
+      .from(rooms)
+      .where(and(eq(rooms.id, input.roomId), eq(rooms.isActive, true)))
+      .for('update');
+    if (!live) return { ok: false, reason: 'room_ended' } as const;
+    const [target] = await tx.select().from(participants).where(and(present(input.roomId, input.id), admittedAttendee));
     if (!target) return { ok: false, reason: 'not_found' } as const;
     if (!input.from.includes(target.stage)) return { ok: false, reason: 'conflict' } as const;
     if (target.stage === 'audience' && input.to !== 'audience') {
@@ -108,11 +118,11 @@ export async function moveOnStage(
 
 /** A host mutes a participant (locked: they cannot unmute) or lifts the lock (they may unmute themselves). */
 export function setMuteLock(db: Database, roomId: string, id: string, locked: boolean): Promise<Participant | undefined> {
-  return updatePresent(db, roomId, id, locked ? { muteLocked: true, isMuted: true } : { muteLocked: false }, eq(participants.role, 'attendee'));
+  return updatePresent(db, roomId, id, locked ? { muteLocked: true, isMuted: true } : { muteLocked: false }, admittedAttendee);
 }
 
 export function stopVideo(db: Database, roomId: string, id: string): Promise<Participant | undefined> {
-  return updatePresent(db, roomId, id, { isVideoOn: false }, eq(participants.role, 'attendee'));
+  return updatePresent(db, roomId, id, { isVideoOn: false }, admittedAttendee);
 }
 
 /**
@@ -170,8 +180,10 @@ export interface RoomOptions {
   questionsNeedApproval?: boolean;
   attendeeChat?: boolean;
   attendeeMicrophones?: boolean;
+  lobby?: boolean;
 }
 
+/** Writes the room row itself, so it waits for an end in flight and then finds the room ended. */
 export async function setRoomOptions(db: Database, roomId: string, options: RoomOptions): Promise<Room | undefined> {
   const [row] = await db
     .update(rooms)
@@ -192,7 +204,7 @@ export async function setQuestionStatus(
   const rows = await db
     .update(questions)
     .set({ status: to })
-    .where(and(eq(questions.id, questionId), eq(questions.roomId, roomId), inArray(questions.status, from)))
+    .where(and(eq(questions.id, questionId), eq(questions.roomId, roomId), inArray(questions.status, from), whileLive(roomId)))
     .returning({ id: questions.id });
   return rows.length ? findQuestion(db, roomId, questionId) : undefined;
 }
@@ -219,7 +231,7 @@ export async function setHighlightedQuestion(db: Database, roomId: string, quest
 export async function deleteChatMessage(db: Database, roomId: string, messageId: string): Promise<boolean> {
   const rows = await db
     .delete(chatMessages)
-    .where(and(eq(chatMessages.id, messageId), eq(chatMessages.roomId, roomId), eq(chatMessages.messageType, 'chat')))
+    .where(and(eq(chatMessages.id, messageId), eq(chatMessages.roomId, roomId), eq(chatMessages.messageType, 'chat'), whileLive(roomId)))
     .returning({ id: chatMessages.id });
   return rows.length > 0;
 }

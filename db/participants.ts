@@ -1,6 +1,7 @@
 // Participants: joining under the room's capacity, presence by socket, media state, and lookup by token.
 import { and, asc, count, eq, inArray, isNull, lt, ne, or, sql } from 'drizzle-orm';
 import type { Database } from './client.ts';
+import { whileLive } from './live-room.ts';
 import { participants, rooms, type ParticipantRole } from './schema.ts';
 import { recordPeak } from './stats.ts';
 import type { Participant, Room } from './rooms.ts';
@@ -25,7 +26,10 @@ export function presenceTimeoutSeconds(reconnectGraceMs: number): number {
 
 /**
  * Adds an attendee unless the room is full or ended. The room row is locked for the check, so two
- * joins racing for the last seat cannot both get it. With `staleAfterSeconds`, participants unseen that
+ * joins racing for the last seat cannot both get it. In a room with the lobby on, or not live yet, the
+ * attendee waits outside (`admission: 'waiting'`); the lock orders this against "Go live", which admits
+ * the waiting under the same lock, so nobody is left waiting in a room that went live without a lobby.
+ * Waiting attendees hold a seat. With `staleAfterSeconds`, participants unseen that
  * long are marked gone first (and returned as `departed`), so nobody who vanished holds a seat.
  */
 export async function joinRoom(
@@ -43,7 +47,13 @@ export async function joinRoom(
     if ((present?.n ?? 0) >= room.maxParticipants) return { ok: false, reason: 'room_full' } as const;
     const [participant] = await tx
       .insert(participants)
-      .values({ roomId: room.id, name: input.name, tokenHash: input.tokenHash, role: 'attendee' })
+      .values({
+        roomId: room.id,
+        name: input.name,
+        tokenHash: input.tokenHash,
+        role: 'attendee',
+        admission: room.lobby || room.liveAt === null ? 'waiting' : 'admitted',
+      })
       .returning();
     await recordPeak(tx, room.id);
     return { ok: true, participant: participant!, departed } as const;
@@ -51,12 +61,25 @@ export async function joinRoom(
 }
 
 /**
- * Whether a participant's token may act: while they are present (a dropped socket keeps them present for the
- * reconnect grace). An attendee marked gone must join again, through the room's password and capacity checks;
- * the presenter's seat is theirs until the room ends (it ends by itself once they stay away, see room-ender.ts).
+ * Whether a participant's token may act in the room: while they are present (a dropped socket keeps them present
+ * for the reconnect grace) and let in. An attendee marked gone must join again, through the room's password and
+ * capacity checks; the presenter's seat is theirs until the room ends (it ends by itself once they stay away, see
+ * room-ender.ts). An attendee is let in once admitted and the room is live; a co-host admitted before "Go live"
+ * is in the green room with the presenter. A waiting token only waits (see `admissionOf`).
  */
-export function tokenActs(participant: Pick<Participant, 'role' | 'leftAt'>): boolean {
-  return participant.role === 'presenter' || participant.leftAt === null;
+export function tokenActs(participant: ParticipantAdmission, room: Pick<Room, 'liveAt'>): boolean {
+  return admissionOf(participant, room) === 'in';
+}
+
+type ParticipantAdmission = Pick<Participant, 'role' | 'leftAt' | 'admission' | 'isCoHost'>;
+
+/** Where a token stands: in the room, waiting outside it (lobby or not live yet), denied by a host, or gone. */
+export function admissionOf(participant: ParticipantAdmission, room: Pick<Room, 'liveAt'>): 'in' | 'waiting' | 'denied' | 'left' {
+  if (participant.role === 'presenter') return 'in';
+  if (participant.admission === 'denied') return 'denied';
+  if (participant.leftAt !== null) return 'left';
+  if (participant.admission === 'waiting') return 'waiting';
+  return room.liveAt !== null || participant.isCoHost ? 'in' : 'waiting';
 }
 
 /** Resolves a token hash to its participant and room, whatever the room's state. */
@@ -92,13 +115,22 @@ export async function findPresenter(db: Database, roomId: string): Promise<Parti
   return row;
 }
 
-/** Everyone present in the room now (not yet left), oldest first. */
+/** Everyone present in the room now (not yet left), oldest first; those waiting outside are not in it. */
 export async function listCurrentParticipants(db: Database, roomId: string): Promise<Participant[]> {
   return db
     .select()
     .from(participants)
-    .where(and(eq(participants.roomId, roomId), isNull(participants.leftAt)))
+    .where(and(eq(participants.roomId, roomId), isNull(participants.leftAt), eq(participants.admission, 'admitted')))
     .orderBy(asc(participants.joinedAt), asc(participants.id));
+}
+
+/** How many hold a seat now (the count a join is checked against), without reading who they are. */
+export async function countCurrentParticipants(db: Database, roomId: string): Promise<number> {
+  const [present] = await db
+    .select({ n: count() })
+    .from(participants)
+    .where(and(eq(participants.roomId, roomId), isNull(participants.leftAt)));
+  return present?.n ?? 0;
 }
 
 /**
@@ -126,11 +158,17 @@ export async function attachSocket(db: Database, participantId: string, socketId
  * The participant's socket is gone for good: they left. Only applies if `socketId` is still theirs,
  * so a late disconnect of an old socket cannot mark a reconnected participant as gone.
  */
-export async function markLeft(db: Database, participantId: string, socketId: string): Promise<boolean> {
+export async function markLeft(db: Database, participantId: string, socketId: string | null): Promise<boolean> {
   const rows = await db
     .update(participants)
     .set({ socketId: null, leftAt: sql`now()` })
-    .where(and(eq(participants.id, participantId), eq(participants.socketId, socketId)))
+    .where(
+      and(
+        eq(participants.id, participantId),
+        // null: a participant who only waited outside, whose sockets are never attached (see presence.ts).
+        socketId === null ? and(isNull(participants.socketId), isNull(participants.leftAt)) : eq(participants.socketId, socketId),
+      ),
+    )
     .returning({ id: participants.id });
   return rows.length > 0;
 }
@@ -144,12 +182,20 @@ export async function setMediaState(
   return row;
 }
 
-/** Mutes every present attendee of the room (co-hosts and speakers too) so that only a host can lift it; returns their ids. */
+/** Mutes every present attendee let into the room (co-hosts and speakers too) so that only a host can lift it; returns their ids. */
 export async function muteAllAttendees(db: Database, roomId: string): Promise<string[]> {
   const rows = await db
     .update(participants)
     .set({ isMuted: true, muteLocked: true })
-    .where(and(eq(participants.roomId, roomId), eq(participants.role, 'attendee'), isNull(participants.leftAt)))
+    .where(
+      and(
+        eq(participants.roomId, roomId),
+        eq(participants.role, 'attendee'),
+        eq(participants.admission, 'admitted'),
+        isNull(participants.leftAt),
+        whileLive(roomId),
+      ),
+    )
     .returning({ id: participants.id });
   return rows.map((r) => r.id);
 }

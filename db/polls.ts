@@ -1,6 +1,8 @@
 // Polls and their votes: one row per voter, counted from the rows, so concurrent votes are never lost.
+// Every write takes the live room in its own statement (live-room.ts): none lands after the room's end.
 import { and, asc, eq, sql } from 'drizzle-orm';
 import type { Database } from './client.ts';
+import { whileLive } from './live-room.ts';
 import { participants, polls, pollVotes, type PollStatus } from './schema.ts';
 
 export type Poll = typeof polls.$inferSelect;
@@ -20,12 +22,12 @@ export interface NewPoll {
   resultsVisible: boolean;
 }
 
-/** Inserts a draft unless the room already holds `maxPerRoom` polls; undefined then. */
+/** Inserts a draft unless the room already holds `maxPerRoom` polls or has ended; undefined then. */
 export async function addPoll(db: Database, input: NewPoll, maxPerRoom: number): Promise<Poll | undefined> {
   const rows = (await db.execute(sql`
     insert into ${polls} (room_id, question, options, allows_multiple, results_visible)
     select ${input.roomId}, ${input.question}, ${JSON.stringify(input.options)}::jsonb, ${input.allowsMultiple}, ${input.resultsVisible}
-    where (select count(*) from ${polls} where room_id = ${input.roomId}) < ${maxPerRoom}
+    where (select count(*) from ${polls} where room_id = ${input.roomId}) < ${maxPerRoom} and ${whileLive(input.roomId)}
     returning id`)) as unknown as { id: string }[];
   const id = rows[0]?.id;
   return id === undefined ? undefined : findPoll(db, input.roomId, id);
@@ -42,7 +44,7 @@ export async function listPolls(db: Database, roomId: string): Promise<Poll[]> {
 
 /**
  * Moves a poll from one status to the next (draft → open, open → closed); undefined when it was not in
- * `from` (already launched, closed, or not this room's). Closing waits for votes in flight (they hold the
+ * `from` (already launched, closed, or not this room's) or the room has ended. Closing waits for votes in flight (they hold the
  * poll row in share mode), so the results read after it are final.
  */
 export async function setPollStatus(
@@ -60,7 +62,7 @@ export async function setPollStatus(
       ...(to === 'open' ? { openedAt: sql`now()` } : {}),
       ...(to === 'closed' ? { closedAt: sql`now()`, resultsShared } : {}),
     })
-    .where(and(eq(polls.id, pollId), eq(polls.roomId, roomId), eq(polls.status, from)))
+    .where(and(eq(polls.id, pollId), eq(polls.roomId, roomId), eq(polls.status, from), whileLive(roomId)))
     .returning();
   return row;
 }
@@ -68,13 +70,13 @@ export async function setPollStatus(
 /**
  * Stores (or replaces) one participant's choices on an open poll in one statement. The poll row is read
  * `for share`, so a close waits for this vote to commit, and a vote that comes after the close finds the poll
- * closed and stores nothing. Returns false when the poll is not open.
+ * closed and stores nothing. Returns false when the poll is not open or the room has ended.
  */
 export async function castPollVote(db: Database, input: { roomId: string; pollId: string; participantId: string; choices: number[] }): Promise<boolean> {
   const rows = (await db.execute(sql`
     insert into ${pollVotes} (poll_id, participant_id, choices)
     select id, ${input.participantId}, ${`{${input.choices.join(',')}}`}::integer[] from ${polls}
-    where id = ${input.pollId} and room_id = ${input.roomId} and status = 'open'
+    where id = ${input.pollId} and room_id = ${input.roomId} and status = 'open' and ${whileLive(input.roomId)}
     for share
     on conflict (poll_id, participant_id) do update set choices = excluded.choices, updated_at = now()
     returning poll_id`)) as unknown as unknown[];

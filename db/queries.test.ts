@@ -68,7 +68,7 @@ describe.each(engines)('database on $name', (engine) => {
 
     it('should reject a second vote by the same participant', async () => {
       const { room, presenter } = await newRoom(database);
-      const q = (await addQuestion(database.db, { roomId: room.id, participantId: presenter.id, question: 'Why?' }))!;
+      const q = (await addQuestion(database.db, { roomId: room.id, participantId: presenter.id, question: 'Why?' }))!.question;
       await database.db.insert(questionVotes).values({ questionId: q.id, participantId: presenter.id });
       const again = database.db.insert(questionVotes).values({ questionId: q.id, participantId: presenter.id });
       expect(await sqlState(again)).toBe('23505');
@@ -103,7 +103,7 @@ describe.each(engines)('database on $name', (engine) => {
 
     it('should delete everything of a room with the room', async () => {
       const { room, presenter } = await newRoom(database);
-      const q = (await addQuestion(database.db, { roomId: room.id, participantId: presenter.id, question: 'Cascade?' }))!;
+      const q = (await addQuestion(database.db, { roomId: room.id, participantId: presenter.id, question: 'Cascade?' }))!.question;
       await setVote(database.db, { roomId: room.id, questionId: q.id, participantId: presenter.id, up: true });
       await addMessage(database.db, { roomId: room.id, sender: presenter, message: 'hello' });
       await database.db.delete(rooms).where(eq(rooms.id, room.id));
@@ -170,7 +170,7 @@ describe.each(engines)('database on $name', (engine) => {
       const { room, presenter } = await newRoom(database);
       const joined = await joinRoom(database.db, { roomId: room.id, name: 'Bo', tokenHash: hash() });
       if (!joined.ok) throw new Error('join failed');
-      const q = (await addQuestion(database.db, { roomId: room.id, participantId: presenter.id, question: 'Votes?' }))!;
+      const q = (await addQuestion(database.db, { roomId: room.id, participantId: presenter.id, question: 'Votes?' }))!.question;
       await Promise.all(
         Array.from({ length: 20 }, () => setVote(database.db, { roomId: room.id, questionId: q.id, participantId: joined.participant.id, up: true })),
       );
@@ -188,7 +188,7 @@ describe.each(engines)('database on $name', (engine) => {
     it('should neither count nor record a vote on a question of another room', async () => {
       const { room, presenter } = await newRoom(database);
       const other = await newRoom(database);
-      const q = (await addQuestion(database.db, { roomId: room.id, participantId: presenter.id, question: 'Mine?' }))!;
+      const q = (await addQuestion(database.db, { roomId: room.id, participantId: presenter.id, question: 'Mine?' }))!.question;
       expect(await setVote(database.db, { roomId: other.room.id, questionId: q.id, participantId: other.presenter.id, up: true })).toBeUndefined();
       expect(await setVote(database.db, { roomId: other.room.id, questionId: q.id, participantId: other.presenter.id, up: false })).toBeUndefined();
       expect((await listQuestions(database.db, room.id, other.presenter.id))[0]).toMatchObject({ votes: 0, votedByMe: false });
@@ -196,9 +196,9 @@ describe.each(engines)('database on $name', (engine) => {
 
     it('should order questions pinned first, then by votes, then oldest first', async () => {
       const { room, presenter } = await newRoom(database);
-      const a = (await addQuestion(database.db, { roomId: room.id, participantId: presenter.id, question: 'a' }))!;
-      const b = (await addQuestion(database.db, { roomId: room.id, participantId: presenter.id, question: 'b' }))!;
-      const c = (await addQuestion(database.db, { roomId: room.id, participantId: presenter.id, question: 'c' }))!;
+      const a = (await addQuestion(database.db, { roomId: room.id, participantId: presenter.id, question: 'a' }))!.question;
+      const b = (await addQuestion(database.db, { roomId: room.id, participantId: presenter.id, question: 'b' }))!.question;
+      const c = (await addQuestion(database.db, { roomId: room.id, participantId: presenter.id, question: 'c' }))!.question;
       await setVote(database.db, { roomId: room.id, questionId: b.id, participantId: presenter.id, up: true });
       await database.db.update(questions).set({ isPinned: true }).where(eq(questions.id, c.id));
       const order = (await listQuestions(database.db, room.id, null)).map((q) => q.question);

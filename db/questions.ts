@@ -1,6 +1,7 @@
 // Questions and votes: one vote per participant, counted without lost updates under concurrency.
 import { and, asc, desc, eq, sql } from 'drizzle-orm';
 import type { Database } from './client.ts';
+import { whileLive } from './live-room.ts';
 import { participants, questionVotes, questions, type QuestionStatus } from './schema.ts';
 
 export interface Question {
@@ -20,11 +21,8 @@ export interface Question {
   isAnonymous: boolean;
 }
 
-const questionColumns = {
-  id: questions.id,
-  roomId: questions.roomId,
-  participantId: questions.participantId,
-  name: participants.name,
+/** A question and what became of it, without who asked: the session report reads no more than this. */
+export const questionContentColumns = {
   question: questions.question,
   votes: questions.votes,
   isAnswered: questions.isAnswered,
@@ -32,6 +30,14 @@ const questionColumns = {
   answer: questions.answer,
   answeredAt: questions.answeredAt,
   createdAt: questions.createdAt,
+};
+
+const questionColumns = {
+  id: questions.id,
+  roomId: questions.roomId,
+  participantId: questions.participantId,
+  name: participants.name,
+  ...questionContentColumns,
   votedByMe: sql<boolean>`(${questionVotes.id} is not null)`,
   status: questions.status,
   isAnonymous: questions.isAnonymous,
@@ -51,24 +57,40 @@ function selectQuestions(db: Database, viewerId: string | null) {
     );
 }
 
-/**
- * The room's row, share-locked while it is live: a write that includes this commits before the room's end
- * (which takes the row exclusively and then counts what is there) or, once the end has committed, finds nothing.
- */
-export const liveRoom = (roomId: string) => sql`select 1 from rooms where id = ${roomId} and is_active for share`;
+/** A question just stored, or (for a repeated `clientQuestionId`) the one stored the first time. */
+export interface AddedQuestion {
+  question: Question;
+  created: boolean;
+}
 
-/** Stores a question in a live room; undefined when the room has ended. */
+/**
+ * Stores a question in a live room; undefined when the room has ended. A `clientQuestionId` the same participant
+ * already used stores nothing and answers the first question: a retry after a reconnect or a restart is one question.
+ * Two racing asks with the same id meet at the unique constraint: one inserts, the other waits for it and finds it.
+ */
 export async function addQuestion(
   db: Database,
-  input: { roomId: string; participantId: string; question: string; status?: QuestionStatus; isAnonymous?: boolean },
-): Promise<Question | undefined> {
+  input: { roomId: string; participantId: string; question: string; status?: QuestionStatus; isAnonymous?: boolean; clientQuestionId?: string },
+): Promise<AddedQuestion | undefined> {
   const result = await db.execute(sql`
-    insert into questions (room_id, participant_id, question, status, is_anonymous)
-    select ${input.roomId}, ${input.participantId}, ${input.question}, ${input.status ?? 'visible'}, ${input.isAnonymous ?? false}
-    where exists (${liveRoom(input.roomId)})
+    insert into questions (room_id, participant_id, question, status, is_anonymous, client_question_id)
+    select ${input.roomId}, ${input.participantId}, ${input.question}, ${input.status ?? 'visible'}, ${input.isAnonymous ?? false}, ${input.clientQuestionId ?? null}
+    where ${whileLive(input.roomId)}
+    on conflict (participant_id, client_question_id) do nothing
     returning id`);
   const [row] = rowsOf<{ id: string }>(result);
-  return row && findQuestion(db, input.roomId, row.id, input.participantId);
+  if (row) {
+    const question = await findQuestion(db, input.roomId, row.id, input.participantId);
+    return question && { question, created: true };
+  }
+  if (input.clientQuestionId === undefined) return undefined;
+  const [first] = await db
+    .select({ id: questions.id })
+    .from(questions)
+    .where(and(eq(questions.roomId, input.roomId), eq(questions.participantId, input.participantId), eq(questions.clientQuestionId, input.clientQuestionId)))
+    .limit(1);
+  const question = first && (await findQuestion(db, input.roomId, first.id, input.participantId));
+  return question && { question, created: false };
 }
 
 /** postgres.js answers `execute` with the rows themselves; other drivers wrap them in `rows`. */
@@ -107,7 +129,7 @@ export async function setVote(
   input: { roomId: string; questionId: string; participantId: string; up: boolean },
 ): Promise<number | undefined> {
   // Only a question the room can see takes votes: one awaiting approval or dismissed is not found.
-  const inRoom = sql`exists (select 1 from questions q where q.id = ${input.questionId} and q.room_id = ${input.roomId} and q.status = 'visible') and exists (${liveRoom(input.roomId)})`;
+  const inRoom = sql`exists (select 1 from questions q where q.id = ${input.questionId} and q.room_id = ${input.roomId} and q.status = 'visible') and ${whileLive(input.roomId)}`;
   const changed = input.up
     ? sql`insert into question_votes (question_id, participant_id)
           select ${input.questionId}, ${input.participantId} where ${inRoom}
@@ -119,7 +141,7 @@ export async function setVote(
     with changed as (${changed})
     update questions
     set votes = ${input.up ? sql`votes + (select count(*) from changed)` : sql`greatest(votes - (select count(*) from changed), 0)`}
-    where id = ${input.questionId} and room_id = ${input.roomId} and status = 'visible' and exists (${liveRoom(input.roomId)})
+    where id = ${input.questionId} and room_id = ${input.roomId} and status = 'visible' and ${whileLive(input.roomId)}
     returning votes`);
   const [row] = rowsOf<{ votes: number }>(result);
   return row === undefined ? undefined : Number(row.votes);
@@ -134,7 +156,7 @@ export async function answerQuestion(
   const rows = await db
     .update(questions)
     .set({ answer, isAnswered: true, answeredAt: sql`now()` })
-    .where(and(eq(questions.id, questionId), eq(questions.roomId, roomId), sql`exists (${liveRoom(roomId)})`))
+    .where(and(eq(questions.id, questionId), eq(questions.roomId, roomId), whileLive(roomId)))
     .returning({ id: questions.id });
   return rows.length ? findQuestion(db, roomId, questionId) : undefined;
 }
@@ -148,7 +170,7 @@ export async function pinQuestion(
   const rows = await db
     .update(questions)
     .set({ isPinned: pinned })
-    .where(and(eq(questions.id, questionId), eq(questions.roomId, roomId), sql`exists (${liveRoom(roomId)})`))
+    .where(and(eq(questions.id, questionId), eq(questions.roomId, roomId), whileLive(roomId)))
     .returning({ id: questions.id });
   return rows.length ? findQuestion(db, roomId, questionId) : undefined;
 }

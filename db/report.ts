@@ -3,6 +3,7 @@
 import { and, asc, count, eq, sql } from 'drizzle-orm';
 import type { Database } from './client.ts';
 import { chatMessages, questions, rooms } from './schema.ts';
+import { questionContentColumns } from './questions.ts';
 
 export interface ReportRoomRow {
   id: string;
@@ -65,15 +66,7 @@ export async function messageCounts(db: Database, roomId: string): Promise<{ cha
 /** Every question with its votes and answer, asked order; without who asked. */
 export async function reportQuestions(db: Database, roomId: string) {
   return db
-    .select({
-      question: questions.question,
-      votes: questions.votes,
-      isAnswered: questions.isAnswered,
-      isPinned: questions.isPinned,
-      answer: questions.answer,
-      answeredAt: questions.answeredAt,
-      createdAt: questions.createdAt,
-    })
+    .select(questionContentColumns)
     .from(questions)
     .where(eq(questions.roomId, roomId))
     .orderBy(asc(questions.createdAt), asc(questions.seq));

@@ -17,6 +17,10 @@ export interface NewRoom {
   hideAddresses?: boolean;
   hideLanAddresses?: boolean;
   presenterTokenHash: string;
+  lobby?: boolean;
+  /** A scheduled room waits for its presenter's "Go live"; one without a start time is live at once. */
+  schedule?: { startsAt: Date; timeZone: string };
+  description?: string;
 }
 
 /** Inserts the room and its presenter together, so a room never exists without one. */
@@ -34,6 +38,11 @@ export async function createRoom(db: Database, input: NewRoom): Promise<{ room: 
         hideAddresses: input.hideAddresses ?? false,
         hideLanAddresses: input.hideLanAddresses ?? false,
         peakParticipants: 1,
+        lobby: input.lobby ?? false,
+        startsAt: input.schedule?.startsAt ?? null,
+        timeZone: input.schedule?.timeZone ?? null,
+        description: input.description ?? null,
+        ...(input.schedule ? { liveAt: null } : {}),
       })
       .returning();
     const [presenter] = await tx
@@ -65,7 +74,7 @@ export async function setPresenterSocket(db: Database, roomId: string, socketId:
  */
 export async function endRoom(db: Database, roomId: string): Promise<SessionStats | null> {
   return db.transaction(async (tx) => {
-    // Every write to a room share-locks its live row in the same statement (see liveRoom in questions.ts and
+    // Every write to a room share-locks its live row in the same statement (see db/live-room.ts and
     // the chat insert). Taking the row exclusively waits for those in flight; the end's time is read only once
     // it holds the row, so no row written before it has a later time, and none can be written after it.
     const [live] = await tx
@@ -110,9 +119,10 @@ export async function setScreenSharing(db: Database, roomId: string, sharing: bo
 }
 
 /**
- * Live rooms that should end by themselves: created more than `maxHours` ago, or whose presenters have all been
- * away more than `idleMinutes` (gone since `left_at`, or unseen since `seen_at` when no process is left to
- * mark them gone). Read from the database alone, so a process started later finds the same rooms.
+ * Live rooms that should end by themselves: created (or, when scheduled, due to start) more than `maxHours` ago, or
+ * whose presenters have all been away more than `idleMinutes` (gone since `left_at`, or unseen since `seen_at` when
+ * no process is left to mark them gone; a scheduled room is left alone until `idleMinutes` past its start). Read
+ * from the database alone, so a process started later finds the same rooms.
  */
 export async function findRoomsToEnd(db: Database, options: { idleMinutes: number; maxHours: number; limit?: number }): Promise<string[]> {
   const rows = await db
@@ -121,11 +131,13 @@ export async function findRoomsToEnd(db: Database, options: { idleMinutes: numbe
     .where(
       and(
         eq(rooms.isActive, true),
-        sql`(${rooms.createdAt} < now() - make_interval(hours => ${options.maxHours}::int)
-          or not exists (
-            select 1 from ${participants} p
-            where p.room_id = ${rooms.id} and p.role = 'presenter'
-              and coalesce(p.left_at, p.seen_at) >= now() - make_interval(mins => ${options.idleMinutes}::int)))`,
+        // A scheduled room counts from its announced start, not from when it was announced.
+        sql`(greatest(${rooms.createdAt}, coalesce(${rooms.startsAt}, ${rooms.createdAt})) < now() - make_interval(hours => ${options.maxHours}::int)
+          or ((${rooms.startsAt} is null or ${rooms.startsAt} < now() - make_interval(mins => ${options.idleMinutes}::int))
+            and not exists (
+              select 1 from ${participants} p
+              where p.room_id = ${rooms.id} and p.role = 'presenter'
+                and coalesce(p.left_at, p.seen_at) >= now() - make_interval(mins => ${options.idleMinutes}::int))))`,
       ),
     )
     .orderBy(rooms.createdAt)

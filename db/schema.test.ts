@@ -31,6 +31,11 @@ const expectedColumns: Record<string, Record<string, string>> = {
     attendee_chat: 'boolean',
     attendee_microphones: 'boolean',
     highlighted_question_id: 'uuid',
+    lobby: 'boolean',
+    starts_at: 'timestamp with time zone',
+    time_zone: 'text',
+    description: 'text',
+    live_at: 'timestamp with time zone',
     used_sfu: 'boolean',
     created_at: 'timestamp with time zone',
     ended_at: 'timestamp with time zone',
@@ -55,6 +60,7 @@ const expectedColumns: Record<string, Record<string, string>> = {
     is_banned: 'boolean',
     join_address_hash: 'text',
     browser_key_hash: 'text',
+    admission: 'text',
   },
   chat_messages: {
     id: 'uuid',
@@ -78,6 +84,7 @@ const expectedColumns: Record<string, Record<string, string>> = {
     answered_at: 'timestamp with time zone',
     status: 'text',
     is_anonymous: 'boolean',
+    client_question_id: 'text',
     created_at: 'timestamp with time zone',
     seq: 'bigint',
   },
@@ -156,6 +163,7 @@ describe.each(engines)('schema on $name', (engine) => {
     expect(defs('rooms', 'u')).toContain('UNIQUE (slug)');
     expect(defs('participants', 'u')).toEqual(expect.arrayContaining(['UNIQUE (token_hash)', 'UNIQUE (socket_id)']));
     expect(defs('chat_messages', 'u')).toContain('UNIQUE (participant_id, client_message_id)');
+    expect(defs('questions', 'u')).toContain('UNIQUE (participant_id, client_question_id)');
     expect(defs('question_votes', 'u')).toContain('UNIQUE (question_id, participant_id)');
 
     const cascades = constraints

@@ -17,6 +17,27 @@ import {
   unique,
   uuid,
 } from 'drizzle-orm/pg-core';
+import {
+  MAX_ANSWER_LENGTH,
+  MAX_CHAT_MESSAGE_LENGTH,
+  MAX_CLIENT_MESSAGE_ID_LENGTH,
+  MAX_NAME_LENGTH,
+  MAX_POLL_OPTIONS,
+  MAX_POLL_QUESTION_LENGTH,
+  MAX_QUESTION_LENGTH,
+  MAX_ROOM_SIZE,
+  MAX_ROOM_DESCRIPTION_LENGTH,
+  MAX_ROOM_TITLE_LENGTH,
+  MAX_TIME_ZONE_LENGTH,
+  MAX_SLUG_LENGTH,
+  MAX_WEBHOOK_URL_LENGTH,
+  MIN_POLL_OPTIONS,
+  MIN_ROOM_SIZE,
+  MIN_SLUG_LENGTH,
+} from '../core/limits.ts';
+
+/** A limit from core/limits.ts written into a check as a literal: a check is stored as text, with no parameters. */
+const limit = (value: number) => sql.raw(String(value));
 
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
 
@@ -51,25 +72,44 @@ export const rooms = pgTable(
     attendeeMicrophones: boolean('attendee_microphones').notNull().default(false),
     // The question being answered now ("answering now" highlight), if any; a question of this room.
     highlightedQuestionId: uuid('highlighted_question_id'),
+    // Lobby (a room option): new attendees wait until a host admits them.
+    lobby: boolean('lobby').notNull().default(false),
+    // Scheduling: an announced start (shown with the room's IANA time zone) and a description for the waiting
+    // page. `liveAt` is when the presenter went live: set at creation for a room without a start time, null
+    // while a scheduled room waits for "Go live" (attendees wait until then).
+    startsAt: timestamp('starts_at', { withTimezone: true }),
+    timeZone: text('time_zone'),
+    description: text('description'),
+    liveAt: timestamp('live_at', { withTimezone: true }).defaultNow(),
     createdAt: createdAt(),
     endedAt: timestamp('ended_at', { withTimezone: true }),
   },
   // slug, socket_id and token_hash are looked up by their unique indexes; a second index would only slow writes.
   (t) => [
     index('rooms_is_active_created_at_idx').on(t.isActive, t.createdAt),
-    check('rooms_slug_format', sql`${t.slug} ~ '^[A-Za-z0-9_-]{8,64}$'`),
-    check('rooms_title_length', sql`char_length(${t.title}) between 1 and 200`),
+    check('rooms_slug_format', sql`${t.slug} ~ '^[A-Za-z0-9_-]{${limit(MIN_SLUG_LENGTH)},${limit(MAX_SLUG_LENGTH)}}$'`),
+    check('rooms_title_length', sql`char_length(${t.title}) between 1 and ${limit(MAX_ROOM_TITLE_LENGTH)}`),
     // Names are erased after a session, but a presenter always has one while the room is live.
-    check('rooms_presenter_name_length', sql`char_length(${t.presenterName}) <= 100`),
-    check('rooms_max_participants_range', sql`${t.maxParticipants} between 2 and 500`),
+    check('rooms_presenter_name_length', sql`char_length(${t.presenterName}) <= ${limit(MAX_NAME_LENGTH)}`),
+    check('rooms_max_participants_range', sql`${t.maxParticipants} between ${limit(MIN_ROOM_SIZE)} and ${limit(MAX_ROOM_SIZE)}`),
     check('rooms_peak_participants_non_negative', sql`${t.peakParticipants} >= 0`),
     check('rooms_screen_share_count_non_negative', sql`${t.screenShareCount} >= 0`),
     check('rooms_ended_after_created', sql`${t.endedAt} is null or ${t.endedAt} >= ${t.createdAt}`),
+    check('rooms_description_length', sql`${t.description} is null or char_length(${t.description}) between 1 and ${limit(MAX_ROOM_DESCRIPTION_LENGTH)}`),
+    check('rooms_time_zone_length', sql`${t.timeZone} is null or char_length(${t.timeZone}) between 1 and ${limit(MAX_TIME_ZONE_LENGTH)}`),
+    check('rooms_scheduled_with_time_zone', sql`(${t.startsAt} is null) = (${t.timeZone} is null)`),
   ],
 );
 
 export const participantRoles = ['presenter', 'attendee'] as const;
 export type ParticipantRole = (typeof participantRoles)[number];
+
+/**
+ * Whether an attendee is let into the room: `waiting` in the lobby (or for a scheduled room to go live) until a
+ * host admits them, `denied` by a host (their token stops working). Presenters are always admitted.
+ */
+export const admissionStates = ['admitted', 'waiting', 'denied'] as const;
+export type AdmissionState = (typeof admissionStates)[number];
 
 /** Where an attendee stands: in the audience, invited to the stage (deciding), or on it as a speaker. */
 export const stageStates = ['audience', 'invited', 'speaker'] as const;
@@ -108,12 +148,14 @@ export const participants = pgTable(
     // SHA-256 of the address the join came from and of the browser's own key, kept only to enforce bans.
     joinAddressHash: text('join_address_hash'),
     browserKeyHash: text('browser_key_hash'),
+    admission: text('admission', { enum: admissionStates }).notNull().default('admitted'),
   },
   (t) => [
     index('participants_room_id_joined_at_idx').on(t.roomId, t.joinedAt),
     check('participants_role_valid', sql`${t.role} in ('presenter', 'attendee')`),
     check('participants_stage_valid', sql`${t.stage} in ('audience', 'invited', 'speaker')`),
-    check('participants_name_length', sql`${t.name} is null or char_length(${t.name}) between 1 and 100`),
+    check('participants_admission_valid', sql`${t.admission} in ('admitted', 'waiting', 'denied')`),
+    check('participants_name_length', sql`${t.name} is null or char_length(${t.name}) between 1 and ${limit(MAX_NAME_LENGTH)}`),
     check('participants_token_hash_format', sql`${t.tokenHash} ~ '^[0-9a-f]{64}$'`),
   ],
 );
@@ -141,8 +183,8 @@ export const chatMessages = pgTable(
     index('chat_messages_room_id_created_at_idx').on(t.roomId, t.createdAt),
     unique('chat_messages_participant_client_message_id_unique').on(t.participantId, t.clientMessageId),
     check('chat_messages_message_type_valid', sql`${t.messageType} in ('chat', 'system', 'reaction')`),
-    check('chat_messages_message_length', sql`char_length(${t.message}) between 1 and 2000`),
-    check('chat_messages_client_message_id_length', sql`char_length(${t.clientMessageId}) between 1 and 100`),
+    check('chat_messages_message_length', sql`char_length(${t.message}) between 1 and ${limit(MAX_CHAT_MESSAGE_LENGTH)}`),
+    check('chat_messages_client_message_id_length', sql`char_length(${t.clientMessageId}) between 1 and ${limit(MAX_CLIENT_MESSAGE_ID_LENGTH)}`),
   ],
 );
 
@@ -167,14 +209,19 @@ export const questions = pgTable(
     // hidden from everyone but hosts. Anonymous: the author's name reaches hosts only.
     status: text('status', { enum: questionStatuses }).notNull().default('visible'),
     isAnonymous: boolean('is_anonymous').notNull().default(false),
+    // Chosen by the asker so that a retried ask (after a reconnect or a restart) stores one question, not two.
+    clientQuestionId: text('client_question_id'),
     createdAt: createdAt(),
     // Insertion order, so "oldest first" among equal votes holds within one clock tick too.
     seq: bigint('seq', { mode: 'number' }).notNull().generatedAlwaysAsIdentity(),
   },
   (t) => [
     index('questions_room_id_votes_created_at_idx').on(t.roomId, t.votes.desc(), t.createdAt),
-    check('questions_question_length', sql`char_length(${t.question}) between 1 and 1000`),
-    check('questions_answer_length', sql`${t.answer} is null or char_length(${t.answer}) between 1 and 2000`),
+    // A participant belongs to one room, so this is unique per participant and room.
+    unique('questions_participant_client_question_id_unique').on(t.participantId, t.clientQuestionId),
+    check('questions_client_question_id_length', sql`char_length(${t.clientQuestionId}) between 1 and ${limit(MAX_CLIENT_MESSAGE_ID_LENGTH)}`),
+    check('questions_question_length', sql`char_length(${t.question}) between 1 and ${limit(MAX_QUESTION_LENGTH)}`),
+    check('questions_answer_length', sql`${t.answer} is null or char_length(${t.answer}) between 1 and ${limit(MAX_ANSWER_LENGTH)}`),
     check('questions_votes_non_negative', sql`${t.votes} >= 0`),
     check('questions_status_valid', sql`${t.status} in ('pending', 'visible', 'dismissed')`),
   ],
@@ -245,8 +292,8 @@ export const polls = pgTable(
   (t) => [
     index('polls_room_id_seq_idx').on(t.roomId, t.seq),
     check('polls_status_valid', sql`${t.status} in ('draft', 'open', 'closed')`),
-    check('polls_question_length', sql`char_length(${t.question}) between 1 and 300`),
-    check('polls_options_count', sql`jsonb_typeof(${t.options}) = 'array' and jsonb_array_length(${t.options}) between 2 and 10`),
+    check('polls_question_length', sql`char_length(${t.question}) between 1 and ${limit(MAX_POLL_QUESTION_LENGTH)}`),
+    check('polls_options_count', sql`jsonb_typeof(${t.options}) = 'array' and jsonb_array_length(${t.options}) between ${limit(MIN_POLL_OPTIONS)} and ${limit(MAX_POLL_OPTIONS)}`),
   ],
 );
 
@@ -266,7 +313,7 @@ export const pollVotes = pgTable(
   },
   (t) => [
     primaryKey({ columns: [t.pollId, t.participantId] }),
-    check('poll_votes_choices_count', sql`cardinality(${t.choices}) between 1 and 10`),
+    check('poll_votes_choices_count', sql`cardinality(${t.choices}) between 1 and ${limit(MAX_POLL_OPTIONS)}`),
   ],
 );
 
@@ -296,7 +343,7 @@ export const webhookEndpoints = pgTable(
     events: text('events').array(),
     createdAt: createdAt(),
   },
-  (t) => [index('webhook_endpoints_room_id_idx').on(t.roomId), check('webhook_endpoints_url_length', sql`char_length(${t.url}) between 1 and 2000`)],
+  (t) => [index('webhook_endpoints_room_id_idx').on(t.roomId), check('webhook_endpoints_url_length', sql`char_length(${t.url}) between 1 and ${limit(MAX_WEBHOOK_URL_LENGTH)}`)],
 );
 
 export const webhookDeliveryStatuses = ['pending', 'delivered', 'failed'] as const;

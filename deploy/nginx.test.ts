@@ -19,6 +19,9 @@ import {
   type Harness,
   type RunningNginx,
 } from './nginx-harness.ts';
+import { Hono } from 'hono';
+import { pageHeaders } from '../api/page-headers.ts';
+import { loadConfig } from '../core/config.ts';
 import { requires } from '../testing/requires.ts';
 
 const available = await requires('nginx');
@@ -118,6 +121,17 @@ describe.runIf(available)('nginx site config', () => {
       expect(shell.status).toBe(200);
       expect(shell.body).toContain('<title>Podium</title>');
       expect(shell.headers['cache-control']).toBe('no-cache');
+      expect(asset.headers['x-content-type-options']).toBe('nosniff');
+    });
+
+    it('should send the pages the same security headers Podium sends when it serves them itself', async () => {
+      // What api/page-headers.ts gives a page of this site served over HTTPS.
+      const app = new Hono().use(pageHeaders(loadConfig({}))).get('*', (c) => c.text(''));
+      const own = (await app.request(`https://${HOST}/r/abcdefgh12/host`)).headers;
+      const shell = await get(`https://127.0.0.1:${ports.https}/r/abcdefgh12/host`, { ca: h.cert });
+      for (const name of ['content-security-policy', 'permissions-policy', 'x-content-type-options', 'referrer-policy', 'x-frame-options', 'cross-origin-resource-policy']) {
+        expect(shell.headers[name], name).toBe(own.get(name));
+      }
     });
 
     it('should carry a Socket.io websocket through to signaling', async () => {

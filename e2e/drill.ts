@@ -28,8 +28,8 @@ export interface ResumingClient {
    * sent again with the same `clientMessageId` after the connection is back, until `deadline`.
    */
   say(text: string, deadline: number): Promise<ChatMessageBody | null>;
-  /** Asks a question once; resolves with it when acked, null when refused or unanswered (the UI does not resend). */
-  ask(text: string): Promise<QuestionBody | null>;
+  /** Asks a question, resent with the same `clientQuestionId` like `say`, until acked or `deadline`. */
+  ask(text: string, deadline: number): Promise<QuestionBody | null>;
   close(): void;
 }
 
@@ -69,19 +69,9 @@ export function resumingClient(url: string, token: string, slug: string, name: s
         await new Promise((done) => setTimeout(done, 50));
       }
     },
-    async say(text, deadline) {
-      const clientMessageId = crypto.randomUUID();
-      while (performance.now() < deadline) {
-        const result = await send('chat-message', { roomSlug: slug, message: text, clientMessageId });
-        if (result?.ok && result.message) return result.message;
-        await new Promise((done) => setTimeout(done, 100));
-      }
-      return null;
-    },
-    async ask(text) {
-      const result = await send('ask-question', { question: text });
-      return (result?.ok && result.question) || null;
-    },
+    say: (text, deadline) =>
+      resend(deadline, { roomSlug: slug, message: text, clientMessageId: crypto.randomUUID() }, 'chat-message', (ack) => ack.message),
+    ask: (text, deadline) => resend(deadline, { question: text, clientQuestionId: crypto.randomUUID() }, 'ask-question', (ack) => ack.question),
     close: () => socket.close(),
   };
 
@@ -97,6 +87,17 @@ export function resumingClient(url: string, token: string, slug: string, name: s
       return null;
     }
   };
+
+  /** Sends until acked or `deadline`: an unanswered or refused attempt goes again, with the same client id, 100 ms later. */
+  async function resend<T>(deadline: number, payload: object, event: 'chat-message' | 'ask-question', pick: (ack: Ack) => T | undefined): Promise<T | null> {
+    while (performance.now() < deadline) {
+      const result = await send(event, payload);
+      const value = result?.ok ? pick(result) : undefined;
+      if (value) return value;
+      await new Promise((done) => setTimeout(done, 100));
+    }
+    return null;
+  }
 
   const deliver = (id: string) => client.deliveries.set(id, (client.deliveries.get(id) ?? 0) + 1);
   socket.on('new-chat-message', ({ message }) => {
@@ -201,7 +202,7 @@ export function traffic(clients: ResumingClient[], gapMs: number) {
     for (let i = 0; running; i++) {
       const text = `${client.name} #${i}`;
       if (i % 5 === 4) {
-        if (await client.ask(`Question from ${text}?`)) asked.push(`Question from ${text}?`);
+        if (await client.ask(`Question from ${text}?`, performance.now() + 40_000)) asked.push(`Question from ${text}?`);
       } else if (await client.say(text, performance.now() + 40_000)) said.push(text);
       await new Promise((done) => setTimeout(done, gapMs));
     }

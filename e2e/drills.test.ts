@@ -124,7 +124,7 @@ describe.skipIf(!available)('drills', () => {
         const message = await from.say(`During the cut #${i}`, performance.now() + 10_000);
         if (message) said.push(message.message);
         if (i % 20 === 0) {
-          const question = await from.ask(`Asked during the cut #${i}?`);
+          const question = await from.ask(`Asked during the cut #${i}?`, performance.now() + 10_000);
           if (question) asked.push(question.question);
         }
       }

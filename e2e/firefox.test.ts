@@ -1,5 +1,5 @@
 // Firefox ESR beside Chromium: a Firefox attendee watching a Chromium presenter and a Chromium attendee watching a
-// Firefox presenter, each through video, chat, Q&A, audio only, a presenter reload and the end; as a star (the scenario also drives Janus, not run yet).
+// Firefox presenter, each through video, chat, Q&A, audio only, a presenter reload and the end; as a star and on Janus.
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requires } from '../testing/requires.ts';
@@ -181,8 +181,7 @@ async function webinar(mode: 'star' | 'sfu', host: Driver, openAttendee: (link: 
   await waitText(attendee, '[data-testid=session-ended]', 'This session has ended');
 }
 
-// The SFU runs ('sfu') failed at the presenter-reload step and are not part of the suite until they pass.
-for (const mode of ['star'] as const) {
+for (const mode of ['star', 'sfu'] as const) {
   describe.skipIf(!available)(`Firefox and Chromium in one webinar (${mode})`, () => {
     let server: RunningServer;
     let chromium: Browser;

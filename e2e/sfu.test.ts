@@ -7,7 +7,8 @@ import { requires } from '../testing/requires.ts';
 
 const available = await requires('chromium', 'janus');
 const poll = { timeout: 30_000, interval: 250 };
-const STAR_MAX = 3;
+// Two star attendees: a third encoder on the presenter page can strain its share of the two cores and move the room early.
+const STAR_MAX = 2;
 const ATTENDEES = 12;
 
 /**
@@ -190,6 +191,7 @@ describe.skipIf(!available)('a large room on the SFU, in Chromium', () => {
     await waitForDecodedFrames(listener, '[data-testid=camera-video]');
 
     // The reloaded console publishes again; the attendees subscribe to the new feed by themselves.
+    const reloadStarted = Date.now();
     await host.reload();
     await waitForDecodedFrames(host, '[data-testid=local-preview]');
     const reloadedAt = await Promise.all(some.map((page) => page.evaluate(() => performance.now())));
@@ -200,6 +202,7 @@ describe.skipIf(!available)('a large room on the SFU, in Chromium', () => {
           .toBe(true),
       ),
     );
+    console.log(`e2e sfu: ${some.length} attendees decoding the reloaded presenter ${Date.now() - reloadStarted} ms after the reload began`);
 
     const health = async () => ((await (await fetch(`${server.url}/api/health`)).json()) as { janus: Array<{ rooms: number }> }).janus;
     expect((await health())[0]!.rooms).toBe(1);

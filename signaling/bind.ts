@@ -6,13 +6,15 @@ import { MAX_QUEUED_EVENTS_PER_SOCKET } from '../core/limits.ts';
 import type { Metrics } from '../core/metrics.ts';
 import type { AckOf, EventHandler, EventHandlers, SignalingSocket } from './context.ts';
 import { ackError, SignalingError } from './errors.ts';
-import { clientEventSchemas, type AckResult, type ClientEvent } from './protocol.ts';
+import { clientEventSchemas, waitingEvents, type AckResult, type ClientEvent } from './protocol.ts';
 import type { SocketRateLimits } from './rate-limit.ts';
 
 export interface BindDeps {
   limits: SocketRateLimits;
   /** Resolves once the socket's arrival is recorded, so every event sees the participant present. */
   arrived: (socket: SignalingSocket) => Promise<unknown>;
+  /** For a waiting socket: resolves once the database says it is in the room, else refuses (`waiting`). */
+  letIn: (socket: SignalingSocket) => Promise<void>;
   /** Told about failures that are ours, not the client's; the client only ever sees `internal_error`. */
   onError: (err: unknown, context: { event: ClientEvent; participantId: string }) => void;
   backlog: EventBacklog;
@@ -122,6 +124,8 @@ async function handle<E extends ClientEvent>(
     const parsed = clientEventSchemas[event].safeParse(body);
     if (!parsed.success) return reply(ackError('validation_error', describe(parsed.error)));
     await deps.arrived(socket);
+    // A token waiting outside the room acts for nothing in it; admission is read afresh, so it counts at once.
+    if (socket.data.waiting && !waitingEvents.has(event)) await deps.letIn(socket);
     await handler(socket, parsed.data as Parameters<EventHandler<E>>[1], reply as AckOf<E>);
   } catch (err) {
     if (err instanceof SignalingError) return reply(ackError(err.code, err.message));

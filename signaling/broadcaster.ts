@@ -2,7 +2,7 @@
 import type { Broadcaster, ParticipantEvents, RoomEvents } from '../core/broadcast.ts';
 import type { SessionStatsBody } from '../core/schemas.ts';
 import type { SignalingServer } from './context.ts';
-import { participantChannel } from './protocol.ts';
+import { lobbyChannel, participantChannel } from './protocol.ts';
 import { createSocketCounts, type SocketCounts } from './socket-counts.ts';
 
 export interface SocketBroadcasterOptions {
@@ -49,6 +49,8 @@ export function createSocketBroadcaster(io: SignalingServer, options: SocketBroa
  * its own sockets, so `room-ended` is always written before the connection closes.
  */
 export function endRoomLocally(io: SignalingServer, roomId: string, sessionStats: SessionStatsBody): void {
-  io.local.to(roomId).emit('room-ended', { sessionStats });
-  io.local.in(roomId).disconnectSockets(true);
+  // Those waiting outside hear the end too: there is nothing left to wait for.
+  const everyone = [roomId, lobbyChannel(roomId)];
+  io.local.to(everyone).emit('room-ended', { sessionStats });
+  io.local.in(everyone).disconnectSockets(true);
 }

@@ -55,6 +55,12 @@ function validPayloads(slug: string, presenterId: string, questionId: string): R
     'highlight-question': { questionId },
     'delete-chat-message': { messageId: questionId },
     'list-questions': {},
+    'lobby-status': {},
+    'list-lobby': {},
+    'admit-participant': { participantId: presenterId, coHost: false },
+    'admit-all': {},
+    'deny-participant': { participantId: presenterId },
+    'go-live': {},
   };
 }
 

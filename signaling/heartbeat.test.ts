@@ -3,16 +3,8 @@ import { eq, sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { findParticipant } from '../db/participants.ts';
 import { participants } from '../db/schema.ts';
-import { createTestRoom, joinAs, nextEvent, recordEvents, useSignaling, waitFor } from './testing.ts';
-
-/** Polls `check` until it holds; fails after five seconds. */
-async function until(check: () => Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    if (await check()) return;
-    await waitFor(50);
-  }
-  throw new Error('condition not met within 5 s');
-}
+import { until } from '../testing/until.ts';
+import { createTestRoom, joinAs, nextEvent, recordEvents, useSignaling } from './testing.ts';
 
 const live = useSignaling({ RECONNECT_GRACE_MS: '200' }, { heartbeatMs: 100 });
 
@@ -44,7 +36,7 @@ describe('heartbeat', () => {
     await until(async () => {
       const row = await findParticipant(live.db, room.id, connected.id);
       return row !== undefined && Date.now() - row.seenAt.getTime() < 60_000;
-    });
+    }, 'the heartbeat to mark the participant seen', 5_000);
     expect((await findParticipant(live.db, room.id, connected.id))?.leftAt).toBeNull();
     expect((await findParticipant(live.db, room.id, presenter.id))?.leftAt).toBeNull();
     expect(seen.filter((e) => e.event === 'participant-left').map((e) => e.payload)).toEqual([{ participantId: ghost.id }]);

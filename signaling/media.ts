@@ -164,7 +164,13 @@ export function createMedia({ db, io }: HandlerDeps, options: MediaOptions): Med
       await requireLiveRoom(db, socket);
       const janus = await requireSfuRoom(socket, true);
       const { roomId, participantId } = socket.data;
-      const offer = await call(janus.subscribe(roomId, participantId, feed));
+      const offer = await call(
+        janus.subscribe(roomId, participantId, feed).catch((err: unknown) => {
+          // A feed that is gone (a presenter reload heard of late) or not live yet: the room's current one, to try next.
+          if (err instanceof SfuError && (err.code === 'wrong_feed' || err.code === 'no_publisher')) socket.emit('media-mode', body(roomId));
+          throw err;
+        }),
+      );
       roomOf(roomId).subscribers.set(participantId, { socketId: socket.id, layer: initialLayerState() });
       ack({ ok: true, sdp: offer.sdp });
     },

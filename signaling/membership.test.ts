@@ -3,7 +3,8 @@ import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../api/testing.ts';
 import { findParticipant, listCurrentParticipants, sweepAbsent } from '../db/participants.ts';
-import { closeClients, connect, startSignaling, waitFor, type RunningSignaling } from './testing.ts';
+import { until } from '../testing/until.ts';
+import { closeClients, connect, startSignaling, type RunningSignaling } from './testing.ts';
 
 const GRACE_MS = 200;
 
@@ -23,14 +24,6 @@ afterAll(async () => {
 /** As if the participant had not been seen for ten minutes: the next sweep (a join's, a heartbeat's) marks them gone. */
 async function unseenForLong(participantId: string): Promise<void> {
   await t.database.db.execute(sql`update participants set seen_at = now() - interval '10 minutes' where id = ${participantId}`);
-}
-
-async function until(check: () => Promise<boolean>, what: string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if (await check()) return;
-    await waitFor(25);
-  }
-  throw new Error(`never: ${what}`);
 }
 
 describe('membership on every act', () => {

@@ -1,6 +1,7 @@
 // Who is in the room: arrival on connect, the join-room snapshot, media state, and leaving after a grace period.
 import { toParticipantBody, toRoomBody } from '../core/serialize.ts';
 import {
+  admissionOf,
   attachSocket,
   findParticipant,
   listCurrentParticipants,
@@ -9,11 +10,11 @@ import {
   sweepAbsent,
   touchParticipants,
 } from '../db/participants.ts';
-import { setPresenterSocket, setScreenSharing } from '../db/rooms.ts';
+import { findRoomById, setPresenterSocket, setScreenSharing } from '../db/rooms.ts';
 import type { EventHandlers, HandlerDeps, SignalingSocket } from './context.ts';
 import { actorOf, requireLiveRoom, requireOwnRoom } from './guards.ts';
-import { forbidden } from './errors.ts';
-import { participantChannel } from './protocol.ts';
+import { forbidden, SignalingError } from './errors.ts';
+import { lobbyChannel, participantChannel, type LobbyStatus } from './protocol.ts';
 
 export interface PresenceOptions {
   /** How long a dropped participant may take to come back before the room hears `participant-left`. */
@@ -38,6 +39,10 @@ export interface Presence {
   heartbeat(): Promise<void>;
   /** Cancels pending leaves (on shutdown; the room ending already closed every presence). */
   close(): void;
+  /** A waiting socket whose participant the database now has in the room joins it; otherwise refused (`waiting`). */
+  letIn(socket: SignalingSocket): Promise<void>;
+  /** Where the socket stands now, letting it in when the database says so. */
+  lobbyStatus(socket: SignalingSocket): Promise<LobbyStatus>;
 }
 
 export function createPresence({ db, io, counts, core }: HandlerDeps, options: PresenceOptions): Presence {
@@ -56,6 +61,13 @@ export function createPresence({ db, io, counts, core }: HandlerDeps, options: P
   async function arrive(socket: SignalingSocket): Promise<boolean> {
     const { participantId, roomId, role } = socket.data;
     const before = await findParticipant(db, roomId, participantId);
+    // A waiting socket is seen (the heartbeat keeps it so) but not attached: the room has not heard of the
+    // participant, and the socket of their room page, once admitted, must arrive as news.
+    if (socket.data.waiting) {
+      if (!before || before.leftAt !== null) socket.disconnect(true);
+      else await touchParticipants(db, [participantId]);
+      return false;
+    }
     if (!(await attachSocket(db, participantId, socket.id))) {
       // Marked gone between the handshake and now: the seat is no longer theirs.
       socket.disconnect(true);
@@ -65,7 +77,25 @@ export function createPresence({ db, io, counts, core }: HandlerDeps, options: P
     return Boolean(before && before.socketId !== null && before.leftAt === null);
   }
 
-  async function settle(participantId: string, roomId: string, socketId: string, presenter: boolean): Promise<void> {
+  /** Where the database has the socket's participant now; a socket found in the room joins its channel. */
+  async function standing(socket: SignalingSocket): Promise<LobbyStatus> {
+    if (!socket.data.waiting) return 'in';
+    const { participantId, roomId } = socket.data;
+    const [participant, room] = await Promise.all([findParticipant(db, roomId, participantId), findRoomById(db, roomId)]);
+    if (!participant || !room?.isActive) throw new SignalingError('room_ended', 'This room has ended');
+    const admission = admissionOf(participant, room);
+    if (admission === 'denied' || participant.removedAt) throw forbidden('A host did not let you into this room');
+    if (admission !== 'in') return 'waiting';
+    // Let in on this connection: it holds the participant's place from now on, as any room socket does.
+    if (!(await attachSocket(db, participantId, socket.id))) throw new SignalingError('unauthorized', 'Your place in this room is gone; join again');
+    socket.data.waiting = false;
+    socket.data.name = participant.name;
+    await socket.join(roomId);
+    await socket.leave(lobbyChannel(roomId));
+    return 'in';
+  }
+
+  async function settle(participantId: string, roomId: string, socketId: string | null, presenter: boolean): Promise<void> {
     // Any socket of the participant on any process (a recovered one keeps its id, a new one joined the channel).
     const stillHere = await counts
       .ofParticipant(participantId)
@@ -92,7 +122,8 @@ export function createPresence({ db, io, counts, core }: HandlerDeps, options: P
     connected(socket) {
       const { participantId, roomId } = socket.data;
       // A recovered socket already has its rooms back; joining again is harmless and covers the other case.
-      Promise.resolve(socket.join([roomId, participantChannel(participantId)])).catch((err: unknown) =>
+      // A waiting socket hears nothing of the room but its end.
+      Promise.resolve(socket.join([socket.data.waiting ? lobbyChannel(roomId) : roomId, participantChannel(participantId)])).catch((err: unknown) =>
         options.onError(err, { participantId, step: 'join' }),
       );
       const arrival: Promise<boolean> = arrive(socket).then((present) => {
@@ -107,12 +138,13 @@ export function createPresence({ db, io, counts, core }: HandlerDeps, options: P
     arrival,
 
     disconnected(socket) {
-      const { participantId, roomId, role } = socket.data;
+      const { participantId, roomId, role, waiting } = socket.data;
       const timer = setTimeout(() => {
         pendingLeaves.delete(timer);
-        settle(participantId, roomId, socket.id, role === 'presenter').catch((err: unknown) =>
-          options.onError(err, { participantId, step: 'leave' }),
-        );
+        settle(participantId, roomId, waiting ? null : socket.id, role === 'presenter')
+          // Someone who gave up waiting leaves the hosts' waiting list.
+          .then(() => (waiting ? core.lobbyChanged(roomId) : undefined))
+          .catch((err: unknown) => options.onError(err, { participantId, step: 'leave' }));
       }, options.graceMs);
       pendingLeaves.add(timer);
     },
@@ -130,6 +162,12 @@ export function createPresence({ db, io, counts, core }: HandlerDeps, options: P
       for (const timer of pendingLeaves) clearTimeout(timer);
       pendingLeaves.clear();
     },
+
+    async letIn(socket) {
+      if ((await standing(socket)) === 'waiting') throw new SignalingError('waiting', 'You are waiting to be let into this room');
+    },
+
+    lobbyStatus: standing,
 
     handlers: {
       async 'join-room'(socket, { slug }, ack) {
@@ -152,8 +190,9 @@ export function createPresence({ db, io, counts, core }: HandlerDeps, options: P
           socket.to(room.id).emit('participant-joined', { participant: toParticipantBody(self) });
           core.webhooks.participantCountChanged(room.id);
         }
-        // The room is live once its presenter is in it; said once per room, however often they reconnect.
-        if (socket.data.role === 'presenter') {
+        // The room is live once its presenter is in it (a scheduled room at "Go live", see core/lobby.ts); said once
+        // per room, however often they reconnect.
+        if (socket.data.role === 'presenter' && room.liveAt !== null) {
           core.webhooks
             .emit(room.id, 'room.live', { slug: room.slug, title: room.title }, { once: true })
             .catch((err: unknown) => options.onError(err, { participantId: socket.data.participantId, step: 'webhook' }));

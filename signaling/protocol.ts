@@ -1,35 +1,19 @@
 // The signaling contract: typed event maps and one zod schema per client event. Server and UI share it.
 import { z } from 'zod';
-import { actionInputs, moderationInputs } from '../core/actions.ts';
+import { actionInputs, lobbyInputs, moderationInputs } from '../core/actions.ts';
 import { pollInputs, type PollBody } from '../core/polls.ts';
 import type { ParticipantEvents, RoomEvents, RoomOptionsBody } from '../core/broadcast.ts';
 import type { AddressPolicy } from './candidates.ts';
-import { MAX_CANDIDATE_BYTES, MAX_SDP_BYTES } from '../core/limits.ts';
-import type { ChatMessageBody, ParticipantBody, QuestionBody, RoomBody, SessionStatsBody } from '../core/schemas.ts';
+import { MAX_CANDIDATE_BYTES, MAX_SDP_BYTES, SLUG_PATTERN } from '../core/limits.ts';
+import { transportErrorCodes } from '../core/errors.ts';
+import type { ChatMessageBody, LobbyEntryBody, ParticipantBody, QuestionBody, RoomBody, SessionStatsBody } from '../core/schemas.ts';
 
 export { MAX_CANDIDATE_BYTES, MAX_SDP_BYTES };
 
 export { reactionEmojis, type ReactionEmoji } from '../core/actions.ts';
 
-export const socketErrorCodes = [
-  'validation_error',
-  'unauthorized',
-  'forbidden',
-  'not_found',
-  'question_not_found',
-  'poll_not_found',
-  'poll_not_open',
-  'participant_not_found',
-  'message_not_found',
-  'stage_full',
-  'conflict',
-  'room_ended',
-  'rate_limited',
-  'busy',
-  'media_unavailable',
-  'unavailable',
-  'internal_error',
-] as const;
+// The socket-only codes: the SFU this room needs is not there; the socket waits outside the room (lobby).
+export const socketErrorCodes = [...transportErrorCodes, 'media_unavailable', 'waiting'] as const;
 export type SocketErrorCode = (typeof socketErrorCodes)[number];
 
 export interface AckError {
@@ -42,7 +26,7 @@ export type Ack<T extends object = Record<never, never>> = (result: AckResult<T>
 
 // Lower-cased so that an id names one participant's channel and one question whatever case the client wrote.
 const id = z.uuid().transform((s) => s.toLowerCase());
-const slug = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/);
+const slug = z.string().regex(SLUG_PATTERN);
 const byteLength = (s: string) => new TextEncoder().encode(s).length;
 
 const sessionDescription = (type: 'offer' | 'answer') =>
@@ -161,7 +145,20 @@ export const clientEventSchemas = {
   'highlight-question': moderationInputs.highlightQuestion,
   'delete-chat-message': moderationInputs.deleteChatMessage,
   'list-questions': z.object({}).optional(),
+  // The lobby and going live (signaling/lobby.ts over core/lobby.ts); the same schemas as the REST routes.
+  'lobby-status': z.object({}).optional(),
+  'list-lobby': z.object({}).optional(),
+  'admit-participant': lobbyInputs.admitParticipant,
+  'admit-all': z.object({}).optional(),
+  'deny-participant': lobbyInputs.denyParticipant,
+  'go-live': z.object({}).optional(),
 } as const;
+
+/** Events a socket waiting outside the room may send: asking where it stands, nothing else. */
+export const waitingEvents: ReadonlySet<ClientEvent> = new Set(['lobby-status']);
+
+/** Where a socket stands: in the room, or waiting outside it (for a host in the lobby, or for the room to go live). */
+export type LobbyStatus = 'in' | 'waiting';
 
 export type ClientEvent = keyof typeof clientEventSchemas;
 export type ClientPayload<E extends ClientEvent> = z.input<(typeof clientEventSchemas)[E]>;
@@ -224,6 +221,13 @@ export interface ClientToServerEvents {
   'delete-chat-message': (payload: ClientPayload<'delete-chat-message'>, ack: Ack) => void;
   /** The questions as this participant may see them (hosts: with those awaiting approval). */
   'list-questions': (payload: ClientPayload<'list-questions'>, ack: Ack<{ questions: QuestionBody[] }>) => void;
+  /** Whether this socket is in the room now; a waiting page asks on connecting and after each lobby event. */
+  'lobby-status': (payload: ClientPayload<'lobby-status'>, ack: Ack<{ status: LobbyStatus; room: RoomBody }>) => void;
+  'list-lobby': (payload: ClientPayload<'list-lobby'>, ack: Ack<{ waiting: LobbyEntryBody[] }>) => void;
+  'admit-participant': (payload: ClientPayload<'admit-participant'>, ack: Ack<{ participant: ParticipantBody }>) => void;
+  'admit-all': (payload: ClientPayload<'admit-all'>, ack: Ack<{ admitted: number }>) => void;
+  'deny-participant': (payload: ClientPayload<'deny-participant'>, ack: Ack) => void;
+  'go-live': (payload: ClientPayload<'go-live'>, ack: Ack<{ room: RoomBody }>) => void;
 }
 
 type Emitters<T> = { [E in keyof T]: (payload: T[E]) => void };
@@ -267,7 +271,15 @@ export interface SocketData {
   presenterId: string;
   /** Which of this participant's candidates and SDP address lines may leave through the relay. */
   addressPolicy: AddressPolicy;
+  /**
+   * Waiting outside the room (lobby, or a scheduled room not live yet): the socket is in no room channel, hears only
+   * its own admission, and may send only `waitingEvents` until the database says it is in (checked on each event).
+   */
+  waiting: boolean;
 }
 
 /** The Socket.io room every socket of one participant joins, so relays address participants, not sockets. */
 export const participantChannel = (participantId: string) => `p:${participantId}`;
+
+/** The Socket.io room of a room's waiting sockets: they hear the room's end, and nothing else of it. */
+export const lobbyChannel = (roomId: string) => `w:${roomId}`;

@@ -29,6 +29,41 @@ describe('ask-question', () => {
     expect(await received).toEqual({ question: ack.question });
     expect((await listQuestions(live.db, room.id, null)).map((q) => q.id)).toEqual([ack.question.id]);
   });
+
+  it('should store and broadcast a retried clientQuestionId once, racing and after a reconnect', async () => {
+    const { room, presenter, addAttendee } = await createTestRoom(live.db);
+    const [ada, bob] = await Promise.all([addAttendee('Ada'), addAttendee('Bob')]);
+    const presenterSocket = (await joinAs(live.url, presenter, room.slug)).socket;
+    const seen = recordEvents(presenterSocket);
+    const first = (await joinAs(live.url, ada, room.slug)).socket;
+    const ask = (socket: typeof first) => socket.emitWithAck('ask-question', { question: 'Only once?', clientQuestionId: 'q-1' });
+    const acks = await Promise.all([ask(first), ask(first), ask(first)]);
+    const ids = new Set(acks.map((a) => (a.ok ? a.question.id : a.error.code)));
+    expect(ids.size).toBe(1);
+    // The connection drops before the ack is trusted; the page asks again on its new socket with the same id.
+    first.disconnect();
+    const again = (await joinAs(live.url, ada, room.slug)).socket;
+    const retry = await ask(again);
+    expect(retry).toMatchObject({ ok: true, question: { id: [...ids][0], question: 'Only once?', participantId: ada.id } });
+    // Another participant may use the same id: it is the asker's, not the room's.
+    const bobSocket = (await joinAs(live.url, bob, room.slug)).socket;
+    const bobs = await ask(bobSocket);
+    expect(bobs.ok && bobs.question.id).not.toBe([...ids][0]);
+    await barrier(presenterSocket);
+    expect(seen.filter((e) => e.event === 'new-question')).toHaveLength(2);
+    expect((await listQuestions(live.db, room.id, null)).map((q) => q.question)).toEqual(['Only once?', 'Only once?']);
+  });
+
+  it('should refuse a clientQuestionId that is empty or too long, and store nothing', async () => {
+    const { room, addAttendee } = await createTestRoom(live.db);
+    const ada = await addAttendee('Ada');
+    const socket = (await joinAs(live.url, ada, room.slug)).socket;
+    for (const clientQuestionId of ['', 'x'.repeat(101), 42]) {
+      const result = await socket.emitWithAck('ask-question', { question: 'Bad id?', clientQuestionId } as never);
+      expect(result).toMatchObject({ ok: false, error: { code: 'validation_error' } });
+    }
+    expect(await listQuestions(live.db, room.id, null)).toEqual([]);
+  });
 });
 
 describe('vote-question', () => {

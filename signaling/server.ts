@@ -4,14 +4,14 @@ import { Server } from 'socket.io';
 import type { Config } from '../core/config.ts';
 import type { Metrics, RoomActivityMetrics } from '../core/metrics.ts';
 import { fallbackLogger } from '../core/logger.ts';
-import { MAX_SOCKET_MESSAGE_BYTES } from '../core/limits.ts';
+import { MAX_SOCKET_MESSAGE_BYTES, MAX_TOKEN_LENGTH } from '../core/limits.ts';
 import { createLimiters, type LimitStore } from '../core/rate-limiter.ts';
 import { createRoomCore, type RoomCore } from '../core/room.ts';
 import { createRoomEnder } from '../core/room-ender.ts';
 import { hashToken } from '../core/tokens.ts';
 import { createWebhooks } from '../core/webhooks.ts';
 import type { Database } from '../db/client.ts';
-import { findByTokenHash, findPresenter, presenceTimeoutSeconds, tokenActs } from '../db/participants.ts';
+import { admissionOf, findByTokenHash, findPresenter, presenceTimeoutSeconds } from '../db/participants.ts';
 import type { ClusterAdapter } from './adapters.ts';
 import { createEventBacklog, createEventBinding } from './bind.ts';
 import { createSocketBroadcaster, endRoomLocally } from './broadcaster.ts';
@@ -20,6 +20,7 @@ import { addressPolicy } from './candidates.ts';
 import { createMedia } from './media.ts';
 import { createChatHandlers } from './chat.ts';
 import type { EventHandlers, HandlerDeps, SignalingServer, SignalingSocket } from './context.ts';
+import { createLobbyHandlers } from './lobby.ts';
 import { createModerationHandlers } from './moderation.ts';
 import { createPresence } from './presence.ts';
 import { createPollHandlers } from './polls.ts';
@@ -65,8 +66,6 @@ export const MAX_DISCONNECTION_MS = 30_000;
 
 const HEARTBEAT_MS = 30_000;
 
-const MAX_TOKEN_LENGTH = 200;
-
 function logError(err: unknown, context: Record<string, unknown>): void {
   fallbackLogger().error({ ...context, err }, 'signaling error');
 }
@@ -110,7 +109,10 @@ export function createSignaling(httpServer: HttpServer | undefined, deps: Signal
       if (!found || !found.room.isActive) return next(new Error('unauthorized'));
       // The page tells a removed participant why instead of retrying.
       if (found.participant.removedAt) return next(new Error('removed'));
-      if (!tokenActs(found.participant)) return next(new Error('unauthorized'));
+      // A waiting token connects to hear its admission, and acts for nothing else (see `waiting` in bind.ts).
+      const admission = admissionOf(found.participant, found.room);
+      if (admission === 'denied') return next(new Error('denied'));
+      if (admission === 'left') return next(new Error('unauthorized'));
       const { participant, room } = found;
       const presenterId = participant.role === 'presenter' ? participant.id : (await findPresenter(deps.db, room.id))?.id;
       if (!presenterId) return next(new Error('unauthorized'));
@@ -122,6 +124,7 @@ export function createSignaling(httpServer: HttpServer | undefined, deps: Signal
         name: participant.name,
         presenterId,
         addressPolicy: addressPolicy(room, participant.role),
+        waiting: admission === 'waiting',
       };
       // The bearer token has done its work; it is not kept for the life of the connection.
       socket.handshake.auth = {};
@@ -177,12 +180,14 @@ export function createSignaling(httpServer: HttpServer | undefined, deps: Signal
     ...createPresenterHandlers(handlerDeps),
     ...createPollHandlers(handlerDeps),
     ...createModerationHandlers(handlerDeps),
+    ...createLobbyHandlers(handlerDeps, presence),
     ...media.handlers,
   };
   const bindDeps = {
     backlog: createEventBacklog(deps.metrics ? { metrics: deps.metrics } : {}),
     limits: createSocketRateLimits(deps.config, limiters),
     arrived: (socket: SignalingSocket) => presence.arrival(socket),
+    letIn: (socket: SignalingSocket) => presence.letIn(socket),
     onError: (err: unknown, context: object) => onError(err, { ...context }),
   };
   const bind = createEventBinding(handlers, bindDeps);

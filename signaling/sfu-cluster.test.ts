@@ -5,7 +5,8 @@ import { findSfuRoom } from '../db/room-media.ts';
 import { createPostgresTestDatabase, type TestDatabase } from '../db/testing.ts';
 import { createTestRoom } from './testing.ts';
 import { startEntry, type ChildEntry } from './testing-processes.ts';
-import { killPeers, startPeer, startTestJanus, until, type TestJanus } from './testing-sfu.ts';
+import { until } from '../testing/until.ts';
+import { killPeers, startPeer, startTestJanus, type TestJanus } from './testing-sfu.ts';
 
 describe('the SFU across two signaling processes', () => {
   let database: TestDatabase;
@@ -50,7 +51,7 @@ describe('the SFU across two signaling processes', () => {
     const [firstB, firstA] = await Promise.all([onB, onA].map((s) => s.waitFor((f) => f.event === 'first-frame', 30_000)));
     expect(firstB).toMatchObject({ width: 320, height: 240 });
     expect(firstA).toMatchObject({ width: 320, height: 240 });
-    await until(() => onB.frames() > 10, 15_000, 'the attendee on the other process stopped decoding');
+    await until(() => onB.frames() > 10, 'the attendee on the other process stopped decoding', 15_000);
     const feed = (await findSfuRoom(database.db, room.id))!.feed;
     expect(feed).toEqual(expect.any(Number));
     // Both processes use the one Janus room the first one placed.
@@ -66,4 +67,34 @@ describe('the SFU across two signaling processes', () => {
     expect(row).toBeNull();
     expect(signalingA.output() + signalingB.output()).not.toMatch(/sfu error/);
   }, 120_000);
+
+  it('should bring attendees on both processes to the new feed when the reloaded presenter page lands on the other one', async () => {
+    const { room, presenter, addAttendee } = await createTestRoom(database.db);
+    const publisher = startPeer(signalingA.url, presenter.token, 'publish');
+    await publisher.waitFor((f) => f.event === 'published', 30_000);
+    const [ada, bob] = await Promise.all([addAttendee('Ada'), addAttendee('Bob')]);
+    const subscribers = [startPeer(signalingB.url, ada.token, 'subscribe'), startPeer(signalingA.url, bob.token, 'subscribe')];
+    await Promise.all(subscribers.map((s) => s.waitFor((f) => f.event === 'first-frame', 30_000)));
+    const oldFeed = (await findSfuRoom(database.db, room.id))!.feed;
+
+    // The old page is gone: the shared store stops naming its feed, so neither process sends anyone to it.
+    publisher.kill();
+    await until(async () => (await findSfuRoom(database.db, room.id))?.feed === null, 'the store still names the old feed', 20_000, 250);
+
+    startPeer(signalingB.url, presenter.token, 'publish');
+    const newFeed = await until(
+      async () => {
+        const feed = (await findSfuRoom(database.db, room.id))?.feed;
+        return feed !== oldFeed && feed;
+      },
+      'the reloaded page never went live',
+      30_000,
+      250,
+    );
+    const before = subscribers.map((s) => s.frames());
+    await Promise.all(subscribers.map((s) => s.waitFor((f) => f.event === 'subscribed' && f.feed === newFeed, 30_000)));
+    await Promise.all(subscribers.map((s, i) => until(() => s.frames() > before[i]! + 10, 'no video from the new feed', 20_000)));
+    expect(signalingA.output() + signalingB.output()).not.toMatch(/sfu error/);
+  }, 120_000);
 });
+

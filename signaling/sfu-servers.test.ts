@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createManagedJanus, type ManagedJanus } from '../managed/janus.ts';
 import { createSfu, type Sfu } from './sfu.ts';
-import { until } from './testing-sfu.ts';
+import { until } from '../testing/until.ts';
 
 const dirs: string[] = [];
 const januses: ManagedJanus[] = [];
@@ -36,7 +36,7 @@ describe('several Janus servers', () => {
     });
     const current = sfu;
     current.listen({ roomMoved: (roomId) => moved.push(roomId), feedChanged: () => {} });
-    await until(() => current.status().every((s) => s.healthy), 10_000, 'both servers should answer');
+    await until(() => current.status().every((s) => s.healthy), 'both servers should answer', 10_000);
 
     await current.ensureRoom('room-a');
     await current.ensureRoom('room-b');
@@ -44,7 +44,7 @@ describe('several Janus servers', () => {
 
     // Stopped for good (not restarted): the first server's room goes to the second.
     await first.stop();
-    await until(() => moved.includes('room-a'), 10_000, 'room-a was not moved');
+    await until(() => moved.includes('room-a'), 'room-a was not moved', 10_000);
     expect(moved).toEqual(['room-a']);
     expect(current.status()).toMatchObject([
       { url: first.url, healthy: false, rooms: 0 },
@@ -66,13 +66,13 @@ describe('several Janus servers', () => {
     });
     try {
       local.listen({ roomMoved: (roomId) => moved.push(roomId), feedChanged: () => {} });
-      await until(() => local.status().every((s) => s.healthy), 10_000, 'both servers should answer');
+      await until(() => local.status().every((s) => s.healthy), 'both servers should answer', 10_000);
       await local.ensureRoom('room-c');
       const holder = local.status().findIndex((s) => s.rooms === 1);
       const frozen = [first, second][holder]!;
       process.kill(frozen.process.pid!, 'SIGSTOP');
       try {
-        await until(() => moved.includes('room-c'), 10_000, 'room-c was not moved off the frozen server');
+        await until(() => moved.includes('room-c'), 'room-c was not moved off the frozen server', 10_000);
         expect(local.status()[holder]).toMatchObject({ healthy: false, rooms: 0 });
         expect(local.status()[1 - holder]).toMatchObject({ healthy: true, rooms: 1 });
       } finally {

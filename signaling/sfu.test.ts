@@ -5,7 +5,8 @@ import type { MediaModeBody } from './protocol.ts';
 import { endRoom } from '../db/rooms.ts';
 import type { SignalingDeps } from './server.ts';
 import { barrier, connect, createTestRoom, joinAs, nextEvent, startSignaling, useSignaling, type TestClient } from './testing.ts';
-import { killPeers, startPeer, startTestJanus, until, type TestJanus } from './testing-sfu.ts';
+import { until } from '../testing/until.ts';
+import { killPeers, startPeer, startTestJanus, type TestJanus } from './testing-sfu.ts';
 
 const wrtc = createRequire(import.meta.url)('@roamhq/wrtc') as { RTCPeerConnection: typeof RTCPeerConnection };
 
@@ -30,7 +31,7 @@ async function publishedRoom() {
   const fixture = await createTestRoom(live.db);
   const publisher = startPeer(live.url, fixture.presenter.token, 'publish');
   await publisher.waitFor((f) => f.event === 'published', 20_000);
-  await until(() => janus.sfu.feedOf(fixture.room.id) !== undefined, 20_000, 'the publisher never reached Janus');
+  await until(() => janus.sfu.feedOf(fixture.room.id) !== undefined, 'the publisher never reached Janus', 20_000);
   return { ...fixture, publisher, feed: janus.sfu.feedOf(fixture.room.id)! };
 }
 
@@ -64,7 +65,7 @@ describe('SFU through Janus', () => {
     const subscriber = startPeer(live.url, ada.token, 'subscribe');
     const first = await subscriber.waitFor((f) => f.event === 'first-frame', 20_000);
     expect(first).toMatchObject({ width: 320, height: 240 });
-    await until(() => subscriber.frames() > 10, 10_000, 'frames stopped after the first');
+    await until(() => subscriber.frames() > 10, 'frames stopped after the first', 10_000);
     const server = janus.sfu.status()[0]!;
     expect(server).toMatchObject({ healthy: true });
     expect(server.publishers).toBeGreaterThanOrEqual(1);
@@ -83,9 +84,48 @@ describe('SFU through Janus', () => {
     const killedAt = Date.now();
     await Promise.all(subscribers.map((s) => s.waitFor((f) => f.event === 'renegotiate', 10_000, killedAt)));
     const before = subscribers.map((s) => s.frames());
-    await Promise.all(subscribers.map((s, i) => until(() => s.frames() > before[i]! + 5, 10_000 - (Date.now() - killedAt), 'no video after the restart')));
+    await Promise.all(subscribers.map((s, i) => until(() => s.frames() > before[i]! + 5, 'no video after the restart', 10_000 - (Date.now() - killedAt))));
     expect(Date.now() - killedAt).toBeLessThan(10_000);
     expect(janus.janus.process.restarts).toBe(restartsBefore + 1);
+  });
+});
+
+describe('a presenter reload on the SFU', () => {
+  it('should bring every attendee to the new feed when the reloaded page publishes before the old one leaves', async () => {
+    const { room, presenter, addAttendee, publisher, feed: oldFeed } = await publishedRoom();
+    const subscribers = await Promise.all([addAttendee('Kai'), addAttendee('Lu'), addAttendee('Mo')]).then((people) =>
+      people.map((p) => startPeer(live.url, p.token, 'subscribe')),
+    );
+    await Promise.all(subscribers.map((s) => s.waitFor((f) => f.event === 'first-frame', 20_000)));
+    const reloaded = startPeer(live.url, presenter.token, 'publish');
+    await until(() => ![undefined, oldFeed].includes(janus.sfu.feedOf(room.id)), 'the reloaded page never went live', 20_000);
+    const newFeed = janus.sfu.feedOf(room.id)!;
+    const before = subscribers.map((s) => s.frames());
+    // The old page's socket leaves last: that must not take the new publication with it.
+    publisher.kill();
+    await Promise.all(subscribers.map((s) => s.waitFor((f) => f.event === 'subscribed' && f.feed === newFeed, 20_000)));
+    await Promise.all(subscribers.map((s, i) => until(() => s.frames() > before[i]! + 10, 'no video from the new feed', 20_000)));
+    expect(janus.sfu.feedOf(room.id)).toBe(newFeed);
+    await reloaded.waitFor((f) => f.event === 'published', 1_000);
+  });
+
+  it('should name no feed while the presenter is away, and the room’s current feed to a subscription that asks for a gone one', async () => {
+    const { room, presenter, addAttendee, publisher, feed: oldFeed } = await publishedRoom();
+    const ada = await addAttendee('Ada');
+    const attendee = (await joinAs(live.url, ada, room.slug)).socket;
+    const gone = nextEvent(attendee, 'media-mode', 10_000, (body) => body.feed === null);
+    publisher.kill();
+    await gone;
+    expect(janus.sfu.feedOf(room.id)).toBeUndefined();
+    expect((await connectForMode(live.url, ada.token)).mode.feed).toBeNull();
+
+    const announced = nextEvent(attendee, 'media-mode', 20_000, (body) => body.feed !== null);
+    startPeer(live.url, presenter.token, 'publish');
+    await announced;
+    const current = nextEvent(attendee, 'media-mode', 5_000);
+    // An attendee that heard of the reload late asks for the old feed: refused, and told the current one.
+    expect(await attendee.emitWithAck('sfu-subscribe', { feed: oldFeed })).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+    expect((await current).feed).toBe(janus.sfu.feedOf(room.id));
   });
 });
 
@@ -121,7 +161,7 @@ describe('authorization of the sfu-* events', () => {
     });
     const bPublisher = startPeer(live.url, b.presenter.token, 'publish');
     await bPublisher.waitFor((f) => f.event === 'published', 20_000);
-    await until(() => janus.sfu.feedOf(b.room.id) !== undefined, 20_000, 'room B never published');
+    await until(() => janus.sfu.feedOf(b.room.id) !== undefined, 'room B never published', 20_000);
     expect(await intruder.emitWithAck('sfu-subscribe', { feed: a.feed })).toEqual({
       ok: false,
       error: { code: 'forbidden', message: expect.any(String) },
@@ -143,7 +183,7 @@ describe('authorization of the sfu-* events', () => {
     expect(ourErrors.map(String)).toEqual([]);
     expect(janus.sfu.feedOf(room.id)).toBe(feed);
     const framesBefore = subscriber.frames();
-    await until(() => subscriber.frames() > framesBefore + 5, 10_000, 'the subscriber lost its video');
+    await until(() => subscriber.frames() > framesBefore + 5, 'the subscriber lost its video', 10_000);
   });
 
   it('should answer the presenter’s offer with Opus DTX off, even when the offer asks for it', async () => {
@@ -214,7 +254,7 @@ describe('authorization of the sfu-* events', () => {
     expect(janus.sfu.hasRoom(room.id)).toBe(true);
     const result = await host.emitWithAck('end-room', {});
     expect(result.ok).toBe(true);
-    await until(() => !janus.sfu.hasRoom(room.id), 10_000, 'the Janus room outlived the room');
+    await until(() => !janus.sfu.hasRoom(room.id), 'the Janus room outlived the room', 10_000);
   });
 });
 

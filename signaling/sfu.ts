@@ -41,7 +41,7 @@ export class SfuError extends Error {
 
 export interface SfuOptions {
   servers: JanusServerConfig[];
-  /** How often each server is asked for `info`; a server that does not answer within it is given up on. */
+  /** How often each server is asked for `info`; one that leaves two in a row unanswered (2 s each) is given up on. */
   healthIntervalMs?: number;
   /** A server became healthy or stopped answering. */
   onServerChange?: (status: SfuServerStatus) => void;
@@ -103,6 +103,8 @@ interface Server {
   connecting?: Promise<void>;
   healthy: boolean;
   latencyMs: number | null;
+  /** `info` requests in a row that went unanswered in time. */
+  missedChecks: number;
 }
 
 interface Subscription {
@@ -117,15 +119,31 @@ interface Room {
   janusRoom?: number;
   secret?: string;
   creating?: Promise<void>;
-  publisher?: { participantId: string; handle: VideoRoomHandle; feed: number; live: boolean };
+  publisher?: { participantId: string; handle: VideoRoomHandle; feed: number; janusRoom: number; live: boolean };
   /** The live feed of a presenter who publishes through another process (from the shared store). */
   remoteFeed?: number;
+  /**
+   * Feeds this process's publishers had before they were replaced or left: the shared store may still name one
+   * for a moment (its clearing is a write in flight), and subscribing to it would fail.
+   */
+  retiredFeeds: Set<number>;
   /** The Janus room this process lost with its server: the shared store's row naming it is stale. */
   lostJanusRoom?: number;
   subscribers: Map<string, Subscription>;
+  /**
+   * Per participant, the number of its latest subscribe: an earlier one that Janus answers later (two requests in
+   * flight, or a leave meanwhile) is dropped instead of replacing the newer subscription its browser answers.
+   */
+  subscribing: Map<string, number>;
 }
 
 const INFO_TIMEOUT_MS = 2_000;
+/**
+ * Unanswered `info` requests in a row before a server whose connection is still open is given up on: one slow
+ * answer on a busy machine is not a frozen Janus, and giving up moves every room on it (everyone renegotiates).
+ * A Janus that dies closes its connection and is given up on at once.
+ */
+const MISSED_CHECKS_TO_GIVE_UP = 2;
 
 /**
  * Janus errors that mean "your SDP is wrong": the VideoRoom plugin's 429 missing element, 430 invalid
@@ -200,8 +218,9 @@ export function withoutOpusDtx(sdp: string): string {
 Janode.Logger.setLevel('none');
 
 export function createSfu(options: SfuOptions): Sfu {
-  const servers: Server[] = options.servers.map((config) => ({ config, healthy: false, latencyMs: null }));
+  const servers: Server[] = options.servers.map((config) => ({ config, healthy: false, latencyMs: null, missedChecks: 0 }));
   const rooms = new Map<string, Room>();
+  let subscribeTurns = 0;
   let closed = false;
   let listener: SfuListener | undefined;
   const report = (err: unknown, context: Record<string, unknown>) => options.onError?.(err, context);
@@ -266,6 +285,7 @@ export function createSfu(options: SfuOptions): Sfu {
     server.session = undefined;
     server.control = undefined;
     server.latencyMs = null;
+    server.missedChecks = 0;
     const wasHealthy = server.healthy;
     server.healthy = false;
     connection.close().catch(() => {});
@@ -302,8 +322,10 @@ export function createSfu(options: SfuOptions): Sfu {
     try {
       await withTimeout(connection.getInfo(), INFO_TIMEOUT_MS, 'Janus info');
       server.latencyMs = Math.round((performance.now() - started) * 100) / 100;
+      server.missedChecks = 0;
     } catch {
-      serverLost(server, connection);
+      server.missedChecks += 1;
+      if (server.missedChecks >= MISSED_CHECKS_TO_GIVE_UP) serverLost(server, connection);
     }
   }
 
@@ -328,7 +350,7 @@ export function createSfu(options: SfuOptions): Sfu {
   function roomOf(roomId: string): Room {
     let room = rooms.get(roomId);
     if (!room) {
-      room = { id: roomId, subscribers: new Map() };
+      room = { id: roomId, subscribers: new Map(), subscribing: new Map(), retiredFeeds: new Set() };
       rooms.set(roomId, room);
     }
     return room;
@@ -362,6 +384,27 @@ export function createSfu(options: SfuOptions): Sfu {
     return { server, janusRoom, secret };
   }
 
+  /**
+   * The feed the shared store names, as far as this process should believe it: a publisher of its own (live, or
+   * a reload's publication not yet live) knows better, and a feed it retired is gone whatever the store says.
+   */
+  function sharedFeed(room: Room, shared: SharedSfuRoom): number | undefined {
+    if (room.publisher || shared.feed === null || room.retiredFeeds.has(shared.feed)) return undefined;
+    return shared.feed;
+  }
+
+  /**
+   * The publisher's feed is gone from Janus (replaced by a reload's publication, hung up, or its socket left):
+   * the store stops naming it, then the room is told, so no attendee is sent to a feed that no longer exists.
+   */
+  function retire(room: Room, publisher: NonNullable<Room['publisher']>) {
+    room.retiredFeeds.add(publisher.feed);
+    // A few are enough: only a store read racing the clearing write can bring one back.
+    if (room.retiredFeeds.size > 8) room.retiredFeeds.delete(room.retiredFeeds.values().next().value!);
+    if (room.remoteFeed === publisher.feed) room.remoteFeed = undefined;
+    void shareFeed(room.id, publisher.janusRoom, null, publisher.feed).then(() => listener?.feedChanged(room.id, feedOf(room.id)));
+  }
+
   /** A Janus room another process made (and still there): this process subscribes and publishes in it too. */
   async function adoptable(room: Room, shared: SharedSfuRoom | null): Promise<Server | undefined> {
     if (!shared || shared.janusRoom === room.lostJanusRoom) return undefined;
@@ -380,7 +423,7 @@ export function createSfu(options: SfuOptions): Sfu {
     room.server = server;
     room.janusRoom = shared.janusRoom;
     room.secret = shared.janusSecret;
-    if (!room.publisher?.live) room.remoteFeed = shared.feed ?? undefined;
+    room.remoteFeed = sharedFeed(room, shared);
   }
 
   async function ensureRoom(roomId: string): Promise<void> {
@@ -416,7 +459,7 @@ export function createSfu(options: SfuOptions): Sfu {
     if (!shared) return local?.server !== undefined;
     const room = roomOf(roomId);
     if (room.server && room.janusRoom === shared.janusRoom) {
-      if (!room.publisher?.live) room.remoteFeed = shared.feed ?? undefined;
+      room.remoteFeed = sharedFeed(room, shared);
       return true;
     }
     const server = await adoptable(room, shared);
@@ -476,8 +519,8 @@ export function createSfu(options: SfuOptions): Sfu {
       }
       const answerSdp = withoutOpusDtx(joined.jsep.sdp);
       const previous = room.publisher;
-      const publisher = { participantId, handle, feed: joined.feed, live: false };
       const janusRoom = room.janusRoom!;
+      const publisher = { participantId, handle, feed: joined.feed, janusRoom, live: false };
       room.publisher = publisher;
       handle.once(Janode.EVENT.HANDLE_WEBRTCUP, () => {
         if (room.publisher !== publisher) return;
@@ -489,9 +532,12 @@ export function createSfu(options: SfuOptions): Sfu {
         if (room.publisher !== publisher) return;
         room.publisher = undefined;
         void detach(handle);
-        void shareFeed(roomId, janusRoom, null, publisher.feed).then(() => listener?.feedChanged(roomId, undefined));
+        retire(room, publisher);
       });
-      if (previous) void detach(previous.handle);
+      if (previous) {
+        void detach(previous.handle);
+        retire(room, previous);
+      }
       return { sdp: answerSdp, feed: joined.feed };
     },
     feedOf,
@@ -501,6 +547,8 @@ export function createSfu(options: SfuOptions): Sfu {
       const live = feedOf(roomId);
       if (live === undefined || !room?.server) throw new SfuError('no_publisher', 'The presenter is not publishing right now');
       if (live !== feed) throw new SfuError('wrong_feed', 'That feed is not this room’s presenter');
+      const turn = ++subscribeTurns;
+      room.subscribing.set(participantId, turn);
       const handle = await attach(room);
       let joined: { jsep?: { sdp: string }; streams?: Array<{ type: string; mid: string }> };
       try {
@@ -510,6 +558,10 @@ export function createSfu(options: SfuOptions): Sfu {
         void detach(handle);
         if (janusCode(err) === NO_SUCH_FEED) throw new SfuError('no_publisher', 'The presenter is not publishing right now');
         throw clientError(err, 'subscription');
+      }
+      if (room.subscribing.get(participantId) !== turn || rooms.get(roomId) !== room) {
+        void detach(handle);
+        throw new SfuError('no_connection', 'A newer subscription (or a leave) replaced this one');
       }
       const previous = room.subscribers.get(participantId);
       room.subscribers.set(participantId, {
@@ -552,13 +604,15 @@ export function createSfu(options: SfuOptions): Sfu {
     async leave(roomId, participantId) {
       const room = rooms.get(roomId);
       if (!room) return;
-      if (room.publisher?.participantId === participantId) {
-        const { handle } = room.publisher;
+      const publisher = room.publisher;
+      if (publisher?.participantId === participantId) {
         room.publisher = undefined;
-        await detach(handle);
+        retire(room, publisher);
+        await detach(publisher.handle);
       }
       const subscription = room.subscribers.get(participantId);
       room.subscribers.delete(participantId);
+      room.subscribing.delete(participantId);
       await detach(subscription?.handle);
     },
     async destroyRoom(roomId) {

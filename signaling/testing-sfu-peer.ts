@@ -89,6 +89,8 @@ async function subscribe(feed: number): Promise<void> {
   subscribedFeed = feed;
   const result = await socket.emitWithAck('sfu-subscribe', { feed });
   if (!result.ok) {
+    // Refused (a feed gone): the server sends the room's current feed next, which is subscribed to then.
+    if (subscribedFeed === feed) subscribedFeed = null;
     say({ event: 'error', step: 'subscribe', error: result.error });
     return;
   }

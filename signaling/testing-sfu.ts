@@ -1,9 +1,10 @@
 // Test fixtures for the SFU: a managed Janus in a temp directory, and light WebRTC peers in child processes.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { createManagedJanus, type ManagedJanus } from '../managed/janus.ts';
+import { startEntryProcess, type RunningProcess } from '../testing/processes.ts';
+import { until } from '../testing/until.ts';
 import { createSfu, type Sfu } from './sfu.ts';
 
 export interface TestJanus {
@@ -18,7 +19,7 @@ export async function startTestJanus(): Promise<TestJanus> {
   const janus = await createManagedJanus({ dir, rtpPorts: '40000-60000', eventLoops: 2, restartDelayMs: 100 });
   await janus.start();
   const sfu = createSfu({ servers: [{ url: janus.url, apiSecret: janus.apiSecret, adminKey: janus.adminSecret }], healthIntervalMs: 250 });
-  await until(() => sfu.available, 10_000, 'the SFU client never reached Janus');
+  await until(() => sfu.available, 'the SFU client never reached Janus', 10_000);
   return {
     janus,
     sfu,
@@ -28,14 +29,6 @@ export async function startTestJanus(): Promise<TestJanus> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
-}
-
-export async function until(check: () => boolean, ms: number, message: string): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(message);
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 export interface PeerFact {
@@ -53,13 +46,13 @@ export interface TestPeer {
   kill(): void;
 }
 
-const PEER = resolve(import.meta.dirname, 'testing-sfu-peer.ts');
-const peers = new Set<ChildProcess>();
+const peers = new Set<RunningProcess>();
 
 /** A presenter that publishes or an attendee that subscribes, in its own process (see testing-sfu-peer.ts). */
 export function startPeer(url: string, token: string, role: 'publish' | 'subscribe'): TestPeer {
-  const child = spawn(process.execPath, ['--import', 'tsx', PEER, url, token, role], { stdio: ['ignore', 'pipe', 'inherit'] });
-  peers.add(child);
+  const peer = startEntryProcess('signaling/testing-sfu-peer.ts', { args: [url, token, role], echoStderr: `peer (${role})` });
+  const child = peer.child;
+  peers.add(peer);
   const facts: PeerFact[] = [];
   const waiters = new Set<() => void>();
   let buffered = '';
@@ -103,13 +96,13 @@ export function startPeer(url: string, token: string, role: 'publish' | 'subscri
       return typeof last?.frames === 'number' ? last.frames : 0;
     },
     kill() {
-      peers.delete(child);
-      child.kill('SIGKILL');
+      peers.delete(peer);
+      void peer.kill();
     },
   };
 }
 
 export function killPeers(): void {
-  for (const child of peers) child.kill('SIGKILL');
+  for (const peer of peers) void peer.kill();
   peers.clear();
 }

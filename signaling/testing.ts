@@ -104,10 +104,10 @@ export interface TestRoom {
 
 let attendeeCount = 0;
 
-/** A live room with its presenter, made the way the REST API makes it. */
+/** A room with its presenter (live unless scheduled), made the way the REST API makes it. */
 export async function createTestRoom(
   db: Database,
-  options: { maxParticipants?: number; hideAddresses?: boolean; hideLanAddresses?: boolean } = {},
+  options: { maxParticipants?: number; hideAddresses?: boolean; hideLanAddresses?: boolean; lobby?: boolean; schedule?: { startsAt: Date; timeZone: string } } = {},
 ): Promise<TestRoom> {
   const presenterToken = newToken();
   const { room, presenter } = await createRoom(db, {
@@ -120,6 +120,8 @@ export async function createTestRoom(
     hideAddresses: options.hideAddresses,
     hideLanAddresses: options.hideLanAddresses,
     presenterTokenHash: await hashToken(presenterToken),
+    ...(options.lobby === undefined ? {} : { lobby: options.lobby }),
+    ...(options.schedule === undefined ? {} : { schedule: options.schedule }),
   });
   return {
     room,

@@ -116,6 +116,6 @@ export function startProcess(command: string, args: string[], options: ProcessOp
 }
 
 /** Runs a TypeScript entry of Podium's (relative to the repository) under Node with the tsx loader. */
-export function startEntryProcess(entry: string, options: ProcessOptions & { nodeArgs?: string[] } = {}): RunningProcess {
-  return startProcess(process.execPath, ['--import', TSX, ...(options.nodeArgs ?? []), resolve(ROOT, entry)], options);
+export function startEntryProcess(entry: string, options: ProcessOptions & { nodeArgs?: string[]; args?: string[] } = {}): RunningProcess {
+  return startProcess(process.execPath, ['--import', TSX, ...(options.nodeArgs ?? []), resolve(ROOT, entry), ...(options.args ?? [])], options);
 }

@@ -1,55 +1,40 @@
 // The all-in-one process serving HTTPS from files (followed on disk) and from a local CA, and refusing bad settings.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { connect, type PeerCertificate } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fetchVia } from '../deploy/nginx-harness.ts';
 import { createTestDatabase, type TestDatabase } from '../db/testing.ts';
+import { startEntryProcess, type RunningProcess } from '../testing/processes.ts';
 import { createCertificateAuthority, issueServerCertificate, type KeyPair } from './local-ca.ts';
 import { fetchTrusting } from './testing.ts';
 
-const root = resolve(import.meta.dirname, '..');
-const tsx = resolve(root, 'node_modules/tsx/dist/esm/index.mjs');
-const running: ChildProcess[] = [];
+const running: RunningProcess[] = [];
 // A PostgreSQL database of this file's own where one is reachable (quicker to start on than the embedded one).
 let database: TestDatabase | null = null;
 
 interface Started {
-  child: ChildProcess;
+  server: RunningProcess;
   output: () => string;
   httpsPort: number;
   httpPort: number;
 }
 
-function spawnServer(env: Record<string, string>): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, ['--import', tsx, resolve(root, 'server.ts')], {
-    cwd: root,
-    env: { ...process.env, HOST: '127.0.0.1', RATE_LIMITS: 'off', MANAGED_TURN: 'off', DATABASE_URL: database?.url ?? '', LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+function spawnServer(env: Record<string, string>): RunningProcess {
+  const server = startEntryProcess('server.ts', {
+    env: { HOST: '127.0.0.1', RATE_LIMITS: 'off', MANAGED_TURN: 'off', DATABASE_URL: database?.url ?? '', LOG_LEVEL: 'info', ...env },
   });
-  running.push(child);
-  let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
-  return { child, output: () => output, exited };
+  running.push(server);
+  return server;
 }
 
 /** Starts with HTTPS and HTTP on free ports and reads both from what the process prints. */
 async function startHttps(env: Record<string, string>): Promise<Started> {
-  const { child, output, exited } = spawnServer({ HTTPS_PORT: '0', HTTP_PORT: '0', ...env });
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const listening = /listening on https:\/\/localhost:(\d+)/.exec(output());
-    if (listening) {
-      return { child, output, httpsPort: Number(listening[1]), httpPort: Number(/HTTP port (\d+) redirects/.exec(output())?.[1]) };
-    }
-    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`server did not start:\n${output()}`);
-    await Promise.race([exited, new Promise((done) => setTimeout(done, 100))]);
-  }
+  const server = spawnServer({ HTTPS_PORT: '0', HTTP_PORT: '0', ...env });
+  const [, httpsPort] = await server.waitFor(/listening on https:\/\/localhost:(\d+)/);
+  return { server, output: server.output, httpsPort: Number(httpsPort), httpPort: Number(/HTTP port (\d+) redirects/.exec(server.output())?.[1]) };
 }
 
 function peerCertificate(port: number, ca?: string, servername = 'localhost'): Promise<PeerCertificate> {
@@ -63,19 +48,12 @@ function peerCertificate(port: number, ca?: string, servername = 'localhost'): P
   });
 }
 
-async function stop(child: ChildProcess): Promise<number | null> {
-  if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
-  const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
-  child.kill('SIGTERM');
-  return exited;
-}
-
 beforeAll(async () => {
   database = await createTestDatabase({ migrate: false });
 });
 
 afterAll(async () => {
-  for (const child of running) await stop(child);
+  for (const server of running) await server.stop();
   await database?.destroy();
 });
 
@@ -113,7 +91,7 @@ describe('HTTPS from TLS_CERT and TLS_KEY', () => {
     writeFileSync(keyPath, stray.key);
     await expect.poll(() => server.output(), { timeout: 15_000, interval: 250 }).toMatch(/TLS_CERT\/TLS_KEY changed but cannot be used, still serving the previous certificate/);
     expect((await peerCertificate(server.httpsPort, ca.cert)).fingerprint256).toBe(expected);
-    expect(await stop(server.child)).toBe(0);
+    expect(await server.server.stop()).toBe(0);
   }, 120_000);
 });
 
@@ -142,14 +120,14 @@ describe('HTTPS from a local CA (TLS=local)', () => {
     const redirect = await fetchVia(`http://127.0.0.1:${server.httpPort}/r/abc`, { headers: { host: '127.0.0.1' } });
     expect(redirect.status).toBe(301);
     expect(redirect.headers.location).toBe(`https://127.0.0.1:${server.httpsPort}/r/abc`);
-    expect(await stop(server.child)).toBe(0);
+    expect(await server.server.stop()).toBe(0);
 
     // The CA is made once: trusting it is a one-time step per device.
     const again = await startHttps({ TLS: 'local', DATA_DIR: dir });
     expect(again.output()).toContain(`podium: HTTPS with a local certificate authority: ${caPath}`);
     expect(readFileSync(caPath, 'utf8')).toBe(ca);
     await peerCertificate(again.httpsPort, ca);
-    expect(await stop(again.child)).toBe(0);
+    expect(await again.server.stop()).toBe(0);
   }, 180_000);
 });
 

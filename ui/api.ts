@@ -12,6 +12,7 @@ import type {
 import type { PollBody } from '../core/polls.ts';
 import type { ReportBody } from '../core/report.ts';
 import type { ChatMessageBody, QuestionBody, SessionStatsBody } from '../core/schemas.ts';
+import { DEFAULT_MESSAGES_PAGE } from '../core/limits.ts';
 import { fetchWithRetry } from './lib/retry.ts';
 import { randomId } from './random-id.ts';
 
@@ -100,7 +101,7 @@ export const api = {
   messages: (slug: string, token: string, options: { limit?: number; beforeId?: string } = {}) =>
     request<{ messages: ChatMessageBody[]; hasMore: boolean }>(
       'GET',
-      `${room(slug)}/messages?limit=${options.limit ?? 50}${options.beforeId ? `&beforeId=${encodeURIComponent(options.beforeId)}` : ''}`,
+      `${room(slug)}/messages?limit=${options.limit ?? DEFAULT_MESSAGES_PAGE}${options.beforeId ? `&beforeId=${encodeURIComponent(options.beforeId)}` : ''}`,
       { token },
     ),
   questions: (slug: string, token: string) => request<{ questions: QuestionBody[] }>('GET', `${room(slug)}/questions`, { token }),

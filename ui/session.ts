@@ -8,6 +8,8 @@ export interface RoomSession {
   name: string;
   /** The link attendees use, as the server built it (it knows PUBLIC_URL). */
   joinUrl?: string;
+  /** An attendee waiting outside the room (lobby, or not live yet): the page waits for admission first. */
+  waiting?: boolean;
 }
 
 const key = (slug: string) => `podium:room:${slug}`;
@@ -34,6 +36,7 @@ export function loadSession(slug: string): RoomSession | undefined {
       role: value.role,
       name: value.name ?? '',
       ...(typeof value.joinUrl === 'string' ? { joinUrl: value.joinUrl } : {}),
+      ...(value.waiting === true ? { waiting: true } : {}),
     };
   } catch {
     return undefined;

@@ -3,6 +3,7 @@ import { createEffect, createSignal, For, on, Show } from 'solid-js';
 import { useRoom } from '../room/room-context.tsx';
 import { Avatar } from './avatar.tsx';
 import { Icon } from './icon.tsx';
+import { createPanelAction, PanelAlert } from './panel-alert.tsx';
 import { MAX_CHAT_MESSAGE_LENGTH } from '../../core/limits.ts';
 
 const timeFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
@@ -10,7 +11,7 @@ const timeFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute:
 export function ChatPanel() {
   const room = useRoom();
   const [draft, setDraft] = createSignal('');
-  const [error, setError] = createSignal<string | null>(null);
+  const { error, act } = createPanelAction();
   const [sending, setSending] = createSignal(false);
   const [loadingEarlier, setLoadingEarlier] = createSignal(false);
   let list!: HTMLDivElement;
@@ -30,16 +31,12 @@ export function ChatPanel() {
     const text = draft().trim();
     if (!text || sending()) return;
     setSending(true);
-    try {
+    await act(async () => {
       await room.actions.sendChat(text);
       setDraft('');
-      setError(null);
       stickToBottom = true;
-    } catch (err) {
-      setError(err instanceof Error ? err.message : 'Your message was not sent.');
-    } finally {
-      setSending(false);
-    }
+    }, 'Your message was not sent.');
+    setSending(false);
   };
 
   const loadEarlier = async () => {
@@ -47,15 +44,11 @@ export function ChatPanel() {
     // The reader is looking at the top; new pages go above without pulling the list down to the newest.
     stickToBottom = false;
     const fromBottom = list.scrollHeight - list.scrollTop;
-    try {
+    await act(async () => {
       await room.actions.loadEarlierMessages();
-      setError(null);
       queueMicrotask(() => (list.scrollTop = list.scrollHeight - fromBottom));
-    } catch (err) {
-      setError(err instanceof Error ? err.message : 'Earlier messages could not be loaded.');
-    } finally {
-      setLoadingEarlier(false);
-    }
+    }, 'Earlier messages could not be loaded.');
+    setLoadingEarlier(false);
   };
 
   return (
@@ -113,11 +106,7 @@ export function ChatPanel() {
           <Icon name="send" size={18} />
         </button>
       </form>
-      <Show when={error()}>
-        <p class="alert" role="alert" style={{ margin: '0 16px 12px' }}>
-          {error()}
-        </p>
-      </Show>
+      <PanelAlert message={error()} />
     </>
   );
 }

@@ -4,23 +4,16 @@ import type { QuestionBody } from '../../core/schemas.ts';
 import { useRoom } from '../room/room-context.tsx';
 import { compareQuestions } from '../room/room-store.ts';
 import { Icon } from './icon.tsx';
+import { createPanelAction, PanelAlert, type PanelAct } from './panel-alert.tsx';
 import { MAX_ANSWER_LENGTH, MAX_QUESTION_LENGTH } from '../../core/limits.ts';
 
 export function QaPanel() {
   const room = useRoom();
   const isPresenter = () => room.session.role === 'presenter';
   const [draft, setDraft] = createSignal('');
-  const [error, setError] = createSignal<string | null>(null);
   const ordered = createMemo(() => [...room.state.questions].sort(compareQuestions));
 
-  const act = async (action: () => Promise<unknown>) => {
-    try {
-      await action();
-      setError(null);
-    } catch (err) {
-      setError(err instanceof Error ? err.message : 'That did not work. Try again.');
-    }
-  };
+  const { error, act } = createPanelAction();
 
   const ask = async (event: Event) => {
     event.preventDefault();
@@ -44,11 +37,7 @@ export function QaPanel() {
           </ol>
         </Show>
       </div>
-      <Show when={error()}>
-        <p class="alert" role="alert" style={{ margin: '0 16px 8px' }}>
-          {error()}
-        </p>
-      </Show>
+      <PanelAlert message={error()} />
       <Show when={!isPresenter()}>
         <form class="panel-footer" onSubmit={ask}>
           <label class="visually-hidden" for="question-input">
@@ -76,7 +65,7 @@ export function QaPanel() {
   );
 }
 
-function QuestionItem(props: { question: QuestionBody; presenter: boolean; act: (action: () => Promise<unknown>) => Promise<void> }) {
+function QuestionItem(props: { question: QuestionBody; presenter: boolean; act: PanelAct }) {
   const room = useRoom();
   const [answering, setAnswering] = createSignal(false);
   const [answer, setAnswer] = createSignal('');

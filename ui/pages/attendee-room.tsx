@@ -1,6 +1,7 @@
 // The attendee view: the presenter's screen as the stage with the camera as picture-in-picture, chat, Q&A, reactions.
 import { createEffect, createSignal, Match, Show, Switch } from 'solid-js';
 import { AttendeeStageControls, microphoneAllowed, RemovedPage } from '../room/stage/moderation.tsx';
+import { LobbyPanel } from '../room/stage/lobby.tsx';
 import { ConnectionDiagnosis } from '../components/connection-diagnosis.tsx';
 import { ConnectionStatus } from '../components/connection-status.tsx';
 import { createDocumentTitle } from '../components/document-title.ts';
@@ -9,6 +10,7 @@ import { LiveRegion } from '../components/live-region.tsx';
 import { ReactionBar, ReactionOverlay } from '../components/reactions.tsx';
 import { RoomPanels } from '../components/room-panels.tsx';
 import { SessionSummary } from '../components/session-summary.tsx';
+import { ScreenWithCamera, StageBadges, StageMessage } from '../components/stage-parts.tsx';
 import { ToggleControl } from '../components/toggle-control.tsx';
 import { Topbar } from '../components/topbar.tsx';
 import { AudioSink, VideoView } from '../components/video-view.tsx';
@@ -91,19 +93,15 @@ function Stage() {
       <Switch>
         <Match when={watchProblem(room.support)}>
           {(problem) => (
-            <div class="stage-empty" data-testid="join-only">
-              <Icon name="camera-off" size={32} />
-              <h2>{problem().title}</h2>
-              <p>{problem().message} You can still chat, ask questions and vote.</p>
-            </div>
+            <StageMessage icon="camera-off" title={problem().title} testId="join-only">
+              {problem().message} You can still chat, ask questions and vote.
+            </StageMessage>
           )}
         </Match>
         <Match when={audioOnly()}>
-          <div class="stage-empty" data-testid="audio-only-stage">
-            <Icon name="volume" size={32} />
-            <h2>Audio only</h2>
-            <p>Video is off to save data. Turn off “Audio only” to see the presenter again.</p>
-          </div>
+          <StageMessage icon="volume" title="Audio only" testId="audio-only-stage">
+            Video is off to save data. Turn off “Audio only” to see the presenter again.
+          </StageMessage>
         </Match>
         <Match when={room.state.link.unreachable && room.state.link.state !== 'connected'}>
           <ConnectionDiagnosis />
@@ -116,12 +114,11 @@ function Stage() {
           </div>
         </Match>
         <Match when={sharing()}>
-          <VideoView stream={media().screen} label="Presenter's shared screen" testId="screen-video" />
-          <Show when={presenterCameraOn()}>
-            <div class="pip">
-              <VideoView stream={media().camera} label="Presenter's camera" testId="camera-video" />
-            </div>
-          </Show>
+          <ScreenWithCamera
+            screen={{ stream: media().screen, label: "Presenter's shared screen", testId: 'screen-video' }}
+            camera={{ stream: media().camera, label: "Presenter's camera", testId: 'camera-video' }}
+            cameraOn={presenterCameraOn()}
+          />
         </Match>
         <Match when={true}>
           <VideoView stream={media().camera} label="Presenter's camera" testId="camera-video" />
@@ -130,23 +127,20 @@ function Stage() {
           </Show>
         </Match>
       </Switch>
-      <div class="stage-badges">
-        <Show when={room.state.connection === 'live'}>
-          <span class="stage-badge live">LIVE</span>
-        </Show>
+      <StageBadges>
         <Show when={room.state.isScreenSharing && !audioOnly()}>
           <span class="stage-badge" data-testid="sharing-badge">
             <Icon name="screen" size={12} /> Screen
           </span>
         </Show>
-      </div>
+      </StageBadges>
       <Show when={room.state.link.videoPaused && room.state.link.videoPaused !== 'request'}>
         <div class="stage-notice" role="status" data-testid="video-paused">
           Your connection is weak, so video is paused. Audio continues, and video returns when the link recovers.
         </div>
       </Show>
       <Show when={soundBlocked() && media().audio}>
-        <button class="button primary stage-notice" style={{ bottom: 'auto', top: '14px' }} onClick={() => setSoundAttempt((n) => n + 1)}>
+        <button class="button primary stage-notice at-top" onClick={() => setSoundAttempt((n) => n + 1)}>
           <Icon name="volume" size={16} /> Turn on sound
         </button>
       </Show>
@@ -186,7 +180,7 @@ function AttendeeControls() {
         <Show when={media()}>
           {(m) => (
             <>
-              <label class="switch control" style={{ 'flex-direction': 'row', padding: '10px 14px' }}>
+              <label class="switch control in-row">
                 <input
                   type="checkbox"
                   role="switch"
@@ -213,6 +207,10 @@ function AttendeeControls() {
         <ReactionBar />
       </div>
       <AttendeeStageControls />
+      {/* Co-hosts let people in too. */}
+      <Show when={self()?.isCoHost}>
+        <LobbyPanel />
+      </Show>
       <BrowserMode />
     </>
   );

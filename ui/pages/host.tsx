@@ -3,6 +3,7 @@ import { A, useParams } from '@solidjs/router';
 import { createEffect, createResource, createSignal, For, Match, Show, Switch } from 'solid-js';
 import { api } from '../api.ts';
 import { audibleParticipants, ModerationPanel } from '../room/stage/moderation.tsx';
+import { GreenRoom, LobbyPanel } from '../room/stage/lobby.tsx';
 import { AddressPrivacy, NoRelayWarning } from '../components/address-privacy.tsx';
 import { ConfirmDialog } from '../components/confirm-dialog.tsx';
 import { ConnectionStatus } from '../components/connection-status.tsx';
@@ -13,6 +14,7 @@ import { ReactionOverlay } from '../components/reactions.tsx';
 import { RoomPanels } from '../components/room-panels.tsx';
 import { SessionSummary } from '../components/session-summary.tsx';
 import { ShareLink } from '../components/share-link.tsx';
+import { ScreenWithCamera, StageBadges, StageMessage } from '../components/stage-parts.tsx';
 import { ToggleControl } from '../components/toggle-control.tsx';
 import { Topbar } from '../components/topbar.tsx';
 import { AudioSink, VideoView } from '../components/video-view.tsx';
@@ -155,8 +157,12 @@ function ConsoleLive(props: { slug: string }) {
             </p>
           </Show>
           <NoRelayWarning />
+          <Show when={room.state.room?.liveAt === null}>
+            <GreenRoom />
+          </Show>
           <PresenterStage attendees={attendees()} />
           <PresenterControls />
+          <LobbyPanel />
           <ModerationPanel />
         </section>
         <aside class="room-side" aria-label="Participants, chat and questions">
@@ -190,20 +196,17 @@ function PresenterStage(props: { attendees: number }) {
       <Switch>
         <Match when={presentProblem(room.support)}>
           {(problem) => (
-            <div class="stage-empty" data-testid="cannot-present" data-problem={problem().kind}>
-              <Icon name="camera-off" size={32} />
-              <h2>{problem().title}</h2>
-              <p>{problem().message} Chat and Q&amp;A still work from here.</p>
-            </div>
+            <StageMessage icon="camera-off" title={problem().title} testId="cannot-present" problem={problem().kind}>
+              {problem().message} Chat and Q&amp;A still work from here.
+            </StageMessage>
           )}
         </Match>
         <Match when={media()?.sharing()}>
-          <VideoView stream={media()!.screen()} label="Your shared screen" testId="local-screen" />
-          <Show when={media()!.cameraOn()}>
-            <div class="pip">
-              <VideoView stream={media()!.preview()} label="Your camera" mirror testId="local-preview" />
-            </div>
-          </Show>
+          <ScreenWithCamera
+            screen={{ stream: media()!.screen(), label: 'Your shared screen', testId: 'local-screen' }}
+            camera={{ stream: media()!.preview(), label: 'Your camera', mirror: true, testId: 'local-preview' }}
+            cameraOn={media()!.cameraOn()}
+          />
         </Match>
         <Match when={media()?.preview() && media()!.cameraOn()}>
           <VideoView stream={media()!.preview()} label="Your camera" mirror testId="local-preview" />
@@ -221,14 +224,11 @@ function PresenterStage(props: { attendees: number }) {
           </div>
         </Match>
       </Switch>
-      <div class="stage-badges">
-        <Show when={room.state.connection === 'live'}>
-          <span class="stage-badge live">LIVE</span>
-        </Show>
+      <StageBadges>
         <span class="stage-badge">
           <Icon name="users" size={12} /> {props.attendees} watching
         </span>
-      </div>
+      </StageBadges>
       <ReactionOverlay />
     </div>
   );

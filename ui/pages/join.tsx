@@ -1,12 +1,13 @@
-// Join /r/:slug: the room's title and presenter, a name (and a password when needed), then the attendee view.
+// Join /r/:slug: the room's title and how full it is (names are for participants only), a name (and a password when needed), then the attendee view.
 import { A, useParams } from '@solidjs/router';
 import { createResource, createSignal, Match, Show, Switch } from 'solid-js';
 import { api, ApiRequestError, describeError } from '../api.ts';
-import { Avatar } from '../components/avatar.tsx';
+import { createFormSubmit, Field } from '../components/field.tsx';
 import { Icon } from '../components/icon.tsx';
 import { Topbar } from '../components/topbar.tsx';
 import { forgetSession, loadSession, saveSession, type RoomSession } from '../session.ts';
 import { AttendeeRoom } from './attendee-room.tsx';
+import { Countdown, WaitingRoom } from './waiting-room.tsx';
 import { MAX_NAME_LENGTH, MAX_PASSWORD_LENGTH } from '../../core/limits.ts';
 
 export default function Join() {
@@ -46,8 +47,13 @@ export default function Join() {
                   <JoinForm
                     slug={slug()}
                     title={room().room.title}
-                    presenterName={room().room.presenterName}
+                    participantCount={room().room.participantCount}
+                    isFull={room().room.isFull}
                     hasPassword={room().room.hasPassword}
+                    description={room().room.description}
+                    startsAt={room().room.startsAt}
+                    timeZone={room().room.timeZone}
+                    live={room().room.liveAt !== null}
                     notice={notice()}
                     onJoined={(s) => {
                       setNotice(null);
@@ -61,6 +67,23 @@ export default function Join() {
         </>
       }
     >
+      <Match when={session()?.role === 'attendee' && session()?.waiting && session()}>
+        {(s) => (
+          <WaitingRoom
+            slug={slug()}
+            session={s()}
+            onAdmitted={() => {
+              // Into the room without a reload: the same token, now let in.
+              const admitted: RoomSession = { ...s(), waiting: false };
+              saveSession(slug(), admitted);
+              setSession(admitted);
+            }}
+            onDenied={() => forgetSession(slug())}
+            onLeave={() => leave('You left the waiting room. You can join again at any time.')}
+            onSignedOut={() => leave('Your place in the waiting room expired. Enter your name to join again.')}
+          />
+        )}
+      </Match>
       <Match when={session()?.role === 'attendee' && session()}>
         {(s) => (
           <AttendeeRoom
@@ -131,75 +154,69 @@ function PresenterHere(props: { slug: string; onJoinAsAttendee: () => void }) {
 function JoinForm(props: {
   slug: string;
   title: string;
-  presenterName: string;
+  participantCount: number;
+  isFull: boolean;
   hasPassword: boolean;
+  description: string | null;
+  startsAt: string | null;
+  timeZone: string | null;
+  live: boolean;
   notice: string | null;
   onJoined: (session: RoomSession) => void;
 }) {
   const [name, setName] = createSignal('');
   const [password, setPassword] = createSignal('');
-  const [error, setError] = createSignal<string | null>(null);
-  const [busy, setBusy] = createSignal(false);
-
-  const submit = async (event: Event) => {
-    event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      const joined = await api.joinRoom(props.slug, { name: name().trim(), ...(props.hasPassword ? { password: password() } : {}) });
-      const session: RoomSession = { token: joined.token, participantId: joined.participantId, role: 'attendee', name: name().trim() };
-      saveSession(props.slug, session);
-      props.onJoined(session);
-    } catch (err) {
-      setError(describeError(err));
-      setBusy(false);
-    }
-  };
+  const { error, busy, submit } = createFormSubmit(async () => {
+    const joined = await api.joinRoom(props.slug, { name: name().trim(), ...(props.hasPassword ? { password: password() } : {}) });
+    const session: RoomSession = {
+      token: joined.token,
+      participantId: joined.participantId,
+      role: 'attendee',
+      name: name().trim(),
+      ...(joined.waiting ? { waiting: true } : {}),
+    };
+    saveSession(props.slug, session);
+    props.onJoined(session);
+  });
 
   return (
     <form class="card form-card join-card" onSubmit={submit} aria-labelledby="join-title" data-testid="join-form">
       <div class="room-heading">
         <span class="kicker">You are invited to</span>
-        <h1 id="join-title" style={{ 'font-size': '26px' }}>
+        <h1 id="join-title" class="join-title">
           {props.title}
         </h1>
-        <span class="presenter-chip">
-          <Avatar name={props.presenterName} small /> Presented by {props.presenterName}
+        <span class="presenter-chip" data-testid="room-occupancy">
+          {props.isFull ? 'The room is full for now' : `${props.participantCount} ${props.participantCount === 1 ? 'person' : 'people'} here now`}
         </span>
       </div>
+      <Show when={props.description}>
+        <p class="waiting-description">{props.description}</p>
+      </Show>
+      <Show when={props.startsAt && !props.live}>
+        <Countdown startsAt={props.startsAt!} timeZone={props.timeZone} />
+      </Show>
       <Show when={props.notice}>
         <p class="alert info" role="status">
           {props.notice}
         </p>
       </Show>
-      <div class="field">
-        <label for="attendee-name">Your name</label>
-        <input
-          id="attendee-name"
-          class="input"
-          required
-          maxLength={MAX_NAME_LENGTH}
-          autocomplete="name"
-          value={name()}
-          onInput={(e) => setName(e.currentTarget.value)}
-        />
-      </div>
+      <Field id="attendee-name" label="Your name" required maxLength={MAX_NAME_LENGTH} autocomplete="name" value={name()} onValue={setName} />
       <Show when={props.hasPassword}>
-        <div class="field">
-          <label for="room-password">
-            <Icon name="lock" size={14} /> Room password
-          </label>
-          <input
-            id="room-password"
-            class="input"
-            type="password"
-            required
-            maxLength={MAX_PASSWORD_LENGTH}
-            autocomplete="current-password"
-            value={password()}
-            onInput={(e) => setPassword(e.currentTarget.value)}
-          />
-        </div>
+        <Field
+          id="room-password"
+          label={
+            <>
+              <Icon name="lock" size={14} /> Room password
+            </>
+          }
+          type="password"
+          required
+          maxLength={MAX_PASSWORD_LENGTH}
+          autocomplete="current-password"
+          value={password()}
+          onValue={setPassword}
+        />
       </Show>
       <Show when={error()}>
         <p class="alert" role="alert" data-testid="join-error">

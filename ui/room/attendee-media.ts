@@ -34,10 +34,11 @@ export function createAttendeeMedia(store: RoomStore, signaling: PeerSignaling, 
     created.on('first-frame', () => {
       setReceived(sfuMedia);
       store.events.link({ state: 'connected', videoPaused: null });
+      // Every new subscription (a presenter reload) starts with video: an attendee on audio only says so again.
+      if (audioOnly()) void setSfuAudioOnly(true);
       if (viaSfu()) return;
       setViaSfu(true);
       if (store.state.presenterId) signaling.control(store.state.presenterId, 'sfu-switched');
-      if (audioOnly()) void setSfuAudioOnly(true);
     });
     created.on('state', (state) => {
       if (viaSfu() && state !== 'idle') store.events.link({ state: state === 'failed' ? 'reconnecting' : state === 'connecting' ? 'connecting' : 'connected' });
@@ -122,14 +123,13 @@ export function createAttendeeMedia(store: RoomStore, signaling: PeerSignaling, 
       link?.setAudioOnly(on);
       if (viaSfu()) void setSfuAudioOnly(on);
     },
-    /** The server's word on the room's media: on the SFU with a live feed, subscribe (again, if the feed changed). */
+    /**
+     * The server's word on the room's media, in whatever order it comes (a feed gone, a new one, the current one
+     * after a refused subscription): on the SFU, the subscriber follows the feed named last.
+     */
     mode(body: MediaModeBody) {
-      if (body.mode !== 'sfu' || body.feed === null) return;
-      const current = ensureSubscriber();
-      if (current.feed() === body.feed) return;
-      current.subscribe(body.feed).catch(() => {
-        // Refused (the feed changed meanwhile) or unanswered: the next media-mode brings the feed to try.
-      });
+      if (body.mode !== 'sfu' || (body.feed === null && !subscriber)) return;
+      ensureSubscriber().follow(body.feed);
     },
     /** After each join ack; only a link opened just now announces itself, a reconnect keeps its peer. */
     joined(presenterId: string) {

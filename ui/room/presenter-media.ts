@@ -37,7 +37,7 @@ export function createPresenterMedia(
       void publisher.setTracks(tracks);
     }
     publisher.publish().catch(() => {
-      // Refused or unanswered: the next media-mode or sfu-renegotiate from the server tries again.
+      // Given up only for a newer publication (an sfu-renegotiate) or a closed console; refusals are retried inside.
     });
   }
 

@@ -1,6 +1,7 @@
 // Joins one room: fetches ICE servers, opens the socket, feeds the store and the rtc layer, and cleans up.
 import { createRoot, createSignal, onCleanup } from 'solid-js';
 import type { ChatMessageBody } from '../../core/schemas.ts';
+import { MAX_MESSAGES_PAGE } from '../../core/limits.ts';
 import { api, ApiRequestError, type IceConfig } from '../api.ts';
 import { mediaSupport, presentProblem, type MediaSupport } from '../rtc/support.ts';
 import type { IceSettings } from '../rtc/peer.ts';
@@ -152,7 +153,7 @@ async function signedOutOrEnded(slug: string, store: RoomStore): Promise<boolean
   return false;
 }
 
-const HISTORY_PAGE = 100;
+const HISTORY_PAGE = MAX_MESSAGES_PAGE;
 const MAX_HISTORY_PAGES = 10;
 
 /**
@@ -220,6 +221,10 @@ function bindSocket(
     }
     attendee()?.joined(result.presenterId);
     joinedBefore = true;
+    // Hosts see who waits outside; anyone else is refused, which says nothing new.
+    if (session.role === 'presenter' || result.participants.some((p) => p.id === session.participantId && p.isCoHost)) {
+      void store.actions.listLobby().catch(() => {});
+    }
     try {
       const known = new Set(store.state.messages.map((m) => m.id));
       const [missed, questions] = await Promise.all([missedMessages(slug, session.token, known), api.questions(slug, session.token)]);
@@ -273,6 +278,8 @@ function bindSocket(
   socket.on('question-highlighted', ({ questionId }) => events.questionHighlighted(questionId));
   socket.on('chat-message-deleted', ({ messageId }) => events.chatMessageDeleted(messageId));
   socket.on('room-options', ({ options }) => events.roomOptions(options));
+  socket.on('lobby-updated', ({ waiting }) => events.lobbyUpdated(waiting));
+  socket.on('room-live', ({ liveAt }) => events.roomLive(liveAt));
   socket.on('stage-invited', ({ by }) => events.stageInvited(by));
   socket.on('removed', () => events.removed());
   socket.on('media-mode', (body) => {

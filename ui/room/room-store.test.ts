@@ -186,6 +186,25 @@ describe('createRoomStore', () => {
     room.dispose();
   });
 
+  it('should ask again with the same client question id after a failed ask, and with a new one for a new question', async () => {
+    let fail = true;
+    const { transport, sent } = answering((_event, payload) => {
+      if (fail) return { ok: false, error: { code: 'internal_error', message: 'The room did not answer in time.' } };
+      return { ok: true, question: makeQuestion('q1', { question: (payload as { question: string }).question }) };
+    });
+    const room = withStore(transport);
+    room.events.joined(joinResult);
+    await expect(room.actions.ask('Why?')).rejects.toBeInstanceOf(RoomActionError);
+    fail = false;
+    await room.actions.ask('Why?');
+    await room.actions.ask('And how?');
+    const ids = sent.map((s) => (s.payload as { clientQuestionId: string }).clientQuestionId);
+    expect(ids[0]).toMatch(/^[0-9a-f-]{36}$/);
+    expect(ids[1]).toBe(ids[0]);
+    expect(ids[2]).not.toBe(ids[0]);
+    room.dispose();
+  });
+
   it('should end with the stats and ignore later connection changes', async () => {
     const stats = { maxConcurrentParticipants: 3, totalParticipants: 4, totalMessages: 2, totalQuestions: 1, sessionDurationMinutes: 12 };
     const room = withStore(answering(() => ({ ok: true, sessionStats: stats })).transport);

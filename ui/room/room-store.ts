@@ -1,7 +1,7 @@
 // One store per room: plain data fed by socket events, and the actions a participant can take on it.
 import { batch } from 'solid-js';
-import { createStore, produce, reconcile } from 'solid-js/store';
-import type { ChatMessageBody, ParticipantBody, QuestionBody, RoomBody, SessionStatsBody } from '../../core/schemas.ts';
+import { createStore, produce, reconcile, type SetStoreFunction } from 'solid-js/store';
+import type { ChatMessageBody, LobbyEntryBody, ParticipantBody, QuestionBody, RoomBody, SessionStatsBody } from '../../core/schemas.ts';
 import type {
   AckResult,
   ClientToServerEvents,
@@ -55,6 +55,8 @@ export interface RoomState {
   reactions: Reaction[];
   /** Text for the polite live region: new chat messages and questions from others. */
   announcement: string;
+  /** Hosts: who waits outside the room, first come first. */
+  lobby: LobbyEntryBody[];
 }
 
 /** What the store needs from signaling: send one client event and get its ack. */
@@ -108,6 +110,7 @@ function initialRoomState(slug: string): RoomState {
     sessionStats: null,
     reactions: [],
     announcement: '',
+    lobby: [],
   };
 }
 
@@ -118,9 +121,20 @@ export type EarlierMessages = (beforeId: string) => Promise<{ messages: ChatMess
 
 const byCreatedAt = (a: ChatMessageBody, b: ChatMessageBody) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0);
 
-export function createRoomStore(slug: string, transport: RoomTransport, earlierMessages?: EarlierMessages) {
-  const [state, setState] = createStore<RoomState>(initialRoomState(slug));
+type SetRoomState = SetStoreFunction<RoomState>;
 
+/** One client event sent and its ack read: a refusal becomes a RoomActionError with the server's code. */
+function makeSender(transport: RoomTransport) {
+  return async function send<E extends keyof ClientToServerEvents>(event: E, payload: Parameters<ClientToServerEvents[E]>[0]) {
+    const result = await transport(event, payload);
+    if (!result.ok) throw new RoomActionError(result.error.code, result.error.message);
+    return result;
+  };
+}
+type Send = ReturnType<typeof makeSender>;
+
+/** How chat messages and questions enter the store, whether a socket event or an action's answer brought them. */
+function makeRoomContent(state: RoomState, setState: SetRoomState) {
   const isSelf = (participantId: string | null) => participantId !== null && participantId === state.self?.participantId;
 
   const addMessage = (message: ChatMessageBody) => {
@@ -147,13 +161,20 @@ export function createRoomStore(slug: string, transport: RoomTransport, earlierM
   const patchQuestion = (questionId: string, patch: Partial<QuestionBody>) =>
     setState('questions', (q) => q.id === questionId, patch);
 
-  async function send<E extends keyof ClientToServerEvents>(event: E, payload: Parameters<ClientToServerEvents[E]>[0]) {
-    const result = await transport(event, payload);
-    if (!result.ok) throw new RoomActionError(result.error.code, result.error.message);
-    return result;
+  function mergeOlder(messages: ChatMessageBody[]) {
+    const known = new Set(state.messages.map((m) => m.id));
+    const older = messages.filter((m) => m.messageType !== 'reaction' && !known.has(m.id));
+    if (older.length) setState('messages', (current) => [...older, ...current].sort(byCreatedAt));
   }
 
-  const events = {
+  return { addMessage, addQuestion, patchQuestion, mergeOlder };
+}
+type RoomContent = ReturnType<typeof makeRoomContent>;
+
+/** What the room's socket events (and the rtc layer's reports) do to the store. */
+function makeRoomEvents(state: RoomState, setState: SetRoomState, content: RoomContent) {
+  const { addMessage, addQuestion, patchQuestion, mergeOlder } = content;
+  return {
     joined(result: JoinRoomResult) {
       batch(() => {
         setState('room', result.room);
@@ -217,8 +238,14 @@ export function createRoomStore(slug: string, transport: RoomTransport, earlierM
     chatMessageDeleted(messageId: string) {
       setState('messages', (list) => list.filter((m) => m.id !== messageId));
     },
-    roomOptions(options: Pick<RoomBody, 'isLocked' | 'questionsNeedApproval' | 'attendeeChat' | 'attendeeMicrophones'>) {
+    roomOptions(options: Pick<RoomBody, 'isLocked' | 'questionsNeedApproval' | 'attendeeChat' | 'attendeeMicrophones' | 'lobby'>) {
       if (state.room) setState('room', options);
+    },
+    lobbyUpdated(waiting: LobbyEntryBody[]) {
+      setState('lobby', reconcile(waiting, { key: 'participantId' }));
+    },
+    roomLive(liveAt: string) {
+      if (state.room) setState('room', 'liveAt', liveAt);
     },
     stageInvited(by: string | null) {
       setState('stageInvite', { by });
@@ -253,13 +280,23 @@ export function createRoomStore(slug: string, transport: RoomTransport, earlierM
     },
   };
 
-  function mergeOlder(messages: ChatMessageBody[]) {
-    const known = new Set(state.messages.map((m) => m.id));
-    const older = messages.filter((m) => m.messageType !== 'reaction' && !known.has(m.id));
-    if (older.length) setState('messages', (current) => [...older, ...current].sort(byCreatedAt));
-  }
+}
+type RoomEvents = ReturnType<typeof makeRoomEvents>;
 
-  const actions = {
+/** A participant's own actions in the room: chat, questions, reactions, media and the presenter's controls. */
+function makeRoomActions(
+  slug: string,
+  state: RoomState,
+  setState: SetRoomState,
+  send: Send,
+  events: RoomEvents,
+  content: RoomContent,
+  earlierMessages?: EarlierMessages,
+) {
+  const { addMessage, addQuestion, patchQuestion, mergeOlder } = content;
+  /** The last ask not yet acknowledged, so that sending the same question again is a retry of it. */
+  let unansweredAsk: { question: string; clientQuestionId: string } | null = null;
+  return {
     /** One more page of history before the oldest message shown. */
     async loadEarlierMessages() {
       const oldest = state.messages[0];
@@ -274,8 +311,15 @@ export function createRoomStore(slug: string, transport: RoomTransport, earlierM
       const result = await send('chat-message', { roomSlug: slug, message, clientMessageId: randomId() });
       addMessage(result.message);
     },
+    /**
+     * One id per question: a failed ask (a timeout may still have stored it) sent again with the same text keeps its
+     * id, so the server answers the first question instead of storing a second.
+     */
     async ask(question: string) {
-      const result = await send('ask-question', { question });
+      const clientQuestionId = unansweredAsk?.question === question ? unansweredAsk.clientQuestionId : randomId();
+      unansweredAsk = { question, clientQuestionId };
+      const result = await send('ask-question', { question, clientQuestionId });
+      if (unansweredAsk?.clientQuestionId === clientQuestionId) unansweredAsk = null;
       addQuestion(result.question);
     },
     /** Optimistic: the count moves at once and rolls back if the server refuses. */
@@ -325,7 +369,12 @@ export function createRoomStore(slug: string, transport: RoomTransport, earlierM
     acknowledgeMute() {
       setState('mutedByPresenter', false);
     },
-    // Moderation: each returns once the server accepted it; the room's broadcast updates the store.
+  };
+}
+
+/** Moderation: each returns once the server accepted it; the room's broadcast updates the store. */
+function makeModerationActions(setState: SetRoomState, send: Send, events: RoomEvents, { addQuestion }: RoomContent) {
+  return {
     async raiseHand(raised: boolean) {
       events.participantUpdated((await send('raise-hand', { raised })).participant);
     },
@@ -352,8 +401,27 @@ export function createRoomStore(slug: string, transport: RoomTransport, earlierM
       await send('remove-participant', { participantId, ban });
       events.participantLeft(participantId);
     },
-    async setRoomOptions(options: Partial<Pick<RoomBody, 'isLocked' | 'questionsNeedApproval' | 'attendeeChat' | 'attendeeMicrophones'>>) {
+    async setRoomOptions(options: Partial<Pick<RoomBody, 'isLocked' | 'questionsNeedApproval' | 'attendeeChat' | 'attendeeMicrophones' | 'lobby'>>) {
       events.roomOptions((await send('room-options', options)).options);
+    },
+    // The lobby and going live (hosts).
+    async listLobby() {
+      events.lobbyUpdated((await send('list-lobby', {})).waiting);
+    },
+    async admit(participantId: string, coHost = false) {
+      await send('admit-participant', { participantId, coHost });
+      setState('lobby', (list) => list.filter((w) => w.participantId !== participantId));
+    },
+    async deny(participantId: string) {
+      await send('deny-participant', { participantId });
+      setState('lobby', (list) => list.filter((w) => w.participantId !== participantId));
+    },
+    async admitAll() {
+      return (await send('admit-all', {})).admitted;
+    },
+    async goLive() {
+      const { room } = await send('go-live', {});
+      events.roomLive(room.liveAt ?? new Date().toISOString());
     },
     async approveQuestion(questionId: string) {
       addQuestion((await send('approve-question', { questionId })).question);
@@ -372,5 +440,16 @@ export function createRoomStore(slug: string, transport: RoomTransport, earlierM
     },
   };
 
+}
+
+export function createRoomStore(slug: string, transport: RoomTransport, earlierMessages?: EarlierMessages) {
+  const [state, setState] = createStore<RoomState>(initialRoomState(slug));
+  const send = makeSender(transport);
+  const content = makeRoomContent(state, setState);
+  const events = makeRoomEvents(state, setState, content);
+  const actions = {
+    ...makeRoomActions(slug, state, setState, send, events, content, earlierMessages),
+    ...makeModerationActions(setState, send, events, content),
+  };
   return { state, events, actions };
 }

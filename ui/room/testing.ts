@@ -21,6 +21,11 @@ export const roomBody: RoomBody = {
   attendeeChat: true,
   attendeeMicrophones: false,
   highlightedQuestionId: null,
+  lobby: false,
+  startsAt: null,
+  timeZone: null,
+  description: null,
+  liveAt: '2026-01-01T10:00:00.000Z',
   createdAt: '2026-01-01T10:00:00.000Z',
   endedAt: null,
 };

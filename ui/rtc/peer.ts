@@ -57,6 +57,137 @@ export interface Peer {
   close(): void;
 }
 
+/** What the negotiation needs from its peer: who is on the other side, and what to do when it breaks. */
+interface NegotiationContext {
+  pc: RTCPeerConnection;
+  remoteId: string;
+  polite: boolean;
+  signaling: PeerSignaling;
+  isClosed(): boolean;
+  onBroken(err: unknown): void;
+  /** A remote description was set: ICE starts checking. */
+  onRemoteDescription(): void;
+}
+
+/**
+ * Perfect negotiation (the WebRTC specification's pattern): offers when the connection needs one, answers the
+ * other side's, and on glare the polite side yields. Descriptions and candidates apply in arrival order.
+ */
+function makeNegotiation(context: NegotiationContext): Pick<Peer, 'handleDescription' | 'handleCandidate'> {
+  const { pc, remoteId, polite, signaling } = context;
+  let makingOffer = false;
+  let ignoreOffer = false;
+  let settingRemoteAnswer = false;
+  // Signaling may deliver a candidate before the description it belongs to; it waits here until then.
+  const earlyCandidates: Array<RTCIceCandidateInit | null> = [];
+  // Descriptions and candidates must be applied in arrival order even though each step is async.
+  let queue: Promise<void> = Promise.resolve();
+  const serial = (task: () => Promise<void>) => {
+    const next = queue.then(task, task);
+    queue = next.catch(() => {});
+    return next;
+  };
+
+  pc.onnegotiationneeded = async () => {
+    try {
+      makingOffer = true;
+      await pc.setLocalDescription();
+      if (pc.localDescription) signaling.description(remoteId, pc.localDescription.toJSON());
+    } catch (err) {
+      if (!context.isClosed()) context.onBroken(err);
+    } finally {
+      makingOffer = false;
+    }
+  };
+
+  pc.onicecandidate = ({ candidate }) => signaling.candidate(remoteId, candidate ? candidate.toJSON() : null);
+
+  async function addCandidate(candidate: RTCIceCandidateInit | null) {
+    try {
+      await pc.addIceCandidate(candidate ?? undefined);
+    } catch {
+      // Candidates of an offer we ignored, or of a session already replaced, fail by design and change nothing.
+    }
+  }
+
+  return {
+    handleDescription: (description) =>
+      serial(async () => {
+        if (context.isClosed()) return;
+        const readyForOffer = !makingOffer && (pc.signalingState === 'stable' || settingRemoteAnswer);
+        const collision = description.type === 'offer' && !readyForOffer;
+        ignoreOffer = !polite && collision;
+        if (ignoreOffer) return;
+        try {
+          settingRemoteAnswer = description.type === 'answer';
+          await pc.setRemoteDescription(description);
+          settingRemoteAnswer = false;
+          context.onRemoteDescription();
+          for (const candidate of earlyCandidates.splice(0)) await addCandidate(candidate);
+          if (description.type === 'offer') {
+            await pc.setLocalDescription();
+            if (pc.localDescription) signaling.description(remoteId, pc.localDescription.toJSON());
+          }
+        } catch (err) {
+          settingRemoteAnswer = false;
+          if (!context.isClosed()) context.onBroken(err);
+        }
+      }),
+    handleCandidate: (candidate) =>
+      serial(async () => {
+        if (context.isClosed()) return;
+        if (!pc.remoteDescription) earlyCandidates.push(candidate);
+        else await addCandidate(candidate);
+      }),
+  };
+}
+
+/**
+ * Whether ICE found a way through: once both descriptions are set a candidate pair has `timeoutMs` to succeed,
+ * else the link is reported unreachable (and reachable again when a pair succeeds later).
+ */
+function watchReachability(pc: RTCPeerConnection, timeoutMs: number, isClosed: () => boolean, report: (unreachable: boolean) => void) {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let unreachable = false;
+  const set = (next: boolean) => {
+    if (next === unreachable) return;
+    unreachable = next;
+    report(next);
+  };
+  const iceConnected = () => pc.iceConnectionState === 'connected' || pc.iceConnectionState === 'completed';
+  pc.oniceconnectionstatechange = () => {
+    if (!iceConnected()) return;
+    clearTimeout(timer);
+    set(false);
+  };
+  return {
+    /** ICE started checking; once per link, and not for a link that has connected before. */
+    start(connectedBefore: boolean) {
+      if (timer !== undefined || connectedBefore || isClosed()) return;
+      timer = setTimeout(() => {
+        if (!isClosed() && !iceConnected()) set(true);
+      }, timeoutMs);
+    },
+    stop: () => clearTimeout(timer),
+  };
+}
+
+/** Every `intervalMs` while connected, the link's figures summed up from `getStats()`. */
+function sampleStats(pc: RTCPeerConnection, intervalMs: number, isClosed: () => boolean, emit: (sample: LinkSample) => void) {
+  let sample: LinkSample | null = null;
+  const timer = setInterval(async () => {
+    if (isClosed() || pc.connectionState !== 'connected') return;
+    try {
+      const report = await pc.getStats();
+      sample = summarizeStats(report.values() as Iterable<{ type: string }>, sample, Date.now());
+      emit(sample);
+    } catch {
+      // A report can fail while the connection is being torn down; the next tick tries again.
+    }
+  }, intervalMs);
+  return { last: () => sample, stop: () => clearInterval(timer) };
+}
+
 export function makePeer(options: PeerOptions): Peer {
   const { remoteId, polite, signaling } = options;
   const pc = new RTCPeerConnection({
@@ -67,26 +198,24 @@ export function makePeer(options: PeerOptions): Peer {
   const events = makeEmitter<PeerEvents>();
   const startedAt = performance.now();
   let state: PeerState = 'connecting';
-  let makingOffer = false;
-  let ignoreOffer = false;
-  let settingRemoteAnswer = false;
   let everConnected = false;
   let iceRestarts = 0;
   let iceRestartsSinceConnected = 0;
   let closed = false;
   let disconnectTimer: ReturnType<typeof setTimeout> | undefined;
-  let unreachableTimer: ReturnType<typeof setTimeout> | undefined;
-  let unreachable = false;
-  let sample: LinkSample | null = null;
-  // Signaling may deliver a candidate before the description it belongs to; it waits here until then.
-  const earlyCandidates: Array<RTCIceCandidateInit | null> = [];
-  // Descriptions and candidates must be applied in arrival order even though each step is async.
-  let queue: Promise<void> = Promise.resolve();
-  const serial = (task: () => Promise<void>) => {
-    const next = queue.then(task, task);
-    queue = next.catch(() => {});
-    return next;
-  };
+  const isClosed = () => closed;
+
+  const reachability = watchReachability(pc, options.connectTimeoutMs ?? 10_000, isClosed, (unreachable) => events.emit('unreachable', unreachable));
+  const negotiation = makeNegotiation({
+    pc,
+    remoteId,
+    polite,
+    signaling,
+    isClosed,
+    onBroken: (err) => events.emit('broken', err),
+    onRemoteDescription: () => reachability.start(everConnected),
+  });
+  const stats = sampleStats(pc, options.statsIntervalMs ?? 2000, isClosed, (sample) => events.emit('stats', sample));
 
   const setState = (next: PeerState) => {
     if (next === state) return;
@@ -103,39 +232,6 @@ export function makePeer(options: PeerOptions): Peer {
     pc.restartIce();
   };
 
-  pc.onnegotiationneeded = async () => {
-    try {
-      makingOffer = true;
-      await pc.setLocalDescription();
-      if (pc.localDescription) signaling.description(remoteId, pc.localDescription.toJSON());
-    } catch (err) {
-      if (!closed) events.emit('broken', err);
-    } finally {
-      makingOffer = false;
-    }
-  };
-
-  pc.onicecandidate = ({ candidate }) => signaling.candidate(remoteId, candidate ? candidate.toJSON() : null);
-
-  const setUnreachable = (next: boolean) => {
-    if (next === unreachable) return;
-    unreachable = next;
-    events.emit('unreachable', next);
-  };
-
-  // ICE starts checking once both descriptions are set; from then on a pair has this long to succeed.
-  const watchConnectivity = () => {
-    if (unreachableTimer !== undefined || everConnected || closed) return;
-    unreachableTimer = setTimeout(() => {
-      if (!closed && pc.iceConnectionState !== 'connected' && pc.iceConnectionState !== 'completed') setUnreachable(true);
-    }, options.connectTimeoutMs ?? 10_000);
-  };
-  pc.oniceconnectionstatechange = () => {
-    if (pc.iceConnectionState === 'connected' || pc.iceConnectionState === 'completed') {
-      clearTimeout(unreachableTimer);
-      setUnreachable(false);
-    }
-  };
   pc.ontrack = (event) => events.emit('track', event);
 
   pc.onconnectionstatechange = () => {
@@ -168,72 +264,26 @@ export function makePeer(options: PeerOptions): Peer {
     }
   };
 
-  async function addCandidate(candidate: RTCIceCandidateInit | null) {
-    try {
-      await pc.addIceCandidate(candidate ?? undefined);
-    } catch {
-      // Candidates of an offer we ignored, or of a session already replaced, fail by design and change nothing.
-    }
-  }
-
-  const statsTimer = setInterval(async () => {
-    if (closed || pc.connectionState !== 'connected') return;
-    try {
-      const report = await pc.getStats();
-      sample = summarizeStats(report.values() as Iterable<{ type: string }>, sample, Date.now());
-      events.emit('stats', sample);
-    } catch {
-      // A report can fail while the connection is being torn down; the next tick tries again.
-    }
-  }, options.statsIntervalMs ?? 2000);
-
   return {
     pc,
     remoteId,
     state: () => state,
-    lastSample: () => sample,
+    lastSample: stats.last,
     remoteFingerprint: () => sdpFingerprint(pc.remoteDescription?.sdp),
-    handleDescription: (description) =>
-      serial(async () => {
-        if (closed) return;
-        const readyForOffer = !makingOffer && (pc.signalingState === 'stable' || settingRemoteAnswer);
-        const collision = description.type === 'offer' && !readyForOffer;
-        ignoreOffer = !polite && collision;
-        if (ignoreOffer) return;
-        try {
-          settingRemoteAnswer = description.type === 'answer';
-          await pc.setRemoteDescription(description);
-          settingRemoteAnswer = false;
-          watchConnectivity();
-          for (const candidate of earlyCandidates.splice(0)) await addCandidate(candidate);
-          if (description.type === 'offer') {
-            await pc.setLocalDescription();
-            if (pc.localDescription) signaling.description(remoteId, pc.localDescription.toJSON());
-          }
-        } catch (err) {
-          settingRemoteAnswer = false;
-          if (!closed) events.emit('broken', err);
-        }
-      }),
-    handleCandidate: (candidate) =>
-      serial(async () => {
-        if (closed) return;
-        if (!pc.remoteDescription) earlyCandidates.push(candidate);
-        else await addCandidate(candidate);
-      }),
+    ...negotiation,
     restartIce,
     setIceServers(iceServers) {
       if (closed) return;
       pc.setConfiguration({ ...pc.getConfiguration(), iceServers });
-      if (sample?.path === 'relay' && pc.connectionState === 'connected') restartIce();
+      if (stats.last()?.path === 'relay' && pc.connectionState === 'connected') restartIce();
     },
     on: events.on,
     close() {
       if (closed) return;
       closed = true;
       clearTimeout(disconnectTimer);
-      clearTimeout(unreachableTimer);
-      clearInterval(statsTimer);
+      reachability.stop();
+      stats.stop();
       pc.onnegotiationneeded = pc.onicecandidate = pc.ontrack = pc.onconnectionstatechange = pc.oniceconnectionstatechange = null;
       pc.close();
       setState('closed');

@@ -4,7 +4,7 @@ import { allocateBitrates, DEFAULT_UPLOAD_BUDGET_BPS } from './budget.ts';
 import { preferCodecs } from './codecs.ts';
 import { makeEmitter } from './emitter.ts';
 import { makePeer, type IceSettings, type Peer, type PeerState } from './peer.ts';
-import { assessQuality, DEFAULT_THRESHOLDS, initialQuality, type LinkPath, type QualityState, type QualityThresholds } from './quality.ts';
+import { assessQuality, DEFAULT_THRESHOLDS, initialQuality, type LinkPath, type LinkSample, type QualityState, type QualityThresholds } from './quality.ts';
 import { sdpFingerprint, type PauseReason, type PeerSignaling } from './signaling.ts';
 
 export interface LocalTracks {
@@ -53,72 +53,75 @@ interface Entry {
 
 export type PresenterHub = ReturnType<typeof makePresenterHub>;
 
-export function makePresenterHub(options: PresenterHubOptions) {
-  const { signaling } = options;
-  const budget = options.budgetBps ?? DEFAULT_UPLOAD_BUDGET_BPS;
-  const thresholds = options.thresholds ?? DEFAULT_THRESHOLDS;
-  const events = makeEmitter<PresenterHubEvents>();
-  const entries = new Map<string, Entry>();
-  const tracks: LocalTracks = { audio: null, camera: null, screen: null };
-  let closed = false;
+/** Why the attendee's video is off: the link's quality, or the attendee asked for audio only. */
+const pauseReason = (entry: Entry): PauseReason | null => (entry.quality.paused ? entry.quality.reason : entry.audioOnly ? 'request' : null);
 
-  const publish = (id: string, entry: Entry, patch: Partial<AttendeeLinkView>) => {
-    entry.view = { ...entry.view, ...patch };
-    events.emit('peer', { participantId: id, view: entry.view });
+/** One sender's first encoding at this bitrate, on or off; nothing is sent when neither changed. */
+async function setEncoding(sender: RTCRtpSender, maxBitrate: number, active: boolean): Promise<void> {
+  const parameters = sender.getParameters();
+  const encoding = parameters.encodings?.[0];
+  if (!encoding) return;
+  if (encoding.maxBitrate === maxBitrate && encoding.active === active) return;
+  encoding.maxBitrate = maxBitrate;
+  encoding.active = active;
+  await sender.setParameters(parameters);
+}
+
+/** The link to one attendee: the peer (impolite: the hub offers) and its microphone, camera and screen transceivers. */
+function openAttendeeLink(id: string, tracks: LocalTracks, options: PresenterHubOptions): Entry {
+  const peer = makePeer({ remoteId: id, polite: false, iceServers: options.iceServers, iceTransportPolicy: options.iceTransportPolicy, signaling: options.signaling });
+  const audio = peer.pc.addTransceiver(tracks.audio ?? 'audio', { direction: 'sendrecv' });
+  const camera = peer.pc.addTransceiver(tracks.camera ?? 'video', { direction: 'sendonly' });
+  const screen = peer.pc.addTransceiver(tracks.screen ?? 'video', { direction: 'sendonly' });
+  preferCodecs(audio, 'audio');
+  preferCodecs(camera, 'video');
+  preferCodecs(screen, 'video');
+  return {
+    peer,
+    audio,
+    camera,
+    screen,
+    quality: { ...initialQuality },
+    audioOnly: false,
+    viaSfu: false,
+    view: { state: 'connecting', rttMs: null, outgoingKbps: null, videoPaused: null, path: null, unreachable: false },
+    parameters: Promise.resolve(),
   };
+}
 
-  const pauseReason = (entry: Entry): PauseReason | null =>
-    entry.quality.paused ? entry.quality.reason : entry.audioOnly ? 'request' : null;
+/** What the hub's parts share: the links by attendee, the local tracks, and how a link's view is announced. */
+interface HubLinks {
+  entries: Map<string, Entry>;
+  tracks: LocalTracks;
+  publish(id: string, entry: Entry, patch: Partial<AttendeeLinkView>): void;
+  signaling: PeerSignaling;
+}
+
+/** Quality control: each link's share of the upload budget, and its video off on a bad link, on request or through the SFU. */
+function makeQualityControl(links: HubLinks, budget: number, thresholds: QualityThresholds) {
+  const { entries, tracks, publish, signaling } = links;
+
+  /** Tells the attendee its video paused or resumed, when the reason changed from or to none. */
+  const announcePause = (id: string, before: PauseReason | null, after: PauseReason | null) => {
+    if (before !== after) signaling.control(id, after === null ? 'video-resumed' : 'video-paused', after ?? undefined);
+  };
 
   const applyParameters = (entry: Entry) => {
     const caps = allocateBitrates(budget, entries.size, tracks.screen !== null);
     const videoOn = pauseReason(entry) === null && !entry.viaSfu;
-    const update = async (sender: RTCRtpSender, maxBitrate: number, active: boolean) => {
-      const parameters = sender.getParameters();
-      const encoding = parameters.encodings?.[0];
-      if (!encoding) return;
-      if (encoding.maxBitrate === maxBitrate && encoding.active === active) return;
-      encoding.maxBitrate = maxBitrate;
-      encoding.active = active;
-      await sender.setParameters(parameters);
-    };
     entry.parameters = entry.parameters
-      .then(() => update(entry.camera.sender, caps.camera, videoOn))
-      .then(() => update(entry.screen.sender, Math.max(caps.screen, 1), videoOn && tracks.screen !== null))
+      .then(() => setEncoding(entry.camera.sender, caps.camera, videoOn))
+      .then(() => setEncoding(entry.screen.sender, Math.max(caps.screen, 1), videoOn && tracks.screen !== null))
       .catch(() => {
         // Parameters cannot change while the transceiver is renegotiating; the next state change applies them.
       });
   };
 
-  const applyAll = () => entries.forEach(applyParameters);
-
-  const create = (id: string): Entry => {
-    const peer = makePeer({ remoteId: id, polite: false, iceServers: options.iceServers, iceTransportPolicy: options.iceTransportPolicy, signaling });
-    const audio = peer.pc.addTransceiver(tracks.audio ?? 'audio', { direction: 'sendrecv' });
-    const camera = peer.pc.addTransceiver(tracks.camera ?? 'video', { direction: 'sendonly' });
-    const screen = peer.pc.addTransceiver(tracks.screen ?? 'video', { direction: 'sendonly' });
-    preferCodecs(audio, 'audio');
-    preferCodecs(camera, 'video');
-    preferCodecs(screen, 'video');
-    const entry: Entry = {
-      peer,
-      audio,
-      camera,
-      screen,
-      quality: { ...initialQuality },
-      audioOnly: false,
-      viaSfu: false,
-      view: { state: 'connecting', rttMs: null, outgoingKbps: null, videoPaused: null, path: null, unreachable: false },
-      parameters: Promise.resolve(),
-    };
-    peer.on('state', (state) => {
-      publish(id, entry, { state });
-      if (state === 'connected') applyParameters(entry);
-    });
-    peer.on('track', (event) => {
-      if (event.track.kind === 'audio') events.emit('remote-audio', { participantId: id, stream: new MediaStream([event.track]) });
-    });
-    peer.on('stats', (sample) => {
+  return {
+    applyParameters,
+    applyAll: () => entries.forEach(applyParameters),
+    /** A new stats sample of one link: its view, and its video paused or resumed when the link's quality says so. */
+    assessLink(id: string, entry: Entry, sample: LinkSample) {
       const before = pauseReason(entry);
       entry.quality = assessQuality(entry.quality, sample, thresholds);
       const after = pauseReason(entry);
@@ -128,20 +131,66 @@ export function makePresenterHub(options: PresenterHubOptions) {
         videoPaused: after,
         path: sample.path,
       });
-      if (before !== after) {
-        applyParameters(entry);
-        notify(id, after === null ? 'video-resumed' : 'video-paused', after ?? undefined);
-      }
+      if (before !== after) applyParameters(entry);
+      announcePause(id, before, after);
+    },
+    setAudioOnly(id: string, entry: Entry, audioOnly: boolean) {
+      const before = pauseReason(entry);
+      entry.audioOnly = audioOnly;
+      const after = pauseReason(entry);
+      publish(id, entry, { videoPaused: after });
+      applyParameters(entry);
+      announcePause(id, before, after);
+    },
+    /** The attendee plays the SFU's audio and video now; sending ours too would be a second encode and an echo. */
+    moveToSfu(entry: Entry) {
+      if (entry.viaSfu) return;
+      entry.viaSfu = true;
+      void entry.audio.sender.replaceTrack(null).catch(() => {});
+      applyParameters(entry);
+    },
+  };
+}
+
+export function makePresenterHub(options: PresenterHubOptions) {
+  const { signaling } = options;
+  const events = makeEmitter<PresenterHubEvents>();
+  const entries = new Map<string, Entry>();
+  const tracks: LocalTracks = { audio: null, camera: null, screen: null };
+  let closed = false;
+
+  const publish = (id: string, entry: Entry, patch: Partial<AttendeeLinkView>) => {
+    entry.view = { ...entry.view, ...patch };
+    events.emit('peer', { participantId: id, view: entry.view });
+  };
+  const quality = makeQualityControl(
+    { entries, tracks, publish, signaling },
+    options.budgetBps ?? DEFAULT_UPLOAD_BUDGET_BPS,
+    options.thresholds ?? DEFAULT_THRESHOLDS,
+  );
+
+  const watchLink = (id: string, entry: Entry) => {
+    const { peer } = entry;
+    peer.on('state', (state) => {
+      publish(id, entry, { state });
+      if (state === 'connected') quality.applyParameters(entry);
     });
+    peer.on('track', (event) => {
+      if (event.track.kind === 'audio') events.emit('remote-audio', { participantId: id, stream: new MediaStream([event.track]) });
+    });
+    peer.on('stats', (sample) => quality.assessLink(id, entry, sample));
     peer.on('broken', () => reset(id));
     peer.on('unreachable', (unreachable) => publish(id, entry, { unreachable }));
+  };
+
+  const create = (id: string): Entry => {
+    const entry = openAttendeeLink(id, tracks, options);
+    watchLink(id, entry);
     entries.set(id, entry);
-    applyAll();
+    quality.applyAll();
     events.emit('peer', { participantId: id, view: entry.view });
     return entry;
   };
-
-  const notify = (id: string, action: MediaControlAction, reason?: PauseReason) => signaling.control(id, action, reason);
 
   const remove = (id: string) => {
     const entry = entries.get(id);
@@ -150,7 +199,7 @@ export function makePresenterHub(options: PresenterHubOptions) {
     entry.peer.close();
     events.emit('peer', { participantId: id, view: null });
     events.emit('remote-audio', { participantId: id, stream: null });
-    applyAll();
+    quality.applyAll();
   };
 
   /** A fresh peer for an attendee whose page reloaded or whose negotiation broke. */
@@ -158,6 +207,33 @@ export function makePresenterHub(options: PresenterHubOptions) {
     const audioOnly = entries.get(id)?.audioOnly ?? false;
     remove(id);
     if (!closed) create(id).audioOnly = audioOnly;
+  };
+
+  /**
+   * A new page on the other side. A peer still in its first offer is already talking to that page;
+   * one that finished a negotiation was talking to the page before, and is dead weight now.
+   */
+  const attendeePageReady = (id: string) => {
+    const existing = entries.get(id);
+    if (!existing) create(id);
+    else if (existing.peer.pc.remoteDescription) reset(id);
+  };
+
+  /** An offer or answer from an attendee: one from another page than the peer's (a reload) starts the link over. */
+  const renegotiate = async (from: string, description: RTCSessionDescriptionInit) => {
+    const entry = entries.get(from);
+    if (!entry) {
+      // An attendee we have no peer for: our own fresh offer follows, and the attendee (polite) takes it.
+      create(from);
+      return;
+    }
+    const known = entry.peer.remoteFingerprint();
+    const incoming = sdpFingerprint(description.sdp);
+    if (known && incoming && known !== incoming) {
+      reset(from);
+      return;
+    }
+    await entry.peer.handleDescription(description);
   };
 
   return {
@@ -181,64 +257,32 @@ export function makePresenterHub(options: PresenterHubOptions) {
         if ('screen' in next) swaps.push(entry.screen.sender.replaceTrack(tracks.screen));
       }
       await Promise.allSettled(swaps);
-      if (sharingBefore !== (tracks.screen !== null)) applyAll();
+      if (sharingBefore !== (tracks.screen !== null)) quality.applyAll();
     },
-    async handleDescription(from: string, description: RTCSessionDescriptionInit) {
-      const entry = entries.get(from);
-      if (!entry) {
-        // An attendee we have no peer for: our own fresh offer follows, and the attendee (polite) takes it.
-        create(from);
-        return;
-      }
-      const known = entry.peer.remoteFingerprint();
-      const incoming = sdpFingerprint(description.sdp);
-      if (known && incoming && known !== incoming) {
-        reset(from);
-        return;
-      }
-      await entry.peer.handleDescription(description);
-    },
+    handleDescription: renegotiate,
     async handleCandidate(from: string, candidate: RTCIceCandidateInit | null) {
       await entries.get(from)?.peer.handleCandidate(candidate);
     },
     handleControl(from: string, action: MediaControlAction) {
-      if (action === 'peer-ready') {
-        // A new page on the other side. A peer still in its first offer is already talking to that page;
-        // one that finished a negotiation was talking to the page before, and is dead weight now.
-        const existing = entries.get(from);
-        if (!existing) create(from);
-        else if (existing.peer.pc.remoteDescription) reset(from);
-        return;
-      }
-      if (action === 'sfu-switched') {
-        // The attendee plays the SFU's audio and video now; sending ours too would be a second encode and an echo.
+      if (action === 'peer-ready') attendeePageReady(from);
+      else if (action === 'sfu-switched') {
         const entry = entries.get(from);
-        if (!entry || entry.viaSfu) return;
-        entry.viaSfu = true;
-        void entry.audio.sender.replaceTrack(null).catch(() => {});
-        applyParameters(entry);
-        return;
+        if (entry) quality.moveToSfu(entry);
+      } else if (action === 'audio-only-on' || action === 'audio-only-off') {
+        quality.setAudioOnly(from, entries.get(from) ?? create(from), action === 'audio-only-on');
       }
-      if (action !== 'audio-only-on' && action !== 'audio-only-off') return;
-      const entry = entries.get(from) ?? create(from);
-      const before = pauseReason(entry);
-      entry.audioOnly = action === 'audio-only-on';
-      const after = pauseReason(entry);
-      publish(from, entry, { videoPaused: after });
-      applyParameters(entry);
-      if (before !== after) notify(from, after === null ? 'video-resumed' : 'video-paused', after ?? undefined);
     },
     /** Each star peer's raw stats, for deciding whether the star still carries the room. */
     async stats(): Promise<RTCStatsReport[]> {
       const live = [...entries.values()].filter((e) => !e.viaSfu && e.peer.state() === 'connected');
       return (await Promise.allSettled(live.map((e) => e.peer.pc.getStats()))).flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
     },
-    /** After a signaling reconnect the links may have missed candidates: restart ICE on each. */
     /** Fresh TURN credentials for every link, and for links made from now on. */
     setIceServers(iceServers: RTCIceServer[]) {
       options.iceServers = iceServers;
       for (const entry of entries.values()) entry.peer.setIceServers(iceServers);
     },
+    /** After a signaling reconnect the links may have missed candidates: restart ICE on each. */
     restartAll() {
       for (const entry of entries.values()) entry.peer.restartIce();
     },

@@ -74,6 +74,10 @@ export function publisherCodecs<C extends { mimeType: string; sdpFmtpLine?: stri
     .map(({ codec }) => codec);
 }
 
+/** Retries of a refused or unanswered publication back off from the first to the last of these (ms). */
+const RETRY_FIRST_MS = 500;
+const RETRY_MAX_MS = 5_000;
+
 export interface SfuPublisherOptions {
   /** Read at each new connection, so renewed TURN credentials are used. */
   ice: IceSettings;
@@ -104,9 +108,24 @@ export function makeSfuPublisher(options: SfuPublisherOptions) {
   }
 
 
-  /** A new connection and a new publication; the server replaces the previous one once Janus accepts this. */
+  /**
+   * A new connection and a new publication; the server replaces the previous one once Janus accepts this. A
+   * refused or unanswered one is tried again (a busy server, a Janus restarting) until a newer one starts.
+   */
   async function publish(): Promise<void> {
     const mine = ++attempt;
+    for (let failures = 1; ; failures += 1) {
+      try {
+        return await publishOnce(mine);
+      } catch (err) {
+        if (mine !== attempt || closed) throw err;
+        await new Promise((resolve) => setTimeout(resolve, Math.min(RETRY_FIRST_MS * 2 ** (failures - 1), RETRY_MAX_MS)));
+        if (mine !== attempt || closed) throw err;
+      }
+    }
+  }
+
+  async function publishOnce(mine: number): Promise<void> {
     // VP9 SVC is negotiated where the browser encodes it, but Janus kept an attendee on the top spatial layer when a
     // lower one was asked for (640 px wide where 320 was asked), so the camera stays VP8 simulcast, whose layers
     // switch, until that works; cameraLayering() is what will pick SVC then.

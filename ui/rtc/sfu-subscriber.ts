@@ -24,14 +24,23 @@ export interface SfuSubscriberOptions {
 
 export type SfuSubscriber = ReturnType<typeof makeSfuSubscriber>;
 
+/** Retries of a refused or unanswered subscription back off from the first to the last of these (ms). */
+const RETRY_FIRST_MS = 500;
+const RETRY_MAX_MS = 5_000;
+
 export function makeSfuSubscriber(options: SfuSubscriberOptions) {
   const events = makeEmitter<SfuSubscriberEvents>();
   let pc: RTCPeerConnection | null = null;
+  /** The feed of the connection in `pc`, once Janus has its answer. */
   let feed: number | null = null;
+  /** The feed the server named last: what this subscriber works towards, whatever order the news came in. */
+  let wanted: number | null = null;
+  let following = false;
   let counters: SubscriberCounters | null = null;
   let firstFrameTimer: ReturnType<typeof setInterval> | undefined;
   let closed = false;
-  let attempt = 0;
+  let retryTimer: ReturnType<typeof setTimeout> | undefined;
+  let wakeRetry: (() => void) | undefined;
 
   const statsTimer = setInterval(async () => {
     if (!pc || pc.connectionState !== 'connected') return;
@@ -60,12 +69,45 @@ export function makeSfuSubscriber(options: SfuSubscriberOptions) {
     }, options.firstFramePollMs ?? 100);
   }
 
-  /** Subscribes to `to` (again, after a move or a presenter reload); the previous connection goes once this one is set up. */
-  async function subscribe(to: number): Promise<void> {
-    const mine = ++attempt;
-    feed = to;
+  /** Waits before the next try; news of another feed cuts the wait short. */
+  function backOff(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      wakeRetry = resolve;
+      retryTimer = setTimeout(resolve, ms);
+    }).finally(() => {
+      clearTimeout(retryTimer);
+      wakeRetry = undefined;
+    });
+  }
+
+  /**
+   * One subscription at a time, always to the feed named last: two in flight would race on the server (one
+   * participant has one subscription there), and a refused or unanswered one is tried again, not forgotten.
+   */
+  async function follow(): Promise<void> {
+    if (following) return;
+    following = true;
+    try {
+      let failures = 0;
+      while (!closed && wanted !== null && wanted !== feed) {
+        try {
+          await connect(wanted);
+          failures = 0;
+        } catch {
+          failures += 1;
+          if (!closed) await backOff(Math.min(RETRY_FIRST_MS * 2 ** (failures - 1), RETRY_MAX_MS));
+        }
+      }
+    } finally {
+      following = false;
+    }
+  }
+
+  /** A new connection to `to`; the previous one goes once Janus has this one's answer. */
+  async function connect(to: number): Promise<void> {
     const offer = await options.signaling.subscribe(to);
-    if (mine !== attempt || closed) return;
+    // Another feed was named meanwhile: the loop subscribes to that one instead.
+    if (wanted !== to || closed) return;
     const next = new RTCPeerConnection({
       iceServers: options.ice.iceServers,
       iceTransportPolicy: options.ice.iceTransportPolicy ?? 'all',
@@ -88,17 +130,27 @@ export function makeSfuSubscriber(options: SfuSubscriberOptions) {
       if (next.connectionState === 'connected') events.emit('state', 'connected');
       if (next.connectionState === 'failed') {
         events.emit('state', 'failed');
-        if (!closed && feed !== null) void subscribe(feed).catch(() => {});
+        // Subscribe again, to whatever feed the server named last (the one this connection had, or a newer one).
+        feed = null;
+        void follow();
       }
     };
-    await next.setRemoteDescription({ type: 'offer', sdp: offer });
-    const answer = await next.createAnswer();
-    await next.setLocalDescription(answer);
+    try {
+      await next.setRemoteDescription({ type: 'offer', sdp: offer });
+      const answer = await next.createAnswer();
+      await next.setLocalDescription(answer);
+      if (wanted !== to || closed) return next.close();
+      await options.signaling.answer(answer.sdp ?? '');
+    } catch (err) {
+      next.close();
+      throw err;
+    }
+    if (closed) return next.close();
     const previous = pc;
     pc = next;
+    feed = to;
     counters = null;
-    events.emit('state', 'connecting');
-    await options.signaling.answer(answer.sdp ?? '');
+    events.emit('state', next.connectionState === 'connected' ? 'connected' : 'connecting');
     previous?.close();
     events.emit('media', media);
     watchFirstFrame(next, to);
@@ -106,7 +158,15 @@ export function makeSfuSubscriber(options: SfuSubscriberOptions) {
 
   return {
     on: events.on,
-    subscribe,
+    /**
+     * The room's feed as the server names it: subscribes (again) when it differs from the one this connection
+     * has; null (no live feed right now) only stops the retries, the next feed named brings a new subscription.
+     */
+    follow(to: number | null) {
+      wanted = to;
+      wakeRetry?.();
+      if (to !== null) void follow();
+    },
     feed: () => feed,
     connection: () => pc,
     /** Renewed TURN credentials: for the next subscription, and for the ICE restarts of the current one. */
@@ -116,6 +176,7 @@ export function makeSfuSubscriber(options: SfuSubscriberOptions) {
     },
     close() {
       closed = true;
+      wakeRetry?.();
       clearInterval(statsTimer);
       clearInterval(firstFrameTimer);
       pc?.close();

@@ -3,19 +3,12 @@ import { createSignal, For, Index, Show } from 'solid-js';
 import type { PollBody } from '../../../core/polls.ts';
 import { MAX_POLL_OPTION_LENGTH, MAX_POLL_OPTIONS, MAX_POLL_QUESTION_LENGTH, MIN_POLL_OPTIONS } from '../../../core/limits.ts';
 import { useRoom } from '../room-context.tsx';
+import { createPanelAction, PanelAlert, type PanelAct } from '../../components/panel-alert.tsx';
 
 export function PollsPanel() {
   const room = useRoom();
   const isHost = () => room.session.role === 'presenter';
-  const [error, setError] = createSignal<string | null>(null);
-  const act = async (action: () => Promise<unknown>) => {
-    try {
-      await action();
-      setError(null);
-    } catch (err) {
-      setError(err instanceof Error ? err.message : 'That did not work. Try again.');
-    }
-  };
+  const { error, act } = createPanelAction();
   // Newest first: the poll that matters now is at the top.
   const polls = () => [...room.polls.state.polls].reverse();
 
@@ -31,16 +24,12 @@ export function PollsPanel() {
           </ol>
         </Show>
       </div>
-      <Show when={error()}>
-        <p class="alert" role="alert" style={{ margin: '0 16px 8px' }}>
-          {error()}
-        </p>
-      </Show>
+      <PanelAlert message={error()} />
     </>
   );
 }
 
-function PollForm(props: { act: (action: () => Promise<unknown>) => Promise<void> }) {
+function PollForm(props: { act: PanelAct }) {
   const room = useRoom();
   const [question, setQuestion] = createSignal('');
   const [options, setOptions] = createSignal<string[]>(['', '']);
@@ -105,7 +94,7 @@ function PollForm(props: { act: (action: () => Promise<unknown>) => Promise<void
   );
 }
 
-function PollItem(props: { poll: PollBody; host: boolean; act: (action: () => Promise<unknown>) => Promise<void> }) {
+function PollItem(props: { poll: PollBody; host: boolean; act: PanelAct }) {
   const room = useRoom();
   const p = () => props.poll;
   const [picked, setPicked] = createSignal<number[] | null>(null);

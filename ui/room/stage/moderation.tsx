@@ -4,10 +4,11 @@ import { createSignal, For, Show } from 'solid-js';
 import type { ParticipantBody, RoomBody } from '../../../core/schemas.ts';
 import { useRoom } from '../room-context.tsx';
 
-type Options = Pick<RoomBody, 'isLocked' | 'questionsNeedApproval' | 'attendeeChat' | 'attendeeMicrophones'>;
+type Options = Pick<RoomBody, 'isLocked' | 'questionsNeedApproval' | 'attendeeChat' | 'attendeeMicrophones' | 'lobby'>;
 
 const optionLabels: [keyof Options, string][] = [
   ['isLocked', 'Lock the room (no new joins)'],
+  ['lobby', 'Lobby: new attendees wait until let in'],
   ['questionsNeedApproval', 'Questions need approval'],
   ['attendeeChat', 'Attendees may chat'],
   ['attendeeMicrophones', 'Allow attendee microphones'],
