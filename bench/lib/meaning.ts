@@ -68,23 +68,28 @@ interface FootprintReading {
   participants: number;
   connected: number;
   pssMiB: number;
+  heapMiB: number;
 }
 
 function footprintLine(data: Data): string {
   const readings = (data.readings as FootprintReading[] | undefined) ?? [];
   const at = (variant: string, participants: number) => readings.find((r) => r.variant === variant && r.participants === participants);
   const most = Math.max(0, ...readings.map((r) => r.participants));
-  const perParticipant = (variant: string) => {
+  const perParticipant = (variant: string, key: 'pssMiB' | 'heapMiB' = 'pssMiB') => {
     const first = at(variant, 26);
     const last = at(variant, most);
-    return first && last && last.connected > first.connected ? ((last.pssMiB - first.pssMiB) * 1024) / (last.connected - first.connected) : undefined;
+    return first && last && last.connected > first.connected ? ((last[key] - first[key]) * 1024) / (last.connected - first.connected) : undefined;
   };
   const embedded = 'Podium, embedded PostgreSQL';
+  const external = 'Podium, external PostgreSQL';
   const bare = perParticipant('bare Socket.io');
   const own = perParticipant(embedded);
+  const nodeOnly = perParticipant(external);
+  const heap = perParticipant(external, 'heapMiB');
+  const bareHeap = perParticipant('bare Socket.io', 'heapMiB');
   const idle = at(embedded, 0)?.pssMiB;
   const tsxIdle = at('Podium under tsx, embedded PostgreSQL', 0)?.pssMiB;
-  return `- **footprint.** The embedded default's whole tree: ${fmt(idle)} MiB PSS idle, ${fmt(at(embedded, most)?.pssMiB)} MiB with ${fmt(most)} participants; ${fmt(own, 1)} KiB per participant added against bare Socket.io's ${fmt(bare, 1)} KiB (${ratio(own, bare)}); the tsx loader added ${fmt(tsxIdle && idle ? tsxIdle - idle : undefined)} MiB idle.`;
+  return `- **footprint.** The embedded default's whole tree: ${fmt(idle)} MiB PSS idle, ${fmt(at(embedded, most)?.pssMiB)} MiB with ${fmt(most)} participants. Per participant added, read after forced GCs once the joins had settled: ${fmt(own, 1)} KiB for that tree, ${fmt(nodeOnly, 1)} KiB for Podium alone on the external PostgreSQL, against bare Socket.io's ${fmt(bare, 1)} KiB (${ratio(own, bare)}, ${ratio(nodeOnly, bare)}; the goal is ≤ 1.3×); V8's live heap ${fmt(heap, 1)} KiB against ${fmt(bareHeap, 1)} KiB (${ratio(heap, bareHeap)}); the tsx loader added ${fmt(tsxIdle && idle ? tsxIdle - idle : undefined)} MiB idle.`;
 }
 
 function chatLine(data: Data): string {

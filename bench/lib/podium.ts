@@ -28,6 +28,8 @@ export interface PodiumOptions {
   probe?: boolean;
   /** Writes a V8 CPU profile of the server here when it stops (node --cpu-prof). */
   cpuProfileDir?: string;
+  /** Flags for node itself, in place of those `exposeGc`, `probe` and `cpuProfileDir` choose: a benchmark that compares servers passes one list to all of them. */
+  nodeArgs?: string[];
 }
 
 /** Starts Podium's all-in-one server on a free port with rate limits off, on a database of its own. */
@@ -50,7 +52,7 @@ export async function startPodium(options: PodiumOptions = {}): Promise<RunningS
   ];
   const child = startNode(options.compiled ? 'build/server.js' : 'server.ts', {
     typescript: !options.compiled,
-    nodeArgs: (options.probe ?? !options.compiled) ? [...gc, '--import', PROBE] : gc,
+    nodeArgs: options.nodeArgs ?? ((options.probe ?? !options.compiled) ? [...gc, '--import', PROBE] : gc),
     env: {
       PORT: '0',
       HOST: '127.0.0.1',
@@ -96,13 +98,15 @@ export interface ProbeSample {
   loop: { p50: number; p99: number; max: number; mean: number };
   cpuPercent: number;
   heapUsed: number;
+  heapTotal: number;
   rss: number;
   external: number;
   gcAvailable: boolean;
 }
 
 export const probeReset = (server: RunningServer) => server.child.request('reset');
-export const probeSample = (server: RunningServer, gc = false) => server.child.request<ProbeSample>('sample', { gc });
+/** With `gc`, memory is read after two full GCs; `compact` adds V8's memory-reducing collection after them. */
+export const probeSample = (server: RunningServer, gc: boolean | 'compact' = false) => server.child.request<ProbeSample>('sample', { gc });
 
 async function post<T>(url: string, body: unknown): Promise<T> {
   const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
