@@ -1,7 +1,26 @@
-// Smoke test: every benchmark runs end to end at its tiny size and reports tables. Timings are never asserted here.
+// Smoke test: every benchmark runs end to end at its tiny size and reports sane tables. Timings are never
+// asserted here, only the shape of the figures: numbers that are numbers, never negative where they cannot be,
+// and the ratio against the baseline present where a benchmark has one.
 import { describe, expect, it } from 'vitest';
 import { benchmarks } from './benchmarks.ts';
 import { replaceSections } from './lib/results.ts';
+import type { Table } from './lib/types.ts';
+
+/** The column that compares Podium with the baseline run beside it, per benchmark that has a baseline. */
+const ratioColumns: Record<string, RegExp> = {
+  chat: /vs bare/,
+  db: /drizzle\/raw/,
+  footprint: /vs bare/,
+  http: /vs Hono/,
+  sockets: /vs bare/,
+};
+
+/** Differences (and growth per participant, a difference of two readings) may be negative; every other figure (rates, times, sizes, counts, ratios) may not. */
+const signed = /−|difference|delta|added|\/participant/;
+
+function numbersOf(table: Table, column: number): number[] {
+  return table.rows.map((row) => row[column]).filter((cell): cell is number => typeof cell === 'number');
+}
 
 describe('npm run bench', () => {
   it('should know seven benchmarks by distinct names', () => {
@@ -15,6 +34,18 @@ describe('npm run bench', () => {
       for (const table of result.tables) {
         expect(table.rows.length, table.title).toBeGreaterThan(0);
         for (const row of table.rows) expect(row).toHaveLength(table.columns.length);
+        table.columns.forEach((column, i) => {
+          for (const value of numbersOf(table, i)) {
+            expect(Number.isFinite(value), `${table.title}: ${column}`).toBe(true);
+            if (!signed.test(column)) expect(value, `${table.title}: ${column}`).toBeGreaterThanOrEqual(0);
+          }
+        });
+      }
+      const ratio = ratioColumns[benchmark.name];
+      if (ratio) {
+        const ratios = result.tables.flatMap((table) => table.columns.flatMap((column, i) => (ratio.test(column) ? numbersOf(table, i) : [])));
+        expect(ratios.length, `${benchmark.name}: a ratio against its baseline`).toBeGreaterThan(0);
+        for (const value of ratios) expect(value).toBeGreaterThan(0);
       }
       expect(JSON.parse(JSON.stringify(result.data))).toEqual(expect.any(Object));
     });
