@@ -3,7 +3,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requires } from '../testing/requires.ts';
-import { fill, launchFirefox, openFirefoxPage, until, type FirefoxBrowser, type FirefoxPage } from './firefox.ts';
+import { fill, launchFirefox, openFirefoxPage, untilAccepted, type FirefoxBrowser, type FirefoxPage } from './firefox.ts';
 import { launchBrowser, openPage, startServer, type RunningServer } from './harness.ts';
 
 const available = await requires('chromium', 'firefox', 'janus');
@@ -46,13 +46,13 @@ function firefoxDriver(page: FirefoxPage): Driver {
 const count = (d: Driver, selector: string) => d.evaluate((sel) => document.querySelectorAll(sel).length, selector);
 const text = (d: Driver, selector: string) => d.evaluate((sel) => document.querySelector(sel)?.textContent ?? '', selector);
 const waitCount = (d: Driver, selector: string, n: number, timeoutMs = 30_000) =>
-  until(() => count(d, selector), (c) => c === n, timeoutMs, `${n} × ${selector} in ${d.browser}`);
+  untilAccepted(() => count(d, selector), (c) => c === n, timeoutMs, `${n} × ${selector} in ${d.browser}`);
 const waitText = (d: Driver, selector: string, expected: string, timeoutMs = 30_000) =>
-  until(() => text(d, selector), (t) => t.includes(expected), timeoutMs, `"${expected}" in ${selector} in ${d.browser}`);
+  untilAccepted(() => text(d, selector), (t) => t.includes(expected), timeoutMs, `"${expected}" in ${selector} in ${d.browser}`);
 
 /** Clicks the button (or tab) whose aria-label or text matches. */
 async function press(d: Driver, name: RegExp): Promise<void> {
-  await until(
+  await untilAccepted(
     () =>
       d.evaluate(({ source, flags }) => {
         const pattern = new RegExp(source, flags);
@@ -75,7 +75,7 @@ async function press(d: Driver, name: RegExp): Promise<void> {
  */
 async function waitFrames(d: Driver, selector: string, timeoutMs = 40_000): Promise<void> {
   let previous = 0;
-  await until(
+  await untilAccepted(
     () =>
       d.evaluate((sel) => {
         const video = document.querySelector<HTMLVideoElement>(sel) as (HTMLVideoElement & { mozDecodedFrames?: number; mozPaintedFrames?: number }) | null;
@@ -97,9 +97,9 @@ async function startPresenting(d: Driver, title: string, name: string): Promise<
   await d.fill('#room-title', title);
   await d.fill('#presenter-name', name);
   await press(d, /^Start presenting$/);
-  await until(async () => d.url(), (u) => /\/r\/[A-Za-z0-9_-]+\/host$/.test(u), 20_000, 'the presenter console');
+  await untilAccepted(async () => d.url(), (u) => /\/r\/[A-Za-z0-9_-]+\/host$/.test(u), 20_000, 'the presenter console');
   await waitFrames(d, '[data-testid=local-preview]');
-  return until(() => d.evaluate(() => document.querySelector<HTMLInputElement>('[data-testid=join-link]')?.value ?? '', undefined), (v) => v.length > 0);
+  return untilAccepted(() => d.evaluate(() => document.querySelector<HTMLInputElement>('[data-testid=join-link]')?.value ?? '', undefined), (v) => v.length > 0);
 }
 
 async function joinAs(d: Driver, name: string): Promise<void> {
@@ -117,7 +117,7 @@ async function webinar(mode: 'star' | 'sfu', host: Driver, openAttendee: (link: 
   const joinedAt = Date.now();
   await waitFrames(attendee, '[data-testid=camera-video]');
   console.log(`e2e firefox: ${tag}: first rising frames ${Date.now() - joinedAt} ms after joining`);
-  await until(() => attendee.evaluate(() => document.querySelector('[data-testid=stage]')?.getAttribute('data-via') ?? '', undefined), (v) => v === mode);
+  await untilAccepted(() => attendee.evaluate(() => document.querySelector('[data-testid=stage]')?.getAttribute('data-via') ?? '', undefined), (v) => v === mode);
 
   // Chat both ways.
   await attendee.fill('#chat-input', `Hello from ${attendee.browser}`);
@@ -146,7 +146,7 @@ async function webinar(mode: 'star' | 'sfu', host: Driver, openAttendee: (link: 
   await waitCount(attendee, '[data-testid=audio-only-stage]', 1);
   if (mode === 'star') {
     await press(host, /People/);
-    await until(() => host.evaluate(() => document.body.textContent?.includes('Audio only') ?? false, undefined), Boolean, 20_000, 'Audio only at the presenter');
+    await untilAccepted(() => host.evaluate(() => document.body.textContent?.includes('Audio only') ?? false, undefined), Boolean, 20_000, 'Audio only at the presenter');
   } else {
     await waitCount(host, '[data-testid=sfu-layer][data-layer=audio-only]', 1);
   }
@@ -159,7 +159,7 @@ async function webinar(mode: 'star' | 'sfu', host: Driver, openAttendee: (link: 
   await attendee.evaluate(() => document.querySelectorAll('video').forEach((v) => (v.dataset.before = (v.srcObject as MediaStream | null)?.id ?? 'none')), undefined);
   await host.reload();
   await waitFrames(host, '[data-testid=local-preview]');
-  await until(
+  await untilAccepted(
     () => attendee.evaluate(() => {
       const video = document.querySelector<HTMLVideoElement>('[data-testid=camera-video]');
       return Boolean(video && video.videoWidth > 0 && (video.srcObject as MediaStream | null)?.id !== video.dataset.before);
@@ -172,7 +172,7 @@ async function webinar(mode: 'star' | 'sfu', host: Driver, openAttendee: (link: 
 
   // The end.
   await press(host, /^End session$/);
-  await until(() => host.evaluate(() => document.querySelector('dialog')?.hasAttribute('open') ?? false, undefined), Boolean);
+  await untilAccepted(() => host.evaluate(() => document.querySelector('dialog')?.hasAttribute('open') ?? false, undefined), Boolean);
   await host.evaluate(() => {
     const button = [...document.querySelectorAll<HTMLButtonElement>('dialog button')].find((b) => b.textContent?.trim() === 'End session');
     button?.click();

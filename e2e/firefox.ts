@@ -2,9 +2,9 @@
 // no browser), headless, with Firefox's own fake camera and microphone and no permission prompts.
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { FIREFOX_PATH } from '../testing/requires.ts';
+import { until } from '../testing/until.ts';
 
 export type { Browser as FirefoxBrowser, Page as FirefoxPage };
-
 
 export const FIREFOX_PREFS: Record<string, unknown> = {
   // Fake devices (a coloured test picture and a tone) instead of real ones, granted without a prompt.
@@ -46,21 +46,19 @@ export async function openFirefoxPage(browser: Browser, path: string, base: stri
   return page;
 }
 
-/** Polls `read` until `accept` holds (or throws with the last value after `timeoutMs`). */
-export async function until<T>(read: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 20_000, what = 'condition'): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
+/** Polls `read` until `accept` holds, with the shared wait (testing/until.ts); a timeout says the last value read. */
+export async function untilAccepted<T>(read: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 20_000, what = 'condition'): Promise<T> {
   let last: T | undefined;
-  let lastError: unknown;
-  while (Date.now() < deadline) {
-    try {
+  const found = await until(
+    async () => {
       last = await read();
-      if (accept(last)) return last;
-    } catch (err) {
-      lastError = err;
-    }
-    await new Promise((done) => setTimeout(done, 200));
-  }
-  throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last)}${lastError ? ` (${String(lastError)})` : ''}`);
+      return accept(last) ? { value: last } : undefined;
+    },
+    () => `${what}; last: ${JSON.stringify(last)}`,
+    timeoutMs,
+    200,
+  );
+  return found.value;
 }
 
 /** Width and decoded frames of the first video matching the selector, as Firefox counts them. */
@@ -75,7 +73,7 @@ export function probeFirefoxVideo(page: Page, selector: string): Promise<{ width
 /** Waits for a picture whose decoded-frame count keeps rising. */
 export async function waitForFirefoxFrames(page: Page, selector: string, timeoutMs = 30_000): Promise<void> {
   let previous = 0;
-  await until(
+  await untilAccepted(
     () => probeFirefoxVideo(page, selector),
     (now) => {
       const rising = now.width > 0 && previous > 0 && now.frames > previous;
@@ -94,7 +92,7 @@ export function textOf(page: Page, selector: string): Promise<string> {
 
 /** Clicks the button whose accessible name (aria-label or text) matches. */
 export async function clickButton(page: Page, name: RegExp): Promise<void> {
-  await until(
+  await untilAccepted(
     () =>
       page.evaluate(
         (source, flags) => {

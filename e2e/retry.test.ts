@@ -89,7 +89,10 @@ describe.skipIf(!available)('requests that retry, in Chromium', () => {
     expect(keys).toHaveLength(2);
     expect(keys[0]).toMatch(/^[0-9a-f-]{36}$/);
     expect(keys[1]).toBe(keys[0]);
-    const details = (await (await fetch(`${server.url}/api/rooms/${slug}`)).json()) as { participants: Array<{ name: string }> };
+    // Who is present is for participants: asked with the presenter's token.
+    const details = (await (await fetch(`${server.url}/api/rooms/${slug}`, { headers: { Authorization: `Bearer ${presenterToken}` } })).json()) as {
+      participants: Array<{ name: string }>;
+    };
     expect(details.participants.filter((p) => p.name === 'Grace Retry')).toHaveLength(1);
   });
 

@@ -4,6 +4,29 @@ import type { Member } from '../lib/podium.ts';
 import { summarize } from '../lib/stats.ts';
 import { serveRequests } from '../lib/serve-requests.ts';
 
+/** What every load run reports from its counts: sends accepted and refused, copies expected and delivered. */
+function loadFigures(
+  counts: { sent: number; accepted: number; rejected: number; rejections: Map<string, number>; unanswered: number; expected: number; delivered: number },
+  sendingSeconds: number,
+  cpu: NodeJS.CpuUsage,
+) {
+  return {
+    seconds: sendingSeconds,
+    sent: counts.sent,
+    accepted: counts.accepted,
+    rejected: counts.rejected,
+    rejections: Object.fromEntries(counts.rejections),
+    unanswered: counts.unanswered,
+    expected: counts.expected,
+    delivered: counts.delivered,
+    // Messages the server accepted whose copies did not all arrive, counted per missing copy.
+    lost: Math.max(0, counts.expected - counts.delivered),
+    deliveriesPerSecond: counts.delivered / sendingSeconds,
+    clientCpuPercent: Math.round(((cpu.user + cpu.system) / 1000 / (sendingSeconds * 1000)) * 1000) / 10,
+  };
+}
+
+const latencyFigures = (s: ReturnType<typeof summarize>) => ({ p50: s.p50, p95: s.p95, p99: s.p99, max: s.max, mean: s.mean });
 
 interface Client {
   index: number;
@@ -185,20 +208,9 @@ async function chat(body: { seconds: number; drainSeconds?: number; ackTimeoutMs
   return {
     clients: clients.length,
     rooms: roomSizes.size,
-    seconds: sendingSeconds,
-    sent,
-    accepted,
-    rejected,
-    rejections: Object.fromEntries(rejections),
-    unanswered,
-    expected,
-    delivered,
-    // Messages the server accepted whose copies did not all arrive, counted per missing copy.
-    lost: Math.max(0, expected - delivered),
+    ...loadFigures({ sent, accepted, rejected, rejections, unanswered, expected, delivered }, sendingSeconds, cpu),
     duplicates,
-    deliveriesPerSecond: delivered / sendingSeconds,
-    latencyMs: { p50: summary.p50, p95: summary.p95, p99: summary.p99, max: summary.max, mean: summary.mean },
-    clientCpuPercent: Math.round(((cpu.user + cpu.system) / 1000 / (sendingSeconds * 1000)) * 1000) / 10,
+    latencyMs: latencyFigures(summary),
   };
 }
 
@@ -334,25 +346,14 @@ async function webinar(body: { seconds: number; chatPerSecond: number; votesPerS
   const all = summarize([...chatLatencies, ...voteLatencies]);
   const chatSummary = summarize(chatLatencies);
   const voteSummary = summarize(voteLatencies);
-  const pick = (s: typeof all) => ({ p50: s.p50, p95: s.p95, p99: s.p99, max: s.max, mean: s.mean });
   return {
     clients: clients.length,
     rooms: 1,
-    seconds: sendingSeconds,
-    sent,
-    accepted,
-    rejected,
-    rejections: Object.fromEntries(rejections),
-    unanswered,
-    expected,
-    delivered,
-    lost: Math.max(0, expected - delivered),
+    ...loadFigures({ sent, accepted, rejected, rejections, unanswered, expected, delivered }, sendingSeconds, cpu),
     duplicates: 0,
-    deliveriesPerSecond: delivered / sendingSeconds,
-    latencyMs: pick(all),
-    chatLatencyMs: pick(chatSummary),
-    voteLatencyMs: pick(voteSummary),
-    clientCpuPercent: Math.round(((cpu.user + cpu.system) / 1000 / (sendingSeconds * 1000)) * 1000) / 10,
+    latencyMs: latencyFigures(all),
+    chatLatencyMs: latencyFigures(chatSummary),
+    voteLatencyMs: latencyFigures(voteSummary),
   };
 }
 

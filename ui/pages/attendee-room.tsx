@@ -140,7 +140,7 @@ function Stage() {
         </div>
       </Show>
       <Show when={soundBlocked() && media().audio}>
-        <button class="button primary stage-notice at-top" onClick={() => setSoundAttempt((n) => n + 1)}>
+        <button class="button primary stage-notice at-top" data-testid="turn-on-sound" onClick={() => setSoundAttempt((n) => n + 1)}>
           <Icon name="volume" size={16} /> Turn on sound
         </button>
       </Show>
