@@ -160,17 +160,20 @@ export function createRoomCore(deps: RoomCoreDeps): RoomCore {
     throw await missingOrEnded(actor.roomId, missing);
   };
 
+  /** Closes the sockets of removed or turned-away participants on every process; a failure is reported, not thrown. */
+  const disconnect = (roomId: string, ids: string[]) => {
+    try {
+      broadcaster.disconnectParticipants(ids);
+    } catch (err) {
+      deps.onError?.(err, { event: 'disconnect', roomId });
+    }
+  };
+
   const moderation = createModeration({
     db,
     toRoom,
     toParticipants,
-    disconnect(roomId, ids) {
-      try {
-        broadcaster.disconnectParticipants(ids);
-      } catch (err) {
-        deps.onError?.(err, { event: 'disconnect', roomId });
-      }
-    },
+    disconnect,
     liveWrite,
     inTurn,
   });
@@ -179,13 +182,7 @@ export function createRoomCore(deps: RoomCoreDeps): RoomCore {
     db,
     toRoom,
     toParticipants,
-    disconnect(roomId, ids) {
-      try {
-        broadcaster.disconnectParticipants(ids);
-      } catch (err) {
-        deps.onError?.(err, { event: 'disconnect', roomId });
-      }
-    },
+    disconnect,
     requireHost: moderation.requireHost,
     requireLive,
     wentLive: (roomId, room) => {

@@ -2,15 +2,7 @@
 // and the green room's "Go live" for a scheduled room. Plain controls over the room store's actions.
 import { createSignal, For, Show } from 'solid-js';
 import { useRoom } from '../room-context.tsx';
-
-function useAction() {
-  const [error, setError] = createSignal<string | null>(null);
-  const run = (work: Promise<unknown>) => {
-    setError(null);
-    work.catch((err: unknown) => setError(err instanceof Error ? err.message : 'That did not work'));
-  };
-  return { error, run };
-}
+import { useAction } from './moderation.tsx';
 
 export function LobbyPanel() {
   const room = useRoom();

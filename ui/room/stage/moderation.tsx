@@ -26,7 +26,8 @@ export function audibleParticipants(participants: ParticipantBody[], room: RoomB
   return new Set(participants.filter((p) => p.role === 'attendee' && microphoneAllowed(p, room)).map((p) => p.id));
 }
 
-function useAction() {
+/** A host panel's actions: the error of the last one shown until the next one starts (the lobby panel's too). */
+export function useAction() {
   const [error, setError] = createSignal<string | null>(null);
   const run = (work: Promise<unknown>) => {
     setError(null);
