@@ -60,6 +60,17 @@ export const sessionStatsSchema = z
   })
   .openapi('SessionStats');
 
+/** The lobby, schedule and lifetime of a room: the same in the room a participant reads and in the preview. */
+const roomScheduleFields = {
+  lobby: z.boolean().openapi({ description: 'New attendees wait until a host admits them' }),
+  startsAt: z.iso.datetime({ offset: true }).nullable().openapi({ description: 'The announced start of a scheduled room' }),
+  timeZone: z.string().nullable().openapi({ description: 'The IANA time zone the start was announced in' }),
+  description: z.string().nullable(),
+  liveAt: z.iso.datetime({ offset: true }).nullable().openapi({ description: 'When the room went live; null while a scheduled room waits for "Go live"' }),
+  createdAt: z.iso.datetime({ offset: true }),
+  endedAt: z.iso.datetime({ offset: true }).nullable(),
+};
+
 export const roomSchema = z
   .object({
     slug: z.string(),
@@ -75,13 +86,7 @@ export const roomSchema = z
     attendeeChat: z.boolean(),
     attendeeMicrophones: z.boolean(),
     highlightedQuestionId: z.uuid().nullable(),
-    lobby: z.boolean().openapi({ description: 'New attendees wait until a host admits them' }),
-    startsAt: z.iso.datetime({ offset: true }).nullable().openapi({ description: 'The announced start of a scheduled room' }),
-    timeZone: z.string().nullable().openapi({ description: 'The IANA time zone the start was announced in' }),
-    description: z.string().nullable(),
-    liveAt: z.iso.datetime({ offset: true }).nullable().openapi({ description: 'When the room went live; null while a scheduled room waits for "Go live"' }),
-    createdAt: z.iso.datetime({ offset: true }),
-    endedAt: z.iso.datetime({ offset: true }).nullable(),
+    ...roomScheduleFields,
   })
   .openapi('Room');
 
@@ -104,13 +109,7 @@ export const roomPreviewSchema = z
     isFull: z.boolean().openapi({ description: 'No seat is free: a join would answer 409 room_full' }),
     isLocked: z.boolean(),
     isActive: z.boolean(),
-    lobby: z.boolean().openapi({ description: 'New attendees wait until a host admits them' }),
-    startsAt: z.iso.datetime({ offset: true }).nullable().openapi({ description: 'The announced start of a scheduled room' }),
-    timeZone: z.string().nullable().openapi({ description: 'The IANA time zone the start was announced in' }),
-    description: z.string().nullable(),
-    liveAt: z.iso.datetime({ offset: true }).nullable().openapi({ description: 'When the room went live; null while a scheduled room waits for "Go live"' }),
-    createdAt: z.iso.datetime({ offset: true }),
-    endedAt: z.iso.datetime({ offset: true }).nullable(),
+    ...roomScheduleFields,
   })
   .openapi('RoomPreview');
 

@@ -22,6 +22,17 @@ export function toParticipantBody(p: Participant): ParticipantBody {
   };
 }
 
+/** The fields of `roomScheduleFields` (schemas.ts), from a room row. */
+const scheduleOf = (r: Room) => ({
+  lobby: r.lobby,
+  startsAt: isoOrNull(r.startsAt),
+  timeZone: r.timeZone,
+  description: r.description,
+  liveAt: isoOrNull(r.liveAt),
+  createdAt: iso(r.createdAt),
+  endedAt: isoOrNull(r.endedAt),
+});
+
 export function toRoomBody(r: Room): RoomBody {
   return {
     slug: r.slug,
@@ -37,13 +48,7 @@ export function toRoomBody(r: Room): RoomBody {
     attendeeChat: r.attendeeChat,
     attendeeMicrophones: r.attendeeMicrophones,
     highlightedQuestionId: r.highlightedQuestionId,
-    lobby: r.lobby,
-    startsAt: isoOrNull(r.startsAt),
-    timeZone: r.timeZone,
-    description: r.description,
-    liveAt: isoOrNull(r.liveAt),
-    createdAt: iso(r.createdAt),
-    endedAt: isoOrNull(r.endedAt),
+    ...scheduleOf(r),
   };
 }
 
@@ -57,13 +62,7 @@ export function toRoomPreviewBody(r: Room, participantCount: number): RoomPrevie
     isFull: participantCount >= r.maxParticipants,
     isLocked: r.isLocked,
     isActive: r.isActive,
-    lobby: r.lobby,
-    startsAt: isoOrNull(r.startsAt),
-    timeZone: r.timeZone,
-    description: r.description,
-    liveAt: isoOrNull(r.liveAt),
-    createdAt: iso(r.createdAt),
-    endedAt: isoOrNull(r.endedAt),
+    ...scheduleOf(r),
   };
 }
 
