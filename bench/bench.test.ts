@@ -10,13 +10,13 @@ import type { Table } from './lib/types.ts';
 const ratioColumns: Record<string, RegExp> = {
   chat: /vs bare/,
   db: /drizzle\/raw/,
-  footprint: /vs bare/,
+  footprint: /heap vs bare/,
   http: /vs Hono/,
   sockets: /vs bare/,
 };
 
-/** Differences (and growth per participant, a difference of two readings) may be negative; every other figure (rates, times, sizes, counts, ratios) may not. */
-const signed = /−|difference|delta|added|\/participant/;
+/** Differences (and growth per participant or against bare, built from differences of two readings) may be negative; every other figure (rates, times, sizes, counts, ratios) may not. */
+const signed = /−|difference|delta|added|\/participant|growth/;
 
 function numbersOf(table: Table, column: number): number[] {
   return table.rows.map((row) => row[column]).filter((cell): cell is number => typeof cell === 'number');

@@ -36,7 +36,7 @@ describe('heartbeat', () => {
     await until(async () => {
       const row = await findParticipant(live.db, room.id, connected.id);
       return row !== undefined && Date.now() - row.seenAt.getTime() < 60_000;
-    }, 'the heartbeat to mark the participant seen', 5_000);
+    }, 'the heartbeat to mark the participant seen', 10_000);
     expect((await findParticipant(live.db, room.id, connected.id))?.leftAt).toBeNull();
     expect((await findParticipant(live.db, room.id, presenter.id))?.leftAt).toBeNull();
     expect(seen.filter((e) => e.event === 'participant-left').map((e) => e.payload)).toEqual([{ participantId: ghost.id }]);
