@@ -186,7 +186,8 @@ describe.skipIf(!available)('drills', () => {
       expect(processAlive(crashed)).toBe(false);
       if (embedded) {
         // The managed PostgreSQL died with its parent (or was stopped by the new start); a new one serves.
-        expect(processAlive(postgresBefore!)).toBe(false);
+        // Its exit follows the parent's death by a moment: asked until it is gone.
+        await expect.poll(() => processAlive(postgresBefore!), { timeout: 10_000, interval: 100 }).toBe(false);
         expect(childProcessNamed(podium.pid(), 'postgres')).toBeDefined();
       }
       await Promise.all(clients.map((c) => c.liveSince(killedAt)));
