@@ -19,6 +19,11 @@ async function roomWithPoll(body: Record<string, unknown> = {}) {
   return { room, ada, poll };
 }
 
+async function ok(res: Response): Promise<Response> {
+  expect(res.status).toBe(200);
+  return res;
+}
+
 describe('polls over REST', () => {
   it('should list drafts to the presenter only, launch, take a vote and close with the results', async () => {
     const { room, ada, poll } = await roomWithPoll();
@@ -73,4 +78,33 @@ describe('polls over REST', () => {
     const hostView = (await (await t.call('GET', base, { token: room.presenterToken })).json()) as { polls: { results: unknown }[] };
     expect(hostView.polls[0]!.results).toEqual({ counts: [0, 0, 0], voters: 0 });
   });
+
+  it('should let a co-host prepare, launch and close polls like the presenter, and refuse them once no longer co-host', async () => {
+    const { room, ada } = await roomWithPoll();
+    const co = await t.join(room.slug, 'Co');
+    const coHost = (on: boolean) =>
+      t.call('PUT', `/api/rooms/${room.slug}/participants/${co.participantId}/co-host`, { token: room.presenterToken, body: { coHost: on } });
+    expect((await coHost(true)).status).toBe(200);
+    const base = `/api/rooms/${room.slug}/polls`;
+    const created = await t.call('POST', base, { token: co.token, body: { question: 'Co-host poll?', options: ['Yes', 'No'] } });
+    expect(created.status).toBe(201);
+    const { poll } = (await created.json()) as { poll: { id: string } };
+    // The draft reaches the presenter and the co-host, not the attendees.
+    const draft = t.broadcasts.calls.findLast((c) => c.kind === 'toParticipants' && c.event === 'poll-updated');
+    expect(draft?.kind === 'toParticipants' && [...draft.participantIds].sort()).toEqual([room.participantId, co.participantId].sort());
+    const list = async (token: string) => ((await (await t.call('GET', base, { token })).json()) as { polls: { id: string; status: string }[] }).polls;
+    expect((await list(co.token)).map((p) => p.status)).toEqual(['draft', 'draft']);
+    expect((await list(ada.token)).map((p) => p.id)).toEqual([]);
+
+    expect((await t.call('POST', `${base}/${poll.id}/launch`, { token: co.token })).status).toBe(200);
+    await ok(await t.call('PUT', `${base}/${poll.id}/vote`, { token: ada.token, body: { choices: [1] } }));
+    expect(await list(co.token)).toMatchObject([{ status: 'draft' }, { id: poll.id, results: { counts: [0, 1], voters: 1 } }]);
+
+    expect((await coHost(false)).status).toBe(200);
+    const refused = await t.call('POST', `${base}/${poll.id}/close`, { token: co.token });
+    expect(refused.status).toBe(403);
+    expect((await list(co.token)).map((p) => p.status)).toEqual(['open']);
+    expect((await t.call('POST', `${base}/${poll.id}/close`, { token: room.presenterToken })).status).toBe(200);
+  });
 });
+

@@ -72,6 +72,9 @@ export interface Moderation {
   requireHost(actor: Actor): Promise<void>;
 }
 
+/** A host: the presenter or a co-host. */
+export const isHostRow = (row: Pick<Participant, 'role' | 'isCoHost'>) => row.role === 'presenter' || row.isCoHost;
+
 const removedError = () => new RoomError('forbidden', 'You were removed from this room');
 
 /** The author's name and id stay with hosts and the author; everyone else sees an anonymous question. */
@@ -105,11 +108,10 @@ export function createModeration(deps: ModerationDeps): Moderation {
     return row;
   }
 
-  const isHost = (row: Participant) => row.role === 'presenter' || row.isCoHost;
 
   async function requireHost(actor: Actor): Promise<Participant> {
     const row = await self(actor);
-    if (!isHost(row)) throw hostOnly();
+    if (!isHostRow(row)) throw hostOnly();
     return row;
   }
 
@@ -248,7 +250,7 @@ export function createModeration(deps: ModerationDeps): Moderation {
 
     async questionsFor(actor) {
       const row = await self(actor);
-      const host = isHost(row);
+      const host = isHostRow(row);
       const rows = await listQuestions(db, actor.roomId, actor.participantId);
       return rows
         .map(toQuestionBody)

@@ -8,14 +8,15 @@ import {
   findPoll,
   listPolls,
   myPollChoices,
-  pollHostIds,
   pollResults,
   setPollStatus,
   type Poll,
   type PollResults,
 } from '../db/polls.ts';
+import { listHostIds } from '../db/moderation.ts';
+import { findParticipant } from '../db/participants.ts';
 import type { Broadcaster } from './broadcast.ts';
-import { pollNotFound, pollNotOpen, presenterOnly, RoomError } from './errors.ts';
+import { hostOnly, pollNotFound, pollNotOpen, RoomError } from './errors.ts';
 import {
   MAX_POLL_OPTION_LENGTH,
   MAX_POLL_OPTIONS,
@@ -23,6 +24,7 @@ import {
   MAX_POLLS_PER_ROOM,
   MIN_POLL_OPTIONS,
 } from './limits.ts';
+import { isHostRow } from './moderation.ts';
 import type { Actor, LiveWrite } from './room.ts';
 import { text } from './schemas.ts';
 
@@ -132,13 +134,17 @@ export function resultsPublic(poll: Pick<Poll, 'status' | 'resultsVisible' | 're
   return (poll.status === 'open' && poll.resultsVisible) || (poll.status === 'closed' && (poll.resultsShared || poll.resultsVisible));
 }
 
-const isHost = (actor: Actor) => actor.role === 'presenter';
-
 export function createPollCore(deps: PollCoreDeps): PollCore {
   const { db } = deps;
 
-  function requireHost(actor: Actor): void {
-    if (!isHost(actor)) throw presenterOnly();
+  /** The presenter or a co-host now: read from the database on each action, since co-hosts come and go. */
+  async function isHost(actor: Actor): Promise<boolean> {
+    const row = await findParticipant(db, actor.roomId, actor.participantId);
+    return Boolean(row && !row.removedAt && isHostRow(row));
+  }
+
+  async function requireHost(actor: Actor): Promise<void> {
+    if (!(await isHost(actor))) throw hostOnly();
   }
 
   function requirePollId(pollId: string): void {
@@ -156,7 +162,7 @@ export function createPollCore(deps: PollCoreDeps): PollCore {
   /** The poll to the room (or, as a draft, to hosts only), then its results to whoever may see them. */
   async function announce(roomId: string, poll: Poll, results: PollResults | null): Promise<void> {
     const body = toPollBody(poll, null, null);
-    const hosts = poll.status === 'draft' || (results && !resultsPublic(poll)) ? await pollHostIds(db, roomId) : [];
+    const hosts = poll.status === 'draft' || (results && !resultsPublic(poll)) ? await listHostIds(db, roomId) : [];
     if (poll.status === 'draft') send(roomId, () => deps.broadcaster.toParticipants(hosts, 'poll-updated', { poll: body }), 'poll-updated');
     else send(roomId, () => deps.broadcaster.toRoom(roomId, 'poll-updated', { poll: body }), 'poll-updated');
     if (!results) return;
@@ -184,24 +190,25 @@ export function createPollCore(deps: PollCoreDeps): PollCore {
     requirePollId(pollId);
     const poll = await findPoll(db, actor.roomId, pollId);
     // Attendees never learn of drafts, not even that one exists.
-    if (!poll || (poll.status === 'draft' && !isHost(actor))) throw pollNotFound();
+    if (!poll || (poll.status === 'draft' && !(await isHost(actor)))) throw pollNotFound();
     return poll;
   }
 
   return {
     async list(actor) {
-      const rows = (await listPolls(db, actor.roomId)).filter((p) => isHost(actor) || p.status !== 'draft');
+      const host = await isHost(actor);
+      const rows = (await listPolls(db, actor.roomId)).filter((p) => host || p.status !== 'draft');
       const mine = await myPollChoices(db, rows.map((p) => p.id), actor.participantId);
       return Promise.all(
         rows.map(async (p) => {
-          const visible = p.status !== 'draft' && (isHost(actor) || resultsPublic(p));
+          const visible = p.status !== 'draft' && (host || resultsPublic(p));
           return toPollBody(p, visible ? await pollResults(db, p) : null, mine.get(p.id) ?? null);
         }),
       );
     },
 
     async create(actor, input) {
-      requireHost(actor);
+      await requireHost(actor);
       const poll = await deps.liveWrite(
         actor,
         () => addPoll(db, { roomId: actor.roomId, ...input }, MAX_POLLS_PER_ROOM),
@@ -212,7 +219,7 @@ export function createPollCore(deps: PollCoreDeps): PollCore {
     },
 
     async launch(actor, { pollId }) {
-      requireHost(actor);
+      await requireHost(actor);
       requirePollId(pollId);
       const poll = await deps.liveWrite(actor, () => setPollStatus(db, actor.roomId, pollId, 'draft', 'open'), async () =>
         (await findPoll(db, actor.roomId, pollId)) ? new RoomError('poll_not_open', 'This poll has already been launched') : pollNotFound(),
@@ -233,11 +240,11 @@ export function createPollCore(deps: PollCoreDeps): PollCore {
         return now;
       });
       const sorted = [...choices].sort((a, b) => a - b);
-      return toPollBody(poll, isHost(actor) || resultsPublic(poll) ? results : null, sorted);
+      return toPollBody(poll, resultsPublic(poll) || (await isHost(actor)) ? results : null, sorted);
     },
 
     async close(actor, { pollId, shareResults }) {
-      requireHost(actor);
+      await requireHost(actor);
       requirePollId(pollId);
       const poll = await deps.liveWrite(actor, () => setPollStatus(db, actor.roomId, pollId, 'open', 'closed', shareResults), async () =>
         (await findPoll(db, actor.roomId, pollId)) ? pollNotOpen() : pollNotFound(),

@@ -105,12 +105,3 @@ export async function myPollChoices(db: Database, pollIds: string[], participant
     .where(and(eq(pollVotes.participantId, participantId), sql`${pollVotes.pollId} = any(${`{${pollIds.join(',')}}`}::uuid[])`));
   return new Map(rows.map((r) => [r.pollId, r.choices]));
 }
-
-/** The participants who see every poll and its live results: the room's presenter(s). */
-export async function pollHostIds(db: Database, roomId: string): Promise<string[]> {
-  const rows = await db
-    .select({ id: participants.id })
-    .from(participants)
-    .where(and(eq(participants.roomId, roomId), eq(participants.role, 'presenter')));
-  return rows.map((r) => r.id);
-}

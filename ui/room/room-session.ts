@@ -299,15 +299,25 @@ function bindSocket(
   });
 }
 
-/** Polls: live updates, and the room's polls (re)read on every join, so a reconnect misses nothing. */
+/**
+ * Polls: live updates, and the room's polls (re)read on every join, so a reconnect misses nothing, and whenever
+ * this participant's host role changes (a new co-host sees the drafts and the live results).
+ */
 function bindPolls(socket: RoomSocket, slug: string, session: RoomSession, polls: PollStore) {
   socket.on('poll-updated', ({ poll }) => polls.events.updated(poll));
   socket.on('poll-results', ({ pollId, results }) => polls.events.results(pollId, results));
-  socket.on('connect', async () => {
+  const load = async (replace = false) => {
     try {
-      polls.events.loaded((await api.polls(slug, session.token)).polls);
+      const { polls: list } = await api.polls(slug, session.token);
+      if (replace) polls.events.replaced(list);
+      else polls.events.loaded(list);
     } catch {
       // Like history: live events keep flowing without it.
     }
+  };
+  // A change of this participant's row may be a change of role: the polls are read again as the row now may see them.
+  socket.on('participant-updated', ({ participant }) => {
+    if (participant.id === session.participantId) void load(true);
   });
+  socket.on('connect', () => load());
 }

@@ -59,6 +59,13 @@ export interface RoomState {
   lobby: LobbyEntryBody[];
 }
 
+/** Whether this page's participant is a host now: the presenter or a co-host (co-hosts come and go). */
+export function selfIsHost(state: Pick<RoomState, 'self' | 'participants'>, sessionRole?: SelfBody['role']): boolean {
+  const self = state.self;
+  if ((self?.role ?? sessionRole) === 'presenter') return true;
+  return Boolean(self && state.participants.some((p) => p.id === self.participantId && p.isCoHost));
+}
+
 /** What the store needs from signaling: send one client event and get its ack. */
 export type RoomTransport = <E extends keyof ClientToServerEvents>(
   event: E,

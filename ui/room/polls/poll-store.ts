@@ -37,6 +37,10 @@ export function createPollStore(transport: RoomTransport) {
       loaded(polls: PollBody[]) {
         for (const poll of polls) upsert(poll);
       },
+      /** The polls as the participant may see them now (after a change of role): what it may no longer see goes. */
+      replaced(polls: PollBody[]) {
+        setState('polls', reconcile(polls, { key: 'id' }));
+      },
       updated: upsert,
       results(pollId: string, results: PollResultsBody) {
         setState('polls', (p) => p.id === pollId, 'results', results);

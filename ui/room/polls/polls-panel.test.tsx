@@ -3,6 +3,7 @@ import { cleanup, fireEvent, render, screen, waitFor } from '@solidjs/testing-li
 import { afterEach, describe, expect, it } from 'vitest';
 import type { PollBody } from '../../../core/polls.ts';
 import { makeTestRoom, WithRoom, type TestRoom } from '../../components/testing.tsx';
+import { ATTENDEE_ID, audienceState, OTHER_ID, roomBody } from '../testing.ts';
 import { PollsPanel } from './polls-panel.tsx';
 
 afterEach(cleanup);
@@ -75,4 +76,17 @@ describe('PollsPanel', () => {
     await waitFor(() => expect(screen.getByTestId('poll-voters').textContent).toBe('7 voters'));
     expect(screen.queryByRole('button', { name: /vote/i })).toBeNull();
   });
+
+  it('should give a co-host the host controls, and take them away with the role', async () => {
+    const room = mount('attendee', () => ({ poll: poll({ status: 'draft' }) }));
+    const me = { id: ATTENDEE_ID, name: 'Co', role: 'attendee' as const, isMuted: true, isVideoOn: false, joinedAt: '2026-01-01T10:00:00.000Z', ...audienceState, isCoHost: true };
+    room.value.events.joined({ self: { participantId: ATTENDEE_ID, role: 'attendee', name: 'Co' }, room: roomBody, participants: [me], presenterId: OTHER_ID, isScreenSharing: false });
+    room.value.polls.events.updated(poll({ status: 'draft' }));
+    await waitFor(() => expect(screen.getByRole('button', { name: 'Launch' })).toBeTruthy());
+    expect(screen.getByPlaceholderText('Question')).toBeTruthy();
+    room.value.events.participantUpdated({ ...me, isCoHost: false });
+    await waitFor(() => expect(screen.queryByPlaceholderText('Question')).toBeNull());
+    expect(screen.queryByRole('button', { name: 'Launch' })).toBeNull();
+  });
 });
+

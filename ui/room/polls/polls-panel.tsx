@@ -3,11 +3,12 @@ import { createSignal, For, Index, Show } from 'solid-js';
 import type { PollBody } from '../../../core/polls.ts';
 import { MAX_POLL_OPTION_LENGTH, MAX_POLL_OPTIONS, MAX_POLL_QUESTION_LENGTH, MIN_POLL_OPTIONS } from '../../../core/limits.ts';
 import { useRoom } from '../room-context.tsx';
+import { selfIsHost } from '../room-store.ts';
 import { createPanelAction, PanelAlert, type PanelAct } from '../../components/panel-alert.tsx';
 
 export function PollsPanel() {
   const room = useRoom();
-  const isHost = () => room.session.role === 'presenter';
+  const isHost = () => selfIsHost(room.state, room.session.role);
   const { error, act } = createPanelAction();
   // Newest first: the poll that matters now is at the top.
   const polls = () => [...room.polls.state.polls].reverse();
