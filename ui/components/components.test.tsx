@@ -206,6 +206,30 @@ describe('ConnectionStatus', () => {
     room.value.events.connection('reconnecting');
     expect(status()).toBe('Reconnecting…');
   });
+
+  it('should tell the presenter in the green room that the room is not live yet, and Live after Go live', () => {
+    let room!: TestRoom;
+    render(() => {
+      room = makeTestRoom('presenter');
+      return (
+        <WithRoom room={room}>
+          <ConnectionStatus />
+        </WithRoom>
+      );
+    });
+    const status = () => screen.getByTestId('connection-status').textContent;
+    room.value.events.joined({
+      self: { participantId: OTHER, role: 'presenter', name: 'Tester' },
+      room: { ...roomBody, startsAt: '2026-01-01T11:00:00.000Z', liveAt: null },
+      participants: [],
+      presenterId: OTHER,
+      isScreenSharing: false,
+    });
+    expect(status()).toBe('Not live yet');
+    expect(screen.getByTestId('connection-status').getAttribute('aria-label')).toBe('Connection: Not live yet');
+    room.value.events.roomLive('2026-01-01T11:00:00.000Z');
+    expect(status()).toBe('Live');
+  });
 });
 
 describe('Tabs', () => {

@@ -11,7 +11,11 @@ export function ConnectionStatus() {
     if (connection === 'reconnecting') return { tone: 'warn', text: 'Reconnecting…' };
     if (connection === 'ended') return { tone: '', text: 'Ended' };
     if (connection === 'unauthorized') return { tone: 'bad', text: 'Signed out' };
-    if (room.session.role === 'presenter' || !room.support.webrtc) return { tone: 'good', text: 'Live' };
+    if (room.session.role === 'presenter') {
+      // A scheduled room's green room is not live until "Go live": the badge says so instead of "Live".
+      return room.state.room && room.state.room.liveAt === null ? { tone: 'warn', text: 'Not live yet' } : { tone: 'good', text: 'Live' };
+    }
+    if (!room.support.webrtc) return { tone: 'good', text: 'Live' };
     switch (room.state.link.state) {
       case 'connected':
         return room.state.link.videoPaused && room.state.link.videoPaused !== 'request'
