@@ -2,6 +2,7 @@ import { parse } from 'csv-parse/sync';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentBroadcaster } from '../core/broadcast.ts';
+import { createQualityRecorder, type QualityRecorder } from '../core/received-quality.ts';
 import { REPORT_CSV_COLUMNS, type ReportBody } from '../core/report.ts';
 import { startRetention } from '../core/retention.ts';
 import { createRoomCore, type Actor, type RoomCore } from '../core/room.ts';
@@ -12,8 +13,11 @@ import { createTestApp, type TestApp } from './testing.ts';
 let database: TestDatabase;
 let core: RoomCore;
 let t: TestApp;
+let quality: QualityRecorder;
 beforeAll(async () => {
   database = await createTestDatabase();
+  // Every sample counts here: the pace limit is the recorder's own test (signaling/received-quality.test.ts).
+  quality = createQualityRecorder(database.db, 0);
   core = createRoomCore({ db: database.db, broadcaster: silentBroadcaster });
   t = await createTestApp({ database, deps: { core }, env: { REPORT_RETENTION_DAYS: '7' } });
 });
@@ -49,6 +53,10 @@ async function scriptedSession() {
   await core.polls.vote(attendee(room.roomId, ann.participantId), { pollId: poll.id, choices: [0] });
   await core.polls.vote(attendee(room.roomId, cy.participantId), { pollId: poll.id, choices: [2] });
   await core.polls.close(presenter, { pollId: poll.id, shareResults: true });
+  // What attendees received: two star reports, then (after a move to the SFU) one over the SFU.
+  await quality.record(attendee(room.roomId, ann.participantId), 'star', { decodeFps: 30, lossPct: 1, rttMs: 40 });
+  await quality.record(attendee(room.roomId, cy.participantId), 'star', { decodeFps: 24, lossPct: 0, rttMs: 80 });
+  await quality.record(attendee(room.roomId, cy.participantId), 'sfu', { decodeFps: 15, lossPct: 5, rttMs: 30 });
   expect((await t.call('DELETE', `/api/rooms/${room.slug}`, { token: room.presenterToken })).status).toBe(200);
   return { room, ann, q2 };
 }
@@ -79,7 +87,16 @@ describe('GET /api/rooms/{slug}/report', () => {
           ],
         },
       ],
-      media: { mode: 'star', averageReceivedQuality: null },
+      media: {
+        mode: 'star',
+        averageReceivedQuality: {
+          samples: 3,
+          decodeFps: 23,
+          lossPct: 2,
+          rttMs: 50,
+          byMode: { star: { samples: 2, decodeFps: 27, lossPct: 0.5, rttMs: 60 }, sfu: { samples: 1, decodeFps: 15, lossPct: 5, rttMs: 30 } },
+        },
+      },
     });
     expect(report.endedAt).not.toBeNull();
     expect(new Date(report.deleteAfter!).getTime() - new Date(report.endedAt!).getTime()).toBe(7 * 86_400_000);
@@ -109,6 +126,21 @@ describe('GET /api/rooms/{slug}/report', () => {
     expect(value('poll', 'Useful?', 'Partly')).toBe('1');
     expect(value('poll', 'Useful?', '(voters)')).toBe('2');
     expect(rows.filter((r) => r.section === 'attendance')).toHaveLength(61);
+    expect(value('received_quality', 'decode_fps')).toBe('23');
+    expect(value('received_quality', 'rtt_ms', 'star')).toBe('60');
+    expect(value('received_quality', 'loss_pct', 'sfu')).toBe('5');
+  });
+
+  it('should keep no received quality after the end, none from the presenter, and report null where none came', async () => {
+    const { room, ann } = await scriptedSession();
+    const late = quality.record(attendee(room.roomId, ann.participantId), 'star', { decodeFps: 1, lossPct: 99, rttMs: 5000 });
+    await expect(late).rejects.toMatchObject({ code: 'room_ended' });
+    const live = await t.createRoom();
+    const presenter: Actor = { participantId: live.participantId, roomId: live.roomId, role: 'presenter', name: 'Ada' };
+    await expect(quality.record(presenter, 'star', { decodeFps: 30, lossPct: 0, rttMs: 1 })).rejects.toMatchObject({ code: 'forbidden' });
+    const report = async (slug: string, token: string) => ((await (await t.call('GET', `/api/rooms/${slug}/report`, { token })).json()) as ReportBody).media;
+    expect((await report(room.slug, room.presenterToken)).averageReceivedQuality).toMatchObject({ samples: 3, lossPct: 2 });
+    expect(await report(live.slug, live.presenterToken)).toEqual({ mode: 'star', averageReceivedQuality: null });
   });
 
   it('should refuse attendees of a live room and anyone without a token', async () => {

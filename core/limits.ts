@@ -33,6 +33,8 @@ export const MAX_POLL_OPTIONS = 10;
 export const MAX_POLLS_PER_ROOM = 50;
 /** Attendees on the stage (invited or speaking) at once: each is one more feed every attendee receives. */
 export const MAX_SPEAKERS_PER_ROOM = 3;
+/** An attendee's received-quality report counts toward the session report at most once per this many ms. */
+export const RECEIVED_QUALITY_SAMPLE_MS = 4000;
 /** The key a browser keeps for itself, sent on join so that a ban can cover the browser as well as the address. */
 export const MIN_BROWSER_KEY_LENGTH = 16;
 export const MAX_BROWSER_KEY_LENGTH = 100;

@@ -4,6 +4,7 @@ import { stringify } from 'csv-stringify/sync';
 import type { Database } from '../db/client.ts';
 import { listPolls, pollResults } from '../db/polls.ts';
 import { attendance, messageCounts, reportQuestions, reportRoom } from '../db/report.ts';
+import { receivedQualityOf, receivedQualitySchema } from './received-quality.ts';
 
 /** Points on the attendance chart: enough for a smooth line, few enough for any session length. */
 export const ATTENDANCE_POINTS = 61;
@@ -45,7 +46,7 @@ export const reportSchema = z
     ),
     media: z.object({
       mode: z.enum(['star', 'sfu']).openapi({ description: '`sfu` when the room’s media went through the media server at any time' }),
-      averageReceivedQuality: z.null().openapi({ description: 'Not recorded by this version' }),
+      averageReceivedQuality: receivedQualitySchema,
     }),
   })
   .openapi('SessionReport');
@@ -58,11 +59,12 @@ const iso = (d: Date | string) => new Date(d).toISOString();
 export async function buildReport(db: Database, roomId: string, retentionDays: number): Promise<ReportBody | undefined> {
   const room = await reportRoom(db, roomId);
   if (!room) return undefined;
-  const [present, counts, questions, polls] = await Promise.all([
+  const [present, counts, questions, polls, quality] = await Promise.all([
     attendance(db, roomId, ATTENDANCE_POINTS),
     messageCounts(db, roomId),
     reportQuestions(db, roomId),
     listPolls(db, roomId),
+    receivedQualityOf(db, roomId),
   ]);
   const launched = polls.filter((p) => p.status !== 'draft');
   const results = await Promise.all(launched.map((p) => pollResults(db, p)));
@@ -95,7 +97,7 @@ export async function buildReport(db: Database, roomId: string, retentionDays: n
       options: p.options.map((option, j) => ({ option, votes: results[i]!.counts[j] ?? 0 })),
       voters: results[i]!.voters,
     })),
-    media: { mode: room.usedSfu ? 'sfu' : 'star', averageReceivedQuality: null },
+    media: { mode: room.usedSfu ? 'sfu' : 'star', averageReceivedQuality: quality },
   };
 }
 
@@ -126,6 +128,7 @@ export function reportCsv(report: ReportBody): string {
     row('summary', 'questions', report.questions.length),
     row('summary', 'polls', report.polls.length),
     row('summary', 'media_mode', report.media.mode),
+    ...qualityRows(report.media.averageReceivedQuality, row),
     ...report.attendance.timeline.map((p) => row('attendance', p.at, p.present)),
     ...Object.entries(report.chat.reactionsByEmoji).map(([emoji, n]) => row('reaction', emoji, n)),
     ...report.questions.map((q) => row('question', q.question, q.votes, { answered: q.isAnswered ? 'yes' : 'no', answer: q.answer ?? '' })),
@@ -135,4 +138,19 @@ export function reportCsv(report: ReportBody): string {
     ]),
   ];
   return stringify(rows, { header: true, columns: [...REPORT_CSV_COLUMNS], record_delimiter: 'windows' });
+}
+
+/** The received-quality figures as CSV rows: overall in `item`, per mode in `option` (`star`, `sfu`). */
+function qualityRows<R>(quality: ReportBody['media']['averageReceivedQuality'], row: (section: string, item: string, value: number, extra?: { option: string }) => R): R[] {
+  if (!quality) return [];
+  const figures = (q: NonNullable<typeof quality>['byMode']['star'], option?: string): R[] =>
+    q
+      ? [
+          row('received_quality', 'samples', q.samples, option ? { option } : undefined),
+          row('received_quality', 'decode_fps', q.decodeFps, option ? { option } : undefined),
+          row('received_quality', 'loss_pct', q.lossPct, option ? { option } : undefined),
+          row('received_quality', 'rtt_ms', q.rttMs, option ? { option } : undefined),
+        ]
+      : [];
+  return [...figures(quality), ...figures(quality.byMode.star, 'star'), ...figures(quality.byMode.sfu, 'sfu')];
 }

@@ -2,7 +2,8 @@
 // Names are never read: the report holds none.
 import { and, asc, count, eq, sql } from 'drizzle-orm';
 import type { Database } from './client.ts';
-import { chatMessages, questions, rooms } from './schema.ts';
+import { whileLive } from './live-room.ts';
+import { chatMessages, questions, receivedQuality, rooms, type MediaModeName } from './schema.ts';
 import { questionContentColumns } from './questions.ts';
 
 export interface ReportRoomRow {
@@ -75,6 +76,37 @@ export async function reportQuestions(db: Database, roomId: string) {
 /** Records that the room's media went through the SFU. */
 export async function markSfuUsed(db: Database, roomId: string): Promise<void> {
   await db.update(rooms).set({ usedSfu: true }).where(eq(rooms.id, roomId));
+}
+
+export interface QualitySample {
+  decodeFps: number;
+  lossPct: number;
+  rttMs: number;
+}
+
+/**
+ * Adds one attendee's sample to the room's sums for `mode`, in one statement that takes the live room: false
+ * (nothing written) once the room has ended or when there is no such room.
+ */
+export async function addQualitySample(db: Database, roomId: string, mode: MediaModeName, sample: QualitySample): Promise<boolean> {
+  const rows = (await db.execute(sql`
+    insert into ${receivedQuality} (room_id, mode, samples, decode_fps_sum, loss_pct_sum, rtt_ms_sum)
+    select ${roomId}, ${mode}, 1, ${sample.decodeFps}, ${sample.lossPct}, ${sample.rttMs} where ${whileLive(roomId)}
+    on conflict (room_id, mode) do update set
+      samples = ${receivedQuality.samples} + 1,
+      decode_fps_sum = ${receivedQuality.decodeFpsSum} + excluded.decode_fps_sum,
+      loss_pct_sum = ${receivedQuality.lossPctSum} + excluded.loss_pct_sum,
+      rtt_ms_sum = ${receivedQuality.rttMsSum} + excluded.rtt_ms_sum
+    returning 1 as ok`)) as unknown as unknown[];
+  return rows.length > 0;
+}
+
+/** The room's sums per media mode (no row for a mode no attendee reported in). */
+export async function qualitySums(db: Database, roomId: string) {
+  return db
+    .select({ mode: receivedQuality.mode, samples: receivedQuality.samples, decodeFpsSum: receivedQuality.decodeFpsSum, lossPctSum: receivedQuality.lossPctSum, rttMsSum: receivedQuality.rttMsSum })
+    .from(receivedQuality)
+    .where(eq(receivedQuality.roomId, roomId));
 }
 
 /**

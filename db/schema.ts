@@ -7,6 +7,7 @@ import {
   check,
   customType,
   date,
+  doublePrecision,
   index,
   integer,
   jsonb,
@@ -416,6 +417,32 @@ export const roomMedia = pgTable('room_media', {
   feed: bigint('feed', { mode: 'number' }),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 });
+
+export const mediaModes = ['star', 'sfu'] as const;
+export type MediaModeName = (typeof mediaModes)[number];
+
+/**
+ * What attendees received during a session, per media mode, for the report: sums and a count of the samples
+ * (core/received-quality.ts), never the samples themselves, so a room holds at most two rows however long it runs.
+ */
+export const receivedQuality = pgTable(
+  'received_quality',
+  {
+    roomId: uuid('room_id')
+      .notNull()
+      .references(() => rooms.id, { onDelete: 'cascade' }),
+    mode: text('mode', { enum: mediaModes }).notNull(),
+    samples: integer('samples').notNull().default(0),
+    decodeFpsSum: doublePrecision('decode_fps_sum').notNull().default(0),
+    lossPctSum: doublePrecision('loss_pct_sum').notNull().default(0),
+    rttMsSum: doublePrecision('rtt_ms_sum').notNull().default(0),
+  },
+  (t) => [
+    primaryKey({ columns: [t.roomId, t.mode] }),
+    check('received_quality_mode_valid', sql`${t.mode} in ('star', 'sfu')`),
+    check('received_quality_sums_non_negative', sql`${t.samples} >= 0 and ${t.decodeFpsSum} >= 0 and ${t.lossPctSum} >= 0 and ${t.rttMsSum} >= 0`),
+  ],
+);
 
 const bytea = customType<{ data: Uint8Array; driverData: Uint8Array }>({ dataType: () => 'bytea' });
 

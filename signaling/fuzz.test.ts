@@ -37,6 +37,7 @@ function validPayloads(slug: string, presenterId: string, questionId: string): R
     'sfu-stats': { lossPct: 0, rttMs: 20, availableKbps: 2000, decodeFps: 30 },
     'sfu-layer': { audioOnly: true },
     'sfu-upgrade': { reason: 'uplink' },
+    'received-quality': { decodeFps: 30, lossPct: 0.5, rttMs: 20 },
     'create-poll': { question: 'Which?', options: ['A', 'B'], allowsMultiple: false, resultsVisible: false },
     'launch-poll': { pollId: questionId },
     'vote-poll': { pollId: questionId, choices: [0] },

@@ -2,8 +2,10 @@
 import type { Config } from '../core/config.ts';
 import { findRoomById } from '../db/rooms.ts';
 import { markSfuUsed } from '../db/report.ts';
+import { createQualityRecorder } from '../core/received-quality.ts';
 import type { EventHandlers, HandlerDeps, SignalingSocket } from './context.ts';
 import { forbidden, SignalingError } from './errors.ts';
+import { RoomError } from '../core/errors.ts';
 import { requireLiveRoom, requirePresenter } from './guards.ts';
 import { participantChannel, type MediaMode, type MediaModeBody, type MediaModeReason, type SfuLayerName, type SfuLayerReason } from './protocol.ts';
 import { SfuError, type Sfu } from './sfu.ts';
@@ -14,10 +16,12 @@ export interface MediaOptions {
   sfu?: Sfu;
   mode: Config['MEDIA_MODE'];
   starMaxAttendees: number;
+  /** How often one attendee's received-quality report counts for the session report (tests shorten it). */
+  qualitySampleMs?: number;
   onError: (err: unknown, context: Record<string, unknown>) => void;
 }
 
-type SfuEvent = 'sfu-publish' | 'sfu-subscribe' | 'sfu-answer' | 'sfu-ice' | 'sfu-stats' | 'sfu-layer' | 'sfu-upgrade';
+type SfuEvent = 'sfu-publish' | 'sfu-subscribe' | 'sfu-answer' | 'sfu-ice' | 'sfu-stats' | 'sfu-layer' | 'sfu-upgrade' | 'received-quality';
 
 interface RoomMedia {
   mode: MediaMode;
@@ -58,6 +62,7 @@ function sfuRefusal(err: unknown): unknown {
 export function createMedia({ db, io }: HandlerDeps, options: MediaOptions): Media {
   const { sfu } = options;
   const rooms = new Map<string, RoomMedia>();
+  const quality = createQualityRecorder(db, options.qualitySampleMs);
   sfu?.listen({ roomMoved: (roomId) => media.roomMoved(roomId), feedChanged: (roomId, feed) => media.feedChanged(roomId, feed) });
 
   function roomOf(roomId: string): RoomMedia {
@@ -201,6 +206,17 @@ export function createMedia({ db, io }: HandlerDeps, options: MediaOptions): Med
       subscriber.layer = state;
       ack({ ok: true, layer: state.layer });
       if (reason) tellPresenter(socket, state.layer, reason);
+      // The same report, as what this attendee received, for the session report.
+      await quality.record(socket.data, 'sfu', stats).catch((err: unknown) => {
+        if (!(err instanceof RoomError)) options.onError(err, { event: 'sfu-stats', roomId });
+      });
+    },
+
+    async 'received-quality'(socket, sample, ack) {
+      requireAttendee(socket);
+      // Over the SFU the attendee's sfu-stats count; a star report then would count the same viewing twice.
+      if (roomOf(socket.data.roomId).mode !== 'star') throw new SignalingError('conflict', 'This room is on the media server: sfu-stats report its quality');
+      ack({ ok: true, counted: await quality.record(socket.data, 'star', sample) });
     },
 
     async 'sfu-layer'(socket, { audioOnly }, ack) {

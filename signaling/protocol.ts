@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { actionInputs, lobbyInputs, moderationInputs } from '../core/actions.ts';
 import { pollInputs, type PollBody } from '../core/polls.ts';
+import { receivedQualityInput } from '../core/received-quality.ts';
 import type { ParticipantEvents, RoomEvents, RoomOptionsBody } from '../core/broadcast.ts';
 import type { AddressPolicy } from './candidates.ts';
 import { MAX_CANDIDATE_BYTES, MAX_SDP_BYTES, SLUG_PATTERN } from '../core/limits.ts';
@@ -125,6 +126,8 @@ export const clientEventSchemas = {
   }),
   'sfu-layer': z.object({ audioOnly: z.boolean() }),
   'sfu-upgrade': z.object({ reason: z.enum(['uplink', 'encoder']) }),
+  // What an attendee on the star receives, for the session report (over the SFU, `sfu-stats` carries it).
+  'received-quality': receivedQualityInput,
   // Polls: the core's own schemas, as REST uses them.
   'create-poll': pollInputs.create,
   'launch-poll': pollInputs.launch,
@@ -202,6 +205,8 @@ export interface ClientToServerEvents {
   'sfu-stats': (payload: ClientPayload<'sfu-stats'>, ack: Ack<{ layer: SfuLayerName }>) => void;
   'sfu-layer': (payload: ClientPayload<'sfu-layer'>, ack: Ack<{ layer: SfuLayerName }>) => void;
   'sfu-upgrade': (payload: ClientPayload<'sfu-upgrade'>, ack: Ack<{ mode: MediaMode }>) => void;
+  /** `counted` is false for a report sooner than a few seconds after the last counted one. */
+  'received-quality': (payload: ClientPayload<'received-quality'>, ack: Ack<{ counted: boolean }>) => void;
   'create-poll': (payload: ClientPayload<'create-poll'>, ack: Ack<{ poll: PollBody }>) => void;
   'launch-poll': (payload: ClientPayload<'launch-poll'>, ack: Ack<{ poll: PollBody }>) => void;
   'vote-poll': (payload: ClientPayload<'vote-poll'>, ack: Ack<{ poll: PollBody }>) => void;

@@ -79,6 +79,41 @@ function Report(props: { report: ReportBody; download: (kind: 'csv' | 'json') =>
         <Figure label="Media" value={r().media.mode === 'sfu' ? 'SFU' : 'Star'} id="media" />
       </dl>
       <section>
+        <h2>Received quality</h2>
+        <Show
+          when={r().media.averageReceivedQuality}
+          fallback={<p class="muted">No attendee reported what they received (nobody watched, or their browsers could not say).</p>}
+        >
+          {(q) => (
+            <table class="report-table" data-testid="report-quality">
+              <caption class="muted">Averaged over attendees' reports during the session (one every few seconds each).</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Media</th>
+                  <th scope="col">Video frame rate</th>
+                  <th scope="col">Packet loss</th>
+                  <th scope="col">Round trip</th>
+                  <th scope="col">Reports</th>
+                </tr>
+              </thead>
+              <tbody>
+                <For each={qualityRows(q())}>
+                  {([label, row]) => (
+                    <tr>
+                      <th scope="row">{label}</th>
+                      <td>{row.decodeFps} fps</td>
+                      <td>{row.lossPct} %</td>
+                      <td>{row.rttMs} ms</td>
+                      <td>{row.samples}</td>
+                    </tr>
+                  )}
+                </For>
+              </tbody>
+            </table>
+          )}
+        </Show>
+      </section>
+      <section>
         <h2>Attendance over time</h2>
         <AttendanceChart timeline={r().attendance.timeline} />
       </section>
@@ -130,7 +165,7 @@ function Report(props: { report: ReportBody; download: (kind: 'csv' | 'json') =>
           </For>
         </Show>
       </section>
-      <p class="muted">The report holds no names. Average received quality is not recorded by this version.</p>
+      <p class="muted">The report holds no names.</p>
     </article>
   );
 }
@@ -166,4 +201,16 @@ function AttendanceChart(props: { timeline: ReportBody['attendance']['timeline']
       <polyline points={points()} class="line" fill="none" />
     </svg>
   );
+}
+
+type Quality = NonNullable<ReportBody['media']['averageReceivedQuality']>;
+
+/** One row per media mode the session used, after the overall one when it used both. */
+function qualityRows(q: Quality): [string, Omit<Quality, 'byMode'>][] {
+  if (!q.byMode.star || !q.byMode.sfu) return [[q.byMode.sfu ? 'SFU' : 'Star', q]];
+  return [
+    ['All', q],
+    ['Star', q.byMode.star],
+    ['SFU', q.byMode.sfu],
+  ];
 }

@@ -4,10 +4,14 @@ import type { MediaControlAction, MediaModeBody } from '../../signaling/protocol
 import { makeAttendeeLink, type AttendeeLink, type AttendeeMedia as ReceivedMedia } from '../rtc/attendee-link.ts';
 import type { IceSettings } from '../rtc/peer.ts';
 import { makeSfuSubscriber, type SfuSubscriber } from '../rtc/sfu-subscriber.ts';
+import { subscriberReport, type SubscriberCounters } from '../rtc/sfu-stats.ts';
 import type { PauseReason, PeerSignaling, SfuSignaling } from '../rtc/signaling.ts';
 import type { RoomStore } from './room-store.ts';
 
 export type AttendeeMedia = ReturnType<typeof createAttendeeMedia>;
+
+/** How often an attendee on the star reports what it receives (the server counts one per RECEIVED_QUALITY_SAMPLE_MS). */
+const QUALITY_REPORT_MS = 5000;
 
 export function createAttendeeMedia(store: RoomStore, signaling: PeerSignaling, sfuSignaling: SfuSignaling, ice: IceSettings) {
   const [received, setReceived] = createSignal<ReceivedMedia>({ camera: null, screen: null, audio: null });
@@ -104,7 +108,26 @@ export function createAttendeeMedia(store: RoomStore, signaling: PeerSignaling, 
     await Promise.all([attachMicrophone(), store.actions.mediaState(true, false).catch(() => {})]);
   }
 
+  /**
+   * On the star, what this page receives goes to the session report every few seconds (over the SFU the
+   * subscriber's sfu-stats do it): the same figures, read the same way, as the SFU's.
+   */
+  let counters: SubscriberCounters | null = null;
+  const qualityTimer = setInterval(async () => {
+    if (!link || viaSfu() || store.state.link.state !== 'connected') return void (counters = null);
+    try {
+      const result = subscriberReport((await link.stats()).values() as Iterable<{ type: string }>, counters);
+      const first = counters === null;
+      counters = result.counters;
+      // The first reading has no interval behind it: its loss would be the whole connection's.
+      if (!first) await store.actions.receivedQuality({ decodeFps: result.report.decodeFps, lossPct: result.report.lossPct, rttMs: result.report.rttMs });
+    } catch {
+      // A closing peer or a refused report: the next interval tries again.
+    }
+  }, QUALITY_REPORT_MS);
+
   onCleanup(() => {
+    clearInterval(qualityTimer);
     link?.close();
     subscriber?.close();
     microphone?.stop();

@@ -365,6 +365,10 @@ function makeRoomActions(
     async mediaState(audio: boolean, video: boolean) {
       await send('media-state', { audio, video });
     },
+    /** Attendee on the star: what it receives, for the session report (over the SFU, sfu-stats carry it). */
+    async receivedQuality(report: { decodeFps: number; lossPct: number; rttMs: number }) {
+      await send('received-quality', report);
+    },
     /** Attendee on the SFU: audio only (or video back, from the lowest layer up). */
     async sfuLayer(audioOnly: boolean) {
       return (await send('sfu-layer', { audioOnly })).layer;

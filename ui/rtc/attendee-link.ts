@@ -110,6 +110,8 @@ export function makeAttendeeLink(options: AttendeeLinkOptions) {
       options.iceServers = iceServers;
       peer.setIceServers(iceServers);
     },
+    /** The current peer's stats (what this page receives from the presenter). */
+    stats: () => peer.pc.getStats(),
     setAudioOnly(on: boolean) {
       audioOnly = on;
       signaling.control(presenterId, on ? 'audio-only-on' : 'audio-only-off', 'request');
