@@ -1,6 +1,7 @@
 // Live chat: the list follows new messages unless the reader scrolled up; Enter sends, Shift+Enter breaks a line.
 import { createEffect, createSignal, For, on, Show } from 'solid-js';
 import { useRoom } from '../room/room-context.tsx';
+import { selfIsHost } from '../room/room-store.ts';
 import { Avatar } from './avatar.tsx';
 import { Icon } from './icon.tsx';
 import { createPanelAction, PanelAlert } from './panel-alert.tsx';
@@ -12,6 +13,9 @@ export function ChatPanel() {
   const room = useRoom();
   const [draft, setDraft] = createSignal('');
   const { error, act } = createPanelAction();
+  const host = () => selfIsHost(room.state, room.session.role);
+  /** "Q&A only": with chat off for attendees, only hosts write here. */
+  const chatOff = () => room.state.room?.attendeeChat === false && !host();
   const [sending, setSending] = createSignal(false);
   const [loadingEarlier, setLoadingEarlier] = createSignal(false);
   let list!: HTMLDivElement;
@@ -79,13 +83,29 @@ export function ChatPanel() {
                     </div>
                     <p class="message-text">{message.message}</p>
                   </div>
+                  <Show when={host() && message.messageType === 'chat'}>
+                    <button
+                      class="button small ghost message-delete"
+                      type="button"
+                      onClick={() => void act(() => room.actions.deleteChatMessage(message.id))}
+                      aria-label={`Delete for everyone: ${message.message}`}
+                      data-testid="delete-message"
+                    >
+                      Delete
+                    </button>
+                  </Show>
                 </li>
               )}
             </For>
           </ul>
         </Show>
       </div>
-      <form class="panel-footer" onSubmit={send}>
+      <Show when={chatOff()}>
+        <p class="muted chat-off" data-testid="chat-off">
+          Chat is off for attendees in this session: ask in the Q&amp;A tab.
+        </p>
+      </Show>
+      <form class="panel-footer" onSubmit={send} hidden={chatOff()}>
         <label class="visually-hidden" for="chat-input">
           Message
         </label>

@@ -1,6 +1,6 @@
 // @vitest-environment jsdom
 import { cleanup, fireEvent, render, screen, waitFor } from '@solidjs/testing-library';
-import { createSignal } from 'solid-js';
+import { createSignal, type JSX } from 'solid-js';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { QuestionBody } from '../../core/schemas.ts';
 import { useRoom } from '../room/room-context.tsx';
@@ -170,6 +170,63 @@ describe('ChatPanel', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Send message' }));
     await waitFor(() => expect(screen.getByRole('alert').textContent).toContain('2000 characters'));
     expect(input.value).toBe('Too long, say');
+  });
+});
+
+describe('moderated Q&A and chat controls', () => {
+  const mountWith = (role: 'presenter' | 'attendee', panel: () => JSX.Element) => {
+    let room!: TestRoom;
+    render(() => {
+      room = makeTestRoom(role);
+      return <WithRoom room={room}>{panel()}</WithRoom>;
+    });
+    joined(room, role);
+    return room;
+  };
+
+  it('should let a host highlight and dismiss a question, and show the highlight to attendees', async () => {
+    const host = mountWith('presenter', () => <QaPanel />);
+    host.value.events.newQuestion(question('q1', 'Now?'));
+    const highlight = screen.getByRole('button', { name: 'Highlight as answering now: Now?' });
+    fireEvent.click(highlight);
+    await waitFor(() => expect(host.sent.map((s) => s.event)).toEqual(['highlight-question']));
+    fireEvent.click(screen.getByRole('button', { name: 'Dismiss question: Now?' }));
+    await waitFor(() => expect(host.sent.map((s) => s.event)).toEqual(['highlight-question', 'dismiss-question']));
+    await waitFor(() => expect(screen.queryAllByTestId('question')).toHaveLength(0));
+    cleanup();
+
+    const attendee = mountWith('attendee', () => <QaPanel />);
+    attendee.value.events.newQuestion(question('q9', 'Later?'));
+    expect(screen.queryByTestId('answering-now')).toBeNull();
+    expect(screen.queryByRole('button', { name: /Dismiss/ })).toBeNull();
+    attendee.value.events.questionHighlighted('q9');
+    expect(screen.getByTestId('answering-now').textContent).toContain('Answering now');
+  });
+
+  it('should ask anonymously when the attendee ticks the box', async () => {
+    const room = mountWith('attendee', () => <QaPanel />);
+    fireEvent.input(screen.getByLabelText('Your question'), { target: { value: 'Salary bands?' } });
+    fireEvent.click(screen.getByLabelText(/Ask anonymously/));
+    fireEvent.click(screen.getByRole('button', { name: 'Ask' }));
+    await waitFor(() => expect(room.sent).toHaveLength(1));
+    expect(room.sent[0]).toMatchObject({ event: 'ask-question', payload: { question: 'Salary bands?', anonymous: true } });
+  });
+
+  it('should give hosts "delete for everyone" on chat messages and tell attendees when chat is off', async () => {
+    const message = { id: 'm1', participantId: ME, name: 'Grace', message: 'spam', messageType: 'chat' as const, clientMessageId: null, createdAt: '2026-01-01T10:00:00.000Z' };
+    const host = mountWith('presenter', () => <ChatPanel />);
+    host.value.events.chatMessage(message);
+    fireEvent.click(screen.getByRole('button', { name: 'Delete for everyone: spam' }));
+    await waitFor(() => expect(host.sent).toEqual([{ event: 'delete-chat-message', payload: { messageId: 'm1' } }]));
+    await waitFor(() => expect(screen.queryAllByTestId('chat-message')).toHaveLength(0));
+    cleanup();
+
+    const attendee = mountWith('attendee', () => <ChatPanel />);
+    attendee.value.events.chatMessage(message);
+    expect(screen.queryByRole('button', { name: /Delete for everyone/ })).toBeNull();
+    expect(screen.queryByTestId('chat-off')).toBeNull();
+    attendee.value.events.roomOptions({ isLocked: false, questionsNeedApproval: false, attendeeChat: false, attendeeMicrophones: false, lobby: false });
+    expect(screen.getByTestId('chat-off').textContent).toContain('Q&A');
   });
 });
 

@@ -2,7 +2,7 @@
 import { createMemo, createSignal, For, Show } from 'solid-js';
 import type { QuestionBody } from '../../core/schemas.ts';
 import { useRoom } from '../room/room-context.tsx';
-import { compareQuestions } from '../room/room-store.ts';
+import { compareQuestions, selfIsHost } from '../room/room-store.ts';
 import { Icon } from './icon.tsx';
 import { createPanelAction, PanelAlert, type PanelAct } from './panel-alert.tsx';
 import { MAX_ANSWER_LENGTH, MAX_QUESTION_LENGTH } from '../../core/limits.ts';
@@ -10,7 +10,9 @@ import { MAX_ANSWER_LENGTH, MAX_QUESTION_LENGTH } from '../../core/limits.ts';
 export function QaPanel() {
   const room = useRoom();
   const isPresenter = () => room.session.role === 'presenter';
+  const host = () => selfIsHost(room.state, room.session.role);
   const [draft, setDraft] = createSignal('');
+  const [anonymous, setAnonymous] = createSignal(false);
   const ordered = createMemo(() => [...room.state.questions].sort(compareQuestions));
 
   const { error, act } = createPanelAction();
@@ -20,7 +22,7 @@ export function QaPanel() {
     const text = draft().trim();
     if (!text) return;
     await act(async () => {
-      await room.actions.ask(text);
+      await room.actions.ask(text, anonymous());
       setDraft('');
     });
   };
@@ -33,13 +35,13 @@ export function QaPanel() {
           fallback={<p class="empty">{isPresenter() ? 'Questions from attendees appear here.' : 'No questions yet. Ask the first one.'}</p>}
         >
           <ol class="questions" aria-label="Questions" data-testid="questions">
-            <For each={ordered()}>{(question) => <QuestionItem question={question} presenter={isPresenter()} act={act} />}</For>
+            <For each={ordered()}>{(question) => <QuestionItem question={question} presenter={isPresenter()} host={host()} act={act} />}</For>
           </ol>
         </Show>
       </div>
       <PanelAlert message={error()} />
       <Show when={!isPresenter()}>
-        <form class="panel-footer" onSubmit={ask}>
+        <form class="panel-footer qa-ask" onSubmit={ask}>
           <label class="visually-hidden" for="question-input">
             Your question
           </label>
@@ -59,17 +61,22 @@ export function QaPanel() {
           <button class="button primary" type="submit" disabled={!draft().trim()}>
             Ask
           </button>
+          <label class="ask-anonymously">
+            <input type="checkbox" checked={anonymous()} onChange={(e) => setAnonymous(e.currentTarget.checked)} data-testid="ask-anonymously" />
+            Ask anonymously (hosts still see your name)
+          </label>
         </form>
       </Show>
     </>
   );
 }
 
-function QuestionItem(props: { question: QuestionBody; presenter: boolean; act: PanelAct }) {
+function QuestionItem(props: { question: QuestionBody; presenter: boolean; host: boolean; act: PanelAct }) {
   const room = useRoom();
   const [answering, setAnswering] = createSignal(false);
   const [answer, setAnswer] = createSignal('');
   const q = () => props.question;
+  const highlighted = () => room.state.room?.highlightedQuestionId === q().id;
   const votesLabel = () => `${q().votes} ${q().votes === 1 ? 'vote' : 'votes'}`;
 
   const submitAnswer = async (event: Event) => {
@@ -84,7 +91,7 @@ function QuestionItem(props: { question: QuestionBody; presenter: boolean; act: 
   };
 
   return (
-    <li class="question" classList={{ pinned: q().isPinned }} data-testid="question" data-question-id={q().id}>
+    <li class="question" classList={{ pinned: q().isPinned, highlighted: highlighted() }} data-testid="question" data-question-id={q().id}>
       <Show
         when={!props.presenter}
         fallback={
@@ -116,6 +123,11 @@ function QuestionItem(props: { question: QuestionBody; presenter: boolean; act: 
               <Icon name="pin" size={11} /> Pinned
             </span>
           </Show>
+          <Show when={highlighted()}>
+            <span class="pill warning" data-testid="answering-now">
+              Answering now
+            </span>
+          </Show>
           <Show when={q().isAnswered}>
             <span class="pill success">
               <Icon name="check" size={11} /> Answered
@@ -128,8 +140,25 @@ function QuestionItem(props: { question: QuestionBody; presenter: boolean; act: 
             {q().answer}
           </div>
         </Show>
-        <Show when={props.presenter}>
+        <Show when={props.host}>
           <div class="question-actions">
+            <button
+              class="button small"
+              aria-pressed={highlighted()}
+              onClick={() => props.act(() => room.actions.highlightQuestion(highlighted() ? null : q().id))}
+              aria-label={`${highlighted() ? 'Stop highlighting' : 'Highlight as answering now'}: ${q().question}`}
+              data-testid="highlight-question"
+            >
+              {highlighted() ? 'Done answering' : 'Answering now'}
+            </button>
+            <button
+              class="button small ghost"
+              onClick={() => props.act(() => room.actions.dismissQuestion(q().id))}
+              aria-label={`Dismiss question: ${q().question}`}
+              data-testid="dismiss-question"
+            >
+              Dismiss
+            </button>
             <button
               class="button small"
               aria-pressed={q().isPinned}

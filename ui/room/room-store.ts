@@ -322,10 +322,10 @@ function makeRoomActions(
      * One id per question: a failed ask (a timeout may still have stored it) sent again with the same text keeps its
      * id, so the server answers the first question instead of storing a second.
      */
-    async ask(question: string) {
+    async ask(question: string, anonymous = false) {
       const clientQuestionId = unansweredAsk?.question === question ? unansweredAsk.clientQuestionId : randomId();
       unansweredAsk = { question, clientQuestionId };
-      const result = await send('ask-question', { question, clientQuestionId });
+      const result = await send('ask-question', { question, clientQuestionId, ...(anonymous ? { anonymous } : {}) });
       if (unansweredAsk?.clientQuestionId === clientQuestionId) unansweredAsk = null;
       addQuestion(result.question);
     },

@@ -10,7 +10,7 @@ const optionLabels: [keyof Options, string][] = [
   ['isLocked', 'Lock the room (no new joins)'],
   ['lobby', 'Lobby: new attendees wait until let in'],
   ['questionsNeedApproval', 'Questions need approval'],
-  ['attendeeChat', 'Attendees may chat'],
+  ['attendeeChat', 'Attendees may chat (off: Q&A only)'],
   ['attendeeMicrophones', 'Allow attendee microphones'],
 ];
 
