@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_SPEAKERS_PER_ROOM } from '../core/limits.ts';
 import { moveOnStage } from '../db/moderation.ts';
@@ -20,6 +21,8 @@ interface Scene {
   tokens: Record<Caller, string | undefined>;
   /** The attendee every participant action aims at. */
   targetId: string;
+  coHostId: string;
+  presenterId: string;
   pendingQuestionId: string;
   visibleQuestionId: string;
   messageId: string;
@@ -52,6 +55,8 @@ async function scene(ended = false): Promise<Scene> {
     slug: room.slug,
     presenter: p,
     targetId: target!.participantId,
+    coHostId: coHost!.participantId,
+    presenterId: room.participantId,
     pendingQuestionId: pending.questionId as string,
     visibleQuestionId: visible.questionId as string,
     messageId: (message.message as { id: string } | undefined)?.id ?? (message.messageId as string),
@@ -120,6 +125,73 @@ describe.each(routes)('$name', (route) => {
     expect(res.status).toBe(want.status);
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe(want.code);
     expect(await fingerprint(t.database)).toBe(before);
+  });
+});
+
+/** Who may move the presenter role: the presenter hands over to a co-host; a co-host takes over only while the presenter is away. */
+describe.each([
+  {
+    name: 'POST …/participants/:id/presenter (hand over)',
+    away: false,
+    allowed: 'presenter' as Caller,
+    request: (s: Scene) => ({ method: 'POST', path: `/api/rooms/${s.slug}/participants/${s.coHostId}/presenter` }),
+  },
+  {
+    name: 'POST …/presenter/take-over (presenter away)',
+    away: true,
+    allowed: 'co-host' as Caller,
+    request: (s: Scene) => ({ method: 'POST', path: `/api/rooms/${s.slug}/presenter/take-over` }),
+  },
+])('$name', ({ away, allowed, request }) => {
+  it.each(callers)('should answer the %s as the matrix says, changing nothing when refused', async (caller) => {
+    const s = await scene(caller === 'attendee of the ended room');
+    if (away) await t.database.db.execute(sql`update participants set left_at = now(), socket_id = null where id = ${s.presenterId}`);
+    const { method, path } = request(s);
+    const before = await fingerprint(t.database);
+    const res = await t.call(method, path, { token: s.tokens[caller] });
+    if (caller === allowed) {
+      expect(res.status, await res.clone().text()).toBe(200);
+      expect(((await res.json()) as { participant: { id: string; role: string } }).participant).toMatchObject({ id: s.coHostId, role: 'presenter' });
+      const rows = await t.database.db.execute(sql`select id, role, is_co_host from participants where id in (${s.coHostId}, ${s.presenterId})`);
+      expect(Object.fromEntries((rows as unknown as { id: string; role: string; is_co_host: boolean }[]).map((r) => [r.id, [r.role, r.is_co_host]]))).toEqual({
+        [s.coHostId]: ['presenter', false],
+        [s.presenterId]: ['attendee', true],
+      });
+      const told = t.broadcasts.calls.findLast((c) => c.kind === 'toRoom' && c.event === 'presenter-changed');
+      expect(told?.kind === 'toRoom' && told.payload).toMatchObject({ presenterId: s.coHostId, previousPresenterId: s.presenterId });
+      return;
+    }
+    const want =
+      caller === 'outsider' || caller === 'attendee of the ended room'
+        ? { status: 401, code: 'unauthorized' }
+        : caller === 'removed attendee'
+          ? { status: 403, code: 'removed' }
+          : { status: 403, code: 'forbidden' };
+    expect(res.status).toBe(want.status);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe(want.code);
+    expect(await fingerprint(t.database)).toBe(before);
+  });
+});
+
+describe('presenter handover and takeover', () => {
+  it('should refuse a takeover while the presenter is here, a handover to a non-co-host, and to oneself', async () => {
+    const s = await scene();
+    const refused = async (method: string, path: string, token: string, code: string) => {
+      const before = await fingerprint(t.database);
+      const res = await t.call(method, path, { token });
+      expect(res.status).toBe(code === 'conflict' ? 409 : code === 'participant_not_found' ? 404 : 403);
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe(code);
+      expect(await fingerprint(t.database)).toBe(before);
+    };
+    await refused('POST', `/api/rooms/${s.slug}/presenter/take-over`, s.tokens['co-host']!, 'conflict');
+    await refused('POST', `/api/rooms/${s.slug}/participants/${s.targetId}/presenter`, s.presenter, 'conflict');
+    await refused('POST', `/api/rooms/${s.slug}/participants/${s.presenterId}/presenter`, s.presenter, 'conflict');
+    await refused('POST', `/api/rooms/${s.slug}/participants/not-a-uuid/presenter`, s.presenter, 'participant_not_found');
+    // The old presenter's token is a co-host's after the handover: it cannot end the room, the new presenter's can.
+    await ok(await t.call('POST', `/api/rooms/${s.slug}/participants/${s.coHostId}/presenter`, { token: s.presenter }));
+    expect((await t.call('DELETE', `/api/rooms/${s.slug}`, { token: s.presenter })).status).toBe(403);
+    expect((await t.call('PUT', `/api/rooms/${s.slug}/options`, { token: s.presenter, body: { isLocked: true } })).status).toBe(200);
+    expect((await t.call('DELETE', `/api/rooms/${s.slug}`, { token: s.tokens['co-host'] })).status).toBe(200);
   });
 });
 

@@ -132,6 +132,25 @@ const deleteMessageRoute = createRoute({
   responses: done(ok),
 });
 
+const handOverRoute = createRoute({
+  ...base,
+  operationId: 'handOverPresenter',
+  method: 'post',
+  path: '/rooms/{slug}/participants/{id}/presenter',
+  summary: 'Hand the presenter role to a co-host present now (presenter); the presenter becomes a co-host and every socket of the room reconnects',
+  request: { params: participantParams },
+  responses: done(participantResponse),
+});
+const takeOverRoute = createRoute({
+  ...base,
+  operationId: 'takeOverPresenting',
+  method: 'post',
+  path: '/rooms/{slug}/presenter/take-over',
+  summary: 'Take over presenting while the presenter has been away longer than the reconnect grace (co-host); answers the new presenter',
+  request: { params: slugParams },
+  responses: done(participantResponse),
+});
+
 const core = (c: Context) => c.get('deps').core;
 const participantOf = (c: Context) => pathId(c.req.param('id')!, participantNotFound);
 
@@ -166,4 +185,6 @@ export const moderation = new OpenAPIHono()
   .openapi(deleteMessageRoute, async (c) => {
     await core(c).deleteChatMessage(actorOf(c), { messageId: pathId(c.req.valid('param').id, messageNotFound) });
     return c.json({ success: true as const }, 200);
-  });
+  })
+  .openapi(handOverRoute, async (c) => c.json({ participant: await core(c).handOverPresenter(actorOf(c), { participantId: participantOf(c) }) }, 200))
+  .openapi(takeOverRoute, async (c) => c.json({ participant: await core(c).takeOverPresenting(actorOf(c), {}) }, 200));

@@ -72,6 +72,10 @@ export const moderationInputs = {
   dismissQuestion: z.object({ questionId: questionIdSchema }),
   highlightQuestion: z.object({ questionId: questionIdSchema.nullable() }),
   deleteChatMessage: z.object({ messageId: z.uuid().transform((s) => s.toLowerCase()) }),
+  /** The presenter hands the presenter role to a co-host present now; the presenter becomes a co-host. */
+  handOverPresenter: z.object({ participantId }),
+  /** A co-host takes over presenting while the presenter is away past the reconnect grace. */
+  takeOverPresenting: z.object({}).strict(),
 } as const;
 
 /** The lobby and going live (core/lobby.ts). */

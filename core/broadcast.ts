@@ -21,6 +21,8 @@ export interface RoomEvents extends PollEvents {
   'question-highlighted': { questionId: string | null };
   'chat-message-deleted': { messageId: string };
   'room-options': { options: RoomOptionsBody };
+  /** The presenter role moved (a handover, or a co-host's takeover): every page follows, then reconnects. */
+  'presenter-changed': { presenterId: string; previousPresenterId: string; presenterName: string | null };
   /** A scheduled room went live (its presenter's "Go live"). */
   'room-live': { liveAt: string };
 }

@@ -8,6 +8,7 @@ import {
   deleteChatMessage,
   listHostIds,
   moveOnStage,
+  movePresenter,
   removeParticipant,
   setCoHost,
   setHand,
@@ -17,7 +18,7 @@ import {
   setRoomOptions,
   stopVideo,
 } from '../db/moderation.ts';
-import { findParticipant } from '../db/participants.ts';
+import { findParticipant, findPresenter, listCurrentParticipants } from '../db/participants.ts';
 import { listQuestions } from '../db/questions.ts';
 import type { Participant } from '../db/rooms.ts';
 import { findRoomById } from '../db/rooms.ts';
@@ -57,6 +58,8 @@ export interface Moderation {
   dismissQuestion(actor: Actor, input: ModerationInput<'dismissQuestion'>): Promise<void>;
   highlightQuestion(actor: Actor, input: ModerationInput<'highlightQuestion'>): Promise<void>;
   deleteChatMessage(actor: Actor, input: ModerationInput<'deleteChatMessage'>): Promise<void>;
+  handOverPresenter(actor: Actor, input: ModerationInput<'handOverPresenter'>): Promise<ParticipantBody>;
+  takeOverPresenting(actor: Actor, input: ModerationInput<'takeOverPresenting'>): Promise<ParticipantBody>;
   /** The questions as this participant may see them: hosts see those awaiting approval and anonymous authors. */
   questionsFor(actor: Actor): Promise<QuestionBody[]>;
   /** Refuses chat from an attendee while chat is off for attendees. */
@@ -137,6 +140,24 @@ export function createModeration(deps: ModerationDeps): Moderation {
     }
     // Hosts get the full question after the room's version, so the last word they hear names the author.
     if (question.status === 'pending' || question.isAnonymous) deps.toParticipants(roomId, hosts, 'question-for-hosts', { question });
+  }
+
+  /**
+   * Moves the presenter role, tells the room, then closes every socket of the room: each handshake resolved the
+   * presenter once, so every page reconnects and hears the roles afresh (the two concerned switch pages).
+   */
+  async function presenterMoved(actor: Actor, from: string, to: string, fromAway: boolean): Promise<ParticipantBody> {
+    const moved = await deps.liveWrite(
+      actor,
+      () => movePresenter(db, { roomId: actor.roomId, from, to, fromAway }),
+      () => new RoomError('conflict', fromAway ? 'The presenter is back, or you are no longer a co-host' : 'Only a co-host present now can become the presenter'),
+    );
+    const presenter = toParticipantBody(moved.presenter);
+    deps.toRoom(actor.roomId, 'participant-updated', { participant: toParticipantBody(moved.previous) });
+    deps.toRoom(actor.roomId, 'participant-updated', { participant: presenter });
+    deps.toRoom(actor.roomId, 'presenter-changed', { presenterId: presenter.id, previousPresenterId: moved.previous.id, presenterName: presenter.name });
+    deps.disconnect(actor.roomId, (await listCurrentParticipants(db, actor.roomId)).map((p) => p.id));
+    return presenter;
   }
 
   return {
@@ -246,6 +267,21 @@ export function createModeration(deps: ModerationDeps): Moderation {
       await requireHost(actor);
       await deps.liveWrite(actor, () => deleteChatMessage(db, actor.roomId, messageId), messageNotFound);
       deps.toRoom(actor.roomId, 'chat-message-deleted', { messageId });
+    },
+
+    async handOverPresenter(actor, { participantId }) {
+      if (actor.role !== 'presenter' || (await self(actor)).role !== 'presenter') throw presenterOnly();
+      if (participantId === actor.participantId) throw new RoomError('conflict', 'You are the presenter already');
+      return presenterMoved(actor, actor.participantId, participantId, false);
+    },
+
+    async takeOverPresenting(actor) {
+      const me = await self(actor);
+      if (!me.isCoHost || me.role !== 'attendee') throw new RoomError('forbidden', 'Only a co-host may take over presenting');
+      const presenter = await findPresenter(db, actor.roomId);
+      if (!presenter) throw roomEnded();
+      if (presenter.leftAt === null) throw new RoomError('conflict', 'The presenter is here: only they hand over the presenter role');
+      return presenterMoved(actor, presenter.id, actor.participantId, true);
     },
 
     async questionsFor(actor) {

@@ -69,6 +69,45 @@ export function setCoHost(db: Database, roomId: string, id: string, coHost: bool
   return updatePresent(db, roomId, id, { isCoHost: coHost }, admittedAttendee);
 }
 
+/**
+ * Moves the presenter role from the room's presenter (`from`) to a co-host present now (`to`), in one statement
+ * that takes the live room: the co-host becomes the presenter (off the stage, hand down, no mute lock), the old
+ * presenter a co-host in the audience, and the room's presenter name follows. With `fromAway`, only while the
+ * presenter is away (marked gone after the reconnect grace). Returns both rows, or undefined when any of it
+ * does not hold.
+ */
+export async function movePresenter(
+  db: Database,
+  input: { roomId: string; from: string; to: string; fromAway: boolean },
+): Promise<{ presenter: Participant; previous: Participant } | undefined> {
+  const { roomId, from, to } = input;
+  return db.transaction(async (tx) => {
+    const [current] = await tx
+      .select()
+      .from(participants)
+      .where(and(eq(participants.roomId, roomId), eq(participants.id, from), eq(participants.role, 'presenter'), whileLive(roomId)))
+      .for('update');
+    const [target] = await tx
+      .select()
+      .from(participants)
+      .where(and(present(roomId, to), eq(participants.isCoHost, true), admittedAttendee))
+      .for('update');
+    if (!current || !target || (input.fromAway && current.leftAt === null)) return undefined;
+    const [presenter] = await tx
+      .update(participants)
+      .set({ role: 'presenter', isCoHost: false, stage: 'audience', handRaisedAt: null, muteLocked: false, admission: 'admitted' })
+      .where(eq(participants.id, to))
+      .returning();
+    const [previous] = await tx
+      .update(participants)
+      .set({ role: 'attendee', isCoHost: true, stage: 'audience', handRaisedAt: null, muteLocked: false, admission: 'admitted' })
+      .where(eq(participants.id, from))
+      .returning();
+    await tx.update(rooms).set({ presenterName: target.name ?? current.name ?? 'Presenter', presenterSocketId: null }).where(eq(rooms.id, roomId));
+    return presenter && previous ? { presenter, previous } : undefined;
+  });
+}
+
 export type StageMove = { ok: true; participant: Participant } | { ok: false; reason: 'not_found' | 'stage_full' | 'conflict' | 'room_ended' };
 
 /**

@@ -49,6 +49,8 @@ function validPayloads(slug: string, presenterId: string, questionId: string): R
     'stage-leave': { participantId: presenterId },
     'mute-participant': { participantId: presenterId, muted: true },
     'stop-camera': { participantId: presenterId },
+    'hand-over-presenter': { participantId: presenterId },
+    'take-over-presenting': {},
     'remove-participant': { participantId: presenterId, ban: true },
     'room-options': { isLocked: true, questionsNeedApproval: true, attendeeChat: false, attendeeMicrophones: true },
     'approve-question': { questionId },

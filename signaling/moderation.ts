@@ -17,6 +17,8 @@ type ModerationEvent =
   | 'dismiss-question'
   | 'highlight-question'
   | 'delete-chat-message'
+  | 'hand-over-presenter'
+  | 'take-over-presenting'
   | 'list-questions';
 
 export function createModerationHandlers({ core }: HandlerDeps): EventHandlers<ModerationEvent> {
@@ -63,6 +65,12 @@ export function createModerationHandlers({ core }: HandlerDeps): EventHandlers<M
     async 'delete-chat-message'(socket, input, ack) {
       await core.deleteChatMessage(actorOf(socket), input);
       ack({ ok: true });
+    },
+    async 'hand-over-presenter'(socket, input, ack) {
+      ack({ ok: true, participant: await core.handOverPresenter(actorOf(socket), input) });
+    },
+    async 'take-over-presenting'(socket, input, ack) {
+      ack({ ok: true, participant: await core.takeOverPresenting(actorOf(socket), input) });
     },
     async 'list-questions'(socket, _payload, ack) {
       ack({ ok: true, questions: await core.questionsFor(actorOf(socket)) });

@@ -147,6 +147,8 @@ export const clientEventSchemas = {
   'dismiss-question': moderationInputs.dismissQuestion,
   'highlight-question': moderationInputs.highlightQuestion,
   'delete-chat-message': moderationInputs.deleteChatMessage,
+  'hand-over-presenter': moderationInputs.handOverPresenter,
+  'take-over-presenting': moderationInputs.takeOverPresenting,
   'list-questions': z.object({}).optional(),
   // The lobby and going live (signaling/lobby.ts over core/lobby.ts); the same schemas as the REST routes.
   'lobby-status': z.object({}).optional(),
@@ -224,6 +226,8 @@ export interface ClientToServerEvents {
   'dismiss-question': (payload: ClientPayload<'dismiss-question'>, ack: Ack) => void;
   'highlight-question': (payload: ClientPayload<'highlight-question'>, ack: Ack) => void;
   'delete-chat-message': (payload: ClientPayload<'delete-chat-message'>, ack: Ack) => void;
+  'hand-over-presenter': (payload: ClientPayload<'hand-over-presenter'>, ack: Ack<{ participant: ParticipantBody }>) => void;
+  'take-over-presenting': (payload: ClientPayload<'take-over-presenting'>, ack: Ack<{ participant: ParticipantBody }>) => void;
   /** The questions as this participant may see them (hosts: with those awaiting approval). */
   'list-questions': (payload: ClientPayload<'list-questions'>, ack: Ack<{ questions: QuestionBody[] }>) => void;
   /** Whether this socket is in the room now; a waiting page asks on connecting and after each lobby event. */
