@@ -75,6 +75,9 @@ export interface Moderation {
   requireHost(actor: Actor): Promise<void>;
 }
 
+/** How long after a presenter change the room's sockets are closed (to reconnect with their roles read afresh). */
+const PRESENTER_CHANGE_DISCONNECT_MS = 300;
+
 /** A host: the presenter or a co-host. */
 export const isHostRow = (row: Pick<Participant, 'role' | 'isCoHost'>) => row.role === 'presenter' || row.isCoHost;
 
@@ -156,7 +159,9 @@ export function createModeration(deps: ModerationDeps): Moderation {
     deps.toRoom(actor.roomId, 'participant-updated', { participant: toParticipantBody(moved.previous) });
     deps.toRoom(actor.roomId, 'participant-updated', { participant: presenter });
     deps.toRoom(actor.roomId, 'presenter-changed', { presenterId: presenter.id, previousPresenterId: moved.previous.id, presenterName: presenter.name });
-    deps.disconnect(actor.roomId, (await listCurrentParticipants(db, actor.roomId)).map((p) => p.id));
+    const everyone = (await listCurrentParticipants(db, actor.roomId)).map((p) => p.id);
+    // After the caller's answer has gone out: the acting socket is one of those closed.
+    setTimeout(() => deps.disconnect(actor.roomId, everyone), PRESENTER_CHANGE_DISCONNECT_MS);
     return presenter;
   }
 

@@ -14,6 +14,7 @@ import { QaPanel } from './qa-panel.tsx';
 import { TabPanel, Tabs } from './tabs.tsx';
 import { ATTENDEE_ID, audienceState, makeQuestion, OTHER_ID, roomBody } from '../room/testing.ts';
 import { makeTestRoom, WithRoom, type TestRoom } from './testing.tsx';
+import { ModerationPanel, TakeOverPresenting } from '../room/stage/moderation.tsx';
 
 afterEach(cleanup);
 
@@ -227,6 +228,67 @@ describe('moderated Q&A and chat controls', () => {
     expect(screen.queryByTestId('chat-off')).toBeNull();
     attendee.value.events.roomOptions({ isLocked: false, questionsNeedApproval: false, attendeeChat: false, attendeeMicrophones: false, lobby: false });
     expect(screen.getByTestId('chat-off').textContent).toContain('Q&A');
+  });
+});
+
+describe('presenter handover controls', () => {
+  const person = (id: string, name: string, patch: object = {}) => ({
+    id,
+    name,
+    role: 'attendee' as const,
+    isMuted: true,
+    isVideoOn: false,
+    joinedAt: '2026-01-01T10:00:00.000Z',
+    ...audienceState,
+    ...patch,
+  });
+
+  it('should let the presenter make a co-host the presenter after a confirmation', async () => {
+    let room!: TestRoom;
+    render(() => {
+      room = makeTestRoom('presenter');
+      return (
+        <WithRoom room={room}>
+          <ModerationPanel />
+        </WithRoom>
+      );
+    });
+    room.value.events.joined({
+      self: { participantId: OTHER, role: 'presenter', name: 'Ada' },
+      room: roomBody,
+      participants: [person(OTHER, 'Ada', { role: 'presenter' }), person(ME, 'Grace', { isCoHost: true }), person('p-3', 'Linus')],
+      presenterId: OTHER,
+      isScreenSharing: false,
+    });
+    expect(screen.getAllByTestId('make-presenter')).toHaveLength(1);
+    fireEvent.click(screen.getByRole('button', { name: 'Make Grace the presenter' }));
+    expect(room.sent).toEqual([]);
+    fireEvent.click(screen.getByRole('button', { name: 'Make presenter' }));
+    await waitFor(() => expect(room.sent).toEqual([{ event: 'hand-over-presenter', payload: { participantId: ME } }]));
+  });
+
+  it('should offer a co-host the takeover only while the presenter is away', async () => {
+    let room!: TestRoom;
+    render(() => {
+      room = makeTestRoom('attendee');
+      return (
+        <WithRoom room={room}>
+          <TakeOverPresenting />
+        </WithRoom>
+      );
+    });
+    room.value.events.joined({
+      self: { participantId: ME, role: 'attendee', name: 'Grace' },
+      room: roomBody,
+      participants: [person(OTHER, 'Ada', { role: 'presenter' }), person(ME, 'Grace', { isCoHost: true })],
+      presenterId: OTHER,
+      isScreenSharing: false,
+    });
+    room.value.events.connection('live');
+    expect(screen.queryByTestId('take-over')).toBeNull();
+    room.value.events.participantLeft(OTHER);
+    fireEvent.click(await screen.findByRole('button', { name: 'Take over presenting' }));
+    await waitFor(() => expect(room.sent).toEqual([{ event: 'take-over-presenting', payload: {} }]));
   });
 });
 

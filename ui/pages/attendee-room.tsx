@@ -1,6 +1,6 @@
 // The attendee view: the presenter's screen as the stage with the camera as picture-in-picture, chat, Q&A, reactions.
 import { createEffect, createSignal, Match, Show, Switch } from 'solid-js';
-import { AttendeeStageControls, microphoneAllowed, RemovedPage } from '../room/stage/moderation.tsx';
+import { AttendeeStageControls, microphoneAllowed, RemovedPage, TakeOverPresenting } from '../room/stage/moderation.tsx';
 import { LobbyPanel } from '../room/stage/lobby.tsx';
 import { ConnectionDiagnosis } from '../components/connection-diagnosis.tsx';
 import { ConnectionStatus } from '../components/connection-status.tsx';
@@ -209,6 +209,7 @@ function AttendeeControls() {
       <AttendeeStageControls />
       {/* Co-hosts let people in too. */}
       <Show when={self()?.isCoHost}>
+        <TakeOverPresenting />
         <LobbyPanel />
       </Show>
       <BrowserMode />

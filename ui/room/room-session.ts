@@ -5,7 +5,7 @@ import { MAX_MESSAGES_PAGE } from '../../core/limits.ts';
 import { api, ApiRequestError, type IceConfig } from '../api.ts';
 import { mediaSupport, presentProblem, type MediaSupport } from '../rtc/support.ts';
 import type { IceSettings } from '../rtc/peer.ts';
-import type { RoomSession } from '../session.ts';
+import { saveSession, type RoomSession } from '../session.ts';
 import { createAttendeeMedia, type AttendeeMedia } from './attendee-media.ts';
 import { createPresenterMedia, type PresenterMedia } from './presenter-media.ts';
 import { connectRoomSocket, socketSfu, socketSignaling, socketTransport, type RoomSocket } from './room-socket.ts';
@@ -256,6 +256,14 @@ function bindSocket(
     events.participantJoined(participant);
   });
   socket.on('participant-updated', ({ participant }) => events.participantUpdated(participant));
+  // The presenter role moved: the new presenter's page becomes the host console, the old presenter's the attendee
+  // room (as a co-host), and every other page starts over, its media now from the new presenter.
+  socket.on('presenter-changed', ({ presenterId, previousPresenterId }) => {
+    const role = presenterId === session.participantId ? 'presenter' : previousPresenterId === session.participantId ? 'attendee' : null;
+    if (role) saveSession(slug, { ...session, role });
+    if (role === null) window.location.reload();
+    else window.location.assign(role === 'presenter' ? `/r/${slug}/host` : `/r/${slug}`);
+  });
   socket.on('participant-left', ({ participantId }) => {
     events.participantLeft(participantId);
     presenter()?.hub.removeAttendee(participantId);

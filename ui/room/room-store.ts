@@ -445,6 +445,14 @@ function makeModerationActions(setState: SetRoomState, send: Send, events: RoomE
       await send('highlight-question', { questionId });
       events.questionHighlighted(questionId);
     },
+    /** Presenter: the presenter role to a co-host (the pages then switch; see room-session.ts). */
+    async handOverPresenter(participantId: string) {
+      await send('hand-over-presenter', { participantId });
+    },
+    /** Co-host: take over presenting while the presenter is away past the reconnect grace. */
+    async takeOverPresenting() {
+      await send('take-over-presenting', {});
+    },
     async deleteChatMessage(messageId: string) {
       await send('delete-chat-message', { messageId });
       events.chatMessageDeleted(messageId);

@@ -2,6 +2,7 @@
 // attendee's side (raise hand, stage invitation, removed page). Plain controls over the room store's actions.
 import { createSignal, For, Show } from 'solid-js';
 import type { ParticipantBody, RoomBody } from '../../../core/schemas.ts';
+import { ConfirmDialog } from '../../components/confirm-dialog.tsx';
 import { useRoom } from '../room-context.tsx';
 
 type Options = Pick<RoomBody, 'isLocked' | 'questionsNeedApproval' | 'attendeeChat' | 'attendeeMicrophones' | 'lobby'>;
@@ -40,6 +41,7 @@ export function ModerationPanel() {
   const room = useRoom();
   const { error, run } = useAction();
   const selfIsPresenter = () => room.state.self?.role === 'presenter';
+  const [handOverTo, setHandOverTo] = createSignal<ParticipantBody | null>(null);
   const hands = () =>
     room.state.participants.filter((p) => p.handRaisedAt !== null).sort((a, b) => (a.handRaisedAt! < b.handRaisedAt! ? -1 : 1));
   const onStage = () => room.state.participants.filter((p) => p.stage !== 'audience');
@@ -144,6 +146,11 @@ export function ModerationPanel() {
                 {p.name ?? 'Someone'}
                 {p.isCoHost ? ' · co-host' : ''}
               </span>
+              <Show when={selfIsPresenter() && p.isCoHost}>
+                <button class="button small ghost" type="button" onClick={() => setHandOverTo(p)} aria-label={`Make ${p.name ?? 'this co-host'} the presenter`} data-testid="make-presenter">
+                  Make presenter
+                </button>
+              </Show>
               <Show when={selfIsPresenter()}>
                 <button class="button small ghost" type="button" onClick={() => run(room.actions.setCoHost(p.id, !p.isCoHost))} aria-label={`${p.isCoHost ? 'Remove co-host role from' : 'Make co-host:'} ${p.name ?? 'attendee'}`}>
                   {p.isCoHost ? 'Not co-host' : 'Co-host'}
@@ -159,7 +166,43 @@ export function ModerationPanel() {
           )}
         </For>
       </ul>
+      <ConfirmDialog
+        open={handOverTo() !== null}
+        title="Hand over presenting?"
+        confirmLabel="Make presenter"
+        onCancel={() => setHandOverTo(null)}
+        onConfirm={() => {
+          const to = handOverTo();
+          setHandOverTo(null);
+          if (to) run(room.actions.handOverPresenter(to.id));
+        }}
+      >
+        {handOverTo()?.name ?? 'This co-host'} becomes the presenter: their camera and screen reach everyone, and only they can end the
+        session. You stay as a co-host; every page reconnects for a moment.
+      </ConfirmDialog>
     </section>
+  );
+}
+
+/** A co-host's way to keep the session going when the presenter's connection has been lost past the grace. */
+export function TakeOverPresenting() {
+  const room = useRoom();
+  const { error, run } = useAction();
+  const presenterAway = () => room.state.connection === 'live' && !room.state.participants.some((p) => p.role === 'presenter');
+  return (
+    <Show when={presenterAway()}>
+      <section class="alert warning take-over" role="region" aria-label="Presenter away" data-testid="take-over">
+        <p>The presenter's connection has been lost. As a co-host you can take over presenting.</p>
+        <button class="button primary" type="button" onClick={() => run(room.actions.takeOverPresenting())} data-testid="take-over-presenting">
+          Take over presenting
+        </button>
+        <Show when={error()}>
+          <p class="alert" role="alert">
+            {error()}
+          </p>
+        </Show>
+      </section>
+    </Show>
   );
 }
 
