@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { io as connectClient } from 'socket.io-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { MediaModeBody } from './protocol.ts';
+import { qualitySums } from '../db/report.ts';
 import { endRoom } from '../db/rooms.ts';
 import type { SignalingDeps } from './server.ts';
 import { barrier, connect, createTestRoom, joinAs, nextEvent, startSignaling, useSignaling, type TestClient } from './testing.ts';
@@ -230,6 +231,10 @@ describe('authorization of the sfu-* events', () => {
       if (result.ok) layers.push(result.layer);
     }
     expect(layers).toEqual(['low', 'low', 'medium', 'medium', 'medium', 'high']);
+    // The same reports feed the session report's received quality, as SFU figures (at most one per 4 s counts).
+    const sums = await qualitySums(live.db, room.id);
+    expect(sums.map((r) => r.mode)).toEqual(['sfu']);
+    expect(sums[0]!.samples).toBeGreaterThanOrEqual(1);
   });
 
   it('should refuse every sfu-* event in an ended room', async () => {
