@@ -193,6 +193,7 @@ export function createSignaling(httpServer: HttpServer | undefined, deps: Signal
   const bind = createEventBinding(handlers, bindDeps);
   // One disconnect listener for every socket (Node calls it with the socket as `this`): no closure per connection.
   function disconnected(this: SignalingSocket, reason: string): void {
+    caps.releaseSeat(this);
     media.disconnected(this);
     // Shutting down is not leaving: the participant reconnects to another process.
     if (reason !== 'server shutting down') presence.disconnected(this);
