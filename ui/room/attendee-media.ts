@@ -92,7 +92,7 @@ export function createAttendeeMedia(store: RoomStore, signaling: PeerSignaling, 
     microphone?.stop();
     microphone = null;
     setMicrophoneOn(false);
-    await Promise.all([attachMicrophone(), store.actions.mediaState(false, false).catch(() => {})]);
+    await Promise.all([attachMicrophone(), store.actions.mediaState(false, camera !== null).catch(() => {})]);
   }
 
   /** Turns the stage camera off (the speaker's choice, a host's, or back in the audience). */
@@ -134,7 +134,7 @@ export function createAttendeeMedia(store: RoomStore, signaling: PeerSignaling, 
     setMicrophoneError(null);
     store.actions.acknowledgeMute();
     setMicrophoneOn(microphone !== null);
-    await Promise.all([attachMicrophone(), store.actions.mediaState(true, false).catch(() => {})]);
+    await Promise.all([attachMicrophone(), store.actions.mediaState(true, camera !== null).catch(() => {})]);
   }
 
   // Sent back to the audience (by a host, or by leaving): the camera stops, and the microphone unless the room allows it.
@@ -189,7 +189,7 @@ export function createAttendeeMedia(store: RoomStore, signaling: PeerSignaling, 
       const current = ensureLink(presenterId);
       if (fresh) current.hello();
       // A new participant row starts unmuted; say what is true, so the presenter does not see a live mic.
-      void store.actions.mediaState(microphoneOn(), false).catch(() => {});
+      void store.actions.mediaState(microphoneOn(), camera !== null).catch(() => {});
     },
     async description(from: string, description: RTCSessionDescriptionInit) {
       await ensureLink(from).handleDescription(from, description);
