@@ -127,7 +127,8 @@ export const clientEventSchemas = {
   'sfu-publish': z.object({ sdp: sfuSdp }),
   'sfu-subscribe': z.object({ feed: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER) }),
   'sfu-answer': z.object({ sdp: sfuSdp }),
-  'sfu-ice': z.object({ candidate: iceCandidate }),
+  // `to: 'speaker'`: the candidate is for an attendee's publication on stage, not for its subscription.
+  'sfu-ice': z.object({ candidate: iceCandidate, to: z.literal('speaker').optional() }),
   'sfu-stats': z.object({
     lossPct: z.number().min(0).max(100),
     rttMs: z.number().min(0).max(60_000),
