@@ -1,26 +1,15 @@
 // The stage in Chromium: a raised hand, an invitation, the device check, a speaker whose microphone and camera reach
 // two other attendees (their decoded audio and video grow), muted by the presenter (their audio stops reaching
-// anyone), then sent back to the audience (the tiles go).
+// anyone), then sent back to the audience (the tiles go). In a star room, and in an SFU room (Janus) where the
+// attendees watch the presenter through Janus and the stage still travels through the presenter's star link.
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DESKTOP, launchBrowser, openPage, PHONE, screenshot, startServer, waitForDecodedFrames, type RunningServer } from './harness.ts';
+import { DESKTOP, KEEP_PEER_CONNECTIONS, launchBrowser, openPage, PHONE, screenshot, startServer, waitForDecodedFrames, type RunningServer } from './harness.ts';
 import { requires } from '../testing/requires.ts';
 
 const chromium = await requires('chromium');
+const janus = chromium && (await requires('janus'));
 const poll = { timeout: 30_000, interval: 250 };
-
-/** Every RTCPeerConnection the page makes, kept so the test can read their stats. */
-const KEEP_PEER_CONNECTIONS = `
-  window.__pcs = [];
-  const Original = window.RTCPeerConnection;
-  window.RTCPeerConnection = function (...args) {
-    const pc = new Original(...args);
-    window.__pcs.push(pc);
-    return pc;
-  };
-  window.RTCPeerConnection.prototype = Original.prototype;
-  Object.assign(window.RTCPeerConnection, Original);
-`;
 
 interface Received {
   /** Bytes of the speaker's audio received so far, and its last level; video frames decoded so far. */
@@ -75,7 +64,7 @@ async function expectAudioStopped(page: Page, speakerId: string): Promise<void> 
     .toBe(true);
 }
 
-describe.skipIf(!chromium)('the stage on the star in Chromium', () => {
+function stageSuite(mode: 'star' | 'sfu') {
   let server: RunningServer;
   let browser: Browser;
   let host: Page;
@@ -83,6 +72,8 @@ describe.skipIf(!chromium)('the stage on the star in Chromium', () => {
   const contexts: BrowserContext[] = [];
   const attendees: Record<'speaker' | 'first' | 'second', Page> = {} as never;
   let speakerId = '';
+  // The photographs come from the star room; the SFU room looks the same.
+  const shot = (page: Page, name: string) => (mode === 'star' ? screenshot(page, name) : Promise.resolve());
 
   const join = async (name: string) => {
     const opened = await openPage(browser, server.url, DESKTOP, 'light');
@@ -93,6 +84,7 @@ describe.skipIf(!chromium)('the stage on the star in Chromium', () => {
     await page.getByLabel('Your name').fill(name);
     await page.getByRole('button', { name: 'Join' }).click();
     await waitForDecodedFrames(page, '[data-testid=camera-video]', 60_000);
+    if (mode === 'sfu') await expect.poll(() => page.getByTestId('stage').getAttribute('data-via'), poll).toBe('sfu');
     return page;
   };
 
@@ -104,7 +96,7 @@ describe.skipIf(!chromium)('the stage on the star in Chromium', () => {
   };
 
   beforeAll(async () => {
-    server = await startServer();
+    server = await startServer({ env: { MEDIA_MODE: mode } });
     browser = await launchBrowser();
     const opened = await openPage(browser, server.url, DESKTOP, 'light');
     contexts.push(opened.context);
@@ -144,9 +136,9 @@ describe.skipIf(!chromium)('the stage on the star in Chromium', () => {
     await expect.poll(async () => Number(await page.getByTestId('stage-check-level').getAttribute('aria-valuenow')), poll).toBeGreaterThan(0);
     expect(await page.getByTestId('stage-check-microphone').locator('option').count()).toBeGreaterThan(0);
     expect(await page.getByTestId('stage-check-camera').locator('option').count()).toBeGreaterThan(0);
-    await screenshot(page, 'stage-device-check-1280x800');
+    await shot(page, 'stage-device-check-1280x800');
     await page.setViewportSize(PHONE);
-    await screenshot(page, 'stage-device-check-375x812');
+    await shot(page, 'stage-device-check-375x812');
     await page.setViewportSize(DESKTOP);
     await page.getByRole('button', { name: 'Accept and join' }).click();
     await expect.poll(() => host.getByTestId('stage-list').textContent(), poll).toContain('Sam Speaker · speaking');
@@ -157,10 +149,10 @@ describe.skipIf(!chromium)('the stage on the star in Chromium', () => {
       await expectFlowing(receiver, speakerId);
     }
     await waitForDecodedFrames(host, '[data-testid=speaker-video]');
-    await screenshot(attendees.first, 'stage-speaker-attendee-1280x800');
-    await screenshot(host, 'stage-speaker-presenter-1280x800');
+    await shot(attendees.first, 'stage-speaker-attendee-1280x800');
+    await shot(host, 'stage-speaker-presenter-1280x800');
     await attendees.first.setViewportSize(PHONE);
-    await screenshot(attendees.first, 'stage-speaker-attendee-375x812');
+    await shot(attendees.first, 'stage-speaker-attendee-375x812');
     await attendees.first.setViewportSize(DESKTOP);
   }, 180_000);
 
@@ -182,4 +174,7 @@ describe.skipIf(!chromium)('the stage on the star in Chromium', () => {
     }
     await expect.poll(() => attendees.speaker.getByTestId('raise-hand').isVisible(), poll).toBe(true);
   }, 60_000);
-});
+}
+
+describe.skipIf(!chromium)('the stage on the star in Chromium', () => stageSuite('star'));
+describe.skipIf(!janus)('the stage in an SFU room in Chromium', () => stageSuite('sfu'));

@@ -528,6 +528,26 @@ export function createSfu(options: SfuOptions): Sfu {
 
   const detach = (handle: VideoRoomHandle | undefined) => handle?.detach().catch(() => {});
 
+  /** A new publisher handle in the room with this offer; Janus's answer (Opus DTX off) and the feed it gave. */
+  async function joinAsPublisher(room: Room, participantId: string, offerSdp: string) {
+    const handle = await attach(room);
+    let joined: { feed: number; jsep?: { sdp: string } };
+    try {
+      joined = await handle.joinConfigurePublisher({
+        room: room.janusRoom!,
+        display: participantId,
+        audio: true,
+        video: true,
+        jsep: { type: 'offer', sdp: offerSdp },
+      });
+      if (!joined.jsep) throw new SfuError('invalid_sdp', 'The media server sent no answer');
+    } catch (err) {
+      void detach(handle);
+      throw clientError(err, 'offer');
+    }
+    return { handle, feed: joined.feed, sdp: withoutOpusDtx(joined.jsep.sdp) };
+  }
+
   function feedOf(roomId: string): number | undefined {
     const room = rooms.get(roomId);
     return room?.publisher?.live ? room.publisher.feed : room?.remoteFeed;
@@ -544,22 +564,8 @@ export function createSfu(options: SfuOptions): Sfu {
     async publish(roomId, participantId, offerSdp) {
       await ensureRoom(roomId);
       const room = roomOf(roomId);
-      const handle = await attach(room);
-      let joined: { feed: number; jsep?: { sdp: string } };
-      try {
-        joined = await handle.joinConfigurePublisher({
-          room: room.janusRoom!,
-          display: participantId,
-          audio: true,
-          video: true,
-          jsep: { type: 'offer', sdp: offerSdp },
-        });
-        if (!joined.jsep) throw new SfuError('invalid_sdp', 'The media server sent no answer');
-      } catch (err) {
-        void detach(handle);
-        throw clientError(err, 'offer');
-      }
-      const answerSdp = withoutOpusDtx(joined.jsep.sdp);
+      const joined = await joinAsPublisher(room, participantId, offerSdp);
+      const { handle } = joined;
       const previous = room.publisher;
       const janusRoom = room.janusRoom!;
       const publisher = { participantId, handle, feed: joined.feed, janusRoom, live: false };
@@ -580,28 +586,15 @@ export function createSfu(options: SfuOptions): Sfu {
         void detach(previous.handle);
         retire(room, previous);
       }
-      return { sdp: answerSdp, feed: joined.feed };
+      return { sdp: joined.sdp, feed: joined.feed };
     },
     feedOf,
     refresh,
     async publishSpeaker(roomId, participantId, offerSdp) {
       await ensureRoom(roomId);
       const room = roomOf(roomId);
-      const handle = await attach(room);
-      let joined: { feed: number; jsep?: { sdp: string } };
-      try {
-        joined = await handle.joinConfigurePublisher({
-          room: room.janusRoom!,
-          display: participantId,
-          audio: true,
-          video: true,
-          jsep: { type: 'offer', sdp: offerSdp },
-        });
-        if (!joined.jsep) throw new SfuError('invalid_sdp', 'The media server sent no answer');
-      } catch (err) {
-        void detach(handle);
-        throw clientError(err, 'offer');
-      }
+      const joined = await joinAsPublisher(room, participantId, offerSdp);
+      const { handle } = joined;
       const previous = room.speakers.get(participantId);
       const speaker: Speaker = { handle, feed: joined.feed, live: false, mids: offerMids(offerSdp) };
       room.speakers.set(participantId, speaker);
@@ -614,7 +607,7 @@ export function createSfu(options: SfuOptions): Sfu {
         void detach(handle);
       });
       if (previous) void detach(previous.handle);
-      return { sdp: withoutOpusDtx(joined.jsep.sdp), feed: joined.feed };
+      return { sdp: joined.sdp, feed: joined.feed };
     },
     speakerFeeds(roomId) {
       return [...(rooms.get(roomId)?.speakers ?? new Map<string, Speaker>())].map(([participantId, s]) => ({ participantId, feed: s.feed, live: s.live }));

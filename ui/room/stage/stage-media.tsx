@@ -97,22 +97,8 @@ export function StageDeviceCheck(props: { open: boolean; by: string | null; onAc
         <VideoView stream={stream()} label="Your camera preview" mirror testId="stage-check-preview" />
       </div>
       <MicMeter level={level()} testId="stage-check-level" />
-      <label class="field">
-        <span class="label">Microphone</span>
-        <select class="input" value={microphoneId()} onChange={(e) => (setMicrophoneId(e.currentTarget.value), reopen())} data-testid="stage-check-microphone">
-          <For each={microphones()} fallback={<option value="">No microphone found</option>}>
-            {(d) => <option value={d.deviceId}>{d.label}</option>}
-          </For>
-        </select>
-      </label>
-      <label class="field">
-        <span class="label">Camera</span>
-        <select class="input" value={cameraId()} onChange={(e) => (setCameraId(e.currentTarget.value), reopen())} data-testid="stage-check-camera">
-          <For each={cameras()} fallback={<option value="">No camera found</option>}>
-            {(d) => <option value={d.deviceId}>{d.label}</option>}
-          </For>
-        </select>
-      </label>
+      <DeviceSelect label="Microphone" choices={microphones()} value={microphoneId()} onPick={(id) => (setMicrophoneId(id), reopen())} testId="stage-check-microphone" />
+      <DeviceSelect label="Camera" choices={cameras()} value={cameraId()} onPick={(id) => (setCameraId(id), reopen())} testId="stage-check-camera" />
       <Show when={problem()}>
         <p class="alert" role="alert">
           {problem()}
@@ -127,6 +113,19 @@ export function StageDeviceCheck(props: { open: boolean; by: string | null; onAc
         </button>
       </div>
     </dialog>
+  );
+}
+
+function DeviceSelect(props: { label: string; choices: Choice[]; value: string; onPick: (deviceId: string) => void; testId: string }) {
+  return (
+    <label class="field">
+      <span class="label">{props.label}</span>
+      <select class="input" value={props.value} onChange={(e) => props.onPick(e.currentTarget.value)} data-testid={props.testId}>
+        <For each={props.choices} fallback={<option value="">No {props.label.toLowerCase()} found</option>}>
+          {(d) => <option value={d.deviceId}>{d.label}</option>}
+        </For>
+      </select>
+    </label>
   );
 }
 
