@@ -6,6 +6,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DESKTOP, KEEP_PEER_CONNECTIONS, launchBrowser, openPage, PHONE, screenshot, startServer, waitForDecodedFrames, type RunningServer } from './harness.ts';
 import { requires } from '../testing/requires.ts';
+import { until } from '../testing/until.ts';
 
 const chromium = await requires('chromium');
 const janus = chromium && (await requires('janus'));
@@ -84,7 +85,8 @@ function stageSuite(mode: 'star' | 'sfu') {
     await page.getByLabel('Your name').fill(name);
     await page.getByRole('button', { name: 'Join' }).click();
     await waitForDecodedFrames(page, '[data-testid=camera-video]', 60_000);
-    if (mode === 'sfu') await expect.poll(() => page.getByTestId('stage').getAttribute('data-via'), poll).toBe('sfu');
+    // In the SFU room the presenter reaches this attendee through Janus before the stage begins.
+    if (mode === 'sfu') await until(async () => (await page.getByTestId('stage').getAttribute('data-via')) === 'sfu', `${name} never watched through the SFU`, 60_000, 250);
     return page;
   };
 
