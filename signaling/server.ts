@@ -179,7 +179,7 @@ export function createSignaling(httpServer: HttpServer | undefined, deps: Signal
     ...createQuestionHandlers(handlerDeps),
     ...createPresenterHandlers(handlerDeps),
     ...createPollHandlers(handlerDeps),
-    ...createModerationHandlers(handlerDeps),
+    ...createModerationHandlers(handlerDeps, media),
     ...createLobbyHandlers(handlerDeps, presence),
     ...media.handlers,
   };
@@ -220,6 +220,7 @@ export function createSignaling(httpServer: HttpServer | undefined, deps: Signal
   // Pending leaves and the adapter's connections go with the server.
   async function close(): Promise<void> {
     clearInterval(heartbeat);
+    media.close();
     ender.stop();
     presence.close();
     await io.close();
