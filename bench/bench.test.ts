@@ -23,12 +23,12 @@ function numbersOf(table: Table, column: number): number[] {
 }
 
 describe('npm run bench', () => {
-  it('should know seven benchmarks by distinct names', () => {
+  it('should know eight benchmarks by distinct names', () => {
     expect(benchmarks.map((b) => b.name).sort()).toEqual(['chat', 'db', 'footprint', 'http', 'sfu', 'sockets', 'ui', 'webrtc']);
   });
 
   for (const benchmark of benchmarks) {
-    it(`should run ${benchmark.name} at the tiny size and fill its tables`, { timeout: 180_000 }, async () => {
+    it(`should run ${benchmark.name} at the tiny size and fill its tables`, { timeout: 300_000 }, async () => {
       const result = await benchmark.run({ size: 'tiny', deadline: Date.now() + 120_000, log: () => {} });
       expect(result.tables.length).toBeGreaterThan(0);
       for (const table of result.tables) {

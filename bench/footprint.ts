@@ -314,7 +314,7 @@ export const footprintBenchmark: Benchmark = {
             'PSS KiB/participant added since the step before',
             'growth vs bare',
             'PSS KiB/participant since 1 × 26',
-            'since 1 × 26: vs bare',
+            'since 1 × 26: growth vs bare',
             'heap KiB/participant',
             'heap vs bare',
             'PSS MiB 3 s after, no GC',
