@@ -57,6 +57,8 @@ export interface RoomState {
   announcement: string;
   /** Hosts: who waits outside the room, first come first. */
   lobby: LobbyEntryBody[];
+  /** Attendee: the last of their own questions a host answered, until read. */
+  answeredQuestion: { questionId: string; question: string; answer: string | null } | null;
 }
 
 /** What the store needs from signaling: send one client event and get its ack. */
@@ -111,6 +113,7 @@ function initialRoomState(slug: string): RoomState {
     reactions: [],
     announcement: '',
     lobby: [],
+    answeredQuestion: null,
   };
 }
 
@@ -211,8 +214,21 @@ function makeRoomEvents(state: RoomState, setState: SetRoomState, content: RoomC
     questionVoted(questionId: string, votes: number) {
       patchQuestion(questionId, { votes });
     },
-    questionAnswered(questionId: string, answer: string, answeredAt: string) {
-      patchQuestion(questionId, { answer, answeredAt, isAnswered: true });
+    /** A null answer only marks the question answered; text it had stays. */
+    questionAnswered(questionId: string, answer: string | null, answeredAt: string) {
+      patchQuestion(questionId, { ...(answer === null ? {} : { answer }), answeredAt, isAnswered: true });
+    },
+    ownQuestionAnswered(answered: { questionId: string; question: string; answer: string | null }) {
+      batch(() => {
+        setState('answeredQuestion', answered);
+        setState('announcement', `Your question was answered: ${answered.question}${answered.answer ? `. Answer: ${answered.answer}` : ''}`);
+      });
+    },
+    capacity(maxParticipants: number) {
+      if (state.room) setState('room', 'maxParticipants', maxParticipants);
+    },
+    joinsRefused(refusedJoins: number) {
+      if (state.room) setState('room', 'refusedJoins', refusedJoins);
     },
     questionPinned(questionId: string, isPinned: boolean) {
       patchQuestion(questionId, { isPinned });
@@ -340,9 +356,20 @@ function makeRoomActions(
       await send('pin-question', { questionId, pinned });
       patchQuestion(questionId, { isPinned: pinned });
     },
-    async answer(questionId: string, answer: string) {
-      await send('answer-question', { questionId, answer });
-      patchQuestion(questionId, { answer, isAnswered: true, answeredAt: new Date().toISOString() });
+    /** Without text, the question is only marked answered. */
+    async answer(questionId: string, answer?: string) {
+      await send('answer-question', answer === undefined ? { questionId } : { questionId, answer });
+      patchQuestion(questionId, { ...(answer === undefined ? {} : { answer }), isAnswered: true, answeredAt: new Date().toISOString() });
+    },
+    /** Leaves for good: the seat is free at once; the server closes this page's connection right after. */
+    async leave() {
+      await send('leave-room', {});
+    },
+    async setCapacity(maxParticipants: number) {
+      events.capacity((await send('set-capacity', { maxParticipants })).maxParticipants);
+    },
+    acknowledgeAnswer() {
+      setState('answeredQuestion', null);
     },
     async react(emoji: ReactionEmoji) {
       await send('reaction', { emoji });
