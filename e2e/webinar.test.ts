@@ -260,6 +260,7 @@ describe.skipIf(!available)('a webinar in Chromium', () => {
     const key = `podium:room:${joinLink.split('/').pop()}`;
     expect(await phone.evaluate((k) => localStorage.getItem(k), key)).not.toBeNull();
     await phone.getByRole('button', { name: 'Leave the session' }).click();
+    await phone.getByRole('dialog').getByRole('button', { name: 'Leave' }).click();
     await expect.poll(() => phone.getByTestId('join-form').textContent(), poll).toContain('You left the session');
     expect(await phone.evaluate((k) => localStorage.getItem(k), key)).toBeNull();
   });

@@ -6,6 +6,7 @@ import { ConnectionDiagnosis } from '../components/connection-diagnosis.tsx';
 import { ConnectionStatus } from '../components/connection-status.tsx';
 import { createDocumentTitle } from '../components/document-title.ts';
 import { Icon } from '../components/icon.tsx';
+import { LeaveButton } from '../components/leave-button.tsx';
 import { LiveRegion } from '../components/live-region.tsx';
 import { ReactionBar, ReactionOverlay } from '../components/reactions.tsx';
 import { RoomPanels } from '../components/room-panels.tsx';
@@ -47,10 +48,7 @@ function AttendeeView(props: { slug: string; onLeave: () => void; onSignedOut: (
         </div>
         <div class="topbar-actions">
           <ConnectionStatus />
-          <button class="button ghost" type="button" onClick={props.onLeave} aria-label="Leave the session">
-            <Icon name="leave" size={18} />
-            <span class="button-label">Leave</span>
-          </button>
+          <LeaveButton onLeft={props.onLeave} />
         </div>
       </Topbar>
       <div class="room" id="main">
