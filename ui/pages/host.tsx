@@ -13,7 +13,6 @@ import { LiveRegion } from '../components/live-region.tsx';
 import { ReactionOverlay } from '../components/reactions.tsx';
 import { RoomPanels } from '../components/room-panels.tsx';
 import { SessionSummary } from '../components/session-summary.tsx';
-import { ShareLink } from '../components/share-link.tsx';
 import { ScreenWithCamera, StageBadges, StageMessage } from '../components/stage-parts.tsx';
 import { ToggleControl } from '../components/toggle-control.tsx';
 import { Topbar } from '../components/topbar.tsx';
@@ -141,7 +140,6 @@ function ConsoleLive(props: { slug: string }) {
           </p>
         </div>
         <div class="topbar-actions">
-          <ShareLink url={joinUrl()} />
           <ConnectionStatus />
           <button class="button danger" type="button" onClick={() => setConfirming(true)} aria-label="End session">
             <Icon name="end" size={16} />
@@ -166,7 +164,7 @@ function ConsoleLive(props: { slug: string }) {
           <ModerationPanel />
         </section>
         <aside class="room-side" aria-label="Participants, chat and questions">
-          <RoomPanels withPeople />
+          <RoomPanels withPeople joinUrl={joinUrl()} />
         </aside>
       </div>
       {/* Only microphones the room allows are played: on stage, or attendee microphones on, and not muted by a host. */}
