@@ -141,7 +141,7 @@ function StartForm() {
         </Field>
         <Field
           id="max-participants"
-          label="Max participants"
+          label="Max participants, including you"
           type="number"
           inputMode="numeric"
           min={MIN_ROOM_SIZE}

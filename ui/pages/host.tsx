@@ -5,6 +5,7 @@ import { api } from '../api.ts';
 import { audibleParticipants, ModerationPanel } from '../room/stage/moderation.tsx';
 import { GreenRoom, LobbyPanel } from '../room/stage/lobby.tsx';
 import { AddressPrivacy, NoRelayWarning } from '../components/address-privacy.tsx';
+import { CapacityControl } from '../components/capacity-control.tsx';
 import { ConfirmDialog } from '../components/confirm-dialog.tsx';
 import { ConnectionStatus } from '../components/connection-status.tsx';
 import { createDocumentTitle } from '../components/document-title.ts';
@@ -160,6 +161,7 @@ function ConsoleLive(props: { slug: string }) {
           </Show>
           <PresenterStage attendees={attendees()} />
           <PresenterControls />
+          <CapacityControl />
           <LobbyPanel />
           <ModerationPanel />
         </section>
