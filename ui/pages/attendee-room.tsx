@@ -155,9 +155,9 @@ function AttendeeControls() {
   return (
     <>
       <Show when={room.state.mutedByPresenter}>
-        <p class="alert warning" role="alert" data-testid="muted-notice">
-          The presenter muted all attendees, so your microphone is off. You can turn it on again if you need to speak.
-          <button class="button small ghost" type="button" onClick={() => room.actions.acknowledgeMute()} aria-label="Dismiss notice">
+        <p class="notice-small" role="status" data-testid="muted-notice">
+          <span>A host muted your microphone.</span>
+          <button class="button small ghost" type="button" onClick={() => room.actions.acknowledgeMute()} aria-label="Dismiss the mute notice">
             OK
           </button>
         </p>

@@ -1,6 +1,6 @@
 // The presenter console: local preview and controls, join link, participants with link health, chat and Q&A.
 import { A, useParams } from '@solidjs/router';
-import { createEffect, createResource, createSignal, For, Match, Show, Switch } from 'solid-js';
+import { createEffect, createResource, createSignal, For, Match, onCleanup, Show, Switch } from 'solid-js';
 import { api } from '../api.ts';
 import { audibleParticipants, ModerationPanel } from '../room/stage/moderation.tsx';
 import { GreenRoom, LobbyPanel } from '../room/stage/lobby.tsx';
@@ -237,14 +237,17 @@ function PresenterStage(props: { attendees: number }) {
 function PresenterControls() {
   const room = useRoom();
   const [muteNotice, setMuteNotice] = createSignal<string | null>(null);
+  let clearNotice: ReturnType<typeof setTimeout> | undefined;
+  onCleanup(() => clearTimeout(clearNotice));
   const muteAll = async () => {
     try {
       const muted = await room.actions.muteAll();
-      setMuteNotice(`Muted ${muted} ${muted === 1 ? 'attendee' : 'attendees'}.`);
+      setMuteNotice(muted === 0 ? 'No microphones were on.' : `Muted ${muted} ${muted === 1 ? 'attendee' : 'attendees'}.`);
     } catch (err) {
       setMuteNotice(err instanceof Error ? err.message : 'Muting failed.');
     }
-    setTimeout(() => setMuteNotice(null), 3000);
+    clearTimeout(clearNotice);
+    clearNotice = setTimeout(() => setMuteNotice(null), 5000);
   };
   return (
     <div class="controls">
@@ -296,11 +299,10 @@ function PresenterControls() {
         <Icon name="volume-off" />
         Mute all
       </button>
-      <Show when={muteNotice()}>
-        <div class="toast" role="status">
-          {muteNotice()}
-        </div>
-      </Show>
+      {/* Beside the button, never over it: the count stays readable while the presenter goes on. */}
+      <p class="control-note mute-note" role="status" data-testid="mute-all-result">
+        {muteNotice()}
+      </p>
     </div>
   );
 }
