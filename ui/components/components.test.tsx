@@ -123,6 +123,29 @@ describe('QaPanel', () => {
     await waitFor(() => expect(screen.getByTestId('answer').textContent).toContain('Yes, tomorrow.'));
     expect(room.sent.map((s) => s.event)).toEqual(['pin-question', 'answer-question']);
   });
+
+  it('should list open questions first by votes, answered ones after them, and mark one answered in one click', async () => {
+    let room!: TestRoom;
+    render(() => {
+      room = makeTestRoom('presenter');
+      return (
+        <WithRoom room={room}>
+          <QaPanel />
+        </WithRoom>
+      );
+    });
+    joined(room, 'presenter');
+    room.value.events.newQuestion({ ...question('q1', 'Popular?'), votes: 5 });
+    room.value.events.newQuestion({ ...question('q2', 'Quiet?'), votes: 1 });
+    const texts = () => screen.getAllByTestId('question-text').map((el) => el.textContent);
+    expect(texts()).toEqual(['Popular?', 'Quiet?']);
+    fireEvent.click(screen.getByRole('button', { name: 'Mark answered: Popular?' }));
+    await waitFor(() => expect(screen.getByTestId('answered-questions').textContent).toContain('Popular?'));
+    expect(texts()).toEqual(['Quiet?', 'Popular?']);
+    expect(screen.getByTestId('questions').textContent).not.toContain('Popular?');
+    expect(room.sent).toEqual([{ event: 'answer-question', payload: { questionId: 'q1' } }]);
+    expect(screen.queryByRole('button', { name: 'Mark answered: Popular?' })).toBeNull();
+  });
 });
 
 describe('ChatPanel', () => {

@@ -162,6 +162,18 @@ function AttendeeControls() {
           </button>
         </p>
       </Show>
+      <Show when={room.state.answeredQuestion}>
+        {(answered) => (
+          <p class="notice-small answered-notice" role="status" data-testid="question-answered-notice">
+            <span>
+              Your question was answered: “{answered().question}”{answered().answer ? ` — ${answered().answer}` : ''}
+            </span>
+            <button class="button small ghost" type="button" onClick={() => room.actions.acknowledgeAnswer()} aria-label="Dismiss the answered question notice">
+              OK
+            </button>
+          </p>
+        )}
+      </Show>
       <Show when={media()?.microphoneError()}>
         <p class="alert" role="alert">
           {media()!.microphoneError()}
