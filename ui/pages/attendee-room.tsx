@@ -12,6 +12,7 @@ import { ReactionBar, ReactionOverlay } from '../components/reactions.tsx';
 import { RoomPanels } from '../components/room-panels.tsx';
 import { SessionSummary } from '../components/session-summary.tsx';
 import { ScreenWithCamera, StageBadges, StageMessage } from '../components/stage-parts.tsx';
+import { CameraOff, createBubblePlacement, StageTools, watchStageVideo } from '../components/stage-view.tsx';
 import { ToggleControl } from '../components/toggle-control.tsx';
 import { Topbar } from '../components/topbar.tsx';
 import { AudioSink, VideoView } from '../components/video-view.tsx';
@@ -85,9 +86,13 @@ function Stage() {
   const [soundBlocked, setSoundBlocked] = createSignal(false);
   // Each press of "Turn on sound" is a user gesture the browser accepts for another play() attempt.
   const [soundAttempt, setSoundAttempt] = createSignal(0);
+  let stage: HTMLDivElement | undefined;
+  const bubble = createBubblePlacement();
+  watchStageVideo(() => stage, (state) => room.events.stageVideo(state));
+  const stalled = () => room.state.stageVideo === 'stalled' && !audioOnly() && room.state.link.state !== 'idle' && (presenterCameraOn() || sharing());
 
   return (
-    <div class="stage" data-testid="stage" data-via={room.attendee()?.viaSfu() ? 'sfu' : 'star'}>
+    <div class="stage" ref={stage} data-testid="stage" data-via={room.attendee()?.viaSfu() ? 'sfu' : 'star'}>
       <Switch>
         <Match when={watchProblem(room.support)}>
           {(problem) => (
@@ -116,13 +121,14 @@ function Stage() {
             screen={{ stream: media().screen, label: "Presenter's shared screen", testId: 'screen-video' }}
             camera={{ stream: media().camera, label: "Presenter's camera", testId: 'camera-video' }}
             cameraOn={presenterCameraOn()}
+            bubble={bubble.placement()}
           />
+        </Match>
+        <Match when={!presenterCameraOn()}>
+          <CameraOff name={room.state.room?.presenterName ?? null} />
         </Match>
         <Match when={true}>
           <VideoView stream={media().camera} label="Presenter's camera" testId="camera-video" />
-          <Show when={!presenterCameraOn()}>
-            <div class="stage-notice">The presenter turned their camera off.</div>
-          </Show>
         </Match>
       </Switch>
       <StageBadges>
@@ -132,6 +138,14 @@ function Stage() {
           </span>
         </Show>
       </StageBadges>
+      <Show when={!watchProblem(room.support) && !audioOnly()}>
+        <StageTools stage={() => stage} {...(sharing() && presenterCameraOn() ? { bubble } : {})} />
+      </Show>
+      <Show when={stalled() && !room.state.link.videoPaused}>
+        <div class="stage-notice" role="status" data-testid="presenter-reconnecting">
+          Presenter reconnecting… The video comes back by itself.
+        </div>
+      </Show>
       <Show when={room.state.link.videoPaused && room.state.link.videoPaused !== 'request'}>
         <div class="stage-notice" role="status" data-testid="video-paused">
           Your connection is weak, so video is paused. Audio continues, and video returns when the link recovers.

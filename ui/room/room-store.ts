@@ -57,6 +57,8 @@ export interface RoomState {
   announcement: string;
   /** Hosts: who waits outside the room, first come first. */
   lobby: LobbyEntryBody[];
+  /** Attendee: whether the stage's video shows moving pictures (see components/stage-view.tsx). */
+  stageVideo: 'waiting' | 'playing' | 'stalled';
   /** Attendee: the last of their own questions a host answered, until read. */
   answeredQuestion: { questionId: string; question: string; answer: string | null } | null;
 }
@@ -114,6 +116,7 @@ function initialRoomState(slug: string): RoomState {
     announcement: '',
     lobby: [],
     answeredQuestion: null,
+    stageVideo: 'waiting',
   };
 }
 
@@ -223,6 +226,9 @@ function makeRoomEvents(state: RoomState, setState: SetRoomState, content: RoomC
         setState('answeredQuestion', answered);
         setState('announcement', `Your question was answered: ${answered.question}${answered.answer ? `. Answer: ${answered.answer}` : ''}`);
       });
+    },
+    stageVideo(stageVideo: RoomState['stageVideo']) {
+      setState('stageVideo', stageVideo);
     },
     capacity(maxParticipants: number) {
       if (state.room) setState('room', 'maxParticipants', maxParticipants);
