@@ -215,7 +215,7 @@ function PresenterStage(props: { attendees: number }) {
           <div class="stage-empty">
             <Icon name="camera-off" size={32} />
             <h2>{media()?.mediaError() ? 'No camera' : media()?.preview() ? 'Your camera is off' : 'Starting your camera…'}</h2>
-            <p>{media()?.mediaError() ?? 'Attendees see and hear you once your camera and microphone are on.'}</p>
+            <p data-testid="camera-off-hint">{media()?.mediaError() ?? cameraOffHint(media())}</p>
             <Show when={media()?.mediaError()}>
               <button class="button primary" type="button" onClick={() => void media()?.start()}>
                 Try again
@@ -232,6 +232,14 @@ function PresenterStage(props: { attendees: number }) {
       <ReactionOverlay />
     </div>
   );
+}
+
+/** What attendees get while the camera is off: the microphone decides whether they still hear the presenter. */
+function cameraOffHint(media: { preview(): MediaStream | null; microphoneOn(): boolean } | null | undefined): string {
+  if (!media?.preview()) return 'Attendees see and hear you once your camera and microphone are on.';
+  return media.microphoneOn()
+    ? 'Attendees see your initials and still hear you: your microphone is on.'
+    : 'Your microphone is off too: attendees neither see nor hear you.';
 }
 
 function PresenterControls() {
