@@ -223,7 +223,16 @@ describe('ConnectionStatus', () => {
     joined(room, 'attendee');
     expect(status()).toBe('Connecting video…');
     room.value.events.link({ state: 'connected' });
+    // Connected is not seeing: the badge waits for moving pictures, and says when they stop.
+    expect(status()).toBe('Waiting for the presenter’s video');
+    room.value.events.stageVideo('playing');
     expect(status()).toBe('Connected');
+    room.value.events.stageVideo('stalled');
+    expect(status()).toBe('Presenter reconnecting…');
+    room.value.events.link({ state: 'connecting' });
+    expect(status()).toBe('Presenter reconnecting…');
+    room.value.events.link({ state: 'connected' });
+    room.value.events.stageVideo('playing');
     room.value.events.link({ videoPaused: 'bandwidth' });
     expect(status()).toBe('Weak connection');
     room.value.events.connection('reconnecting');
