@@ -49,6 +49,10 @@ describe.skipIf(!available)('the room as people live in it', () => {
     await host.getByLabel('Title').fill('Office hours');
     await host.getByLabel('Your name').fill('Ada Lovelace');
     await host.getByLabel('Max participants, including you').fill('3');
+    // A look at one's own camera before anyone sees it.
+    await host.getByText('Check your camera and microphone (optional)').click();
+    await host.getByTestId('device-check-start').click();
+    await waitForDecodedFrames(host, '[data-testid=device-preview]');
     await host.getByRole('button', { name: 'Start presenting' }).click();
     await host.waitForURL(/\/host$/);
     joinLink = await host.getByTestId('join-link').inputValue();

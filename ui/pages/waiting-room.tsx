@@ -8,7 +8,7 @@ import { createDocumentTitle } from '../components/document-title.ts';
 import { Icon } from '../components/icon.tsx';
 import { SessionSummary } from '../components/session-summary.tsx';
 import { Topbar } from '../components/topbar.tsx';
-import { VideoView } from '../components/video-view.tsx';
+import { DeviceCheck } from '../components/device-check.tsx';
 import { connectRoomSocket, socketTransport } from '../room/room-socket.ts';
 import type { RoomSession } from '../session.ts';
 
@@ -175,80 +175,6 @@ export function formatDuration(totalSeconds: number): string {
   return `${minutes} min ${two(seconds)} s`;
 }
 
-/** Optional: the attendee's camera preview and microphone level, from this browser only; nothing is sent. */
-function DeviceCheck() {
-  const [stream, setStream] = createSignal<MediaStream | null>(null);
-  const [level, setLevel] = createSignal(0);
-  const [problem, setProblem] = createSignal<string | null>(null);
-  let context: AudioContext | undefined;
-  let frame = 0;
-  const stop = () => {
-    cancelAnimationFrame(frame);
-    for (const track of stream()?.getTracks() ?? []) track.stop();
-    void context?.close().catch(() => {});
-    context = undefined;
-    setStream(null);
-    setLevel(0);
-  };
-  onCleanup(stop);
-  const start = async () => {
-    setProblem(null);
-    try {
-      const media = await navigator.mediaDevices.getUserMedia({ video: true, audio: true });
-      setStream(media);
-      if (media.getAudioTracks().length) {
-        context = new AudioContext();
-        const analyser = context.createAnalyser();
-        analyser.fftSize = 512;
-        context.createMediaStreamSource(media).connect(analyser);
-        const samples = new Uint8Array(analyser.fftSize);
-        const tick = () => {
-          analyser.getByteTimeDomainData(samples);
-          let peak = 0;
-          for (const sample of samples) peak = Math.max(peak, Math.abs(sample - 128));
-          setLevel(Math.min(1, peak / 64));
-          frame = requestAnimationFrame(tick);
-        };
-        tick();
-      }
-    } catch (err) {
-      setProblem(err instanceof Error && err.name === 'NotAllowedError' ? 'The browser was not allowed to use your camera and microphone.' : 'No camera or microphone could be opened.');
-    }
-  };
-  return (
-    <details class="device-check" data-testid="device-check">
-      <summary>Check your camera and microphone (optional)</summary>
-      <Show
-        when={stream()}
-        fallback={
-          <button class="button" type="button" onClick={() => void start()} data-testid="device-check-start">
-            <Icon name="camera" size={16} /> Start the check
-          </button>
-        }
-      >
-        {(media) => (
-          <>
-            <div class="device-preview">
-              <VideoView stream={media()} label="Your camera preview" mirror testId="device-preview" />
-            </div>
-            <div class="mic-meter" role="meter" aria-label="Microphone level" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(level() * 100)} data-testid="mic-level">
-              <span style={{ width: `${Math.round(level() * 100)}%` }} />
-            </div>
-            <button class="button ghost small" type="button" onClick={stop}>
-              Stop the check
-            </button>
-          </>
-        )}
-      </Show>
-      <Show when={problem()}>
-        <p class="alert" role="alert">
-          {problem()}
-        </p>
-      </Show>
-      <p class="fine-print">Only you see this; nothing is sent until you are in the room.</p>
-    </details>
-  );
-}
 
 export function DeniedPage() {
   return (
