@@ -5,10 +5,10 @@ import type { RoomBody } from '../../core/schemas.ts';
 import { api } from '../api.ts';
 import { Avatar } from '../components/avatar.tsx';
 import { createDocumentTitle } from '../components/document-title.ts';
+import { DeviceCheck } from '../components/device-check.tsx';
 import { Icon } from '../components/icon.tsx';
 import { SessionSummary } from '../components/session-summary.tsx';
 import { Topbar } from '../components/topbar.tsx';
-import { DeviceCheck } from '../components/device-check.tsx';
 import { connectRoomSocket, socketTransport } from '../room/room-socket.ts';
 import type { RoomSession } from '../session.ts';
 
@@ -174,7 +174,6 @@ export function formatDuration(totalSeconds: number): string {
   if (hours > 0) return `${hours} h ${two(minutes)} min ${two(seconds)} s`;
   return `${minutes} min ${two(seconds)} s`;
 }
-
 
 export function DeniedPage() {
   return (
