@@ -22,6 +22,7 @@ import { messages } from './messages.ts';
 import { lobby } from './lobby.ts';
 import { apiHeaders } from './page-headers.ts';
 import { moderation } from './moderation.ts';
+import { seats } from './seats.ts';
 import { httpMetrics, metricsHandler } from './http-metrics.ts';
 import { serveOpenApi } from './openapi.ts';
 import { polls } from './polls.ts';
@@ -99,6 +100,7 @@ export function createApp(deps: AppDeps) {
   app.route('/api', webhooks);
   app.route('/api', moderation);
   app.route('/api', lobby);
+  app.route('/api', seats);
   app.route('/api', iceServers);
   app.route('/api', admin);
   if (deps.metrics) app.get('/metrics', metricsHandler(deps.metrics, deps.config.METRICS_TOKEN));

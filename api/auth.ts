@@ -15,6 +15,8 @@ export interface AuthOptions {
    * Every other route treats a token of an ended room as no longer valid (401).
    */
   allowEndedRoom?: boolean;
+  /** Any participant of an ended room gets 410 room_ended rather than 401 (leaving a room that is over). */
+  endedRoomGone?: boolean;
   /** The presenter's token keeps working on its own ended room (the session report, until it is deleted). */
   presenterAfterEnd?: boolean;
 }
@@ -34,7 +36,7 @@ export function requireParticipant(options: AuthOptions = {}): MiddlewareHandler
     const role = found.participant.role;
     const keptForPresenter = ownRoom && options.presenterAfterEnd === true && role === 'presenter';
     if (!found.room.isActive && !keptForPresenter) {
-      if (ownRoom && options.allowEndedRoom && role === 'presenter') {
+      if (ownRoom && ((options.allowEndedRoom && role === 'presenter') || options.endedRoomGone)) {
         throw new ApiError(410, 'room_ended', 'This room has already ended');
       }
       throw new ApiError(401, 'unauthorized', 'The room of this token has ended; the token no longer works');

@@ -57,6 +57,7 @@ const routes: { name: string; presenterOnly: boolean; request: (s: Scene) => { m
   { name: 'DELETE /rooms/:slug/questions/:id/vote', presenterOnly: false, request: (s) => ({ method: 'DELETE', path: `/api/rooms/${s.slug}/questions/${s.questionId}/vote` }) },
   { name: 'POST /rooms/:slug/questions/:id/answer', presenterOnly: true, request: (s) => ({ method: 'POST', path: `/api/rooms/${s.slug}/questions/${s.questionId}/answer`, body: { answer: 'yes' } }) },
   { name: 'POST /rooms/:slug/questions/:id/pin', presenterOnly: true, request: (s) => ({ method: 'POST', path: `/api/rooms/${s.slug}/questions/${s.questionId}/pin`, body: { pinned: true } }) },
+  { name: 'PUT /rooms/:slug/capacity', presenterOnly: true, request: (s) => ({ method: 'PUT', path: `/api/rooms/${s.slug}/capacity`, body: { maxParticipants: 10 } }) },
   { name: 'GET /rooms/:slug/ice-servers', presenterOnly: false, request: (s) => ({ method: 'GET', path: `/api/rooms/${s.slug}/ice-servers` }) },
 ];
 

@@ -337,7 +337,7 @@ describe('POST …/live', () => {
     expect(await refused(await t.call('POST', on('mute'), { token: room.presenterToken, body: { muted: true } }))).toEqual(notFound);
     expect(await refused(await t.call('POST', on('stage-invite'), { token: room.presenterToken }))).toEqual(notFound);
     const { id } = (await findRoomBySlug(t.database.db, room.slug))!;
-    expect(await muteAllAttendees(t.database.db, id)).toEqual([inside.participantId]);
+    expect(await muteAllAttendees(t.database.db, id)).toEqual([{ id: inside.participantId, microphoneWasOn: false }]);
   });
 
   it('should let only the presenter admit someone as a co-host', async () => {

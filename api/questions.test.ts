@@ -199,7 +199,7 @@ describe('PUT and DELETE /api/rooms/:slug/questions/:id/vote', () => {
 });
 
 describe('POST /api/rooms/:slug/questions/:id/answer', () => {
-  it('should let the presenter answer, set answeredAt and broadcast it', async () => {
+  it('should let the presenter answer, set answeredAt, broadcast it and tell the asker', async () => {
     const { room, attendees } = await roomWithAttendees(1);
     const id = await ask(room, attendees[0]!.token, 'how?');
     t.broadcasts.calls.length = 0;
@@ -213,7 +213,17 @@ describe('POST /api/rooms/:slug/questions/:id/answer', () => {
     expect(stored?.answeredAt).toBeInstanceOf(Date);
     expect(t.broadcasts.calls).toEqual([
       { kind: 'toRoom', roomId: room.roomId, event: 'question-answered', payload: { questionId: id, answer: 'Like this.', answeredAt: body.question.answeredAt } },
+      { kind: 'toParticipants', participantIds: [attendees[0]!.participantId], event: 'your-question-answered', payload: { questionId: id, question: 'how?', answer: 'Like this.' } },
     ]);
+  });
+
+  it('should mark a question answered without an answer, keeping it optional', async () => {
+    const { room, attendees } = await roomWithAttendees(1);
+    const id = await ask(room, attendees[0]!.token, 'recorded?');
+    const res = await t.call('POST', `/api/rooms/${room.slug}/questions/${id}/answer`, { token: room.presenterToken, body: {} });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { question: QuestionBody }).question).toMatchObject({ isAnswered: true, answer: null, answeredAt: expect.any(String) });
+    expect(await findQuestion(t.database.db, room.roomId, id)).toMatchObject({ isAnswered: true, answer: null });
   });
 
   it('should refuse an attendee with 403, a bad answer with 400 and an unknown question with 404', async () => {
@@ -222,7 +232,7 @@ describe('POST /api/rooms/:slug/questions/:id/answer', () => {
     const path = `/api/rooms/${room.slug}/questions/${id}/answer`;
     const byAttendee = await t.call('POST', path, { token: attendees[0]!.token, body: { answer: 'Self-answered' } });
     expect(byAttendee.status).toBe(403);
-    for (const answer of ['', ' ', 'a'.repeat(2001), undefined]) {
+    for (const answer of ['', ' ', 'a'.repeat(2001), 17]) {
       expect((await t.call('POST', path, { token: room.presenterToken, body: { answer } })).status).toBe(400);
     }
     const unknown = await t.call('POST', `/api/rooms/${room.slug}/questions/${crypto.randomUUID()}/answer`, { token: room.presenterToken, body: { answer: 'x' } });

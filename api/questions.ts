@@ -80,7 +80,7 @@ const answerRoute = createRoute({
   path: '/rooms/{slug}/questions/{id}/answer',
   operationId: 'answerQuestion',
   tags: ['questions'],
-  summary: 'Answer a question (presenter)',
+  summary: 'Answer a question, or only mark it answered with no `answer` (presenter); the asker is told',
   security: bearerSecurity,
   middleware: [requireParticipant()] as const,
   request: { params: questionParams, body: { required: true, content: jsonContent(answerBody) } },

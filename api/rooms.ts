@@ -295,7 +295,11 @@ export const rooms = new OpenAPIHono()
       staleAfterSeconds: presenceTimeoutSeconds(c.get('deps').config.RECONNECT_GRACE_MS),
     });
     if (!joined.ok) {
-      if (joined.reason === 'room_full') throw new ApiError(409, 'room_full', `The room is full (${room.maxParticipants} participants)`);
+      if (joined.reason === 'room_full') {
+        // The hosts hear how many were turned away, so they know to raise the limit.
+        await c.get('deps').core.joinRefused(room.id);
+        throw new ApiError(409, 'room_full', `The room is full (${room.maxParticipants} participants); the presenter can raise the limit`);
+      }
       throw new ApiError(410, 'room_ended', 'This room has ended');
     }
     await recordJoinOrigin(database.db, joined.participant.id, origin);

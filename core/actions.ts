@@ -5,6 +5,8 @@ import {
   MAX_CHAT_MESSAGE_LENGTH,
   MAX_CLIENT_MESSAGE_ID_LENGTH,
   MAX_QUESTION_LENGTH,
+  MAX_ROOM_SIZE,
+  MIN_ROOM_SIZE,
 } from './limits.ts';
 import { text } from './schemas.ts';
 
@@ -36,7 +38,10 @@ export const actionInputs = {
       .openapi({ description: 'Chosen by the asker; repeating it returns the first question instead of storing a copy' }),
   }),
   vote: z.object({ questionId: questionIdSchema, up: z.boolean() }),
-  answer: z.object({ questionId: questionIdSchema, answer: text(1, MAX_ANSWER_LENGTH) }),
+  answer: z.object({
+    questionId: questionIdSchema,
+    answer: text(1, MAX_ANSWER_LENGTH).optional().openapi({ description: 'Without it, the question is only marked answered' }),
+  }),
   pin: z.object({ questionId: questionIdSchema, pinned: z.boolean() }),
 } as const;
 
@@ -86,6 +91,20 @@ export const lobbyInputs = {
   }),
   denyParticipant: z.object({ participantId }),
 } as const;
+
+/** Seats (core/seats.ts): the presenter changes the room's limit live. */
+export const seatInputs = {
+  setCapacity: z.object({
+    maxParticipants: z
+      .number()
+      .int()
+      .min(MIN_ROOM_SIZE)
+      .max(MAX_ROOM_SIZE)
+      .openapi({ description: 'Seats in the room, the presenter included; never below the people holding a seat now' }),
+  }),
+} as const;
+
+export type SeatInput<A extends keyof typeof seatInputs> = z.output<(typeof seatInputs)[A]>;
 
 export type LobbyInput<A extends keyof typeof lobbyInputs> = z.output<(typeof lobbyInputs)[A]>;
 

@@ -8,7 +8,8 @@ export interface RoomEvents extends PollEvents {
   'new-chat-message': { message: ChatMessageBody };
   'new-question': { question: QuestionBody };
   'question-voted': { questionId: string; votes: number };
-  'question-answered': { questionId: string; answer: string; answeredAt: string };
+  /** `answer` is null when the question was only marked answered. */
+  'question-answered': { questionId: string; answer: string | null; answeredAt: string };
   'question-pinned': { questionId: string; isPinned: boolean };
   'participant-joined': { participant: ParticipantBody };
   'participant-left': { participantId: string };
@@ -25,6 +26,8 @@ export interface RoomEvents extends PollEvents {
   'presenter-changed': { presenterId: string; previousPresenterId: string; presenterName: string | null };
   /** A scheduled room went live (its presenter's "Go live"). */
   'room-live': { liveAt: string };
+  /** The presenter changed how many seats the room has (the presenter included). */
+  'room-capacity': { maxParticipants: number };
 }
 
 /** A room's moderation options, as the room hears them. */
@@ -54,6 +57,10 @@ export interface ParticipantEvents extends PollEvents {
   'lobby-admitted': Record<never, never>;
   /** To a waiting attendee: a host turned them away; their token no longer works and their sockets close. */
   'lobby-denied': Record<never, never>;
+  /** To the asker: a host answered (or marked answered) their question. */
+  'your-question-answered': { questionId: string; question: string; answer: string | null };
+  /** To hosts: how many joins the room has refused so far because every seat was taken. */
+  'joins-refused': { refusedJoins: number };
   /** To attendees still waiting when the room goes live (the lobby holds them until a host admits them). */
   'room-live': { liveAt: string };
 }

@@ -12,6 +12,7 @@ import { presenterOnly, questionNotFound, roomEnded, type RoomError } from './er
 import { createLobby, type Lobby } from './lobby.ts';
 import { createModeration, type Moderation } from './moderation.ts';
 import { createRoomLiveness, type RoomLiveness } from './liveness.ts';
+import { createSeats, type Seats } from './seats.ts';
 import type { RoomActivityMetrics } from './metrics.ts';
 import { createPollCore, type PollBody, type PollCore } from './polls.ts';
 import { createWebhooks, type Webhooks } from './webhooks.ts';
@@ -44,8 +45,8 @@ export interface RoomCoreDeps {
   webhooks?: Webhooks;
 }
 
-/** Moderation's actions (moderation.ts) and the lobby's (lobby.ts) are room actions like the others. */
-export interface RoomCore extends Moderation, Lobby {
+/** Moderation's actions (moderation.ts), the lobby's (lobby.ts) and the seats' (seats.ts) are room actions like the others. */
+export interface RoomCore extends Moderation, Lobby, Seats {
   sendChat(actor: Actor, input: ActionInput<'sendChat'>): Promise<{ message: ChatMessageBody; created: boolean }>;
   react(actor: Actor, input: ActionInput<'react'>): Promise<void>;
   ask(actor: Actor, input: ActionInput<'ask'>): Promise<QuestionBody>;
@@ -53,7 +54,7 @@ export interface RoomCore extends Moderation, Lobby {
   vote(actor: Actor, input: ActionInput<'vote'>): Promise<number>;
   answer(actor: Actor, input: ActionInput<'answer'>): Promise<QuestionBody>;
   pin(actor: Actor, input: ActionInput<'pin'>): Promise<QuestionBody>;
-  /** Returns how many attendees were muted. */
+  /** Mutes every attendee; returns how many had their microphone on (only they are told). */
   muteAll(actor: Actor): Promise<number>;
   shareScreen(actor: Actor, sharing: boolean): Promise<void>;
   /**
@@ -190,6 +191,16 @@ export function createRoomCore(deps: RoomCoreDeps): RoomCore {
     },
   });
 
+  const seats = createSeats({
+    db,
+    toRoom,
+    toParticipants,
+    disconnect,
+    liveWrite,
+    requireLive,
+    countChanged: (roomId) => webhooks.participantCountChanged(roomId),
+  });
+
   /** Anything that is not a UUID cannot name a question; refusing it here spares the database a cast error. */
   function requireQuestionId(questionId: string): void {
     if (!UUID.test(questionId)) throw questionNotFound();
@@ -233,6 +244,7 @@ export function createRoomCore(deps: RoomCoreDeps): RoomCore {
   return {
     ...moderation,
     ...lobby,
+    ...seats,
 
     async sendChat(actor, { message, clientMessageId }) {
       await moderation.requireChatAllowed(actor);
@@ -295,10 +307,14 @@ export function createRoomCore(deps: RoomCoreDeps): RoomCore {
         await moderation.requireHost(actor);
         await requireLive(actor);
         requireQuestionId(questionId);
-        const answered = await answerQuestion(db, actor.roomId, questionId, answer);
+        const answered = await answerQuestion(db, actor.roomId, questionId, answer ?? null);
         if (!answered) throw await notFoundOrEnded(actor.roomId);
         const question = toQuestionBody(answered);
-        toRoom(actor.roomId, 'question-answered', { questionId, answer: question.answer!, answeredAt: question.answeredAt! });
+        toRoom(actor.roomId, 'question-answered', { questionId, answer: question.answer, answeredAt: question.answeredAt! });
+        // The asker hears it on every page they have open, whatever tab they are looking at.
+        if (answered.participantId && answered.participantId !== actor.participantId) {
+          toParticipants(actor.roomId, [answered.participantId], 'your-question-answered', { questionId, question: question.question, answer: question.answer });
+        }
         hook(actor.roomId, 'question.answered', { questionId, question: question.question, answer: question.answer, votes: question.votes, answeredAt: question.answeredAt });
         return question;
       });
@@ -320,13 +336,16 @@ export function createRoomCore(deps: RoomCoreDeps): RoomCore {
     async muteAll(actor) {
       await moderation.requireHost(actor);
       await requireLive(actor);
-      const muted = new Set(await muteAllAttendees(db, actor.roomId));
-      if (muted.size === 0) return 0;
-      toParticipants(actor.roomId, [...muted], 'muted-by-presenter', {});
+      const muted = await muteAllAttendees(db, actor.roomId);
+      // Nothing to mute in a live room is 0; in a room that ended under the action it is the end.
+      if (muted === undefined) throw await missingOrEnded(actor.roomId, roomEnded);
+      const wasOn = muted.filter((m) => m.microphoneWasOn).map((m) => m.id);
+      if (wasOn.length) toParticipants(actor.roomId, wasOn, 'muted-by-presenter', {});
+      const changed = new Set(muted.map((m) => m.id));
       for (const participant of await listCurrentParticipants(db, actor.roomId)) {
-        if (muted.has(participant.id)) toRoom(actor.roomId, 'participant-updated', { participant: toParticipantBody(participant) });
+        if (changed.has(participant.id)) toRoom(actor.roomId, 'participant-updated', { participant: toParticipantBody(participant) });
       }
-      return muted.size;
+      return wasOn.length;
     },
 
     async shareScreen(actor, sharing) {

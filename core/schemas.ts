@@ -86,6 +86,7 @@ export const roomSchema = z
     attendeeChat: z.boolean(),
     attendeeMicrophones: z.boolean(),
     highlightedQuestionId: z.uuid().nullable(),
+    refusedJoins: z.number().int().openapi({ description: 'Joins refused so far because every seat was taken' }),
     ...roomScheduleFields,
   })
   .openapi('Room');

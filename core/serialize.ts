@@ -48,6 +48,7 @@ export function toRoomBody(r: Room): RoomBody {
     attendeeChat: r.attendeeChat,
     attendeeMicrophones: r.attendeeMicrophones,
     highlightedQuestionId: r.highlightedQuestionId,
+    refusedJoins: r.refusedJoins,
     ...scheduleOf(r),
   };
 }

@@ -1,7 +1,6 @@
 // Participants: joining under the room's capacity, presence by socket, media state, and lookup by token.
 import { and, asc, count, eq, inArray, isNull, lt, ne, or, sql } from 'drizzle-orm';
 import type { Database } from './client.ts';
-import { whileLive } from './live-room.ts';
 import { participants, rooms, type ParticipantRole } from './schema.ts';
 import { recordPeak } from './stats.ts';
 import type { Participant, Room } from './rooms.ts';
@@ -52,6 +51,8 @@ export async function joinRoom(
         name: input.name,
         tokenHash: input.tokenHash,
         role: 'attendee',
+        // An attendee arrives with the microphone off; their page says when it goes on (media-state).
+        isMuted: true,
         admission: room.lobby || room.liveAt === null ? 'waiting' : 'admitted',
       })
       .returning();
@@ -182,22 +183,34 @@ export async function setMediaState(
   return row;
 }
 
-/** Mutes every present attendee let into the room (co-hosts and speakers too) so that only a host can lift it; returns their ids. */
-export async function muteAllAttendees(db: Database, roomId: string): Promise<string[]> {
-  const rows = await db
-    .update(participants)
-    .set({ isMuted: true, muteLocked: true })
-    .where(
-      and(
-        eq(participants.roomId, roomId),
-        eq(participants.role, 'attendee'),
-        eq(participants.admission, 'admitted'),
-        isNull(participants.leftAt),
-        whileLive(roomId),
-      ),
-    )
-    .returning({ id: participants.id });
-  return rows.map((r) => r.id);
+/**
+ * Mutes every present attendee let into the room (co-hosts and speakers too) so that only a host can lift it;
+ * returns each with whether their microphone was on, or undefined when the room is not live. The room row is
+ * share-locked first, as every write to a live room is (live-room.ts).
+ */
+export async function muteAllAttendees(db: Database, roomId: string): Promise<{ id: string; microphoneWasOn: boolean }[] | undefined> {
+  return db.transaction(async (tx) => {
+    const [live] = await tx.select({ id: rooms.id }).from(rooms).where(and(eq(rooms.id, roomId), eq(rooms.isActive, true))).for('share');
+    if (!live) return undefined;
+    const present = await tx
+      .select({ id: participants.id, isMuted: participants.isMuted })
+      .from(participants)
+      .where(
+        and(
+          eq(participants.roomId, roomId),
+          eq(participants.role, 'attendee'),
+          eq(participants.admission, 'admitted'),
+          isNull(participants.leftAt),
+        ),
+      )
+      .for('update');
+    if (present.length === 0) return [];
+    await tx
+      .update(participants)
+      .set({ isMuted: true, muteLocked: true })
+      .where(inArray(participants.id, present.map((p) => p.id)));
+    return present.map((p) => ({ id: p.id, microphoneWasOn: !p.isMuted }));
+  });
 }
 
 /** A signaling process vouches for the participants whose sockets it holds. */

@@ -151,11 +151,12 @@ export async function answerQuestion(
   db: Database,
   roomId: string,
   questionId: string,
-  answer: string,
+  /** Null marks the question answered without text, keeping an earlier answer's text if it had one. */
+  answer: string | null,
 ): Promise<Question | undefined> {
   const rows = await db
     .update(questions)
-    .set({ answer, isAnswered: true, answeredAt: sql`now()` })
+    .set({ ...(answer === null ? {} : { answer }), isAnswered: true, answeredAt: sql`now()` })
     .where(and(eq(questions.id, questionId), eq(questions.roomId, roomId), whileLive(roomId)))
     .returning({ id: questions.id });
   return rows.length ? findQuestion(db, roomId, questionId) : undefined;

@@ -32,6 +32,7 @@ const expectedColumns: Record<string, Record<string, string>> = {
     attendee_microphones: 'boolean',
     highlighted_question_id: 'uuid',
     lobby: 'boolean',
+    refused_joins: 'integer',
     starts_at: 'timestamp with time zone',
     time_zone: 'text',
     description: 'text',

@@ -75,6 +75,8 @@ export const rooms = pgTable(
     highlightedQuestionId: uuid('highlighted_question_id'),
     // Lobby (a room option): new attendees wait until a host admits them.
     lobby: boolean('lobby').notNull().default(false),
+    // Joins refused because every seat was taken, so the presenter knows to raise the limit.
+    refusedJoins: integer('refused_joins').notNull().default(0),
     // Scheduling: an announced start (shown with the room's IANA time zone) and a description for the waiting
     // page. `liveAt` is when the presenter went live: set at creation for a room without a start time, null
     // while a scheduled room waits for "Go live" (attendees wait until then).
@@ -95,6 +97,7 @@ export const rooms = pgTable(
     check('rooms_max_participants_range', sql`${t.maxParticipants} between ${limit(MIN_ROOM_SIZE)} and ${limit(MAX_ROOM_SIZE)}`),
     check('rooms_peak_participants_non_negative', sql`${t.peakParticipants} >= 0`),
     check('rooms_screen_share_count_non_negative', sql`${t.screenShareCount} >= 0`),
+    check('rooms_refused_joins_non_negative', sql`${t.refusedJoins} >= 0`),
     check('rooms_ended_after_created', sql`${t.endedAt} is null or ${t.endedAt} >= ${t.createdAt}`),
     check('rooms_description_length', sql`${t.description} is null or char_length(${t.description}) between 1 and ${limit(MAX_ROOM_DESCRIPTION_LENGTH)}`),
     check('rooms_time_zone_length', sql`${t.timeZone} is null or char_length(${t.timeZone}) between 1 and ${limit(MAX_TIME_ZONE_LENGTH)}`),

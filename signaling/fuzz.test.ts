@@ -64,6 +64,8 @@ function validPayloads(slug: string, presenterId: string, questionId: string): R
     'admit-all': {},
     'deny-participant': { participantId: presenterId },
     'go-live': {},
+    'leave-room': {},
+    'set-capacity': { maxParticipants: 10 },
   };
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { findParticipant } from '../db/participants.ts';
-import { findRoomById } from '../db/rooms.ts';
+import { endRoom, findRoomById } from '../db/rooms.ts';
 import { findSessionStats } from '../db/stats.ts';
 import type { ClientEvent } from './protocol.ts';
 import { barrier, connect, createTestRoom, joinAs, nextEvent, recordEvents, roomState, useSignaling } from './testing.ts';
@@ -63,19 +63,34 @@ describe('media-state', () => {
 });
 
 describe('mute-all-attendees', () => {
-  it('should mute every present attendee, tell each of them, and leave the presenter alone', async () => {
+  it('should lock every present attendee, count and tell only those whose microphone was on, and leave the presenter alone', async () => {
     const { room, presenter, ada, bob, presenterSocket, adaSocket, bobSocket } = await roomWithTwo();
+    expect(await presenterSocket.emitWithAck('room-options', { attendeeMicrophones: true })).toMatchObject({ ok: true });
+    expect(await adaSocket.emitWithAck('media-state', { audio: true, video: false })).toEqual({ ok: true });
+    await Promise.all([presenterSocket, bobSocket].map(barrier));
     const toldAda = nextEvent(adaSocket, 'muted-by-presenter');
-    const toldBob = nextEvent(bobSocket, 'muted-by-presenter');
+    const seenByBob = recordEvents(bobSocket);
     const seenByPresenter = recordEvents(presenterSocket);
-    expect(await presenterSocket.emitWithAck('mute-all-attendees', {})).toEqual({ ok: true, muted: 2 });
-    await Promise.all([toldAda, toldBob]);
-    for (const id of [ada.id, bob.id]) expect((await findParticipant(live.db, room.id, id))?.isMuted).toBe(true);
+    expect(await presenterSocket.emitWithAck('mute-all-attendees', {})).toEqual({ ok: true, muted: 1 });
+    await toldAda;
+    for (const id of [ada.id, bob.id]) expect(await findParticipant(live.db, room.id, id)).toMatchObject({ isMuted: true, muteLocked: true });
     expect((await findParticipant(live.db, room.id, presenter.id))?.isMuted).toBe(false);
-    await barrier(presenterSocket);
+    await Promise.all([presenterSocket, bobSocket].map(barrier));
     expect(seenByPresenter.map((e) => e.event)).not.toContain('muted-by-presenter');
+    // Bob's microphone was never on: the lock reaches him, a notice does not.
+    expect(seenByBob.map((e) => e.event)).not.toContain('muted-by-presenter');
     const updates = seenByPresenter.filter((e) => e.event === 'participant-updated');
     expect(updates.map((e) => (e.payload as { participant: { id: string } }).participant.id).sort()).toEqual([ada.id, bob.id].sort());
+    // Again, with every microphone off: nothing to mute.
+    expect(await presenterSocket.emitWithAck('mute-all-attendees', {})).toEqual({ ok: true, muted: 0 });
+  });
+
+  it('should answer room_ended once the room has ended, even where this process still thought it live', async () => {
+    const { room, presenterSocket } = await roomWithTwo();
+    await presenterSocket.emitWithAck('mute-all-attendees', {});
+    // Ended behind this process's back (another process, or the database directly): the write finds no live room.
+    await endRoom(live.db, room.id);
+    expect(await presenterSocket.emitWithAck('mute-all-attendees', {})).toMatchObject({ ok: false, error: { code: 'room_ended' } });
   });
 });
 

@@ -1,6 +1,6 @@
 // The signaling contract: typed event maps and one zod schema per client event. Server and UI share it.
 import { z } from 'zod';
-import { actionInputs, lobbyInputs, moderationInputs } from '../core/actions.ts';
+import { actionInputs, lobbyInputs, moderationInputs, seatInputs } from '../core/actions.ts';
 import { pollInputs, type PollBody } from '../core/polls.ts';
 import { receivedQualityInput } from '../core/received-quality.ts';
 import type { ParticipantEvents, RoomEvents, RoomOptionsBody } from '../core/broadcast.ts';
@@ -169,6 +169,9 @@ export const clientEventSchemas = {
   'admit-all': z.object({}).optional(),
   'deny-participant': lobbyInputs.denyParticipant,
   'go-live': z.object({}).optional(),
+  // Seats (signaling/seats.ts over core/seats.ts); the same schemas as the REST routes.
+  'leave-room': z.object({}).optional(),
+  'set-capacity': seatInputs.setCapacity,
 } as const;
 
 /** Events a socket waiting outside the room may send: asking where it stands, nothing else. */
@@ -249,6 +252,10 @@ export interface ClientToServerEvents {
   'admit-all': (payload: ClientPayload<'admit-all'>, ack: Ack<{ admitted: number }>) => void;
   'deny-participant': (payload: ClientPayload<'deny-participant'>, ack: Ack) => void;
   'go-live': (payload: ClientPayload<'go-live'>, ack: Ack<{ room: RoomBody }>) => void;
+  /** An attendee leaves: the seat is free at once, the room hears participant-left, then this socket closes. */
+  'leave-room': (payload: ClientPayload<'leave-room'>, ack: Ack) => void;
+  /** The presenter sets the room's seats (the presenter included), never below the seats held now. */
+  'set-capacity': (payload: ClientPayload<'set-capacity'>, ack: Ack<{ maxParticipants: number }>) => void;
 }
 
 type Emitters<T> = { [E in keyof T]: (payload: T[E]) => void };

@@ -27,6 +27,7 @@ import { createPollHandlers } from './polls.ts';
 import { createPresenterHandlers } from './presenter.ts';
 import type { ClientEvent, WebrtcReport } from './protocol.ts';
 import { createQuestionHandlers } from './questions.ts';
+import { createSeatHandlers } from './seats.ts';
 import { createSocketRateLimits, type SocketRateLimitConfig } from './rate-limit.ts';
 import { createConnectionCaps, type ConnectionCapsConfig } from './connection-caps.ts';
 import { createRelayHandlers } from './rtc-relay.ts';
@@ -181,6 +182,7 @@ export function createSignaling(httpServer: HttpServer | undefined, deps: Signal
     ...createPollHandlers(handlerDeps),
     ...createModerationHandlers(handlerDeps, media),
     ...createLobbyHandlers(handlerDeps, presence),
+    ...createSeatHandlers(handlerDeps),
     ...media.handlers,
   };
   const bindDeps = {

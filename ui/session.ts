@@ -65,3 +65,22 @@ export function keepReportToken(slug: string, token: string): void {
 export function loadReportToken(slug: string): string | undefined {
   return storage()?.getItem(reportKey(slug)) ?? loadSession(slug)?.token;
 }
+
+const nameKey = 'podium:name';
+
+/** The name this browser last joined a room with, offered again on the next join form. */
+export function rememberName(name: string): void {
+  try {
+    storage()?.setItem(nameKey, name);
+  } catch {
+    // A full or blocked storage only means typing the name again next time.
+  }
+}
+
+export function rememberedName(): string {
+  try {
+    return storage()?.getItem(nameKey) ?? '';
+  } catch {
+    return '';
+  }
+}

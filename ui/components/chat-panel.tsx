@@ -6,6 +6,7 @@ import { Avatar } from './avatar.tsx';
 import { Icon } from './icon.tsx';
 import { createPanelAction, PanelAlert } from './panel-alert.tsx';
 import { MAX_CHAT_MESSAGE_LENGTH } from '../../core/limits.ts';
+import { linkify } from '../lib/linkify.ts';
 
 const timeFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
 
@@ -81,7 +82,19 @@ export function ChatPanel() {
                       </Show>
                       <time dateTime={message.createdAt}>{timeFormat.format(new Date(message.createdAt))}</time>
                     </div>
-                    <p class="message-text">{message.message}</p>
+                    <p class="message-text">
+                      <For each={linkify(message.message)}>
+                        {(part) =>
+                          part.href ? (
+                            <a href={part.href} target="_blank" rel="noopener noreferrer nofollow">
+                              {part.text}
+                            </a>
+                          ) : (
+                            part.text
+                          )
+                        }
+                      </For>
+                    </p>
                   </div>
                   <Show when={host() && message.messageType === 'chat'}>
                     <button

@@ -124,6 +124,29 @@ describe('QaPanel', () => {
     await waitFor(() => expect(screen.getByTestId('answer').textContent).toContain('Yes, tomorrow.'));
     expect(room.sent.map((s) => s.event)).toEqual(['pin-question', 'answer-question']);
   });
+
+  it('should list open questions first by votes, answered ones after them, and mark one answered in one click', async () => {
+    let room!: TestRoom;
+    render(() => {
+      room = makeTestRoom('presenter');
+      return (
+        <WithRoom room={room}>
+          <QaPanel />
+        </WithRoom>
+      );
+    });
+    joined(room, 'presenter');
+    room.value.events.newQuestion({ ...question('q1', 'Popular?'), votes: 5 });
+    room.value.events.newQuestion({ ...question('q2', 'Quiet?'), votes: 1 });
+    const texts = () => screen.getAllByTestId('question-text').map((el) => el.textContent);
+    expect(texts()).toEqual(['Popular?', 'Quiet?']);
+    fireEvent.click(screen.getByRole('button', { name: 'Mark answered: Popular?' }));
+    await waitFor(() => expect(screen.getByTestId('answered-questions').textContent).toContain('Popular?'));
+    expect(texts()).toEqual(['Quiet?', 'Popular?']);
+    expect(screen.getByTestId('questions').textContent).not.toContain('Popular?');
+    expect(room.sent).toEqual([{ event: 'answer-question', payload: { questionId: 'q1' } }]);
+    expect(screen.queryByRole('button', { name: 'Mark answered: Popular?' })).toBeNull();
+  });
 });
 
 describe('ChatPanel', () => {
@@ -319,7 +342,16 @@ describe('ConnectionStatus', () => {
     joined(room, 'attendee');
     expect(status()).toBe('Connecting video…');
     room.value.events.link({ state: 'connected' });
+    // Connected is not seeing: the badge waits for moving pictures, and says when they stop.
+    expect(status()).toBe('Waiting for the presenter’s video');
+    room.value.events.stageVideo('playing');
     expect(status()).toBe('Connected');
+    room.value.events.stageVideo('stalled');
+    expect(status()).toBe('Presenter reconnecting…');
+    room.value.events.link({ state: 'connecting' });
+    expect(status()).toBe('Presenter reconnecting…');
+    room.value.events.link({ state: 'connected' });
+    room.value.events.stageVideo('playing');
     room.value.events.link({ videoPaused: 'bandwidth' });
     expect(status()).toBe('Weak connection');
     room.value.events.connection('reconnecting');

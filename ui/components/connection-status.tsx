@@ -11,22 +11,27 @@ export function ConnectionStatus() {
     if (connection === 'reconnecting') return { tone: 'warn', text: 'Reconnecting…' };
     if (connection === 'ended') return { tone: '', text: 'Ended' };
     if (connection === 'unauthorized') return { tone: 'bad', text: 'Signed out' };
-    if (room.session.role === 'presenter') {
-      // A scheduled room's green room is not live until "Go live": the badge says so instead of "Live".
-      return room.state.room && room.state.room.liveAt === null ? { tone: 'warn', text: 'Not live yet' } : { tone: 'good', text: 'Live' };
-    }
-    if (!room.support.webrtc) return { tone: 'good', text: 'Live' };
+    // A scheduled room's green room is not live until "Go live": the presenter's badge says so.
+    if (room.session.role === 'presenter' && room.state.room && room.state.room.liveAt === null) return { tone: 'warn', text: 'Not live yet' };
+    // The stage's own badge says LIVE; this one speaks of the connection only.
+    if (room.session.role === 'presenter' || !room.support.webrtc) return { tone: 'good', text: 'Connected' };
     switch (room.state.link.state) {
-      case 'connected':
-        return room.state.link.videoPaused && room.state.link.videoPaused !== 'request'
-          ? { tone: 'warn', text: 'Weak connection' }
-          : { tone: 'good', text: 'Connected' };
+      case 'connected': {
+        if (room.state.link.videoPaused && room.state.link.videoPaused !== 'request') return { tone: 'warn', text: 'Weak connection' };
+        // Connected is not the same as seeing something: say so until the video moves, and when it stops.
+        const presenter = room.state.participants.find((p) => p.id === room.state.presenterId);
+        const expectsVideo = !room.attendee()?.audioOnly() && (room.state.isScreenSharing || presenter?.isVideoOn !== false);
+        if (expectsVideo && room.state.stageVideo === 'waiting') return { tone: 'warn', text: 'Waiting for the presenter’s video' };
+        if (expectsVideo && room.state.stageVideo === 'stalled') return { tone: 'warn', text: 'Presenter reconnecting…' };
+        return { tone: 'good', text: 'Connected' };
+      }
       case 'reconnecting':
         return { tone: 'warn', text: 'Reconnecting…' };
       case 'failed':
         return { tone: 'bad', text: 'Video failed' };
       default:
-        return { tone: 'warn', text: 'Connecting video…' };
+        // The link starts over after it had carried video: the presenter's page reloaded or their network changed.
+        return room.state.stageVideo === 'stalled' ? { tone: 'warn', text: 'Presenter reconnecting…' } : { tone: 'warn', text: 'Connecting video…' };
     }
   });
   return (

@@ -5,6 +5,7 @@ import { useRoom } from '../room/room-context.tsx';
 import type { AttendeeLinkView } from '../rtc/presenter-hub.ts';
 import { Avatar } from './avatar.tsx';
 import { Icon } from './icon.tsx';
+import { ShareLink } from './share-link.tsx';
 
 const stateLabel: Record<AttendeeLinkView['state'], string> = {
   connecting: 'Connecting',
@@ -32,13 +33,21 @@ const stateTone: Record<AttendeeLinkView['state'], string> = {
   closed: '',
 };
 
-export function ParticipantsPanel() {
+/** With `joinUrl` (the presenter's console), the link to invite people comes first. */
+export function ParticipantsPanel(props: { joinUrl?: string }) {
   const room = useRoom();
   const people = createMemo(() =>
     [...room.state.participants].sort((a, b) => (a.role === b.role ? (a.name ?? '').localeCompare(b.name ?? '') : a.role === 'presenter' ? -1 : 1)),
   );
+  const alone = () => !room.state.participants.some((p) => p.id !== room.state.self?.participantId);
   return (
     <div class="panel-scroll">
+      <Show when={props.joinUrl}>{(url) => <ShareLink url={url()} />}</Show>
+      <Show when={alone()}>
+        <p class="people-empty" data-testid="people-empty">
+          No one else is here yet. Share this link to invite people.
+        </p>
+      </Show>
       <ul class="people" aria-label="Participants" data-testid="participants">
         <For each={people()}>{(participant) => <Person participant={participant} />}</For>
       </ul>

@@ -1,4 +1,5 @@
-// Questions and answers: pinned first, then by votes. Attendees ask and upvote; the presenter pins and answers.
+// Questions and answers: open ones first (pinned, then by votes), answered ones after them in their own list. Attendees
+// ask and upvote; the presenter pins, marks answered in one click, and may type an answer.
 import { createMemo, createSignal, For, Show } from 'solid-js';
 import type { QuestionBody } from '../../core/schemas.ts';
 import { useRoom } from '../room/room-context.tsx';
@@ -14,6 +15,8 @@ export function QaPanel() {
   const [draft, setDraft] = createSignal('');
   const [anonymous, setAnonymous] = createSignal(false);
   const ordered = createMemo(() => [...room.state.questions].sort(compareQuestions));
+  const open = () => ordered().filter((q) => !q.isAnswered);
+  const answered = () => ordered().filter((q) => q.isAnswered);
 
   const { error, act } = createPanelAction();
 
@@ -34,9 +37,19 @@ export function QaPanel() {
           when={ordered().length > 0}
           fallback={<p class="empty">{isPresenter() ? 'Questions from attendees appear here.' : 'No questions yet. Ask the first one.'}</p>}
         >
-          <ol class="questions" aria-label="Questions" data-testid="questions">
-            <For each={ordered()}>{(question) => <QuestionItem question={question} presenter={isPresenter()} host={host()} act={act} />}</For>
-          </ol>
+          <Show when={open().length > 0} fallback={<p class="empty">Every question has been answered.</p>}>
+            <ol class="questions" aria-label="Open questions" data-testid="questions">
+              <For each={open()}>{(question) => <QuestionItem question={question} presenter={isPresenter()} host={host()} act={act} />}</For>
+            </ol>
+          </Show>
+          <Show when={answered().length > 0}>
+            <h3 class="questions-heading" id="answered-questions-title">
+              Answered ({answered().length})
+            </h3>
+            <ol class="questions answered-questions" aria-labelledby="answered-questions-title" data-testid="answered-questions">
+              <For each={answered()}>{(question) => <QuestionItem question={question} presenter={isPresenter()} host={host()} act={act} />}</For>
+            </ol>
+          </Show>
         </Show>
       </div>
       <PanelAlert message={error()} />
@@ -167,9 +180,19 @@ function QuestionItem(props: { question: QuestionBody; presenter: boolean; host:
             >
               <Icon name="pin" size={14} /> {q().isPinned ? 'Unpin' : 'Pin'}
             </button>
+            <Show when={!q().isAnswered}>
+              <button
+                class="button small"
+                onClick={() => props.act(() => room.actions.answer(q().id))}
+                aria-label={`Mark answered: ${q().question}`}
+                data-testid="mark-answered"
+              >
+                <Icon name="check" size={14} /> Mark answered
+              </button>
+            </Show>
             <Show when={!answering()}>
               <button class="button small" onClick={() => setAnswering(true)} aria-label={`Answer question: ${q().question}`}>
-                <Icon name="chat" size={14} /> {q().isAnswered ? 'Edit answer' : 'Answer'}
+                <Icon name="chat" size={14} /> {q().answer ? 'Edit answer' : 'Answer'}
               </button>
             </Show>
           </div>

@@ -9,7 +9,7 @@ import { TabPanel, Tabs, type TabItem } from './tabs.tsx';
 
 type PanelKey = 'people' | 'chat' | 'qa' | 'polls';
 
-export function RoomPanels(props: { withPeople: boolean }) {
+export function RoomPanels(props: { withPeople: boolean; joinUrl?: string }) {
   const room = useRoom();
   const [tab, setTab] = createSignal<PanelKey>(props.withPeople ? 'people' : 'chat');
   const items = (): TabItem<PanelKey>[] => [
@@ -23,7 +23,7 @@ export function RoomPanels(props: { withPeople: boolean }) {
       <Tabs id="room" label="Room panels" selected={tab()} onSelect={setTab} items={items()} />
       <Show when={props.withPeople}>
         <TabPanel id="room" tab="people" selected={tab() === 'people'}>
-          <ParticipantsPanel />
+          <ParticipantsPanel {...(props.joinUrl ? { joinUrl: props.joinUrl } : {})} />
         </TabPanel>
       </Show>
       <TabPanel id="room" tab="chat" selected={tab() === 'chat'}>

@@ -6,13 +6,16 @@ import { VideoView } from './video-view.tsx';
 
 type Video = { stream: MediaStream | null; label: string; testId: string; mirror?: boolean };
 
-/** The shared screen fills the stage; the camera, while on, sits in the corner. */
-export function ScreenWithCamera(props: { screen: Video; camera: Video; cameraOn: boolean }) {
+/**
+ * The shared screen fills the stage; the camera, while on, sits in a corner (bottom right unless `bubble` says
+ * another, or hidden: an attendee's choice, see stage-view.tsx).
+ */
+export function ScreenWithCamera(props: { screen: Video; camera: Video; cameraOn: boolean; bubble?: { hidden: boolean; corner: string } }) {
   return (
     <>
       <VideoView stream={props.screen.stream} label={props.screen.label} testId={props.screen.testId} />
       <Show when={props.cameraOn}>
-        <div class="pip">
+        <div class={`pip at-${props.bubble?.corner ?? 'bottom-right'}`} classList={{ 'pip-hidden': props.bubble?.hidden === true }} data-testid="camera-bubble">
           <VideoView stream={props.camera.stream} label={props.camera.label} mirror={props.camera.mirror} testId={props.camera.testId} />
         </div>
       </Show>

@@ -60,3 +60,28 @@ export function installCompat(g: typeof globalThis = globalThis): string[] {
   }
   return installed;
 }
+
+type WebkitDocument = Document & { webkitFullscreenElement?: Element | null; webkitExitFullscreen?: () => void };
+type WebkitElement = HTMLElement & { webkitRequestFullscreen?: () => void };
+
+/** The element shown full screen now, where the browser has only the prefixed API too (Safari before 16.4). */
+export function fullscreenElement(doc: Document = document): Element | null {
+  return doc.fullscreenElement ?? (doc as WebkitDocument).webkitFullscreenElement ?? null;
+}
+
+/** Whether an element can be shown full screen here at all (iPhone Safari offers it for video only). */
+export function fullscreenAvailable(doc: Document = document): boolean {
+  const el = doc.documentElement as WebkitElement;
+  return typeof el.requestFullscreen === 'function' || typeof el.webkitRequestFullscreen === 'function';
+}
+
+export async function toggleFullscreen(el: HTMLElement, doc: Document = document): Promise<void> {
+  if (fullscreenElement(doc)) {
+    if (typeof doc.exitFullscreen === 'function') await doc.exitFullscreen();
+    else (doc as WebkitDocument).webkitExitFullscreen?.();
+  } else if (typeof el.requestFullscreen === 'function') await el.requestFullscreen();
+  else (el as WebkitElement).webkitRequestFullscreen?.();
+}
+
+/** Both spellings of the change event; listening to both is harmless where one never fires. */
+export const fullscreenChangeEvents = ['fullscreenchange', 'webkitfullscreenchange'] as const;

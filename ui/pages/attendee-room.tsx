@@ -7,11 +7,13 @@ import { ConnectionDiagnosis } from '../components/connection-diagnosis.tsx';
 import { ConnectionStatus } from '../components/connection-status.tsx';
 import { createDocumentTitle } from '../components/document-title.ts';
 import { Icon } from '../components/icon.tsx';
+import { LeaveButton } from '../components/leave-button.tsx';
 import { LiveRegion } from '../components/live-region.tsx';
 import { ReactionBar, ReactionOverlay } from '../components/reactions.tsx';
 import { RoomPanels } from '../components/room-panels.tsx';
 import { SessionSummary } from '../components/session-summary.tsx';
 import { ScreenWithCamera, StageBadges, StageMessage } from '../components/stage-parts.tsx';
+import { CameraOff, createBubblePlacement, StageTools, watchStageVideo } from '../components/stage-view.tsx';
 import { ToggleControl } from '../components/toggle-control.tsx';
 import { Topbar } from '../components/topbar.tsx';
 import { AudioSink, VideoView } from '../components/video-view.tsx';
@@ -48,10 +50,7 @@ function AttendeeView(props: { slug: string; onLeave: () => void; onSignedOut: (
         </div>
         <div class="topbar-actions">
           <ConnectionStatus />
-          <button class="button ghost" type="button" onClick={props.onLeave} aria-label="Leave the session">
-            <Icon name="leave" size={18} />
-            <span class="button-label">Leave</span>
-          </button>
+          <LeaveButton onLeft={props.onLeave} />
         </div>
       </Topbar>
       <div class="room" id="main">
@@ -94,9 +93,13 @@ function Stage() {
   const [soundBlocked, setSoundBlocked] = createSignal(false);
   // Each press of "Turn on sound" is a user gesture the browser accepts for another play() attempt.
   const [soundAttempt, setSoundAttempt] = createSignal(0);
+  let stage: HTMLDivElement | undefined;
+  const bubble = createBubblePlacement();
+  watchStageVideo(() => stage, (state) => room.events.stageVideo(state));
+  const stalled = () => room.state.stageVideo === 'stalled' && !audioOnly() && room.state.link.state !== 'idle' && (presenterCameraOn() || sharing());
 
   return (
-    <div class="stage" data-testid="stage" data-via={room.attendee()?.viaSfu() ? 'sfu' : 'star'}>
+    <div class="stage" ref={stage} data-testid="stage" data-via={room.attendee()?.viaSfu() ? 'sfu' : 'star'}>
       <Switch>
         <Match when={watchProblem(room.support)}>
           {(problem) => (
@@ -125,13 +128,14 @@ function Stage() {
             screen={{ stream: media().screen, label: "Presenter's shared screen", testId: 'screen-video' }}
             camera={{ stream: media().camera, label: "Presenter's camera", testId: 'camera-video' }}
             cameraOn={presenterCameraOn()}
+            bubble={bubble.placement()}
           />
+        </Match>
+        <Match when={!presenterCameraOn()}>
+          <CameraOff name={room.state.room?.presenterName ?? null} />
         </Match>
         <Match when={true}>
           <VideoView stream={media().camera} label="Presenter's camera" testId="camera-video" />
-          <Show when={!presenterCameraOn()}>
-            <div class="stage-notice">The presenter turned their camera off.</div>
-          </Show>
         </Match>
       </Switch>
       <StageBadges>
@@ -141,6 +145,14 @@ function Stage() {
           </span>
         </Show>
       </StageBadges>
+      <Show when={!watchProblem(room.support) && !audioOnly()}>
+        <StageTools stage={() => stage} {...(sharing() && presenterCameraOn() ? { bubble } : {})} />
+      </Show>
+      <Show when={stalled() && !room.state.link.videoPaused}>
+        <div class="stage-notice" role="status" data-testid="presenter-reconnecting">
+          Presenter reconnecting… The video comes back by itself.
+        </div>
+      </Show>
       <Show when={room.state.link.videoPaused && room.state.link.videoPaused !== 'request'}>
         <div class="stage-notice" role="status" data-testid="video-paused">
           Your connection is weak, so video is paused. Audio continues, and video returns when the link recovers.
@@ -164,12 +176,24 @@ function AttendeeControls() {
   return (
     <>
       <Show when={room.state.mutedByPresenter}>
-        <p class="alert warning" role="alert" data-testid="muted-notice">
-          The presenter muted all attendees, so your microphone is off. You can turn it on again if you need to speak.
-          <button class="button small ghost" type="button" onClick={() => room.actions.acknowledgeMute()} aria-label="Dismiss notice">
+        <p class="notice-small" role="status" data-testid="muted-notice">
+          <span>A host muted your microphone.</span>
+          <button class="button small ghost" type="button" onClick={() => room.actions.acknowledgeMute()} aria-label="Dismiss the mute notice">
             OK
           </button>
         </p>
+      </Show>
+      <Show when={room.state.answeredQuestion}>
+        {(answered) => (
+          <p class="notice-small answered-notice" role="status" data-testid="question-answered-notice">
+            <span>
+              Your question was answered: “{answered().question}”{answered().answer ? ` — ${answered().answer}` : ''}
+            </span>
+            <button class="button small ghost" type="button" onClick={() => room.actions.acknowledgeAnswer()} aria-label="Dismiss the answered question notice">
+              OK
+            </button>
+          </p>
+        )}
       </Show>
       <Show when={media()?.microphoneError()}>
         <p class="alert" role="alert">

@@ -17,7 +17,7 @@ function renderHome() {
 describe('Home', () => {
   it('should label every field of the start form', () => {
     renderHome();
-    for (const label of ['Title', 'Your name', /Password/, 'Max participants']) expect(screen.getByLabelText(label)).toBeTruthy();
+    for (const label of ['Title', 'Your name', /Password/, 'Max participants, including you']) expect(screen.getByLabelText(label)).toBeTruthy();
     expect(screen.getByRole('button', { name: 'Start presenting' })).toBeTruthy();
   });
 
@@ -25,7 +25,7 @@ describe('Home', () => {
     renderHome();
     fireEvent.input(screen.getByLabelText('Title'), { target: { value: 'Launch' } });
     fireEvent.input(screen.getByLabelText('Your name'), { target: { value: 'Ada' } });
-    fireEvent.input(screen.getByLabelText('Max participants'), { target: { value: '1000' } });
+    fireEvent.input(screen.getByLabelText('Max participants, including you'), { target: { value: '1000' } });
     fireEvent.submit(screen.getByRole('button', { name: 'Start presenting' }).closest('form')!);
     expect(screen.getByRole('alert').textContent).toBe('Max participants must be a whole number from 2 to 500.');
   });

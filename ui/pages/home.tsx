@@ -1,4 +1,5 @@
 // Home: start a presentation with a title, your name, an optional password and a participant limit.
+import { DeviceCheck } from '../components/device-check.tsx';
 import { useNavigate } from '@solidjs/router';
 import { createSignal, For, Show } from 'solid-js';
 import { api } from '../api.ts';
@@ -141,7 +142,7 @@ function StartForm() {
         </Field>
         <Field
           id="max-participants"
-          label="Max participants"
+          label="Max participants, including you"
           type="number"
           inputMode="numeric"
           min={MIN_ROOM_SIZE}
@@ -166,6 +167,7 @@ function StartForm() {
         Lobby: let attendees in one by one
       </label>
       <ScheduleFields schedule={schedule} />
+      <DeviceCheck note="Only you see this preview; attendees see you once you start presenting." />
       <Show when={error()}>
         <p class="alert" role="alert">
           {error()}

@@ -1,11 +1,12 @@
 // The presenter console: local preview and controls, join link, participants with link health, chat and Q&A.
 import { A, useParams } from '@solidjs/router';
-import { createEffect, createResource, createSignal, For, Match, Show, Switch } from 'solid-js';
+import { createEffect, createResource, createSignal, For, Match, onCleanup, Show, Switch } from 'solid-js';
 import { api } from '../api.ts';
 import { audibleParticipants, ModerationPanel } from '../room/stage/moderation.tsx';
 import { GreenRoom, LobbyPanel } from '../room/stage/lobby.tsx';
 import { SpeakerTiles } from '../room/stage/stage-media.tsx';
 import { AddressPrivacy, NoRelayWarning } from '../components/address-privacy.tsx';
+import { CapacityControl } from '../components/capacity-control.tsx';
 import { ConfirmDialog } from '../components/confirm-dialog.tsx';
 import { ConnectionStatus } from '../components/connection-status.tsx';
 import { createDocumentTitle } from '../components/document-title.ts';
@@ -14,7 +15,6 @@ import { LiveRegion } from '../components/live-region.tsx';
 import { ReactionOverlay } from '../components/reactions.tsx';
 import { RoomPanels } from '../components/room-panels.tsx';
 import { SessionSummary } from '../components/session-summary.tsx';
-import { ShareLink } from '../components/share-link.tsx';
 import { ScreenWithCamera, StageBadges, StageMessage } from '../components/stage-parts.tsx';
 import { ToggleControl } from '../components/toggle-control.tsx';
 import { Topbar } from '../components/topbar.tsx';
@@ -142,7 +142,6 @@ function ConsoleLive(props: { slug: string }) {
           </p>
         </div>
         <div class="topbar-actions">
-          <ShareLink url={joinUrl()} />
           <ConnectionStatus />
           <button class="button danger" type="button" onClick={() => setConfirming(true)} aria-label="End session">
             <Icon name="end" size={16} />
@@ -168,11 +167,12 @@ function ConsoleLive(props: { slug: string }) {
             media={(id) => ({ audio: null, video: room.presenter()?.remoteVideo()[id] ?? null })}
           />
           <PresenterControls />
+          <CapacityControl />
           <LobbyPanel />
           <ModerationPanel />
         </section>
         <aside class="room-side" aria-label="Participants, chat and questions">
-          <RoomPanels withPeople />
+          <RoomPanels withPeople joinUrl={joinUrl()} />
         </aside>
       </div>
       {/* Only microphones the room allows are played: on stage, or attendee microphones on, and not muted by a host. */}
@@ -221,7 +221,7 @@ function PresenterStage(props: { attendees: number }) {
           <div class="stage-empty">
             <Icon name="camera-off" size={32} />
             <h2>{media()?.mediaError() ? 'No camera' : media()?.preview() ? 'Your camera is off' : 'Starting your camera…'}</h2>
-            <p>{media()?.mediaError() ?? 'Attendees see and hear you once your camera and microphone are on.'}</p>
+            <p data-testid="camera-off-hint">{media()?.mediaError() ?? cameraOffHint(media())}</p>
             <Show when={media()?.mediaError()}>
               <button class="button primary" type="button" onClick={() => void media()?.start()}>
                 Try again
@@ -240,17 +240,28 @@ function PresenterStage(props: { attendees: number }) {
   );
 }
 
+/** What attendees get while the camera is off: the microphone decides whether they still hear the presenter. */
+function cameraOffHint(media: { preview(): MediaStream | null; microphoneOn(): boolean } | null | undefined): string {
+  if (!media?.preview()) return 'Attendees see and hear you once your camera and microphone are on.';
+  return media.microphoneOn()
+    ? 'Attendees see your initials and still hear you: your microphone is on.'
+    : 'Your microphone is off too: attendees neither see nor hear you.';
+}
+
 function PresenterControls() {
   const room = useRoom();
   const [muteNotice, setMuteNotice] = createSignal<string | null>(null);
+  let clearNotice: ReturnType<typeof setTimeout> | undefined;
+  onCleanup(() => clearTimeout(clearNotice));
   const muteAll = async () => {
     try {
       const muted = await room.actions.muteAll();
-      setMuteNotice(`Muted ${muted} ${muted === 1 ? 'attendee' : 'attendees'}.`);
+      setMuteNotice(muted === 0 ? 'No microphones were on.' : `Muted ${muted} ${muted === 1 ? 'attendee' : 'attendees'}.`);
     } catch (err) {
       setMuteNotice(err instanceof Error ? err.message : 'Muting failed.');
     }
-    setTimeout(() => setMuteNotice(null), 3000);
+    clearTimeout(clearNotice);
+    clearNotice = setTimeout(() => setMuteNotice(null), 5000);
   };
   return (
     <div class="controls">
@@ -302,11 +313,10 @@ function PresenterControls() {
         <Icon name="volume-off" />
         Mute all
       </button>
-      <Show when={muteNotice()}>
-        <div class="toast" role="status">
-          {muteNotice()}
-        </div>
-      </Show>
+      {/* Beside the button, never over it: the count stays readable while the presenter goes on. */}
+      <p class="control-note mute-note" role="status" data-testid="mute-all-result">
+        {muteNotice()}
+      </p>
     </div>
   );
 }

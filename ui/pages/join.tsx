@@ -5,7 +5,7 @@ import { api, ApiRequestError, describeError } from '../api.ts';
 import { createFormSubmit, Field } from '../components/field.tsx';
 import { Icon } from '../components/icon.tsx';
 import { Topbar } from '../components/topbar.tsx';
-import { forgetSession, loadSession, saveSession, type RoomSession } from '../session.ts';
+import { forgetSession, loadSession, rememberedName, rememberName, saveSession, type RoomSession } from '../session.ts';
 import { AttendeeRoom } from './attendee-room.tsx';
 import { Countdown, WaitingRoom } from './waiting-room.tsx';
 import { MAX_NAME_LENGTH, MAX_PASSWORD_LENGTH } from '../../core/limits.ts';
@@ -164,7 +164,8 @@ function JoinForm(props: {
   notice: string | null;
   onJoined: (session: RoomSession) => void;
 }) {
-  const [name, setName] = createSignal('');
+  // Someone coming back (after leaving, or to another room) finds their name filled in.
+  const [name, setName] = createSignal(rememberedName());
   const [password, setPassword] = createSignal('');
   const { error, busy, submit } = createFormSubmit(async () => {
     const joined = await api.joinRoom(props.slug, { name: name().trim(), ...(props.hasPassword ? { password: password() } : {}) });
@@ -176,6 +177,7 @@ function JoinForm(props: {
       ...(joined.waiting ? { waiting: true } : {}),
     };
     saveSession(props.slug, session);
+    rememberName(session.name);
     props.onJoined(session);
   });
 

@@ -5,11 +5,10 @@ import type { RoomBody } from '../../core/schemas.ts';
 import { api } from '../api.ts';
 import { Avatar } from '../components/avatar.tsx';
 import { createDocumentTitle } from '../components/document-title.ts';
-import { createMicLevel, MicMeter } from '../components/device-check.tsx';
+import { DeviceCheck } from '../components/device-check.tsx';
 import { Icon } from '../components/icon.tsx';
 import { SessionSummary } from '../components/session-summary.tsx';
 import { Topbar } from '../components/topbar.tsx';
-import { VideoView } from '../components/video-view.tsx';
 import { connectRoomSocket, socketTransport } from '../room/room-socket.ts';
 import type { RoomSession } from '../session.ts';
 
@@ -174,57 +173,6 @@ export function formatDuration(totalSeconds: number): string {
   if (days > 0) return `${days} d ${hours} h ${two(minutes)} min`;
   if (hours > 0) return `${hours} h ${two(minutes)} min ${two(seconds)} s`;
   return `${minutes} min ${two(seconds)} s`;
-}
-
-/** Optional: the attendee's camera preview and microphone level, from this browser only; nothing is sent. */
-function DeviceCheck() {
-  const [stream, setStream] = createSignal<MediaStream | null>(null);
-  const level = createMicLevel(stream);
-  const [problem, setProblem] = createSignal<string | null>(null);
-  const stop = () => {
-    for (const track of stream()?.getTracks() ?? []) track.stop();
-    setStream(null);
-  };
-  onCleanup(stop);
-  const start = async () => {
-    setProblem(null);
-    try {
-      setStream(await navigator.mediaDevices.getUserMedia({ video: true, audio: true }));
-    } catch (err) {
-      setProblem(err instanceof Error && err.name === 'NotAllowedError' ? 'The browser was not allowed to use your camera and microphone.' : 'No camera or microphone could be opened.');
-    }
-  };
-  return (
-    <details class="device-check" data-testid="device-check">
-      <summary>Check your camera and microphone (optional)</summary>
-      <Show
-        when={stream()}
-        fallback={
-          <button class="button" type="button" onClick={() => void start()} data-testid="device-check-start">
-            <Icon name="camera" size={16} /> Start the check
-          </button>
-        }
-      >
-        {(media) => (
-          <>
-            <div class="device-preview">
-              <VideoView stream={media()} label="Your camera preview" mirror testId="device-preview" />
-            </div>
-            <MicMeter level={level()} />
-            <button class="button ghost small" type="button" onClick={stop}>
-              Stop the check
-            </button>
-          </>
-        )}
-      </Show>
-      <Show when={problem()}>
-        <p class="alert" role="alert">
-          {problem()}
-        </p>
-      </Show>
-      <p class="fine-print">Only you see this; nothing is sent until you are in the room.</p>
-    </details>
-  );
 }
 
 export function DeniedPage() {

@@ -288,6 +288,9 @@ function bindSocket(
   socket.on('room-options', ({ options }) => events.roomOptions(options));
   socket.on('lobby-updated', ({ waiting }) => events.lobbyUpdated(waiting));
   socket.on('room-live', ({ liveAt }) => events.roomLive(liveAt));
+  socket.on('room-capacity', ({ maxParticipants }) => events.capacity(maxParticipants));
+  socket.on('joins-refused', ({ refusedJoins }) => events.joinsRefused(refusedJoins));
+  socket.on('your-question-answered', (answered) => events.ownQuestionAnswered(answered));
   socket.on('stage-invited', ({ by }) => events.stageInvited(by));
   socket.on('camera-stopped', () => void attendee()?.cameraOff());
   socket.on('removed', () => events.removed());

@@ -57,6 +57,10 @@ export interface RoomState {
   announcement: string;
   /** Hosts: who waits outside the room, first come first. */
   lobby: LobbyEntryBody[];
+  /** Attendee: whether the stage's video shows moving pictures (see components/stage-view.tsx). */
+  stageVideo: 'waiting' | 'playing' | 'stalled';
+  /** Attendee: the last of their own questions a host answered, until read. */
+  answeredQuestion: { questionId: string; question: string; answer: string | null } | null;
 }
 
 /** Whether this page's participant is a host now: the presenter or a co-host (co-hosts come and go). */
@@ -118,6 +122,8 @@ function initialRoomState(slug: string): RoomState {
     reactions: [],
     announcement: '',
     lobby: [],
+    answeredQuestion: null,
+    stageVideo: 'waiting',
   };
 }
 
@@ -218,8 +224,24 @@ function makeRoomEvents(state: RoomState, setState: SetRoomState, content: RoomC
     questionVoted(questionId: string, votes: number) {
       patchQuestion(questionId, { votes });
     },
-    questionAnswered(questionId: string, answer: string, answeredAt: string) {
-      patchQuestion(questionId, { answer, answeredAt, isAnswered: true });
+    /** A null answer only marks the question answered; text it had stays. */
+    questionAnswered(questionId: string, answer: string | null, answeredAt: string) {
+      patchQuestion(questionId, { ...(answer === null ? {} : { answer }), answeredAt, isAnswered: true });
+    },
+    ownQuestionAnswered(answered: { questionId: string; question: string; answer: string | null }) {
+      batch(() => {
+        setState('answeredQuestion', answered);
+        setState('announcement', `Your question was answered: ${answered.question}${answered.answer ? `. Answer: ${answered.answer}` : ''}`);
+      });
+    },
+    stageVideo(stageVideo: RoomState['stageVideo']) {
+      setState('stageVideo', stageVideo);
+    },
+    capacity(maxParticipants: number) {
+      if (state.room) setState('room', 'maxParticipants', maxParticipants);
+    },
+    joinsRefused(refusedJoins: number) {
+      if (state.room) setState('room', 'refusedJoins', refusedJoins);
     },
     questionPinned(questionId: string, isPinned: boolean) {
       patchQuestion(questionId, { isPinned });
@@ -347,9 +369,20 @@ function makeRoomActions(
       await send('pin-question', { questionId, pinned });
       patchQuestion(questionId, { isPinned: pinned });
     },
-    async answer(questionId: string, answer: string) {
-      await send('answer-question', { questionId, answer });
-      patchQuestion(questionId, { answer, isAnswered: true, answeredAt: new Date().toISOString() });
+    /** Without text, the question is only marked answered. */
+    async answer(questionId: string, answer?: string) {
+      await send('answer-question', answer === undefined ? { questionId } : { questionId, answer });
+      patchQuestion(questionId, { ...(answer === undefined ? {} : { answer }), isAnswered: true, answeredAt: new Date().toISOString() });
+    },
+    /** Leaves for good: the seat is free at once; the server closes this page's connection right after. */
+    async leave() {
+      await send('leave-room', {});
+    },
+    async setCapacity(maxParticipants: number) {
+      events.capacity((await send('set-capacity', { maxParticipants })).maxParticipants);
+    },
+    acknowledgeAnswer() {
+      setState('answeredQuestion', null);
     },
     async react(emoji: ReactionEmoji) {
       await send('reaction', { emoji });

@@ -21,6 +21,7 @@ export const roomBody: RoomBody = {
   attendeeChat: true,
   attendeeMicrophones: false,
   highlightedQuestionId: null,
+  refusedJoins: 0,
   lobby: false,
   startsAt: null,
   timeZone: null,

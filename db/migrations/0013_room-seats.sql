@@ -1,0 +1,2 @@
+ALTER TABLE "rooms" ADD COLUMN "refused_joins" integer DEFAULT 0 NOT NULL;--> statement-breakpoint
+ALTER TABLE "rooms" ADD CONSTRAINT "rooms_refused_joins_non_negative" CHECK ("rooms"."refused_joins" >= 0);
