@@ -358,7 +358,7 @@ describe('ConnectionStatus', () => {
     expect(status()).toBe('Reconnecting…');
   });
 
-  it('should tell the presenter in the green room that the room is not live yet, and Live after Go live', () => {
+  it('should tell the presenter in the green room that the room is not live yet, and Connected after Go live (the stage says LIVE)', () => {
     let room!: TestRoom;
     render(() => {
       room = makeTestRoom('presenter');
@@ -379,7 +379,7 @@ describe('ConnectionStatus', () => {
     expect(status()).toBe('Not live yet');
     expect(screen.getByTestId('connection-status').getAttribute('aria-label')).toBe('Connection: Not live yet');
     room.value.events.roomLive('2026-01-01T11:00:00.000Z');
-    expect(status()).toBe('Live');
+    expect(status()).toBe('Connected');
   });
 });
 
