@@ -17,6 +17,7 @@ import type { AttendeeLinkView } from '../rtc/presenter-hub.ts';
 import type { PeerState } from '../rtc/peer.ts';
 import type { LinkPath } from '../rtc/quality.ts';
 import type { PauseReason } from '../rtc/signaling.ts';
+import { describeIssues, issueFromSocketMessage } from '../lib/error-wording.ts';
 import { randomId } from '../random-id.ts';
 
 export type ConnectionStatus = 'connecting' | 'live' | 'reconnecting' | 'unauthorized' | 'removed' | 'ended';
@@ -68,13 +69,14 @@ export type RoomTransport = <E extends keyof ClientToServerEvents>(
 type AckPayload<E extends keyof ClientToServerEvents> =
   Parameters<ClientToServerEvents[E]>[1] extends (result: AckResult<infer T>) => void ? T : never;
 
+/** A refused action; a validation refusal's message is put in words for people (the server's stays in `serverMessage`). */
 export class RoomActionError extends Error {
   override name = 'RoomActionError';
   constructor(
     readonly code: string,
-    message: string,
+    readonly serverMessage: string,
   ) {
-    super(message);
+    super(code === 'validation_error' ? describeIssues([issueFromSocketMessage(serverMessage)]) : serverMessage);
   }
 }
 
