@@ -5,6 +5,9 @@ import { useRoom } from '../room/room-context.tsx';
 import { compareQuestions } from '../room/room-store.ts';
 import { Icon } from './icon.tsx';
 import { createPanelAction, PanelAlert, type PanelAct } from './panel-alert.tsx';
+
+/** Questions rendered at once; "Show more" adds as many again. */
+export const QA_WINDOW = 200;
 import { MAX_ANSWER_LENGTH, MAX_QUESTION_LENGTH } from '../../core/limits.ts';
 
 export function QaPanel() {
@@ -12,6 +15,8 @@ export function QaPanel() {
   const isPresenter = () => room.session.role === 'presenter';
   const [draft, setDraft] = createSignal('');
   const ordered = createMemo(() => [...room.state.questions].sort(compareQuestions));
+  // The list renders the first QA_WINDOW in order (the most asked-about); more on request, so the DOM stays bounded.
+  const [shown, setShown] = createSignal(QA_WINDOW);
 
   const { error, act } = createPanelAction();
 
@@ -33,8 +38,13 @@ export function QaPanel() {
           fallback={<p class="empty">{isPresenter() ? 'Questions from attendees appear here.' : 'No questions yet. Ask the first one.'}</p>}
         >
           <ol class="questions" aria-label="Questions" data-testid="questions">
-            <For each={ordered()}>{(question) => <QuestionItem question={question} presenter={isPresenter()} act={act} />}</For>
+            <For each={ordered().slice(0, shown())}>{(question) => <QuestionItem question={question} presenter={isPresenter()} act={act} />}</For>
           </ol>
+          <Show when={ordered().length > shown()}>
+            <button class="button small ghost load-earlier" type="button" onClick={() => setShown((n) => n + QA_WINDOW)} data-testid="show-more-questions">
+              Show {Math.min(QA_WINDOW, ordered().length - shown())} more questions
+            </button>
+          </Show>
         </Show>
       </div>
       <PanelAlert message={error()} />
@@ -97,7 +107,7 @@ function QuestionItem(props: { question: QuestionBody; presenter: boolean; act: 
         <button
           class="vote"
           aria-pressed={q().votedByMe}
-          aria-label={`${q().votedByMe ? 'Remove your vote for' : 'Upvote'}: ${q().question} (${votesLabel()})`}
+          aria-label={`${q().votedByMe ? 'Remove your vote for' : 'Upvote'}: ${q().question} – ${votesLabel()}`}
           onClick={() => props.act(() => room.actions.vote(q().id, !q().votedByMe))}
           disabled={room.state.connection === 'ended'}
         >
@@ -139,7 +149,7 @@ function QuestionItem(props: { question: QuestionBody; presenter: boolean; act: 
               <Icon name="pin" size={14} /> {q().isPinned ? 'Unpin' : 'Pin'}
             </button>
             <Show when={!answering()}>
-              <button class="button small" onClick={() => setAnswering(true)} aria-label={`Answer question: ${q().question}`}>
+              <button class="button small" onClick={() => setAnswering(true)} aria-label={`${q().isAnswered ? 'Edit answer to' : 'Answer'} question: ${q().question}`}>
                 <Icon name="chat" size={14} /> {q().isAnswered ? 'Edit answer' : 'Answer'}
               </button>
             </Show>
