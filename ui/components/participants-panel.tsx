@@ -38,7 +38,7 @@ export function ParticipantsPanel() {
     [...room.state.participants].sort((a, b) => (a.role === b.role ? (a.name ?? '').localeCompare(b.name ?? '') : a.role === 'presenter' ? -1 : 1)),
   );
   return (
-    <div class="panel-scroll">
+    <div class="panel-scroll" tabIndex={0} role="region" aria-label="People in the room">
       <ul class="people" aria-label="Participants" data-testid="participants">
         <For each={people()}>{(participant) => <Person participant={participant} />}</For>
       </ul>
