@@ -57,6 +57,10 @@ export function ChatPanel() {
     <>
       <div
         class="panel-scroll"
+        // Scrollable with the keyboard too (a list of text has nothing else to focus).
+        tabIndex={0}
+        role="region"
+        aria-label="Chat history"
         ref={list}
         onScroll={() => {
           stickToBottom = list.scrollTop + list.clientHeight >= list.scrollHeight - 40;

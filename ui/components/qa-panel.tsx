@@ -82,16 +82,27 @@ function QuestionItem(props: { question: QuestionBody; presenter: boolean; act: 
   const q = () => props.question;
   const votesLabel = () => `${q().votes} ${q().votes === 1 ? 'vote' : 'votes'}`;
 
+  let answerButton: HTMLButtonElement | undefined;
+  /** The form closes; focus goes back to the question's Answer button instead of the top of the page. */
+  const closeAnswer = () => {
+    setAnswering(false);
+    queueMicrotask(() => answerButton?.focus());
+  };
   const submitAnswer = async (event: Event) => {
     event.preventDefault();
     const text = answer().trim();
     if (!text) return;
     await props.act(async () => {
       await room.actions.answer(q().id, text);
-      setAnswering(false);
       setAnswer('');
+      closeAnswer();
     });
   };
+  /** A vote re-sorts the list; the pressed button keeps the focus it had. */
+  const vote = (button: HTMLButtonElement) =>
+    props.act(() => room.actions.vote(q().id, !q().votedByMe)).then(() => {
+      if (document.activeElement === document.body || document.activeElement === null) button.focus();
+    });
 
   return (
     <li class="question" classList={{ pinned: q().isPinned }} data-testid="question" data-question-id={q().id}>
@@ -108,7 +119,7 @@ function QuestionItem(props: { question: QuestionBody; presenter: boolean; act: 
           class="vote"
           aria-pressed={q().votedByMe}
           aria-label={`${q().votedByMe ? 'Remove your vote for' : 'Upvote'}: ${q().question} – ${votesLabel()}`}
-          onClick={() => props.act(() => room.actions.vote(q().id, !q().votedByMe))}
+          onClick={(e) => void vote(e.currentTarget)}
           disabled={room.state.connection === 'ended'}
         >
           <Icon name="up" size={16} />
@@ -149,7 +160,7 @@ function QuestionItem(props: { question: QuestionBody; presenter: boolean; act: 
               <Icon name="pin" size={14} /> {q().isPinned ? 'Unpin' : 'Pin'}
             </button>
             <Show when={!answering()}>
-              <button class="button small" onClick={() => setAnswering(true)} aria-label={`${q().isAnswered ? 'Edit answer to' : 'Answer'} question: ${q().question}`}>
+              <button class="button small" ref={answerButton} onClick={() => setAnswering(true)} aria-label={`${q().isAnswered ? 'Edit answer to' : 'Answer'} question: ${q().question}`}>
                 <Icon name="chat" size={14} /> {q().isAnswered ? 'Edit answer' : 'Answer'}
               </button>
             </Show>
@@ -171,7 +182,7 @@ function QuestionItem(props: { question: QuestionBody; presenter: boolean; act: 
               <button class="button primary small" type="submit" disabled={!answer().trim()}>
                 Post
               </button>
-              <button class="button ghost small" type="button" onClick={() => setAnswering(false)}>
+              <button class="button ghost small" type="button" onClick={closeAnswer}>
                 Cancel
               </button>
             </form>
