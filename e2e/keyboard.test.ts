@@ -107,7 +107,7 @@ describe.skipIf(!available)('a webinar with the keyboard only', () => {
   }, 120_000);
 
   it('should ask and vote with the keyboard, the focus staying on the vote', async () => {
-    presses.tabList = await tabTo(attendee, /^Chat/, { back: true });
+    presses.tabList = await tabTo(attendee, /^room-tab-chat$/, { back: true });
     await attendee.keyboard.press('ArrowRight');
     expect(await focused(attendee)).toMatchObject({ id: 'room-tab-qa' });
     presses.question = await tabTo(attendee, /^Your question$/);
@@ -124,7 +124,7 @@ describe.skipIf(!available)('a webinar with the keyboard only', () => {
   }, 120_000);
 
   it('should answer with the keyboard, the focus coming back to the question', async () => {
-    presses.hostTabList = await tabTo(host, /^People/);
+    presses.hostTabList = await tabTo(host, /^room-tab-people$/);
     await host.keyboard.press('ArrowRight');
     await host.keyboard.press('ArrowRight');
     expect(await focused(host)).toMatchObject({ id: 'room-tab-qa' });
