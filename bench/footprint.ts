@@ -15,6 +15,8 @@ interface Variant {
   /** Which side of the per-participant comparison it is on. */
   kind: 'podium' | 'bare';
   start(): Promise<RunningServer>;
+  /** Its own steps, where the benchmark's are more than it needs. */
+  steps?: { rooms: number }[];
 }
 
 interface Reading {
@@ -193,10 +195,13 @@ async function startTimes(): Promise<{ firstMs: number; restartMs: number }> {
 
 export const footprintBenchmark: Benchmark = {
   name: 'footprint',
-  title: 'memory of the whole process tree, idle and with 1 and 50 rooms of 26 participants, vs a bare Socket.io server',
+  title: 'memory of the whole process tree, idle and with 1, 25 and 50 rooms of 26 participants, vs a bare Socket.io server',
   budgetSeconds: 1800,
   async run(ctx) {
-    const steps = ctx.size === 'tiny' ? [{ rooms: 1 }, { rooms: 2 }] : [{ rooms: 1 }, { rooms: 50 }];
+    // 25 rooms in between: from there to 50 is what each participant costs once the server is warm (its JIT code
+    // compiled, every connection of the pool opened and its PostgreSQL backend past its first statements).
+    const steps = ctx.size === 'tiny' ? [{ rooms: 1 }, { rooms: 2 }] : [{ rooms: 1 }, { rooms: 25 }, { rooms: 50 }];
+    const ends = [steps[0]!, steps.at(-1)!];
     const notes: string[] = [];
     compiledPodium();
     const baseline = await compiled('bench/baselines/socketio.ts', 'socketio');
@@ -214,14 +219,15 @@ export const footprintBenchmark: Benchmark = {
       },
       { name: 'Podium, embedded PostgreSQL', kind: 'podium', start: () => startPodium({ database: 'embedded', compiled: true, nodeArgs }) },
       { name: 'Podium, external PostgreSQL', kind: 'podium', start: () => startPodium({ database: 'postgres', compiled: true, nodeArgs }) },
-      { name: 'Podium under tsx, embedded PostgreSQL', kind: 'podium', start: () => startPodium({ database: 'embedded', nodeArgs }) },
+      // Only what the loader costs is asked of this one: idle, first and last step.
+      { name: 'Podium under tsx, embedded PostgreSQL', kind: 'podium', steps: ends, start: () => startPodium({ database: 'embedded', nodeArgs }) },
     ];
     const readings: Reading[] = [];
     const started: Started[] = [];
     const loader = startNode('bench/load/sockets.ts');
     try {
       for (const variant of variants) {
-        const measured = await measure(ctx, variant, loader, steps, notes);
+        const measured = await measure(ctx, variant, loader, variant.steps ?? steps, notes);
         readings.push(...measured.readings);
         started.push(measured.started);
       }
@@ -232,20 +238,23 @@ export const footprintBenchmark: Benchmark = {
 
     // Per participant: from one room to fifty, so that what the first participants cost once (the pool's
     // connections and their PostgreSQL backends, code paths run for the first time) is not spread over them.
-    const growth = (r: Reading, key: 'pssMiB' | 'pssWithoutGcMiB' | 'heapMiB') => {
-      const previous = readings.filter((o) => o.variant === r.variant && o.participants > 0 && o.participants < r.participants).at(-1);
+    // Each row's growth is from the step before it (so 25 → 50 rooms is the server once warm); `sinceFirst` is
+    // from the first room, the figure this benchmark gave before it had a step in between.
+    const growth = (r: Reading, key: 'pssMiB' | 'pssWithoutGcMiB' | 'heapMiB', sinceFirst = false) => {
+      const earlier = readings.filter((o) => o.variant === r.variant && o.participants > 0 && o.participants < r.participants);
+      const previous = sinceFirst ? earlier[0] : earlier.at(-1);
       return previous && r.connected > previous.connected ? ((r[key] - previous[key]) * 1024) / (r.connected - previous.connected) : null;
     };
     const bare = (participants: number) => readings.find((r) => r.variant === 'bare Socket.io' && r.participants === participants);
     const rows = readings.map((r): Cell[] => {
       const base = bare(r.participants);
-      const versus = (key: 'pssMiB' | 'pssWithoutGcMiB' | 'heapMiB') => {
-        const mine = growth(r, key);
-        const theirs = base ? growth(base, key) : null;
+      const versus = (key: 'pssMiB' | 'pssWithoutGcMiB' | 'heapMiB', sinceFirst = false) => {
+        const mine = growth(r, key, sinceFirst);
+        const theirs = base ? growth(base, key, sinceFirst) : null;
         return mine !== null && theirs && r.variant !== 'bare Socket.io' ? ratio(mine, theirs) : null;
       };
-      const perParticipant = (key: 'pssMiB' | 'pssWithoutGcMiB' | 'heapMiB') => {
-        const value = growth(r, key);
+      const perParticipant = (key: 'pssMiB' | 'pssWithoutGcMiB' | 'heapMiB', sinceFirst = false) => {
+        const value = growth(r, key, sinceFirst);
         return value === null ? null : round(value, 1);
       };
       return [
@@ -259,6 +268,8 @@ export const footprintBenchmark: Benchmark = {
         r.heapMiB,
         perParticipant('pssMiB'),
         versus('pssMiB'),
+        perParticipant('pssMiB', true),
+        versus('pssMiB', true),
         perParticipant('heapMiB'),
         versus('heapMiB'),
         r.pssWithoutGcMiB,
@@ -269,11 +280,11 @@ export const footprintBenchmark: Benchmark = {
     // Where Node's growth went: V8's committed heap, or memory the C allocator holds (native socket state, and
     // what its free lists keep after a burst).
     for (const variant of ['bare Socket.io', 'Podium, external PostgreSQL']) {
-      const [first, last] = [readings.find((r) => r.variant === variant && r.rooms === steps[0]!.rooms), readings.find((r) => r.variant === variant && r.rooms === steps.at(-1)!.rooms)];
+      const [first, last] = [readings.find((r) => r.variant === variant && r.rooms === steps.at(-2)!.rooms), readings.find((r) => r.variant === variant && r.rooms === steps.at(-1)!.rooms)];
       if (!first || !last || last.connected <= first.connected) continue;
       const per = (mib: number) => round((mib * 1024) / (last.connected - first.connected), 1);
       notes.push(
-        `${variant}: of the Node process's ${per(last.nodePssMiB - first.nodePssMiB)} KiB PSS per participant added, V8's committed heap grew ${per(last.heapCommittedMiB - first.heapCommittedMiB)} KiB (live objects ${per(last.heapMiB - first.heapMiB)} KiB); the rest is outside V8's heap.`,
+        `${variant}: from ${first.rooms} to ${last.rooms} rooms, of the Node process's ${per(last.nodePssMiB - first.nodePssMiB)} KiB PSS per participant added, V8's committed heap grew ${per(last.heapCommittedMiB - first.heapCommittedMiB)} KiB (live objects ${per(last.heapMiB - first.heapMiB)} KiB); the rest is outside V8's heap.`,
       );
     }
     const embedded = readings.filter((r) => r.variant === 'Podium, embedded PostgreSQL');
@@ -282,7 +293,7 @@ export const footprintBenchmark: Benchmark = {
     notes.push(
       'PSS and RSS are summed over the server process and every process below it (/proc/<pid>/smaps_rollup): Node, and for the embedded default the postmaster and its backends. PSS splits shared pages between the processes that map them, so the PostgreSQL processes, which share their code and buffers, add up to what they really take; RSS counts every shared page once per process.',
       'The external PostgreSQL runs outside Podium\'s tree: its server and the backends of Podium\'s pool are not counted there.',
-      `Participants are real socket.io-client connections (websocket) from one load process (bench/load/sockets.ts), each joined over REST and then with join-room; the per-participant figure is what was added from the first room to the last, divided by the participants added (the first room's jump over idle is mostly the pool opening its connections, and for the embedded default their PostgreSQL backends).`,
+      `Participants are real socket.io-client connections (websocket) from one load process (bench/load/sockets.ts), each joined over REST and then with join-room; each row's per-participant figure is what was added since the step before it, divided by the participants added. The goal's ratio is the last row's: from 25 to 50 rooms, once the server is warm. The first room's jump over idle is mostly the pool opening its connections (for the embedded default, their PostgreSQL backends), and from 1 to 25 rooms V8 compiles the code the joins run and every backend of the pool runs its first statements; what that costs once is in the "since 1 × 26" columns, spread over the participants as this benchmark reported it before it had the middle step.`,
       `Every Node server here, bare and Podium alike, runs with \`node ${FOOTPRINT_NODE_FLAGS.join(' ')} --import ./build/bench/probe.js\` (bench/probe.ts compiled: it runs the collections when asked over IPC). A step is read 3 s after its last connect without forcing anything (the "3 s after, no GC" columns), then the probe collects once, which starts V8's memory reducer; PSS, RSS and heap are read ${SETTLE_SECONDS} s after the last connect (5 s idle), right after two full GCs and V8's memory-reducing collection, three times 0.5 s apart, median kept: what the connected participants hold once their joins are over (Podium keeps each room broadcast 30–90 s for connection-state recovery, and V8 returns the old-space pages a join burst used only once its memory reducer has run). "growth vs bare", the goal's ratio, is on that PSS. The "3 s after, no GC" columns are the reading this benchmark used before: the tree 3 s after the last connect with nothing forced, which mostly measured how far V8 had let its young generation and garbage grow and varied twofold between runs of one build.`,
       `Loader: the same server under tsx (node --import tsx server.ts) took ${tsx[0] && embedded[0] ? round(tsx[0].pssMiB - embedded[0].pssMiB, 1) : '?'} MiB more PSS idle and ${startOf('Podium under tsx, embedded PostgreSQL') ?? '?'} ms to listen against ${startOf('Podium, embedded PostgreSQL') ?? '?'} ms compiled (both on a fresh DATA_DIR, so both include initdb).`,
       `Start of the compiled server on the embedded default: ${times.firstMs} ms to listen on a fresh DATA_DIR (initdb, start, migrations), ${times.restartMs} ms on the same one again.`,
@@ -300,8 +311,10 @@ export const footprintBenchmark: Benchmark = {
             'RSS MiB',
             'Node PSS MiB',
             'heap MiB',
-            'PSS KiB/participant added',
+            'PSS KiB/participant added since the step before',
             'growth vs bare',
+            'PSS KiB/participant since 1 × 26',
+            'since 1 × 26: vs bare',
             'heap KiB/participant',
             'heap vs bare',
             'PSS MiB 3 s after, no GC',

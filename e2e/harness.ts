@@ -239,6 +239,19 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`) });
 }
 
+/** Every RTCPeerConnection the page makes, kept (in `window.__pcs`) so a test can count them and read their stats. */
+export const KEEP_PEER_CONNECTIONS = `
+  window.__pcs = [];
+  const Original = window.RTCPeerConnection;
+  window.RTCPeerConnection = function (...args) {
+    const pc = new Original(...args);
+    window.__pcs.push(pc);
+    return pc;
+  };
+  window.RTCPeerConnection.prototype = Original.prototype;
+  Object.assign(window.RTCPeerConnection, Original);
+`;
+
 /** Removes WebRTC and media devices before any page script runs: the join-only browser. */
 export const WITHOUT_WEBRTC = `
   delete window.RTCPeerConnection;

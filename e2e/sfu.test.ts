@@ -2,7 +2,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findOnPath } from '../managed/process.ts';
-import { childProcessNamed, launchBrowser, openPage, startServer, waitForDecodedFrames, type RunningServer } from './harness.ts';
+import { childProcessNamed, KEEP_PEER_CONNECTIONS, launchBrowser, openPage, startServer, waitForDecodedFrames, type RunningServer } from './harness.ts';
 import { requires } from '../testing/requires.ts';
 
 const available = await requires('chromium', 'janus');
@@ -19,19 +19,6 @@ const SMALL_CAMERA = `
   const original = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
   navigator.mediaDevices.getUserMedia = (constraints) =>
     original(constraints && constraints.video ? { ...constraints, video: { width: 640, height: 480, frameRate: 15 } } : constraints);
-`;
-
-/** Every RTCPeerConnection the page makes, kept for counting. */
-const KEEP_PEER_CONNECTIONS = `
-  window.__pcs = [];
-  const Original = window.RTCPeerConnection;
-  window.RTCPeerConnection = function (...args) {
-    const pc = new Original(...args);
-    window.__pcs.push(pc);
-    return pc;
-  };
-  window.RTCPeerConnection.prototype = Original.prototype;
-  Object.assign(window.RTCPeerConnection, Original);
 `;
 
 /** The longest stretch (ms) without a new decoded camera frame, from the moment it is installed; survives element swaps. */

@@ -15,10 +15,12 @@ export interface ConnectionCaps {
   /** Spends one handshake of the socket's client address; a refusal when the address is over its cap. */
   admitAddress(socket: SignalingSocket): Promise<ConnectionRefusal | undefined>;
   /**
-   * Holds one of the participant's socket seats on this process until the socket is gone; a refusal when
-   * all are held. Called last in the handshake, once `socket.data` is set.
+   * Holds one of the participant's socket seats on this process until `releaseSeat`; a refusal when all are
+   * held. Called last in the handshake, once `socket.data` is set.
    */
   holdSeat(socket: SignalingSocket): ConnectionRefusal | undefined;
+  /** Gives the socket's seat back; for a socket that holds none (or gave it back already), nothing. */
+  releaseSeat(socket: SignalingSocket): void;
 }
 
 const HANDSHAKE_WINDOW_SECONDS = 60;
@@ -32,8 +34,13 @@ export function createConnectionCaps(config: ConnectionCapsConfig, limiters: Lim
   // Sockets per participant held by this process. A participant's sockets normally reach one process (sticky
   // sessions), and each process holds its own seats, so no count has to survive a crash anywhere.
   const seats = new Map<string, number>();
+  // The sockets holding a seat: released from the server's one disconnect listener, so a connection costs no
+  // closure or listener of its own here.
+  const holders = new WeakSet<SignalingSocket>();
 
-  function release(participantId: string): void {
+  function releaseSeat(socket: SignalingSocket): void {
+    if (!holders.delete(socket)) return;
+    const { participantId } = socket.data;
     const held = (seats.get(participantId) ?? 1) - 1;
     if (held > 0) seats.set(participantId, held);
     else seats.delete(participantId);
@@ -57,19 +64,15 @@ export function createConnectionCaps(config: ConnectionCapsConfig, limiters: Lim
         return refusal('rate_limited', `A participant may hold ${MAX_SOCKETS_PER_PARTICIPANT} connections at once; close another tab first`);
       }
       seats.set(participantId, held + 1);
-      let released = false;
-      const releaseOnce = () => {
-        if (released) return;
-        released = true;
-        release(participantId);
-      };
-      socket.once('disconnect', releaseOnce);
+      holders.add(socket);
       // A client gone between the handshake and the connection never connects, and never disconnects either.
       setImmediate(() => {
-        if (!socket.connected) releaseOnce();
+        if (!socket.connected) releaseSeat(socket);
       });
       return undefined;
     },
+
+    releaseSeat,
   };
 }
 

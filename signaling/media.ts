@@ -1,10 +1,11 @@
 // Each room's media mode (star or SFU), when it moves, and the sfu-* events that reach Janus through Podium.
 import type { Config } from '../core/config.ts';
+import { findParticipant } from '../db/participants.ts';
 import { findRoomById } from '../db/rooms.ts';
 import { markSfuUsed } from '../db/report.ts';
 import type { EventHandlers, HandlerDeps, SignalingSocket } from './context.ts';
 import { forbidden, SignalingError } from './errors.ts';
-import { requireLiveRoom, requirePresenter } from './guards.ts';
+import { actorOf, requireLiveRoom, requirePresenter } from './guards.ts';
 import { participantChannel, type MediaMode, type MediaModeBody, type MediaModeReason, type SfuLayerName, type SfuLayerReason } from './protocol.ts';
 import { SfuError, type Sfu } from './sfu.ts';
 import { initialLayerState, nextLayer, toSfuLayer, type LayerState } from './sfu-layers.ts';
@@ -26,6 +27,8 @@ interface RoomMedia {
   publisherSocket?: string;
   /** Per attendee: the socket holding its subscription, and its layer. */
   subscribers: Map<string, { socketId: string; layer: LayerState }>;
+  /** Per speaker: the socket that published their feed. */
+  speakerSockets: Map<string, string>;
 }
 
 export interface Media {
@@ -38,7 +41,16 @@ export interface Media {
   roomMoved(roomId: string): void;
   /** The presenter's feed started or stopped reaching Janus. */
   feedChanged(roomId: string, feed: number | undefined): void;
+  /**
+   * A participant's stage state may have changed (sent back, muted, camera off, removed): their publication, if
+   * they have one, follows at once. A sweep catches the changes made elsewhere (REST, another process).
+   */
+  stageChanged(roomId: string, participantId: string): Promise<void>;
+  close(): void;
 }
+
+/** How often the speakers publishing through this process are checked against what the room allows them. */
+const STAGE_SWEEP_MS = 1_000;
 
 function sfuRefusal(err: unknown): unknown {
   if (!(err instanceof SfuError)) return err;
@@ -55,7 +67,7 @@ function sfuRefusal(err: unknown): unknown {
   }
 }
 
-export function createMedia({ db, io }: HandlerDeps, options: MediaOptions): Media {
+export function createMedia({ db, io, core }: HandlerDeps, options: MediaOptions): Media {
   const { sfu } = options;
   const rooms = new Map<string, RoomMedia>();
   sfu?.listen({ roomMoved: (roomId) => media.roomMoved(roomId), feedChanged: (roomId, feed) => media.feedChanged(roomId, feed) });
@@ -64,7 +76,7 @@ export function createMedia({ db, io }: HandlerDeps, options: MediaOptions): Med
     let room = rooms.get(roomId);
     if (!room) {
       const sfuFromStart = options.mode === 'sfu' && sfu !== undefined;
-      room = { mode: sfuFromStart ? 'sfu' : 'star', reason: sfuFromStart ? 'configured' : null, subscribers: new Map() };
+      room = { mode: sfuFromStart ? 'sfu' : 'star', reason: sfuFromStart ? 'configured' : null, subscribers: new Map(), speakerSockets: new Map() };
       rooms.set(roomId, room);
     }
     return room;
@@ -148,14 +160,53 @@ export function createMedia({ db, io }: HandlerDeps, options: MediaOptions): Med
     io.to(participantChannel(socket.data.presenterId)).emit('sfu-layer', { participantId: socket.data.participantId, layer, reason });
   }
 
+  /**
+   * A speaker's publication follows what the room allows them now: gone once they are off the stage (or removed),
+   * and Janus forwards their microphone only while a host has not muted them, their camera only while it is on.
+   */
+  async function enforceStage(roomId: string, participantId: string): Promise<void> {
+    if (!sfu?.speakerFeeds(roomId).some((s) => s.participantId === participantId)) return;
+    const actor = { roomId, participantId, role: 'attendee' as const, name: null };
+    if (!(await core.mayPublish(actor))) return sfu.unpublishSpeaker(roomId, participantId);
+    const row = await findParticipant(db, roomId, participantId);
+    const audio = await core.mayUseMicrophone(actor).catch(() => false);
+    await sfu.moderateSpeaker(roomId, participantId, { audio, video: row?.isVideoOn ?? false });
+  }
+
+  let sweeping = false;
+  const sweep = setInterval(() => {
+    if (sweeping || !sfu) return;
+    sweeping = true;
+    const checks = [...rooms.keys()].flatMap((roomId) => sfu.speakerFeeds(roomId).map((s) => ({ roomId, participantId: s.participantId })));
+    void Promise.all(
+      checks.map(({ roomId, participantId }) =>
+        enforceStage(roomId, participantId).catch((err: unknown) => options.onError(err, { step: 'sfu-stage', roomId })),
+      ),
+    ).finally(() => {
+      sweeping = false;
+    });
+  }, STAGE_SWEEP_MS);
+  sweep.unref();
+
   const handlers: EventHandlers<SfuEvent> = {
     async 'sfu-publish'(socket, { sdp }, ack) {
-      requirePresenter(socket);
+      const { roomId, participantId, role } = socket.data;
+      // The presenter publishes; an attendee only while on stage (the database says so, not the page).
+      if (role !== 'presenter' && !(await core.mayPublish(actorOf(socket)))) {
+        throw forbidden('Only the presenter and speakers on stage publish');
+      }
       await requireLiveRoom(db, socket);
       const janus = await requireSfuRoom(socket);
-      const { roomId, participantId } = socket.data;
-      const published = await call(janus.publish(roomId, participantId, sdp));
-      roomOf(roomId).publisherSocket = socket.id;
+      if (role === 'presenter') {
+        const published = await call(janus.publish(roomId, participantId, sdp));
+        roomOf(roomId).publisherSocket = socket.id;
+        ack({ ok: true, sdp: published.sdp });
+        return;
+      }
+      const published = await call(janus.publishSpeaker(roomId, participantId, sdp));
+      roomOf(roomId).speakerSockets.set(participantId, socket.id);
+      // Muted or camera off before publishing: Janus holds back what is not allowed from the first packet.
+      await enforceStage(roomId, participantId);
       ack({ ok: true, sdp: published.sdp });
     },
 
@@ -183,9 +234,9 @@ export function createMedia({ db, io }: HandlerDeps, options: MediaOptions): Med
       ack({ ok: true });
     },
 
-    async 'sfu-ice'(socket, { candidate }, ack) {
+    async 'sfu-ice'(socket, { candidate, to }, ack) {
       const janus = await requireSfuRoom(socket);
-      await call(janus.trickle(socket.data.roomId, socket.data.participantId, candidate));
+      await call(janus.trickle(socket.data.roomId, socket.data.participantId, candidate, to));
       ack({ ok: true });
     },
 
@@ -234,6 +285,10 @@ export function createMedia({ db, io }: HandlerDeps, options: MediaOptions): Med
       room.publisherSocket = undefined;
       await sfu.leave(roomId, participantId);
     }
+    if (role === 'attendee' && room.speakerSockets.get(participantId) === socket.id) {
+      room.speakerSockets.delete(participantId);
+      await sfu.unpublishSpeaker(roomId, participantId);
+    }
     if (role === 'attendee' && room.subscribers.get(participantId)?.socketId === socket.id) {
       room.subscribers.delete(participantId);
       await sfu.leave(roomId, participantId);
@@ -276,6 +331,10 @@ export function createMedia({ db, io }: HandlerDeps, options: MediaOptions): Med
     },
     feedChanged(roomId) {
       if (rooms.get(roomId)?.mode === 'sfu') announce(roomId);
+    },
+    stageChanged: enforceStage,
+    close() {
+      clearInterval(sweep);
     },
   };
   return media;

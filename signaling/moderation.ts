@@ -2,6 +2,7 @@
 // The room core decides who may do each, as it does for the REST routes.
 import type { EventHandlers, HandlerDeps } from './context.ts';
 import { actorOf } from './guards.ts';
+import type { Media } from './media.ts';
 
 type ModerationEvent =
   | 'raise-hand'
@@ -19,7 +20,11 @@ type ModerationEvent =
   | 'delete-chat-message'
   | 'list-questions';
 
-export function createModerationHandlers({ core }: HandlerDeps): EventHandlers<ModerationEvent> {
+export function createModerationHandlers({ core }: HandlerDeps, media?: Pick<Media, 'stageChanged'>): EventHandlers<ModerationEvent> {
+  /** A speaker's SFU publication follows the change before the host hears it is done. */
+  const enforced = async (roomId: string, participantId: string) => {
+    await media?.stageChanged(roomId, participantId);
+  };
   return {
     async 'raise-hand'(socket, input, ack) {
       ack({ ok: true, participant: await core.raiseHand(actorOf(socket), input) });
@@ -34,16 +39,23 @@ export function createModerationHandlers({ core }: HandlerDeps): EventHandlers<M
       ack({ ok: true, participant: await core.answerStageInvite(actorOf(socket), input) });
     },
     async 'stage-leave'(socket, input, ack) {
-      ack({ ok: true, participant: await core.leaveStage(actorOf(socket), input) });
+      const participant = await core.leaveStage(actorOf(socket), input);
+      await enforced(socket.data.roomId, participant.id);
+      ack({ ok: true, participant });
     },
     async 'mute-participant'(socket, input, ack) {
-      ack({ ok: true, participant: await core.muteParticipant(actorOf(socket), input) });
+      const participant = await core.muteParticipant(actorOf(socket), input);
+      await enforced(socket.data.roomId, participant.id);
+      ack({ ok: true, participant });
     },
     async 'stop-camera'(socket, input, ack) {
-      ack({ ok: true, participant: await core.stopCamera(actorOf(socket), input) });
+      const participant = await core.stopCamera(actorOf(socket), input);
+      await enforced(socket.data.roomId, participant.id);
+      ack({ ok: true, participant });
     },
     async 'remove-participant'(socket, input, ack) {
       await core.removeParticipant(actorOf(socket), input);
+      await enforced(socket.data.roomId, input.participantId);
       ack({ ok: true });
     },
     async 'room-options'(socket, input, ack) {

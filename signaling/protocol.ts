@@ -4,7 +4,7 @@ import { actionInputs, lobbyInputs, moderationInputs } from '../core/actions.ts'
 import { pollInputs, type PollBody } from '../core/polls.ts';
 import type { ParticipantEvents, RoomEvents, RoomOptionsBody } from '../core/broadcast.ts';
 import type { AddressPolicy } from './candidates.ts';
-import { MAX_CANDIDATE_BYTES, MAX_SDP_BYTES, SLUG_PATTERN } from '../core/limits.ts';
+import { MAX_CANDIDATE_BYTES, MAX_SDP_BYTES, MAX_SPEAKERS_PER_ROOM, SLUG_PATTERN } from '../core/limits.ts';
 import { transportErrorCodes } from '../core/errors.ts';
 import type { ChatMessageBody, LobbyEntryBody, ParticipantBody, QuestionBody, RoomBody, SessionStatsBody } from '../core/schemas.ts';
 
@@ -79,10 +79,17 @@ export interface MediaModeBody {
  * Presenter ↔ attendee notices about one peer's media, relayed along the star like SDP. `peer-ready`: an
  * attendee's page opened a new peer connection (first join, reload) and waits for the presenter's offer.
  * `sfu-switched`: the attendee decodes the presenter through the SFU now, so the star peer carries only its
- * microphone (the presenter stops sending it media).
+ * microphone (the presenter stops sending it media). `stage-feeds` (presenter to attendee only): which of the
+ * streams the presenter forwards on the star carries which speaker (`feeds`), so the page names their tiles.
  */
-export const mediaControlActions = ['video-paused', 'video-resumed', 'audio-only-on', 'audio-only-off', 'peer-ready', 'sfu-switched'] as const;
+export const mediaControlActions = ['video-paused', 'video-resumed', 'audio-only-on', 'audio-only-off', 'peer-ready', 'sfu-switched', 'stage-feeds'] as const;
 export type MediaControlAction = (typeof mediaControlActions)[number];
+
+/** A stream the presenter forwards to attendees on the star (its MediaStream id in the SDP), and whose it is. */
+export interface StageFeed {
+  stream: string;
+  participantId: string;
+}
 
 export const clientEventSchemas = {
   'join-room': z.object({ slug }),
@@ -93,6 +100,10 @@ export const clientEventSchemas = {
     target: id,
     action: z.enum(mediaControlActions),
     reason: z.enum(['bandwidth', 'loss', 'request']).optional(),
+    feeds: z
+      .array(z.object({ stream: z.string().min(1).max(64), participantId: id }))
+      .max(MAX_SPEAKERS_PER_ROOM)
+      .optional(),
   }),
   // Room actions take the core's own schemas, which REST uses too: one set of limits for both transports.
   'chat-message': actionInputs.sendChat.extend({ roomSlug: slug }),
@@ -116,7 +127,8 @@ export const clientEventSchemas = {
   'sfu-publish': z.object({ sdp: sfuSdp }),
   'sfu-subscribe': z.object({ feed: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER) }),
   'sfu-answer': z.object({ sdp: sfuSdp }),
-  'sfu-ice': z.object({ candidate: iceCandidate }),
+  // `to: 'speaker'`: the candidate is for an attendee's publication on stage, not for its subscription.
+  'sfu-ice': z.object({ candidate: iceCandidate, to: z.literal('speaker').optional() }),
   'sfu-stats': z.object({
     lossPct: z.number().min(0).max(100),
     rttMs: z.number().min(0).max(60_000),
@@ -236,7 +248,7 @@ export interface ServerToClientEvents extends Emitters<RoomEvents>, Emitters<Par
   'webrtc-offer': (payload: { from: string; offer: RTCSessionDescriptionInit }) => void;
   'webrtc-answer': (payload: { from: string; answer: RTCSessionDescriptionInit }) => void;
   'webrtc-ice-candidate': (payload: { from: string; candidate: RTCIceCandidateInit | null }) => void;
-  'media-control': (payload: { from: string; action: MediaControlAction; reason?: 'bandwidth' | 'loss' | 'request' }) => void;
+  'media-control': (payload: { from: string; action: MediaControlAction; reason?: 'bandwidth' | 'loss' | 'request'; feeds?: StageFeed[] }) => void;
   /** On connecting, and whenever the room's media mode or the presenter's feed changes. */
   'media-mode': (payload: MediaModeBody) => void;
   /** The room's media server went away and the room now lives on another: publish or subscribe again. */

@@ -61,6 +61,25 @@ describe('relay along the star', () => {
     expect(await received).toEqual({ from: ada.id, action: 'video-paused', reason: 'bandwidth' });
   });
 
+  it('should relay the presenter’s stage-feeds to an attendee, feeds included, and refuse them from an attendee', async () => {
+    const { presenter, ada, bob } = await star();
+    const feeds = [{ stream: '{5d7c-slot}', participantId: bob.id }];
+    const received = nextEvent(ada.socket, 'media-control');
+    expect(await presenter.socket.emitWithAck('media-control', { target: ada.id, action: 'stage-feeds', feeds })).toEqual({ ok: true });
+    expect(await received).toEqual({ from: presenter.id, action: 'stage-feeds', feeds });
+    const seenByPresenter = recordEvents(presenter.socket);
+    const refused = await ada.socket.emitWithAck('media-control', { target: presenter.id, action: 'stage-feeds', feeds });
+    expect(refused).toEqual({ ok: false, error: { code: 'forbidden', message: expect.any(String) } });
+    // Feeds belong to stage-feeds only; stage-feeds needs them; more than the stage holds is refused.
+    const invalid = { ok: false, error: { code: 'validation_error', message: expect.any(String) } };
+    expect(await presenter.socket.emitWithAck('media-control', { target: ada.id, action: 'video-paused', feeds })).toEqual(invalid);
+    expect(await presenter.socket.emitWithAck('media-control', { target: ada.id, action: 'stage-feeds' })).toEqual(invalid);
+    const many = Array.from({ length: 4 }, (_, i) => ({ stream: `s${i}`, participantId: bob.id }));
+    expect(await presenter.socket.emitWithAck('media-control', { target: ada.id, action: 'stage-feeds', feeds: many })).toEqual(invalid);
+    await barrier(presenter.socket);
+    expect(seenByPresenter).toEqual([]);
+  });
+
   it('should deliver only to the target, not to the rest of the room', async () => {
     const { presenter, ada, bob } = await star();
     const seenByBob = recordEvents(bob.socket);

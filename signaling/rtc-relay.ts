@@ -4,7 +4,7 @@ import { findParticipant } from '../db/participants.ts';
 import type { ParticipantRole } from '../db/schema.ts';
 import type { EventHandlers, HandlerDeps, SignalingSocket } from './context.ts';
 import { filterCandidate, filterSdp } from './candidates.ts';
-import { forbidden } from './errors.ts';
+import { forbidden, SignalingError } from './errors.ts';
 import { participantChannel, type WebrtcReport } from './protocol.ts';
 
 export interface RelayOptions {
@@ -69,13 +69,17 @@ export function createRelayHandlers({ db, io }: HandlerDeps, options: RelayOptio
       });
     },
 
-    async 'media-control'(socket, { target, action, reason }, ack) {
+    async 'media-control'(socket, { target, action, reason, feeds }, ack) {
       await requireStarEdge(socket, target);
+      // Only the presenter's hub forwards speakers, so only it names them.
+      if ((action === 'stage-feeds') !== (feeds !== undefined)) throw new SignalingError('validation_error', 'feeds come with stage-feeds, and only with it');
+      if (action === 'stage-feeds' && socket.data.role !== 'presenter') throw forbidden('Only the presenter forwards speakers');
       ack({ ok: true });
       io.to(participantChannel(target)).emit('media-control', {
         from: socket.data.participantId,
         action,
         ...(reason ? { reason } : {}),
+        ...(feeds ? { feeds } : {}),
       });
     },
 

@@ -179,7 +179,7 @@ export function createSignaling(httpServer: HttpServer | undefined, deps: Signal
     ...createQuestionHandlers(handlerDeps),
     ...createPresenterHandlers(handlerDeps),
     ...createPollHandlers(handlerDeps),
-    ...createModerationHandlers(handlerDeps),
+    ...createModerationHandlers(handlerDeps, media),
     ...createLobbyHandlers(handlerDeps, presence),
     ...media.handlers,
   };
@@ -193,6 +193,7 @@ export function createSignaling(httpServer: HttpServer | undefined, deps: Signal
   const bind = createEventBinding(handlers, bindDeps);
   // One disconnect listener for every socket (Node calls it with the socket as `this`): no closure per connection.
   function disconnected(this: SignalingSocket, reason: string): void {
+    caps.releaseSeat(this);
     media.disconnected(this);
     // Shutting down is not leaving: the participant reconnects to another process.
     if (reason !== 'server shutting down') presence.disconnected(this);
@@ -219,6 +220,7 @@ export function createSignaling(httpServer: HttpServer | undefined, deps: Signal
   // Pending leaves and the adapter's connections go with the server.
   async function close(): Promise<void> {
     clearInterval(heartbeat);
+    media.close();
     ender.stop();
     presence.close();
     await io.close();

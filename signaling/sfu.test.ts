@@ -3,6 +3,8 @@ import { io as connectClient } from 'socket.io-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { MediaModeBody } from './protocol.ts';
 import { endRoom } from '../db/rooms.ts';
+import { moveOnStage } from '../db/moderation.ts';
+import { MAX_SPEAKERS_PER_ROOM } from '../core/limits.ts';
 import type { SignalingDeps } from './server.ts';
 import { barrier, connect, createTestRoom, joinAs, nextEvent, startSignaling, useSignaling, type TestClient } from './testing.ts';
 import { until } from '../testing/until.ts';
@@ -309,6 +311,86 @@ describe('MEDIA_MODE=auto', () => {
       });
     } finally {
       await server.close();
+    }
+  });
+});
+
+describe('speakers on the SFU', () => {
+  /** A real offer (audio and video, sendonly) from a WebRTC peer in this process. */
+  async function speakerOffer(): Promise<{ sdp: string; close(): void }> {
+    const pc = new wrtc.RTCPeerConnection({ iceServers: [] });
+    pc.addTransceiver('audio', { direction: 'sendonly' });
+    pc.addTransceiver('video', { direction: 'sendonly' });
+    const offer = await pc.createOffer();
+    await pc.setLocalDescription(offer);
+    return { sdp: offer.sdp!, close: () => pc.close() };
+  }
+
+  const forbidden = { ok: false, error: { code: 'forbidden', message: expect.any(String) } };
+
+  it('should refuse a publication from an attendee who is not on stage, invited included, and keep Janus untouched', async () => {
+    const { room, presenter, addAttendee } = await publishedRoom();
+    const ada = await addAttendee('Ada');
+    const attendee = (await joinAs(live.url, ada, room.slug)).socket;
+    const host = (await joinAs(live.url, presenter, room.slug)).socket;
+    const offer = await speakerOffer();
+    try {
+      expect(await attendee.emitWithAck('sfu-publish', { sdp: offer.sdp })).toEqual(forbidden);
+      expect(await host.emitWithAck('stage-invite', { participantId: ada.id })).toMatchObject({ ok: true });
+      // Invited is not on stage yet.
+      expect(await attendee.emitWithAck('sfu-publish', { sdp: offer.sdp })).toEqual(forbidden);
+      expect(janus.sfu.speakerFeeds(room.id)).toEqual([]);
+    } finally {
+      offer.close();
+    }
+  });
+
+  it('should let a speaker publish beside the presenter, mute it through Janus, and drop the feed once sent back', async () => {
+    const { room, presenter, addAttendee, feed } = await publishedRoom();
+    const sam = await addAttendee('Sam');
+    const speaker = (await joinAs(live.url, sam, room.slug)).socket;
+    const host = (await joinAs(live.url, presenter, room.slug)).socket;
+    expect(await host.emitWithAck('stage-invite', { participantId: sam.id })).toMatchObject({ ok: true });
+    expect(await speaker.emitWithAck('stage-answer', { accept: true })).toMatchObject({ ok: true, participant: { stage: 'speaker' } });
+    const offer = await speakerOffer();
+    try {
+      ourErrors.length = 0;
+      const published = await speaker.emitWithAck('sfu-publish', { sdp: offer.sdp });
+      if (!published.ok) throw new Error(JSON.stringify(published.error));
+      expect(published.sdp).toMatch(/^v=0\r\n/);
+      expect(janus.sfu.speakerFeeds(room.id).map((s) => s.participantId)).toEqual([sam.id]);
+      // The presenter's own publication is untouched by the speaker's.
+      expect(janus.sfu.feedOf(room.id)).toBe(feed);
+      // Muted by a host: Janus is told to stop forwarding the speaker's audio (a refused moderate would be an error).
+      expect(await host.emitWithAck('mute-participant', { participantId: sam.id, muted: true })).toMatchObject({ ok: true });
+      expect(await host.emitWithAck('stop-camera', { participantId: sam.id })).toMatchObject({ ok: true });
+      expect(ourErrors.map(String)).toEqual([]);
+      // Sent back: the feed is gone by the time the host hears it is done, and a new publication is refused.
+      expect(await host.emitWithAck('stage-leave', { participantId: sam.id })).toMatchObject({ ok: true, participant: { stage: 'audience' } });
+      expect(janus.sfu.speakerFeeds(room.id)).toEqual([]);
+      expect(await speaker.emitWithAck('sfu-publish', { sdp: offer.sdp })).toEqual(forbidden);
+      expect(janus.sfu.feedOf(room.id)).toBe(feed);
+    } finally {
+      offer.close();
+    }
+  });
+
+  it('should drop a speaker’s feed within the sweep when the change did not come through this process’s sockets', async () => {
+    const { room, presenter, addAttendee } = await publishedRoom();
+    const kim = await addAttendee('Kim');
+    const speaker = (await joinAs(live.url, kim, room.slug)).socket;
+    const host = (await joinAs(live.url, presenter, room.slug)).socket;
+    await host.emitWithAck('stage-invite', { participantId: kim.id });
+    await speaker.emitWithAck('stage-answer', { accept: true });
+    const offer = await speakerOffer();
+    try {
+      const published = await speaker.emitWithAck('sfu-publish', { sdp: offer.sdp });
+      expect(published.ok).toBe(true);
+      // Sent back behind the socket handlers' back (as a REST call or another process would): the sweep finds it.
+      expect(await moveOnStage(live.db, { roomId: room.id, id: kim.id, from: ['speaker'], to: 'audience', cap: MAX_SPEAKERS_PER_ROOM })).toMatchObject({ ok: true });
+      await until(() => janus.sfu.speakerFeeds(room.id).length === 0, 'the sweep never dropped the speaker’s feed', 10_000);
+    } finally {
+      offer.close();
     }
   });
 });

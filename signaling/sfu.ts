@@ -3,6 +3,7 @@ import { randomBytes, randomInt } from 'node:crypto';
 import Janode, { type JanodeConnection, type JanodeSession } from 'janode';
 import VideoRoomPlugin, { type VideoRoomHandle } from 'janode/plugins/videoroom';
 import type { SfuRoomStore, SharedSfuRoom } from '../db/room-media.ts';
+import { MAX_SPEAKERS_PER_ROOM } from '../core/limits.ts';
 
 export interface JanusServerConfig {
   url: string;
@@ -76,6 +77,20 @@ export interface Sfu {
   /** The current publisher's feed in the room, once its media reaches Janus. */
   feedOf(roomId: string): number | undefined;
   /**
+   * A speaker's offer in (an attendee on stage: the caller checked that), Janus's answer out; publishes beside the
+   * presenter. A second one of the same speaker replaces the first.
+   */
+  publishSpeaker(roomId: string, participantId: string, offerSdp: string): Promise<{ sdp: string; feed: number }>;
+  /** The speakers publishing in the room through this process, with their feeds. */
+  speakerFeeds(roomId: string): Array<{ participantId: string; feed: number; live: boolean }>;
+  /**
+   * What of a speaker's publication Janus forwards (VideoRoom `moderate` on each of its audio and video mids): a
+   * muted kind reaches no subscriber, whatever the speaker's browser sends.
+   */
+  moderateSpeaker(roomId: string, participantId: string, allowed: { audio: boolean; video: boolean }): Promise<void>;
+  /** Ends a speaker's publication (back in the audience, removed): its feed is gone from Janus. */
+  unpublishSpeaker(roomId: string, participantId: string): Promise<void>;
+  /**
    * Takes the room's placement and feed from the shared store (another process may have made the room, or
    * its presenter may publish there); true when the room is on the SFU.
    */
@@ -84,8 +99,11 @@ export interface Sfu {
   subscribe(roomId: string, participantId: string, feed: number): Promise<{ sdp: string }>;
   /** The subscriber's answer to the offer from `subscribe`. */
   answer(roomId: string, participantId: string, answerSdp: string): Promise<void>;
-  /** A browser's ICE candidate for its publisher or subscriber connection; null ends its candidates. */
-  trickle(roomId: string, participantId: string, candidate: RTCIceCandidateInit | null): Promise<void>;
+  /**
+   * A browser's ICE candidate for its publisher or subscriber connection (`speaker`: an attendee's publication on
+   * stage, which it has beside its subscription); null ends its candidates.
+   */
+  trickle(roomId: string, participantId: string, candidate: RTCIceCandidateInit | null, to?: 'speaker'): Promise<void>;
   setLayer(roomId: string, participantId: string, layer: SfuLayer): Promise<void>;
   /** Hangs up whatever this participant has in the room (its publisher or its subscription). */
   leave(roomId: string, participantId: string): Promise<void>;
@@ -107,6 +125,26 @@ interface Server {
   missedChecks: number;
 }
 
+interface Speaker {
+  handle: VideoRoomHandle;
+  feed: number;
+  live: boolean;
+  mids: { audio: string[]; video: string[] };
+  /** What `moderate` last set, so an unchanged state is not sent again. */
+  allowed?: { audio: boolean; video: boolean };
+}
+
+/** The mids of an offer's audio and video sections: what `moderate` names. */
+export function offerMids(sdp: string): { audio: string[]; video: string[] } {
+  const mids = { audio: [] as string[], video: [] as string[] };
+  for (const section of sdp.split(/\r?\nm=/).slice(1)) {
+    const kind = section.startsWith('audio') ? 'audio' : section.startsWith('video') ? 'video' : null;
+    const mid = /\r?\na=mid:(\S+)/.exec(section)?.[1];
+    if (kind && mid) mids[kind].push(mid);
+  }
+  return mids;
+}
+
 interface Subscription {
   handle: VideoRoomHandle;
   videoMids: string[];
@@ -120,6 +158,8 @@ interface Room {
   secret?: string;
   creating?: Promise<void>;
   publisher?: { participantId: string; handle: VideoRoomHandle; feed: number; janusRoom: number; live: boolean };
+  /** Speakers on stage publishing beside the presenter, by participant; their mids by kind, for `moderate`. */
+  speakers: Map<string, Speaker>;
   /** The live feed of a presenter who publishes through another process (from the shared store). */
   remoteFeed?: number;
   /**
@@ -239,6 +279,7 @@ export function createSfu(options: SfuOptions): Sfu {
       if (room.server !== server) continue;
       roomCount += 1;
       if (room.publisher) publishers += 1;
+      publishers += room.speakers.size;
       subscribers += room.subscribers.size;
     }
     return { url: server.config.url, healthy: server.healthy, rooms: roomCount, publishers, subscribers, latencyMs: server.latencyMs };
@@ -296,6 +337,7 @@ export function createSfu(options: SfuOptions): Sfu {
       room.lostJanusRoom = room.janusRoom;
       room.janusRoom = undefined;
       room.publisher = undefined;
+      room.speakers.clear();
       room.remoteFeed = undefined;
       room.subscribers.clear();
       void replace(room);
@@ -350,7 +392,7 @@ export function createSfu(options: SfuOptions): Sfu {
   function roomOf(roomId: string): Room {
     let room = rooms.get(roomId);
     if (!room) {
-      room = { id: roomId, subscribers: new Map(), subscribing: new Map(), retiredFeeds: new Set() };
+      room = { id: roomId, speakers: new Map(), subscribers: new Map(), subscribing: new Map(), retiredFeeds: new Set() };
       rooms.set(roomId, room);
     }
     return room;
@@ -365,8 +407,8 @@ export function createSfu(options: SfuOptions): Sfu {
       room: janusRoom,
       secret,
       ...(server.config.adminKey ? { admin_key: server.config.adminKey } : {}),
-      // Two publishers: a presenter who reloads publishes again before the old publisher is gone.
-      publishers: 2,
+      // The presenter and each speaker, twice: a page that reloads publishes again before its old publisher is gone.
+      publishers: 2 * (1 + MAX_SPEAKERS_PER_ROOM),
       is_private: true,
       permanent: false,
       // Janus picks the first codec of this list that a publisher offers: VP8 (and H.264) carry simulcast;
@@ -486,6 +528,26 @@ export function createSfu(options: SfuOptions): Sfu {
 
   const detach = (handle: VideoRoomHandle | undefined) => handle?.detach().catch(() => {});
 
+  /** A new publisher handle in the room with this offer; Janus's answer (Opus DTX off) and the feed it gave. */
+  async function joinAsPublisher(room: Room, participantId: string, offerSdp: string) {
+    const handle = await attach(room);
+    let joined: { feed: number; jsep?: { sdp: string } };
+    try {
+      joined = await handle.joinConfigurePublisher({
+        room: room.janusRoom!,
+        display: participantId,
+        audio: true,
+        video: true,
+        jsep: { type: 'offer', sdp: offerSdp },
+      });
+      if (!joined.jsep) throw new SfuError('invalid_sdp', 'The media server sent no answer');
+    } catch (err) {
+      void detach(handle);
+      throw clientError(err, 'offer');
+    }
+    return { handle, feed: joined.feed, sdp: withoutOpusDtx(joined.jsep.sdp) };
+  }
+
   function feedOf(roomId: string): number | undefined {
     const room = rooms.get(roomId);
     return room?.publisher?.live ? room.publisher.feed : room?.remoteFeed;
@@ -502,22 +564,8 @@ export function createSfu(options: SfuOptions): Sfu {
     async publish(roomId, participantId, offerSdp) {
       await ensureRoom(roomId);
       const room = roomOf(roomId);
-      const handle = await attach(room);
-      let joined: { feed: number; jsep?: { sdp: string } };
-      try {
-        joined = await handle.joinConfigurePublisher({
-          room: room.janusRoom!,
-          display: participantId,
-          audio: true,
-          video: true,
-          jsep: { type: 'offer', sdp: offerSdp },
-        });
-        if (!joined.jsep) throw new SfuError('invalid_sdp', 'The media server sent no answer');
-      } catch (err) {
-        void detach(handle);
-        throw clientError(err, 'offer');
-      }
-      const answerSdp = withoutOpusDtx(joined.jsep.sdp);
+      const joined = await joinAsPublisher(room, participantId, offerSdp);
+      const { handle } = joined;
       const previous = room.publisher;
       const janusRoom = room.janusRoom!;
       const publisher = { participantId, handle, feed: joined.feed, janusRoom, live: false };
@@ -538,10 +586,56 @@ export function createSfu(options: SfuOptions): Sfu {
         void detach(previous.handle);
         retire(room, previous);
       }
-      return { sdp: answerSdp, feed: joined.feed };
+      return { sdp: joined.sdp, feed: joined.feed };
     },
     feedOf,
     refresh,
+    async publishSpeaker(roomId, participantId, offerSdp) {
+      await ensureRoom(roomId);
+      const room = roomOf(roomId);
+      const joined = await joinAsPublisher(room, participantId, offerSdp);
+      const { handle } = joined;
+      const previous = room.speakers.get(participantId);
+      const speaker: Speaker = { handle, feed: joined.feed, live: false, mids: offerMids(offerSdp) };
+      room.speakers.set(participantId, speaker);
+      handle.once(Janode.EVENT.HANDLE_WEBRTCUP, () => {
+        speaker.live = true;
+      });
+      handle.once(Janode.EVENT.HANDLE_HANGUP, () => {
+        if (room.speakers.get(participantId) !== speaker) return;
+        room.speakers.delete(participantId);
+        void detach(handle);
+      });
+      if (previous) void detach(previous.handle);
+      return { sdp: joined.sdp, feed: joined.feed };
+    },
+    speakerFeeds(roomId) {
+      return [...(rooms.get(roomId)?.speakers ?? new Map<string, Speaker>())].map(([participantId, s]) => ({ participantId, feed: s.feed, live: s.live }));
+    },
+    async moderateSpeaker(roomId, participantId, allowed) {
+      const room = rooms.get(roomId);
+      const speaker = room?.speakers.get(participantId);
+      const control = room?.server?.control;
+      if (!room || !speaker || !control || room.janusRoom === undefined) return;
+      if (speaker.allowed?.audio === allowed.audio && speaker.allowed.video === allowed.video) return;
+      const requests = [
+        ...speaker.mids.audio.map((mid) => ({ mid, mute: !allowed.audio })),
+        ...speaker.mids.video.map((mid) => ({ mid, mute: !allowed.video })),
+      ];
+      for (const { mid, mute } of requests) {
+        const reply = await control.message({ request: 'moderate', secret: room.secret, room: room.janusRoom, id: speaker.feed, mid, mute });
+        const data = reply.plugindata?.data;
+        if (data?.videoroom !== 'success') throw new Error(`Janus did not moderate the feed: ${String(data?.error ?? JSON.stringify(data ?? reply))}`);
+      }
+      speaker.allowed = { ...allowed };
+    },
+    async unpublishSpeaker(roomId, participantId) {
+      const room = rooms.get(roomId);
+      const speaker = room?.speakers.get(participantId);
+      if (!room || !speaker) return;
+      room.speakers.delete(participantId);
+      await detach(speaker.handle);
+    },
     async subscribe(roomId, participantId, feed) {
       const room = rooms.get(roomId);
       const live = feedOf(roomId);
@@ -581,10 +675,14 @@ export function createSfu(options: SfuOptions): Sfu {
         throw clientError(err, 'answer');
       }
     },
-    async trickle(roomId, participantId, candidate) {
+    async trickle(roomId, participantId, candidate, to) {
       const room = rooms.get(roomId);
       const handle =
-        room?.publisher?.participantId === participantId ? room.publisher.handle : room?.subscribers.get(participantId)?.handle;
+        to === 'speaker'
+          ? room?.speakers.get(participantId)?.handle
+          : room?.publisher?.participantId === participantId
+            ? room.publisher.handle
+            : room?.subscribers.get(participantId)?.handle;
       if (!handle) throw new SfuError('no_connection', 'There is no media server connection for this candidate');
       await (candidate === null ? handle.trickleComplete() : handle.trickle(candidate));
     },
@@ -613,14 +711,16 @@ export function createSfu(options: SfuOptions): Sfu {
       const subscription = room.subscribers.get(participantId);
       room.subscribers.delete(participantId);
       room.subscribing.delete(participantId);
-      await detach(subscription?.handle);
+      const speaker = room.speakers.get(participantId);
+      room.speakers.delete(participantId);
+      await Promise.all([detach(subscription?.handle), detach(speaker?.handle)]);
     },
     async destroyRoom(roomId) {
       const room = rooms.get(roomId);
       if (!room) return;
       rooms.delete(roomId);
       await room.creating?.catch(() => {});
-      const handles = [room.publisher?.handle, ...[...room.subscribers.values()].map((s) => s.handle)];
+      const handles = [room.publisher?.handle, ...[...room.speakers.values()].map((s) => s.handle), ...[...room.subscribers.values()].map((s) => s.handle)];
       await Promise.all(handles.map(detach));
       if (room.server?.control && room.janusRoom !== undefined) {
         const janusRoom = room.janusRoom;

@@ -75,9 +75,11 @@ function footprintLine(data: Data): string {
   const readings = (data.readings as FootprintReading[] | undefined) ?? [];
   const at = (variant: string, participants: number) => readings.find((r) => r.variant === variant && r.participants === participants);
   const most = Math.max(0, ...readings.map((r) => r.participants));
-  const perParticipant = (variant: string, key: 'pssMiB' | 'heapMiB' = 'pssMiB') => {
-    const first = at(variant, 26);
-    const last = at(variant, most);
+  // Once warm: from the step before the last to the last (25 to 50 rooms), the goal's reading; and from the first room.
+  const perParticipant = (variant: string, key: 'pssMiB' | 'heapMiB' = 'pssMiB', sinceFirst = false) => {
+    const steps = readings.filter((r) => r.variant === variant && r.participants > 0);
+    const first = sinceFirst ? steps[0] : steps.at(-2);
+    const last = steps.at(-1);
     return first && last && last.connected > first.connected ? ((last[key] - first[key]) * 1024) / (last.connected - first.connected) : undefined;
   };
   const embedded = 'Podium, embedded PostgreSQL';
@@ -87,9 +89,10 @@ function footprintLine(data: Data): string {
   const nodeOnly = perParticipant(external);
   const heap = perParticipant(external, 'heapMiB');
   const bareHeap = perParticipant('bare Socket.io', 'heapMiB');
+  const [bareFirst, ownFirst, nodeFirst] = ['bare Socket.io', embedded, external].map((v) => perParticipant(v, 'pssMiB', true));
   const idle = at(embedded, 0)?.pssMiB;
   const tsxIdle = at('Podium under tsx, embedded PostgreSQL', 0)?.pssMiB;
-  return `- **footprint.** The embedded default's whole tree: ${fmt(idle)} MiB PSS idle, ${fmt(at(embedded, most)?.pssMiB)} MiB with ${fmt(most)} participants. Per participant added, read after forced GCs once the joins had settled: ${fmt(own, 1)} KiB for that tree, ${fmt(nodeOnly, 1)} KiB for Podium alone on the external PostgreSQL, against bare Socket.io's ${fmt(bare, 1)} KiB (${ratio(own, bare)}, ${ratio(nodeOnly, bare)}; the goal is ≤ 1.3×); V8's live heap ${fmt(heap, 1)} KiB against ${fmt(bareHeap, 1)} KiB (${ratio(heap, bareHeap)}); the tsx loader added ${fmt(tsxIdle && idle ? tsxIdle - idle : undefined)} MiB idle.`;
+  return `- **footprint.** The embedded default's whole tree: ${fmt(idle)} MiB PSS idle, ${fmt(at(embedded, most)?.pssMiB)} MiB with ${fmt(most)} participants. Per participant added once the server was warm (the last step), read after forced GCs once the joins had settled: ${fmt(own, 1)} KiB for that tree, ${fmt(nodeOnly, 1)} KiB for Podium alone on the external PostgreSQL, against bare Socket.io's ${fmt(bare, 1)} KiB (${ratio(own, bare)}, ${ratio(nodeOnly, bare)}; the goal is ≤ 1.3×; from the first room: ${ratio(ownFirst, bareFirst)}, ${ratio(nodeFirst, bareFirst)}); V8's live heap ${fmt(heap, 1)} KiB against ${fmt(bareHeap, 1)} KiB (${ratio(heap, bareHeap)}); the tsx loader added ${fmt(tsxIdle && idle ? tsxIdle - idle : undefined)} MiB idle.`;
 }
 
 function chatLine(data: Data): string {

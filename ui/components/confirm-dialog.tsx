@@ -2,6 +2,24 @@
 // <dialog> (Firefox before 98, Safari before 15.4) it opens as a plain overlay, and Escape still cancels.
 import { createEffect, type JSX } from 'solid-js';
 
+/**
+ * Opens and closes a <dialog> with `open()`: modal where the browser has showModal (focus moves in, Escape fires
+ * `cancel`), a plain overlay elsewhere, its [autofocus] element focused.
+ */
+export function bindModal(dialog: () => HTMLDialogElement, open: () => boolean): void {
+  createEffect(() => {
+    const element = dialog();
+    if (typeof element.showModal === 'function') {
+      if (open() && !element.open) element.showModal();
+      if (!open() && element.open) element.close();
+      return;
+    }
+    element.classList.add('dialog-fallback');
+    element.toggleAttribute('open', open());
+    if (open()) element.querySelector<HTMLElement>('[autofocus]')?.focus();
+  });
+}
+
 export function ConfirmDialog(props: {
   open: boolean;
   title: string;
@@ -12,16 +30,7 @@ export function ConfirmDialog(props: {
   onCancel: () => void;
 }) {
   let dialog!: HTMLDialogElement;
-  createEffect(() => {
-    if (typeof dialog.showModal === 'function') {
-      if (props.open && !dialog.open) dialog.showModal();
-      if (!props.open && dialog.open) dialog.close();
-      return;
-    }
-    dialog.classList.add('dialog-fallback');
-    dialog.toggleAttribute('open', props.open);
-    if (props.open) dialog.querySelector<HTMLButtonElement>('[autofocus]')?.focus();
-  });
+  bindModal(() => dialog, () => props.open);
   return (
     <dialog
       ref={dialog}

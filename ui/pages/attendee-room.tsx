@@ -2,6 +2,7 @@
 import { createEffect, createSignal, Match, Show, Switch } from 'solid-js';
 import { AttendeeStageControls, microphoneAllowed, RemovedPage } from '../room/stage/moderation.tsx';
 import { LobbyPanel } from '../room/stage/lobby.tsx';
+import { SpeakerTiles } from '../room/stage/stage-media.tsx';
 import { ConnectionDiagnosis } from '../components/connection-diagnosis.tsx';
 import { ConnectionStatus } from '../components/connection-status.tsx';
 import { createDocumentTitle } from '../components/document-title.ts';
@@ -57,6 +58,12 @@ function AttendeeView(props: { slug: string; onLeave: () => void; onSignedOut: (
       <main class="room" id="main">
         <section class="room-main" aria-label="Presentation">
           <Stage />
+          <SpeakerTiles
+            speakers={room.state.participants.filter((p) => p.stage === 'speaker')}
+            media={(id) => room.attendee()?.stage()[id]}
+            selfId={room.state.self?.participantId}
+            ownCamera={room.attendee()?.ownCamera() ?? null}
+          />
           <AttendeeControls />
         </section>
         <aside class="room-side" aria-label="Chat and questions">

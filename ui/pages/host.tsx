@@ -4,6 +4,7 @@ import { createEffect, createResource, createSignal, For, Match, Show, Switch } 
 import { api } from '../api.ts';
 import { audibleParticipants, ModerationPanel } from '../room/stage/moderation.tsx';
 import { GreenRoom, LobbyPanel } from '../room/stage/lobby.tsx';
+import { SpeakerTiles } from '../room/stage/stage-media.tsx';
 import { AddressPrivacy, NoRelayWarning } from '../components/address-privacy.tsx';
 import { ConfirmDialog } from '../components/confirm-dialog.tsx';
 import { ConnectionStatus } from '../components/connection-status.tsx';
@@ -161,6 +162,11 @@ function ConsoleLive(props: { slug: string }) {
             <GreenRoom />
           </Show>
           <PresenterStage attendees={attendees()} />
+          {/* Speakers' sound plays below with the other allowed microphones; the tiles show their cameras. */}
+          <SpeakerTiles
+            speakers={room.state.participants.filter((p) => p.stage === 'speaker')}
+            media={(id) => ({ audio: null, video: room.presenter()?.remoteVideo()[id] ?? null })}
+          />
           <PresenterControls />
           <LobbyPanel />
           <ModerationPanel />

@@ -5,6 +5,7 @@ import type { RoomBody } from '../../core/schemas.ts';
 import { api } from '../api.ts';
 import { Avatar } from '../components/avatar.tsx';
 import { createDocumentTitle } from '../components/document-title.ts';
+import { createMicLevel, MicMeter } from '../components/device-check.tsx';
 import { Icon } from '../components/icon.tsx';
 import { SessionSummary } from '../components/session-summary.tsx';
 import { Topbar } from '../components/topbar.tsx';
@@ -178,39 +179,17 @@ export function formatDuration(totalSeconds: number): string {
 /** Optional: the attendee's camera preview and microphone level, from this browser only; nothing is sent. */
 function DeviceCheck() {
   const [stream, setStream] = createSignal<MediaStream | null>(null);
-  const [level, setLevel] = createSignal(0);
+  const level = createMicLevel(stream);
   const [problem, setProblem] = createSignal<string | null>(null);
-  let context: AudioContext | undefined;
-  let frame = 0;
   const stop = () => {
-    cancelAnimationFrame(frame);
     for (const track of stream()?.getTracks() ?? []) track.stop();
-    void context?.close().catch(() => {});
-    context = undefined;
     setStream(null);
-    setLevel(0);
   };
   onCleanup(stop);
   const start = async () => {
     setProblem(null);
     try {
-      const media = await navigator.mediaDevices.getUserMedia({ video: true, audio: true });
-      setStream(media);
-      if (media.getAudioTracks().length) {
-        context = new AudioContext();
-        const analyser = context.createAnalyser();
-        analyser.fftSize = 512;
-        context.createMediaStreamSource(media).connect(analyser);
-        const samples = new Uint8Array(analyser.fftSize);
-        const tick = () => {
-          analyser.getByteTimeDomainData(samples);
-          let peak = 0;
-          for (const sample of samples) peak = Math.max(peak, Math.abs(sample - 128));
-          setLevel(Math.min(1, peak / 64));
-          frame = requestAnimationFrame(tick);
-        };
-        tick();
-      }
+      setStream(await navigator.mediaDevices.getUserMedia({ video: true, audio: true }));
     } catch (err) {
       setProblem(err instanceof Error && err.name === 'NotAllowedError' ? 'The browser was not allowed to use your camera and microphone.' : 'No camera or microphone could be opened.');
     }
@@ -231,9 +210,7 @@ function DeviceCheck() {
             <div class="device-preview">
               <VideoView stream={media()} label="Your camera preview" mirror testId="device-preview" />
             </div>
-            <div class="mic-meter" role="meter" aria-label="Microphone level" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(level() * 100)} data-testid="mic-level">
-              <span style={{ width: `${Math.round(level() * 100)}%` }} />
-            </div>
+            <MicMeter level={level()} />
             <button class="button ghost small" type="button" onClick={stop}>
               Stop the check
             </button>

@@ -1,7 +1,7 @@
 // The attendee's received media, optional microphone and "audio only" switch as Solid signals over the rtc link.
-import { createSignal, onCleanup } from 'solid-js';
-import type { MediaControlAction, MediaModeBody } from '../../signaling/protocol.ts';
-import { makeAttendeeLink, type AttendeeLink, type AttendeeMedia as ReceivedMedia } from '../rtc/attendee-link.ts';
+import { createEffect, createSignal, onCleanup } from 'solid-js';
+import type { MediaControlAction, MediaModeBody, StageFeed } from '../../signaling/protocol.ts';
+import { makeAttendeeLink, type AttendeeLink, type AttendeeMedia as ReceivedMedia, type StageMedia } from '../rtc/attendee-link.ts';
 import type { IceSettings } from '../rtc/peer.ts';
 import { makeSfuSubscriber, type SfuSubscriber } from '../rtc/sfu-subscriber.ts';
 import type { PauseReason, PeerSignaling, SfuSignaling } from '../rtc/signaling.ts';
@@ -15,6 +15,10 @@ export function createAttendeeMedia(store: RoomStore, signaling: PeerSignaling, 
   const [microphoneOn, setMicrophoneOn] = createSignal(false);
   const [audioOnly, setAudioOnly] = createSignal(false);
   const [microphoneError, setMicrophoneError] = createSignal<string | null>(null);
+  const [stage, setStage] = createSignal<StageMedia>({});
+  /** This attendee's own camera while on stage, for its preview. */
+  const [ownCamera, setOwnCamera] = createSignal<MediaStream | null>(null);
+  let camera: MediaStreamTrack | null = null;
   let link: AttendeeLink | null = null;
   let microphone: MediaStreamTrack | null = null;
   let subscriber: SfuSubscriber | null = null;
@@ -61,6 +65,7 @@ export function createAttendeeMedia(store: RoomStore, signaling: PeerSignaling, 
     created.on('state', (state) => {
       if (!viaSfu()) store.events.link({ state });
     });
+    created.on('stage', setStage);
     created.on('unreachable', (unreachable) => store.events.link({ unreachable }));
     created.on('path', (path) => store.events.link({ path }));
     created.on('control', ({ action, reason }) => {
@@ -70,6 +75,7 @@ export function createAttendeeMedia(store: RoomStore, signaling: PeerSignaling, 
     link = created;
     if (audioOnly()) created.setAudioOnly(true);
     if (microphone) void created.setMicrophone(microphone);
+    if (camera) void created.setCamera(camera);
     return created;
   }
 
@@ -86,7 +92,34 @@ export function createAttendeeMedia(store: RoomStore, signaling: PeerSignaling, 
     microphone?.stop();
     microphone = null;
     setMicrophoneOn(false);
-    await Promise.all([attachMicrophone(), store.actions.mediaState(false, false).catch(() => {})]);
+    await Promise.all([attachMicrophone(), store.actions.mediaState(false, camera !== null).catch(() => {})]);
+  }
+
+  /** Turns the stage camera off (the speaker's choice, a host's, or back in the audience). */
+  async function cameraOff() {
+    if (!camera) return;
+    camera.stop();
+    camera = null;
+    setOwnCamera(null);
+    await Promise.all([link?.setCamera(null).catch(() => {}), store.actions.mediaState(microphoneOn(), false).catch(() => {})]);
+  }
+
+  /** On stage with the devices picked in the device check: both go to the presenter, who forwards them. */
+  async function goOnStage(tracks: { microphone: MediaStreamTrack | null; camera: MediaStreamTrack | null }) {
+    microphone?.stop();
+    camera?.stop();
+    microphone = tracks.microphone;
+    camera = tracks.camera;
+    if (camera) camera.contentHint = 'motion';
+    setOwnCamera(camera ? new MediaStream([camera]) : null);
+    setMicrophoneError(null);
+    store.actions.acknowledgeMute();
+    setMicrophoneOn(microphone !== null);
+    await Promise.all([
+      attachMicrophone(),
+      link?.setCamera(camera).catch(() => {}),
+      store.actions.mediaState(microphone !== null, camera !== null).catch(() => {}),
+    ]);
   }
 
   async function toggleMicrophone() {
@@ -101,13 +134,27 @@ export function createAttendeeMedia(store: RoomStore, signaling: PeerSignaling, 
     setMicrophoneError(null);
     store.actions.acknowledgeMute();
     setMicrophoneOn(microphone !== null);
-    await Promise.all([attachMicrophone(), store.actions.mediaState(true, false).catch(() => {})]);
+    await Promise.all([attachMicrophone(), store.actions.mediaState(true, camera !== null).catch(() => {})]);
   }
+
+  // Sent back to the audience (by a host, or by leaving): the camera stops, and the microphone unless the room allows it.
+  let wasSpeaker = false;
+  createEffect(() => {
+    const self = store.state.participants.find((p) => p.id === store.state.self?.participantId);
+    if (!self) return;
+    const speaker = self.stage === 'speaker';
+    if (wasSpeaker && !speaker) {
+      void cameraOff();
+      if (microphone && (self.muteLocked || !store.state.room?.attendeeMicrophones)) void microphoneOff();
+    }
+    wasSpeaker = speaker;
+  });
 
   onCleanup(() => {
     link?.close();
     subscriber?.close();
     microphone?.stop();
+    camera?.stop();
   });
 
   return {
@@ -118,6 +165,11 @@ export function createAttendeeMedia(store: RoomStore, signaling: PeerSignaling, 
     audioOnly,
     toggleMicrophone,
     microphoneOff,
+    /** Speakers' media as the presenter forwards it, by participant. */
+    stage,
+    ownCamera,
+    goOnStage,
+    cameraOff,
     setAudioOnly(on: boolean) {
       setAudioOnly(on);
       link?.setAudioOnly(on);
@@ -137,7 +189,7 @@ export function createAttendeeMedia(store: RoomStore, signaling: PeerSignaling, 
       const current = ensureLink(presenterId);
       if (fresh) current.hello();
       // A new participant row starts unmuted; say what is true, so the presenter does not see a live mic.
-      void store.actions.mediaState(microphoneOn(), false).catch(() => {});
+      void store.actions.mediaState(microphoneOn(), camera !== null).catch(() => {});
     },
     async description(from: string, description: RTCSessionDescriptionInit) {
       await ensureLink(from).handleDescription(from, description);
@@ -145,8 +197,8 @@ export function createAttendeeMedia(store: RoomStore, signaling: PeerSignaling, 
     async candidate(from: string, candidate: RTCIceCandidateInit | null) {
       await link?.handleCandidate(from, candidate);
     },
-    control(from: string, action: MediaControlAction, reason?: PauseReason) {
-      link?.handleControl(from, action, reason);
+    control(from: string, action: MediaControlAction, reason?: PauseReason, feeds?: StageFeed[]) {
+      link?.handleControl(from, action, reason, feeds);
     },
     setIceServers(iceServers: RTCIceServer[]) {
       ice.iceServers = iceServers;

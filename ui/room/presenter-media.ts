@@ -1,5 +1,5 @@
 // The presenter's camera, microphone and screen as Solid signals over the rtc hub, cleaned up with the owner.
-import { createSignal, onCleanup } from 'solid-js';
+import { createEffect, createSignal, onCleanup } from 'solid-js';
 import type { MediaModeBody } from '../../signaling/protocol.ts';
 import type { IceSettings } from '../rtc/peer.ts';
 import { makePresenterHub, type LocalTracks, type PresenterHub } from '../rtc/presenter-hub.ts';
@@ -65,18 +65,29 @@ export function createPresenterMedia(
   const [microphoneOn, setMicrophoneOn] = createSignal(false);
   const [mediaError, setMediaError] = createSignal<string | null>(null);
   const [remoteAudio, setRemoteAudio] = createSignal<Record<string, MediaStream>>({});
+  const [remoteVideo, setRemoteVideo] = createSignal<Record<string, MediaStream>>({});
   let camera: MediaStreamTrack | null = null;
   let microphone: MediaStreamTrack | null = null;
   let screenTrack: MediaStreamTrack | null = null;
 
   hub.on('peer', ({ participantId, view }) => store.events.peer(participantId, view));
-  hub.on('remote-audio', ({ participantId, stream }) =>
-    setRemoteAudio((all) => {
-      const next = { ...all };
-      if (stream) next[participantId] = stream;
-      else delete next[participantId];
-      return next;
-    }),
+  const keep = (participantId: string, stream: MediaStream | null) => (all: Record<string, MediaStream>) => {
+    const next = { ...all };
+    if (stream) next[participantId] = stream;
+    else delete next[participantId];
+    return next;
+  };
+  hub.on('remote-audio', ({ participantId, stream }) => setRemoteAudio(keep(participantId, stream)));
+  hub.on('remote-video', ({ participantId, stream }) => setRemoteVideo(keep(participantId, stream)));
+
+  // The hub forwards a speaker's microphone only while a host has not muted them, and their camera while it is on;
+  // someone back in the audience is forwarded nothing.
+  createEffect(() =>
+    hub.setSpeakers(
+      store.state.participants
+        .filter((p) => p.role === 'attendee' && p.stage === 'speaker')
+        .map((p) => ({ id: p.id, audio: !p.muteLocked, video: p.isVideoOn })),
+    ),
   );
 
   const reportMediaState = () => store.actions.mediaState(microphoneOn(), cameraOn()).catch(() => {});
@@ -179,6 +190,8 @@ export function createPresenterMedia(
     sharing: () => screen() !== null,
     mediaError,
     remoteAudio,
+    /** Speakers' cameras as they reach this page. */
+    remoteVideo,
     start,
     toggleCamera,
     toggleMicrophone,

@@ -281,6 +281,7 @@ function bindSocket(
   socket.on('lobby-updated', ({ waiting }) => events.lobbyUpdated(waiting));
   socket.on('room-live', ({ liveAt }) => events.roomLive(liveAt));
   socket.on('stage-invited', ({ by }) => events.stageInvited(by));
+  socket.on('camera-stopped', () => void attendee()?.cameraOff());
   socket.on('removed', () => events.removed());
   socket.on('media-mode', (body) => {
     events.mediaMode(body);
@@ -293,9 +294,9 @@ function bindSocket(
   socket.on('webrtc-offer', ({ from, offer }) => void (presenter()?.hub.handleDescription(from, offer) ?? attendee()?.description(from, offer)));
   socket.on('webrtc-answer', ({ from, answer }) => void (presenter()?.hub.handleDescription(from, answer) ?? attendee()?.description(from, answer)));
   socket.on('webrtc-ice-candidate', ({ from, candidate }) => void (presenter()?.hub.handleCandidate(from, candidate) ?? attendee()?.candidate(from, candidate)));
-  socket.on('media-control', ({ from, action, reason }) => {
+  socket.on('media-control', ({ from, action, reason, feeds }) => {
     presenter()?.hub.handleControl(from, action);
-    attendee()?.control(from, action, reason);
+    attendee()?.control(from, action, reason, feeds);
   });
 }
 

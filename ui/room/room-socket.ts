@@ -40,6 +40,9 @@ export function socketSignaling(socket: RoomSocket): PeerSignaling {
     control(target, action, reason) {
       socket.emit('media-control', { target, action, ...(reason ? { reason } : {}) }, ignore);
     },
+    stageFeeds(target, feeds) {
+      socket.emit('media-control', { target, action: 'stage-feeds', feeds }, ignore);
+    },
     report(report) {
       socket.emit('webrtc-report', report, ignore);
     },

@@ -4,7 +4,7 @@ import { makeEmitter } from './emitter.ts';
 import { makePeer, type IceSettings, type Peer, type PeerState } from './peer.ts';
 import type { LinkPath } from './quality.ts';
 import { sdpFingerprint, type PauseReason, type PeerSignaling } from './signaling.ts';
-import type { MediaControlAction } from '../../signaling/protocol.ts';
+import type { MediaControlAction, StageFeed } from '../../signaling/protocol.ts';
 
 export interface AttendeeMedia {
   camera: MediaStream | null;
@@ -12,9 +12,22 @@ export interface AttendeeMedia {
   audio: MediaStream | null;
 }
 
+/** Per speaker on stage, their microphone and camera as the presenter forwards them. */
+export type StageMedia = Record<string, { audio: MediaStream | null; video: MediaStream | null }>;
+
+/**
+ * The presenter's transceivers come in a fixed order: its microphone, camera and screen, this attendee's camera
+ * toward it (used on stage), then the stage's slots (a speaker's microphone and camera each).
+ */
+const PRESENTER_AUDIO = 0;
+const PRESENTER_SCREEN = 2;
+const UP_CAMERA = 3;
+const FIRST_STAGE_SLOT = 4;
+
 export interface AttendeeLinkEvents {
   state: PeerState;
   media: AttendeeMedia;
+  stage: StageMedia;
   control: { action: MediaControlAction; reason?: PauseReason };
   unreachable: boolean;
   path: LinkPath | null;
@@ -32,6 +45,10 @@ export function makeAttendeeLink(options: AttendeeLinkOptions) {
   const events = makeEmitter<AttendeeLinkEvents>();
   let media: AttendeeMedia = { camera: null, screen: null, audio: null };
   let microphone: MediaStreamTrack | null = null;
+  let camera: MediaStreamTrack | null = null;
+  /** Forwarded speakers' tracks by the slot's stream id, and which speaker each slot carries. */
+  let slots = new Map<string, { audio: MediaStream | null; video: MediaStream | null }>();
+  let feeds: StageFeed[] = [];
   let audioOnly = false;
   let closed = false;
   let peer = create();
@@ -49,24 +66,37 @@ export function makeAttendeeLink(options: AttendeeLinkOptions) {
     next.on('stats', (sample) => events.emit('path', sample.path));
     next.on('broken', () => reset(true));
     next.on('track', (event) => {
-      // The presenter's transceivers come in a fixed order: audio, camera, then screen.
       const stream = new MediaStream([event.track]);
-      if (event.track.kind === 'audio') media = { ...media, audio: stream };
-      else {
-        const videos = next.pc.getTransceivers().filter((t) => t.receiver.track.kind === 'video');
-        media = videos.indexOf(event.transceiver) === 1 ? { ...media, screen: stream } : { ...media, camera: stream };
+      const kind = event.track.kind === 'audio' ? 'audio' : 'video';
+      preferCodecs(event.transceiver, kind);
+      const index = next.pc.getTransceivers().indexOf(event.transceiver);
+      if (index >= FIRST_STAGE_SLOT) {
+        const slot = event.streams[0]?.id;
+        if (!slot) return;
+        slots.set(slot, { audio: null, video: null, ...slots.get(slot), [kind]: stream });
+        events.emit('stage', stageMedia());
+        return;
       }
-      preferCodecs(event.transceiver, event.track.kind === 'audio' ? 'audio' : 'video');
+      if (index === PRESENTER_AUDIO) media = { ...media, audio: stream };
+      else media = index === PRESENTER_SCREEN ? { ...media, screen: stream } : { ...media, camera: stream };
       events.emit('media', media);
     });
     return next;
+  }
+
+  function stageMedia(): StageMedia {
+    const out: StageMedia = {};
+    for (const feed of feeds) out[feed.participantId] = slots.get(feed.stream) ?? { audio: null, video: null };
+    return out;
   }
 
   function reset(announce: boolean) {
     peer.close();
     if (closed) return;
     media = { camera: null, screen: null, audio: null };
+    slots = new Map();
     events.emit('media', media);
+    events.emit('stage', stageMedia());
     peer = create();
     if (announce) signaling.control(presenterId, 'peer-ready');
   }
@@ -78,6 +108,15 @@ export function makeAttendeeLink(options: AttendeeLinkOptions) {
     await audio.sender.replaceTrack(microphone);
     const direction: RTCRtpTransceiverDirection = microphone ? 'sendrecv' : 'recvonly';
     if (audio.direction !== direction) audio.direction = direction;
+  }
+
+  /** Sends the camera (on stage) on the transceiver the presenter keeps for it; a direction change renegotiates. */
+  async function syncCamera() {
+    const up = peer.pc.getTransceivers()[UP_CAMERA];
+    if (!up || up.receiver.track.kind !== 'video' || up.currentDirection === 'stopped') return;
+    await up.sender.replaceTrack(camera);
+    const direction: RTCRtpTransceiverDirection = camera ? 'sendonly' : 'recvonly';
+    if (up.direction !== direction) up.direction = direction;
   }
 
   return {
@@ -93,17 +132,29 @@ export function makeAttendeeLink(options: AttendeeLinkOptions) {
       const incoming = sdpFingerprint(description.sdp);
       if (description.type === 'offer' && known && incoming && known !== incoming) reset(false);
       await peer.handleDescription(description);
-      if (description.type === 'offer') await syncMicrophone().catch(() => {});
+      if (description.type === 'offer') {
+        await syncMicrophone().catch(() => {});
+        await syncCamera().catch(() => {});
+      }
     },
     async handleCandidate(from: string, candidate: RTCIceCandidateInit | null) {
       if (from === presenterId) await peer.handleCandidate(candidate);
     },
-    handleControl(from: string, action: MediaControlAction, reason?: PauseReason) {
-      if (from === presenterId) events.emit('control', { action, reason });
+    handleControl(from: string, action: MediaControlAction, reason?: PauseReason, stageFeeds?: StageFeed[]) {
+      if (from !== presenterId) return;
+      if (action === 'stage-feeds') {
+        feeds = stageFeeds ?? [];
+        events.emit('stage', stageMedia());
+      } else events.emit('control', { action, reason });
     },
     async setMicrophone(track: MediaStreamTrack | null) {
       microphone = track;
       await syncMicrophone();
+    },
+    /** The camera toward the presenter, while on stage (null: none). */
+    async setCamera(track: MediaStreamTrack | null) {
+      camera = track;
+      await syncCamera();
     },
     /** Fresh TURN credentials, for this peer and any it is replaced with. */
     setIceServers(iceServers: RTCIceServer[]) {

@@ -1,5 +1,6 @@
 // The hub of the star on the presenter's side: one peer per attendee, shared local tracks, budget and degradation.
-import type { MediaControlAction } from '../../signaling/protocol.ts';
+import type { MediaControlAction, StageFeed } from '../../signaling/protocol.ts';
+import { MAX_SPEAKERS_PER_ROOM } from '../../core/limits.ts';
 import { allocateBitrates, DEFAULT_UPLOAD_BUDGET_BPS } from './budget.ts';
 import { preferCodecs } from './codecs.ts';
 import { makeEmitter } from './emitter.ts';
@@ -29,7 +30,24 @@ export interface PresenterHubEvents {
   /** `view` is null once the attendee's peer is gone. */
   peer: { participantId: string; view: AttendeeLinkView | null };
   'remote-audio': { participantId: string; stream: MediaStream | null };
+  /** A speaker's camera as it reaches the presenter (null once their peer is gone). */
+  'remote-video': { participantId: string; stream: MediaStream | null };
 }
+
+/** A speaker on stage as the hub forwards them: what of theirs may reach the other attendees now. */
+export interface StageSpeaker {
+  id: string;
+  /** The microphone: on stage and not muted by a host. */
+  audio: boolean;
+  /** The camera: on stage, and not turned off (by the speaker, or by a host). */
+  video: boolean;
+}
+
+/**
+ * Each speaker's camera, forwarded to each attendee, is capped here: the presenter's upload pays once per attendee
+ * per speaker, on top of its own camera and screen.
+ */
+export const SPEAKER_VIDEO_BPS = 350_000;
 
 export interface PresenterHubOptions extends IceSettings {
   signaling: PeerSignaling;
@@ -42,6 +60,12 @@ interface Entry {
   audio: RTCRtpTransceiver;
   camera: RTCRtpTransceiver;
   screen: RTCRtpTransceiver;
+  /** The attendee's camera toward the presenter, used while they are on stage (receive only on this side). */
+  upCamera: RTCRtpTransceiver;
+  /** Per stage slot, the speaker's microphone and camera forwarded to this attendee. */
+  slots: Array<{ audio: RTCRtpTransceiver; video: RTCRtpTransceiver }>;
+  /** The stage-feeds last told to this attendee, so an unchanged stage is not said again. */
+  toldFeeds: string;
   quality: QualityState;
   audioOnly: boolean;
   /** The attendee receives the presenter through the SFU: this peer carries only its microphone. */
@@ -73,14 +97,19 @@ function openAttendeeLink(id: string, tracks: LocalTracks, options: PresenterHub
   const audio = peer.pc.addTransceiver(tracks.audio ?? 'audio', { direction: 'sendrecv' });
   const camera = peer.pc.addTransceiver(tracks.camera ?? 'video', { direction: 'sendonly' });
   const screen = peer.pc.addTransceiver(tracks.screen ?? 'video', { direction: 'sendonly' });
+  const upCamera = peer.pc.addTransceiver('video', { direction: 'recvonly' });
   preferCodecs(audio, 'audio');
   preferCodecs(camera, 'video');
   preferCodecs(screen, 'video');
+  preferCodecs(upCamera, 'video');
   return {
     peer,
     audio,
     camera,
     screen,
+    upCamera,
+    slots: [],
+    toldFeeds: '',
     quality: { ...initialQuality },
     audioOnly: false,
     viaSfu: false,
@@ -152,6 +181,67 @@ function makeQualityControl(links: HubLinks, budget: number, thresholds: Quality
   };
 }
 
+/**
+ * The stage on the star: each speaker's microphone and camera, as they reach the presenter, are forwarded on every
+ * other attendee's link. Slots are shared by all links (one MediaStream id each in the SDP) and reused when a speaker
+ * leaves, so the m-lines grow to the most speakers ever on stage at once, no further; `stage-feeds` tells each
+ * attendee whose stream is in which slot. What a speaker may not send (muted by a host, camera off, back in the
+ * audience) is not forwarded: the sender's track is replaced with nothing, so no packet of it leaves this page.
+ */
+function makeStage(links: HubLinks) {
+  const { entries, signaling } = links;
+  const slots: Array<{ stream: MediaStream; speaker: StageSpeaker | null }> = [];
+  let current = '';
+
+  const feeds = (): StageFeed[] => slots.flatMap((slot) => (slot.speaker ? [{ stream: slot.stream.id, participantId: slot.speaker.id }] : []));
+
+  function apply(id: string, entry: Entry) {
+    while (entry.slots.length < slots.length) {
+      const streams = [slots[entry.slots.length]!.stream];
+      const audio = entry.peer.pc.addTransceiver('audio', { direction: 'sendonly', streams });
+      const video = entry.peer.pc.addTransceiver('video', { direction: 'sendonly', streams, sendEncodings: [{ maxBitrate: SPEAKER_VIDEO_BPS }] });
+      preferCodecs(audio, 'audio');
+      preferCodecs(video, 'video');
+      entry.slots.push({ audio, video });
+    }
+    slots.forEach((slot, k) => {
+      const speaker = slot.speaker;
+      // A speaker does not get their own voice back.
+      const source = speaker && speaker.id !== id ? entries.get(speaker.id) : undefined;
+      const pair = entry.slots[k]!;
+      void pair.audio.sender.replaceTrack(source && speaker!.audio ? source.audio.receiver.track : null).catch(() => {});
+      void pair.video.sender.replaceTrack(source && speaker!.video ? source.upCamera.receiver.track : null).catch(() => {});
+    });
+    const told = JSON.stringify(feeds());
+    if (told !== entry.toldFeeds) {
+      entry.toldFeeds = told;
+      signaling.stageFeeds(id, feeds());
+    }
+  }
+
+  const applyAll = () => entries.forEach((entry, id) => apply(id, entry));
+
+  return {
+    applyAll,
+    /** The speakers now (from the room's participants): slots follow, and every link forwards what is allowed. */
+    setSpeakers(speakers: StageSpeaker[]) {
+      const next = speakers.slice(0, MAX_SPEAKERS_PER_ROOM);
+      const key = JSON.stringify(next);
+      if (key === current) return;
+      current = key;
+      const byId = new Map(next.map((s) => [s.id, s]));
+      for (const slot of slots) slot.speaker = slot.speaker ? (byId.get(slot.speaker.id) ?? null) : null;
+      for (const speaker of next) {
+        if (slots.some((slot) => slot.speaker?.id === speaker.id)) continue;
+        const free = slots.find((slot) => slot.speaker === null);
+        if (free) free.speaker = speaker;
+        else slots.push({ stream: new MediaStream(), speaker });
+      }
+      applyAll();
+    },
+  };
+}
+
 export function makePresenterHub(options: PresenterHubOptions) {
   const { signaling } = options;
   const events = makeEmitter<PresenterHubEvents>();
@@ -168,6 +258,7 @@ export function makePresenterHub(options: PresenterHubOptions) {
     options.budgetBps ?? DEFAULT_UPLOAD_BUDGET_BPS,
     options.thresholds ?? DEFAULT_THRESHOLDS,
   );
+  const stage = makeStage({ entries, tracks, publish, signaling });
 
   const watchLink = (id: string, entry: Entry) => {
     const { peer } = entry;
@@ -177,6 +268,7 @@ export function makePresenterHub(options: PresenterHubOptions) {
     });
     peer.on('track', (event) => {
       if (event.track.kind === 'audio') events.emit('remote-audio', { participantId: id, stream: new MediaStream([event.track]) });
+      else if (event.transceiver === entry.upCamera) events.emit('remote-video', { participantId: id, stream: new MediaStream([event.track]) });
     });
     peer.on('stats', (sample) => quality.assessLink(id, entry, sample));
     peer.on('broken', () => reset(id));
@@ -188,6 +280,8 @@ export function makePresenterHub(options: PresenterHubOptions) {
     watchLink(id, entry);
     entries.set(id, entry);
     quality.applyAll();
+    // A new link gets the stage; a speaker's new link (a reload) brings new tracks to forward to everyone.
+    stage.applyAll();
     events.emit('peer', { participantId: id, view: entry.view });
     return entry;
   };
@@ -199,6 +293,7 @@ export function makePresenterHub(options: PresenterHubOptions) {
     entry.peer.close();
     events.emit('peer', { participantId: id, view: null });
     events.emit('remote-audio', { participantId: id, stream: null });
+    events.emit('remote-video', { participantId: id, stream: null });
     quality.applyAll();
   };
 
@@ -245,6 +340,8 @@ export function makePresenterHub(options: PresenterHubOptions) {
       else create(id);
     },
     removeAttendee: remove,
+    /** Who is on stage and what of theirs may reach the room: the only speakers' media this page forwards. */
+    setSpeakers: stage.setSpeakers,
     attendees: () => [...entries.keys()],
     /** Swaps local tracks on every peer without renegotiation: the transceivers already exist. */
     async setTracks(next: Partial<LocalTracks>) {

@@ -1,5 +1,5 @@
 // What the rtc layer needs from signaling, as an interface: the socket wiring lives outside ui/rtc.
-import type { MediaControlAction } from '../../signaling/protocol.ts';
+import type { MediaControlAction, StageFeed } from '../../signaling/protocol.ts';
 
 export type PauseReason = 'bandwidth' | 'loss' | 'request';
 
@@ -14,6 +14,8 @@ export interface PeerSignaling {
   description(target: string, description: RTCSessionDescriptionInit): void;
   candidate(target: string, candidate: RTCIceCandidateInit | null): void;
   control(target: string, action: MediaControlAction, reason?: PauseReason): void;
+  /** Presenter to attendee: which forwarded stream carries which speaker. */
+  stageFeeds(target: string, feeds: StageFeed[]): void;
   report(report: PeerReport): void;
 }
 

@@ -3,6 +3,7 @@
 import { createSignal, For, Show } from 'solid-js';
 import type { ParticipantBody, RoomBody } from '../../../core/schemas.ts';
 import { useRoom } from '../room-context.tsx';
+import { StageDeviceCheck, type StageTracks } from './stage-media.tsx';
 
 type Options = Pick<RoomBody, 'isLocked' | 'questionsNeedApproval' | 'attendeeChat' | 'attendeeMicrophones' | 'lobby'>;
 
@@ -169,6 +170,24 @@ export function AttendeeStageControls() {
   const { error, run } = useAction();
   const self = () => room.state.participants.find((p) => p.id === room.state.self?.participantId);
   const raised = () => self()?.handRaisedAt != null;
+  // Joining the stage goes through the device check; what it opened is sent once the server has the speaker on stage.
+  const [checking, setChecking] = createSignal<{ by: string | null } | null>(null);
+  const accept = (tracks: StageTracks) => {
+    setChecking(null);
+    run(
+      room.actions.answerStageInvite(true).then(
+        () => room.attendee()?.goOnStage(tracks),
+        (err: unknown) => {
+          for (const track of [tracks.microphone, tracks.camera]) track?.stop();
+          throw err;
+        },
+      ),
+    );
+  };
+  const decline = () => {
+    setChecking(null);
+    run(room.actions.answerStageInvite(false));
+  };
   return (
     <div class="stage-controls">
       <Show when={error()}>
@@ -180,8 +199,8 @@ export function AttendeeStageControls() {
         {(invite) => (
           <div class="alert info" role="alertdialog" aria-labelledby="stage-invite-title" data-testid="stage-invite">
             <p id="stage-invite-title">{invite().by ?? 'The host'} invites you to the stage: your microphone and camera will reach everyone.</p>
-            <button class="button small primary" type="button" onClick={() => run(room.actions.answerStageInvite(true))}>
-              Join the stage
+            <button class="button small primary" type="button" onClick={() => setChecking({ by: invite().by })} data-testid="stage-invite-join">
+              Join the stage…
             </button>
             <button class="button small ghost" type="button" onClick={() => run(room.actions.answerStageInvite(false))}>
               Decline
@@ -189,6 +208,7 @@ export function AttendeeStageControls() {
           </div>
         )}
       </Show>
+      <StageDeviceCheck open={checking() !== null} by={checking()?.by ?? null} onAccept={accept} onDecline={decline} />
       <Show
         when={self()?.stage === 'speaker'}
         fallback={
