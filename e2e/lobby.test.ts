@@ -5,6 +5,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DESKTOP, launchBrowser, openPage, screenshot, startServer, waitForDecodedFrames, type RunningServer } from './harness.ts';
 import { requires } from '../testing/requires.ts';
+import { expectAccessible } from './axe.ts';
 
 const available = await requires('chromium');
 const poll = { timeout: 20_000, interval: 200 };
@@ -70,7 +71,7 @@ describe.skipIf(!available)('scheduled room, green room and lobby in Chromium', 
     const early = [await join('Ann'), await join('Ben')];
     for (const page of early) {
       await expect.poll(() => page.getByTestId('waiting-page').count(), poll).toBe(1);
-      await expect.poll(async () => (await page.getByTestId('countdown').textContent()) ?? '', poll).toMatch(/Starts in 1 h (29|30) min/);
+      await expect.poll(async () => (await page.getByTestId('countdown').textContent()) ?? '', poll).toMatch(/Starts in 1 h ([12]\d|30) min/);
       expect(await page.getByTestId('start-room-time').textContent()).toContain('America/New_York');
       expect(await page.getByTestId('waiting-description').textContent()).toBe('What ships next quarter; questions welcome.');
       expect(await page.getByTestId('stage').count()).toBe(0);
@@ -82,6 +83,7 @@ describe.skipIf(!available)('scheduled room, green room and lobby in Chromium', 
     expect(ics).toContain('SUMMARY:Launch rehearsal');
     expect(ics).toContain(`DTSTART:${new Date(Math.floor(start.getTime() / 60_000) * 60_000).toISOString().replace(/[-:]/g, '').replace('.000', '')}`);
     await screenshot(early[0]!, 'waiting-page-1280x800');
+    await expectAccessible(early[0]!, 'waiting page');
 
     // The host sees who waits, and may chat in the green room: the waiting pages hear nothing of it.
     await expect.poll(() => host.getByTestId('lobby-entry').count(), poll).toBe(2);
@@ -91,6 +93,7 @@ describe.skipIf(!available)('scheduled room, green room and lobby in Chromium', 
     await expect.poll(() => host.getByText('Sound check, one two').count(), poll).toBeGreaterThan(0);
     expect(await early[0]!.getByText('Sound check, one two').count()).toBe(0);
     await screenshot(host, 'green-room-1280x800');
+    await expectAccessible(host, 'green room');
 
     await host.getByTestId('go-live').click();
     await expect.poll(() => host.getByTestId('green-room').count(), poll).toBe(0);
@@ -113,14 +116,16 @@ describe.skipIf(!available)('scheduled room, green room and lobby in Chromium', 
     await expect.poll(() => host.getByTestId('lobby-entry').count(), poll).toBe(2);
     await host.getByTestId('lobby-panel').scrollIntoViewIfNeeded();
     await screenshot(host, 'lobby-list-1280x800');
+    await expectAccessible(host, 'lobby list');
 
-    await host.getByRole('button', { name: 'Let Cy in' }).click();
+    await host.getByRole('button', { name: 'Let in: Cy' }).click();
     await expect.poll(() => cy.getByTestId('stage').count(), poll).toBe(1);
     await waitForDecodedFrames(cy, '[data-testid=camera-video]');
     expect(await sameDocument(cy)).toBe(true);
 
-    await host.getByRole('button', { name: 'Turn Dee away' }).click();
+    await host.getByRole('button', { name: 'Deny: turn Dee away' }).click();
     await expect.poll(() => dee.getByTestId('denied-page').count(), poll).toBe(1);
+    await expectAccessible(dee, 'turned away from the lobby');
     await expect.poll(() => host.getByTestId('lobby-entry').count(), poll).toBe(0);
     // Reloading does not bring the denied attendee back in: the token is gone and the join form shows.
     await dee.reload();

@@ -3,6 +3,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requires } from '../testing/requires.ts';
+import { expectAccessible } from './axe.ts';
 import { launchBrowser, screenshot, startServer, waitForDecodedFrames, type RunningServer } from './harness.ts';
 
 const available = await requires('chromium');
@@ -57,6 +58,7 @@ describe.skipIf(!available)('Podium on a phone, in Chromium mobile emulation', (
     await expect.poll(() => host.getByTestId('screen-share-unavailable').textContent(), poll).toContain('cannot share a screen');
     expect(await host.getByTestId('share-screen').count()).toBe(0);
     await screenshot(host, 'presenter-phone-375x667');
+    await expectAccessible(host, 'presenter console on a phone without screen sharing');
   }, 120_000);
 
   for (const [name, viewport] of [['portrait', PORTRAIT], ['landscape', LANDSCAPE]] as const) {
@@ -76,6 +78,7 @@ describe.skipIf(!available)('Podium on a phone, in Chromium mobile emulation', (
       await page.getByRole('button', { name: 'Send message' }).tap();
       await expect.poll(() => host.evaluate(() => document.body.textContent ?? ''), poll).toContain(`Typed in ${name}`);
       await screenshot(page, `attendee-phone-${viewport.width}x${viewport.height}`);
+      await expectAccessible(page, `attendee room on a phone in ${name}`);
     }, 120_000);
   }
 

@@ -4,6 +4,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DESKTOP, launchBrowser, openPage, screenshot, startServer, type RunningServer } from './harness.ts';
 import { requires } from '../testing/requires.ts';
+import { expectAccessible } from './axe.ts';
 
 const available = await requires('chromium');
 const poll = { timeout: 20_000, interval: 200 };
@@ -63,11 +64,13 @@ describe.skipIf(!available)('polls and the session report in Chromium', () => {
     await host.getByLabel('Option 3').fill('Whiteboard');
     await host.getByRole('button', { name: 'Save draft' }).click();
     await expect.poll(() => host.locator('[data-testid=poll][data-status=draft]').count(), poll).toBe(1);
+    await expectAccessible(host, 'poll draft');
     // A draft is the host's alone.
     expect(await attendees[0]!.getByTestId('poll').count()).toBe(0);
 
     await host.getByRole('button', { name: 'Launch' }).click();
     for (const page of attendees) await expect.poll(() => page.locator('[data-testid=poll][data-status=open]').count(), poll).toBe(1);
+    await expectAccessible(attendees[0]!, 'open poll at an attendee');
 
     // Ann and Ben pick Recording, Cy picks Whiteboard, then Ben changes his mind to Whiteboard.
     const picks: Array<[Page, string]> = [
@@ -86,11 +89,13 @@ describe.skipIf(!available)('polls and the session report in Chromium', () => {
     // Live results are the host's while the poll is open.
     expect(await counts(attendees[0]!)).toEqual([]);
     await screenshot(host, 'poll-host-1280x800');
+    await expectAccessible(host, 'poll live results');
 
     await host.getByRole('button', { name: 'Close and share results' }).click();
     for (const page of attendees) await expect.poll(() => counts(page), poll).toEqual(['0', '1', '2']);
     await expect.poll(() => attendees[0]!.getByTestId('poll-voters').textContent(), poll).toBe('3 voters');
     await screenshot(attendees[0]!, 'poll-attendee-results-1280x800');
+    await expectAccessible(attendees[0]!, 'shared poll results');
   }, 240_000);
 
   it('should give the presenter the report after the end, with the poll and the attendance', async () => {
@@ -109,5 +114,6 @@ describe.skipIf(!available)('polls and the session report in Chromium', () => {
     await host.getByRole('button', { name: 'Download CSV' }).click();
     expect((await download).suggestedFilename()).toMatch(/^podium-report-.+\.csv$/);
     await screenshot(host, 'report-1280x800');
-  }, 60_000);
+    await expectAccessible(host, 'report');
+  }, 120_000);
 });

@@ -14,11 +14,13 @@ import {
   type RunningServer,
 } from './harness.ts';
 import { requires } from '../testing/requires.ts';
+import { expectAccessible } from './axe.ts';
 
 const available = await requires('chromium');
 const poll = { timeout: 20_000, interval: 200 };
 
-describe.skipIf(!available)('a webinar in Chromium', () => {
+// axe runs in four variants on most states, so every test gets the time of a slow, loaded machine.
+describe.skipIf(!available)('a webinar in Chromium', { timeout: 180_000 }, () => {
   let server: RunningServer;
   let browser: Browser;
   let host: Page;
@@ -51,10 +53,12 @@ describe.skipIf(!available)('a webinar in Chromium', () => {
     const { context, page } = await open();
     await page.goto(`/r/${slug}`);
     await expect.poll(() => page.getByRole('heading', { name: 'Board meeting' }).count(), poll).toBe(1);
+    await expectAccessible(page, 'join form with a password');
     await page.getByLabel('Your name').fill('Mallory');
     await page.getByLabel('Room password').fill('wrong guess');
     await page.getByRole('button', { name: 'Join' }).click();
     await expect.poll(() => page.getByTestId('join-error').textContent(), poll).toContain('password is not right');
+    await expectAccessible(page, 'join form after a wrong password');
     await page.getByLabel('Room password').fill('open sesame');
     await page.getByRole('button', { name: 'Join' }).click();
     await expect.poll(() => page.getByTestId('stage').count(), poll).toBe(1);
@@ -64,8 +68,10 @@ describe.skipIf(!available)('a webinar in Chromium', () => {
     await second.page.getByLabel('Room password').fill('open sesame');
     await second.page.getByRole('button', { name: 'Join' }).click();
     await expect.poll(() => second.page.getByTestId('join-error').textContent(), poll).toContain('room is full');
+    await expectAccessible(second.page, 'join form of a full room');
     await second.page.goto('/r/NoSuchRoom123');
     await expect.poll(() => second.page.getByTestId('room-problem').textContent(), poll).toContain('no room at this link');
+    await expectAccessible(second.page, 'unknown room');
     await context.close();
     await second.context.close();
   });
@@ -77,6 +83,7 @@ describe.skipIf(!available)('a webinar in Chromium', () => {
     ({ page: host } = await open());
     await host.goto('/');
     await screenshot(host, 'home-1280x800');
+    await expectAccessible(host, 'home');
     await host.getByLabel('Title').fill('Shipping Podium 1.0');
     await host.getByLabel('Your name').fill('Ada Lovelace');
     await host.getByLabel('Max participants').fill('20');
@@ -108,10 +115,12 @@ describe.skipIf(!available)('a webinar in Chromium', () => {
     await screenshot(attendees[0]!, 'attendee-1280x800');
     await screenshot(attendees[1]!, 'attendee-dark-1280x800');
     await screenshot(attendees[2]!, 'attendee-375x812');
+    await expectAccessible(host, 'presenter console with three attendees');
+    await expectAccessible(attendees[0]!, 'attendee room');
     await host.setViewportSize(PHONE);
     await screenshot(host, 'presenter-console-375x812');
     await host.setViewportSize(DESKTOP);
-  }, 120_000);
+  }, 180_000);
   it('should show a chat message from an attendee to everyone', async () => {
     const [first] = attendees;
     await first!.getByLabel('Message', { exact: true }).fill('Hello from the second row!');
@@ -150,6 +159,8 @@ describe.skipIf(!available)('a webinar in Chromium', () => {
     }
     await screenshot(host, 'presenter-qa-1280x800');
     await screenshot(third, 'attendee-qa-375x812');
+    await expectAccessible(host, 'presenter Q&A with an answer');
+    await expectAccessible(third, 'attendee Q&A with an answer');
   });
   it('should show the screen share at attendees as a second video and stop it', async () => {
     await host.getByTestId('share-screen').click();
@@ -159,12 +170,13 @@ describe.skipIf(!available)('a webinar in Chromium', () => {
       await waitForDecodedFrames(page, '[data-testid=camera-video]');
     }
     await screenshot(attendees[0]!, 'attendee-screen-share-1280x800');
-    await host.getByRole('button', { name: 'Stop sharing your screen' }).click();
+    await expectAccessible(attendees[0]!, 'attendee room with a screen share');
+    await host.getByRole('button', { name: /Stop sharing your screen/ }).click();
     for (const page of attendees) {
       await expect.poll(() => page.getByTestId('screen-video').count(), poll).toBe(0);
       await waitForDecodedFrames(page, '[data-testid=camera-video]');
     }
-  }, 60_000);
+  }, 180_000);
   it('should queue raised hands for the presenter in order, with a count', async () => {
     const [, second, third] = attendees as [Page, Page, Page];
     await second.getByTestId('raise-hand').click();
@@ -172,9 +184,11 @@ describe.skipIf(!available)('a webinar in Chromium', () => {
     await expect.poll(() => host.getByTestId('hand-count').textContent(), poll).toBe('2');
     await host.getByTestId('hand-queue').scrollIntoViewIfNeeded();
     await screenshot(host, 'hand-queue-1280x800');
+    await expectAccessible(host, 'presenter console with raised hands');
     await host.getByTestId('option-questionsNeedApproval').check();
     await third.getByRole('tab', { name: /Q&A/ }).click();
     await screenshot(host, 'moderation-queue-1280x800');
+    await expectAccessible(host, 'presenter console moderating questions');
     await third.getByTestId('raise-hand').click();
     await expect.poll(() => host.getByTestId('hand-count').textContent(), poll).toBe('1');
     await host.getByTestId('option-questionsNeedApproval').uncheck();
@@ -188,11 +202,12 @@ describe.skipIf(!available)('a webinar in Chromium', () => {
     await second.getByTestId('audio-only').uncheck();
     await waitForDecodedFrames(second, '[data-testid=camera-video]');
     await expect.poll(() => host.getByText('Audio only').count(), poll).toBe(0);
-  }, 60_000);
+  }, 180_000);
   it('should tell attendees when the presenter turns the camera off and on', async () => {
     const [first] = attendees as [Page];
     await host.getByTestId('presenter-camera').click();
     await expect.poll(() => first.getByText('The presenter turned their camera off.').count(), poll).toBe(1);
+    await expectAccessible(first, 'attendee room with the camera off');
     await host.getByTestId('presenter-camera').click();
     await expect.poll(() => first.getByText('The presenter turned their camera off.').count(), poll).toBe(0);
     await waitForDecodedFrames(first, '[data-testid=camera-video]');
@@ -204,6 +219,7 @@ describe.skipIf(!available)('a webinar in Chromium', () => {
     await page.getByLabel('Your name').fill('Old Browser');
     await page.getByRole('button', { name: 'Join' }).click();
     await expect.poll(() => page.getByTestId('join-only').textContent(), poll).toContain('WebRTC is not available');
+    await expectAccessible(page, 'attendee room without WebRTC');
     await page.getByLabel('Message', { exact: true }).fill('Text only, but here!');
     await page.getByRole('button', { name: 'Send message' }).click();
     await host.getByRole('tab', { name: /Chat/ }).click();
@@ -228,7 +244,7 @@ describe.skipIf(!available)('a webinar in Chromium', () => {
     await host.getByRole('tab', { name: /Q&A/ }).click();
     // The answered question sits after the open one, in its own list.
     await expect.poll(() => questionOrder(host), poll).toEqual(['Does it work on phones?', 'Will there be a recording?']);
-  }, 120_000);
+  }, 180_000);
   it('should carry on when the server restarts: video keeps flowing, signaling reconnects, chat works', async () => {
     await server.restart();
     for (const page of [host, ...attendees]) {
@@ -243,7 +259,7 @@ describe.skipIf(!available)('a webinar in Chromium', () => {
     await expect.poll(() => host.getByTestId('chat-messages').textContent(), poll).toContain('Still here after the restart');
     await host.getByRole('tab', { name: /People/ }).click();
     await expect.poll(() => host.locator('[data-testid=peer-state][data-state=connected]').count(), poll).toBe(3);
-  }, 120_000);
+  }, 180_000);
   it('should float a reaction from an attendee over the presenter stage', async () => {
     await attendees[0]!.getByRole('button', { name: 'React: Applause' }).click();
     await expect.poll(() => host.locator('[data-testid=presenter-stage] .reaction-float').count(), poll).toBeGreaterThan(0);
@@ -255,7 +271,7 @@ describe.skipIf(!available)('a webinar in Chromium', () => {
     expect(await phone.getByTestId('join-form').count()).toBe(0);
     // Still three attendee links on the console: the reload replaced a peer, it did not add one.
     await expect.poll(() => host.locator('[data-testid=peer-state][data-state=connected]').count(), poll).toBe(3);
-  }, 60_000);
+  }, 180_000);
   it('should forget the token when an attendee leaves', async () => {
     const phone = attendees.pop()!;
     const key = `podium:room:${joinLink.split('/').pop()}`;
@@ -263,6 +279,7 @@ describe.skipIf(!available)('a webinar in Chromium', () => {
     await phone.getByRole('button', { name: 'Leave the session' }).click();
     await phone.getByRole('dialog').getByRole('button', { name: 'Leave' }).click();
     await expect.poll(() => phone.getByTestId('join-form').textContent(), poll).toContain('You left the session');
+    await expectAccessible(phone, 'join form after leaving');
     expect(await phone.evaluate((k) => localStorage.getItem(k), key)).toBeNull();
   });
   it('should end the session: a summary for the presenter, the ended page for attendees', async () => {
@@ -274,15 +291,19 @@ describe.skipIf(!available)('a webinar in Chromium', () => {
     expect(Number(await host.getByTestId('stat-questions').textContent())).toBe(2);
     expect(Number(await host.getByTestId('stat-participants').textContent())).toBeGreaterThanOrEqual(5);
     await screenshot(host, 'session-summary-1280x800');
+    await expectAccessible(host, 'session summary');
     // The console of an ended room, opened again, says the session is over.
     await host.reload();
     await expect.poll(() => host.getByTestId('session-ended').count(), poll).toBe(1);
+    await expectAccessible(host, 'session ended (console reopened)');
     for (const page of attendees) {
       await expect.poll(() => page.getByTestId('session-ended').textContent(), poll).toContain('This session has ended');
     }
+    await expectAccessible(attendees[0]!, 'session ended in the room');
     // The link keeps saying so later, with no join form.
     await attendees[0]!.reload();
     await expect.poll(() => attendees[0]!.getByTestId('session-ended').count(), poll).toBe(1);
+    await expectAccessible(attendees[0]!, 'session ended (attendee link)');
     expect(await attendees[0]!.getByTestId('join-form').count()).toBe(0);
   });
 });

@@ -13,6 +13,7 @@ import type { PollBody } from '../core/polls.ts';
 import type { ReportBody } from '../core/report.ts';
 import type { ChatMessageBody, QuestionBody, SessionStatsBody } from '../core/schemas.ts';
 import { DEFAULT_MESSAGES_PAGE } from '../core/limits.ts';
+import { describeIssues, issuesFromDetails } from './lib/error-wording.ts';
 import { fetchWithRetry } from './lib/retry.ts';
 import { randomId } from './random-id.ts';
 
@@ -23,6 +24,8 @@ export class ApiRequestError extends Error {
     /** The server's error code, or `network_error` when no answer arrived. */
     readonly code: ErrorCode | 'network_error',
     message: string,
+    /** For `validation_error`: the server's `{ path, message }` per refused field. */
+    readonly details?: unknown,
   ) {
     super(message);
   }
@@ -82,8 +85,8 @@ async function request<T>(method: string, path: string, options: { body?: unknow
     }
   }
   if (!response.ok) {
-    const error = (parsed as { error?: { code?: ErrorCode; message?: string } } | undefined)?.error;
-    throw new ApiRequestError(response.status, error?.code ?? 'internal_error', error?.message ?? `Request failed (${response.status})`);
+    const error = (parsed as { error?: { code?: ErrorCode; message?: string; details?: unknown } } | undefined)?.error;
+    throw new ApiRequestError(response.status, error?.code ?? 'internal_error', error?.message ?? `Request failed (${response.status})`, error?.details);
   }
   return parsed as T;
 }
@@ -131,7 +134,7 @@ export function describeError(error: unknown): string {
     case 'rate_limited':
       return 'Too many attempts in a short time. Wait a moment and try again.';
     case 'validation_error':
-      return error.message || 'Some fields need another look.';
+      return describeIssues(issuesFromDetails(error.details));
     default:
       return error.message;
   }

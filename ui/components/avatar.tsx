@@ -1,4 +1,4 @@
-// A round initial badge whose colour is stable for a name.
+// A round initial badge whose colour is stable for a name, dark enough for its white initials (4.6:1 at least).
 const hues = [250, 285, 200, 160, 20, 330, 45, 120];
 
 export function initials(name: string | null): string {
@@ -15,7 +15,7 @@ export function hueFor(name: string | null): number {
 
 export function Avatar(props: { name: string | null; small?: boolean }) {
   return (
-    <span class="avatar" classList={{ small: props.small }} style={{ '--avatar': `hsl(${hueFor(props.name)} 62% 52%)` }} aria-hidden="true">
+    <span class="avatar" classList={{ small: props.small }} style={{ '--avatar': `hsl(${hueFor(props.name)} 62% 32%)` }} aria-hidden="true">
       {initials(props.name)}
     </span>
   );

@@ -1,7 +1,8 @@
 // Live chat: the list follows new messages unless the reader scrolled up; Enter sends, Shift+Enter breaks a line.
+// The store keeps the newest CHAT_WINDOW messages (more while reading back), so the list stays bounded.
 import { createEffect, createSignal, For, on, Show } from 'solid-js';
 import { useRoom } from '../room/room-context.tsx';
-import { selfIsHost } from '../room/room-store.ts';
+import { CHAT_KEPT_MAX, CHAT_WINDOW, selfIsHost } from '../room/room-store.ts';
 import { Avatar } from './avatar.tsx';
 import { Icon } from './icon.tsx';
 import { createPanelAction, PanelAlert } from './panel-alert.tsx';
@@ -60,13 +61,26 @@ export function ChatPanel() {
     <>
       <div
         class="panel-scroll"
+        // Scrollable with the keyboard too (a list of text has nothing else to focus).
+        tabIndex={0}
+        role="region"
+        aria-label="Chat history"
         ref={list}
-        onScroll={() => (stickToBottom = list.scrollTop + list.clientHeight >= list.scrollHeight - 40)}
+        onScroll={() => {
+          stickToBottom = list.scrollTop + list.clientHeight >= list.scrollHeight - 40;
+          // Back at the newest: what was loaded for reading back is let go, so the list stays bounded.
+          if (stickToBottom && room.state.messages.length > CHAT_WINDOW) room.actions.followLatest();
+        }}
       >
         <Show when={room.state.hasEarlierMessages}>
-          <button class="button small ghost load-earlier" type="button" onClick={() => void loadEarlier()} disabled={loadingEarlier()} data-testid="load-earlier">
-            {loadingEarlier() ? 'Loading…' : 'Load earlier messages'}
-          </button>
+          <Show
+            when={room.state.messages.length < CHAT_KEPT_MAX}
+            fallback={<p class="empty">This page shows the newest {CHAT_KEPT_MAX} messages.</p>}
+          >
+            <button class="button small ghost load-earlier" type="button" onClick={() => void loadEarlier()} disabled={loadingEarlier()} data-testid="load-earlier">
+              {loadingEarlier() ? 'Loading…' : 'Load earlier messages'}
+            </button>
+          </Show>
         </Show>
         <Show when={room.state.messages.length > 0} fallback={<p class="empty">No messages yet. Say hello 👋</p>}>
           <ul class="messages" aria-label="Chat messages" data-testid="chat-messages">

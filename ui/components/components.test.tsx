@@ -12,6 +12,7 @@ import { LiveRegion } from './live-region.tsx';
 import { ParticipantsPanel } from './participants-panel.tsx';
 import { QaPanel } from './qa-panel.tsx';
 import { TabPanel, Tabs } from './tabs.tsx';
+import { toggleName } from './toggle-control.tsx';
 import { ATTENDEE_ID, audienceState, makeQuestion, OTHER_ID, roomBody } from '../room/testing.ts';
 import { makeTestRoom, WithRoom, type TestRoom } from './testing.tsx';
 import { ModerationPanel, TakeOverPresenting } from '../room/stage/moderation.tsx';
@@ -182,7 +183,7 @@ describe('ChatPanel', () => {
 
   it('should keep the draft and say why when sending fails', async () => {
     render(() => {
-      const room = makeTestRoom('attendee', () => ({ ok: false, error: { code: 'validation_error', message: 'Messages are limited to 2000 characters' } }));
+      const room = makeTestRoom('attendee', () => ({ ok: false, error: { code: 'validation_error', message: 'message: Too big: expected string to have <=2000 characters' } }));
       return (
         <WithRoom room={room}>
           <ChatPanel />
@@ -495,5 +496,15 @@ describe('Address privacy and connection diagnosis', () => {
     expect(text()).toContain('this room has no relay server');
     room.value.events.network(network(true, false));
     expect(text()).toContain('not even through the room’s relay');
+  });
+});
+
+describe('toggleName', () => {
+  it('should start a control’s accessible name with its visible words unless the action already says them', () => {
+    expect(toggleName('Mic', 'Turn microphone off')).toBe('Mic: Turn microphone off');
+    expect(toggleName('Mic on', 'Turn your microphone off')).toBe('Mic on: Turn your microphone off');
+    expect(toggleName('Camera', 'Turn camera off')).toBe('Turn camera off');
+    expect(toggleName('Share screen', 'Share screen with attendees')).toBe('Share screen with attendees');
+    expect(toggleName('Stop sharing', 'Stop sharing your screen')).toBe('Stop sharing your screen');
   });
 });

@@ -18,9 +18,10 @@ export function Field(props: InputAttributes & { id: string; label: JSX.Element;
 
 /**
  * A form's submit: `check` may refuse before anything is sent; while `work` runs the form is busy, and it stays
- * busy once `work` succeeded (the page moves on); a failure is shown and the form can be sent again.
+ * busy once `work` succeeded (the page moves on); a failure is shown and the form can be sent again. `onFailure`
+ * hears the failure after its message is on the page (to move focus to the field to fix).
  */
-export function createFormSubmit(work: () => Promise<void>, check: () => string | null = () => null) {
+export function createFormSubmit(work: () => Promise<void>, check: () => string | null = () => null, onFailure?: (err: unknown) => void) {
   const [error, setError] = createSignal<string | null>(null);
   const [busy, setBusy] = createSignal(false);
   const submit = async (event: Event) => {
@@ -34,6 +35,7 @@ export function createFormSubmit(work: () => Promise<void>, check: () => string 
     } catch (err) {
       setError(describeError(err));
       setBusy(false);
+      onFailure?.(err);
     }
   };
   return { error, busy, submit };

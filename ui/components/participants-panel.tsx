@@ -41,7 +41,7 @@ export function ParticipantsPanel(props: { joinUrl?: string }) {
   );
   const alone = () => !room.state.participants.some((p) => p.id !== room.state.self?.participantId);
   return (
-    <div class="panel-scroll">
+    <div class="panel-scroll" tabIndex={0} role="region" aria-label="People in the room">
       <Show when={props.joinUrl}>{(url) => <ShareLink url={url()} />}</Show>
       <Show when={alone()}>
         <p class="people-empty" data-testid="people-empty">

@@ -6,6 +6,9 @@ import { useRoom } from '../room/room-context.tsx';
 import { compareQuestions, selfIsHost } from '../room/room-store.ts';
 import { Icon } from './icon.tsx';
 import { createPanelAction, PanelAlert, type PanelAct } from './panel-alert.tsx';
+
+/** Questions rendered at once; "Show more" adds as many again. */
+export const QA_WINDOW = 200;
 import { MAX_ANSWER_LENGTH, MAX_QUESTION_LENGTH } from '../../core/limits.ts';
 
 export function QaPanel() {
@@ -17,6 +20,8 @@ export function QaPanel() {
   const ordered = createMemo(() => [...room.state.questions].sort(compareQuestions));
   const open = () => ordered().filter((q) => !q.isAnswered);
   const answered = () => ordered().filter((q) => q.isAnswered);
+  // The list renders the first QA_WINDOW in order (the most asked-about); more on request, so the DOM stays bounded.
+  const [shown, setShown] = createSignal(QA_WINDOW);
 
   const { error, act } = createPanelAction();
 
@@ -39,16 +44,21 @@ export function QaPanel() {
         >
           <Show when={open().length > 0} fallback={<p class="empty">Every question has been answered.</p>}>
             <ol class="questions" aria-label="Open questions" data-testid="questions">
-              <For each={open()}>{(question) => <QuestionItem question={question} presenter={isPresenter()} host={host()} act={act} />}</For>
+              <For each={open().slice(0, shown())}>{(question) => <QuestionItem question={question} presenter={isPresenter()} host={host()} act={act} />}</For>
             </ol>
           </Show>
-          <Show when={answered().length > 0}>
+          <Show when={answered().length > 0 && shown() > open().length}>
             <h3 class="questions-heading" id="answered-questions-title">
               Answered ({answered().length})
             </h3>
             <ol class="questions answered-questions" aria-labelledby="answered-questions-title" data-testid="answered-questions">
-              <For each={answered()}>{(question) => <QuestionItem question={question} presenter={isPresenter()} host={host()} act={act} />}</For>
+              <For each={answered().slice(0, shown() - open().length)}>{(question) => <QuestionItem question={question} presenter={isPresenter()} host={host()} act={act} />}</For>
             </ol>
+          </Show>
+          <Show when={ordered().length > shown()}>
+            <button class="button small ghost load-earlier" type="button" onClick={() => setShown((n) => n + QA_WINDOW)} data-testid="show-more-questions">
+              Show {Math.min(QA_WINDOW, ordered().length - shown())} more questions
+            </button>
           </Show>
         </Show>
       </div>
@@ -92,16 +102,27 @@ function QuestionItem(props: { question: QuestionBody; presenter: boolean; host:
   const highlighted = () => room.state.room?.highlightedQuestionId === q().id;
   const votesLabel = () => `${q().votes} ${q().votes === 1 ? 'vote' : 'votes'}`;
 
+  let answerButton: HTMLButtonElement | undefined;
+  /** The form closes; focus goes back to the question's Answer button instead of the top of the page. */
+  const closeAnswer = () => {
+    setAnswering(false);
+    queueMicrotask(() => answerButton?.focus());
+  };
   const submitAnswer = async (event: Event) => {
     event.preventDefault();
     const text = answer().trim();
     if (!text) return;
     await props.act(async () => {
       await room.actions.answer(q().id, text);
-      setAnswering(false);
       setAnswer('');
+      closeAnswer();
     });
   };
+  /** A vote re-sorts the list; the pressed button keeps the focus it had. */
+  const vote = (button: HTMLButtonElement) =>
+    props.act(() => room.actions.vote(q().id, !q().votedByMe)).then(() => {
+      if (document.activeElement === document.body || document.activeElement === null) button.focus();
+    });
 
   return (
     <li class="question" classList={{ pinned: q().isPinned, highlighted: highlighted() }} data-testid="question" data-question-id={q().id}>
@@ -117,8 +138,8 @@ function QuestionItem(props: { question: QuestionBody; presenter: boolean; host:
         <button
           class="vote"
           aria-pressed={q().votedByMe}
-          aria-label={`${q().votedByMe ? 'Remove your vote for' : 'Upvote'}: ${q().question} (${votesLabel()})`}
-          onClick={() => props.act(() => room.actions.vote(q().id, !q().votedByMe))}
+          aria-label={`${q().votedByMe ? 'Remove your vote for' : 'Upvote'}: ${q().question} – ${votesLabel()}`}
+          onClick={(e) => void vote(e.currentTarget)}
           disabled={room.state.connection === 'ended'}
         >
           <Icon name="up" size={16} />
@@ -191,7 +212,7 @@ function QuestionItem(props: { question: QuestionBody; presenter: boolean; host:
               </button>
             </Show>
             <Show when={!answering()}>
-              <button class="button small" onClick={() => setAnswering(true)} aria-label={`Answer question: ${q().question}`}>
+              <button class="button small" ref={answerButton} onClick={() => setAnswering(true)} aria-label={`${q().answer ? 'Edit answer to' : 'Answer'} question: ${q().question}`}>
                 <Icon name="chat" size={14} /> {q().answer ? 'Edit answer' : 'Answer'}
               </button>
             </Show>
@@ -213,7 +234,7 @@ function QuestionItem(props: { question: QuestionBody; presenter: boolean; host:
               <button class="button primary small" type="submit" disabled={!answer().trim()}>
                 Post
               </button>
-              <button class="button ghost small" type="button" onClick={() => setAnswering(false)}>
+              <button class="button ghost small" type="button" onClick={closeAnswer}>
                 Cancel
               </button>
             </form>

@@ -22,17 +22,17 @@ export function RoomPanels(props: { withPeople: boolean; joinUrl?: string }) {
     <>
       <Tabs id="room" label="Room panels" selected={tab()} onSelect={setTab} items={items()} />
       <Show when={props.withPeople}>
-        <TabPanel id="room" tab="people" selected={tab() === 'people'}>
+        <TabPanel id="room" tab="people" selected={tab() === 'people'} heading="People">
           <ParticipantsPanel {...(props.joinUrl ? { joinUrl: props.joinUrl } : {})} />
         </TabPanel>
       </Show>
-      <TabPanel id="room" tab="chat" selected={tab() === 'chat'}>
+      <TabPanel id="room" tab="chat" selected={tab() === 'chat'} heading="Chat">
         <ChatPanel />
       </TabPanel>
-      <TabPanel id="room" tab="qa" selected={tab() === 'qa'}>
+      <TabPanel id="room" tab="qa" selected={tab() === 'qa'} heading="Questions and answers">
         <QaPanel />
       </TabPanel>
-      <TabPanel id="room" tab="polls" selected={tab() === 'polls'}>
+      <TabPanel id="room" tab="polls" selected={tab() === 'polls'} heading="Polls">
         <PollsPanel />
       </TabPanel>
     </>

@@ -11,7 +11,9 @@ export function SessionSummary(props: { title: string | null; stats: SessionStat
         <span class="ended-icon">
           <Icon name="check" size={28} />
         </span>
-        <h1>{props.presenter ? 'Session summary' : 'This session has ended'}</h1>
+        <h1 tabIndex={-1} ref={(el) => queueMicrotask(() => (document.activeElement === document.body || !document.activeElement) && el.focus())}>
+          {props.presenter ? 'Session summary' : 'This session has ended'}
+        </h1>
         <p>
           <Show when={props.title} fallback="Thanks for being part of it.">
             “{props.title}” is over. {props.presenter ? 'Here is how it went.' : 'Thanks for joining.'}

@@ -42,7 +42,8 @@ export function Tabs<K extends string>(props: { items: TabItem<K>[]; selected: K
   );
 }
 
-export function TabPanel(props: { id: string; tab: string; selected: boolean; children: JSX.Element }) {
+/** `heading` gives the panel a (visually hidden) heading, so heading navigation finds each side panel. */
+export function TabPanel(props: { id: string; tab: string; selected: boolean; heading?: string; children: JSX.Element }) {
   return (
     <div
       class="panel"
@@ -52,6 +53,7 @@ export function TabPanel(props: { id: string; tab: string; selected: boolean; ch
       hidden={!props.selected}
       style={props.selected ? undefined : { display: 'none' }}
     >
+      {props.heading && <h2 class="visually-hidden">{props.heading}</h2>}
       {props.children}
     </div>
   );

@@ -37,6 +37,7 @@ function AttendeeView(props: { slug: string; onLeave: () => void; onSignedOut: (
     if (room.state.connection === 'unauthorized') props.onSignedOut();
     if (room.state.connection === 'ended') forgetSession(props.slug);
   });
+  focusOnceInRoom(() => room.state.connection === 'live');
   return (
     <Show
       when={room.state.connection !== 'ended'}
@@ -45,7 +46,7 @@ function AttendeeView(props: { slug: string; onLeave: () => void; onSignedOut: (
       <Show when={room.state.connection !== 'removed'} fallback={<RemovedPage />}>
       <Topbar>
         <div class="topbar-title">
-          <h1>{room.state.room?.title ?? 'Joining…'}</h1>
+          <h1 title={room.state.room?.title} tabIndex={-1} data-testid="room-title">{room.state.room?.title ?? 'Joining…'}</h1>
           <p>{room.state.room ? `Presented by ${room.state.room.presenterName}` : '\u00a0'}</p>
         </div>
         <div class="topbar-actions">
@@ -53,7 +54,7 @@ function AttendeeView(props: { slug: string; onLeave: () => void; onSignedOut: (
           <LeaveButton onLeft={props.onLeave} />
         </div>
       </Topbar>
-      <div class="room" id="main">
+      <main class="room" id="main">
         <section class="room-main" aria-label="Presentation">
           <Stage />
           <SpeakerTiles
@@ -67,11 +68,29 @@ function AttendeeView(props: { slug: string; onLeave: () => void; onSignedOut: (
         <aside class="room-side" aria-label="Chat and questions">
           <RoomPanels withPeople={false} />
         </aside>
-      </div>
+      </main>
       <LiveRegion message={room.state.announcement} />
       </Show>
     </Show>
   );
+}
+
+/**
+ * The first time the room is live, focus goes where the next step is: the chat box with a keyboard and mouse, the
+ * room's title (no on-screen keyboard popping up) on a touch screen. Focus someone already placed is left alone.
+ */
+function focusOnceInRoom(live: () => boolean) {
+  let done = false;
+  createEffect(() => {
+    if (done || !live()) return;
+    done = true;
+    queueMicrotask(() => {
+      if (document.activeElement && document.activeElement !== document.body) return;
+      const fine = matchMedia('(hover: hover) and (pointer: fine)').matches;
+      const target = (fine && document.getElementById('chat-input')) || document.querySelector<HTMLElement>('[data-testid=room-title]');
+      target?.focus();
+    });
+  });
 }
 
 function EndedPage(props: { title: string | null }) {

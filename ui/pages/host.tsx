@@ -123,7 +123,7 @@ function ConsoleLive(props: { slug: string }) {
     <>
       <Topbar>
         <div class="topbar-title">
-          <h1>{room.state.room?.title ?? 'Opening your room…'}</h1>
+          <h1 title={room.state.room?.title}>{room.state.room?.title ?? 'Opening your room…'}</h1>
           <p>
             You are presenting · {attendees()} {attendees() === 1 ? 'attendee' : 'attendees'} ·{' '}
             <AddressPrivacy />
@@ -149,7 +149,7 @@ function ConsoleLive(props: { slug: string }) {
           </button>
         </div>
       </Topbar>
-      <div class="room" id="main">
+      <main class="room" id="main">
         <section class="room-main" aria-label="Your broadcast">
           <Show when={endError()}>
             <p class="alert" role="alert">
@@ -174,7 +174,7 @@ function ConsoleLive(props: { slug: string }) {
         <aside class="room-side" aria-label="Participants, chat and questions">
           <RoomPanels withPeople joinUrl={joinUrl()} />
         </aside>
-      </div>
+      </main>
       {/* Only microphones the room allows are played: on stage, or attendee microphones on, and not muted by a host. */}
       <For each={Object.entries(room.presenter()?.remoteAudio() ?? {}).filter(([id]) => audibleParticipants(room.state.participants, room.state.room).has(id))}>
         {([, stream]) => <AudioSink stream={stream} />}
@@ -298,7 +298,7 @@ function PresenterControls() {
             >
               <ToggleControl
                 pressed={m().sharing()}
-                label={['Stop sharing your screen', 'Share your screen']}
+                label={['Stop sharing your screen', 'Share screen with attendees']}
                 icon={['screen-off', 'screen']}
                 text={['Stop sharing', 'Share screen']}
                 tone="highlight"

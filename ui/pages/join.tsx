@@ -179,6 +179,11 @@ function JoinForm(props: {
     saveSession(props.slug, session);
     rememberName(session.name);
     props.onJoined(session);
+  }, undefined, (err) => {
+    // Focus goes where the fix is: the password after a wrong one, the name after a refused name.
+    const code = err instanceof ApiRequestError ? err.code : null;
+    const field = code === 'invalid_password' ? 'room-password' : code === 'validation_error' ? 'attendee-name' : null;
+    if (field) queueMicrotask(() => (document.getElementById(field) as HTMLInputElement | null)?.select());
   });
 
   return (
@@ -203,7 +208,16 @@ function JoinForm(props: {
           {props.notice}
         </p>
       </Show>
-      <Field id="attendee-name" label="Your name" required maxLength={MAX_NAME_LENGTH} autocomplete="name" value={name()} onValue={setName} />
+      <Field
+        id="attendee-name"
+        label="Your name"
+        required
+        maxLength={MAX_NAME_LENGTH}
+        autocomplete="name"
+        value={name()}
+        onValue={setName}
+        aria-describedby={error() ? 'join-error' : undefined}
+      />
       <Show when={props.hasPassword}>
         <Field
           id="room-password"
@@ -218,10 +232,11 @@ function JoinForm(props: {
           autocomplete="current-password"
           value={password()}
           onValue={setPassword}
+          aria-describedby={error() ? 'join-error' : undefined}
         />
       </Show>
       <Show when={error()}>
-        <p class="alert" role="alert" data-testid="join-error">
+        <p class="alert" role="alert" id="join-error" data-testid="join-error">
           {error()}
         </p>
       </Show>

@@ -2,7 +2,7 @@ import { createRoot } from 'solid-js';
 import { describe, expect, it } from 'vitest';
 import type { ChatMessageBody, ParticipantBody } from '../../core/schemas.ts';
 import type { JoinRoomResult } from '../../signaling/protocol.ts';
-import { compareQuestions, createRoomStore, RoomActionError, type RoomTransport } from './room-store.ts';
+import { CHAT_KEPT_MAX, CHAT_WINDOW, compareQuestions, createRoomStore, RoomActionError, type RoomTransport } from './room-store.ts';
 import { answering, ATTENDEE_ID, audienceState, makeQuestion, OTHER_ID, PRESENTER_ID, roomBody } from './testing.ts';
 
 const participant = (id: string, role: ParticipantBody['role'], name: string): ParticipantBody => ({
@@ -106,6 +106,45 @@ describe('createRoomStore', () => {
     );
     expect(room.state.messages.map((m) => m.id)).toEqual(['m1', 'm3']);
     expect(room.state.questions[0]).toMatchObject({ id: 'q1', votedByMe: true });
+    room.dispose();
+  });
+
+  it('should keep only the newest CHAT_WINDOW messages however many arrive (1,500 here), and more only while reading back', async () => {
+    const at = (i: number) => new Date(Date.UTC(2026, 0, 1, 10) + i * 1000).toISOString();
+    const all = Array.from({ length: 1500 }, (_, i) => message(`m${i}`, OTHER_ID, `message ${i}`, at(i)));
+    const asked: string[] = [];
+    const room = createRoot((dispose) => ({
+      ...createRoomStore('room-slug-1', answering(() => ({ ok: true })).transport, async (beforeId) => {
+        asked.push(beforeId);
+        const end = all.findIndex((m) => m.id === beforeId);
+        return { messages: all.slice(Math.max(0, end - 100), end), hasMore: end > 100 };
+      }),
+      dispose,
+    }));
+    room.events.joined(joinResult);
+    for (const m of all) room.events.chatMessage(m);
+    expect(room.state.messages).toHaveLength(CHAT_WINDOW);
+    expect(room.state.messages[0]!.id).toBe(`m${1500 - CHAT_WINDOW}`);
+    expect(room.state.messages.at(-1)!.id).toBe('m1499');
+    expect(room.state.hasEarlierMessages).toBe(true);
+    // Reading back keeps what was loaded, even as new messages arrive…
+    await room.actions.loadEarlierMessages();
+    expect(room.state.messages).toHaveLength(CHAT_WINDOW + 100);
+    room.events.chatMessage(message('late', OTHER_ID, 'late', at(6000)));
+    expect(room.state.messages[0]!.id).toBe(`m${1500 - CHAT_WINDOW - 100}`);
+    expect(room.state.messages).toHaveLength(CHAT_WINDOW + 101);
+    // …up to CHAT_KEPT_MAX and one page, where loading stops.
+    for (let i = 0; i < 20; i++) await room.actions.loadEarlierMessages();
+    expect(room.state.messages.length).toBeGreaterThanOrEqual(CHAT_KEPT_MAX);
+    expect(room.state.messages.length).toBeLessThanOrEqual(CHAT_KEPT_MAX + 100);
+    expect(asked.length).toBeLessThan(12);
+    // Back at the newest message, the page lets the rest go.
+    room.actions.followLatest();
+    expect(room.state.messages).toHaveLength(CHAT_WINDOW);
+    expect(room.state.messages.at(-1)!.id).toBe('late');
+    // A reconnect's missed messages (up to 1,000) are trimmed the same way.
+    room.events.history(all.slice(0, 1000), [], true);
+    expect(room.state.messages).toHaveLength(CHAT_WINDOW);
     room.dispose();
   });
 

@@ -17,7 +17,9 @@ import type { AttendeeLinkView } from '../rtc/presenter-hub.ts';
 import type { PeerState } from '../rtc/peer.ts';
 import type { LinkPath } from '../rtc/quality.ts';
 import type { PauseReason } from '../rtc/signaling.ts';
+import { describeIssues, issueFromSocketMessage } from '../lib/error-wording.ts';
 import { randomId } from '../random-id.ts';
+import { MAX_MESSAGES_PAGE } from '../../core/limits.ts';
 
 export type ConnectionStatus = 'connecting' | 'live' | 'reconnecting' | 'unauthorized' | 'removed' | 'ended';
 
@@ -79,13 +81,14 @@ export type RoomTransport = <E extends keyof ClientToServerEvents>(
 type AckPayload<E extends keyof ClientToServerEvents> =
   Parameters<ClientToServerEvents[E]>[1] extends (result: AckResult<infer T>) => void ? T : never;
 
+/** A refused action; a validation refusal's message is put in words for people (the server's stays in `serverMessage`). */
 export class RoomActionError extends Error {
   override name = 'RoomActionError';
   constructor(
     readonly code: string,
-    message: string,
+    readonly serverMessage: string,
   ) {
-    super(message);
+    super(code === 'validation_error' ? describeIssues([issueFromSocketMessage(serverMessage)]) : serverMessage);
   }
 }
 
@@ -146,14 +149,36 @@ function makeSender(transport: RoomTransport) {
 }
 type Send = ReturnType<typeof makeSender>;
 
+/**
+ * The chat a page keeps, however long the session runs: the newest CHAT_WINDOW messages while the reader follows the
+ * conversation; "Load earlier" may raise that to CHAT_KEPT_MAX (plus its last page) while they read back, and
+ * coming back to the newest (`followLatest`) trims it again. What is dropped stays on the server ("Load earlier").
+ */
+export const CHAT_WINDOW = 200;
+export const CHAT_KEPT_MAX = 1000;
+
 /** How chat messages and questions enter the store, whether a socket event or an action's answer brought them. */
 function makeRoomContent(state: RoomState, setState: SetRoomState) {
   const isSelf = (participantId: string | null) => participantId !== null && participantId === state.self?.participantId;
+  let kept = CHAT_WINDOW;
+
+  /** Drops the oldest messages beyond what the page keeps; the server still has them. */
+  const trimChat = () => {
+    // Reading back, new messages are kept too, up to the hard bound.
+    if (kept > CHAT_WINDOW) kept = Math.min(Math.max(kept, state.messages.length), CHAT_KEPT_MAX + MAX_MESSAGES_PAGE);
+    const excess = state.messages.length - kept;
+    if (excess <= 0) return;
+    batch(() => {
+      setState('messages', (list) => list.slice(excess));
+      setState('hasEarlierMessages', true);
+    });
+  };
 
   const addMessage = (message: ChatMessageBody) => {
     if (message.messageType === 'reaction') return;
     if (state.messages.some((m) => m.id === message.id)) return;
     setState('messages', state.messages.length, message);
+    trimChat();
     if (!isSelf(message.participantId) && message.messageType === 'chat') {
       setState('announcement', `${message.name ?? 'Someone'} says: ${message.message}`);
     }
@@ -180,7 +205,16 @@ function makeRoomContent(state: RoomState, setState: SetRoomState) {
     if (older.length) setState('messages', (current) => [...older, ...current].sort(byCreatedAt));
   }
 
-  return { addMessage, addQuestion, patchQuestion, mergeOlder };
+  /** The reader paged back: keep what they loaded (up to CHAT_KEPT_MAX and one page) until they follow again. */
+  const keepLoaded = () => {
+    kept = Math.min(Math.max(kept, state.messages.length), CHAT_KEPT_MAX + MAX_MESSAGES_PAGE);
+  };
+  const followLatest = () => {
+    kept = CHAT_WINDOW;
+    trimChat();
+  };
+
+  return { addMessage, addQuestion, patchQuestion, mergeOlder, trimChat, keepLoaded, followLatest };
 }
 type RoomContent = ReturnType<typeof makeRoomContent>;
 
@@ -203,6 +237,7 @@ function makeRoomEvents(state: RoomState, setState: SetRoomState, content: RoomC
         mergeOlder(messages);
         // A reconnect's newest page must not hide older messages already loaded by "Load earlier".
         if (!state.hasEarlierMessages || !hasMore) setState('hasEarlierMessages', hasMore);
+        content.trimChat();
         setState('questions', reconcile(questions, { key: 'id' }));
       });
     },
@@ -322,20 +357,23 @@ function makeRoomActions(
   content: RoomContent,
   earlierMessages?: EarlierMessages,
 ) {
-  const { addMessage, addQuestion, patchQuestion, mergeOlder } = content;
+  const { addMessage, addQuestion, patchQuestion, mergeOlder, keepLoaded, followLatest } = content;
   /** The last ask not yet acknowledged, so that sending the same question again is a retry of it. */
   let unansweredAsk: { question: string; clientQuestionId: string } | null = null;
   return {
     /** One more page of history before the oldest message shown. */
     async loadEarlierMessages() {
       const oldest = state.messages[0];
-      if (!earlierMessages || !oldest) return;
+      if (!earlierMessages || !oldest || state.messages.length >= CHAT_KEPT_MAX) return;
       const page = await earlierMessages(oldest.id);
       batch(() => {
         mergeOlder(page.messages);
+        keepLoaded();
         setState('hasEarlierMessages', page.hasMore);
       });
     },
+    /** The reader is back at the newest message: the page keeps only the newest CHAT_WINDOW again. */
+    followLatest,
     async sendChat(message: string) {
       const result = await send('chat-message', { roomSlug: slug, message, clientMessageId: randomId() });
       addMessage(result.message);

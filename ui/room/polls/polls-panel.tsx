@@ -117,7 +117,9 @@ function PollItem(props: { poll: PollBody; host: boolean; act: PanelAct }) {
           {statusLabel()}
         </span>
       </div>
-      <ul class="poll-options" role={canVote() ? 'group' : undefined} aria-label={canVote() ? `Choices for: ${p().question}` : undefined}>
+      {/* The choices are one group for a voter; the list stays a list (a role on the <ul> would orphan its items). */}
+      <div role={canVote() ? 'group' : undefined} aria-label={canVote() ? `Choices for: ${p().question}` : undefined}>
+      <ul class="poll-options">
         <For each={p().options}>
           {(option, i) => (
             <li class="poll-option">
@@ -134,7 +136,7 @@ function PollItem(props: { poll: PollBody; host: boolean; act: PanelAct }) {
               </Show>
               <Show when={p().results}>
                 {(results) => (
-                  <div class="poll-bar" aria-label={`${option}: ${results().counts[i()] ?? 0} votes`} data-testid="poll-count" data-count={results().counts[i()] ?? 0}>
+                  <div class="poll-bar" role="img" aria-label={`${option}: ${results().counts[i()] ?? 0} votes`} data-testid="poll-count" data-count={results().counts[i()] ?? 0}>
                     <span class="poll-bar-fill" style={{ width: `${percent(results().counts[i()] ?? 0)}%` }} />
                     <span class="poll-bar-text">
                       {results().counts[i()] ?? 0} · {percent(results().counts[i()] ?? 0)}%
@@ -146,6 +148,7 @@ function PollItem(props: { poll: PollBody; host: boolean; act: PanelAct }) {
           )}
         </For>
       </ul>
+      </div>
       <Show when={p().results}>
         <p class="poll-meta" data-testid="poll-voters">
           {total()} {total() === 1 ? 'voter' : 'voters'}

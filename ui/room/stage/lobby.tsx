@@ -31,16 +31,16 @@ export function LobbyPanel() {
             <li data-testid="lobby-entry">
               <span>{w.name ?? 'Someone'}</span>
               <Show when={live()}>
-                <button class="button small primary" type="button" onClick={() => run(room.actions.admit(w.participantId))} aria-label={`Let ${w.name ?? 'this attendee'} in`}>
+                <button class="button small primary" type="button" onClick={() => run(room.actions.admit(w.participantId))} aria-label={`Let in: ${w.name ?? 'this attendee'}`}>
                   Let in
                 </button>
               </Show>
               <Show when={!live() && presenter()}>
-                <button class="button small ghost" type="button" onClick={() => run(room.actions.admit(w.participantId, true))} aria-label={`Let ${w.name ?? 'this attendee'} in as a co-host`}>
+                <button class="button small ghost" type="button" onClick={() => run(room.actions.admit(w.participantId, true))} aria-label={`Co-host: let in ${w.name ?? 'this attendee'} as a co-host`}>
                   Co-host
                 </button>
               </Show>
-              <button class="button small ghost" type="button" onClick={() => run(room.actions.deny(w.participantId))} aria-label={`Turn ${w.name ?? 'this attendee'} away`}>
+              <button class="button small ghost" type="button" onClick={() => run(room.actions.deny(w.participantId))} aria-label={`Deny: turn ${w.name ?? 'this attendee'} away`}>
                 Deny
               </button>
             </li>

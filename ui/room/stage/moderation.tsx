@@ -84,7 +84,7 @@ export function ModerationPanel() {
           {(p) => (
             <li>
               <span>{p.name ?? 'Someone'}</span>
-              <button class="button small primary" type="button" onClick={() => run(room.actions.inviteToStage(p.id))} aria-label={`Invite ${p.name ?? 'this attendee'} to the stage`}>
+              <button class="button small primary" type="button" onClick={() => run(room.actions.inviteToStage(p.id))} aria-label={`Invite to stage: ${p.name ?? 'this attendee'}`}>
                 Invite to stage
               </button>
             </li>
@@ -100,13 +100,13 @@ export function ModerationPanel() {
               <span>
                 {p.name ?? 'Someone'} · {p.stage === 'invited' ? 'invited' : p.muteLocked ? 'speaking, muted' : 'speaking'}
               </span>
-              <button class="button small ghost" type="button" onClick={() => run(room.actions.muteParticipant(p.id, !p.muteLocked))} aria-label={`${p.muteLocked ? 'Let' : 'Mute'} ${p.name ?? 'speaker'}${p.muteLocked ? ' speak' : ''}`}>
+              <button class="button small ghost" type="button" onClick={() => run(room.actions.muteParticipant(p.id, !p.muteLocked))} aria-label={`${p.muteLocked ? 'Allow mic' : 'Mute'}: ${p.name ?? 'speaker'}`}>
                 {p.muteLocked ? 'Allow mic' : 'Mute'}
               </button>
-              <button class="button small ghost" type="button" onClick={() => run(room.actions.stopCamera(p.id))} aria-label={`Turn off the camera of ${p.name ?? 'speaker'}`}>
+              <button class="button small ghost" type="button" onClick={() => run(room.actions.stopCamera(p.id))} aria-label={`Camera off: ${p.name ?? 'speaker'}`}>
                 Camera off
               </button>
-              <button class="button small ghost" type="button" onClick={() => run(room.actions.leaveStage(p.id))} aria-label={`Send ${p.name ?? 'speaker'} back to the audience`}>
+              <button class="button small ghost" type="button" onClick={() => run(room.actions.leaveStage(p.id))} aria-label={`Back to audience: ${p.name ?? 'speaker'}`}>
                 Back to audience
               </button>
             </li>
@@ -153,14 +153,14 @@ export function ModerationPanel() {
                 </button>
               </Show>
               <Show when={selfIsPresenter()}>
-                <button class="button small ghost" type="button" onClick={() => run(room.actions.setCoHost(p.id, !p.isCoHost))} aria-label={`${p.isCoHost ? 'Remove co-host role from' : 'Make co-host:'} ${p.name ?? 'attendee'}`}>
+                <button class="button small ghost" type="button" onClick={() => run(room.actions.setCoHost(p.id, !p.isCoHost))} aria-label={`${p.isCoHost ? 'Not co-host' : 'Co-host'}: ${p.name ?? 'attendee'}`}>
                   {p.isCoHost ? 'Not co-host' : 'Co-host'}
                 </button>
               </Show>
-              <button class="button small ghost" type="button" onClick={() => run(room.actions.removeParticipant(p.id, false))} aria-label={`Remove ${p.name ?? 'attendee'}`} data-testid="remove-participant">
+              <button class="button small ghost" type="button" onClick={() => run(room.actions.removeParticipant(p.id, false))} aria-label={`Remove: ${p.name ?? 'attendee'}`} data-testid="remove-participant">
                 Remove
               </button>
-              <button class="button small danger" type="button" onClick={() => run(room.actions.removeParticipant(p.id, true))} aria-label={`Remove and ban ${p.name ?? 'attendee'}`}>
+              <button class="button small danger" type="button" onClick={() => run(room.actions.removeParticipant(p.id, true))} aria-label={`Ban: ${p.name ?? 'attendee'}`}>
                 Ban
               </button>
             </li>
