@@ -30,12 +30,14 @@ export async function seriousViolations(page: Page): Promise<AxeFinding[]> {
   // Evaluated through the debugging protocol, so the page's Content-Security-Policy does not block it.
   if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(axe.source);
   // Let theme and layout transitions settle so contrast is measured on the final colours.
+  // Each wait is bounded: a page that renders no frame (a busy machine, a throttled page) must not hold the test.
   await page.evaluate(async () => {
+    const atMost = (ms: number) => new Promise((done) => setTimeout(done, ms));
     const transitions = document.getAnimations().filter((a) => a instanceof CSSTransition);
-    await Promise.all(transitions.map((a) => a.finished.catch(() => undefined)));
-    await new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
+    await Promise.race([Promise.all(transitions.map((a) => a.finished.catch(() => undefined))), atMost(2_000)]);
+    await Promise.race([new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))), atMost(1_000)]);
   });
-  return page.evaluate(async () => {
+  return within(AXE_RUN_MS, 'axe.run', page.evaluate(async () => {
     const run = (window as unknown as { axe: typeof axe }).axe.run;
     const results = await run(document, { resultTypes: ['violations'] });
     return results.violations
@@ -48,7 +50,18 @@ export async function seriousViolations(page: Page): Promise<AxeFinding[]> {
           summary: (node.failureSummary ?? v.help).replace(/\s+/g, ' ').slice(0, 300),
         })),
       );
+  }));
+}
+
+/** How long one axe pass may take before the check fails with a clear message (a page.evaluate has no timeout of its own). */
+const AXE_RUN_MS = 60_000;
+
+function within<T>(ms: number, what: string, work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms);
   });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
 }
 
 /**

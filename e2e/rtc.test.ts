@@ -202,6 +202,7 @@ describe.skipIf(!available)('the presenter hub and the attendee link in Chromium
         description: (_t, d) => window.relay('description', d),
         candidate: (_t, c) => window.relay('candidate', c),
         control: (_t, action, reason) => window.relay('control', { action, reason }),
+        stageFeeds() {},
         report() {},
       };
       window.hub = PodiumRtc.makePresenterHub({ signaling, iceServers: [], thresholds: window.thresholds });
@@ -220,7 +221,9 @@ describe.skipIf(!available)('the presenter hub and the attendee link in Chromium
       const connections = [];
       const Original = window.RTCPeerConnection;
       window.hubConnection = () => connections.at(-1);
-      window.hubSenders = () => connections.at(-1).getTransceivers().filter((t) => t.receiver.track.kind === 'video').map((t) => t.sender);
+      // The presenter's own camera and screen: its first three transceivers are its audio, camera and screen; those after
+      // them carry the stage (an attendee's camera toward it, the speakers it forwards).
+      window.hubSenders = () => connections.at(-1).getTransceivers().slice(0, 3).filter((t) => t.receiver.track.kind === 'video').map((t) => t.sender);
       window.RTCPeerConnection = function (...args) { const pc = new Original(...args); connections.push(pc); return pc; };
       window.RTCPeerConnection.prototype = Original.prototype;
     })()`);
@@ -230,6 +233,7 @@ describe.skipIf(!available)('the presenter hub and the attendee link in Chromium
         description: (_t, d) => window.relay('description', d),
         candidate: (_t, c) => window.relay('candidate', c),
         control: (_t, action, reason) => window.relay('control', { action, reason }),
+        stageFeeds() {},
         report() {},
       };
       window.link = PodiumRtc.makeAttendeeLink({ presenterId: 'presenter', signaling, iceServers: [] });
