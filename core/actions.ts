@@ -80,7 +80,7 @@ export const moderationInputs = {
   /** The presenter hands the presenter role to a co-host present now; the presenter becomes a co-host. */
   handOverPresenter: z.object({ participantId }),
   /** A co-host takes over presenting while the presenter is away past the reconnect grace. */
-  takeOverPresenting: z.object({}).strict(),
+  takeOverPresenting: z.object({}),
 } as const;
 
 /** The lobby and going live (core/lobby.ts). */

@@ -82,7 +82,7 @@ export function createModerationHandlers({ core }: HandlerDeps, media?: Pick<Med
       ack({ ok: true, participant: await core.handOverPresenter(actorOf(socket), input) });
     },
     async 'take-over-presenting'(socket, input, ack) {
-      ack({ ok: true, participant: await core.takeOverPresenting(actorOf(socket), input) });
+      ack({ ok: true, participant: await core.takeOverPresenting(actorOf(socket), input ?? {}) });
     },
     async 'list-questions'(socket, _payload, ack) {
       ack({ ok: true, questions: await core.questionsFor(actorOf(socket)) });

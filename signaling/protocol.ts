@@ -160,7 +160,7 @@ export const clientEventSchemas = {
   'highlight-question': moderationInputs.highlightQuestion,
   'delete-chat-message': moderationInputs.deleteChatMessage,
   'hand-over-presenter': moderationInputs.handOverPresenter,
-  'take-over-presenting': moderationInputs.takeOverPresenting,
+  'take-over-presenting': moderationInputs.takeOverPresenting.optional(),
   'list-questions': z.object({}).optional(),
   // The lobby and going live (signaling/lobby.ts over core/lobby.ts); the same schemas as the REST routes.
   'lobby-status': z.object({}).optional(),
