@@ -172,9 +172,10 @@ async function webinar(mode: 'star' | 'sfu', host: Driver, openAttendee: (link: 
 
   // The end.
   await press(host, /^End session$/);
-  await untilAccepted(() => host.evaluate(() => document.querySelector('dialog')?.hasAttribute('open') ?? false, undefined), Boolean);
+  // The page has other dialogs (the stage's device check, Leave's confirmation): the open one is End's.
+  await untilAccepted(() => host.evaluate(() => document.querySelector('dialog[open]') !== null, undefined), Boolean);
   await host.evaluate(() => {
-    const button = [...document.querySelectorAll<HTMLButtonElement>('dialog button')].find((b) => b.textContent?.trim() === 'End session');
+    const button = [...document.querySelectorAll<HTMLButtonElement>('dialog[open] button')].find((b) => b.textContent?.trim() === 'End session');
     button?.click();
   }, undefined);
   await waitCount(host, '[data-testid=session-summary]', 1);
