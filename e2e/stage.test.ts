@@ -92,7 +92,7 @@ function stageSuite(mode: 'star' | 'sfu') {
 
   const invite = async (page: Page, name: string) => {
     await page.getByTestId('raise-hand').click();
-    await host.getByRole('button', { name: `Invite ${name} to the stage` }).click();
+    await host.getByRole('button', { name: `Invite to stage: ${name}` }).click();
     await page.getByTestId('stage-invite-join').click();
     await expect.poll(() => page.getByTestId('stage-device-check').isVisible(), poll).toBe(true);
   };
@@ -159,7 +159,7 @@ function stageSuite(mode: 'star' | 'sfu') {
   }, 180_000);
 
   it('should stop the speaker’s audio reaching anyone once the presenter mutes them, the video still flowing', async () => {
-    await host.getByRole('button', { name: 'Mute Sam Speaker' }).click();
+    await host.getByRole('button', { name: 'Mute: Sam Speaker' }).click();
     await expect.poll(() => host.getByTestId('stage-list').textContent(), poll).toContain('speaking, muted');
     for (const receiver of [attendees.first, attendees.second]) {
       await expectAudioStopped(receiver, speakerId);
@@ -170,7 +170,7 @@ function stageSuite(mode: 'star' | 'sfu') {
   }, 120_000);
 
   it('should send the speaker back to the audience: their tiles go everywhere', async () => {
-    await host.getByRole('button', { name: 'Send Sam Speaker back to the audience' }).click();
+    await host.getByRole('button', { name: 'Back to audience: Sam Speaker' }).click();
     for (const page of [host, attendees.first, attendees.second, attendees.speaker]) {
       await expect.poll(() => page.getByTestId('speaker-tile').count(), poll).toBe(0);
     }
