@@ -106,7 +106,16 @@ function QuestionItem(props: { question: QuestionBody; presenter: boolean; host:
   /** The form closes; focus goes back to the question's Answer button instead of the top of the page. */
   const closeAnswer = () => {
     setAnswering(false);
-    queueMicrotask(() => answerButton?.focus());
+    // An answered question moves to the "Answered" list when the room hears of it, which renders it anew: for a
+    // moment after the answer, focus that falls to the page goes back to this question's button wherever it is now.
+    const id = q().id;
+    let ticks = 0;
+    const refocus = () => {
+      const button = document.querySelector<HTMLButtonElement>(`[data-question-id="${id}"] [data-testid=answer-question]`) ?? answerButton;
+      if (document.activeElement === null || document.activeElement === document.body || ticks === 0) button?.focus();
+      if (++ticks < 20) setTimeout(refocus, 50);
+    };
+    queueMicrotask(refocus);
   };
   const submitAnswer = async (event: Event) => {
     event.preventDefault();
@@ -212,7 +221,7 @@ function QuestionItem(props: { question: QuestionBody; presenter: boolean; host:
               </button>
             </Show>
             <Show when={!answering()}>
-              <button class="button small" ref={answerButton} onClick={() => setAnswering(true)} aria-label={`${q().answer ? 'Edit answer to' : 'Answer'} question: ${q().question}`}>
+              <button class="button small" ref={answerButton} data-testid="answer-question" onClick={() => setAnswering(true)} aria-label={`${q().answer ? 'Edit answer to' : 'Answer'} question: ${q().question}`}>
                 <Icon name="chat" size={14} /> {q().answer ? 'Edit answer' : 'Answer'}
               </button>
             </Show>
