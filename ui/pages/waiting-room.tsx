@@ -80,7 +80,7 @@ export function WaitingRoom(props: {
       <Match when={true}>
         <Topbar>
           <div class="topbar-actions">
-            <button class="button ghost" type="button" onClick={props.onLeave}>
+            <button class="button ghost" type="button" onClick={props.onLeave} aria-label="Leave">
               <Icon name="leave" size={18} />
               <span class="button-label">Leave</span>
             </button>
