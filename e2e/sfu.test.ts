@@ -194,7 +194,7 @@ describe.skipIf(!available)('a large room on the SFU, in Chromium', () => {
     const health = async () => ((await (await fetch(`${server.url}/api/health`)).json()) as { janus: Array<{ rooms: number }> }).janus;
     expect((await health())[0]!.rooms).toBe(1);
     await host.getByRole('button', { name: 'End session' }).click();
-    await host.getByRole('dialog').getByRole('button', { name: 'End session' }).click();
+    await host.locator('dialog[open]').getByRole('button', { name: 'End session' }).click();
     await expect.poll(async () => (await health())[0]!.rooms, poll).toBe(0);
   }, 180_000);
 });
