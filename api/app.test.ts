@@ -74,7 +74,7 @@ describe('routes', () => {
     ['GET', '/api/nope'],
     ['PATCH', '/api/rooms'],
     ['GET', '/api/rooms'],
-    ['POST', '/api/rooms/abcdefgh/leave'],
+    ['POST', '/api/rooms/abcdefgh/nope'],
   ])('should answer %s %s with a 404 JSON error', async (method, path) => {
     const res = await raw(path, { method });
     expect(res.status).toBe(404);

@@ -137,12 +137,14 @@ export function createModeration(deps: ModerationDeps): Moderation {
   }
 
   async function announceQuestion(roomId: string, question: QuestionBody): Promise<void> {
-    const hosts = await listHostIds(db, roomId);
+    // The room hears first, before any other query: a process that dies after the commit and before this line
+    // loses the announcement (a retry finds the question stored and does not repeat it), so the gap stays short.
     if (question.status === 'visible') {
       deps.toRoom(roomId, 'new-question', { question: questionForViewer(question, { participantId: '', host: false }) });
     }
+    if (question.status !== 'pending' && !question.isAnonymous) return;
     // Hosts get the full question after the room's version, so the last word they hear names the author.
-    if (question.status === 'pending' || question.isAnonymous) deps.toParticipants(roomId, hosts, 'question-for-hosts', { question });
+    deps.toParticipants(roomId, await listHostIds(db, roomId), 'question-for-hosts', { question });
   }
 
   /**

@@ -240,7 +240,7 @@ export async function expectNothingLostNoDuplicate(
   for (const client of clients) {
     // Live events and the history read on resume, merged by id as the UI does: all of it, once.
     await expect.poll(() => stored.filter((m) => !client.messages.has(m.id)).map((m) => m.message), poll).toEqual([]);
-    expect(questions.questions.filter((q) => !client.questions.has(q.id)).map((q) => q.question)).toEqual([]);
+    await expect.poll(() => questions.questions.filter((q) => !client.questions.has(q.id)).map((q) => q.question), poll).toEqual([]);
     expect([...client.deliveries].filter(([, n]) => n > 1)).toEqual([]);
   }
 }

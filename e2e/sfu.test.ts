@@ -193,8 +193,14 @@ describe.skipIf(!available)('a large room on the SFU, in Chromium', () => {
 
     const health = async () => ((await (await fetch(`${server.url}/api/health`)).json()) as { janus: Array<{ rooms: number }> }).janus;
     expect((await health())[0]!.rooms).toBe(1);
-    await host.getByRole('button', { name: 'End session' }).click();
-    await host.locator('dialog[open]').getByRole('button', { name: 'End session' }).click();
+    try {
+      await host.locator('button[aria-label="End session"]').click({ timeout: 60_000 });
+      await host.locator('dialog[open]').getByRole('button', { name: 'End session' }).click();
+    } catch (err) {
+      // What the console showed instead, in the test's output.
+      console.log(`e2e sfu: the console when End failed:\n${await host.locator('body').ariaSnapshot().catch(String)}`);
+      throw err;
+    }
     await expect.poll(async () => (await health())[0]!.rooms, poll).toBe(0);
   }, 180_000);
 });
