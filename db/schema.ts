@@ -421,6 +421,26 @@ export const roomMedia = pgTable('room_media', {
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 });
 
+/**
+ * Speakers on stage publishing into a room's Janus room, as every signaling process sees them: a speaker
+ * publishes through one process, and the attendees connected to the others subscribe to their feed.
+ */
+export const sfuSpeakers = pgTable(
+  'sfu_speakers',
+  {
+    roomId: uuid('room_id')
+      .notNull()
+      .references(() => rooms.id, { onDelete: 'cascade' }),
+    participantId: uuid('participant_id')
+      .notNull()
+      .references(() => participants.id, { onDelete: 'cascade' }),
+    janusRoom: bigint('janus_room', { mode: 'number' }).notNull(),
+    feed: bigint('feed', { mode: 'number' }).notNull(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.roomId, t.participantId] })],
+);
+
 export const mediaModes = ['star', 'sfu'] as const;
 export type MediaModeName = (typeof mediaModes)[number];
 

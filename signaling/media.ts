@@ -33,6 +33,8 @@ interface RoomMedia {
   subscribers: Map<string, { socketId: string; layer: LayerState }>;
   /** Per speaker: the socket that published their feed. */
   speakerSockets: Map<string, string>;
+  /** Per subscription to a speaker's feed (`subscriber>speaker`): the socket that holds it. */
+  speakerSubscriptions: Map<string, { socketId: string; participantId: string; speaker: string }>;
 }
 
 export interface Media {
@@ -45,6 +47,8 @@ export interface Media {
   roomMoved(roomId: string): void;
   /** The presenter's feed started or stopped reaching Janus. */
   feedChanged(roomId: string, feed: number | undefined): void;
+  /** A speaker's feed started or stopped reaching Janus. */
+  speakersChanged(roomId: string): void;
   /**
    * A participant's stage state may have changed (sent back, muted, camera off, removed): their publication, if
    * they have one, follows at once. A sweep catches the changes made elsewhere (REST, another process).
@@ -75,13 +79,23 @@ export function createMedia({ db, io, core }: HandlerDeps, options: MediaOptions
   const { sfu } = options;
   const rooms = new Map<string, RoomMedia>();
   const quality = createQualityRecorder(db, options.qualitySampleMs);
-  sfu?.listen({ roomMoved: (roomId) => media.roomMoved(roomId), feedChanged: (roomId, feed) => media.feedChanged(roomId, feed) });
+  sfu?.listen({
+    roomMoved: (roomId) => media.roomMoved(roomId),
+    feedChanged: (roomId, feed) => media.feedChanged(roomId, feed),
+    speakersChanged: (roomId) => media.speakersChanged(roomId),
+  });
 
   function roomOf(roomId: string): RoomMedia {
     let room = rooms.get(roomId);
     if (!room) {
       const sfuFromStart = options.mode === 'sfu' && sfu !== undefined;
-      room = { mode: sfuFromStart ? 'sfu' : 'star', reason: sfuFromStart ? 'configured' : null, subscribers: new Map(), speakerSockets: new Map() };
+      room = {
+        mode: sfuFromStart ? 'sfu' : 'star',
+        reason: sfuFromStart ? 'configured' : null,
+        subscribers: new Map(),
+        speakerSockets: new Map(),
+        speakerSubscriptions: new Map(),
+      };
       rooms.set(roomId, room);
     }
     return room;
@@ -95,10 +109,19 @@ export function createMedia({ db, io, core }: HandlerDeps, options: MediaOptions
       reason: room.reason,
       sfuAvailable: sfu?.available ?? false,
       starMaxAttendees: options.starMaxAttendees,
+      speakers: room.mode === 'sfu' ? (sfu?.liveSpeakers(roomId) ?? []) : [],
     };
   }
 
-  const announce = (roomId: string) => io.to(roomId).emit('media-mode', body(roomId));
+  /**
+   * Tells the whole room (every process's sockets) its media, the speakers who publish through other processes
+   * read from the shared store first, so no page is told a list that misses them.
+   */
+  function announce(roomId: string): void {
+    void (sfu?.refresh(roomId) ?? Promise.resolve(false))
+      .catch((err: unknown) => options.onError(err, { step: 'media-mode', roomId }))
+      .then(() => io.to(roomId).emit('media-mode', body(roomId)));
+  }
 
   /** Moves the room to the SFU for good: a room that shrinks again stays there, so nobody renegotiates twice. */
   function moveToSfu(roomId: string, reason: MediaModeReason): boolean {
@@ -152,6 +175,17 @@ export function createMedia({ db, io, core }: HandlerDeps, options: MediaOptions
   function requireAttendee(socket: SignalingSocket): void {
     if (socket.data.role !== 'attendee') throw forbidden('Only attendees subscribe; the presenter publishes');
   }
+
+  /**
+   * A subscription to a speaker's feed: the presenter and attendees alike, never the speaker to their own; none
+   * named is the subscription to the presenter's feed, an attendee's alone.
+   */
+  function requireSubscriber(socket: SignalingSocket, speaker: string | undefined): void {
+    if (speaker === undefined) return requireAttendee(socket);
+    if (speaker === socket.data.participantId) throw forbidden('A speaker hears and sees themselves locally, not through the media server');
+  }
+
+  const speakerSubscriptionKey = (participantId: string, speaker: string) => `${participantId}>${speaker}`;
 
   const call = async <T>(work: Promise<T>): Promise<T> => {
     try {
@@ -215,33 +249,35 @@ export function createMedia({ db, io, core }: HandlerDeps, options: MediaOptions
       ack({ ok: true, sdp: published.sdp });
     },
 
-    async 'sfu-subscribe'(socket, { feed }, ack) {
-      requireAttendee(socket);
+    async 'sfu-subscribe'(socket, { feed, speaker }, ack) {
+      requireSubscriber(socket, speaker);
       await requireLiveRoom(db, socket);
       const janus = await requireSfuRoom(socket, true);
       const { roomId, participantId } = socket.data;
       const offer = await call(
-        janus.subscribe(roomId, participantId, feed).catch((err: unknown) => {
-          // A feed that is gone (a presenter reload heard of late) or not live yet: the room's current one, to try next.
+        janus.subscribe(roomId, participantId, feed, speaker).catch((err: unknown) => {
+          // A feed that is gone (a reload heard of late, a speaker sent back) or not live yet: the room's current
+          // feeds, to try next (or to close the subscription to a speaker no longer there).
           if (err instanceof SfuError && (err.code === 'wrong_feed' || err.code === 'no_publisher')) socket.emit('media-mode', body(roomId));
           throw err;
         }),
       );
-      roomOf(roomId).subscribers.set(participantId, { socketId: socket.id, layer: initialLayerState() });
+      if (speaker) roomOf(roomId).speakerSubscriptions.set(speakerSubscriptionKey(participantId, speaker), { socketId: socket.id, participantId, speaker });
+      else roomOf(roomId).subscribers.set(participantId, { socketId: socket.id, layer: initialLayerState() });
       ack({ ok: true, sdp: offer.sdp });
     },
 
-    async 'sfu-answer'(socket, { sdp }, ack) {
-      requireAttendee(socket);
+    async 'sfu-answer'(socket, { sdp, speaker }, ack) {
+      requireSubscriber(socket, speaker);
       await requireLiveRoom(db, socket);
       const janus = await requireSfuRoom(socket);
-      await call(janus.answer(socket.data.roomId, socket.data.participantId, sdp));
+      await call(janus.answer(socket.data.roomId, socket.data.participantId, sdp, speaker));
       ack({ ok: true });
     },
 
-    async 'sfu-ice'(socket, { candidate, to }, ack) {
+    async 'sfu-ice'(socket, { candidate, to, speaker }, ack) {
       const janus = await requireSfuRoom(socket);
-      await call(janus.trickle(socket.data.roomId, socket.data.participantId, candidate, to));
+      await call(janus.trickle(socket.data.roomId, socket.data.participantId, candidate, { to, speaker }));
       ack({ ok: true });
     },
 
@@ -309,6 +345,11 @@ export function createMedia({ db, io, core }: HandlerDeps, options: MediaOptions
       room.subscribers.delete(participantId);
       await sfu.leave(roomId, participantId);
     }
+    for (const [key, held] of room.speakerSubscriptions) {
+      if (held.socketId !== socket.id) continue;
+      room.speakerSubscriptions.delete(key);
+      await sfu.unsubscribe(roomId, held.participantId, held.speaker);
+    }
     const ended = !(await findRoomById(db, roomId))?.isActive;
     const empty = (await io.local.in(roomId).fetchSockets()).length === 0;
     if (ended || empty) {
@@ -342,11 +383,20 @@ export function createMedia({ db, io, core }: HandlerDeps, options: MediaOptions
       if (!room) return;
       room.publisherSocket = undefined;
       room.subscribers.clear();
+      room.speakerSubscriptions.clear();
       io.to(roomId).emit('sfu-renegotiate', {});
       announce(roomId);
     },
     feedChanged(roomId) {
       if (rooms.get(roomId)?.mode === 'sfu') announce(roomId);
+    },
+    speakersChanged(roomId) {
+      const room = rooms.get(roomId);
+      if (room?.mode !== 'sfu') return;
+      // Subscriptions to a speaker no longer publishing here went with their feed (signaling/sfu.ts closed them).
+      const live = new Set(sfu?.liveSpeakers(roomId).map((s) => s.participantId));
+      for (const [key, held] of room.speakerSubscriptions) if (!live.has(held.speaker)) room.speakerSubscriptions.delete(key);
+      announce(roomId);
     },
     stageChanged: enforceStage,
     close() {

@@ -22,6 +22,8 @@ export interface PresenceOptions {
   /** Unseen this long, a participant is gone even if no process said so (see presenceTimeoutSeconds). */
   staleAfterSeconds: number;
   onError: (err: unknown, context: { participantId: string; step: string }) => void;
+  /** A participant said what they send now: a speaker's publication on the SFU follows at once (signaling/media.ts). */
+  mediaStateChanged?: (roomId: string, participantId: string) => Promise<void>;
 }
 
 export interface Presence {
@@ -208,6 +210,9 @@ export function createPresence({ db, io, counts, core }: HandlerDeps, options: P
         const participant = await setMediaState(db, socket.data.participantId, { isMuted: !audio, isVideoOn: video });
         ack({ ok: true });
         if (participant) io.to(socket.data.roomId).emit('participant-updated', { participant: toParticipantBody(participant) });
+        await options
+          .mediaStateChanged?.(socket.data.roomId, socket.data.participantId)
+          .catch((err: unknown) => options.onError(err, { participantId: socket.data.participantId, step: 'sfu-stage' }));
       },
     },
   };

@@ -74,6 +74,17 @@ export interface MediaModeBody {
   sfuAvailable: boolean;
   /** How many attendees the star serves well; past it an auto room moves to the SFU. */
   starMaxAttendees: number;
+  /**
+   * The speakers on stage whose media reaches Janus (on the SFU; empty on the star): everyone else subscribes to
+   * each of these feeds beside the presenter's, and closes a subscription whose speaker is no longer listed.
+   */
+  speakers: SpeakerFeed[];
+}
+
+/** One speaker's publication on the SFU. */
+export interface SpeakerFeed {
+  participantId: string;
+  feed: number;
 }
 
 /**
@@ -126,10 +137,14 @@ export const clientEventSchemas = {
   }),
   // The SFU: browsers reach Janus only through these, so tokens, roles and rate limits stay the only way in.
   'sfu-publish': z.object({ sdp: sfuSdp }),
-  'sfu-subscribe': z.object({ feed: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER) }),
-  'sfu-answer': z.object({ sdp: sfuSdp }),
-  // `to: 'speaker'`: the candidate is for an attendee's publication on stage, not for its subscription.
-  'sfu-ice': z.object({ candidate: iceCandidate, to: z.literal('speaker').optional() }),
+  // `speaker`: a subscription to that speaker's feed, which lives beside the one to the presenter's.
+  'sfu-subscribe': z.object({ feed: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER), speaker: id.optional() }),
+  'sfu-answer': z.object({ sdp: sfuSdp, speaker: id.optional() }),
+  // `to: 'speaker'`: the candidate is for an attendee's publication on stage; `speaker`: for the subscription to
+  // that speaker's feed; neither: for the presenter's publication or the subscription to it.
+  'sfu-ice': z
+    .object({ candidate: iceCandidate, to: z.literal('speaker').optional(), speaker: id.optional() })
+    .refine((p) => !(p.to && p.speaker), 'a candidate is for one connection: `to` or `speaker`, not both'),
   'sfu-stats': z.object({
     lossPct: z.number().min(0).max(100),
     rttMs: z.number().min(0).max(60_000),

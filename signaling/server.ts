@@ -155,6 +155,8 @@ export function createSignaling(httpServer: HttpServer | undefined, deps: Signal
     graceMs: deps.config.RECONNECT_GRACE_MS,
     staleAfterSeconds: presenceTimeoutSeconds(deps.config.RECONNECT_GRACE_MS),
     onError,
+    // Made below: media needs nothing of presence, presence only this hook of media.
+    mediaStateChanged: (roomId, participantId) => media.stageChanged(roomId, participantId),
   });
   const heartbeat = setInterval(() => {
     presence.heartbeat().catch((err: unknown) => onError(err, { step: 'heartbeat' }));

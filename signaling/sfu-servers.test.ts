@@ -35,7 +35,7 @@ describe('several Janus servers', () => {
       onServerChange: ({ url, healthy }) => changes.push({ url, healthy }),
     });
     const current = sfu;
-    current.listen({ roomMoved: (roomId) => moved.push(roomId), feedChanged: () => {} });
+    current.listen({ roomMoved: (roomId) => moved.push(roomId), feedChanged: () => {}, speakersChanged: () => {} });
     await until(() => current.status().every((s) => s.healthy), 'both servers should answer', 10_000);
 
     await current.ensureRoom('room-a');
@@ -65,7 +65,7 @@ describe('several Janus servers', () => {
       healthIntervalMs: 200,
     });
     try {
-      local.listen({ roomMoved: (roomId) => moved.push(roomId), feedChanged: () => {} });
+      local.listen({ roomMoved: (roomId) => moved.push(roomId), feedChanged: () => {}, speakersChanged: () => {} });
       await until(() => local.status().every((s) => s.healthy), 'both servers should answer', 10_000);
       await local.ensureRoom('room-c');
       const holder = local.status().findIndex((s) => s.rooms === 1);

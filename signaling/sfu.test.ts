@@ -399,3 +399,79 @@ describe('speakers on the SFU', () => {
     }
   });
 });
+
+describe('subscriptions to speakers on the SFU', () => {
+  it('should name a live speaker’s feed to the room, carry it to an attendee and the presenter, and close it once sent back', async () => {
+    const { room, presenter, addAttendee, feed: presenterFeed } = await publishedRoom();
+    const [sam, ada] = await Promise.all([addAttendee('Sam'), addAttendee('Ada')]);
+    const samSocket = (await joinAs(live.url, sam, room.slug)).socket;
+    const adaSocket = (await joinAs(live.url, ada, room.slug)).socket;
+    const host = (await joinAs(live.url, presenter, room.slug)).socket;
+    expect(await host.emitWithAck('stage-invite', { participantId: sam.id })).toMatchObject({ ok: true });
+    expect(await samSocket.emitWithAck('stage-answer', { accept: true })).toMatchObject({ ok: true });
+
+    const announced = nextEvent(adaSocket, 'media-mode', 20_000, (body) => body.speakers.length > 0);
+    const speaker = startPeer(live.url, sam.token, 'speak');
+    await speaker.waitFor((f) => f.event === 'published', 20_000);
+    const { speakers } = await announced;
+    expect(speakers).toEqual([{ participantId: sam.id, feed: expect.any(Number) }]);
+    const speakerFeed = speakers[0]!.feed;
+    expect(speakerFeed).not.toBe(presenterFeed);
+    // A page that connects now is told the same.
+    expect((await connectForMode(live.url, ada.token)).mode).toMatchObject({ feed: presenterFeed, speakers });
+
+    // The attendee gets the presenter and the speaker side by side; the presenter's page gets the speaker.
+    const watcher = startPeer(live.url, ada.token, 'subscribe');
+    const presenterPage = startPeer(live.url, presenter.token, 'stage');
+    await Promise.all([watcher, presenterPage].map((p) => p.waitFor((f) => f.event === 'speaker-first-frame' && f.participantId === sam.id, 20_000)));
+    await watcher.waitFor((f) => f.event === 'first-frame', 20_000);
+    const before = [watcher.frames(sam.id), presenterPage.frames(sam.id), watcher.frames()];
+    await until(
+      () => watcher.frames(sam.id) > before[0]! + 10 && presenterPage.frames(sam.id) > before[1]! + 10 && watcher.frames() > before[2]! + 10,
+      'the speaker’s or the presenter’s frames stopped',
+      15_000,
+    );
+
+    // Only a current speaker's feed, under that speaker's name, and never one's own.
+    const forbidden = { ok: false, error: { code: 'forbidden', message: expect.any(String) } };
+    const notFound = { ok: false, error: { code: 'not_found', message: expect.any(String) } };
+    expect(await adaSocket.emitWithAck('sfu-subscribe', { feed: presenterFeed, speaker: sam.id })).toEqual(forbidden);
+    expect(await adaSocket.emitWithAck('sfu-subscribe', { feed: speakerFeed, speaker: ada.id })).toEqual(forbidden);
+    expect(await host.emitWithAck('sfu-subscribe', { feed: speakerFeed, speaker: ada.id })).toEqual(notFound);
+    expect(await samSocket.emitWithAck('sfu-subscribe', { feed: speakerFeed, speaker: sam.id })).toEqual(forbidden);
+    expect(await adaSocket.emitWithAck('sfu-subscribe', { feed: speakerFeed })).toEqual(forbidden);
+    // Another room's attendee cannot reach this room's speaker.
+    const other = await createTestRoom(live.db);
+    const eve = (await joinAs(live.url, await other.addAttendee('Eve'), other.room.slug)).socket;
+    expect(await eve.emitWithAck('sfu-subscribe', { feed: speakerFeed, speaker: sam.id })).toMatchObject({ ok: false });
+    // None of that disturbed the subscriptions that were allowed.
+    const still = watcher.frames(sam.id);
+    await until(() => watcher.frames(sam.id) > still + 5, 'a refused subscription disturbed the allowed one', 10_000);
+
+    // Sent back: the feed is no longer named, every page closes its subscription, and a new one is refused.
+    const gone = nextEvent(adaSocket, 'media-mode', 10_000, (body) => body.speakers.length === 0);
+    expect(await host.emitWithAck('stage-leave', { participantId: sam.id })).toMatchObject({ ok: true });
+    expect((await gone).feed).toBe(presenterFeed);
+    await Promise.all([watcher, presenterPage].map((p) => p.waitFor((f) => f.event === 'speaker-closed' && f.participantId === sam.id, 10_000)));
+    expect(janus.sfu.liveSpeakers(room.id)).toEqual([]);
+    expect(await adaSocket.emitWithAck('sfu-subscribe', { feed: speakerFeed, speaker: sam.id })).toEqual(notFound);
+    expect((await connectForMode(live.url, ada.token)).mode.speakers).toEqual([]);
+    // The presenter's feed lives on.
+    const presenterFrames = watcher.frames();
+    await until(() => watcher.frames() > presenterFrames + 5, 'the presenter’s video stopped with the speaker’s', 10_000);
+  }, 120_000);
+
+  it('should refuse bad speaker payloads with validation_error', async () => {
+    const { room, addAttendee } = await publishedRoom();
+    const ada = (await joinAs(live.url, await addAttendee('Ada'), room.slug)).socket;
+    const invalid = { ok: false, error: { code: 'validation_error', message: expect.any(String) } };
+    expect(await ada.emitWithAck('sfu-subscribe', { feed: 1, speaker: 'not-an-id' } as never)).toEqual(invalid);
+    expect(await ada.emitWithAck('sfu-answer', { sdp: shapedButWrongSdp, speaker: 42 } as never)).toEqual(invalid);
+    const candidate = { candidate: 'candidate:1', sdpMid: '0', sdpMLineIndex: 0 };
+    expect(await ada.emitWithAck('sfu-ice', { candidate, to: 'speaker', speaker: crypto.randomUUID() })).toEqual(invalid);
+    expect(await ada.emitWithAck('sfu-ice', { candidate, speaker: crypto.randomUUID() })).toEqual({
+      ok: false,
+      error: { code: 'not_found', message: expect.any(String) },
+    });
+  });
+});

@@ -63,6 +63,8 @@ export interface SfuListener {
   roomMoved(roomId: string): void;
   /** The room's publisher is sending (its connection to Janus is up: only then can anyone subscribe), or it stopped. */
   feedChanged(roomId: string, feed: number | undefined): void;
+  /** A speaker's feed went live or went away (this process's speakers; another's are found at the next `refresh`). */
+  speakersChanged(roomId: string): void;
 }
 
 export interface Sfu {
@@ -83,6 +85,8 @@ export interface Sfu {
   publishSpeaker(roomId: string, participantId: string, offerSdp: string): Promise<{ sdp: string; feed: number }>;
   /** The speakers publishing in the room through this process, with their feeds. */
   speakerFeeds(roomId: string): Array<{ participantId: string; feed: number; live: boolean }>;
+  /** Every speaker whose feed is live in the room, through this process or (as of the last `refresh`) another. */
+  liveSpeakers(roomId: string): Array<{ participantId: string; feed: number }>;
   /**
    * What of a speaker's publication Janus forwards (VideoRoom `moderate` on each of its audio and video mids): a
    * muted kind reaches no subscriber, whatever the speaker's browser sends.
@@ -95,15 +99,20 @@ export interface Sfu {
    * its presenter may publish there); true when the room is on the SFU.
    */
   refresh(roomId: string): Promise<boolean>;
-  /** Starts a subscription to `feed`; returns Janus's offer. Replaces this participant's earlier subscription. */
-  subscribe(roomId: string, participantId: string, feed: number): Promise<{ sdp: string }>;
-  /** The subscriber's answer to the offer from `subscribe`. */
-  answer(roomId: string, participantId: string, answerSdp: string): Promise<void>;
   /**
-   * A browser's ICE candidate for its publisher or subscriber connection (`speaker`: an attendee's publication on
-   * stage, which it has beside its subscription); null ends its candidates.
+   * Starts a subscription to `feed`, the presenter's or (`speaker`) that speaker's; returns Janus's offer. Replaces
+   * this participant's earlier subscription to the same publisher; subscriptions to different ones live side by side.
    */
-  trickle(roomId: string, participantId: string, candidate: RTCIceCandidateInit | null, to?: 'speaker'): Promise<void>;
+  subscribe(roomId: string, participantId: string, feed: number, speaker?: string): Promise<{ sdp: string }>;
+  /** The subscriber's answer to the offer from `subscribe` (of the same `speaker`, or of the presenter's feed). */
+  answer(roomId: string, participantId: string, answerSdp: string, speaker?: string): Promise<void>;
+  /**
+   * A browser's ICE candidate for one of its connections: `to: 'speaker'` its own publication on stage, `speaker`
+   * its subscription to that speaker's feed, neither its presenter publication or subscription; null ends them.
+   */
+  trickle(roomId: string, participantId: string, candidate: RTCIceCandidateInit | null, to?: { to?: 'speaker'; speaker?: string }): Promise<void>;
+  /** Ends this participant's subscription to a speaker's feed. */
+  unsubscribe(roomId: string, participantId: string, speaker: string): Promise<void>;
   setLayer(roomId: string, participantId: string, layer: SfuLayer): Promise<void>;
   /** Hangs up whatever this participant has in the room (its publisher or its subscription). */
   leave(roomId: string, participantId: string): Promise<void>;
@@ -149,7 +158,17 @@ interface Subscription {
   handle: VideoRoomHandle;
   videoMids: string[];
   layer: SfuLayer;
+  /** The speaker whose feed this is; none for the presenter's. */
+  speaker?: string;
+  feed: number;
 }
+
+/**
+ * Where a participant's subscription lives among the room's: its subscription to the presenter under its own id,
+ * each one to a speaker under both ids, so they never replace each other.
+ */
+const subscriptionKey = (participantId: string, speaker?: string) => (speaker ? `${participantId}>${speaker}` : participantId);
+const isSubscriptionOf = (key: string, participantId: string) => key === participantId || key.startsWith(`${participantId}>`);
 
 interface Room {
   id: string;
@@ -162,6 +181,8 @@ interface Room {
   speakers: Map<string, Speaker>;
   /** The live feed of a presenter who publishes through another process (from the shared store). */
   remoteFeed?: number;
+  /** The live feeds of speakers who publish through other processes (from the shared store), by participant. */
+  remoteSpeakers: Map<string, number>;
   /**
    * Feeds this process's publishers had before they were replaced or left: the shared store may still name one
    * for a moment (its clearing is a write in flight), and subscribing to it would fail.
@@ -169,9 +190,10 @@ interface Room {
   retiredFeeds: Set<number>;
   /** The Janus room this process lost with its server: the shared store's row naming it is stale. */
   lostJanusRoom?: number;
+  /** By subscriptionKey(). */
   subscribers: Map<string, Subscription>;
   /**
-   * Per participant, the number of its latest subscribe: an earlier one that Janus answers later (two requests in
+   * Per subscriptionKey(), the number of its latest subscribe: an earlier one that Janus answers later (two requests in
    * flight, or a leave meanwhile) is dropped instead of replacing the newer subscription its browser answers.
    */
   subscribing: Map<string, number>;
@@ -338,6 +360,7 @@ export function createSfu(options: SfuOptions): Sfu {
       room.janusRoom = undefined;
       room.publisher = undefined;
       room.speakers.clear();
+      room.remoteSpeakers.clear();
       room.remoteFeed = undefined;
       room.subscribers.clear();
       void replace(room);
@@ -392,7 +415,7 @@ export function createSfu(options: SfuOptions): Sfu {
   function roomOf(roomId: string): Room {
     let room = rooms.get(roomId);
     if (!room) {
-      room = { id: roomId, speakers: new Map(), subscribers: new Map(), subscribing: new Map(), retiredFeeds: new Set() };
+      room = { id: roomId, speakers: new Map(), remoteSpeakers: new Map(), subscribers: new Map(), subscribing: new Map(), retiredFeeds: new Set() };
       rooms.set(roomId, room);
     }
     return room;
@@ -440,11 +463,64 @@ export function createSfu(options: SfuOptions): Sfu {
    * the store stops naming it, then the room is told, so no attendee is sent to a feed that no longer exists.
    */
   function retire(room: Room, publisher: NonNullable<Room['publisher']>) {
-    room.retiredFeeds.add(publisher.feed);
-    // A few are enough: only a store read racing the clearing write can bring one back.
-    if (room.retiredFeeds.size > 8) room.retiredFeeds.delete(room.retiredFeeds.values().next().value!);
+    retireFeed(room, publisher.feed);
     if (room.remoteFeed === publisher.feed) room.remoteFeed = undefined;
     void shareFeed(room.id, publisher.janusRoom, null, publisher.feed).then(() => listener?.feedChanged(room.id, feedOf(room.id)));
+  }
+
+  function retireFeed(room: Room, feed: number) {
+    room.retiredFeeds.add(feed);
+    // A few per publisher are enough: only a store read racing the clearing write can bring one back.
+    if (room.retiredFeeds.size > 4 * (1 + MAX_SPEAKERS_PER_ROOM)) room.retiredFeeds.delete(room.retiredFeeds.values().next().value!);
+  }
+
+  /**
+   * A speaker's feed is gone from Janus (sent back, removed, replaced by a reload's publication, hung up): the
+   * subscriptions to it close, the store stops naming it, then the room is told, so every page drops its tile.
+   */
+  async function retireSpeaker(room: Room, participantId: string, speaker: Speaker): Promise<void> {
+    retireFeed(room, speaker.feed);
+    dropSpeakerSubscriptions(room, (s) => s.speaker === participantId && s.feed === speaker.feed);
+    if (speaker.live) {
+      void unshareSpeaker(room.id, participantId, speaker.feed).then(() => listener?.speakersChanged(room.id));
+    }
+    await detach(speaker.handle);
+  }
+
+  function unshareSpeaker(roomId: string, participantId: string, feed: number): Promise<void> {
+    return (options.store?.removeSpeaker(roomId, participantId, feed) ?? Promise.resolve()).catch((err: unknown) =>
+      report(err, { step: 'sfu-share-speaker', roomId }),
+    );
+  }
+
+  function dropSpeakerSubscriptions(room: Room, gone: (s: Subscription) => boolean) {
+    for (const [key, subscription] of room.subscribers) {
+      if (subscription.speaker === undefined || !gone(subscription)) continue;
+      room.subscribers.delete(key);
+      room.subscribing.delete(key);
+      void detach(subscription.handle);
+    }
+  }
+
+  /** The speaker's live feed in the room: this process's own publication, or another's from the store. */
+  function speakerFeedOf(room: Room, participantId: string): number | undefined {
+    const own = room.speakers.get(participantId);
+    if (own) return own.live ? own.feed : undefined;
+    return room.remoteSpeakers.get(participantId);
+  }
+
+  /** The speakers the store names in the room's current Janus room, minus this process's own and the retired. */
+  async function syncSpeakers(room: Room): Promise<void> {
+    const store = options.store;
+    if (!store || room.janusRoom === undefined) return;
+    const janusRoom = room.janusRoom;
+    const rows = await store.speakers(room.id);
+    if (room.janusRoom !== janusRoom) return;
+    room.remoteSpeakers = new Map(
+      rows.filter((r) => r.janusRoom === janusRoom && !room.speakers.has(r.participantId) && !room.retiredFeeds.has(r.feed)).map((r) => [r.participantId, r.feed]),
+    );
+    // Subscriptions to a speaker who is no longer publishing anywhere: their feed is gone from Janus.
+    dropSpeakerSubscriptions(room, (s) => speakerFeedOf(room, s.speaker!) !== s.feed);
   }
 
   /** A Janus room another process made (and still there): this process subscribes and publishes in it too. */
@@ -502,11 +578,13 @@ export function createSfu(options: SfuOptions): Sfu {
     const room = roomOf(roomId);
     if (room.server && room.janusRoom === shared.janusRoom) {
       room.remoteFeed = sharedFeed(room, shared);
+      await syncSpeakers(room);
       return true;
     }
     const server = await adoptable(room, shared);
     if (!server) return room.server !== undefined;
     adopt(room, server, shared);
+    await syncSpeakers(room);
     return true;
   }
 
@@ -597,17 +675,32 @@ export function createSfu(options: SfuOptions): Sfu {
       const { handle } = joined;
       const previous = room.speakers.get(participantId);
       const speaker: Speaker = { handle, feed: joined.feed, live: false, mids: offerMids(offerSdp) };
+      const janusRoom = room.janusRoom!;
       room.speakers.set(participantId, speaker);
+      room.remoteSpeakers.delete(participantId);
       handle.once(Janode.EVENT.HANDLE_WEBRTCUP, () => {
+        if (room.speakers.get(participantId) !== speaker) return;
         speaker.live = true;
+        void (options.store?.setSpeaker(roomId, { participantId, janusRoom, feed: speaker.feed }) ?? Promise.resolve())
+          .catch((err: unknown) => report(err, { step: 'sfu-share-speaker', roomId }))
+          // Gone while the row was written: its removal may have run first, so it runs again after.
+          .then(() => (room.speakers.get(participantId) === speaker ? undefined : unshareSpeaker(roomId, participantId, speaker.feed)))
+          .then(() => listener?.speakersChanged(roomId));
       });
       handle.once(Janode.EVENT.HANDLE_HANGUP, () => {
         if (room.speakers.get(participantId) !== speaker) return;
         room.speakers.delete(participantId);
-        void detach(handle);
+        void retireSpeaker(room, participantId, speaker);
       });
-      if (previous) void detach(previous.handle);
+      if (previous) void retireSpeaker(room, participantId, previous);
       return { sdp: joined.sdp, feed: joined.feed };
+    },
+    liveSpeakers(roomId) {
+      const room = rooms.get(roomId);
+      if (!room?.server) return [];
+      const own = [...room.speakers].filter(([, s]) => s.live).map(([participantId, s]) => ({ participantId, feed: s.feed }));
+      const remote = [...room.remoteSpeakers].filter(([id]) => !room.speakers.has(id)).map(([participantId, feed]) => ({ participantId, feed }));
+      return [...own, ...remote];
     },
     speakerFeeds(roomId) {
       return [...(rooms.get(roomId)?.speakers ?? new Map<string, Speaker>())].map(([participantId, s]) => ({ participantId, feed: s.feed, live: s.live }));
@@ -634,15 +727,17 @@ export function createSfu(options: SfuOptions): Sfu {
       const speaker = room?.speakers.get(participantId);
       if (!room || !speaker) return;
       room.speakers.delete(participantId);
-      await detach(speaker.handle);
+      await retireSpeaker(room, participantId, speaker);
     },
-    async subscribe(roomId, participantId, feed) {
+    async subscribe(roomId, participantId, feed, speaker) {
       const room = rooms.get(roomId);
-      const live = feedOf(roomId);
-      if (live === undefined || !room?.server) throw new SfuError('no_publisher', 'The presenter is not publishing right now');
-      if (live !== feed) throw new SfuError('wrong_feed', 'That feed is not this room’s presenter');
+      const who = speaker ? 'That participant is not speaking through the media server right now' : 'The presenter is not publishing right now';
+      const live = speaker && room ? speakerFeedOf(room, speaker) : feedOf(roomId);
+      if (live === undefined || !room?.server) throw new SfuError('no_publisher', who);
+      if (live !== feed) throw new SfuError('wrong_feed', speaker ? 'That feed is not this speaker’s on the room’s stage' : 'That feed is not this room’s presenter');
+      const key = subscriptionKey(participantId, speaker);
       const turn = ++subscribeTurns;
-      room.subscribing.set(participantId, turn);
+      room.subscribing.set(key, turn);
       const handle = await attach(room);
       let joined: { jsep?: { sdp: string }; streams?: Array<{ type: string; mid: string }> };
       try {
@@ -650,24 +745,28 @@ export function createSfu(options: SfuOptions): Sfu {
         if (!joined.jsep) throw new SfuError('no_publisher', 'The presenter is not sending media yet');
       } catch (err) {
         void detach(handle);
-        if (janusCode(err) === NO_SUCH_FEED) throw new SfuError('no_publisher', 'The presenter is not publishing right now');
+        if (janusCode(err) === NO_SUCH_FEED) throw new SfuError('no_publisher', who);
         throw clientError(err, 'subscription');
       }
-      if (room.subscribing.get(participantId) !== turn || rooms.get(roomId) !== room) {
+      const stillLive = speaker ? speakerFeedOf(room, speaker) === feed : true;
+      if (room.subscribing.get(key) !== turn || rooms.get(roomId) !== room || !stillLive) {
         void detach(handle);
+        if (!stillLive) throw new SfuError('no_publisher', who);
         throw new SfuError('no_connection', 'A newer subscription (or a leave) replaced this one');
       }
-      const previous = room.subscribers.get(participantId);
-      room.subscribers.set(participantId, {
+      const previous = room.subscribers.get(key);
+      room.subscribers.set(key, {
         handle,
         videoMids: (joined.streams ?? []).filter((s) => s.type === 'video').map((s) => s.mid),
         layer: { substream: 2, temporal: 2 },
+        feed,
+        ...(speaker ? { speaker } : {}),
       });
       if (previous) void detach(previous.handle);
       return { sdp: joined.jsep.sdp };
     },
-    async answer(roomId, participantId, answerSdp) {
-      const subscription = rooms.get(roomId)?.subscribers.get(participantId);
+    async answer(roomId, participantId, answerSdp, speaker) {
+      const subscription = rooms.get(roomId)?.subscribers.get(subscriptionKey(participantId, speaker));
       if (!subscription) throw new SfuError('no_connection', 'There is no subscription to answer');
       try {
         await subscription.handle.start({ jsep: { type: 'answer', sdp: answerSdp } });
@@ -675,16 +774,26 @@ export function createSfu(options: SfuOptions): Sfu {
         throw clientError(err, 'answer');
       }
     },
-    async trickle(roomId, participantId, candidate, to) {
+    async trickle(roomId, participantId, candidate, { to, speaker } = {}) {
       const room = rooms.get(roomId);
       const handle =
         to === 'speaker'
           ? room?.speakers.get(participantId)?.handle
-          : room?.publisher?.participantId === participantId
-            ? room.publisher.handle
-            : room?.subscribers.get(participantId)?.handle;
+          : speaker
+            ? room?.subscribers.get(subscriptionKey(participantId, speaker))?.handle
+            : room?.publisher?.participantId === participantId
+              ? room.publisher.handle
+              : room?.subscribers.get(participantId)?.handle;
       if (!handle) throw new SfuError('no_connection', 'There is no media server connection for this candidate');
       await (candidate === null ? handle.trickleComplete() : handle.trickle(candidate));
+    },
+    async unsubscribe(roomId, participantId, speaker) {
+      const room = rooms.get(roomId);
+      const key = subscriptionKey(participantId, speaker);
+      const subscription = room?.subscribers.get(key);
+      room?.subscribers.delete(key);
+      room?.subscribing.delete(key);
+      await detach(subscription?.handle);
     },
     async setLayer(roomId, participantId, layer) {
       const subscription = rooms.get(roomId)?.subscribers.get(participantId);
@@ -708,12 +817,12 @@ export function createSfu(options: SfuOptions): Sfu {
         retire(room, publisher);
         await detach(publisher.handle);
       }
-      const subscription = room.subscribers.get(participantId);
-      room.subscribers.delete(participantId);
-      room.subscribing.delete(participantId);
+      const subscriptions = [...room.subscribers].filter(([key]) => isSubscriptionOf(key, participantId));
+      for (const [key] of subscriptions) room.subscribers.delete(key);
+      for (const key of [...room.subscribing.keys()]) if (isSubscriptionOf(key, participantId)) room.subscribing.delete(key);
       const speaker = room.speakers.get(participantId);
       room.speakers.delete(participantId);
-      await Promise.all([detach(subscription?.handle), detach(speaker?.handle)]);
+      await Promise.all([...subscriptions.map(([, s]) => detach(s.handle)), speaker && retireSpeaker(room, participantId, speaker)]);
     },
     async destroyRoom(roomId) {
       const room = rooms.get(roomId);

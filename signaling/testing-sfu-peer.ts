@@ -1,6 +1,8 @@
 // A light WebRTC participant in its own Node process (@roamhq/wrtc) for tests and benchmarks: as the presenter
-// it publishes a synthetic camera and microphone through Podium's sfu-* events; as an attendee it subscribes
-// and decodes. Writes one JSON line per fact on stdout. Run: tsx signaling/testing-sfu-peer.ts <url> <token> publish|subscribe
+// it publishes a synthetic camera and microphone through Podium's sfu-* events (`speak`: the same as a speaker on
+// stage); as an attendee it subscribes to the presenter and to every speaker and decodes (`stage`: the speakers
+// only, as the presenter's page does). Writes one JSON line per fact on stdout.
+// Run: tsx signaling/testing-sfu-peer.ts <url> <token> publish|speak|subscribe|stage
 import { createRequire } from 'node:module';
 import { io } from 'socket.io-client';
 import type { ClientToServerEvents, MediaModeBody, ServerToClientEvents } from './protocol.ts';
@@ -20,8 +22,9 @@ interface Wrtc {
 const wrtc = createRequire(import.meta.url)('@roamhq/wrtc') as Wrtc;
 
 const [url, token, role] = process.argv.slice(2);
-if (!url || !token || (role !== 'publish' && role !== 'subscribe')) {
-  console.error('usage: testing-sfu-peer.ts <url> <token> publish|subscribe');
+const roles = ['publish', 'speak', 'subscribe', 'stage'];
+if (!url || !token || !roles.includes(role ?? '')) {
+  console.error('usage: testing-sfu-peer.ts <url> <token> publish|speak|subscribe|stage');
   process.exit(2);
 }
 
@@ -37,7 +40,8 @@ function newPeer(): RTCPeerConnection {
   const peer = new wrtc.RTCPeerConnection({ iceServers: [] });
   peer.onicecandidate = ({ candidate }) => {
     const init = candidate?.toJSON();
-    void socket.emitWithAck('sfu-ice', { candidate: init?.candidate ? { ...init, candidate: init.candidate } : null });
+    const to = role === 'speak' ? { to: 'speaker' as const } : {};
+    void socket.emitWithAck('sfu-ice', { candidate: init?.candidate ? { ...init, candidate: init.candidate } : null, ...to });
   };
   peer.onconnectionstatechange = () => say({ event: 'connection', state: peer.connectionState });
   pc = peer;
@@ -71,6 +75,8 @@ function startSources(): MediaStreamTrack[] {
 }
 
 async function publish(): Promise<void> {
+  // A speaker says their microphone and camera are on, as the page does on stage: Janus forwards only what is.
+  if (role === 'speak') await socket.emitWithAck('media-state', { audio: true, video: true });
   const peer = newPeer();
   sources?.stop();
   for (const track of startSources()) peer.addTransceiver(track, { direction: 'sendonly' });
@@ -114,10 +120,63 @@ async function subscribe(feed: number): Promise<void> {
   say({ event: 'subscribed', feed });
 }
 
+/** Per speaker: the feed subscribed to, its connection, and the frames decoded from it. */
+const speakers = new Map<string, { feed: number; pc: RTCPeerConnection; frames: number }>();
+
+async function subscribeToSpeaker(participantId: string, feed: number): Promise<void> {
+  const pcOf = new wrtc.RTCPeerConnection({ iceServers: [] });
+  speakers.get(participantId)?.pc.close();
+  const entry = { feed, pc: pcOf, frames: 0 };
+  speakers.set(participantId, entry);
+  const result = await socket.emitWithAck('sfu-subscribe', { feed, speaker: participantId });
+  if (!result.ok) {
+    if (speakers.get(participantId) === entry) speakers.delete(participantId);
+    pcOf.close();
+    say({ event: 'error', step: 'speaker-subscribe', participantId, error: result.error });
+    return;
+  }
+  pcOf.onicecandidate = ({ candidate }) => {
+    const init = candidate?.toJSON();
+    void socket.emitWithAck('sfu-ice', { candidate: init?.candidate ? { ...init, candidate: init.candidate } : null, speaker: participantId });
+  };
+  pcOf.ontrack = ({ track }) => {
+    if (track.kind !== 'video') return;
+    const sink = new wrtc.nonstandard.RTCVideoSink(track);
+    sink.onframe = () => {
+      entry.frames += 1;
+      if (entry.frames === 1) say({ event: 'speaker-first-frame', participantId, feed });
+    };
+  };
+  await pcOf.setRemoteDescription({ type: 'offer', sdp: result.sdp });
+  const answer = await pcOf.createAnswer();
+  await pcOf.setLocalDescription(answer);
+  const answered = await socket.emitWithAck('sfu-answer', { sdp: answer.sdp!, speaker: participantId });
+  if (!answered.ok) {
+    say({ event: 'error', step: 'speaker-answer', participantId, error: answered.error });
+    return;
+  }
+  say({ event: 'speaker-subscribed', participantId, feed });
+}
+
+/** Subscribes to each listed speaker's feed (again when it changed), and closes the subscriptions to the others. */
+function followSpeakers(listed: MediaModeBody['speakers']): void {
+  for (const [participantId, entry] of speakers) {
+    if (listed.some((s) => s.participantId === participantId && s.feed === entry.feed)) continue;
+    entry.pc.close();
+    speakers.delete(participantId);
+    say({ event: 'speaker-closed', participantId, feed: entry.feed });
+  }
+  for (const { participantId, feed } of listed) {
+    if (speakers.get(participantId)?.feed === feed) continue;
+    void subscribeToSpeaker(participantId, feed).catch((err: unknown) => say({ event: 'error', step: 'speaker-subscribe', message: String(err) }));
+  }
+}
+
 function onMode(mode: MediaModeBody): void {
   say({ event: 'media-mode', ...mode });
   if (mode.mode !== 'sfu') return;
-  if (role === 'publish' && !pc) void publish().catch((err: unknown) => say({ event: 'error', step: 'publish', message: String(err) }));
+  if ((role === 'publish' || role === 'speak') && !pc) void publish().catch((err: unknown) => say({ event: 'error', step: 'publish', message: String(err) }));
+  if (role === 'subscribe' || role === 'stage') followSpeakers(mode.speakers);
   if (role === 'subscribe' && mode.feed !== null && mode.feed !== subscribedFeed) {
     void subscribe(mode.feed).catch((err: unknown) => say({ event: 'error', step: 'subscribe', message: String(err) }));
   }
@@ -127,12 +186,12 @@ socket.on('media-mode', onMode);
 socket.on('sfu-renegotiate', () => {
   say({ event: 'renegotiate' });
   subscribedFeed = null;
-  if (role === 'publish') void publish().catch((err: unknown) => say({ event: 'error', step: 'publish', message: String(err) }));
+  if (role === 'publish' || role === 'speak') void publish().catch((err: unknown) => say({ event: 'error', step: 'publish', message: String(err) }));
 });
 socket.on('connect', () => say({ event: 'connected' }));
 socket.on('connect_error', (err) => say({ event: 'error', step: 'connect', message: err.message }));
 
-setInterval(() => say({ event: 'frames', frames }), 1000).unref();
+setInterval(() => say({ event: 'frames', frames, speakers: Object.fromEntries([...speakers].map(([id, s]) => [id, s.frames])) }), 1000).unref();
 
 // The native stack crashes in its own teardown on exit; the parent ends this process with SIGKILL instead.
 process.on('SIGTERM', () => process.kill(process.pid, 'SIGKILL'));

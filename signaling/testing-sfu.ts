@@ -41,15 +41,18 @@ export interface TestPeer {
   facts: PeerFact[];
   /** Resolves with the first fact (from `since` on) that matches; rejects after `ms`. */
   waitFor(matches: (fact: PeerFact) => boolean, ms: number, since?: number): Promise<PeerFact>;
-  /** Frames decoded so far (subscribers). */
-  frames(): number;
+  /** Frames decoded so far (subscribers): of the presenter, or of one speaker. */
+  frames(speaker?: string): number;
   kill(): void;
 }
 
 const peers = new Set<RunningProcess>();
 
-/** A presenter that publishes or an attendee that subscribes, in its own process (see testing-sfu-peer.ts). */
-export function startPeer(url: string, token: string, role: 'publish' | 'subscribe'): TestPeer {
+/**
+ * A presenter (or a speaker on stage) that publishes, or an attendee that subscribes (`stage`: to the speakers only),
+ * in its own process (see testing-sfu-peer.ts).
+ */
+export function startPeer(url: string, token: string, role: 'publish' | 'speak' | 'subscribe' | 'stage'): TestPeer {
   const peer = startEntryProcess('signaling/testing-sfu-peer.ts', { args: [url, token, role], echoStderr: `peer (${role})` });
   const child = peer.child;
   peers.add(peer);
@@ -91,9 +94,10 @@ export function startPeer(url: string, token: string, role: 'publish' | 'subscri
         if (!look()) waiters.add(check);
       });
     },
-    frames() {
+    frames(speaker) {
       const last = facts.findLast((f) => f.event === 'frames');
-      return typeof last?.frames === 'number' ? last.frames : 0;
+      const count = speaker ? (last?.speakers as Record<string, unknown> | undefined)?.[speaker] : last?.frames;
+      return typeof count === 'number' ? count : 0;
     },
     kill() {
       peers.delete(peer);
