@@ -60,6 +60,7 @@ function AttendeeView(props: { slug: string; onLeave: () => void; onSignedOut: (
           <SpeakerTiles
             speakers={room.state.participants.filter((p) => p.stage === 'speaker')}
             media={(id) => room.attendee()?.stage()[id]}
+            via={room.attendee()?.stageVia() ?? 'star'}
             selfId={room.state.self?.participantId}
             ownCamera={room.attendee()?.ownCamera() ?? null}
           />

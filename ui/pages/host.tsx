@@ -161,10 +161,16 @@ function ConsoleLive(props: { slug: string }) {
             <GreenRoom />
           </Show>
           <PresenterStage attendees={attendees()} />
-          {/* Speakers' sound plays below with the other allowed microphones; the tiles show their cameras. */}
+          {/* On the star, speakers' sound plays below with the other allowed microphones and the tiles show their
+              cameras; on the SFU each tile plays its speaker's subscription. */}
           <SpeakerTiles
             speakers={room.state.participants.filter((p) => p.stage === 'speaker')}
-            media={(id) => ({ audio: null, video: room.presenter()?.remoteVideo()[id] ?? null })}
+            via={room.presenter()?.stageVia() ?? 'star'}
+            media={(id) =>
+              room.presenter()?.stageVia() === 'sfu'
+                ? room.presenter()?.speakerMedia()[id]
+                : { audio: null, video: room.presenter()?.remoteVideo()[id] ?? null }
+            }
           />
           <PresenterControls />
           <CapacityControl />

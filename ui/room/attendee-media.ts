@@ -1,9 +1,12 @@
-// The attendee's received media, optional microphone and "audio only" switch as Solid signals over the rtc link.
+// The attendee's received media, optional microphone, stage publication and "audio only" switch as Solid signals over
+// the rtc link and the SFU.
 import { createEffect, createSignal, onCleanup } from 'solid-js';
 import type { MediaControlAction, MediaModeBody, StageFeed } from '../../signaling/protocol.ts';
 import { makeAttendeeLink, type AttendeeLink, type AttendeeMedia as ReceivedMedia, type StageMedia } from '../rtc/attendee-link.ts';
 import type { IceSettings } from '../rtc/peer.ts';
+import { makeSfuPublisher, type SfuPublisher } from '../rtc/sfu-publisher.ts';
 import { makeSfuSubscriber, type SfuSubscriber } from '../rtc/sfu-subscriber.ts';
+import { makeSpeakerSubscriptions, type SpeakerSubscriptions } from '../rtc/speaker-subscriptions.ts';
 import { subscriberReport, type SubscriberCounters } from '../rtc/sfu-stats.ts';
 import type { PauseReason, PeerSignaling, SfuSignaling } from '../rtc/signaling.ts';
 import type { RoomStore } from './room-store.ts';
@@ -20,6 +23,8 @@ export function createAttendeeMedia(store: RoomStore, signaling: PeerSignaling, 
   const [audioOnly, setAudioOnly] = createSignal(false);
   const [microphoneError, setMicrophoneError] = createSignal<string | null>(null);
   const [stage, setStage] = createSignal<StageMedia>({});
+  /** The speakers' media through the SFU, in a room on it. */
+  const [sfuStage, setSfuStage] = createSignal<StageMedia>({});
   /** This attendee's own camera while on stage, for its preview. */
   const [ownCamera, setOwnCamera] = createSignal<MediaStream | null>(null);
   let camera: MediaStreamTrack | null = null;
@@ -27,6 +32,14 @@ export function createAttendeeMedia(store: RoomStore, signaling: PeerSignaling, 
   let microphone: MediaStreamTrack | null = null;
   let subscriber: SfuSubscriber | null = null;
   let sfuMedia: ReceivedMedia = { camera: null, screen: null, audio: null };
+  let speakerSubscriptions: SpeakerSubscriptions | null = null;
+  /** On stage with the devices from the device check (from goOnStage until sent back). */
+  let speaking = false;
+  /** This speaker's publication into Janus, while on stage in a room on the SFU. */
+  let stagePublisher: SfuPublisher | null = null;
+  const onSfu = () => store.state.media?.mode === 'sfu';
+  /** On the SFU a speaker's microphone and camera go to Janus, and the star link to the presenter carries neither. */
+  const stageOverSfu = () => speaking && onSfu();
 
   /**
    * Make before break: the SFU subscription runs beside the star link, and only its first decoded frame
@@ -78,25 +91,54 @@ export function createAttendeeMedia(store: RoomStore, signaling: PeerSignaling, 
     });
     link = created;
     if (audioOnly()) created.setAudioOnly(true);
-    if (microphone) void created.setMicrophone(microphone);
-    if (camera) void created.setCamera(camera);
+    if (microphone && !stageOverSfu()) void created.setMicrophone(microphone);
+    if (camera && !stageOverSfu()) void created.setCamera(camera);
     return created;
   }
 
   /** Sends the microphone (or nothing) to the presenter; a renegotiation in progress picks it up later. */
   async function attachMicrophone() {
     try {
-      await link?.setMicrophone(microphone);
+      await link?.setMicrophone(stageOverSfu() ? null : microphone);
     } catch {
       // The next offer from the presenter runs the same sync, so a refused swap is only delayed.
     }
+  }
+
+  /**
+   * The stage's path follows where the room's media travels: on the SFU, a publication of its own into Janus (the
+   * server refuses it unless this attendee is on stage) carrying what is on now; on the star, the link carries it.
+   */
+  function syncStage() {
+    if (stageOverSfu()) {
+      if (!stagePublisher) {
+        stagePublisher = makeSfuPublisher({ signaling: sfuSignaling.asSpeaker(), ice, screen: false });
+        void stagePublisher.setTracks({ audio: microphone, camera });
+        // Given up only when closed (back in the audience); refusals are retried inside.
+        stagePublisher.publish().catch(() => {});
+      } else void stagePublisher.setTracks({ audio: microphone, camera });
+    } else if (stagePublisher) {
+      stagePublisher.close();
+      stagePublisher = null;
+    }
+    void attachMicrophone();
+    void link?.setCamera(stageOverSfu() ? null : camera).catch(() => {});
+  }
+
+  function ensureSpeakerSubscriptions(): SpeakerSubscriptions {
+    if (speakerSubscriptions) return speakerSubscriptions;
+    const created = makeSpeakerSubscriptions({ ice, signaling: sfuSignaling, selfId: () => store.state.self?.participantId });
+    created.on('media', setSfuStage);
+    speakerSubscriptions = created;
+    return created;
   }
 
   async function microphoneOff() {
     microphone?.stop();
     microphone = null;
     setMicrophoneOn(false);
-    await Promise.all([attachMicrophone(), store.actions.mediaState(false, camera !== null).catch(() => {})]);
+    syncStage();
+    await store.actions.mediaState(false, camera !== null).catch(() => {});
   }
 
   /** Turns the stage camera off (the speaker's choice, a host's, or back in the audience). */
@@ -105,10 +147,14 @@ export function createAttendeeMedia(store: RoomStore, signaling: PeerSignaling, 
     camera.stop();
     camera = null;
     setOwnCamera(null);
-    await Promise.all([link?.setCamera(null).catch(() => {}), store.actions.mediaState(microphoneOn(), false).catch(() => {})]);
+    syncStage();
+    await store.actions.mediaState(microphoneOn(), false).catch(() => {});
   }
 
-  /** On stage with the devices picked in the device check: both go to the presenter, who forwards them. */
+  /**
+   * On stage with the devices picked in the device check: both reach everyone, through Janus when the room is on
+   * the SFU, otherwise through the presenter, who forwards them.
+   */
   async function goOnStage(tracks: { microphone: MediaStreamTrack | null; camera: MediaStreamTrack | null }) {
     microphone?.stop();
     camera?.stop();
@@ -119,11 +165,10 @@ export function createAttendeeMedia(store: RoomStore, signaling: PeerSignaling, 
     setMicrophoneError(null);
     store.actions.acknowledgeMute();
     setMicrophoneOn(microphone !== null);
-    await Promise.all([
-      attachMicrophone(),
-      link?.setCamera(camera).catch(() => {}),
-      store.actions.mediaState(microphone !== null, camera !== null).catch(() => {}),
-    ]);
+    speaking = true;
+    // What is on is said first: Janus forwards of a new publication only what the room has on record.
+    await store.actions.mediaState(microphone !== null, camera !== null).catch(() => {});
+    syncStage();
   }
 
   async function toggleMicrophone() {
@@ -138,7 +183,8 @@ export function createAttendeeMedia(store: RoomStore, signaling: PeerSignaling, 
     setMicrophoneError(null);
     store.actions.acknowledgeMute();
     setMicrophoneOn(microphone !== null);
-    await Promise.all([attachMicrophone(), store.actions.mediaState(true, camera !== null).catch(() => {})]);
+    await store.actions.mediaState(true, camera !== null).catch(() => {});
+    syncStage();
   }
 
   /**
@@ -166,6 +212,8 @@ export function createAttendeeMedia(store: RoomStore, signaling: PeerSignaling, 
     if (!self) return;
     const speaker = self.stage === 'speaker';
     if (wasSpeaker && !speaker) {
+      speaking = false;
+      syncStage();
       void cameraOff();
       if (microphone && (self.muteLocked || !store.state.room?.attendeeMicrophones)) void microphoneOff();
     }
@@ -176,6 +224,8 @@ export function createAttendeeMedia(store: RoomStore, signaling: PeerSignaling, 
     clearInterval(qualityTimer);
     link?.close();
     subscriber?.close();
+    stagePublisher?.close();
+    speakerSubscriptions?.close();
     microphone?.stop();
     camera?.stop();
   });
@@ -188,8 +238,10 @@ export function createAttendeeMedia(store: RoomStore, signaling: PeerSignaling, 
     audioOnly,
     toggleMicrophone,
     microphoneOff,
-    /** Speakers' media as the presenter forwards it, by participant. */
-    stage,
+    /** Speakers' media by participant: through Janus in a room on the SFU, as the presenter forwards it on the star. */
+    stage: () => (onSfu() ? sfuStage() : stage()),
+    /** Which path the speakers' media takes to this page. */
+    stageVia: (): 'sfu' | 'star' => (onSfu() ? 'sfu' : 'star'),
     ownCamera,
     goOnStage,
     cameraOff,
@@ -203,8 +255,16 @@ export function createAttendeeMedia(store: RoomStore, signaling: PeerSignaling, 
      * after a refused subscription): on the SFU, the subscriber follows the feed named last.
      */
     mode(body: MediaModeBody) {
-      if (body.mode !== 'sfu' || (body.feed === null && !subscriber)) return;
+      if (body.mode !== 'sfu') return;
+      ensureSpeakerSubscriptions().follow(body.speakers);
+      // A speaker in a room that just moved to the SFU publishes there now.
+      syncStage();
+      if (body.feed === null && !subscriber) return;
       ensureSubscriber().follow(body.feed);
+    },
+    /** The room's Janus went away: a speaker publishes again on whichever Janus holds the room now. */
+    renegotiate() {
+      stagePublisher?.publish().catch(() => {});
     },
     /** After each join ack; only a link opened just now announces itself, a reconnect keeps its peer. */
     joined(presenterId: string) {
@@ -227,6 +287,8 @@ export function createAttendeeMedia(store: RoomStore, signaling: PeerSignaling, 
       ice.iceServers = iceServers;
       link?.setIceServers(iceServers);
       subscriber?.setIceServers(iceServers);
+      stagePublisher?.setIceServers(iceServers);
+      speakerSubscriptions?.setIceServers(iceServers);
     },
   };
 }

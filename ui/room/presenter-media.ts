@@ -4,6 +4,8 @@ import type { MediaModeBody } from '../../signaling/protocol.ts';
 import type { IceSettings } from '../rtc/peer.ts';
 import { makePresenterHub, type LocalTracks, type PresenterHub } from '../rtc/presenter-hub.ts';
 import { makeSfuPublisher, type SfuPublisher } from '../rtc/sfu-publisher.ts';
+import type { StageMedia } from '../rtc/attendee-link.ts';
+import { makeSpeakerSubscriptions, type SpeakerSubscriptions } from '../rtc/speaker-subscriptions.ts';
 import { starStrain } from '../rtc/sfu-stats.ts';
 import type { PeerSignaling, SfuSignaling } from '../rtc/signaling.ts';
 import type { RoomStore } from './room-store.ts';
@@ -24,6 +26,9 @@ export function createPresenterMedia(
   const hub: PresenterHub = makePresenterHub({ signaling, ...ice, budgetBps });
   const tracks: LocalTracks = { audio: null, camera: null, screen: null };
   let publisher: SfuPublisher | null = null;
+  let speakerSubscriptions: SpeakerSubscriptions | null = null;
+  /** The speakers' media through the SFU, in a room on it. */
+  const [speakerMedia, setSpeakerMedia] = createSignal<StageMedia>({});
 
   /** Every local track change goes to the star's peers and, once the room is on the SFU, to the publication. */
   async function setTracks(next: Partial<LocalTracks>) {
@@ -41,9 +46,18 @@ export function createPresenterMedia(
     });
   }
 
-  /** The server's word on the room's media: on the SFU, publish once (a reloaded console publishes again). */
+  /**
+   * The server's word on the room's media: on the SFU, publish once (a reloaded console publishes again), and
+   * subscribe to each speaker's feed the server lists.
+   */
   function mode(body: MediaModeBody) {
-    if (body.mode === 'sfu' && !publisher) publish();
+    if (body.mode !== 'sfu') return;
+    if (!publisher) publish();
+    if (!speakerSubscriptions) {
+      speakerSubscriptions = makeSpeakerSubscriptions({ ice, signaling: sfuSignaling, selfId: () => store.state.self?.participantId });
+      speakerSubscriptions.on('media', setSpeakerMedia);
+    }
+    speakerSubscriptions.follow(body.speakers);
   }
 
   // In an auto room still on the star, the presenter's own stats may call for the SFU before the head count does.
@@ -81,12 +95,15 @@ export function createPresenterMedia(
   hub.on('remote-video', ({ participantId, stream }) => setRemoteVideo(keep(participantId, stream)));
 
   // The hub forwards a speaker's microphone only while a host has not muted them, and their camera while it is on;
-  // someone back in the audience is forwarded nothing.
+  // someone back in the audience is forwarded nothing. In a room on the SFU speakers publish into Janus, and the
+  // hub forwards nobody: the presenter's uplink pays for its own media only.
   createEffect(() =>
     hub.setSpeakers(
-      store.state.participants
-        .filter((p) => p.role === 'attendee' && p.stage === 'speaker')
-        .map((p) => ({ id: p.id, audio: !p.muteLocked, video: p.isVideoOn })),
+      store.state.media?.mode === 'sfu'
+        ? []
+        : store.state.participants
+            .filter((p) => p.role === 'attendee' && p.stage === 'speaker')
+            .map((p) => ({ id: p.id, audio: !p.muteLocked, video: p.isVideoOn })),
     ),
   );
 
@@ -165,6 +182,7 @@ export function createPresenterMedia(
     clearInterval(strainTimer);
     hub.close();
     publisher?.close();
+    speakerSubscriptions?.close();
     for (const track of [camera, microphone, screenTrack]) track?.stop();
   });
 
@@ -182,6 +200,7 @@ export function createPresenterMedia(
       ice.iceServers = iceServers;
       hub.setIceServers(iceServers);
       publisher?.setIceServers(iceServers);
+      speakerSubscriptions?.setIceServers(iceServers);
     },
     preview,
     screen,
@@ -190,8 +209,12 @@ export function createPresenterMedia(
     sharing: () => screen() !== null,
     mediaError,
     remoteAudio,
-    /** Speakers' cameras as they reach this page. */
+    /** Speakers' cameras as they reach this page over the star. */
     remoteVideo,
+    /** Speakers' microphones and cameras through the SFU, by participant. */
+    speakerMedia,
+    /** Which path the speakers' media takes to this page. */
+    stageVia: (): 'sfu' | 'star' => (store.state.media?.mode === 'sfu' ? 'sfu' : 'star'),
     start,
     toggleCamera,
     toggleMicrophone,

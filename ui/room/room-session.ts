@@ -299,7 +299,10 @@ function bindSocket(
     presenter()?.mode(body);
     attendee()?.mode(body);
   });
-  socket.on('sfu-renegotiate', () => presenter()?.renegotiate());
+  socket.on('sfu-renegotiate', () => {
+    presenter()?.renegotiate();
+    attendee()?.renegotiate();
+  });
   socket.on('sfu-layer', ({ participantId, layer, reason }) => events.sfuLayer(participantId, layer, reason));
 
   socket.on('webrtc-offer', ({ from, offer }) => void (presenter()?.hub.handleDescription(from, offer) ?? attendee()?.description(from, offer)));

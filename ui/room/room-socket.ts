@@ -49,26 +49,37 @@ export function socketSignaling(socket: RoomSocket): PeerSignaling {
   };
 }
 
+/**
+ * Which of a page's SFU connections the events are for: the presenter's publication or the subscription to it
+ * (none named), a subscription to a speaker's feed, or an attendee's own publication on stage.
+ */
+type SfuRoute = { speaker?: string; stage?: true };
+
 /** The SFU events over the room socket: requests that answer (SDP) reject with the server's message when refused. */
-export function socketSfu(socket: RoomSocket): SfuSignaling {
+export function socketSfu(socket: RoomSocket, route: SfuRoute = {}): SfuSignaling {
   const ignore = () => {};
   const request = async <T>(event: 'sfu-publish' | 'sfu-subscribe' | 'sfu-answer', payload: unknown): Promise<T> => {
     const result = (await socketTransport(socket)(event as 'sfu-publish', payload as { sdp: string })) as AckResult<T & object>;
     if (!result.ok) throw new Error(result.error.message);
     return result as T;
   };
+  const speaker = route.speaker ? { speaker: route.speaker } : {};
   return {
     publish: async (sdp) => (await request<{ sdp: string }>('sfu-publish', { sdp })).sdp,
-    subscribe: async (feed) => (await request<{ sdp: string }>('sfu-subscribe', { feed })).sdp,
-    answer: async (sdp) => void (await request('sfu-answer', { sdp })),
+    subscribe: async (feed) => (await request<{ sdp: string }>('sfu-subscribe', { feed, ...speaker })).sdp,
+    answer: async (sdp) => void (await request('sfu-answer', { sdp, ...speaker })),
     candidate(candidate) {
-      socket.emit('sfu-ice', { candidate: candidate?.candidate ? { ...candidate, candidate: candidate.candidate } : null }, ignore);
+      const to = route.stage ? { to: 'speaker' as const } : speaker;
+      socket.emit('sfu-ice', { candidate: candidate?.candidate ? { ...candidate, candidate: candidate.candidate } : null, ...to }, ignore);
     },
     stats(report) {
-      socket.emit('sfu-stats', report, ignore);
+      // Layers are chosen for the presenter's feed; a speaker's comes at its top layer.
+      if (!route.speaker) socket.emit('sfu-stats', report, ignore);
     },
     upgrade(reason) {
       socket.emit('sfu-upgrade', { reason }, ignore);
     },
+    forSpeaker: (participantId) => socketSfu(socket, { speaker: participantId }),
+    asSpeaker: () => socketSfu(socket, { stage: true }),
   };
 }

@@ -1,4 +1,5 @@
-// The presenter's one connection to the SFU: microphone, camera in three simulcast layers, screen as a second video.
+// The presenter's one connection to the SFU (microphone, camera in three simulcast layers, screen as a second
+// video), and a speaker's on stage (microphone and camera).
 import { orderCodecs } from './codecs.ts';
 import { makeEmitter } from './emitter.ts';
 import type { IceSettings } from './peer.ts';
@@ -82,6 +83,8 @@ export interface SfuPublisherOptions {
   /** Read at each new connection, so renewed TURN credentials are used. */
   ice: IceSettings;
   signaling: SfuSignaling;
+  /** Whether a screen goes out too (the presenter's); a speaker on stage sends no screen. */
+  screen?: boolean;
 }
 
 export type SfuPublisher = ReturnType<typeof makeSfuPublisher>;
@@ -90,7 +93,7 @@ export function makeSfuPublisher(options: SfuPublisherOptions) {
   const events = makeEmitter<SfuPublisherEvents>();
   const tracks: LocalTracks = { audio: null, camera: null, screen: null };
   let pc: RTCPeerConnection | null = null;
-  let senders: { audio: RTCRtpSender; camera: RTCRtpSender; screen: RTCRtpSender } | null = null;
+  let senders: { audio: RTCRtpSender; camera: RTCRtpSender; screen: RTCRtpSender | null } | null = null;
   let closed = false;
   let attempt = 0;
 
@@ -144,11 +147,12 @@ export function makeSfuPublisher(options: SfuPublisherOptions) {
       direction: 'sendonly',
       sendEncodings: cameraMode === 'svc' ? SVC_ENCODINGS : SIMULCAST_ENCODINGS,
     });
-    const screen = next.addTransceiver(tracks.screen ?? 'video', { direction: 'sendonly', sendEncodings: [{ maxBitrate: SCREEN_MAX_BITRATE }] });
+    const screen =
+      options.screen === false ? null : next.addTransceiver(tracks.screen ?? 'video', { direction: 'sendonly', sendEncodings: [{ maxBitrate: SCREEN_MAX_BITRATE }] });
     preferVideo(camera, cameraMode);
     // The screen is one plain stream; VP8 keeps it on the codec every subscriber decodes cheapest.
-    preferVideo(screen, 'simulcast');
-    senders = { audio: audio.sender, camera: camera.sender, screen: screen.sender };
+    if (screen) preferVideo(screen, 'simulcast');
+    senders = { audio: audio.sender, camera: camera.sender, screen: screen?.sender ?? null };
     next.onicecandidate = ({ candidate }) => options.signaling.candidate(candidate ? candidate.toJSON() : null);
     next.onconnectionstatechange = () => {
       if (pc !== next) return;
@@ -183,7 +187,7 @@ export function makeSfuPublisher(options: SfuPublisherOptions) {
       const swaps: Promise<void>[] = [];
       if ('audio' in next) swaps.push(senders.audio.replaceTrack(tracks.audio));
       if ('camera' in next) swaps.push(senders.camera.replaceTrack(tracks.camera));
-      if ('screen' in next) swaps.push(senders.screen.replaceTrack(tracks.screen));
+      if ('screen' in next && senders.screen) swaps.push(senders.screen.replaceTrack(tracks.screen));
       await Promise.allSettled(swaps);
     },
     close() {

@@ -41,4 +41,8 @@ export interface SfuSignaling {
   candidate(candidate: RTCIceCandidateInit | null): void;
   stats(report: SfuStatsReport): void;
   upgrade(reason: 'uplink' | 'encoder'): void;
+  /** The same events for this page's subscription to a speaker's feed, which lives beside the presenter's. */
+  forSpeaker(participantId: string): SfuSignaling;
+  /** The same events for this attendee's own publication while on stage. */
+  asSpeaker(): SfuSignaling;
 }

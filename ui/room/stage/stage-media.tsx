@@ -137,6 +137,8 @@ export function SpeakerTiles(props: {
   /** This page's own participant, shown with its local preview and never played back. */
   selfId?: string;
   ownCamera?: MediaStream | null;
+  /** The path the speakers' media takes to this page: Janus, or the presenter's star. */
+  via: 'sfu' | 'star';
 }) {
   return (
     <Show when={props.speakers.length > 0}>
@@ -148,7 +150,7 @@ export function SpeakerTiles(props: {
             const name = () => `${speaker.name ?? 'Speaker'}${self() ? ' (you)' : ''}`;
             const muted = () => speaker.muteLocked || speaker.isMuted;
             return (
-              <li class="speaker-tile" data-testid="speaker-tile" data-participant={speaker.id}>
+              <li class="speaker-tile" data-testid="speaker-tile" data-participant={speaker.id} data-via={props.via}>
                 <Show when={speaker.isVideoOn} fallback={<div class="speaker-tile-off" aria-hidden="true">{(speaker.name ?? '?').slice(0, 1)}</div>}>
                   <VideoView
                     stream={self() ? (props.ownCamera ?? null) : (media()?.video ?? null)}
