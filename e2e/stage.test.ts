@@ -1,7 +1,7 @@
 // The stage in Chromium: a raised hand, an invitation, the device check, a speaker whose microphone and camera reach
 // two other attendees (their decoded audio and video grow), muted by the presenter (their audio stops reaching
-// anyone), then sent back to the audience (the tiles go). In a star room, and in an SFU room (Janus) where the
-// attendees watch the presenter through Janus and the stage still travels through the presenter's star link.
+// anyone), then sent back to the audience (the tiles go). In a star room, where the presenter's hub forwards the
+// speaker, and in an SFU room (Janus), where the speaker publishes into Janus and every other page subscribes to it.
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DESKTOP, KEEP_PEER_CONNECTIONS, launchBrowser, openPage, PHONE, screenshot, startServer, waitForDecodedFrames, type RunningServer } from './harness.ts';
@@ -147,9 +147,13 @@ function stageSuite(mode: 'star' | 'sfu') {
     speakerId = (await host.locator('[data-testid=speaker-tile]').first().getAttribute('data-participant', { timeout: 30_000 }))!;
     expect(speakerId).toMatch(/^[0-9a-f-]{36}$/);
     for (const receiver of [attendees.first, attendees.second]) {
-      await expect.poll(() => receiver.locator(`[data-testid=speaker-tile][data-participant="${speakerId}"]`).textContent(), poll).toContain('Sam Speaker');
+      const tile = receiver.locator(`[data-testid=speaker-tile][data-participant="${speakerId}"]`);
+      await expect.poll(() => tile.textContent(), poll).toContain('Sam Speaker');
+      // The path the tile's media took: Janus in the SFU room, the presenter's hub on the star.
+      await expect.poll(() => tile.getAttribute('data-via'), poll).toBe(mode);
       await expectFlowing(receiver, speakerId);
     }
+    await expect.poll(() => host.locator(`[data-testid=speaker-tile][data-participant="${speakerId}"]`).getAttribute('data-via'), poll).toBe(mode);
     await waitForDecodedFrames(host, '[data-testid=speaker-video]');
     await shot(attendees.first, 'stage-speaker-attendee-1280x800');
     await shot(host, 'stage-speaker-presenter-1280x800');

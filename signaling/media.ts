@@ -79,7 +79,7 @@ export function createMedia({ db, io, core }: HandlerDeps, options: MediaOptions
   const { sfu } = options;
   const rooms = new Map<string, RoomMedia>();
   const quality = createQualityRecorder(db, options.qualitySampleMs);
-  sfu?.listen({
+  const unlisten = sfu?.listen({
     roomMoved: (roomId) => media.roomMoved(roomId),
     feedChanged: (roomId, feed) => media.feedChanged(roomId, feed),
     speakersChanged: (roomId) => media.speakersChanged(roomId),
@@ -401,6 +401,7 @@ export function createMedia({ db, io, core }: HandlerDeps, options: MediaOptions
     stageChanged: enforceStage,
     close() {
       clearInterval(sweep);
+      unlisten?.();
     },
   };
   return media;

@@ -413,6 +413,11 @@ describe('subscriptions to speakers on the SFU', () => {
     const announced = nextEvent(adaSocket, 'media-mode', 20_000, (body) => body.speakers.length > 0);
     const speaker = startPeer(live.url, sam.token, 'speak');
     await speaker.waitFor((f) => f.event === 'published', 20_000);
+    await until(
+      () => janus.sfu.liveSpeakers(room.id).length > 0,
+      () => `the speaker never went live: ${JSON.stringify({ own: janus.sfu.speakerFeeds(room.id), facts: speaker.facts.slice(-8) })}`,
+      20_000,
+    );
     const { speakers } = await announced;
     expect(speakers).toEqual([{ participantId: sam.id, feed: expect.any(Number) }]);
     const speakerFeed = speakers[0]!.feed;

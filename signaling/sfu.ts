@@ -68,8 +68,11 @@ export interface SfuListener {
 }
 
 export interface Sfu {
-  /** Where room moves and feed changes go (the signaling server, which tells the browsers). */
-  listen(listener: SfuListener): void;
+  /**
+   * Where room moves and feed changes go (the signaling server, which tells the browsers); the returned function
+   * stops them (a server closing while the client lives on, as in tests that share one Janus client).
+   */
+  listen(listener: SfuListener): () => void;
   /** Whether at least one server is healthy now. */
   readonly available: boolean;
   /** Creates the room on the least-loaded healthy server (once), with a random Janus room secret. */
@@ -284,7 +287,13 @@ export function createSfu(options: SfuOptions): Sfu {
   const rooms = new Map<string, Room>();
   let subscribeTurns = 0;
   let closed = false;
-  let listener: SfuListener | undefined;
+  const listeners = new Set<SfuListener>();
+  /** Every listener at once, as one: each signaling server on this client hears the same facts. */
+  const listener: SfuListener = {
+    roomMoved: (roomId) => listeners.forEach((l) => l.roomMoved(roomId)),
+    feedChanged: (roomId, feed) => listeners.forEach((l) => l.feedChanged(roomId, feed)),
+    speakersChanged: (roomId) => listeners.forEach((l) => l.speakersChanged(roomId)),
+  };
   const report = (err: unknown, context: Record<string, unknown>) => options.onError?.(err, context);
 
   const load = (server: Server) => {
@@ -371,7 +380,7 @@ export function createSfu(options: SfuOptions): Sfu {
     if (closed || room.server || room.creating || !servers.some((s) => s.healthy)) return;
     try {
       await ensureRoom(room.id);
-      listener?.roomMoved(room.id);
+      listener.roomMoved(room.id);
     } catch (err) {
       report(err, { step: 'sfu-move', roomId: room.id });
     }
@@ -465,7 +474,7 @@ export function createSfu(options: SfuOptions): Sfu {
   function retire(room: Room, publisher: NonNullable<Room['publisher']>) {
     retireFeed(room, publisher.feed);
     if (room.remoteFeed === publisher.feed) room.remoteFeed = undefined;
-    void shareFeed(room.id, publisher.janusRoom, null, publisher.feed).then(() => listener?.feedChanged(room.id, feedOf(room.id)));
+    void shareFeed(room.id, publisher.janusRoom, null, publisher.feed).then(() => listener.feedChanged(room.id, feedOf(room.id)));
   }
 
   function retireFeed(room: Room, feed: number) {
@@ -482,7 +491,7 @@ export function createSfu(options: SfuOptions): Sfu {
     retireFeed(room, speaker.feed);
     dropSpeakerSubscriptions(room, (s) => s.speaker === participantId && s.feed === speaker.feed);
     if (speaker.live) {
-      void unshareSpeaker(room.id, participantId, speaker.feed).then(() => listener?.speakersChanged(room.id));
+      void unshareSpeaker(room.id, participantId, speaker.feed).then(() => listener.speakersChanged(room.id));
     }
     await detach(speaker.handle);
   }
@@ -633,7 +642,8 @@ export function createSfu(options: SfuOptions): Sfu {
 
   return {
     listen(l) {
-      listener = l;
+      listeners.add(l);
+      return () => void listeners.delete(l);
     },
     get available() {
       return servers.some((s) => s.healthy);
@@ -652,7 +662,7 @@ export function createSfu(options: SfuOptions): Sfu {
         if (room.publisher !== publisher) return;
         publisher.live = true;
         room.remoteFeed = undefined;
-        void shareFeed(roomId, janusRoom, publisher.feed).then(() => listener?.feedChanged(roomId, publisher.feed));
+        void shareFeed(roomId, janusRoom, publisher.feed).then(() => listener.feedChanged(roomId, publisher.feed));
       });
       handle.once(Janode.EVENT.HANDLE_HANGUP, () => {
         if (room.publisher !== publisher) return;
@@ -685,7 +695,7 @@ export function createSfu(options: SfuOptions): Sfu {
           .catch((err: unknown) => report(err, { step: 'sfu-share-speaker', roomId }))
           // Gone while the row was written: its removal may have run first, so it runs again after.
           .then(() => (room.speakers.get(participantId) === speaker ? undefined : unshareSpeaker(roomId, participantId, speaker.feed)))
-          .then(() => listener?.speakersChanged(roomId));
+          .then(() => listener.speakersChanged(roomId));
       });
       handle.once(Janode.EVENT.HANDLE_HANGUP, () => {
         if (room.speakers.get(participantId) !== speaker) return;

@@ -74,7 +74,11 @@ function startSources(): MediaStreamTrack[] {
   return [audio.createTrack(), video.createTrack()];
 }
 
+/** Set as the first publication starts: the media-mode events that follow do not start another. */
+let published = false;
+
 async function publish(): Promise<void> {
+  published = true;
   // A speaker says their microphone and camera are on, as the page does on stage: Janus forwards only what is.
   if (role === 'speak') await socket.emitWithAck('media-state', { audio: true, video: true });
   const peer = newPeer();
@@ -175,7 +179,7 @@ function followSpeakers(listed: MediaModeBody['speakers']): void {
 function onMode(mode: MediaModeBody): void {
   say({ event: 'media-mode', ...mode });
   if (mode.mode !== 'sfu') return;
-  if ((role === 'publish' || role === 'speak') && !pc) void publish().catch((err: unknown) => say({ event: 'error', step: 'publish', message: String(err) }));
+  if ((role === 'publish' || role === 'speak') && !published) void publish().catch((err: unknown) => say({ event: 'error', step: 'publish', message: String(err) }));
   if (role === 'subscribe' || role === 'stage') followSpeakers(mode.speakers);
   if (role === 'subscribe' && mode.feed !== null && mode.feed !== subscribedFeed) {
     void subscribe(mode.feed).catch((err: unknown) => say({ event: 'error', step: 'subscribe', message: String(err) }));
