@@ -1,9 +1,10 @@
-// Two signaling processes on one PostgreSQL and one Janus (JANUS_URL), as in a production split: a presenter
-// publishing through one process reaches an attendee on the other, and the Janus room goes when the room empties.
+// Two signaling processes on one PostgreSQL and one Janus (JANUS_URL), as in a production split: a presenter (or a
+// speaker on stage) publishing through one process reaches an attendee on the other, and the Janus room goes when
+// the room empties.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { findSfuRoom } from '../db/room-media.ts';
+import { findSfuRoom, listSfuSpeakers } from '../db/room-media.ts';
 import { createPostgresTestDatabase, type TestDatabase } from '../db/testing.ts';
-import { createTestRoom } from './testing.ts';
+import { createTestRoom, joinAs, nextEvent } from './testing.ts';
 import { startEntry, type ChildEntry } from './testing-processes.ts';
 import { until } from '../testing/until.ts';
 import { killPeers, startPeer, startTestJanus, type TestJanus } from './testing-sfu.ts';
@@ -96,5 +97,44 @@ describe('the SFU across two signaling processes', () => {
     await Promise.all(subscribers.map((s, i) => until(() => s.frames() > before[i]! + 10, 'no video from the new feed', 20_000)));
     expect(signalingA.output() + signalingB.output()).not.toMatch(/sfu error/);
   }, 120_000);
-});
 
+  it('should bring a speaker publishing through one process to an attendee on the other, and close it there once sent back', async () => {
+    const { room, presenter, addAttendee } = await createTestRoom(database.db);
+    const publisher = startPeer(signalingA.url, presenter.token, 'publish');
+    await publisher.waitFor((f) => f.event === 'published', 30_000);
+    const [sam, ada] = await Promise.all([addAttendee('Sam'), addAttendee('Ada')]);
+    const host = (await joinAs(signalingA.url, presenter, room.slug)).socket;
+    const samSocket = (await joinAs(signalingA.url, sam, room.slug)).socket;
+    const adaSocket = (await joinAs(signalingB.url, ada, room.slug)).socket;
+    try {
+      expect(await host.emitWithAck('stage-invite', { participantId: sam.id })).toMatchObject({ ok: true });
+      expect(await samSocket.emitWithAck('stage-answer', { accept: true })).toMatchObject({ ok: true });
+      const speaker = startPeer(signalingA.url, sam.token, 'speak');
+      await speaker.waitFor((f) => f.event === 'published', 30_000);
+      const row = await until(
+        async () => (await listSfuSpeakers(database.db, room.id)).find((r) => r.participantId === sam.id),
+        'the store never named the speaker',
+        20_000,
+        250,
+      );
+      expect(row).toMatchObject({ participantId: sam.id, janusRoom: (await findSfuRoom(database.db, room.id))!.janusRoom, feed: expect.any(Number) });
+
+      // Ada's page is connected to the other process: it learns of the speaker, subscribes there, and decodes.
+      const watcher = startPeer(signalingB.url, ada.token, 'subscribe');
+      await watcher.waitFor((f) => f.event === 'speaker-first-frame' && f.participantId === sam.id && f.feed === row.feed, 30_000);
+      const frames = watcher.frames(sam.id);
+      await until(() => watcher.frames(sam.id) > frames + 10, 'the speaker’s frames stopped on the other process', 15_000);
+
+      // Sent back through the process of neither page's subscription: the store and every page let go of the feed.
+      const gone = nextEvent(adaSocket, 'media-mode', 15_000, (body) => body.speakers.length === 0);
+      expect(await host.emitWithAck('stage-leave', { participantId: sam.id })).toMatchObject({ ok: true });
+      await gone;
+      await watcher.waitFor((f) => f.event === 'speaker-closed' && f.participantId === sam.id, 15_000);
+      expect(await listSfuSpeakers(database.db, room.id)).toEqual([]);
+      expect(await adaSocket.emitWithAck('sfu-subscribe', { feed: row.feed, speaker: sam.id })).toMatchObject({ ok: false, error: { code: 'not_found' } });
+      expect(signalingA.output() + signalingB.output()).not.toMatch(/sfu error/);
+    } finally {
+      for (const socket of [host, samSocket, adaSocket]) socket.close();
+    }
+  }, 120_000);
+});
