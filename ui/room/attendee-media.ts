@@ -258,7 +258,7 @@ export function createAttendeeMedia(store: RoomStore, signaling: PeerSignaling, 
       if (body.mode !== 'sfu') return;
       ensureSpeakerSubscriptions().follow(body.speakers);
       // A speaker in a room that just moved to the SFU publishes there now.
-      syncStage();
+      if (speaking && !stagePublisher) syncStage();
       if (body.feed === null && !subscriber) return;
       ensureSubscriber().follow(body.feed);
     },
