@@ -113,11 +113,11 @@ export interface Sfu {
    * A browser's ICE candidate for one of its connections: `to: 'speaker'` its own publication on stage, `speaker`
    * its subscription to that speaker's feed, neither its presenter publication or subscription; null ends them.
    */
-  trickle(roomId: string, participantId: string, candidate: RTCIceCandidateInit | null, to?: { to?: 'speaker'; speaker?: string }): Promise<void>;
+  trickle(roomId: string, participantId: string, candidate: RTCIceCandidateInit | null, route?: { to?: 'speaker'; speaker?: string }): Promise<void>;
   /** Ends this participant's subscription to a speaker's feed. */
   unsubscribe(roomId: string, participantId: string, speaker: string): Promise<void>;
   setLayer(roomId: string, participantId: string, layer: SfuLayer): Promise<void>;
-  /** Hangs up whatever this participant has in the room (its publisher or its subscription). */
+  /** Hangs up whatever this participant has in the room (its publications and subscriptions). */
   leave(roomId: string, participantId: string): Promise<void>;
   destroyRoom(roomId: string): Promise<void>;
   hasRoom(roomId: string): boolean;
