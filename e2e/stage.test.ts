@@ -19,23 +19,26 @@ interface Received {
   framesDecoded: number;
 }
 
-/** What this page received of one speaker: the inbound-rtp stats of the tracks their tile plays. */
+/**
+ * What this page received of one speaker: the inbound-rtp stats of the receivers of the very tracks their tile plays
+ * (by object, not by id: Janus may give the tracks of two subscriptions the same id).
+ */
 function receivedFrom(page: Page, speakerId: string): Promise<Received> {
   return page.evaluate(async (id) => {
     const tile = document.querySelector(`[data-testid=speaker-tile][data-participant="${id}"]`);
-    const trackOf = (el: HTMLMediaElement | null | undefined) => (el?.srcObject as MediaStream | null)?.getTracks()[0]?.id;
+    const trackOf = (el: HTMLMediaElement | null | undefined) => (el?.srcObject as MediaStream | null)?.getTracks()[0];
     const audio = trackOf(tile?.querySelector('audio'));
     const video = trackOf(tile?.querySelector('video'));
     const out = { audioBytes: 0, audioLevel: 0, framesDecoded: 0 };
     const pcs = (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.filter((pc) => pc.connectionState !== 'closed');
-    for (const pc of pcs) {
-      (await pc.getStats()).forEach((s: { type: string; trackIdentifier?: string; bytesReceived?: number; audioLevel?: number; framesDecoded?: number }) => {
+    for (const receiver of pcs.flatMap((pc) => pc.getReceivers())) {
+      if (!receiver.track || (receiver.track !== audio && receiver.track !== video)) continue;
+      (await receiver.getStats()).forEach((s: { type: string; bytesReceived?: number; audioLevel?: number; framesDecoded?: number }) => {
         if (s.type !== 'inbound-rtp') return;
-        if (audio && s.trackIdentifier === audio) {
+        if (receiver.track === audio) {
           out.audioBytes += s.bytesReceived ?? 0;
           out.audioLevel = s.audioLevel ?? 0;
-        }
-        if (video && s.trackIdentifier === video) out.framesDecoded += s.framesDecoded ?? 0;
+        } else out.framesDecoded += s.framesDecoded ?? 0;
       });
     }
     return out;
