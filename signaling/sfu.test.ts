@@ -453,6 +453,23 @@ describe('subscriptions to speakers on the SFU', () => {
     const still = watcher.frames(sam.id);
     await until(() => watcher.frames(sam.id) > still + 5, 'a refused subscription disturbed the allowed one', 10_000);
 
+    // Muted by a host: this speaker's page keeps sending its microphone, and Janus alone stops it reaching anyone.
+    const audioBefore = watcher.audioBytes(sam.id);
+    await until(() => watcher.audioBytes(sam.id) > audioBefore, 'the speaker’s audio does not flow', 10_000);
+    expect(await host.emitWithAck('mute-participant', { participantId: sam.id, muted: true })).toMatchObject({ ok: true });
+    await until(
+      async () => {
+        const before = watcher.audioBytes(sam.id);
+        await new Promise((r) => setTimeout(r, 2_500));
+        return watcher.audioBytes(sam.id) === before;
+      },
+      'the muted speaker’s audio still reaches the attendee',
+      20_000,
+      0,
+    );
+    const framesWhileMuted = watcher.frames(sam.id);
+    await until(() => watcher.frames(sam.id) > framesWhileMuted + 5, 'the muted speaker’s video stopped too', 10_000);
+
     // Sent back: the feed is no longer named, every page closes its subscription, and a new one is refused.
     const gone = nextEvent(adaSocket, 'media-mode', 10_000, (body) => body.speakers.length === 0);
     expect(await host.emitWithAck('stage-leave', { participantId: sam.id })).toMatchObject({ ok: true });

@@ -195,7 +195,24 @@ socket.on('sfu-renegotiate', () => {
 socket.on('connect', () => say({ event: 'connected' }));
 socket.on('connect_error', (err) => say({ event: 'error', step: 'connect', message: err.message }));
 
-setInterval(() => say({ event: 'frames', frames, speakers: Object.fromEntries([...speakers].map(([id, s]) => [id, s.frames])) }), 1000).unref();
+/** Audio bytes received so far from each speaker: what a host's mute (Janus `moderate`) must stop. */
+async function speakerAudioBytes(): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const [id, s] of speakers) {
+    const stats = await s.pc.getStats().catch(() => null);
+    let bytes = 0;
+    stats?.forEach((r: { type: string; kind?: string; bytesReceived?: number }) => {
+      if (r.type === 'inbound-rtp' && r.kind === 'audio') bytes += r.bytesReceived ?? 0;
+    });
+    out[id] = bytes;
+  }
+  return out;
+}
+
+setInterval(async () => {
+  const speakerAudio = await speakerAudioBytes();
+  say({ event: 'frames', frames, speakers: Object.fromEntries([...speakers].map(([id, s]) => [id, s.frames])), speakerAudio });
+}, 1000).unref();
 
 // The native stack crashes in its own teardown on exit; the parent ends this process with SIGKILL instead.
 process.on('SIGTERM', () => process.kill(process.pid, 'SIGKILL'));

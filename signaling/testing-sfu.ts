@@ -43,6 +43,8 @@ export interface TestPeer {
   waitFor(matches: (fact: PeerFact) => boolean, ms: number, since?: number): Promise<PeerFact>;
   /** Frames decoded so far (subscribers): of the presenter, or of one speaker. */
   frames(speaker?: string): number;
+  /** Audio bytes received so far from one speaker (subscribers). */
+  audioBytes(speaker: string): number;
   kill(): void;
 }
 
@@ -93,6 +95,11 @@ export function startPeer(url: string, token: string, role: 'publish' | 'speak' 
         }, ms);
         if (!look()) waiters.add(check);
       });
+    },
+    audioBytes(speaker) {
+      const last = facts.findLast((f) => f.event === 'frames');
+      const count = (last?.speakerAudio as Record<string, unknown> | undefined)?.[speaker];
+      return typeof count === 'number' ? count : 0;
     },
     frames(speaker) {
       const last = facts.findLast((f) => f.event === 'frames');
