@@ -7,6 +7,12 @@ import solid from 'vite-plugin-solid';
  */
 export const BROWSER_TARGETS = ['chrome90', 'edge90', 'firefox88', 'safari14', 'ios14'];
 
+/**
+ * Browser files that show no video or assert no timing (a bundle scan, CSP and insecure-origin checks, retries, the
+ * HTTPS certificate's renewal, which mostly waits): they run in the first group, beside the server tests.
+ */
+const LIGHT_BROWSER_FILES = ['e2e/bundle-compat.test.ts', 'e2e/csp.test.ts', 'e2e/insecure-origin.test.ts', 'e2e/retry.test.ts', 'e2e/https.test.ts'];
+
 const apiTarget = `http://localhost:${process.env.PORT ?? 3000}`;
 
 export default defineConfig({
@@ -24,24 +30,45 @@ export default defineConfig({
     root: '.',
     testTimeout: 30_000,
     hookTimeout: 60_000,
-    // Two projects because the Solid plugin adds the `browser` export condition to every module Vitest
-    // loads, and server code then gets browser builds (ws's throws). Server tests run without the plugin.
+    // The Solid plugin adds the `browser` export condition to every module Vitest loads, and server code then gets
+    // browser builds (ws's throws): server tests run in projects without the plugin.
+    //
+    // Two groups, one after the other, so that the suite fits on a 2-core machine in well under half an hour:
+    // first everything that drives no browser video (server and UI tests, the benchmarks' tiny runs, which assert
+    // no timing) two files at a time; then the browser suites, which decode video and measure time to first
+    // frame, removal and recovery, one file at a time, alone on the machine.
     projects: [
       {
         test: {
           name: 'server',
           root: '.',
           environment: 'node',
-          include: ['{api,core,db,signaling,managed,tls,e2e,bench,deploy,scripts,testing}/**/*.test.ts', '*.test.ts'],
+          include: ['{api,core,db,signaling,managed,tls,bench,deploy,scripts,testing}/**/*.test.ts', '*.test.ts', ...LIGHT_BROWSER_FILES],
           // The embedded PostgreSQL that db/ suites run on beside the external one (and all of them with TEST_DATABASE=embedded).
           globalSetup: ['db/testing-setup.ts'],
           testTimeout: 30_000,
           hookTimeout: 60_000,
+          maxWorkers: 2,
+          sequence: { groupOrder: 0 },
         },
       },
       {
         extends: true,
-        test: { name: 'ui', environment: 'node', include: ['ui/**/*.test.{ts,tsx}'] },
+        test: { name: 'ui', environment: 'node', include: ['ui/**/*.test.{ts,tsx}'], maxWorkers: 2, sequence: { groupOrder: 0 } },
+      },
+      {
+        test: {
+          name: 'browser',
+          root: '.',
+          environment: 'node',
+          include: ['e2e/**/*.test.ts'],
+          exclude: LIGHT_BROWSER_FILES,
+          globalSetup: ['db/testing-setup.ts'],
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+          maxWorkers: 1,
+          sequence: { groupOrder: 1 },
+        },
       },
     ],
   },

@@ -7,9 +7,10 @@ import { compareQuestions, selfIsHost } from '../room/room-store.ts';
 import { Icon } from './icon.tsx';
 import { createPanelAction, PanelAlert, type PanelAct } from './panel-alert.tsx';
 
+import { MAX_ANSWER_LENGTH, MAX_QUESTION_LENGTH } from '../../core/limits.ts';
+
 /** Questions rendered at once; "Show more" adds as many again. */
 export const QA_WINDOW = 200;
-import { MAX_ANSWER_LENGTH, MAX_QUESTION_LENGTH } from '../../core/limits.ts';
 
 export function QaPanel() {
   const room = useRoom();

@@ -35,7 +35,8 @@ function AttendeeView(props: { slug: string; onLeave: () => void; onSignedOut: (
   createDocumentTitle(() => room.state.room?.title);
   createEffect(() => {
     if (room.state.connection === 'unauthorized') props.onSignedOut();
-    if (room.state.connection === 'ended') forgetSession(props.slug);
+    // The token no longer works: the link opens the join form again (a ban is refused there, with its reason).
+    if (room.state.connection === 'ended' || room.state.connection === 'removed') forgetSession(props.slug);
   });
   focusOnceInRoom(() => room.state.connection === 'live');
   return (
@@ -43,7 +44,7 @@ function AttendeeView(props: { slug: string; onLeave: () => void; onSignedOut: (
       when={room.state.connection !== 'ended'}
       fallback={<EndedPage title={room.state.room?.title ?? null} />}
     >
-      <Show when={room.state.connection !== 'removed'} fallback={<RemovedPage />}>
+      <Show when={room.state.connection !== 'removed'} fallback={<RemovedPage banned={room.state.banned} />}>
       <Topbar>
         <div class="topbar-title">
           <h1 title={room.state.room?.title} tabIndex={-1} data-testid="room-title">{room.state.room?.title ?? 'Joining…'}</h1>

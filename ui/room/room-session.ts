@@ -1,5 +1,5 @@
 // Joins one room: fetches ICE servers, opens the socket, feeds the store and the rtc layer, and cleans up.
-import { createRoot, createSignal, onCleanup } from 'solid-js';
+import { createEffect, createRoot, createSignal, onCleanup } from 'solid-js';
 import type { ChatMessageBody } from '../../core/schemas.ts';
 import { MAX_MESSAGES_PAGE } from '../../core/limits.ts';
 import { api, ApiRequestError, type IceConfig } from '../api.ts';
@@ -44,6 +44,15 @@ export function createRoomSession(slug: string, session: RoomSession): RoomSessi
     socket?.disconnect();
     for (const cleanup of cleanups) cleanup();
   });
+  // Removed or ended: the camera, microphone and every media connection close at once, not with the page.
+  const mediaCleanups: Array<() => void> = [];
+  cleanups.push(() => mediaCleanups.splice(0).forEach((cleanup) => cleanup()));
+  createEffect(() => {
+    if (store.state.connection !== 'removed' && store.state.connection !== 'ended') return;
+    for (const cleanup of mediaCleanups.splice(0)) cleanup();
+    setPresenter(null);
+    setAttendee(null);
+  });
 
   void (async () => {
     const first = await fetchIceConfig(slug, session.token);
@@ -68,19 +77,20 @@ export function createRoomSession(slug: string, session: RoomSession): RoomSessi
           store.events.network({ iceTransportPolicy, relay, hideAddresses, hideLanAddresses });
           renewCredentials(config);
         }
-        if (disposed) return;
+        const over = store.state.connection === 'removed' || store.state.connection === 'ended';
+        if (disposed || over) return;
         // Without an ICE server list, host candidates still connect peers on the same network.
         const ice: IceSettings = { iceServers: config?.iceServers ?? [], iceTransportPolicy: config?.iceTransportPolicy ?? 'all' };
         // A media-mode that arrived before the media existed applies now.
         if (session.role === 'presenter' && presentProblem(support) === null) {
-          const created = withOwner(cleanups, () => createPresenterMedia(store, signaling, sfu, ice));
+          const created = withOwner(mediaCleanups, () => createPresenterMedia(store, signaling, sfu, ice));
           setPresenter(created);
           void created.start();
           if (store.state.media) created.mode(store.state.media);
         }
         // Watching needs WebRTC only: no camera, microphone or secure origin.
         if (session.role === 'attendee' && support.webrtc) {
-          const created = withOwner(cleanups, () => createAttendeeMedia(store, signaling, sfu, ice));
+          const created = withOwner(mediaCleanups, () => createAttendeeMedia(store, signaling, sfu, ice));
           setAttendee(created);
           if (store.state.media) created.mode(store.state.media);
         }
@@ -293,7 +303,7 @@ function bindSocket(
   socket.on('your-question-answered', (answered) => events.ownQuestionAnswered(answered));
   socket.on('stage-invited', ({ by }) => events.stageInvited(by));
   socket.on('camera-stopped', () => void attendee()?.cameraOff());
-  socket.on('removed', () => events.removed());
+  socket.on('removed', ({ banned }) => events.removed(banned));
   socket.on('media-mode', (body) => {
     events.mediaMode(body);
     presenter()?.mode(body);

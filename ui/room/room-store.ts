@@ -53,6 +53,8 @@ export interface RoomState {
   mutedByPresenter: boolean;
   /** A host invited this attendee to the stage (by whom); cleared by answering. */
   stageInvite: { by: string | null } | null;
+  /** Removed by a host: banned from joining again from this browser or address, as far as this page was told. */
+  banned: boolean;
   sessionStats: SessionStatsBody | null;
   reactions: Reaction[];
   /** Text for the polite live region: new chat messages and questions from others. */
@@ -121,6 +123,7 @@ function initialRoomState(slug: string): RoomState {
     sfuLayers: {},
     mutedByPresenter: false,
     stageInvite: null,
+    banned: false,
     sessionStats: null,
     reactions: [],
     announcement: '',
@@ -314,8 +317,11 @@ function makeRoomEvents(state: RoomState, setState: SetRoomState, content: RoomC
     stageInvited(by: string | null) {
       setState('stageInvite', { by });
     },
-    removed() {
-      setState('connection', 'removed');
+    removed(banned = false) {
+      batch(() => {
+        if (banned) setState('banned', true);
+        setState('connection', 'removed');
+      });
     },
     ended(sessionStats: SessionStatsBody | null) {
       batch(() => {

@@ -2,11 +2,11 @@
 // and the green room's "Go live" for a scheduled room. Plain controls over the room store's actions.
 import { createSignal, For, Show } from 'solid-js';
 import { useRoom } from '../room-context.tsx';
-import { useAction } from './moderation.tsx';
+import { createPanelAction, PanelAlert } from '../../components/panel-alert.tsx';
 
 export function LobbyPanel() {
   const room = useRoom();
-  const { error, run } = useAction();
+  const { error, act } = createPanelAction();
   const live = () => room.state.room?.liveAt !== null && room.state.room?.liveAt !== undefined;
   const presenter = () => room.state.self?.role === 'presenter';
   return (
@@ -17,11 +17,7 @@ export function LobbyPanel() {
           {room.state.lobby.length}
         </span>
       </h2>
-      <Show when={error()}>
-        <p class="alert" role="alert">
-          {error()}
-        </p>
-      </Show>
+      <PanelAlert message={error()} />
       <Show when={!live() && room.state.lobby.length > 0}>
         <p class="muted">Everyone waiting comes in when you go live{room.state.room?.lobby ? ', then waits for you to let them in' : ''}.</p>
       </Show>
@@ -31,16 +27,16 @@ export function LobbyPanel() {
             <li data-testid="lobby-entry">
               <span>{w.name ?? 'Someone'}</span>
               <Show when={live()}>
-                <button class="button small primary" type="button" onClick={() => run(room.actions.admit(w.participantId))} aria-label={`Let in: ${w.name ?? 'this attendee'}`}>
+                <button class="button small primary" type="button" onClick={() => act(() => room.actions.admit(w.participantId))} aria-label={`Let in: ${w.name ?? 'this attendee'}`}>
                   Let in
                 </button>
               </Show>
               <Show when={!live() && presenter()}>
-                <button class="button small ghost" type="button" onClick={() => run(room.actions.admit(w.participantId, true))} aria-label={`Co-host: let in ${w.name ?? 'this attendee'} as a co-host`}>
+                <button class="button small ghost" type="button" onClick={() => act(() => room.actions.admit(w.participantId, true))} aria-label={`Co-host: let in ${w.name ?? 'this attendee'} as a co-host`}>
                   Co-host
                 </button>
               </Show>
-              <button class="button small ghost" type="button" onClick={() => run(room.actions.deny(w.participantId))} aria-label={`Deny: turn ${w.name ?? 'this attendee'} away`}>
+              <button class="button small ghost" type="button" onClick={() => act(() => room.actions.deny(w.participantId))} aria-label={`Deny: turn ${w.name ?? 'this attendee'} away`}>
                 Deny
               </button>
             </li>
@@ -48,7 +44,7 @@ export function LobbyPanel() {
         </For>
       </ul>
       <Show when={live() && room.state.lobby.length > 1}>
-        <button class="button block" type="button" onClick={() => run(room.actions.admitAll())} data-testid="admit-all">
+        <button class="button block" type="button" onClick={() => act(() => room.actions.admitAll())} data-testid="admit-all">
           Let everyone in
         </button>
       </Show>
@@ -59,11 +55,11 @@ export function LobbyPanel() {
 /** Before a scheduled room goes live: the presenter checks camera, screen and sound, and talks with co-hosts. */
 export function GreenRoom() {
   const room = useRoom();
-  const { error, run } = useAction();
+  const { error, act } = createPanelAction();
   const [busy, setBusy] = createSignal(false);
   const goLive = () => {
     setBusy(true);
-    run(room.actions.goLive().finally(() => setBusy(false)));
+    act(() => room.actions.goLive().finally(() => setBusy(false)));
   };
   return (
     <section class="alert info green-room" role="region" aria-label="Green room" data-testid="green-room">
@@ -74,11 +70,7 @@ export function GreenRoom() {
       <button class="button primary" type="button" onClick={goLive} disabled={busy()} data-testid="go-live">
         {busy() ? 'Going live…' : 'Go live'}
       </button>
-      <Show when={error()}>
-        <p class="alert" role="alert">
-          {error()}
-        </p>
-      </Show>
+      <PanelAlert message={error()} />
     </section>
   );
 }

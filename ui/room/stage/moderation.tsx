@@ -3,6 +3,7 @@
 import { createSignal, For, Show } from 'solid-js';
 import type { ParticipantBody, RoomBody } from '../../../core/schemas.ts';
 import { ConfirmDialog } from '../../components/confirm-dialog.tsx';
+import { createPanelAction, PanelAlert } from '../../components/panel-alert.tsx';
 import { useRoom } from '../room-context.tsx';
 import { StageDeviceCheck, type StageTracks } from './stage-media.tsx';
 
@@ -28,19 +29,9 @@ export function audibleParticipants(participants: ParticipantBody[], room: RoomB
   return new Set(participants.filter((p) => p.role === 'attendee' && microphoneAllowed(p, room)).map((p) => p.id));
 }
 
-/** A host panel's actions: the error of the last one shown until the next one starts (the lobby panel's too). */
-export function useAction() {
-  const [error, setError] = createSignal<string | null>(null);
-  const run = (work: Promise<unknown>) => {
-    setError(null);
-    work.catch((err: unknown) => setError(err instanceof Error ? err.message : 'That did not work'));
-  };
-  return { error, run };
-}
-
 export function ModerationPanel() {
   const room = useRoom();
-  const { error, run } = useAction();
+  const { error, act } = createPanelAction();
   const selfIsPresenter = () => room.state.self?.role === 'presenter';
   const [handOverTo, setHandOverTo] = createSignal<ParticipantBody | null>(null);
   const hands = () =>
@@ -50,11 +41,7 @@ export function ModerationPanel() {
   const attendees = () => room.state.participants.filter((p) => p.role === 'attendee' && p.id !== room.state.self?.participantId);
   return (
     <section class="moderation card" aria-label="Moderation" data-testid="moderation-panel">
-      <Show when={error()}>
-        <p class="alert" role="alert">
-          {error()}
-        </p>
-      </Show>
+      <PanelAlert message={error()} />
       <fieldset class="moderation-options">
         <legend>Room</legend>
         <For each={optionLabels}>
@@ -64,7 +51,7 @@ export function ModerationPanel() {
                 type="checkbox"
                 role="switch"
                 checked={Boolean(room.state.room?.[key])}
-                onChange={(e) => run(room.actions.setRoomOptions({ [key]: e.currentTarget.checked }))}
+                onChange={(e) => act(() => room.actions.setRoomOptions({ [key]: e.currentTarget.checked }))}
                 data-testid={`option-${key}`}
               />
               {label}
@@ -84,7 +71,7 @@ export function ModerationPanel() {
           {(p) => (
             <li>
               <span>{p.name ?? 'Someone'}</span>
-              <button class="button small primary" type="button" onClick={() => run(room.actions.inviteToStage(p.id))} aria-label={`Invite to stage: ${p.name ?? 'this attendee'}`}>
+              <button class="button small primary" type="button" onClick={() => act(() => room.actions.inviteToStage(p.id))} aria-label={`Invite to stage: ${p.name ?? 'this attendee'}`}>
                 Invite to stage
               </button>
             </li>
@@ -100,13 +87,13 @@ export function ModerationPanel() {
               <span>
                 {p.name ?? 'Someone'} · {p.stage === 'invited' ? 'invited' : p.muteLocked ? 'speaking, muted' : 'speaking'}
               </span>
-              <button class="button small ghost" type="button" onClick={() => run(room.actions.muteParticipant(p.id, !p.muteLocked))} aria-label={`${p.muteLocked ? 'Allow mic' : 'Mute'}: ${p.name ?? 'speaker'}`}>
+              <button class="button small ghost" type="button" onClick={() => act(() => room.actions.muteParticipant(p.id, !p.muteLocked))} aria-label={`${p.muteLocked ? 'Allow mic' : 'Mute'}: ${p.name ?? 'speaker'}`}>
                 {p.muteLocked ? 'Allow mic' : 'Mute'}
               </button>
-              <button class="button small ghost" type="button" onClick={() => run(room.actions.stopCamera(p.id))} aria-label={`Camera off: ${p.name ?? 'speaker'}`}>
+              <button class="button small ghost" type="button" onClick={() => act(() => room.actions.stopCamera(p.id))} aria-label={`Camera off: ${p.name ?? 'speaker'}`}>
                 Camera off
               </button>
-              <button class="button small ghost" type="button" onClick={() => run(room.actions.leaveStage(p.id))} aria-label={`Back to audience: ${p.name ?? 'speaker'}`}>
+              <button class="button small ghost" type="button" onClick={() => act(() => room.actions.leaveStage(p.id))} aria-label={`Back to audience: ${p.name ?? 'speaker'}`}>
                 Back to audience
               </button>
             </li>
@@ -127,10 +114,10 @@ export function ModerationPanel() {
               <span>
                 {q.question} <small>— {q.name ?? 'Anonymous'}{q.isAnonymous ? ' (anonymous to others)' : ''}</small>
               </span>
-              <button class="button small primary" type="button" onClick={() => run(room.actions.approveQuestion(q.id))} aria-label={`Approve: ${q.question}`}>
+              <button class="button small primary" type="button" onClick={() => act(() => room.actions.approveQuestion(q.id))} aria-label={`Approve: ${q.question}`}>
                 Approve
               </button>
-              <button class="button small ghost" type="button" onClick={() => run(room.actions.dismissQuestion(q.id))} aria-label={`Dismiss: ${q.question}`}>
+              <button class="button small ghost" type="button" onClick={() => act(() => room.actions.dismissQuestion(q.id))} aria-label={`Dismiss: ${q.question}`}>
                 Dismiss
               </button>
             </li>
@@ -153,14 +140,14 @@ export function ModerationPanel() {
                 </button>
               </Show>
               <Show when={selfIsPresenter()}>
-                <button class="button small ghost" type="button" onClick={() => run(room.actions.setCoHost(p.id, !p.isCoHost))} aria-label={`${p.isCoHost ? 'Not co-host' : 'Co-host'}: ${p.name ?? 'attendee'}`}>
+                <button class="button small ghost" type="button" onClick={() => act(() => room.actions.setCoHost(p.id, !p.isCoHost))} aria-label={`${p.isCoHost ? 'Not co-host' : 'Co-host'}: ${p.name ?? 'attendee'}`}>
                   {p.isCoHost ? 'Not co-host' : 'Co-host'}
                 </button>
               </Show>
-              <button class="button small ghost" type="button" onClick={() => run(room.actions.removeParticipant(p.id, false))} aria-label={`Remove: ${p.name ?? 'attendee'}`} data-testid="remove-participant">
+              <button class="button small ghost" type="button" onClick={() => act(() => room.actions.removeParticipant(p.id, false))} aria-label={`Remove: ${p.name ?? 'attendee'}`} data-testid="remove-participant">
                 Remove
               </button>
-              <button class="button small danger" type="button" onClick={() => run(room.actions.removeParticipant(p.id, true))} aria-label={`Ban: ${p.name ?? 'attendee'}`}>
+              <button class="button small danger" type="button" onClick={() => act(() => room.actions.removeParticipant(p.id, true))} aria-label={`Ban: ${p.name ?? 'attendee'}`}>
                 Ban
               </button>
             </li>
@@ -175,7 +162,7 @@ export function ModerationPanel() {
         onConfirm={() => {
           const to = handOverTo();
           setHandOverTo(null);
-          if (to) run(room.actions.handOverPresenter(to.id));
+          if (to) act(() => room.actions.handOverPresenter(to.id));
         }}
       >
         {handOverTo()?.name ?? 'This co-host'} becomes the presenter: their camera and screen reach everyone, and only they can end the
@@ -188,20 +175,16 @@ export function ModerationPanel() {
 /** A co-host's way to keep the session going when the presenter's connection has been lost past the grace. */
 export function TakeOverPresenting() {
   const room = useRoom();
-  const { error, run } = useAction();
+  const { error, act } = createPanelAction();
   const presenterAway = () => room.state.connection === 'live' && !room.state.participants.some((p) => p.role === 'presenter');
   return (
     <Show when={presenterAway()}>
       <section class="alert warning take-over" role="region" aria-label="Presenter away" data-testid="take-over">
         <p>The presenter's connection has been lost. As a co-host you can take over presenting.</p>
-        <button class="button primary" type="button" onClick={() => run(room.actions.takeOverPresenting())} data-testid="take-over-presenting">
+        <button class="button primary" type="button" onClick={() => act(() => room.actions.takeOverPresenting())} data-testid="take-over-presenting">
           Take over presenting
         </button>
-        <Show when={error()}>
-          <p class="alert" role="alert">
-            {error()}
-          </p>
-        </Show>
+        <PanelAlert message={error()} />
       </section>
     </Show>
   );
@@ -210,14 +193,14 @@ export function TakeOverPresenting() {
 /** The attendee's hand, stage invitation and stage controls. */
 export function AttendeeStageControls() {
   const room = useRoom();
-  const { error, run } = useAction();
+  const { error, act } = createPanelAction();
   const self = () => room.state.participants.find((p) => p.id === room.state.self?.participantId);
   const raised = () => self()?.handRaisedAt != null;
   // Joining the stage goes through the device check; what it opened is sent once the server has the speaker on stage.
   const [checking, setChecking] = createSignal<{ by: string | null } | null>(null);
   const accept = (tracks: StageTracks) => {
     setChecking(null);
-    run(
+    void act(() =>
       room.actions.answerStageInvite(true).then(
         () => room.attendee()?.goOnStage(tracks),
         (err: unknown) => {
@@ -229,15 +212,11 @@ export function AttendeeStageControls() {
   };
   const decline = () => {
     setChecking(null);
-    run(room.actions.answerStageInvite(false));
+    act(() => room.actions.answerStageInvite(false));
   };
   return (
     <div class="stage-controls">
-      <Show when={error()}>
-        <p class="alert" role="alert">
-          {error()}
-        </p>
-      </Show>
+      <PanelAlert message={error()} />
       <Show when={room.state.stageInvite}>
         {(invite) => (
           <div class="alert info" role="alertdialog" aria-labelledby="stage-invite-title" data-testid="stage-invite">
@@ -245,7 +224,7 @@ export function AttendeeStageControls() {
             <button class="button small primary" type="button" onClick={() => setChecking({ by: invite().by })} data-testid="stage-invite-join">
               Join the stage…
             </button>
-            <button class="button small ghost" type="button" onClick={() => run(room.actions.answerStageInvite(false))}>
+            <button class="button small ghost" type="button" onClick={() => act(() => room.actions.answerStageInvite(false))}>
               Decline
             </button>
           </div>
@@ -255,12 +234,12 @@ export function AttendeeStageControls() {
       <Show
         when={self()?.stage === 'speaker'}
         fallback={
-          <button class="button" type="button" aria-pressed={raised()} onClick={() => run(room.actions.raiseHand(!raised()))} data-testid="raise-hand">
+          <button class="button" type="button" aria-pressed={raised()} onClick={() => act(() => room.actions.raiseHand(!raised()))} data-testid="raise-hand">
             {raised() ? 'Lower hand' : 'Raise hand'}
           </button>
         }
       >
-        <button class="button" type="button" onClick={() => run(room.actions.leaveStage())} data-testid="leave-stage">
+        <button class="button" type="button" onClick={() => act(() => room.actions.leaveStage())} data-testid="leave-stage">
           Leave the stage
         </button>
       </Show>
@@ -268,12 +247,15 @@ export function AttendeeStageControls() {
   );
 }
 
-export function RemovedPage() {
+export function RemovedPage(props: { banned: boolean }) {
   return (
     <main class="center-page" id="main">
       <section class="card form-card join-card" data-testid="removed-page" role="alert">
         <h1>You were removed from this session</h1>
-        <p class="subtitle">A host removed you. Your link to this room no longer works.</p>
+        <p class="subtitle">
+          A host removed you, and your camera, microphone and connections to the room are closed.{' '}
+          {props.banned ? 'You cannot join this session again.' : 'You can join again from the room’s link with a new name.'}
+        </p>
       </section>
     </main>
   );
