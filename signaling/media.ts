@@ -118,7 +118,7 @@ export function createMedia({ db, io, core }: HandlerDeps, options: MediaOptions
    * read from the shared store first, so no page is told a list that misses them.
    */
   function announce(roomId: string): void {
-    void (sfu?.refresh(roomId) ?? Promise.resolve(false))
+    void (sfu?.refreshSpeakers(roomId) ?? Promise.resolve())
       .catch((err: unknown) => options.onError(err, { step: 'media-mode', roomId }))
       .then(() => io.to(roomId).emit('media-mode', body(roomId)));
   }

@@ -103,6 +103,11 @@ export interface Sfu {
    */
   refresh(roomId: string): Promise<boolean>;
   /**
+   * Reads the speakers other processes publish in a room this process holds (never placing or adopting one: a room
+   * being destroyed stays gone).
+   */
+  refreshSpeakers(roomId: string): Promise<void>;
+  /**
    * Starts a subscription to `feed`, the presenter's or (`speaker`) that speaker's; returns Janus's offer. Replaces
    * this participant's earlier subscription to the same publisher; subscriptions to different ones live side by side.
    */
@@ -678,6 +683,10 @@ export function createSfu(options: SfuOptions): Sfu {
     },
     feedOf,
     refresh,
+    async refreshSpeakers(roomId) {
+      const room = rooms.get(roomId);
+      if (room?.server) await syncSpeakers(room);
+    },
     async publishSpeaker(roomId, participantId, offerSdp) {
       await ensureRoom(roomId);
       const room = roomOf(roomId);
