@@ -14,7 +14,7 @@ import { QaPanel } from './qa-panel.tsx';
 import { TabPanel, Tabs } from './tabs.tsx';
 import { toggleName } from './toggle-control.tsx';
 import { ATTENDEE_ID, audienceState, makeQuestion, OTHER_ID, roomBody } from '../room/testing.ts';
-import { makeTestRoom, WithRoom, type TestRoom } from './testing.tsx';
+import { renderInRoom, type TestRoom } from './testing.tsx';
 import { ModerationPanel, TakeOverPresenting } from '../room/stage/moderation.tsx';
 
 afterEach(cleanup);
@@ -45,15 +45,7 @@ describe('useRoom', () => {
 
 describe('QaPanel', () => {
   it('should list questions pinned first, then by votes, and re-order when a vote arrives', async () => {
-    let room!: TestRoom;
-    render(() => {
-      room = makeTestRoom('attendee');
-      return (
-        <WithRoom room={room}>
-          <QaPanel />
-        </WithRoom>
-      );
-    });
+    const room = renderInRoom('attendee', () => <QaPanel />);
     joined(room, 'attendee');
     room.value.events.newQuestion(question('q1', 'First?'));
     room.value.events.newQuestion(question('q2', 'Second?', { votes: 2 }));
@@ -68,15 +60,7 @@ describe('QaPanel', () => {
   });
 
   it('should upvote with an accessible toggle and send the vote', async () => {
-    let room!: TestRoom;
-    render(() => {
-      room = makeTestRoom('attendee', () => ({ ok: true, votes: 1 }));
-      return (
-        <WithRoom room={room}>
-          <QaPanel />
-        </WithRoom>
-      );
-    });
+    const room = renderInRoom('attendee', () => <QaPanel />, () => ({ ok: true, votes: 1 }));
     joined(room, 'attendee');
     room.value.events.newQuestion(question('q1', 'Recording?'));
     const button = screen.getByRole('button', { name: /^Upvote: Recording\?/ });
@@ -88,15 +72,7 @@ describe('QaPanel', () => {
   });
 
   it('should show the server refusal and roll the vote back', async () => {
-    let room!: TestRoom;
-    render(() => {
-      room = makeTestRoom('attendee', () => ({ ok: false, error: { code: 'rate_limited', message: 'Slow down a little.' } }));
-      return (
-        <WithRoom room={room}>
-          <QaPanel />
-        </WithRoom>
-      );
-    });
+    const room = renderInRoom('attendee', () => <QaPanel />, () => ({ ok: false, error: { code: 'rate_limited', message: 'Slow down a little.' } }));
     joined(room, 'attendee');
     room.value.events.newQuestion(question('q1', 'Recording?', { votes: 3 }));
     fireEvent.click(screen.getByRole('button', { name: /^Upvote/ }));
@@ -105,15 +81,7 @@ describe('QaPanel', () => {
   });
 
   it('should give the presenter pin and answer controls but no ask box', async () => {
-    let room!: TestRoom;
-    render(() => {
-      room = makeTestRoom('presenter');
-      return (
-        <WithRoom room={room}>
-          <QaPanel />
-        </WithRoom>
-      );
-    });
+    const room = renderInRoom('presenter', () => <QaPanel />);
     joined(room, 'presenter');
     room.value.events.newQuestion(question('q1', 'Recording?'));
     expect(screen.queryByLabelText('Your question')).toBeNull();
@@ -127,15 +95,7 @@ describe('QaPanel', () => {
   });
 
   it('should list open questions first by votes, answered ones after them, and mark one answered in one click', async () => {
-    let room!: TestRoom;
-    render(() => {
-      room = makeTestRoom('presenter');
-      return (
-        <WithRoom room={room}>
-          <QaPanel />
-        </WithRoom>
-      );
-    });
+    const room = renderInRoom('presenter', () => <QaPanel />);
     joined(room, 'presenter');
     room.value.events.newQuestion({ ...question('q1', 'Popular?'), votes: 5 });
     room.value.events.newQuestion({ ...question('q2', 'Quiet?'), votes: 1 });
@@ -152,26 +112,18 @@ describe('QaPanel', () => {
 
 describe('ChatPanel', () => {
   it('should send on Enter and show the stored message', async () => {
-    let room!: TestRoom;
-    render(() => {
-      room = makeTestRoom('attendee', (_event, payload) => ({
-        ok: true,
-        message: {
-          id: 'm1',
-          participantId: ME,
-          name: 'Tester',
-          message: (payload as { message: string }).message,
-          messageType: 'chat',
-          clientMessageId: null,
-          createdAt: '2026-01-01T10:00:00.000Z',
-        },
-      }));
-      return (
-        <WithRoom room={room}>
-          <ChatPanel />
-        </WithRoom>
-      );
-    });
+    const room = renderInRoom('attendee', () => <ChatPanel />, (_event, payload) => ({
+      ok: true,
+      message: {
+        id: 'm1',
+        participantId: ME,
+        name: 'Tester',
+        message: (payload as { message: string }).message,
+        messageType: 'chat',
+        clientMessageId: null,
+        createdAt: '2026-01-01T10:00:00.000Z',
+      },
+    }));
     joined(room, 'attendee');
     const input = screen.getByLabelText('Message') as HTMLTextAreaElement;
     fireEvent.input(input, { target: { value: 'Hello there' } });
@@ -182,14 +134,10 @@ describe('ChatPanel', () => {
   });
 
   it('should keep the draft and say why when sending fails', async () => {
-    render(() => {
-      const room = makeTestRoom('attendee', () => ({ ok: false, error: { code: 'validation_error', message: 'message: Too big: expected string to have <=2000 characters' } }));
-      return (
-        <WithRoom room={room}>
-          <ChatPanel />
-        </WithRoom>
-      );
-    });
+    renderInRoom('attendee', () => <ChatPanel />, () => ({
+      ok: false,
+      error: { code: 'validation_error', message: 'message: Too big: expected string to have <=2000 characters' },
+    }));
     const input = screen.getByLabelText('Message') as HTMLTextAreaElement;
     fireEvent.input(input, { target: { value: 'Too long, say' } });
     fireEvent.click(screen.getByRole('button', { name: 'Send message' }));
@@ -200,11 +148,7 @@ describe('ChatPanel', () => {
 
 describe('moderated Q&A and chat controls', () => {
   const mountWith = (role: 'presenter' | 'attendee', panel: () => JSX.Element) => {
-    let room!: TestRoom;
-    render(() => {
-      room = makeTestRoom(role);
-      return <WithRoom room={room}>{panel()}</WithRoom>;
-    });
+    const room = renderInRoom(role, panel);
     joined(room, role);
     return room;
   };
@@ -268,15 +212,7 @@ describe('presenter handover controls', () => {
   });
 
   it('should let the presenter make a co-host the presenter after a confirmation', async () => {
-    let room!: TestRoom;
-    render(() => {
-      room = makeTestRoom('presenter');
-      return (
-        <WithRoom room={room}>
-          <ModerationPanel />
-        </WithRoom>
-      );
-    });
+    const room = renderInRoom('presenter', () => <ModerationPanel />);
     room.value.events.joined({
       self: { participantId: OTHER, role: 'presenter', name: 'Ada' },
       room: roomBody,
@@ -292,15 +228,7 @@ describe('presenter handover controls', () => {
   });
 
   it('should offer a co-host the takeover only while the presenter is away', async () => {
-    let room!: TestRoom;
-    render(() => {
-      room = makeTestRoom('attendee');
-      return (
-        <WithRoom room={room}>
-          <TakeOverPresenting />
-        </WithRoom>
-      );
-    });
+    const room = renderInRoom('attendee', () => <TakeOverPresenting />);
     room.value.events.joined({
       self: { participantId: ME, role: 'attendee', name: 'Grace' },
       room: roomBody,
@@ -329,15 +257,7 @@ describe('LiveRegion', () => {
 
 describe('ConnectionStatus', () => {
   it('should follow the room connection and the attendee media link', () => {
-    let room!: TestRoom;
-    render(() => {
-      room = makeTestRoom('attendee');
-      return (
-        <WithRoom room={room}>
-          <ConnectionStatus />
-        </WithRoom>
-      );
-    });
+    const room = renderInRoom('attendee', () => <ConnectionStatus />);
     const status = () => screen.getByTestId('connection-status').textContent;
     expect(status()).toBe('Connecting…');
     joined(room, 'attendee');
@@ -360,15 +280,7 @@ describe('ConnectionStatus', () => {
   });
 
   it('should tell the presenter in the green room that the room is not live yet, and Connected after Go live (the stage says LIVE)', () => {
-    let room!: TestRoom;
-    render(() => {
-      room = makeTestRoom('presenter');
-      return (
-        <WithRoom room={room}>
-          <ConnectionStatus />
-        </WithRoom>
-      );
-    });
+    const room = renderInRoom('presenter', () => <ConnectionStatus />);
     const status = () => screen.getByTestId('connection-status').textContent;
     room.value.events.joined({
       self: { participantId: OTHER, role: 'presenter', name: 'Tester' },
@@ -421,15 +333,7 @@ describe('Tabs', () => {
 
 describe('ParticipantsPanel', () => {
   it("should show the presenter each attendee's link state, round-trip time and bitrate", () => {
-    let room!: TestRoom;
-    render(() => {
-      room = makeTestRoom('presenter');
-      return (
-        <WithRoom room={room}>
-          <ParticipantsPanel />
-        </WithRoom>
-      );
-    });
+    const room = renderInRoom('presenter', () => <ParticipantsPanel />);
     joined(room, 'presenter');
     const attendee = { id: ME, name: 'Grace Hopper', role: 'attendee' as const, isMuted: true, isVideoOn: false, joinedAt: '2026-01-01T10:00:00.000Z', ...audienceState };
     room.value.events.participantJoined(attendee);
@@ -458,16 +362,12 @@ describe('Address privacy and connection diagnosis', () => {
     ({ iceTransportPolicy: hideAddresses ? 'relay' : 'all', relay, hideAddresses, hideLanAddresses: false }) as const;
 
   it('should tell the presenter whether the room hides addresses, and warn when it has no relay', () => {
-    let room!: TestRoom;
-    render(() => {
-      room = makeTestRoom('presenter');
-      return (
-        <WithRoom room={room}>
-          <AddressPrivacy />
-          <NoRelayWarning />
-        </WithRoom>
-      );
-    });
+    const room = renderInRoom('presenter', () => (
+      <>
+        <AddressPrivacy />
+        <NoRelayWarning />
+      </>
+    ));
     joined(room, 'presenter');
     expect(screen.getByTestId('address-privacy').textContent).toBe('Addresses visible to peers');
     room.value.events.network(network(true, true));
@@ -480,15 +380,7 @@ describe('Address privacy and connection diagnosis', () => {
   });
 
   it('should tell an attendee without a path what to try, mentioning the relay the room has or lacks', () => {
-    let room!: TestRoom;
-    render(() => {
-      room = makeTestRoom('attendee');
-      return (
-        <WithRoom room={room}>
-          <ConnectionDiagnosis />
-        </WithRoom>
-      );
-    });
+    const room = renderInRoom('attendee', () => <ConnectionDiagnosis />);
     joined(room, 'attendee');
     room.value.events.network(network(false, false));
     const text = () => screen.getByTestId('connection-diagnosis').textContent ?? '';

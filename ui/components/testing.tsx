@@ -1,4 +1,5 @@
 // Test helper: a room context over a real store, for rendering components without a socket.
+import { render } from '@solidjs/testing-library';
 import type { JSX } from 'solid-js';
 import type { AckResult } from '../../signaling/protocol.ts';
 import { RoomProvider } from '../room/room-context.tsx';
@@ -30,4 +31,18 @@ export function makeTestRoom(role: RoomSession['role'], answer: (event: string, 
 
 export function WithRoom(props: { room: TestRoom; children: JSX.Element }) {
   return <RoomProvider value={props.room.value}>{props.children}</RoomProvider>;
+}
+
+/** Renders `ui` inside a fresh test room (see `makeTestRoom`) and returns the room, to feed it events and read what was sent. */
+export function renderInRoom(
+  role: RoomSession['role'],
+  ui: () => JSX.Element,
+  answer?: (event: string, payload: unknown) => AckResult<object>,
+): TestRoom {
+  let room!: TestRoom;
+  render(() => {
+    room = makeTestRoom(role, answer);
+    return <WithRoom room={room}>{ui()}</WithRoom>;
+  });
+  return room;
 }

@@ -2,7 +2,7 @@
 import { cleanup, fireEvent, render, screen, waitFor } from '@solidjs/testing-library';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { PollBody } from '../../../core/polls.ts';
-import { makeTestRoom, WithRoom, type TestRoom } from '../../components/testing.tsx';
+import { renderInRoom } from '../../components/testing.tsx';
 import { ATTENDEE_ID, audienceState, OTHER_ID, roomBody } from '../testing.ts';
 import { PollsPanel } from './polls-panel.tsx';
 
@@ -25,16 +25,7 @@ const poll = (patch: Partial<PollBody> = {}): PollBody => ({
 });
 
 function mount(role: 'presenter' | 'attendee', answer: (event: string, payload: unknown) => object) {
-  let room!: TestRoom;
-  render(() => {
-    room = makeTestRoom(role, (event, payload) => ({ ok: true, ...answer(event, payload) }));
-    return (
-      <WithRoom room={room}>
-        <PollsPanel />
-      </WithRoom>
-    );
-  });
-  return room;
+  return renderInRoom(role, () => <PollsPanel />, (event, payload) => ({ ok: true, ...answer(event, payload) }));
 }
 
 describe('PollsPanel', () => {
