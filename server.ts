@@ -56,7 +56,7 @@ let broadcaster: Broadcaster = silentBroadcaster;
 const roomBroadcaster: Broadcaster = {
   toRoom: (roomId, event, payload) => broadcaster.toRoom(roomId, event, payload),
   toParticipants: (ids, event, payload) => broadcaster.toParticipants(ids, event, payload),
-  disconnectParticipants: (ids) => broadcaster.disconnectParticipants(ids),
+  disconnectParticipants: (ids, sparing) => broadcaster.disconnectParticipants(ids, sparing),
   endRoom: (roomId, sessionStats) => broadcaster.endRoom(roomId, sessionStats),
   connectedSockets: () => broadcaster.connectedSockets(),
 };

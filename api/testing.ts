@@ -13,7 +13,7 @@ export type { CreatedRoom, JoinedRoom };
 export type Broadcast =
   | { [E in keyof RoomEvents]: { kind: 'toRoom'; roomId: string; event: E; payload: RoomEvents[E] } }[keyof RoomEvents]
   | { [E in keyof ParticipantEvents]: { kind: 'toParticipants'; participantIds: string[]; event: E; payload: ParticipantEvents[E] } }[keyof ParticipantEvents]
-  | { kind: 'disconnect'; participantIds: string[] }
+  | { kind: 'disconnect'; participantIds: string[]; sparing?: { presenterId: string } }
   | { kind: 'endRoom'; roomId: string; sessionStats: SessionStatsBody };
 
 export interface RecordingBroadcaster extends Broadcaster {
@@ -30,8 +30,8 @@ export function recordingBroadcaster(): RecordingBroadcaster {
     toParticipants(participantIds, event, payload) {
       calls.push({ kind: 'toParticipants', participantIds, event, payload } as Broadcast);
     },
-    disconnectParticipants(participantIds) {
-      calls.push({ kind: 'disconnect', participantIds });
+    disconnectParticipants(participantIds, sparing) {
+      calls.push({ kind: 'disconnect', participantIds, ...(sparing ? { sparing } : {}) });
     },
     async endRoom(roomId, sessionStats) {
       calls.push({ kind: 'endRoom', roomId, sessionStats });

@@ -70,8 +70,12 @@ export interface Broadcaster {
   toRoom<E extends keyof RoomEvents>(roomId: string, event: E, payload: RoomEvents[E]): void;
   /** Sends one event to every socket of each of these participants, on every signaling process. */
   toParticipants<E extends keyof ParticipantEvents>(participantIds: string[], event: E, payload: ParticipantEvents[E]): void;
-  /** Closes every socket of these participants, on every signaling process (after a removal). */
-  disconnectParticipants(participantIds: string[]): void;
+  /**
+   * Closes every socket of these participants, on every signaling process (after a removal). `sparing`: not the
+   * sockets whose handshake already resolved this participant as the room's presenter (after a presenter change,
+   * the pages that reconnected quickly already know it).
+   */
+  disconnectParticipants(participantIds: string[], sparing?: { presenterId: string }): void;
   /** Tells the room it has ended, then disconnects its sockets. */
   endRoom(roomId: string, sessionStats: SessionStatsBody): Promise<void>;
   /** Sockets connected to this deployment, as far as this process can tell. */

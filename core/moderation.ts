@@ -35,7 +35,7 @@ export interface ModerationDeps {
   db: Database;
   toRoom<E extends keyof RoomEvents>(roomId: string, event: E, payload: RoomEvents[E]): void;
   toParticipants<E extends keyof ParticipantEvents>(roomId: string, ids: string[], event: E, payload: ParticipantEvents[E]): void;
-  disconnect(roomId: string, ids: string[]): void;
+  disconnect(roomId: string, ids: string[], sparing?: { presenterId: string }): void;
   /** Every moderation write goes through this: it commits while the room is live or is refused as room_ended. */
   liveWrite: LiveWrite;
   /** The room's question actions take turns (see room.ts), moderated ones included. */
@@ -162,8 +162,9 @@ export function createModeration(deps: ModerationDeps): Moderation {
     deps.toRoom(actor.roomId, 'participant-updated', { participant: presenter });
     deps.toRoom(actor.roomId, 'presenter-changed', { presenterId: presenter.id, previousPresenterId: moved.previous.id, presenterName: presenter.name });
     const everyone = (await listCurrentParticipants(db, actor.roomId)).map((p) => p.id);
-    // After the caller's answer has gone out: the acting socket is one of those closed.
-    setTimeout(() => deps.disconnect(actor.roomId, everyone), PRESENTER_CHANGE_DISCONNECT_MS);
+    // After the caller's answer has gone out: the acting socket is one of those closed. A page that reloaded and
+    // joined within that moment already knows the new presenter, and keeps its fresh connection.
+    setTimeout(() => deps.disconnect(actor.roomId, everyone, { presenterId: presenter.id }), PRESENTER_CHANGE_DISCONNECT_MS);
     return presenter;
   }
 

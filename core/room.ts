@@ -162,9 +162,9 @@ export function createRoomCore(deps: RoomCoreDeps): RoomCore {
   };
 
   /** Closes the sockets of removed or turned-away participants on every process; a failure is reported, not thrown. */
-  const disconnect = (roomId: string, ids: string[]) => {
+  const disconnect = (roomId: string, ids: string[], sparing?: { presenterId: string }) => {
     try {
-      broadcaster.disconnectParticipants(ids);
+      broadcaster.disconnectParticipants(ids, sparing);
     } catch (err) {
       deps.onError?.(err, { event: 'disconnect', roomId });
     }

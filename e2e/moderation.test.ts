@@ -152,8 +152,19 @@ describe.skipIf(!available)('moderation in Chromium', () => {
     await waitForDecodedFrames(alice, '[data-testid=local-preview]', 60_000);
     await host.waitForURL((url) => !url.pathname.endsWith('/host'), { timeout: 30_000 });
     // The audience watches the new presenter: a fresh page and one that followed the change both decode her camera.
-    await waitForDecodedFrames(watcher, '[data-testid=camera-video]', 60_000);
-    await waitForDecodedFrames(host, '[data-testid=camera-video]', 60_000);
+    for (const [name, page] of [['watcher', watcher], ['old presenter', host]] as const) {
+      await waitForDecodedFrames(page, '[data-testid=camera-video]', 60_000).catch(async (err: unknown) => {
+        // What the page had instead: its connection, its peers and the stage's words.
+        const state = await page.evaluate(() => ({
+          url: location.pathname,
+          connection: document.querySelector('[data-testid=connection-status]')?.textContent,
+          stage: document.querySelector('[data-testid=stage]')?.textContent,
+          peers: (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.map((pc) => `${pc.connectionState}/${pc.signalingState}`),
+        }));
+        console.log(`e2e moderation: the ${name}'s page after the handover: ${JSON.stringify(state)}`);
+        throw err;
+      });
+    }
     await expect.poll(() => watcher.locator('.topbar-title').textContent(), poll).toContain('Presented by Alice Aster');
     // Only the presenter ends the room: the old presenter has no End button now, the new one does.
     expect(await host.locator('button[aria-label="End session"]').count()).toBe(0);

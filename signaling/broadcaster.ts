@@ -2,7 +2,7 @@
 import type { Broadcaster, ParticipantEvents, RoomEvents } from '../core/broadcast.ts';
 import type { SessionStatsBody } from '../core/schemas.ts';
 import type { SignalingServer } from './context.ts';
-import { lobbyChannel, participantChannel } from './protocol.ts';
+import { lobbyChannel, participantChannel, presenterViewChannel } from './protocol.ts';
 import { createSocketCounts, type SocketCounts } from './socket-counts.ts';
 
 export interface SocketBroadcasterOptions {
@@ -26,8 +26,10 @@ export function createSocketBroadcaster(io: SignalingServer, options: SocketBroa
     toParticipants<E extends keyof ParticipantEvents>(participantIds: string[], event: E, payload: ParticipantEvents[E]) {
       (io.to(participantIds.map(participantChannel)).emit as (event: E, payload: ParticipantEvents[E]) => boolean)(event, payload);
     },
-    disconnectParticipants(participantIds) {
-      if (participantIds.length) io.in(participantIds.map(participantChannel)).disconnectSockets(true);
+    disconnectParticipants(participantIds, sparing) {
+      if (!participantIds.length) return;
+      const sockets = io.in(participantIds.map(participantChannel));
+      (sparing ? sockets.except(presenterViewChannel(sparing.presenterId)) : sockets).disconnectSockets(true);
     },
     async endRoom(roomId, sessionStats) {
       endRoomLocally(io, roomId, sessionStats);

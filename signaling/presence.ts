@@ -14,7 +14,7 @@ import { findRoomById, setPresenterSocket, setScreenSharing } from '../db/rooms.
 import type { EventHandlers, HandlerDeps, SignalingSocket } from './context.ts';
 import { actorOf, requireLiveRoom, requireOwnRoom } from './guards.ts';
 import { forbidden, SignalingError } from './errors.ts';
-import { lobbyChannel, participantChannel, type LobbyStatus } from './protocol.ts';
+import { lobbyChannel, participantChannel, presenterViewChannel, type LobbyStatus } from './protocol.ts';
 
 export interface PresenceOptions {
   /** How long a dropped participant may take to come back before the room hears `participant-left`. */
@@ -125,7 +125,9 @@ export function createPresence({ db, io, counts, core }: HandlerDeps, options: P
       const { participantId, roomId } = socket.data;
       // A recovered socket already has its rooms back; joining again is harmless and covers the other case.
       // A waiting socket hears nothing of the room but its end.
-      Promise.resolve(socket.join([socket.data.waiting ? lobbyChannel(roomId) : roomId, participantChannel(participantId)])).catch((err: unknown) =>
+      // The presenter this handshake resolved: a presenter change closes only the sockets that knew another one.
+      const channels = [socket.data.waiting ? lobbyChannel(roomId) : roomId, participantChannel(participantId), presenterViewChannel(socket.data.presenterId)];
+      Promise.resolve(socket.join(channels)).catch((err: unknown) =>
         options.onError(err, { participantId, step: 'join' }),
       );
       const arrival: Promise<boolean> = arrive(socket).then((present) => {

@@ -22,7 +22,17 @@ describe('presenter handover over the socket', () => {
     const handed = await host.emitWithAck('hand-over-presenter', { participantId: co.id });
     expect(handed).toMatchObject({ ok: true, participant: { id: co.id, role: 'presenter', isCoHost: false } });
     expect(await told).toEqual({ presenterId: co.id, previousPresenterId: presenter.id, presenterName: 'Co' });
+    // A page that reloaded at once joins before the room's sockets are closed: it knows the new presenter already,
+    // so its fresh connection is spared (closing it would drop the hello its media link sent the new presenter).
+    const quick = await joinAs(live.url, ada, room.slug);
+    expect(quick.joined).toMatchObject({ presenterId: co.id });
+    let quickDropped = false;
+    quick.socket.once('disconnect', () => (quickDropped = true));
     expect(await closed).toBe('io server disconnect');
+    await new Promise((done) => setTimeout(done, 300));
+    expect(quickDropped).toBe(false);
+    expect(quick.socket.connected).toBe(true);
+    quick.socket.close();
 
     // Reconnected, each token speaks with its new role: the new presenter's join names itself, the old one is a co-host.
     const newHost = await joinAs(live.url, co, room.slug);

@@ -324,5 +324,8 @@ export interface SocketData {
 /** The Socket.io room every socket of one participant joins, so relays address participants, not sockets. */
 export const participantChannel = (participantId: string) => `p:${participantId}`;
 
+/** The Socket.io room of the sockets whose handshake resolved this participant as their room's presenter. */
+export const presenterViewChannel = (presenterId: string) => `v:${presenterId}`;
+
 /** The Socket.io room of a room's waiting sockets: they hear the room's end, and nothing else of it. */
 export const lobbyChannel = (roomId: string) => `w:${roomId}`;
