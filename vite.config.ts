@@ -1,5 +1,6 @@
 import { defineConfig } from 'vitest/config';
 import solid from 'vite-plugin-solid';
+import { LongestFirst } from './testing/sequencer.ts';
 
 /**
  * The oldest browsers Podium serves (README, "Browsers"): the bundle is compiled down to them, and
@@ -12,17 +13,6 @@ export const BROWSER_TARGETS = ['chrome90', 'edge90', 'firefox88', 'safari14', '
  * HTTPS certificate's renewal, which mostly waits): they run in the first group, beside the server tests.
  */
 const LIGHT_BROWSER_FILES = ['e2e/bundle-compat.test.ts', 'e2e/csp.test.ts', 'e2e/insecure-origin.test.ts', 'e2e/retry.test.ts', 'e2e/https.test.ts'];
-
-/** Browser suites that load the machine or bound a time (recovery, gaps, audio that stops): they run one at a time. */
-const HEAVY_BROWSER_FILES = [
-  'e2e/sfu.test.ts',
-  'e2e/webinar.test.ts',
-  'e2e/stage.test.ts',
-  'e2e/drills.test.ts',
-  'e2e/soak.test.ts',
-  'e2e/firefox.test.ts',
-  'e2e/nat.test.ts',
-];
 
 const apiTarget = `http://localhost:${process.env.PORT ?? 3000}`;
 
@@ -44,11 +34,11 @@ export default defineConfig({
     // The Solid plugin adds the `browser` export condition to every module Vitest loads, and server code then gets
     // browser builds (ws's throws): server tests run in projects without the plugin.
     //
-    // Three groups, one after the other, so that the suite fits on a 2-core machine well within half an hour:
+    // Two groups, one after the other, so that the suite fits on a 2-core machine well within half an hour:
     // first everything that drives no browser video (server and UI tests, the benchmarks' tiny runs, which assert
-    // no timing), two files at a time; then the browser suites with a few pages and no timing bound, two at a time;
-    // last the suites that load the machine or measure time (the SFU room of 12, the webinar, the stage's audio,
-    // the drills, the soak, Firefox, NAT), one file at a time, alone on the machine.
+    // no timing), two files at a time, the longest first; then the browser suites, which decode video and bound
+    // times (first frames, removal, recovery), one file at a time, alone on the machine. (Two browser suites at
+    // once were slower here than one after the other: each page encodes or decodes video.)
     projects: [
       {
         test: {
@@ -61,7 +51,7 @@ export default defineConfig({
           testTimeout: 30_000,
           hookTimeout: 60_000,
           maxWorkers: 2,
-          sequence: { groupOrder: 0 },
+          sequence: { groupOrder: 0, sequencer: LongestFirst },
         },
       },
       {
@@ -74,27 +64,12 @@ export default defineConfig({
           root: '.',
           environment: 'node',
           include: ['e2e/**/*.test.ts'],
-          exclude: [...LIGHT_BROWSER_FILES, ...HEAVY_BROWSER_FILES],
-          globalSetup: ['db/testing-setup.ts'],
-          testTimeout: 30_000,
-          hookTimeout: 60_000,
-          maxWorkers: 2,
-          // Two of these suites hold a browser at once (e2e/harness.ts takes turns by this count).
-          env: { PODIUM_E2E_BROWSER_SLOTS: '2' },
-          sequence: { groupOrder: 1 },
-        },
-      },
-      {
-        test: {
-          name: 'browser-alone',
-          root: '.',
-          environment: 'node',
-          include: HEAVY_BROWSER_FILES,
+          exclude: LIGHT_BROWSER_FILES,
           globalSetup: ['db/testing-setup.ts'],
           testTimeout: 30_000,
           hookTimeout: 60_000,
           maxWorkers: 1,
-          sequence: { groupOrder: 2 },
+          sequence: { groupOrder: 1 },
         },
       },
     ],

@@ -21,32 +21,24 @@ export const CHROMIUM_ARGS = [
   '--autoplay-policy=no-user-gesture-required',
 ];
 
-/**
- * How many e2e files may hold a browser at once, across test workers: one unless the test project says more
- * (`PODIUM_E2E_BROWSER_SLOTS`, set by the vitest project whose suites are light enough to share the machine).
- */
-const BROWSER_SLOTS = Math.min(4, Math.max(1, Math.floor(Number(process.env.PODIUM_E2E_BROWSER_SLOTS ?? 1)) || 1));
-const browserLock = (slot: number) => join(tmpdir(), slot === 0 ? 'podium-e2e-browser.lock' : `podium-e2e-browser-${slot}.lock`);
+const BROWSER_LOCK = join(tmpdir(), 'podium-e2e-browser.lock');
 
 /**
- * Chromium is heavy on a small machine, so e2e files take turns: `BROWSER_SLOTS` browsers at a time across test
+ * Chromium is heavy on a small machine, so e2e files take turns: one browser at a time across test
  * workers. A lock left by a crashed worker (its process is gone) is taken over.
  */
 async function acquireBrowserSlot(): Promise<() => void> {
   for (;;) {
-    for (let slot = 0; slot < BROWSER_SLOTS; slot++) {
-      const lock = browserLock(slot);
-      try {
-        const fd = openSync(lock, 'wx');
-        writeSync(fd, String(process.pid));
-        closeSync(fd);
-        return () => rmSync(lock, { force: true });
-      } catch {
-        const holder = Number(existsSync(lock) ? readFileSync(lock, 'utf8') : 0);
-        if (!holder || !processAlive(holder)) rmSync(lock, { force: true });
-      }
+    try {
+      const fd = openSync(BROWSER_LOCK, 'wx');
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      return () => rmSync(BROWSER_LOCK, { force: true });
+    } catch {
+      const holder = Number(existsSync(BROWSER_LOCK) ? readFileSync(BROWSER_LOCK, 'utf8') : 0);
+      if (!holder || !processAlive(holder)) rmSync(BROWSER_LOCK, { force: true });
+      else await new Promise((done) => setTimeout(done, 500));
     }
-    await new Promise((done) => setTimeout(done, 500));
   }
 }
 
