@@ -1,6 +1,5 @@
 import { defineConfig } from 'vitest/config';
 import solid from 'vite-plugin-solid';
-import { LongestFirst } from './testing/sequencer.ts';
 
 /**
  * The oldest browsers Podium serves (README, "Browsers"): the bundle is compiled down to them, and
@@ -36,7 +35,7 @@ export default defineConfig({
     //
     // Two groups, one after the other, so that the suite fits on a 2-core machine well within half an hour:
     // first everything that drives no browser video (server and UI tests, the benchmarks' tiny runs, which assert
-    // no timing), two files at a time, the longest first; then the browser suites, which decode video and bound
+    // no timing), two files at a time; then the browser suites, which decode video and bound
     // times (first frames, removal, recovery), one file at a time, alone on the machine. (Two browser suites at
     // once were slower here than one after the other: each page encodes or decodes video.)
     projects: [
@@ -51,7 +50,7 @@ export default defineConfig({
           testTimeout: 30_000,
           hookTimeout: 60_000,
           maxWorkers: 2,
-          sequence: { groupOrder: 0, sequencer: LongestFirst },
+          sequence: { groupOrder: 0 },
         },
       },
       {

@@ -15,8 +15,11 @@ const ratioColumns: Record<string, RegExp> = {
   sockets: /vs bare/,
 };
 
-/** Differences (and growth per participant or against bare, built from differences of two readings) may be negative; every other figure (rates, times, sizes, counts, ratios) may not. */
-const signed = /−|difference|delta|added|\/participant|growth/;
+/**
+ * Differences (and growth per participant or against bare, built from differences of two readings, the reading
+ * without a forced GC included) may be negative; every other figure (rates, times, sizes, counts, ratios) may not.
+ */
+const signed = /−|difference|delta|added|\/participant|growth|no GC: vs bare/;
 
 function numbersOf(table: Table, column: number): number[] {
   return table.rows.map((row) => row[column]).filter((cell): cell is number => typeof cell === 'number');

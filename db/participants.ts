@@ -1,5 +1,5 @@
 // Participants: joining under the room's capacity, presence by socket, media state, and lookup by token.
-import { and, asc, count, eq, inArray, isNull, lt, ne, or, sql } from 'drizzle-orm';
+import { and, asc, count, eq, inArray, isNull, lt, ne, notInArray, or, sql } from 'drizzle-orm';
 import type { Database } from './client.ts';
 import { participants, rooms, type ParticipantRole } from './schema.ts';
 import { recordPeak } from './stats.ts';
@@ -223,7 +223,7 @@ export async function touchParticipants(db: Database, ids: string[]): Promise<vo
 }
 
 /** Marks as left everyone present but unseen for `staleSeconds`, in one room or in all; returns them. */
-export async function sweepAbsent(db: Database, staleSeconds: number, roomId?: string): Promise<Departed[]> {
+export async function sweepAbsent(db: Database, staleSeconds: number, roomId?: string, held: string[] = []): Promise<Departed[]> {
   return db
     .update(participants)
     .set({ leftAt: sql`now()`, socketId: null })
@@ -232,6 +232,8 @@ export async function sweepAbsent(db: Database, staleSeconds: number, roomId?: s
         isNull(participants.leftAt),
         lt(participants.seenAt, sql`now() - (${Math.ceil(staleSeconds)}::int * interval '1 second')`),
         roomId === undefined ? undefined : eq(participants.roomId, roomId),
+        // Those whose sockets the caller holds right now are present, whatever their row says.
+        held.length ? notInArray(participants.id, held) : undefined,
       ),
     )
     .returning({ id: participants.id, roomId: participants.roomId, role: participants.role });

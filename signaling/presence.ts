@@ -157,7 +157,8 @@ export function createPresence({ db, io, counts, core }: HandlerDeps, options: P
       const held = new Set<string>();
       for (const socket of io.of('/').sockets.values()) held.add(socket.data.participantId);
       await touchParticipants(db, [...held]);
-      for (const gone of await sweepAbsent(db, options.staleAfterSeconds)) {
+      // The held are kept out of the sweep as well: a row aged between the touch and the sweep stays.
+      for (const gone of await sweepAbsent(db, options.staleAfterSeconds, undefined, [...held])) {
         await announceLeft(gone.id, gone.roomId, gone.role === 'presenter');
       }
     },
