@@ -138,7 +138,7 @@ export function createModeration(deps: ModerationDeps): Moderation {
 
   async function announceQuestion(roomId: string, question: QuestionBody): Promise<void> {
     // The room hears first, before any other query: a process that dies after the commit and before this line
-    // loses the announcement (a retry finds the question stored and does not repeat it), so the gap stays short.
+    // loses the announcement until the asker's retry (which announces the stored question again).
     if (question.status === 'visible') {
       deps.toRoom(roomId, 'new-question', { question: questionForViewer(question, { participantId: '', host: false }) });
     }

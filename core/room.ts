@@ -80,6 +80,26 @@ export interface RoomCore extends Moderation, Lobby, Seats {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
+/** How many stored client ids (messages and questions each) a process remembers as its own announcements. */
+const OWN_ANNOUNCEMENTS = 2_048;
+
+/**
+ * The client ids of what this process stored and announced lately, the oldest forgotten first. A retry of one of
+ * them was announced here; a retry of anything else may come after the process that stored it died unannounced.
+ */
+function ownAnnouncements(limit = OWN_ANNOUNCEMENTS) {
+  const keys = new Set<string>();
+  const key = (participantId: string, clientId: string) => `${participantId} ${clientId}`;
+  return {
+    add(participantId: string, clientId: string | undefined) {
+      if (clientId === undefined) return;
+      keys.add(key(participantId, clientId));
+      if (keys.size > limit) keys.delete(keys.values().next().value!);
+    },
+    has: (participantId: string, clientId: string | undefined) => clientId !== undefined && keys.has(key(participantId, clientId)),
+  };
+}
+
 export function createRoomCore(deps: RoomCoreDeps): RoomCore {
   const { db, broadcaster, metrics } = deps;
   const chat =
@@ -130,6 +150,8 @@ export function createRoomCore(deps: RoomCoreDeps): RoomCore {
    * arrive in the order they were committed: two votes committed 1 then 2 are never announced 2 then 1.
    */
   const questionTurns = new Map<string, Promise<unknown>>();
+  const announcedMessages = ownAnnouncements();
+  const announcedQuestions = ownAnnouncements();
   function inTurn<T>(roomId: string, work: () => Promise<T>): Promise<T> {
     const previous = questionTurns.get(roomId) ?? Promise.resolve();
     const result = previous.then(work);
@@ -250,9 +272,13 @@ export function createRoomCore(deps: RoomCoreDeps): RoomCore {
       await moderation.requireChatAllowed(actor);
       const stored = await store(actor, message, 'chat', clientMessageId);
       const body = toChatMessageBody(stored.message);
-      // A retry of a message already stored was counted and broadcast the first time.
       if (stored.created) {
         metrics?.chatMessages.inc();
+        announcedMessages.add(actor.participantId, clientMessageId);
+      }
+      // A retry of a message stored elsewhere (or before a restart) is announced again: the sender had no answer,
+      // so the process that stored it may have died before the room heard of it. Pages merge by id.
+      if (stored.created || !announcedMessages.has(actor.participantId, clientMessageId)) {
         toRoom(actor.roomId, 'new-chat-message', { message: body });
       }
       return { message: body, created: stored.created };
@@ -280,9 +306,14 @@ export function createRoomCore(deps: RoomCoreDeps): RoomCore {
           throw roomEnded();
         }
         const stored = toQuestionBody(added.question);
-        // A retry of a question already stored was counted, announced and hooked the first time.
-        if (!added.created) return stored;
+        // A retry of a question already stored was counted and hooked the first time. Stored elsewhere (or before a
+        // restart), it is announced again as it stands now, as a retried message is. Pages merge by id.
+        if (!added.created) {
+          if (!announcedQuestions.has(actor.participantId, clientQuestionId)) await moderation.announceQuestion(actor.roomId, stored);
+          return stored;
+        }
         metrics?.questions.inc();
+        announcedQuestions.add(actor.participantId, clientQuestionId);
         await moderation.announceQuestion(actor.roomId, stored);
         // Integrations hear of a question when the room does: one awaiting approval is not asked yet.
         if (stored.status === 'visible') hook(actor.roomId, 'question.asked', { questionId: stored.id, question: stored.question, askedAt: stored.createdAt });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { listMessages } from '../db/chat.ts';
+import { addMessage, listMessages } from '../db/chat.ts';
 import { endRoom } from '../db/rooms.ts';
 import { reactionEmojis } from './protocol.ts';
 import { barrier, createTestRoom, joinAs, nextEvent, recordEvents, useSignaling } from './testing.ts';
@@ -41,6 +41,18 @@ describe('chat-message', () => {
     expect(retry.ok && retry.message.id).toBe([...ids][0]);
     await barrier(presenterSocket);
     expect(seen.filter((e) => e.event === 'new-chat-message')).toHaveLength(1);
+    expect((await listMessages(live.db, room.id, { limit: 10 })).messages).toHaveLength(1);
+  });
+
+  it('should announce again a retry of a message that another process stored and never announced', async () => {
+    const { room, attendee, presenterSocket, attendeeSocket } = await roomWithTwo();
+    // What a process leaves when it dies between its commit and its announcement: the row, and no event.
+    const stored = await addMessage(live.db, { roomId: room.id, sender: { id: attendee.id, name: 'Ada' }, message: 'lost in the crash', clientMessageId: 'c-crash' });
+    const seen = recordEvents(presenterSocket);
+    const retry = await attendeeSocket.emitWithAck('chat-message', { roomSlug: room.slug, message: 'lost in the crash', clientMessageId: 'c-crash' });
+    expect(retry.ok && retry.message.id).toBe(stored.message.id);
+    await barrier(presenterSocket);
+    expect(seen.filter((e) => e.event === 'new-chat-message').map((e) => (e.payload as { message: { id: string } }).message.id)).toEqual([stored.message.id]);
     expect((await listMessages(live.db, room.id, { limit: 10 })).messages).toHaveLength(1);
   });
 

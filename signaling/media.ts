@@ -352,12 +352,15 @@ export function createMedia({ db, io, core }: HandlerDeps, options: MediaOptions
     }
     const ended = !(await findRoomById(db, roomId))?.isActive;
     const empty = (await io.local.in(roomId).fetchSockets()).length === 0;
-    if (ended || empty) {
+    if (ended) {
+      // For good: a request still on its way (a subscription, a reload's publication) makes no Janus room again.
+      await sfu.endRoom(roomId);
+      rooms.delete(roomId);
+    } else if (empty) {
       // The Janus room may have been made by another process: this one learns it first, to destroy it.
       await sfu.refresh(roomId);
       await sfu.destroyRoom(roomId);
       // An emptied room that lives on keeps its mode: whoever comes back finds it where it was.
-      if (ended) rooms.delete(roomId);
     }
   }
 

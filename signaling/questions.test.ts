@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { findQuestion, listQuestions } from '../db/questions.ts';
+import { addQuestion, findQuestion, listQuestions } from '../db/questions.ts';
 import { barrier, createTestRoom, joinAs, nextEvent, recordEvents, useSignaling } from './testing.ts';
 
 const live = useSignaling();
@@ -52,6 +52,21 @@ describe('ask-question', () => {
     await barrier(presenterSocket);
     expect(seen.filter((e) => e.event === 'new-question')).toHaveLength(2);
     expect((await listQuestions(live.db, room.id, null)).map((q) => q.question)).toEqual(['Only once?', 'Only once?']);
+  });
+
+  it('should announce again a retry of a question that another process stored and never announced', async () => {
+    const { room, presenter, addAttendee } = await createTestRoom(live.db);
+    const ada = await addAttendee('Ada');
+    const presenterSocket = (await joinAs(live.url, presenter, room.slug)).socket;
+    const adaSocket = (await joinAs(live.url, ada, room.slug)).socket;
+    // What a process leaves when it dies between its commit and its announcement: the row, and no event.
+    const stored = await addQuestion(live.db, { roomId: room.id, participantId: ada.id, question: 'Lost in the crash?', clientQuestionId: 'q-crash' });
+    const seen = recordEvents(presenterSocket);
+    const retry = await adaSocket.emitWithAck('ask-question', { question: 'Lost in the crash?', clientQuestionId: 'q-crash' });
+    expect(retry.ok && retry.question.id).toBe(stored!.question.id);
+    await barrier(presenterSocket);
+    expect(seen.filter((e) => e.event === 'new-question').map((e) => (e.payload as { question: { id: string } }).question.id)).toEqual([stored!.question.id]);
+    expect(await listQuestions(live.db, room.id, null)).toHaveLength(1);
   });
 
   it('should refuse a clientQuestionId that is empty or too long, and store nothing', async () => {

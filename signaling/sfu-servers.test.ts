@@ -82,4 +82,27 @@ describe('several Janus servers', () => {
       await local.close();
     }
   });
+
+  it('should destroy an ended room’s Janus room, one being placed included, and make none for its late requests', async () => {
+    const only = await janus();
+    const local = createSfu({ servers: [{ url: only.url, apiSecret: only.apiSecret, adminKey: only.adminSecret }], healthIntervalMs: 200 });
+    try {
+      await until(() => local.status()[0]!.healthy, 'the server should answer', 10_000);
+      // The room ends while its Janus room is being made: that one is destroyed once it exists.
+      const placing = local.ensureRoom('room-e');
+      await Promise.all([placing, local.endRoom('room-e')]);
+      expect(local.status()[0]!.rooms).toBe(0);
+      expect(local.hasRoom('room-e')).toBe(false);
+      // A subscription or a reload's publication still on its way finds the room ended and makes nothing.
+      await expect(local.ensureRoom('room-e')).rejects.toMatchObject({ code: 'unavailable', message: 'The room has ended' });
+      await expect(local.publish('room-e', 'presenter', 'v=0')).rejects.toMatchObject({ code: 'unavailable' });
+      await expect(local.refresh('room-e')).resolves.toBe(false);
+      expect(local.status()[0]!.rooms).toBe(0);
+      // Other rooms are untouched.
+      await local.ensureRoom('room-f');
+      expect(local.status()[0]!.rooms).toBe(1);
+    } finally {
+      await local.close();
+    }
+  });
 });

@@ -124,7 +124,13 @@ export interface Sfu {
   setLayer(roomId: string, participantId: string, layer: SfuLayer): Promise<void>;
   /** Hangs up whatever this participant has in the room (its publications and subscriptions). */
   leave(roomId: string, participantId: string): Promise<void>;
+  /** Destroys the room's Janus room (after an empty room; whoever comes back makes it again). */
   destroyRoom(roomId: string): Promise<void>;
+  /**
+   * The room ended: its Janus room (this process's, or one another process made) is destroyed, and nothing places,
+   * adopts or publishes in it again here, not even a request that was already on its way.
+   */
+  endRoom(roomId: string): Promise<void>;
   hasRoom(roomId: string): boolean;
   status(): SfuServerStatus[];
   close(): Promise<void>;
@@ -223,6 +229,8 @@ const CLIENT_ERROR_CODES = new Set([429, 430, 431, 437, 464, 465]);
 
 const NO_SUCH_FEED = 428;
 const NO_SUCH_ROOM = 426;
+/** Ended rooms remembered per process, to refuse their late requests (a few hundred bytes each). */
+const MAX_ENDED_ROOMS = 10_000;
 
 /**
  * The Janus error code of a janode error: plugin errors carry it as `_code`, core errors (the handle's and
@@ -290,6 +298,11 @@ Janode.Logger.setLevel('none');
 export function createSfu(options: SfuOptions): Sfu {
   const servers: Server[] = options.servers.map((config) => ({ config, healthy: false, latencyMs: null, missedChecks: 0 }));
   const rooms = new Map<string, Room>();
+  /** Rooms that ended, most recent last (bounded: an ended room's late requests come within seconds). */
+  const ended = new Set<string>();
+  const requireNotEnded = (roomId: string) => {
+    if (ended.has(roomId)) throw new SfuError('unavailable', 'The room has ended');
+  };
   let subscribeTurns = 0;
   let closed = false;
   const listeners = new Set<SfuListener>();
@@ -429,6 +442,7 @@ export function createSfu(options: SfuOptions): Sfu {
   function roomOf(roomId: string): Room {
     let room = rooms.get(roomId);
     if (!room) {
+      requireNotEnded(roomId);
       room = { id: roomId, speakers: new Map(), remoteSpeakers: new Map(), subscribers: new Map(), subscribing: new Map(), retiredFeeds: new Set() };
       rooms.set(roomId, room);
     }
@@ -588,7 +602,8 @@ export function createSfu(options: SfuOptions): Sfu {
     if (!store) return local?.server !== undefined;
     await local?.creating?.catch(() => {});
     const shared = await store.find(roomId);
-    if (!shared) return local?.server !== undefined;
+    // The room ended while the store answered: its Janus room is going, not to be adopted again.
+    if (!shared || ended.has(roomId)) return rooms.get(roomId)?.server !== undefined;
     const room = roomOf(roomId);
     if (room.server && room.janusRoom === shared.janusRoom) {
       room.remoteFeed = sharedFeed(room, shared);
@@ -858,6 +873,13 @@ export function createSfu(options: SfuOptions): Sfu {
         });
         await options.store?.remove(roomId, janusRoom).catch((err: unknown) => report(err, { step: 'sfu-destroy', roomId }));
       }
+    },
+    async endRoom(roomId) {
+      // The Janus room may have been made by another process: this one learns it first, to destroy it.
+      await refresh(roomId).catch((err: unknown) => report(err, { step: 'sfu-destroy', roomId }));
+      ended.add(roomId);
+      if (ended.size > MAX_ENDED_ROOMS) ended.delete(ended.values().next().value!);
+      await this.destroyRoom(roomId);
     },
     hasRoom(roomId) {
       return rooms.get(roomId)?.server !== undefined;
