@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { waitForDecodedFrames } from '../e2e/harness.ts';
 import { launchChromium } from './lib/browser.ts';
-import { startPodium } from './lib/podium.ts';
+import { joinRoom, startPodium } from './lib/podium.ts';
+import { killPeers, startPeer, type TestPeer } from '../signaling/testing-sfu.ts';
 import { round, summarize } from './lib/stats.ts';
 import { secondsLeft, type BenchContext, type Cell } from './lib/types.ts';
 
@@ -96,12 +97,20 @@ function presenterTotals(page: Page): Promise<Sender> {
 const cameraFrames = (page: Page) =>
   page.evaluate(() => document.querySelector<HTMLVideoElement>('[data-testid=camera-video]')?.getVideoPlaybackQuality().totalVideoFrames ?? 0);
 
+/** Attendees as Chromium pages through the UI, or as light Node subscribers (`measure`: they read the clock, report stats). */
+export type Audience = 'chromium' | 'light';
+
 export interface ModeStep {
   mode: 'star' | 'sfu';
+  audience: Audience;
+  /** The frame sizes the attendees received at the end of the window (light subscribers), most common first. */
+  sizes: string;
   attendees: number;
   encodeMsPerS: number;
   uploadMbps: number;
   receivedFpsP50: number;
+  /** The attendee that received least over the window. */
+  receivedFpsMin: number;
   firstFrameP50: number;
   firstFrameP95: number;
   /** Attendees of this step that never showed a frame within JOIN_TIMEOUT_MS. */
@@ -116,21 +125,31 @@ export interface ModeStep {
 const JOIN_TIMEOUT_MS = 30_000;
 
 /** The presenter's camera as sent: frames per second of its top layer, and the quality limitation reason. */
-function presenterCamera(page: Page): Promise<{ framesSent: number; limitedBy: string }> {
+function presenterCamera(page: Page): Promise<{ framesSent: number; limitedBy: string; layers: Record<string, { frames: number; width: number }> }> {
   return page.evaluate(async () => {
     let framesSent = 0;
     const reasons = new Set<string>();
+    const layers: Record<string, { frames: number; width: number }> = {};
     for (const pc of (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs) {
       if (pc.connectionState === 'closed') continue;
-      (await pc.getStats()).forEach((s: { type: string; kind?: string; framesSent?: number; qualityLimitationReason?: string; frameWidth?: number }) => {
+      (await pc.getStats()).forEach((s: { type: string; kind?: string; framesSent?: number; qualityLimitationReason?: string; frameWidth?: number; rid?: string }) => {
         if (s.type !== 'outbound-rtp' || s.kind !== 'video' || !s.framesSent) return;
         // The largest encoding of each connection: its frame count is the camera's sent rate.
         framesSent = Math.max(framesSent, s.framesSent);
+        if (s.rid) layers[s.rid] = { frames: s.framesSent, width: s.frameWidth ?? 0 };
         if (s.qualityLimitationReason) reasons.add(s.qualityLimitationReason);
       });
     }
-    return { framesSent, limitedBy: [...reasons].sort().join('+') || 'none' };
+    return { framesSent, limitedBy: [...reasons].sort().join('+') || 'none', layers };
   });
+}
+
+/** "f 1280 30 fps, h 640 30 fps, q 320 15 fps": each simulcast layer's width and sent rate over a window. */
+function layerRates(before: Record<string, { frames: number }>, after: Record<string, { frames: number; width: number }>, seconds: number): string {
+  return Object.entries(after)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([rid, l]) => `${rid} ${l.width} ${Math.round((l.frames - (before[rid]?.frames ?? 0)) / seconds)} fps`)
+    .join(', ');
 }
 
 const glassSamples = (page: Page) =>
@@ -144,8 +163,31 @@ const setMeasuring = (page: Page, measuring: boolean) =>
     (window as unknown as { __glass: { measuring: boolean } }).__glass.measuring = on;
   }, measuring);
 
-/** One mode's ramp: presenter through the Home form, attendees through the join link, measured after each step. */
-async function rampMode(ctx: BenchContext, browser: Browser, mode: 'star' | 'sfu', ramp: number[], windowMs: number): Promise<ModeStep[]> {
+/** A light subscriber's facts over a window: frames decoded, glass samples, and the frame size it ended on. */
+function lightWindow(peer: TestPeer, from: number, to: number): { frames: number; glass: number[]; size: string } {
+
+  const inWindow = peer.facts.filter((f) => f.event === 'frames' && f.at >= from && f.at <= to);
+  const first = inWindow[0];
+  const last = inWindow.at(-1);
+  return {
+    frames: first && last ? ((last.frames as number) - (first.frames as number)) / Math.max(0.001, (last.at - first.at) / 1000) : 0,
+    glass: inWindow.slice(1).flatMap((f) => (f.glass as number[] | undefined) ?? []),
+    size: last?.size ? `${last.size as string} (${(last.layer as string | undefined) || 'high'})` : '',
+  };
+}
+
+/** "640x360 ×20, 320x180 ×5": how many attendees ended the window on each frame size. */
+function sizeCounts(sizes: string[]): string {
+  const counts = new Map<string, number>();
+  for (const size of sizes) if (size) counts.set(size, (counts.get(size) ?? 0) + 1);
+  return [...counts].sort((a, b) => b[1] - a[1]).map(([size, n]) => `${size} ×${n}`).join(', ');
+}
+
+/**
+ * One mode's ramp: presenter through the Home form, attendees through the join link (or, `light`, joined over REST
+ * and subscribed by a Node WebRTC process each), measured after each step.
+ */
+export async function rampMode(ctx: BenchContext, browser: Browser, mode: 'star' | 'sfu', ramp: number[], windowMs: number, audience: Audience = 'chromium'): Promise<ModeStep[]> {
   const server = await startPodium({ env: { MEDIA_MODE: mode } });
   const steps: ModeStep[] = [];
   const contexts: BrowserContext[] = [];
@@ -163,6 +205,8 @@ async function rampMode(ctx: BenchContext, browser: Browser, mode: 'star' | 'sfu
     const joinLink = await host.getByTestId('join-link').inputValue();
     await waitForDecodedFrames(host, '[data-testid=local-preview]');
     const attendees: Page[] = [];
+    const light: TestPeer[] = [];
+    const slug = new URL(joinLink).pathname.split('/').filter(Boolean).at(-1)!;
     let noFrame = 0;
     for (const target of ramp) {
       if (ctx.size === 'full' && secondsLeft(ctx) < 90) {
@@ -170,6 +214,51 @@ async function rampMode(ctx: BenchContext, browser: Browser, mode: 'star' | 'sfu
         break;
       }
       const firstFrames: number[] = [];
+      if (audience === 'light') {
+        // Joined over REST, then one Node process each: socket connect → subscribe → first decoded frame.
+        while (light.length < target) {
+          const joined = await joinRoom(server.base, slug, `Attendee ${light.length + 1}`);
+          const peer = startPeer(server.base, joined.token, 'subscribe', true);
+          light.push(peer);
+          try {
+            const connected = await peer.waitFor((f) => f.event === 'connected', JOIN_TIMEOUT_MS);
+            const frame = await peer.waitFor((f) => f.event === 'first-frame', JOIN_TIMEOUT_MS);
+            firstFrames.push(frame.at - connected.at);
+          } catch {
+            noFrame += 1;
+          }
+        }
+        // Two stats reports, so each subscriber is on the layer Podium picks for it, then the window.
+        await new Promise((r) => setTimeout(r, 4_500));
+        const from = Date.now();
+        const [sentBefore, cameraBefore] = [await presenterTotals(host), await presenterCamera(host)];
+        await new Promise((r) => setTimeout(r, windowMs + 1_100));
+        const [sentAfter, cameraAfter] = [await presenterTotals(host), await presenterCamera(host)];
+        const to = Date.now();
+        const windows = light.map((peer) => lightWindow(peer, from, to));
+        const seconds = (to - from) / 1000;
+        const glass = summarize(windows.flatMap((w) => w.glass));
+        const joins = summarize(firstFrames);
+        steps.push({
+          mode,
+          audience,
+          sizes: sizeCounts(windows.map((w) => w.size)),
+          attendees: target,
+          encodeMsPerS: ((sentAfter.encodeSeconds - sentBefore.encodeSeconds) * 1000) / seconds,
+          uploadMbps: ((sentAfter.bytesSent - sentBefore.bytesSent) * 8) / seconds / 1e6,
+          receivedFpsP50: summarize(windows.map((w) => w.frames)).p50,
+          receivedFpsMin: Math.min(...windows.map((w) => w.frames)),
+          firstFrameP50: joins.p50,
+          firstFrameP95: joins.p95,
+          noFrame,
+          glassP50: glass.p50,
+          glassP95: glass.p95,
+          sentFps: (cameraAfter.framesSent - cameraBefore.framesSent) / seconds,
+          limitedBy: cameraAfter.limitedBy,
+        });
+        ctx.log(`sfu: ${mode}, ${target} light attendees measured; the presenter sent ${layerRates(cameraBefore.layers, cameraAfter.layers, seconds)}`);
+        continue;
+      }
       while (attendees.length < target) {
         const context = await browser.newContext({ baseURL: server.base });
         contexts.push(context);
@@ -200,10 +289,13 @@ async function rampMode(ctx: BenchContext, browser: Browser, mode: 'star' | 'sfu
       const joins = summarize(firstFrames);
       steps.push({
         mode,
+        audience,
+        sizes: '',
         attendees: target,
         encodeMsPerS: ((sentAfter.encodeSeconds - sentBefore.encodeSeconds) * 1000) / seconds,
         uploadMbps: ((sentAfter.bytesSent - sentBefore.bytesSent) * 8) / seconds / 1e6,
         receivedFpsP50: summarize(fps).p50,
+        receivedFpsMin: fps.length ? Math.min(...fps) : 0,
         firstFrameP50: joins.p50,
         firstFrameP95: joins.p95,
         noFrame,
@@ -215,6 +307,7 @@ async function rampMode(ctx: BenchContext, browser: Browser, mode: 'star' | 'sfu
       ctx.log(`sfu: ${mode}, ${target} attendees measured`);
     }
   } finally {
+    killPeers();
     for (const context of contexts) await context.close().catch(() => {});
     await server.stop();
   }
@@ -228,17 +321,22 @@ export async function starVersusSfu(ctx: BenchContext): Promise<{ rows: Cell[][]
   const steps: ModeStep[] = [];
   try {
     for (const mode of ['star', 'sfu'] as const) steps.push(...(await rampMode(ctx, browser, mode, ramp, windowMs)));
+    // The goals at 25 through the SFU, with attendees light enough that 2 cores can hold 25 of them beside the presenter.
+    steps.push(...(await rampMode(ctx, browser, 'sfu', ramp, windowMs, 'light')));
   } finally {
     await browser.close();
   }
   const rows = steps.map((s) => [
     s.mode,
+    s.audience === 'light' ? 'Node (light)' : 'Chromium',
     s.attendees,
     Math.round(s.encodeMsPerS),
     round(s.uploadMbps, 2),
     round(s.sentFps, 1),
     s.limitedBy,
     round(s.receivedFpsP50, 1),
+    round(s.receivedFpsMin, 1),
+    s.sizes || null,
     round(s.firstFrameP50, 0),
     round(s.firstFrameP95, 0),
     s.noFrame,

@@ -108,7 +108,8 @@ export const sfuBenchmark: Benchmark = {
     }
     const modes = await starVersusSfu(ctx);
     notes.push(
-      'Star vs SFU: the real UI in headless Chromium (its fake camera), one context per attendee joining one after another; encode ms/s and upload are summed over every connection of the presenter page (1000 ms/s = one core encoding full time); received fps is the median attendee over the window; first frame runs from the Join click to the first decoded camera frame. All pages share the machine with Janus and the server.',
+      'Star vs SFU: the real UI in headless Chromium, one context per attendee joining one after another; the presenter’s camera is a 1280x720 canvas at 30 fps with the wall clock painted in it (three simulcast layers on the SFU); encode ms/s and upload are summed over every connection of the presenter page (1000 ms/s = one core encoding full time); received fps is the median attendee over the window; first frame runs from the Join click to the first decoded camera frame. All pages share the machine with Janus and the server.',
+      'Node (light) attendees: the same presenter page, each attendee a Node process (@roamhq/wrtc) joined over REST that subscribes through Podium’s signaling as the page does, decodes every frame, reads the clock from it and reports its stats every 2 s (so Podium picks its layer as for a browser); first frame runs from its socket’s connect to its first decoded frame (no page load); the size column is the frame size each ended the window on.',
     );
     const rows: Cell[][] = steps.map((s) => [
       s.subscribers,
@@ -125,12 +126,15 @@ export const sfuBenchmark: Benchmark = {
           title: 'The same room as a star and on Janus (MEDIA_MODE=star, MEDIA_MODE=sfu)',
           columns: [
             'mode',
+            'attendees are',
             'attendees',
             'presenter encode ms/s',
             'presenter upload Mbit/s',
             'presenter sent fps',
             'encoder limited by',
             'received fps p50',
+            'received fps min',
+            'received size',
             'first frame p50 ms',
             'first frame p95 ms',
             'no frame in 30 s',

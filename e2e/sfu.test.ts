@@ -37,17 +37,19 @@ const WATCH_VIDEO_GAPS = `
 `;
 
 /** Peer connections on the page that sent video in the last second, and the video streams each sent (rid, codec, SVC mode). */
-function publishingConnections(page: Page): Promise<Array<{ videoStreams: number; rids: string[]; configuredRids: string[]; limitedBy: string[]; codecs: string[]; modes: string[] }>> {
+function publishingConnections(
+  page: Page,
+): Promise<Array<{ videoStreams: number; rids: string[]; configuredRids: string[]; widths: number[]; limitedBy: string[]; codecs: string[]; modes: string[] }>> {
   return page.evaluate(async () => {
     const pcs = (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.filter((pc) => pc.connectionState !== 'closed');
-    type Sent = { bytes: number; rid: string; codec: string; mode: string; limitedBy: string };
+    type Sent = { bytes: number; rid: string; width: number; codec: string; mode: string; limitedBy: string };
     const sent = async (pc: RTCPeerConnection) => {
       const byId = new Map<string, Sent>();
       const stats = await pc.getStats();
-      stats.forEach((s: { type: string; kind?: string; id: string; bytesSent?: number; rid?: string; codecId?: string; scalabilityMode?: string; qualityLimitationReason?: string }) => {
+      stats.forEach((s: { type: string; kind?: string; id: string; bytesSent?: number; rid?: string; frameWidth?: number; codecId?: string; scalabilityMode?: string; qualityLimitationReason?: string }) => {
         if (s.type !== 'outbound-rtp' || s.kind !== 'video') return;
         const codec = (s.codecId ? (stats.get(s.codecId) as { mimeType?: string } | undefined)?.mimeType : undefined) ?? '';
-        byId.set(s.id, { bytes: s.bytesSent ?? 0, rid: s.rid ?? '', codec, mode: s.scalabilityMode ?? '', limitedBy: s.qualityLimitationReason ?? '' });
+        byId.set(s.id, { bytes: s.bytesSent ?? 0, rid: s.rid ?? '', width: s.frameWidth ?? 0, codec, mode: s.scalabilityMode ?? '', limitedBy: s.qualityLimitationReason ?? '' });
       });
       return byId;
     };
@@ -63,6 +65,7 @@ function publishingConnections(page: Page): Promise<Array<{ videoStreams: number
         videoStreams: growing.length,
         rids: growing.map((s) => s.rid).sort(),
         configuredRids: all.map((s) => s.rid).filter(Boolean).sort(),
+        widths: growing.map((s) => s.width),
         limitedBy: [...new Set(all.map((s) => s.limitedBy))],
         codecs: [...new Set(growing.map((s) => s.codec))],
         modes: [...new Set(growing.map((s) => s.mode))],
@@ -130,6 +133,13 @@ describe.skipIf(!available)('a large room on the SFU, in Chromium', () => {
     const gaps = await Promise.all(attendees.slice(0, STAR_MAX).map((page) => page.evaluate(() => (window as unknown as { __gap: { max: number } }).__gap.max)));
     console.log(`e2e sfu: longest video gap of the star attendees across the move: ${gaps.map(Math.round).join(', ')} ms`);
     for (const gap of gaps) expect(gap).toBeLessThanOrEqual(1000);
+
+    // Janus forwards the layer Podium picked: a new attendee starts on the top one, the widest the presenter sends
+    // (with the rids in the wrong order, "top" was the quarter-size layer).
+    const widest = async () => Math.max(...(await publishingConnections(host)).flatMap((c) => c.widths));
+    const decodedWidth = (page: Page) => page.evaluate(() => document.querySelector<HTMLVideoElement>('[data-testid=camera-video]')?.videoWidth ?? 0);
+    await expect.poll(async () => (await decodedWidth(attendees.at(-1)!)) === (await widest()), poll).toBe(true);
+    console.log(`e2e sfu: the newest attendee decodes ${await decodedWidth(attendees.at(-1)!)} px wide, the widest layer sent`);
   }, 180_000);
 
   it('should bring all 12 attendees the presenter’s video through Janus, from one publishing connection', async () => {

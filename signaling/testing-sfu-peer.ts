@@ -2,10 +2,13 @@
 // it publishes a synthetic camera and microphone through Podium's sfu-* events (`speak`: the same as a speaker on
 // stage); as an attendee it subscribes to the presenter and to every speaker and decodes (`stage`: the speakers
 // only, as the presenter's page does). Writes one JSON line per fact on stdout.
-// Run: tsx signaling/testing-sfu-peer.ts <url> <token> publish|speak|subscribe|stage
+// Run: tsx signaling/testing-sfu-peer.ts <url> <token> publish|speak|subscribe|stage [measure]
+// `measure` (a subscriber): reads the clock code the benchmark's presenter paints into each frame (glass-to-glass,
+// bench/pages/clock-code.js) and reports its stats every 2 s as a browser does (`sfu-stats`), so Podium picks its layer.
 import { createRequire } from 'node:module';
 import { io } from 'socket.io-client';
 import type { ClientToServerEvents, MediaModeBody, ServerToClientEvents } from './protocol.ts';
+import { subscriberReport, type SubscriberCounters } from '../ui/rtc/sfu-stats.ts';
 
 // @roamhq/wrtc ships no types; these are the parts used here (node-webrtc's nonstandard media sources and sinks).
 interface Wrtc {
@@ -16,12 +19,16 @@ interface Wrtc {
       createTrack(): MediaStreamTrack;
       onData(data: { samples: Int16Array; sampleRate: number; bitsPerSample: number; channelCount: number; numberOfFrames: number }): void;
     };
-    RTCVideoSink: new (track: MediaStreamTrack) => { onframe: ((e: { frame: { width: number; height: number } }) => void) | null; stop(): void };
+    RTCVideoSink: new (track: MediaStreamTrack) => {
+      onframe: ((e: { frame: { width: number; height: number; data: Uint8Array } }) => void) | null;
+      stop(): void;
+    };
   };
 }
 const wrtc = createRequire(import.meta.url)('@roamhq/wrtc') as Wrtc;
 
-const [url, token, role] = process.argv.slice(2);
+const [url, token, role, mode] = process.argv.slice(2);
+const measuring = mode === 'measure';
 const roles = ['publish', 'speak', 'subscribe', 'stage'];
 if (!url || !token || !roles.includes(role ?? '')) {
   console.error('usage: testing-sfu-peer.ts <url> <token> publish|speak|subscribe|stage');
@@ -96,6 +103,7 @@ async function publish(): Promise<void> {
 }
 
 async function subscribe(feed: number): Promise<void> {
+  counters = null;
   subscribedFeed = feed;
   const result = await socket.emitWithAck('sfu-subscribe', { feed });
   if (!result.ok) {
@@ -111,6 +119,12 @@ async function subscribe(feed: number): Promise<void> {
     sink.onframe = ({ frame }) => {
       frames += 1;
       if (frames === 1) say({ event: 'first-frame', width: frame.width, height: frame.height });
+      if (measuring) {
+        size = `${frame.width}x${frame.height}`;
+        const latency = frameLatency(frame);
+        if (latency === null) unreadable += 1;
+        else glass.push(latency);
+      }
     };
   };
   await peer.setRemoteDescription({ type: 'offer', sdp: result.sdp });
@@ -209,10 +223,52 @@ async function speakerAudioBytes(): Promise<Record<string, number>> {
   return out;
 }
 
+/** What `measure` collects between two `frames` facts: glass-to-glass samples (ms), unreadable frames, frame size. */
+let glass: number[] = [];
+let unreadable = 0;
+let size = '';
+
+/** The clock code's layout, as bench/pages/clock-code.js paints it on a 640x360 picture (any scale of it). */
+const CODE = { width: 640, bits: 32, columns: 16, block: 40 };
+
+/** ms from the presenter's paint to now, read from the frame's luma (I420: the Y plane comes first); null if smeared. */
+function frameLatency(frame: { width: number; height: number; data: Uint8Array }): number | null {
+  const scale = frame.width / CODE.width;
+  let value = 0;
+  for (let bit = 0; bit < CODE.bits; bit++) {
+    const x = Math.floor(((bit % CODE.columns) * CODE.block + CODE.block / 2) * scale);
+    const y = Math.floor((Math.floor(bit / CODE.columns) * CODE.block + CODE.block / 2) * scale);
+    const luma = frame.data[y * frame.width + x]!;
+    if (luma > 80 && luma < 175) return null;
+    value = ((value << 1) | (luma < 128 ? 1 : 0)) >>> 0;
+  }
+  const latency = ((Date.now() >>> 0) - value) >>> 0;
+  return latency > 10_000 ? null : latency;
+}
+
+/** The page's own report (ui/rtc/sfu-stats.ts), read from this connection's stats the same way, every 2 s. */
+let counters: SubscriberCounters | null = null;
+async function reportStats(): Promise<void> {
+  if (!pc || pc.connectionState !== 'connected') return;
+  const stats = await pc.getStats().catch(() => null);
+  if (!stats) return;
+  const result = subscriberReport(stats.values() as Iterable<{ type: string }>, counters);
+  counters = result.counters;
+  const ack = await socket.emitWithAck('sfu-stats', result.report);
+  if (ack.ok) layer = ack.layer;
+}
+let layer = '';
+
 setInterval(async () => {
   const speakerAudio = await speakerAudioBytes();
-  say({ event: 'frames', frames, speakers: Object.fromEntries([...speakers].map(([id, s]) => [id, s.frames])), speakerAudio });
+  const measured = measuring ? { glass: glass.splice(0), unreadable, size, layer } : {};
+  unreadable = 0;
+  say({ event: 'frames', frames, speakers: Object.fromEntries([...speakers].map(([id, s]) => [id, s.frames])), speakerAudio, ...measured });
 }, 1000).unref();
+
+if (measuring) {
+  setInterval(() => void reportStats().catch((err: unknown) => say({ event: 'error', step: 'stats', message: String(err) })), 2000).unref();
+}
 
 // The native stack crashes in its own teardown on exit; the parent ends this process with SIGKILL instead.
 process.on('SIGTERM', () => process.kill(process.pid, 'SIGKILL'));

@@ -54,8 +54,8 @@ const peers = new Set<RunningProcess>();
  * A presenter (or a speaker on stage) that publishes, or an attendee that subscribes (`stage`: to the speakers only),
  * in its own process (see testing-sfu-peer.ts).
  */
-export function startPeer(url: string, token: string, role: 'publish' | 'speak' | 'subscribe' | 'stage'): TestPeer {
-  const peer = startEntryProcess('signaling/testing-sfu-peer.ts', { args: [url, token, role], echoStderr: `peer (${role})` });
+export function startPeer(url: string, token: string, role: 'publish' | 'speak' | 'subscribe' | 'stage', measure = false): TestPeer {
+  const peer = startEntryProcess('signaling/testing-sfu-peer.ts', { args: [url, token, role, ...(measure ? ['measure'] : [])], echoStderr: `peer (${role})` });
   const child = peer.child;
   peers.add(peer);
   const facts: PeerFact[] = [];

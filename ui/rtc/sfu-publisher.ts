@@ -13,13 +13,15 @@ export interface SfuPublisherEvents {
 }
 
 /**
- * Simulcast layers, lowest first (Janus's substream 0, 1, 2). Bitrates match what signaling/sfu-layers.ts
- * assumes each layer needs.
+ * Simulcast layers, highest first: Janus numbers the rids of the SDP from the last (substream 0) to the first
+ * (substream 2), as its own janus.js sends them; listed lowest first, "high" would forward the quarter-size layer.
+ * Bitrates match what signaling/sfu-layers.ts assumes each layer needs. Every layer names its frame rate: Chromium
+ * otherwise sends every layer at the lowest one's.
  */
 export const SIMULCAST_ENCODINGS: RTCRtpEncodingParameters[] = [
+  { rid: 'f', scaleResolutionDownBy: 1, maxBitrate: 1_200_000, maxFramerate: 30 },
+  { rid: 'h', scaleResolutionDownBy: 2, maxBitrate: 400_000, maxFramerate: 30 },
   { rid: 'q', scaleResolutionDownBy: 4, maxBitrate: 120_000, maxFramerate: 15 },
-  { rid: 'h', scaleResolutionDownBy: 2, maxBitrate: 400_000 },
-  { rid: 'f', scaleResolutionDownBy: 1, maxBitrate: 1_200_000 },
 ];
 
 const SCREEN_MAX_BITRATE = 1_500_000;
