@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { waitForDecodedFrames } from '../e2e/harness.ts';
 import { launchChromium } from './lib/browser.ts';
+import { cpuMeter } from './lib/machine.ts';
 import { joinRoom, startPodium } from './lib/podium.ts';
 import { killPeers, startPeer, type TestPeer } from '../signaling/testing-sfu.ts';
 import { round, summarize } from './lib/stats.ts';
@@ -105,6 +106,10 @@ export interface ModeStep {
   audience: Audience;
   /** The frame sizes the attendees received at the end of the window (light subscribers), most common first. */
   sizes: string;
+  /** CPU per light attendee process (receive and decode), ms per s, median; null for Chromium attendees. */
+  attendeeCpuMsPerS: number | null;
+  /** How busy the whole machine was over the window (0–1). */
+  machineBusy: number;
   attendees: number;
   encodeMsPerS: number;
   uploadMbps: number;
@@ -164,7 +169,7 @@ const setMeasuring = (page: Page, measuring: boolean) =>
   }, measuring);
 
 /** A light subscriber's facts over a window: frames decoded, glass samples, and the frame size it ended on. */
-function lightWindow(peer: TestPeer, from: number, to: number): { frames: number; glass: number[]; size: string } {
+function lightWindow(peer: TestPeer, from: number, to: number): { frames: number; glass: number[]; size: string; cpuMsPerS: number } {
 
   const inWindow = peer.facts.filter((f) => f.event === 'frames' && f.at >= from && f.at <= to);
   const first = inWindow[0];
@@ -173,6 +178,7 @@ function lightWindow(peer: TestPeer, from: number, to: number): { frames: number
     frames: first && last ? ((last.frames as number) - (first.frames as number)) / Math.max(0.001, (last.at - first.at) / 1000) : 0,
     glass: inWindow.slice(1).flatMap((f) => (f.glass as number[] | undefined) ?? []),
     size: last?.size ? `${last.size as string} (${(last.layer as string | undefined) || 'high'})` : '',
+    cpuMsPerS: first && last ? ((last.cpuMs as number) - (first.cpuMs as number)) / Math.max(0.001, (last.at - first.at) / 1000) : 0,
   };
 }
 
@@ -230,6 +236,7 @@ export async function rampMode(ctx: BenchContext, browser: Browser, mode: 'star'
         }
         // Two stats reports, so each subscriber is on the layer Podium picks for it, then the window.
         await new Promise((r) => setTimeout(r, 4_500));
+        const busy = cpuMeter();
         const from = Date.now();
         const [sentBefore, cameraBefore] = [await presenterTotals(host), await presenterCamera(host)];
         await new Promise((r) => setTimeout(r, windowMs + 1_100));
@@ -243,6 +250,8 @@ export async function rampMode(ctx: BenchContext, browser: Browser, mode: 'star'
           mode,
           audience,
           sizes: sizeCounts(windows.map((w) => w.size)),
+          attendeeCpuMsPerS: summarize(windows.map((w) => w.cpuMsPerS)).p50,
+          machineBusy: busy(),
           attendees: target,
           encodeMsPerS: ((sentAfter.encodeSeconds - sentBefore.encodeSeconds) * 1000) / seconds,
           uploadMbps: ((sentAfter.bytesSent - sentBefore.bytesSent) * 8) / seconds / 1e6,
@@ -278,6 +287,7 @@ export async function rampMode(ctx: BenchContext, browser: Browser, mode: 'star'
         attendees.push(page);
       }
       await Promise.all(attendees.map((page) => setMeasuring(page, true)));
+      const busy = cpuMeter();
       const [sentBefore, cameraBefore, framesBefore] = [await presenterTotals(host), await presenterCamera(host), await Promise.all(attendees.map(cameraFrames))];
       await new Promise((r) => setTimeout(r, windowMs));
       const [sentAfter, cameraAfter, framesAfter] = [await presenterTotals(host), await presenterCamera(host), await Promise.all(attendees.map(cameraFrames))];
@@ -291,6 +301,8 @@ export async function rampMode(ctx: BenchContext, browser: Browser, mode: 'star'
         mode,
         audience,
         sizes: '',
+        attendeeCpuMsPerS: null,
+        machineBusy: busy(),
         attendees: target,
         encodeMsPerS: ((sentAfter.encodeSeconds - sentBefore.encodeSeconds) * 1000) / seconds,
         uploadMbps: ((sentAfter.bytesSent - sentBefore.bytesSent) * 8) / seconds / 1e6,
@@ -337,6 +349,8 @@ export async function starVersusSfu(ctx: BenchContext): Promise<{ rows: Cell[][]
     round(s.receivedFpsP50, 1),
     round(s.receivedFpsMin, 1),
     s.sizes || null,
+    s.attendeeCpuMsPerS === null ? null : Math.round(s.attendeeCpuMsPerS),
+    round(s.machineBusy * 100),
     round(s.firstFrameP50, 0),
     round(s.firstFrameP95, 0),
     s.noFrame,

@@ -135,6 +135,8 @@ export const sfuBenchmark: Benchmark = {
             'received fps p50',
             'received fps min',
             'received size',
+            'attendee CPU ms/s',
+            'machine busy %',
             'first frame p50 ms',
             'first frame p95 ms',
             'no frame in 30 s',

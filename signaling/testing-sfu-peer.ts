@@ -261,7 +261,9 @@ let layer = '';
 
 setInterval(async () => {
   const speakerAudio = await speakerAudioBytes();
-  const measured = measuring ? { glass: glass.splice(0), unreadable, size, layer } : {};
+  const cpu = process.cpuUsage();
+  // The process's CPU so far (every thread: the decoder's included), ms.
+  const measured = measuring ? { glass: glass.splice(0), unreadable, size, layer, cpuMs: (cpu.user + cpu.system) / 1000 } : {};
   unreadable = 0;
   say({ event: 'frames', frames, speakers: Object.fromEntries([...speakers].map(([id, s]) => [id, s.frames])), speakerAudio, ...measured });
 }, 1000).unref();
