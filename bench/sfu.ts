@@ -36,7 +36,7 @@ async function waitAll(peers: TestPeer[], event: string, ms: number): Promise<nu
 export const sfuBenchmark: Benchmark = {
   name: 'sfu',
   title: 'star vs SFU through the UI, and Janus CPU per video subscriber with light Node WebRTC subscribers',
-  budgetSeconds: 1500,
+  budgetSeconds: 1800,
   async run(ctx: BenchContext) {
     const notes: string[] = [];
     if (!findOnPath('janus')) {

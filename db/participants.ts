@@ -1,5 +1,5 @@
 // Participants: joining under the room's capacity, presence by socket, media state, and lookup by token.
-import { and, asc, count, eq, inArray, isNull, lt, ne, notInArray, or, sql } from 'drizzle-orm';
+import { and, asc, count, eq, inArray, isNull, lt, ne, or, sql } from 'drizzle-orm';
 import type { Database } from './client.ts';
 import { participants, rooms, type ParticipantRole } from './schema.ts';
 import { recordPeak } from './stats.ts';
@@ -222,8 +222,30 @@ export async function touchParticipants(db: Database, ids: string[]): Promise<vo
     .where(and(inArray(participants.id, ids), isNull(participants.leftAt)));
 }
 
+/**
+ * A signaling process's heartbeat, in one statement: it vouches for the participants whose sockets it holds (their
+ * `seen_at` is now), and marks as left everyone else present but unseen for `staleSeconds`; returns those. The held
+ * ids travel as one array parameter, however many sockets the process holds.
+ */
+export async function heartbeatSweep(db: Database, held: string[], staleSeconds: number): Promise<Departed[]> {
+  const ids = `{${held.join(',')}}`;
+  const result = await db.execute(sql`
+    with held as (select unnest(${ids}::uuid[]) as id),
+    touched as (
+      update participants set seen_at = now()
+      where id in (select id from held) and left_at is null
+      returning id
+    )
+    update participants set left_at = now(), socket_id = null
+    where left_at is null
+      and seen_at < now() - (${Math.ceil(staleSeconds)}::int * interval '1 second')
+      and id not in (select id from held)
+    returning id, room_id as "roomId", role`);
+  return (Array.isArray(result) ? result : (result as unknown as { rows: Departed[] }).rows) as Departed[];
+}
+
 /** Marks as left everyone present but unseen for `staleSeconds`, in one room or in all; returns them. */
-export async function sweepAbsent(db: Database, staleSeconds: number, roomId?: string, held: string[] = []): Promise<Departed[]> {
+export async function sweepAbsent(db: Database, staleSeconds: number, roomId?: string): Promise<Departed[]> {
   return db
     .update(participants)
     .set({ leftAt: sql`now()`, socketId: null })
@@ -232,8 +254,6 @@ export async function sweepAbsent(db: Database, staleSeconds: number, roomId?: s
         isNull(participants.leftAt),
         lt(participants.seenAt, sql`now() - (${Math.ceil(staleSeconds)}::int * interval '1 second')`),
         roomId === undefined ? undefined : eq(participants.roomId, roomId),
-        // Those whose sockets the caller holds right now are present, whatever their row says.
-        held.length ? notInArray(participants.id, held) : undefined,
       ),
     )
     .returning({ id: participants.id, roomId: participants.roomId, role: participants.role });

@@ -8,6 +8,7 @@ import {
   joinRoom,
   listCurrentParticipants,
   markLeft,
+  heartbeatSweep,
   sweepAbsent,
   touchParticipants,
 } from './participants.ts';
@@ -266,6 +267,26 @@ describe.each(engines)('database on $name', (engine) => {
       const swept = await sweepAbsent(database.db, 90);
       expect(swept.filter((p) => p.roomId === room.id).map((p) => p.id)).toEqual([b.participant.id]);
       expect(await sweepAbsent(database.db, 90, room.id)).toEqual([]);
+    });
+
+    it('should touch the held and sweep only the others in one heartbeat, however long ago the held were seen', async () => {
+      const { room, presenter } = await newRoom(database);
+      const a = await joinRoom(database.db, { roomId: room.id, name: 'A', tokenHash: hash() });
+      const b = await joinRoom(database.db, { roomId: room.id, name: 'B', tokenHash: hash() });
+      if (!a.ok || !b.ok) throw new Error('join failed');
+      await database.db
+        .update(participants)
+        .set({ seenAt: sql`now() - interval '5 minutes'` })
+        .where(eq(participants.roomId, room.id));
+      const swept = await heartbeatSweep(database.db, [a.participant.id, presenter.id], 90);
+      expect(swept.filter((p) => p.roomId === room.id)).toEqual([{ id: b.participant.id, roomId: room.id, role: 'attendee' }]);
+      const rows = await database.db.select().from(participants).where(eq(participants.roomId, room.id));
+      const seenAgo = (id: string) => Date.now() - rows.find((r) => r.id === id)!.seenAt.getTime();
+      expect(seenAgo(a.participant.id)).toBeLessThan(60_000);
+      expect(rows.find((r) => r.id === a.participant.id)!.leftAt).toBeNull();
+      expect(rows.find((r) => r.id === b.participant.id)!.leftAt).not.toBeNull();
+      // No one held: nothing is touched, and no one recent is swept.
+      expect((await heartbeatSweep(database.db, [], 90)).filter((p) => p.roomId === room.id)).toEqual([]);
     });
 
     it('should ignore a late disconnect of a replaced socket', async () => {

@@ -7,7 +7,7 @@ import {
   listCurrentParticipants,
   markLeft,
   setMediaState,
-  sweepAbsent,
+  heartbeatSweep,
   touchParticipants,
 } from '../db/participants.ts';
 import { findRoomById, setPresenterSocket, setScreenSharing } from '../db/rooms.ts';
@@ -156,9 +156,8 @@ export function createPresence({ db, io, counts, core }: HandlerDeps, options: P
     async heartbeat() {
       const held = new Set<string>();
       for (const socket of io.of('/').sockets.values()) held.add(socket.data.participantId);
-      await touchParticipants(db, [...held]);
-      // The held are kept out of the sweep as well: a row aged between the touch and the sweep stays.
-      for (const gone of await sweepAbsent(db, options.staleAfterSeconds, undefined, [...held])) {
+      // One statement touches the held and sweeps the others: a held row is never swept, however it aged.
+      for (const gone of await heartbeatSweep(db, [...held], options.staleAfterSeconds)) {
         await announceLeft(gone.id, gone.roomId, gone.role === 'presenter');
       }
     },
