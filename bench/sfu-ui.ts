@@ -99,7 +99,10 @@ const cameraFrames = (page: Page) =>
   page.evaluate(() => document.querySelector<HTMLVideoElement>('[data-testid=camera-video]')?.getVideoPlaybackQuality().totalVideoFrames ?? 0);
 
 /** Attendees as Chromium pages through the UI, or as light Node subscribers (`measure`: they read the clock, report stats). */
-export type Audience = 'chromium' | 'light';
+export type Audience = 'chromium' | 'light' | 'receivers';
+
+/** With `receivers`: this many attendees decode and read the clock (glass-to-glass); the others only receive. */
+const DECODING_RECEIVERS = 3;
 
 export interface ModeStep {
   mode: 'star' | 'sfu';
@@ -220,11 +223,12 @@ export async function rampMode(ctx: BenchContext, browser: Browser, mode: 'star'
         break;
       }
       const firstFrames: number[] = [];
-      if (audience === 'light') {
-        // Joined over REST, then one Node process each: socket connect → subscribe → first decoded frame.
+      if (audience !== 'chromium') {
+        // Joined over REST, then one Node process each: socket connect → subscribe → first decoded (or received) frame.
         while (light.length < target) {
           const joined = await joinRoom(server.base, slug, `Attendee ${light.length + 1}`);
-          const peer = startPeer(server.base, joined.token, 'subscribe', true);
+          const decodes = audience === 'light' || light.length < DECODING_RECEIVERS;
+          const peer = decodes ? startPeer(server.base, joined.token, 'subscribe', true) : startPeer(server.base, joined.token, 'receive');
           light.push(peer);
           try {
             const connected = await peer.waitFor((f) => f.event === 'connected', JOIN_TIMEOUT_MS);
@@ -335,12 +339,14 @@ export async function starVersusSfu(ctx: BenchContext): Promise<{ rows: Cell[][]
     for (const mode of ['star', 'sfu'] as const) steps.push(...(await rampMode(ctx, browser, mode, ramp, windowMs)));
     // The goals at 25 through the SFU, with attendees light enough that 2 cores can hold 25 of them beside the presenter.
     steps.push(...(await rampMode(ctx, browser, 'sfu', ramp, windowMs, 'light')));
+    // What the SFU delivers when the attendees' own decoding is not on this machine: all but three only receive.
+    steps.push(...(await rampMode(ctx, browser, 'sfu', ramp, windowMs, 'receivers')));
   } finally {
     await browser.close();
   }
   const rows = steps.map((s) => [
     s.mode,
-    s.audience === 'light' ? 'Node (light)' : 'Chromium',
+    s.audience === 'light' ? 'Node, decoding' : s.audience === 'receivers' ? `Node, ${DECODING_RECEIVERS} decoding, others receiving` : 'Chromium',
     s.attendees,
     Math.round(s.encodeMsPerS),
     round(s.uploadMbps, 2),

@@ -51,11 +51,15 @@ export interface TestPeer {
 const peers = new Set<RunningProcess>();
 
 /**
- * A presenter (or a speaker on stage) that publishes, or an attendee that subscribes (`stage`: to the speakers only),
- * in its own process (see testing-sfu-peer.ts).
+ * A presenter (or a speaker on stage) that publishes, or an attendee that subscribes (`stage`: to the speakers only;
+ * `receive`: without decoding), in its own process (see testing-sfu-peer.ts and testing-sfu-receiver.ts).
  */
-export function startPeer(url: string, token: string, role: 'publish' | 'speak' | 'subscribe' | 'stage', measure = false): TestPeer {
-  const peer = startEntryProcess('signaling/testing-sfu-peer.ts', { args: [url, token, role, ...(measure ? ['measure'] : [])], echoStderr: `peer (${role})` });
+export function startPeer(url: string, token: string, role: 'publish' | 'speak' | 'subscribe' | 'stage' | 'receive', measure = false): TestPeer {
+  // `receive`: an attendee that receives without decoding (testing-sfu-receiver.ts), the lightest there is.
+  const peer =
+    role === 'receive'
+      ? startEntryProcess('signaling/testing-sfu-receiver.ts', { args: [url, token], echoStderr: 'peer (receive)' })
+      : startEntryProcess('signaling/testing-sfu-peer.ts', { args: [url, token, role, ...(measure ? ['measure'] : [])], echoStderr: `peer (${role})` });
   const child = peer.child;
   peers.add(peer);
   const facts: PeerFact[] = [];

@@ -128,25 +128,33 @@ function webrtcLine(data: Data): string {
 
 interface ModeStep {
   mode: 'star' | 'sfu';
+  audience?: 'chromium' | 'light' | 'receivers';
   attendees: number;
   encodeMsPerS: number;
   receivedFpsP50: number;
+  receivedFpsMin?: number;
   firstFrameP95: number;
   glassP95: number;
 }
 
+const AUDIENCES = { chromium: 'Chromium attendees', light: 'decoding Node attendees', receivers: 'Node attendees mostly receiving only' } as const;
+
 function sfuLine(data: Data): string {
   const modes = (data.modes as ModeStep[] | undefined) ?? [];
-  const largest = (mode: 'star' | 'sfu') => modes.filter((m) => m.mode === mode).sort((a, b) => b.attendees - a.attendees)[0];
-  const one = modes.find((m) => m.mode === 'sfu' && m.attendees === 1);
+  const of = (mode: 'star' | 'sfu', audience: keyof typeof AUDIENCES) => modes.filter((m) => m.mode === mode && (m.audience ?? 'chromium') === audience);
+  const largest = (steps: ModeStep[]) => [...steps].sort((a, b) => b.attendees - a.attendees)[0];
   const describe = (m: ModeStep | undefined) =>
-    m ? `${m.mode} at ${m.attendees}: ${fmt(m.receivedFpsP50, 1)} fps p50, first frame p95 ${fmt(m.firstFrameP95)} ms, glass-to-glass p95 ${fmt(m.glassP95)} ms` : '';
-  const sfu = largest('sfu');
+    m
+      ? `${m.mode} at ${m.attendees} (${AUDIENCES[m.audience ?? 'chromium']}): ${fmt(m.receivedFpsP50, 1)} fps p50${m.receivedFpsMin === undefined ? '' : ` (slowest ${fmt(m.receivedFpsMin, 1)})`}, first frame p95 ${fmt(m.firstFrameP95)} ms, glass-to-glass p95 ${fmt(m.glassP95)} ms`
+      : '';
+  const rows = [largest(of('star', 'chromium')), ...(['chromium', 'light', 'receivers'] as const).map((a) => largest(of('sfu', a)))];
+  const sfu = largest(of('sfu', 'chromium'));
+  const one = of('sfu', 'chromium').find((m) => m.attendees === 1);
   const encode = sfu && one ? `; the presenter's encode on the SFU at ${sfu.attendees} attendees was ${ratio(sfu.encodeMsPerS, one.encodeMsPerS)} its cost at 1` : '';
   const subscribers = (data.steps as { subscribers: number; subscribersPerCore: number }[] | undefined) ?? [];
   const top = subscribers[subscribers.length - 1];
   const janus = top ? ` Janus served ${fmt(top.subscribersPerCore)} video subscribers per core at ${top.subscribers} subscribers.` : '';
-  return `- **sfu.** ${[describe(largest('star')), describe(sfu)].filter(Boolean).join('; ') || 'Star and SFU not measured'}${encode}.${janus}`;
+  return `- **sfu.** ${rows.map(describe).filter(Boolean).join('; ') || 'Star and SFU not measured'}${encode}.${janus}`;
 }
 
 function uiLine(data: Data): string {

@@ -39,7 +39,8 @@ export function ChatPanel() {
     setSending(true);
     await act(async () => {
       await room.actions.sendChat(text);
-      setDraft('');
+      // What was typed while the message went out stays: only the text that was sent is cleared.
+      if (draft().trim() === text) setDraft('');
       stickToBottom = true;
     }, 'Your message was not sent.');
     setSending(false);

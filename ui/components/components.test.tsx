@@ -172,6 +172,39 @@ describe('moderated Q&A and chat controls', () => {
     expect(screen.getByTestId('answering-now').textContent).toContain('Answering now');
   });
 
+  it('should keep what was typed while a question or a message went out, and clear only what was sent', async () => {
+    const room = renderInRoom('attendee', () => (
+      <>
+        <QaPanel />
+        <ChatPanel />
+      </>
+    ), (event, payload) => {
+      const text = (payload as { question?: string; message?: string }).question ?? (payload as { message: string }).message;
+      return event === 'ask-question'
+        ? { ok: true, question: question('q-sent', text) }
+        : { ok: true, message: { id: 'm-sent', participantId: ME, name: 'Tester', message: text, messageType: 'chat', clientMessageId: null, createdAt: '2026-01-01T10:00:00.000Z' } };
+    });
+    joined(room, 'attendee');
+    const asking = screen.getByLabelText('Your question') as HTMLTextAreaElement;
+    fireEvent.input(asking, { target: { value: 'First question?' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Ask' }));
+    // The next question is typed before the first one's answer arrives.
+    fireEvent.input(asking, { target: { value: 'Second question?' } });
+    await waitFor(() => expect(room.sent.filter((s) => s.event === 'ask-question')).toHaveLength(1));
+    await waitFor(() => expect(screen.getAllByTestId('question').length).toBe(1));
+    expect(asking.value).toBe('Second question?');
+    fireEvent.click(screen.getByRole('button', { name: 'Ask' }));
+    await waitFor(() => expect(asking.value).toBe(''));
+
+    const chatting = document.getElementById('chat-input') as HTMLTextAreaElement;
+    fireEvent.input(chatting, { target: { value: 'hello' } });
+    fireEvent.submit(chatting.closest('form')!);
+    fireEvent.input(chatting, { target: { value: 'and one more' } });
+    await waitFor(() => expect(room.sent.filter((s) => s.event === 'chat-message')).toHaveLength(1));
+    await waitFor(() => expect(screen.getAllByTestId('chat-message').length).toBe(1));
+    expect(chatting.value).toBe('and one more');
+  });
+
   it('should ask anonymously when the attendee ticks the box', async () => {
     const room = mountWith('attendee', () => <QaPanel />);
     fireEvent.input(screen.getByLabelText('Your question'), { target: { value: 'Salary bands?' } });

@@ -32,7 +32,8 @@ export function QaPanel() {
     if (!text) return;
     await act(async () => {
       await room.actions.ask(text, anonymous());
-      setDraft('');
+      // What was typed while the question went out stays: only the text that was sent is cleared.
+      if (draft().trim() === text) setDraft('');
     });
   };
 
