@@ -24,6 +24,10 @@ const PRESENTER_SCREEN = 2;
 const UP_CAMERA = 3;
 const FIRST_STAGE_SLOT = 4;
 
+/** A hello no offer answered is said again after this, then twice as long each time, up to the maximum. */
+const HELLO_AGAIN_MS = 4_000;
+const HELLO_AGAIN_MAX_MS = 30_000;
+
 export interface AttendeeLinkEvents {
   state: PeerState;
   media: AttendeeMedia;
@@ -51,7 +55,24 @@ export function makeAttendeeLink(options: AttendeeLinkOptions) {
   let feeds: StageFeed[] = [];
   let audioOnly = false;
   let closed = false;
+  /** Set once the presenter's offer reached the current peer; until then the hello is said again, less and less often. */
+  let offered = false;
+  let helloTimer: ReturnType<typeof setTimeout> | undefined;
   let peer = create();
+
+  /**
+   * Tells the presenter this page has a fresh peer waiting for an offer. A hello can go unheard (the presenter's
+   * page was loading, or sent its offer before this page joined), so it is said again until an offer comes.
+   */
+  function sayHello(delay = HELLO_AGAIN_MS) {
+    clearTimeout(helloTimer);
+    offered = false;
+    signaling.control(presenterId, 'peer-ready');
+    if (audioOnly) signaling.control(presenterId, 'audio-only-on', 'request');
+    helloTimer = setTimeout(() => {
+      if (!closed && !offered) sayHello(Math.min(delay * 2, HELLO_AGAIN_MAX_MS));
+    }, delay);
+  }
 
   function create(): Peer {
     const next = makePeer({
@@ -98,7 +119,7 @@ export function makeAttendeeLink(options: AttendeeLinkOptions) {
     events.emit('media', media);
     events.emit('stage', stageMedia());
     peer = create();
-    if (announce) signaling.control(presenterId, 'peer-ready');
+    if (announce) sayHello();
   }
 
   /** Sends the microphone on the audio transceiver the presenter offered; a direction change renegotiates. */
@@ -123,11 +144,14 @@ export function makeAttendeeLink(options: AttendeeLinkOptions) {
     on: events.on,
     /** Tells the presenter this page has a fresh peer waiting for an offer, and how it wants its media. */
     hello() {
-      signaling.control(presenterId, 'peer-ready');
-      if (audioOnly) signaling.control(presenterId, 'audio-only-on', 'request');
+      sayHello();
     },
     async handleDescription(from: string, description: RTCSessionDescriptionInit) {
       if (from !== presenterId || closed) return;
+      if (description.type === 'offer') {
+        offered = true;
+        clearTimeout(helloTimer);
+      }
       const known = peer.remoteFingerprint();
       const incoming = sdpFingerprint(description.sdp);
       if (description.type === 'offer' && known && incoming && known !== incoming) reset(false);
@@ -169,6 +193,7 @@ export function makeAttendeeLink(options: AttendeeLinkOptions) {
     },
     close() {
       closed = true;
+      clearTimeout(helloTimer);
       peer.close();
       events.clear();
     },

@@ -49,6 +49,9 @@ export interface StageSpeaker {
  */
 export const SPEAKER_VIDEO_BPS = 350_000;
 
+/** An offer younger than this may still be on its way to the page that says hello; an older one was lost. */
+const OFFER_IN_FLIGHT_MS = 2_000;
+
 export interface PresenterHubOptions extends IceSettings {
   signaling: PeerSignaling;
   budgetBps?: number;
@@ -66,6 +69,8 @@ interface Entry {
   slots: Array<{ audio: RTCRtpTransceiver; video: RTCRtpTransceiver }>;
   /** The stage-feeds last told to this attendee, so an unchanged stage is not said again. */
   toldFeeds: string;
+  /** When this peer was made (performance.now()): its first offer went out then. */
+  createdAt: number;
   quality: QualityState;
   audioOnly: boolean;
   /** The attendee receives the presenter through the SFU: this peer carries only its microphone. */
@@ -110,6 +115,7 @@ function openAttendeeLink(id: string, tracks: LocalTracks, options: PresenterHub
     upCamera,
     slots: [],
     toldFeeds: '',
+    createdAt: performance.now(),
     quality: { ...initialQuality },
     audioOnly: false,
     viaSfu: false,
@@ -305,13 +311,15 @@ export function makePresenterHub(options: PresenterHubOptions) {
   };
 
   /**
-   * A new page on the other side. A peer still in its first offer is already talking to that page;
-   * one that finished a negotiation was talking to the page before, and is dead weight now.
+   * A new page on the other side. A peer that finished a negotiation was talking to the page before, and is dead
+   * weight now. A peer still in its first offer is talking to that page if the offer went out a moment ago; an
+   * older one went where no page listened (the page was still joining, as after a presenter change), and is made
+   * again. The page says hello again while no offer reaches it.
    */
   const attendeePageReady = (id: string) => {
     const existing = entries.get(id);
     if (!existing) create(id);
-    else if (existing.peer.pc.remoteDescription) reset(id);
+    else if (existing.peer.pc.remoteDescription || performance.now() - existing.createdAt > OFFER_IN_FLIGHT_MS) reset(id);
   };
 
   /** An offer or answer from an attendee: one from another page than the peer's (a reload) starts the link over. */
