@@ -95,6 +95,16 @@ function presenterTotals(page: Page): Promise<Sender> {
   });
 }
 
+/** What the presenter's page encoded, sent and how fast its camera went over a window of `seconds`. */
+function presenterWindow(sent: [Sender, Sender], camera: [{ framesSent: number; limitedBy: string }, { framesSent: number; limitedBy: string }], seconds: number) {
+  return {
+    encodeMsPerS: ((sent[1].encodeSeconds - sent[0].encodeSeconds) * 1000) / seconds,
+    uploadMbps: ((sent[1].bytesSent - sent[0].bytesSent) * 8) / seconds / 1e6,
+    sentFps: (camera[1].framesSent - camera[0].framesSent) / seconds,
+    limitedBy: camera[1].limitedBy,
+  };
+}
+
 const cameraFrames = (page: Page) =>
   page.evaluate(() => document.querySelector<HTMLVideoElement>('[data-testid=camera-video]')?.getVideoPlaybackQuality().totalVideoFrames ?? 0);
 
@@ -257,8 +267,7 @@ export async function rampMode(ctx: BenchContext, browser: Browser, mode: 'star'
           attendeeCpuMsPerS: summarize(windows.map((w) => w.cpuMsPerS)).p50,
           machineBusy: busy(),
           attendees: target,
-          encodeMsPerS: ((sentAfter.encodeSeconds - sentBefore.encodeSeconds) * 1000) / seconds,
-          uploadMbps: ((sentAfter.bytesSent - sentBefore.bytesSent) * 8) / seconds / 1e6,
+          ...presenterWindow([sentBefore, sentAfter], [cameraBefore, cameraAfter], seconds),
           receivedFpsP50: summarize(windows.map((w) => w.frames)).p50,
           receivedFpsMin: Math.min(...windows.map((w) => w.frames)),
           firstFrameP50: joins.p50,
@@ -266,8 +275,6 @@ export async function rampMode(ctx: BenchContext, browser: Browser, mode: 'star'
           noFrame,
           glassP50: glass.p50,
           glassP95: glass.p95,
-          sentFps: (cameraAfter.framesSent - cameraBefore.framesSent) / seconds,
-          limitedBy: cameraAfter.limitedBy,
         });
         ctx.log(`sfu: ${mode}, ${target} light attendees measured; the presenter sent ${layerRates(cameraBefore.layers, cameraAfter.layers, seconds)}`);
         continue;
@@ -308,8 +315,7 @@ export async function rampMode(ctx: BenchContext, browser: Browser, mode: 'star'
         attendeeCpuMsPerS: null,
         machineBusy: busy(),
         attendees: target,
-        encodeMsPerS: ((sentAfter.encodeSeconds - sentBefore.encodeSeconds) * 1000) / seconds,
-        uploadMbps: ((sentAfter.bytesSent - sentBefore.bytesSent) * 8) / seconds / 1e6,
+        ...presenterWindow([sentBefore, sentAfter], [cameraBefore, cameraAfter], seconds),
         receivedFpsP50: summarize(fps).p50,
         receivedFpsMin: fps.length ? Math.min(...fps) : 0,
         firstFrameP50: joins.p50,
@@ -317,8 +323,6 @@ export async function rampMode(ctx: BenchContext, browser: Browser, mode: 'star'
         noFrame,
         glassP50: glass.p50,
         glassP95: glass.p95,
-        sentFps: (cameraAfter.framesSent - cameraBefore.framesSent) / seconds,
-        limitedBy: cameraAfter.limitedBy,
       });
       ctx.log(`sfu: ${mode}, ${target} attendees measured`);
     }

@@ -254,7 +254,8 @@ describe.each(engines)('database on $name', (engine) => {
       expect((await listCurrentParticipants(database.db, room.id)).map((p) => p.id)).toEqual([presenter.id, second.participant.id]);
     });
 
-    it('should sweep only those no process vouched for', async () => {
+    /** A room with its presenter and two attendees, none of them seen for 5 minutes. */
+    async function roomOfTwoUnseen() {
       const { room, presenter } = await newRoom(database);
       const a = await joinRoom(database.db, { roomId: room.id, name: 'A', tokenHash: hash() });
       const b = await joinRoom(database.db, { roomId: room.id, name: 'B', tokenHash: hash() });
@@ -263,6 +264,11 @@ describe.each(engines)('database on $name', (engine) => {
         .update(participants)
         .set({ seenAt: sql`now() - interval '5 minutes'` })
         .where(eq(participants.roomId, room.id));
+      return { room, presenter, a, b };
+    }
+
+    it('should sweep only those no process vouched for', async () => {
+      const { room, presenter, a, b } = await roomOfTwoUnseen();
       await touchParticipants(database.db, [a.participant.id, presenter.id]);
       const swept = await sweepAbsent(database.db, 90);
       expect(swept.filter((p) => p.roomId === room.id).map((p) => p.id)).toEqual([b.participant.id]);
@@ -270,14 +276,7 @@ describe.each(engines)('database on $name', (engine) => {
     });
 
     it('should touch the held and sweep only the others in one heartbeat, however long ago the held were seen', async () => {
-      const { room, presenter } = await newRoom(database);
-      const a = await joinRoom(database.db, { roomId: room.id, name: 'A', tokenHash: hash() });
-      const b = await joinRoom(database.db, { roomId: room.id, name: 'B', tokenHash: hash() });
-      if (!a.ok || !b.ok) throw new Error('join failed');
-      await database.db
-        .update(participants)
-        .set({ seenAt: sql`now() - interval '5 minutes'` })
-        .where(eq(participants.roomId, room.id));
+      const { room, presenter, a, b } = await roomOfTwoUnseen();
       const swept = await heartbeatSweep(database.db, [a.participant.id, presenter.id], 90);
       expect(swept.filter((p) => p.roomId === room.id)).toEqual([{ id: b.participant.id, roomId: room.id, role: 'attendee' }]);
       const rows = await database.db.select().from(participants).where(eq(participants.roomId, room.id));
