@@ -100,7 +100,8 @@ function spawnPodium(internet: Internet, env: Record<string, string>): Promise<{
     const timer = setTimeout(() => failed(new Error(`Podium did not start in the server namespace:\n${output}`)), 90_000);
     child.stdout!.on('data', (chunk: Buffer) => {
       output += chunk.toString();
-      if (/listening on/.test(output)) {
+      // Podium's own line: the embedded PostgreSQL's log says "listening on Unix socket" first.
+      if (/podium \S+: listening on /.test(output)) {
         clearTimeout(timer);
         ready({ child, stop });
       }
