@@ -66,3 +66,8 @@ export async function createDatabase(options: DatabaseOptions): Promise<Database
 function migrationsFolder(): string {
   return projectPath(import.meta.dirname, 'db/migrations');
 }
+
+/** The rows of a raw `execute`: postgres.js answers with the rows themselves; other drivers wrap them in `rows`. */
+export function rowsOf<T>(result: unknown): T[] {
+  return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
+}

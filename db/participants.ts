@@ -1,6 +1,6 @@
 // Participants: joining under the room's capacity, presence by socket, media state, and lookup by token.
 import { and, asc, count, eq, inArray, isNull, lt, ne, or, sql } from 'drizzle-orm';
-import type { Database } from './client.ts';
+import { rowsOf, type Database } from './client.ts';
 import { participants, rooms, type ParticipantRole } from './schema.ts';
 import { recordPeak } from './stats.ts';
 import type { Participant, Room } from './rooms.ts';
@@ -241,7 +241,7 @@ export async function heartbeatSweep(db: Database, held: string[], staleSeconds:
       and seen_at < now() - (${Math.ceil(staleSeconds)}::int * interval '1 second')
       and id not in (select id from held)
     returning id, room_id as "roomId", role`);
-  return (Array.isArray(result) ? result : (result as unknown as { rows: Departed[] }).rows) as Departed[];
+  return rowsOf<Departed>(result);
 }
 
 /** Marks as left everyone present but unseen for `staleSeconds`, in one room or in all; returns them. */

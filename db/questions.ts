@@ -1,6 +1,6 @@
 // Questions and votes: one vote per participant, counted without lost updates under concurrency.
 import { and, asc, desc, eq, sql } from 'drizzle-orm';
-import type { Database } from './client.ts';
+import { rowsOf, type Database } from './client.ts';
 import { whileLive } from './live-room.ts';
 import { participants, questionVotes, questions, type QuestionStatus } from './schema.ts';
 
@@ -93,10 +93,6 @@ export async function addQuestion(
   return question && { question, created: false };
 }
 
-/** postgres.js answers `execute` with the rows themselves; other drivers wrap them in `rows`. */
-function rowsOf<T>(result: unknown): T[] {
-  return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
-}
 
 /** A question of this room (never another room's), as seen by `viewerId`. */
 export async function findQuestion(
