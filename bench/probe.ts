@@ -1,5 +1,6 @@
 // Preloaded into a server under test (node --import): reports its event-loop delay, CPU and memory over IPC.
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { getHeapSpaceStatistics } from 'node:v8';
 import { serveRequests } from './lib/serve-requests.ts';
 
 if (process.send) {
@@ -44,6 +45,8 @@ if (process.send) {
         rss: memory.rss,
         external: memory.external,
         gcAvailable: typeof globalThis.gc === 'function',
+        // Committed and live bytes per V8 space: where committed memory sits that no live object uses.
+        spaces: Object.fromEntries(getHeapSpaceStatistics().map((s) => [s.space_name, { size: s.space_size, used: s.space_used_size }])),
       };
     },
   }, { exitOnDisconnect: false });

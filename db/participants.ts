@@ -1,6 +1,6 @@
 // Participants: joining under the room's capacity, presence by socket, media state, and lookup by token.
 import { and, asc, count, eq, inArray, isNull, lt, ne, or, sql } from 'drizzle-orm';
-import { rowsOf, type Database } from './client.ts';
+import type { Database } from './client.ts';
 import { participants, rooms, type ParticipantRole } from './schema.ts';
 import { recordPeak } from './stats.ts';
 import type { Participant, Room } from './rooms.ts';
@@ -213,35 +213,32 @@ export async function muteAllAttendees(db: Database, roomId: string): Promise<{ 
   });
 }
 
-/** A signaling process vouches for the participants whose sockets it holds. */
-export async function touchParticipants(db: Database, ids: string[]): Promise<void> {
-  if (ids.length === 0) return;
-  await db
-    .update(participants)
-    .set({ seenAt: sql`now()` })
-    .where(and(inArray(participants.id, ids), isNull(participants.leftAt)));
+/**
+ * Ids per statement when a process vouches for its participants. The ids travel as one array parameter, so the
+ * statement's text (and the plan each connection prepares for it) is the same however many there are; and each
+ * statement's working memory in its PostgreSQL backend stays bounded, which matters because a backend keeps the
+ * peak of what it allocated: unbatched, every backend of the pool that ran a heartbeat grew with the number of
+ * sockets the process held.
+ */
+export const TOUCH_BATCH = 256;
+
+/** A signaling process vouches for the participants whose sockets it holds: their `seen_at` is now. */
+export async function touchParticipants(db: Database, ids: readonly string[]): Promise<void> {
+  for (let from = 0; from < ids.length; from += TOUCH_BATCH) {
+    await db.execute(sql`
+      update participants set seen_at = now()
+      where id = any(${`{${ids.slice(from, from + TOUCH_BATCH).join(',')}}`}::uuid[]) and left_at is null`);
+  }
 }
 
 /**
- * A signaling process's heartbeat, in one statement: it vouches for the participants whose sockets it holds (their
- * `seen_at` is now), and marks as left everyone else present but unseen for `staleSeconds`; returns those. The held
- * ids travel as one array parameter, however many sockets the process holds.
+ * A signaling process's heartbeat: it vouches for the participants whose sockets it holds, then marks as left
+ * everyone present but unseen for `staleSeconds`; returns those. The sweep runs after the touches have committed, so
+ * a held row, however long ago it was seen, is never swept.
  */
-export async function heartbeatSweep(db: Database, held: string[], staleSeconds: number): Promise<Departed[]> {
-  const ids = `{${held.join(',')}}`;
-  const result = await db.execute(sql`
-    with held as (select unnest(${ids}::uuid[]) as id),
-    touched as (
-      update participants set seen_at = now()
-      where id in (select id from held) and left_at is null
-      returning id
-    )
-    update participants set left_at = now(), socket_id = null
-    where left_at is null
-      and seen_at < now() - (${Math.ceil(staleSeconds)}::int * interval '1 second')
-      and id not in (select id from held)
-    returning id, room_id as "roomId", role`);
-  return rowsOf<Departed>(result);
+export async function heartbeatSweep(db: Database, held: readonly string[], staleSeconds: number): Promise<Departed[]> {
+  await touchParticipants(db, held);
+  return sweepAbsent(db, staleSeconds);
 }
 
 /** Marks as left everyone present but unseen for `staleSeconds`, in one room or in all; returns them. */

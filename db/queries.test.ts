@@ -1,4 +1,5 @@
 // Constraints the database enforces by itself, and the query functions, on the external and on the embedded PostgreSQL.
+import { randomUUID } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addMessage, listMessages, listMessagesBefore } from './chat.ts';
@@ -11,6 +12,7 @@ import {
   heartbeatSweep,
   sweepAbsent,
   touchParticipants,
+  TOUCH_BATCH,
 } from './participants.ts';
 import { addQuestion, listQuestions, setVote } from './questions.ts';
 import { createRoom, endRoom, findRoomBySlug } from './rooms.ts';
@@ -275,9 +277,11 @@ describe.each(engines)('database on $name', (engine) => {
       expect(await sweepAbsent(database.db, 90, room.id)).toEqual([]);
     });
 
-    it('should touch the held and sweep only the others in one heartbeat, however long ago the held were seen', async () => {
+    it('should touch the held and sweep only the others in one heartbeat, however long ago the held were seen, in batches of any size', async () => {
       const { room, presenter, a, b } = await roomOfTwoUnseen();
-      const swept = await heartbeatSweep(database.db, [a.participant.id, presenter.id], 90);
+      // More ids than one statement takes, the held ones in the last batch.
+      const strangers = Array.from({ length: TOUCH_BATCH + 10 }, () => randomUUID());
+      const swept = await heartbeatSweep(database.db, [...strangers, a.participant.id, presenter.id], 90);
       expect(swept.filter((p) => p.roomId === room.id)).toEqual([{ id: b.participant.id, roomId: room.id, role: 'attendee' }]);
       const rows = await database.db.select().from(participants).where(eq(participants.roomId, room.id));
       const seenAgo = (id: string) => Date.now() - rows.find((r) => r.id === id)!.seenAt.getTime();

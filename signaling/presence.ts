@@ -156,7 +156,7 @@ export function createPresence({ db, io, counts, core }: HandlerDeps, options: P
     async heartbeat() {
       const held = new Set<string>();
       for (const socket of io.of('/').sockets.values()) held.add(socket.data.participantId);
-      // One statement touches the held and sweeps the others: a held row is never swept, however it aged.
+      // The held are touched before anyone is swept: a held row is never swept, however it aged.
       for (const gone of await heartbeatSweep(db, [...held], options.staleAfterSeconds)) {
         await announceLeft(gone.id, gone.roomId, gone.role === 'presenter');
       }

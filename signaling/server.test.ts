@@ -1,3 +1,6 @@
+import type { IncomingMessage } from 'node:http';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { io as connectClient } from 'socket.io-client';
 import { findParticipant } from '../db/participants.ts';
@@ -224,5 +227,33 @@ describe('when the database fails', () => {
       await running.close();
       await broken.destroy();
     }
+  });
+});
+
+describe('what a connection keeps', () => {
+  it('should let go of the WebSocket upgrade request once the socket is connected, over websocket and after polling', async () => {
+    // The collector, for this one check that something can be collected.
+    setFlagsFromString('--expose-gc');
+    const collect = runInNewContext('gc') as () => void;
+    const upgrades: WeakRef<IncomingMessage>[] = [];
+    live.io.engine.use((req: IncomingMessage, _res: unknown, next: () => void) => {
+      if (req.headers.upgrade) upgrades.push(new WeakRef(req));
+      next();
+    });
+    const { room, presenter, addAttendee } = await createTestRoom(live.db);
+    const attendee = await addAttendee();
+    // Straight to a WebSocket (the upgrade is the handshake), and polling first (the upgrade comes later).
+    const direct = await connect(live.url, presenter.token);
+    const upgraded = await connect(live.url, attendee.token, { transports: ['polling', 'websocket'] });
+    for (let tries = 0; upgraded.io.engine.transport.name !== 'websocket' && tries < 100; tries++) await waitFor(50);
+    await Promise.all([barrier(direct), barrier(upgraded)]);
+    expect(upgrades).toHaveLength(2);
+    // A WeakRef keeps its target to the end of the turn that made it; the release itself waits one turn.
+    await waitFor(20);
+    collect();
+    expect(upgrades.map((ref) => ref.deref() === undefined)).toEqual([true, true]);
+    // Both connections still work.
+    await Promise.all([barrier(direct), barrier(upgraded)]);
+    expect((await findRoomById(live.db, room.id))?.isActive).toBe(true);
   });
 });

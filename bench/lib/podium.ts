@@ -102,6 +102,8 @@ export interface ProbeSample {
   rss: number;
   external: number;
   gcAvailable: boolean;
+  /** V8's spaces by name: committed (`size`) and live (`used`) bytes. */
+  spaces: Record<string, { size: number; used: number }>;
 }
 
 export const probeReset = (server: RunningServer) => server.child.request('reset');
