@@ -55,6 +55,8 @@ export interface Media {
    */
   stageChanged(roomId: string, participantId: string): Promise<void>;
   close(): void;
+  /** Resolves once every leave begun so far has spoken to Janus: a shutdown waits for it before Janus stops. */
+  settled(): Promise<void>;
 }
 
 /** How often the speakers publishing through this process are checked against what the room allows them. */
@@ -78,6 +80,8 @@ function sfuRefusal(err: unknown): unknown {
 export function createMedia({ db, io, core }: HandlerDeps, options: MediaOptions): Media {
   const { sfu } = options;
   const rooms = new Map<string, RoomMedia>();
+  /** Leaves on their way to Janus (see `settled`). */
+  const settling = new Set<Promise<void>>();
   const quality = createQualityRecorder(db, options.qualitySampleMs);
   const unlisten = sfu?.listen({
     roomMoved: (roomId) => media.roomMoved(roomId),
@@ -379,7 +383,10 @@ export function createMedia({ db, io, core }: HandlerDeps, options: MediaOptions
       })().catch((err: unknown) => options.onError(err, { step: 'media-mode', roomId }));
     },
     disconnected(socket) {
-      settle(socket).catch((err: unknown) => options.onError(err, { step: 'sfu-leave', roomId: socket.data.roomId }));
+      const leaving: Promise<void> = settle(socket)
+        .catch((err: unknown) => options.onError(err, { step: 'sfu-leave', roomId: socket.data.roomId }))
+        .finally(() => settling.delete(leaving));
+      settling.add(leaving);
     },
     roomMoved(roomId) {
       const room = rooms.get(roomId);
@@ -405,6 +412,9 @@ export function createMedia({ db, io, core }: HandlerDeps, options: MediaOptions
     close() {
       clearInterval(sweep);
       unlisten?.();
+    },
+    async settled() {
+      await Promise.allSettled([...settling]);
     },
   };
   return media;

@@ -249,13 +249,15 @@ export function createSignaling(httpServer: HttpServer | undefined, deps: Signal
     endRoomLocally(io, roomId, sessionStats);
   });
 
-  // Pending leaves and the adapter's connections go with the server.
+  // Pending leaves, the sockets' Janus hang-ups and the adapter's connections go with the server.
   async function close(): Promise<void> {
     clearInterval(heartbeat);
     media.close();
     ender.stop();
     presence.close();
     await io.close();
+    // The sockets' leaves speak to Janus: they finish before whoever made this server stops Janus.
+    await media.settled();
     if (!deps.core) await core.close();
     await cluster?.close();
   }

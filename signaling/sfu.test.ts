@@ -265,6 +265,21 @@ describe('authorization of the sfu-* events', () => {
   });
 });
 
+describe('a shutdown on the SFU', () => {
+  it('should finish every socket’s Janus hang-up before the server says it is closed', async () => {
+    const errors: Array<Record<string, unknown>> = [];
+    const server = await startSignaling(live.db, { MEDIA_MODE: 'sfu', RATE_LIMITS: 'off' }, { sfu: janus.sfu, onError: (_err, context) => errors.push(context) });
+    const { room, presenter } = await createTestRoom(live.db);
+    const publisher = startPeer(server.url, presenter.token, 'publish');
+    await publisher.waitFor((f) => f.event === 'published', 20_000);
+    await until(() => janus.sfu.feedOf(room.id) !== undefined, 'the publisher never reached Janus', 20_000);
+    await server.close();
+    // The room emptied with the shutdown: its Janus room is gone by the time close() resolves, and nothing failed.
+    expect(janus.sfu.hasRoom(room.id)).toBe(false);
+    expect(errors.filter((context) => context.step === 'sfu-leave')).toEqual([]);
+  });
+});
+
 describe('MEDIA_MODE=auto', () => {
   it('should keep a room a star up to STAR_MAX_ATTENDEES and move it to the SFU for good past it', async () => {
     const server = await startSignaling(live.db, { MEDIA_MODE: 'auto', STAR_MAX_ATTENDEES: '2', RATE_LIMITS: 'off' }, { sfu: janus.sfu });
