@@ -161,7 +161,8 @@ describe.skipIf(!available)('the room as people live in it', () => {
   it('should show the stage full screen, and let an attendee hide or move the camera bubble over a shared screen', async () => {
     await ann.getByTestId('fullscreen').click();
     await expect.poll(() => ann.evaluate(() => document.fullscreenElement?.getAttribute('data-testid') ?? null), poll).toBe('stage');
-    expect(await ann.getByTestId('fullscreen').getAttribute('aria-pressed')).toBe('true');
+    // The button follows the fullscreenchange event, which the browser fires a frame after the element is set.
+    await expect.poll(() => ann.getByTestId('fullscreen').getAttribute('aria-pressed'), poll).toBe('true');
     await ann.getByTestId('fullscreen').click();
     await expect.poll(() => ann.evaluate(() => document.fullscreenElement), poll).toBeNull();
 
