@@ -468,6 +468,23 @@ describe('subscriptions to speakers on the SFU', () => {
     const still = watcher.frames(sam.id);
     await until(() => watcher.frames(sam.id) > still + 5, 'a refused subscription disturbed the allowed one', 10_000);
 
+    // Audio only, asked from another socket of the attendee: no video at all, the speaker's included, then both back.
+    const videoStops = async (frames: () => number) => {
+      const before = frames();
+      await new Promise((r) => setTimeout(r, 2_000));
+      return frames() === before;
+    };
+    expect(await adaSocket.emitWithAck('sfu-layer', { audioOnly: true })).toEqual({ ok: true, layer: 'audio-only' });
+    await until(
+      async () => (await Promise.all([videoStops(() => watcher.frames(sam.id)), videoStops(() => watcher.frames())])).every(Boolean),
+      () => `video still reaches an attendee who asked for audio only: speaker ${watcher.frames(sam.id)}, presenter ${watcher.frames()} frames`,
+      20_000,
+      0,
+    );
+    expect(await adaSocket.emitWithAck('sfu-layer', { audioOnly: false })).toMatchObject({ ok: true });
+    const [speakerStopped, presenterStopped] = [watcher.frames(sam.id), watcher.frames()];
+    await until(() => watcher.frames(sam.id) > speakerStopped + 5 && watcher.frames() > presenterStopped + 5, 'the video did not come back after audio only', 15_000);
+
     // Muted by a host: this speaker's page keeps sending its microphone, and Janus alone stops it reaching anyone.
     const audioBefore = watcher.audioBytes(sam.id);
     await until(() => watcher.audioBytes(sam.id) > audioBefore, 'the speaker’s audio does not flow', 10_000);

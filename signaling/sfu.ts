@@ -121,6 +121,7 @@ export interface Sfu {
   trickle(roomId: string, participantId: string, candidate: RTCIceCandidateInit | null, route?: { to?: 'speaker'; speaker?: string }): Promise<void>;
   /** Ends this participant's subscription to a speaker's feed. */
   unsubscribe(roomId: string, participantId: string, speaker: string): Promise<void>;
+  /** The layer (or audio only) of everything this participant receives: the presenter's feed and every speaker's. */
   setLayer(roomId: string, participantId: string, layer: SfuLayer): Promise<void>;
   /** Hangs up whatever this participant has in the room (its publications and subscriptions). */
   leave(roomId: string, participantId: string): Promise<void>;
@@ -175,6 +176,22 @@ interface Subscription {
   /** The speaker whose feed this is; none for the presenter's. */
   speaker?: string;
   feed: number;
+}
+
+const sameLayer = (a: SfuLayer, b: SfuLayer) =>
+  a === 'audio-only' || b === 'audio-only' ? a === b : a.substream === b.substream && a.temporal === b.temporal;
+
+/** Tells Janus which layer (or none) of its publisher's video a subscription forwards. */
+async function configureLayer(subscription: Subscription, layer: SfuLayer): Promise<void> {
+  const streams = subscription.videoMids.map((mid) =>
+    // One request serves both kinds of publisher: a VP8 simulcast stream reads substream/temporal, a VP9
+    // SVC stream spatial_layer/temporal_layer; Janus ignores the pair that does not apply.
+    layer === 'audio-only'
+      ? { mid, send: false }
+      : { mid, send: true, substream: layer.substream, temporal: layer.temporal, spatial_layer: layer.substream, temporal_layer: layer.temporal },
+  );
+  if (streams.length > 0) await subscription.handle.configure({ streams });
+  subscription.layer = layer;
 }
 
 /**
@@ -807,6 +824,9 @@ export function createSfu(options: SfuOptions): Sfu {
       } catch (err) {
         throw clientError(err, 'answer');
       }
+      // A speaker's feed starts on the layer the participant's link already gets from the presenter's.
+      const chosen = speaker ? rooms.get(roomId)?.subscribers.get(participantId)?.layer : undefined;
+      if (chosen && !sameLayer(chosen, subscription.layer)) await configureLayer(subscription, chosen);
     },
     async trickle(roomId, participantId, candidate, { to, speaker } = {}) {
       const room = rooms.get(roomId);
@@ -830,17 +850,15 @@ export function createSfu(options: SfuOptions): Sfu {
       await detach(subscription?.handle);
     },
     async setLayer(roomId, participantId, layer) {
-      const subscription = rooms.get(roomId)?.subscribers.get(participantId);
-      if (!subscription) throw new SfuError('no_connection', 'There is no subscription to configure');
-      const streams = subscription.videoMids.map((mid) =>
-        // One request serves both kinds of publisher: a VP8 simulcast stream reads substream/temporal, a VP9
-        // SVC stream spatial_layer/temporal_layer; Janus ignores the pair that does not apply.
-        layer === 'audio-only'
-          ? { mid, send: false }
-          : { mid, send: true, substream: layer.substream, temporal: layer.temporal, spatial_layer: layer.substream, temporal_layer: layer.temporal },
-      );
-      if (streams.length > 0) await subscription.handle.configure({ streams });
-      subscription.layer = layer;
+      const room = rooms.get(roomId);
+      const subscription = room?.subscribers.get(participantId);
+      if (!room || !subscription) throw new SfuError('no_connection', 'There is no subscription to configure');
+      await configureLayer(subscription, layer);
+      // The link that carries the presenter carries the speakers too: the participant's subscriptions to them
+      // follow the same layer, audio only included.
+      for (const [key, other] of room.subscribers) {
+        if (other.speaker && isSubscriptionOf(key, participantId)) await configureLayer(other, layer);
+      }
     },
     async leave(roomId, participantId) {
       const room = rooms.get(roomId);
