@@ -16,6 +16,7 @@ import { toggleName } from './toggle-control.tsx';
 import { ATTENDEE_ID, audienceState, makeQuestion, OTHER_ID, roomBody } from '../room/testing.ts';
 import { renderInRoom, type TestRoom } from './testing.tsx';
 import { ModerationPanel, TakeOverPresenting } from '../room/stage/moderation.tsx';
+import { SpeakerTiles } from '../room/stage/stage-media.tsx';
 
 afterEach(cleanup);
 
@@ -431,5 +432,41 @@ describe('toggleName', () => {
     expect(toggleName('Camera', 'Turn camera off')).toBe('Turn camera off');
     expect(toggleName('Share screen', 'Share screen with attendees')).toBe('Share screen with attendees');
     expect(toggleName('Stop sharing', 'Stop sharing your screen')).toBe('Stop sharing your screen');
+  });
+});
+
+describe('SpeakerTiles', () => {
+  const speaker = (id: string, name: string) => ({
+    id,
+    name,
+    role: 'attendee' as const,
+    isMuted: false,
+    isVideoOn: true,
+    joinedAt: new Date().toISOString(),
+    ...audienceState,
+    stage: 'speaker' as const,
+  });
+
+  it('should show each speaker’s initial instead of a frozen picture while the page is on audio only, its own preview excepted', () => {
+    const [audioOnly, setAudioOnly] = createSignal(false);
+    render(() => (
+      <SpeakerTiles
+        speakers={[speaker(OTHER, 'Sam'), speaker(ME, 'Tester')]}
+        media={() => ({ audio: null, video: null })}
+        selfId={ME}
+        ownCamera={null}
+        via="sfu"
+        audioOnly={audioOnly()}
+      />
+    ));
+    const videoOf = (id: string) => document.querySelector(`[data-participant="${id}"] [data-testid=speaker-video]`);
+    expect(videoOf(OTHER)).not.toBeNull();
+    setAudioOnly(true);
+    expect(videoOf(OTHER)).toBeNull();
+    expect(document.querySelector(`[data-participant="${OTHER}"] .speaker-tile-off`)?.textContent).toBe('S');
+    // The speaker's own preview is local: it stays.
+    expect(videoOf(ME)).not.toBeNull();
+    setAudioOnly(false);
+    expect(videoOf(OTHER)).not.toBeNull();
   });
 });

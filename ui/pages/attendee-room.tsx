@@ -64,6 +64,7 @@ function AttendeeView(props: { slug: string; onLeave: () => void; onSignedOut: (
             via={room.attendee()?.stageVia() ?? 'star'}
             selfId={room.state.self?.participantId}
             ownCamera={room.attendee()?.ownCamera() ?? null}
+            audioOnly={room.attendee()?.audioOnly() ?? false}
           />
           <AttendeeControls />
         </section>

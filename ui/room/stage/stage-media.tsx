@@ -139,6 +139,8 @@ export function SpeakerTiles(props: {
   ownCamera?: MediaStream | null;
   /** The path the speakers' media takes to this page: Janus, or the presenter's star. */
   via: 'sfu' | 'star';
+  /** This page asked for audio only: no speaker's video comes, so each tile shows the speaker's initial. */
+  audioOnly?: boolean;
 }) {
   return (
     <Show when={props.speakers.length > 0}>
@@ -151,7 +153,7 @@ export function SpeakerTiles(props: {
             const muted = () => speaker.muteLocked || speaker.isMuted;
             return (
               <li class="speaker-tile" data-testid="speaker-tile" data-participant={speaker.id} data-via={props.via}>
-                <Show when={speaker.isVideoOn} fallback={<div class="speaker-tile-off" aria-hidden="true">{(speaker.name ?? '?').slice(0, 1)}</div>}>
+                <Show when={speaker.isVideoOn && (self() || !props.audioOnly)} fallback={<div class="speaker-tile-off" aria-hidden="true">{(speaker.name ?? '?').slice(0, 1)}</div>}>
                   <VideoView
                     stream={self() ? (props.ownCamera ?? null) : (media()?.video ?? null)}
                     label={`Camera of ${name()}`}
