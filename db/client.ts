@@ -2,7 +2,8 @@
 import postgres from 'postgres';
 import { drizzle } from 'drizzle-orm/postgres-js';
 import { migrate } from 'drizzle-orm/postgres-js/migrator';
-import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { sql, type SQL } from 'drizzle-orm';
+import type { AnyPgColumn, PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { projectPath } from '../paths.ts';
 import { preparedAndCounted } from './driver-seam.ts';
 import * as schema from './schema.ts';
@@ -70,4 +71,13 @@ function migrationsFolder(): string {
 /** The rows of a raw `execute`: postgres.js answers with the rows themselves; other drivers wrap them in `rows`. */
 export function rowsOf<T>(result: unknown): T[] {
   return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
+}
+
+/**
+ * `column = any($1::uuid[])` (or `text[]`): one statement text however many values, so one prepared statement per
+ * pool connection. Drizzle's `inArray` writes a parameter per value, a new statement for every count, each kept by
+ * postgres.js and by the PostgreSQL backend that prepared it.
+ */
+export function anyOf(column: AnyPgColumn, values: readonly string[], type: 'uuid' | 'text' = 'uuid'): SQL {
+  return sql`${column} = any(${`{${values.join(',')}}`}::${sql.raw(type)}[])`;
 }

@@ -1,7 +1,6 @@
 // Participants: joining under the room's capacity, presence by socket, media state, and lookup by token.
-import { and, asc, count, eq, isNull, lt, ne, or, sql, type SQL } from 'drizzle-orm';
-import type { AnyPgColumn } from 'drizzle-orm/pg-core';
-import type { Database } from './client.ts';
+import { and, asc, count, eq, isNull, lt, ne, or, sql } from 'drizzle-orm';
+import { anyOf, type Database } from './client.ts';
 import { participants, rooms, type ParticipantRole } from './schema.ts';
 import { recordPeak } from './stats.ts';
 import type { Participant, Room } from './rooms.ts';
@@ -209,18 +208,9 @@ export async function muteAllAttendees(db: Database, roomId: string): Promise<{ 
     await tx
       .update(participants)
       .set({ isMuted: true, muteLocked: true })
-      .where(idIn(participants.id, present.map((p) => p.id)));
+      .where(anyOf(participants.id, present.map((p) => p.id)));
     return present.map((p) => ({ id: p.id, microphoneWasOn: !p.isMuted }));
   });
-}
-
-/**
- * `column = any($1::uuid[])`: one statement text however many ids, so one prepared statement per pool connection.
- * Drizzle's `inArray` writes a parameter per id, a new statement for every count, each kept by postgres.js and by
- * the PostgreSQL backend that prepared it.
- */
-function idIn(column: AnyPgColumn, ids: readonly string[]): SQL {
-  return sql`${column} = any(${`{${ids.join(',')}}`}::uuid[])`;
 }
 
 /**
@@ -238,7 +228,7 @@ export async function touchParticipants(db: Database, ids: readonly string[]): P
     await db
       .update(participants)
       .set({ seenAt: sql`now()` })
-      .where(and(idIn(participants.id, ids.slice(from, from + TOUCH_BATCH)), isNull(participants.leftAt)));
+      .where(and(anyOf(participants.id, ids.slice(from, from + TOUCH_BATCH)), isNull(participants.leftAt)));
   }
 }
 

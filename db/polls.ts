@@ -1,7 +1,7 @@
 // Polls and their votes: one row per voter, counted from the rows, so concurrent votes are never lost.
 // Every write takes the live room in its own statement (live-room.ts): none lands after the room's end.
 import { and, asc, eq, sql } from 'drizzle-orm';
-import type { Database } from './client.ts';
+import { anyOf, type Database } from './client.ts';
 import { whileLive } from './live-room.ts';
 import { participants, polls, pollVotes, type PollStatus } from './schema.ts';
 
@@ -102,6 +102,6 @@ export async function myPollChoices(db: Database, pollIds: string[], participant
   const rows = await db
     .select({ pollId: pollVotes.pollId, choices: pollVotes.choices })
     .from(pollVotes)
-    .where(and(eq(pollVotes.participantId, participantId), sql`${pollVotes.pollId} = any(${`{${pollIds.join(',')}}`}::uuid[])`));
+    .where(and(eq(pollVotes.participantId, participantId), anyOf(pollVotes.pollId, pollIds)));
   return new Map(rows.map((r) => [r.pollId, r.choices]));
 }

@@ -93,7 +93,6 @@ export async function addQuestion(
   return question && { question, created: false };
 }
 
-
 /** A question of this room (never another room's), as seen by `viewerId`. */
 export async function findQuestion(
   db: Database,

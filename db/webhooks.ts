@@ -1,7 +1,7 @@
 // Webhook receivers of rooms and the delivery queue: rows that wait until delivered, claimed with a lease so a
 // delivery whose process died is tried again by another (or the same, restarted) process.
 import { and, desc, eq, isNull, or, sql } from 'drizzle-orm';
-import type { Database } from './client.ts';
+import { anyOf, type Database } from './client.ts';
 import { participants, webhookDeliveries, webhookEndpoints, type WebhookEvent } from './schema.ts';
 
 export type WebhookEndpoint = typeof webhookEndpoints.$inferSelect;
@@ -62,7 +62,7 @@ export async function claimDueDeliveries(db: Database, limit: number, leaseMs: n
   return db
     .select()
     .from(webhookDeliveries)
-    .where(sql`${webhookDeliveries.id} = any(${`{${rows.map((r) => r.id).join(',')}}`}::text[])`);
+    .where(anyOf(webhookDeliveries.id, rows.map((r) => r.id), 'text'));
 }
 
 export async function endpointSecret(db: Database, endpointId: string): Promise<string | undefined> {
