@@ -165,6 +165,34 @@ function stageSuite(mode: 'star' | 'sfu') {
     await attendees.first.setViewportSize(DESKTOP);
   }, 180_000);
 
+  it('should keep a speaker who reloads on stage, say their devices are off, and bring them back live after the device check', async () => {
+    const page = attendees.speaker;
+    await page.reload();
+    // Back in the room as the same participant, still on stage, with nothing on until they say so.
+    await expect.poll(() => page.getByTestId('stage-resume').isVisible(), poll).toBe(true);
+    expect(await page.getByTestId('leave-stage').isVisible()).toBe(true);
+    await expect.poll(() => host.getByTestId('stage-list').textContent(), poll).toContain('Sam Speaker · speaking');
+    for (const receiver of [attendees.first, attendees.second]) {
+      await expect.poll(() => receiver.locator(`[data-testid=speaker-tile][data-participant="${speakerId}"] video`).count(), poll).toBe(0);
+    }
+    // Putting it off keeps the place on stage and the prompt.
+    await page.getByTestId('stage-resume-join').click();
+    await expect.poll(() => page.getByTestId('stage-device-check').isVisible(), poll).toBe(true);
+    expect(await page.locator('#stage-check-title').textContent()).toBe('Back on stage');
+    await page.getByRole('button', { name: 'Not now' }).click();
+    await expect.poll(() => page.getByTestId('stage-resume').isVisible(), poll).toBe(true);
+    await expect.poll(() => host.getByTestId('stage-list').textContent(), poll).toContain('Sam Speaker · speaking');
+    await page.getByTestId('stage-resume-join').click();
+    await waitForDecodedFrames(page, '[data-testid=stage-check-preview]');
+    await page.getByRole('button', { name: 'Turn on and go live' }).click();
+    await expect.poll(() => page.getByTestId('stage-resume').isVisible(), poll).toBe(false);
+    for (const receiver of [attendees.first, attendees.second]) {
+      const tile = receiver.locator(`[data-testid=speaker-tile][data-participant="${speakerId}"]`);
+      await expect.poll(() => tile.getAttribute('data-via'), poll).toBe(mode);
+      await expectFlowing(receiver, speakerId);
+    }
+  }, 180_000);
+
   it('should stop the speaker’s audio reaching anyone once the presenter mutes them, the video still flowing', async () => {
     await host.getByRole('button', { name: 'Mute: Sam Speaker' }).click();
     await expect.poll(() => host.getByTestId('stage-list').textContent(), poll).toContain('speaking, muted');

@@ -1,6 +1,6 @@
 // The attendee's received media, optional microphone, stage publication and "audio only" switch as Solid signals over
 // the rtc link and the SFU.
-import { createEffect, createSignal, onCleanup } from 'solid-js';
+import { createEffect, createSignal, onCleanup, untrack } from 'solid-js';
 import type { MediaControlAction, MediaModeBody, StageFeed } from '../../signaling/protocol.ts';
 import { makeAttendeeLink, type AttendeeLink, type AttendeeMedia as ReceivedMedia, type StageMedia } from '../rtc/attendee-link.ts';
 import type { IceSettings } from '../rtc/peer.ts';
@@ -33,13 +33,16 @@ export function createAttendeeMedia(store: RoomStore, signaling: PeerSignaling, 
   let subscriber: SfuSubscriber | null = null;
   let sfuMedia: ReceivedMedia = { camera: null, screen: null, audio: null };
   let speakerSubscriptions: SpeakerSubscriptions | null = null;
-  /** On stage with the devices from the device check (from goOnStage until sent back). */
-  let speaking = false;
+  /**
+   * On stage with the devices from the device check (from goOnStage until sent back). A page that was reloaded on
+   * stage is a speaker without it until it passes the device check again.
+   */
+  const [speaking, setSpeaking] = createSignal(false);
   /** This speaker's publication into Janus, while on stage in a room on the SFU. */
   let stagePublisher: SfuPublisher | null = null;
   const onSfu = () => store.state.media?.mode === 'sfu';
   /** On the SFU a speaker's microphone and camera go to Janus, and the star link to the presenter carries neither. */
-  const stageOverSfu = () => speaking && onSfu();
+  const stageOverSfu = () => speaking() && onSfu();
 
   /**
    * Make before break: the SFU subscription runs beside the star link, and only its first decoded frame
@@ -165,7 +168,7 @@ export function createAttendeeMedia(store: RoomStore, signaling: PeerSignaling, 
     setMicrophoneError(null);
     store.actions.acknowledgeMute();
     setMicrophoneOn(microphone !== null);
-    speaking = true;
+    setSpeaking(true);
     // What is on is said first: Janus forwards of a new publication only what the room has on record.
     await store.actions.mediaState(microphone !== null, camera !== null).catch(() => {});
     syncStage();
@@ -212,10 +215,12 @@ export function createAttendeeMedia(store: RoomStore, signaling: PeerSignaling, 
     if (!self) return;
     const speaker = self.stage === 'speaker';
     if (wasSpeaker && !speaker) {
-      speaking = false;
-      syncStage();
-      void cameraOff();
-      if (microphone && (self.muteLocked || !store.state.room?.attendeeMicrophones)) void microphoneOff();
+      untrack(() => {
+        setSpeaking(false);
+        syncStage();
+        void cameraOff();
+        if (microphone && (self.muteLocked || !store.state.room?.attendeeMicrophones)) void microphoneOff();
+      });
     }
     wasSpeaker = speaker;
   });
@@ -243,6 +248,8 @@ export function createAttendeeMedia(store: RoomStore, signaling: PeerSignaling, 
     /** Which path the speakers' media takes to this page. */
     stageVia: (): 'sfu' | 'star' => (onSfu() ? 'sfu' : 'star'),
     ownCamera,
+    /** Whether this page sends its microphone and camera to the stage (false on a speaker's page reloaded on stage). */
+    speaking,
     goOnStage,
     cameraOff,
     setAudioOnly(on: boolean) {
@@ -258,7 +265,7 @@ export function createAttendeeMedia(store: RoomStore, signaling: PeerSignaling, 
       if (body.mode !== 'sfu') return;
       ensureSpeakerSubscriptions().follow(body.speakers);
       // A speaker in a room that just moved to the SFU publishes there now.
-      if (speaking && !stagePublisher) syncStage();
+      if (speaking() && !stagePublisher) syncStage();
       if (body.feed === null && !subscriber) return;
       ensureSubscriber().follow(body.feed);
     },

@@ -197,9 +197,17 @@ export function AttendeeStageControls() {
   const self = () => room.state.participants.find((p) => p.id === room.state.self?.participantId);
   const raised = () => self()?.handRaisedAt != null;
   // Joining the stage goes through the device check; what it opened is sent once the server has the speaker on stage.
-  const [checking, setChecking] = createSignal<{ by: string | null } | null>(null);
+  // A speaker whose page was reloaded is still on stage, with nothing on: the same check brings them back live.
+  const [checking, setChecking] = createSignal<{ by: string | null; resume: boolean } | null>(null);
+  const live = () => room.attendee()?.speaking() ?? false;
   const accept = (tracks: StageTracks) => {
+    const resume = checking()?.resume;
     setChecking(null);
+    if (resume) {
+      if (self()?.stage === 'speaker') void act(() => room.attendee()!.goOnStage(tracks));
+      else for (const track of [tracks.microphone, tracks.camera]) track?.stop();
+      return;
+    }
     void act(() =>
       room.actions.answerStageInvite(true).then(
         () => room.attendee()?.goOnStage(tracks),
@@ -211,8 +219,10 @@ export function AttendeeStageControls() {
     );
   };
   const decline = () => {
+    const resume = checking()?.resume;
     setChecking(null);
-    act(() => room.actions.answerStageInvite(false));
+    // Putting off going live again keeps the place on stage; the prompt stays.
+    if (!resume) act(() => room.actions.answerStageInvite(false));
   };
   return (
     <div class="stage-controls">
@@ -221,7 +231,7 @@ export function AttendeeStageControls() {
         {(invite) => (
           <div class="alert info" role="alertdialog" aria-labelledby="stage-invite-title" data-testid="stage-invite">
             <p id="stage-invite-title">{invite().by ?? 'The host'} invites you to the stage: your microphone and camera will reach everyone.</p>
-            <button class="button small primary" type="button" onClick={() => setChecking({ by: invite().by })} data-testid="stage-invite-join">
+            <button class="button small primary" type="button" onClick={() => setChecking({ by: invite().by, resume: false })} data-testid="stage-invite-join">
               Join the stage…
             </button>
             <button class="button small ghost" type="button" onClick={() => act(() => room.actions.answerStageInvite(false))}>
@@ -230,7 +240,15 @@ export function AttendeeStageControls() {
           </div>
         )}
       </Show>
-      <StageDeviceCheck open={checking() !== null} by={checking()?.by ?? null} onAccept={accept} onDecline={decline} />
+      <Show when={self()?.stage === 'speaker' && !live() && checking() === null}>
+        <div class="alert warning" role="region" aria-labelledby="stage-resume-title" data-testid="stage-resume">
+          <p id="stage-resume-title">You are still on stage, but this page was reloaded: your microphone and camera are off, and nobody sees or hears you.</p>
+          <button class="button small primary" type="button" onClick={() => setChecking({ by: null, resume: true })} data-testid="stage-resume-join">
+            Turn them on again…
+          </button>
+        </div>
+      </Show>
+      <StageDeviceCheck open={checking() !== null} by={checking()?.by ?? null} resume={checking()?.resume ?? false} onAccept={accept} onDecline={decline} />
       <Show
         when={self()?.stage === 'speaker'}
         fallback={

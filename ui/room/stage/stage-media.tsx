@@ -17,7 +17,14 @@ type Choice = { deviceId: string; label: string };
  * Pick a microphone and a camera, see the preview and the microphone's level, then accept or decline. Escape
  * declines. On accept the tracks are handed over (the caller sends them); otherwise they stop here.
  */
-export function StageDeviceCheck(props: { open: boolean; by: string | null; onAccept: (tracks: StageTracks) => void; onDecline: () => void }) {
+export function StageDeviceCheck(props: {
+  open: boolean;
+  by: string | null;
+  /** For a speaker already on stage whose devices are off (the page was reloaded): going live again, not joining. */
+  resume?: boolean;
+  onAccept: (tracks: StageTracks) => void;
+  onDecline: () => void;
+}) {
   let dialog!: HTMLDialogElement;
   const [stream, setStream] = createSignal<MediaStream | null>(null);
   const [microphones, setMicrophones] = createSignal<Choice[]>([]);
@@ -89,9 +96,11 @@ export function StageDeviceCheck(props: { open: boolean; by: string | null; onAc
       }}
       onKeyDown={(e) => e.key === 'Escape' && typeof dialog.showModal !== 'function' && props.onDecline()}
     >
-      <h2 id="stage-check-title">Join the stage?</h2>
+      <h2 id="stage-check-title">{props.resume ? 'Back on stage' : 'Join the stage?'}</h2>
       <p id="stage-check-help">
-        {props.by ?? 'The host'} invites you on stage: your microphone and camera will reach everyone. Check them first.
+        {props.resume
+          ? 'You are on stage: your microphone and camera will reach everyone again. Check them first.'
+          : `${props.by ?? 'The host'} invites you on stage: your microphone and camera will reach everyone. Check them first.`}
       </p>
       <div class="device-preview">
         <VideoView stream={stream()} label="Your camera preview" mirror testId="stage-check-preview" />
@@ -106,10 +115,10 @@ export function StageDeviceCheck(props: { open: boolean; by: string | null; onAc
       </Show>
       <div class="dialog-actions">
         <button class="button" type="button" onClick={() => props.onDecline()}>
-          Decline
+          {props.resume ? 'Not now' : 'Decline'}
         </button>
         <button class="button primary" type="button" onClick={accept} autofocus>
-          Accept and join
+          {props.resume ? 'Turn on and go live' : 'Accept and join'}
         </button>
       </div>
     </dialog>
