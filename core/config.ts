@@ -161,6 +161,8 @@ export const configSchema = z.object({
   HIDE_ADDRESSES: bool(false),
   HIDE_LAN_ADDRESSES: bool(false),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  // Seconds between returns of the allocator's free memory to the system (glibc's malloc_trim); 0 turns it off.
+  MALLOC_TRIM_SECONDS: z.coerce.number().int().min(0).max(86_400).default(30),
   // Bearer secrets for GET /metrics and GET /api/admin/analytics; unset leaves /metrics open and analytics off.
   METRICS_TOKEN: z.string().min(16, 'use at least 16 characters').optional(),
   ADMIN_TOKEN: z.string().min(16, 'use at least 16 characters').optional(),
