@@ -200,19 +200,21 @@ export function AttendeeStageControls() {
   // A speaker whose page was reloaded is still on stage, with nothing on: the same check brings them back live.
   const [checking, setChecking] = createSignal<{ by: string | null; resume: boolean } | null>(null);
   const live = () => room.attendee()?.speaking() ?? false;
+  // What the check opened and nothing will send.
+  const release = (tracks: StageTracks) => [tracks.microphone, tracks.camera].forEach((track) => track?.stop());
   const accept = (tracks: StageTracks) => {
     const resume = checking()?.resume;
     setChecking(null);
     if (resume) {
       if (self()?.stage === 'speaker') void act(() => room.attendee()!.goOnStage(tracks));
-      else for (const track of [tracks.microphone, tracks.camera]) track?.stop();
+      else release(tracks);
       return;
     }
     void act(() =>
       room.actions.answerStageInvite(true).then(
         () => room.attendee()?.goOnStage(tracks),
         (err: unknown) => {
-          for (const track of [tracks.microphone, tracks.camera]) track?.stop();
+          release(tracks);
           throw err;
         },
       ),
