@@ -1,5 +1,6 @@
 // Part of the sfu benchmark: the same room through Podium's UI as a star and on Janus, presenter cost and attendee video.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { waitForDecodedFrames } from '../e2e/harness.ts';
 import { launchChromium } from './lib/browser.ts';
@@ -113,6 +114,18 @@ export type Audience = 'chromium' | 'light' | 'receivers';
 
 /** With `receivers`: this many attendees decode and read the clock (glass-to-glass); the others only receive. */
 const DECODING_RECEIVERS = 3;
+
+/** The niceness of the receivers that do not measure, once they receive. */
+const RECEIVER_NICENESS = 10;
+
+/** Every thread of `pid` at RECEIVER_NICENESS (Linux's niceness is per thread); a process gone meanwhile is skipped. */
+function lowerPriority(pid: number): void {
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) setPriority(Number(tid), RECEIVER_NICENESS);
+  } catch {
+    // It exited: nothing to lower.
+  }
+}
 
 export interface ModeStep {
   mode: 'star' | 'sfu';
@@ -244,6 +257,9 @@ export async function rampMode(ctx: BenchContext, browser: Browser, mode: 'star'
             const connected = await peer.waitFor((f) => f.event === 'connected', JOIN_TIMEOUT_MS);
             const frame = await peer.waitFor((f) => f.event === 'first-frame', JOIN_TIMEOUT_MS);
             firstFrames.push(frame.at - connected.at);
+            // Joined and receiving, a receiver that does not measure is only load, standing in for an attendee on
+            // a machine of its own: it yields to the presenter's page, Janus, Podium and the three that measure.
+            if (!decodes && peer.pid !== undefined) lowerPriority(peer.pid);
           } catch {
             noFrame += 1;
           }

@@ -45,6 +45,8 @@ export interface TestPeer {
   frames(speaker?: string): number;
   /** Audio bytes received so far from one speaker (subscribers). */
   audioBytes(speaker: string): number;
+  /** The peer's process, e.g. to lower its scheduling priority once it is only load. */
+  pid: number | undefined;
   kill(): void;
 }
 
@@ -82,6 +84,7 @@ export function startPeer(url: string, token: string, role: 'publish' | 'speak' 
   });
   return {
     facts,
+    pid: child.pid,
     waitFor(matches, ms, since = 0) {
       return new Promise((resolvePromise, reject) => {
         const look = () => {
