@@ -95,7 +95,7 @@ describe.skipIf(!available)('a large room on the SFU, in Chromium', () => {
   async function join(name: string): Promise<Page> {
     const { context, page } = await openPage(browser, server.url);
     contexts.push(context);
-    await page.addInitScript(WATCH_VIDEO_GAPS);
+    await page.addInitScript(WATCH_VIDEO_GAPS + KEEP_PEER_CONNECTIONS);
     await page.goto(joinLink);
     await page.getByLabel('Your name').fill(name);
     await page.getByRole('button', { name: 'Join' }).click();
@@ -148,6 +148,23 @@ describe.skipIf(!available)('a large room on the SFU, in Chromium', () => {
       await expect.poll(() => page.getByTestId('stage').getAttribute('data-via'), poll).toBe('sfu');
       await waitForDecodedFrames(page, '[data-testid=camera-video]');
     }
+    // Offered no transport-cc, each attendee's browser estimates its own link, which Podium's layer choice reads.
+    const estimate = (page: Page) =>
+      page.evaluate(async () => {
+        for (const pc of (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs) {
+          if (pc.connectionState !== 'connected' || !pc.getReceivers().some((r) => r.track.kind === 'video')) continue;
+          for (const s of (await pc.getStats()).values()) {
+            if (s.type === 'candidate-pair' && s.nominated && typeof s.availableIncomingBitrate === 'number') return s.availableIncomingBitrate as number;
+          }
+        }
+        return 0;
+      });
+    const newest = attendees.at(-1)!;
+    await expect.poll(() => estimate(newest), poll).toBeGreaterThan(0);
+    console.log(`e2e sfu: the newest attendee's browser estimates its link at ${Math.round((await estimate(newest)) / 1000)} kbit/s`);
+    // On loopback no link is full: an estimate near what arrives must never read as a link too small.
+    await new Promise((r) => setTimeout(r, 6_000));
+    expect(await host.locator('[data-testid=sfu-layer][data-reason=bandwidth]').count()).toBe(0);
     const publishing = await publishingConnections(host);
     expect(publishing).toHaveLength(1);
     // One camera in simulcast (the layers Chromium sends at 640x480), nothing else: the screen is not shared.

@@ -149,6 +149,8 @@ export const clientEventSchemas = {
     lossPct: z.number().min(0).max(100),
     rttMs: z.number().min(0).max(60_000),
     availableKbps: z.number().min(0).max(1_000_000).nullable(),
+    // Optional: a page loaded before it was added still reports.
+    receivedKbps: z.number().min(0).max(1_000_000).nullable().optional(),
     decodeFps: z.number().min(0).max(240),
   }),
   'sfu-layer': z.object({ audioOnly: z.boolean() }),

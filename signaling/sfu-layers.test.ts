@@ -3,22 +3,53 @@ import { initialLayerState, nextLayer, toSfuLayer, type LayerState, type Subscri
 
 const clean: SubscriberStats = { lossPct: 0, rttMs: 30, availableKbps: 5_000, decodeFps: 30 };
 const at = (layer: LayerState['layer']): LayerState => ({ ...initialLayerState(), layer });
+/** The same report twice in a row, from `state`. */
+const twice = (state: LayerState, stats: SubscriberStats) => nextLayer(nextLayer(state, stats).state, stats);
 
 describe('nextLayer', () => {
   it('should keep a clean link on the high layer', () => {
     expect(nextLayer(initialLayerState(), clean)).toEqual({ state: initialLayerState(), reason: null });
   });
 
-  it('should step down one layer at a time for loss, bandwidth, round trips and slow decoding', () => {
+  it('should step down one layer at a time for loss, round trips and slow decoding', () => {
     expect(nextLayer(at('high'), { ...clean, lossPct: 10 })).toMatchObject({ state: { layer: 'medium' }, reason: 'loss' });
-    expect(nextLayer(at('high'), { ...clean, availableKbps: 800 })).toMatchObject({ state: { layer: 'medium' }, reason: 'bandwidth' });
     expect(nextLayer(at('medium'), { ...clean, rttMs: 900 })).toMatchObject({ state: { layer: 'low' }, reason: 'rtt' });
     expect(nextLayer(at('high'), { ...clean, decodeFps: 6 })).toMatchObject({ state: { layer: 'medium' }, reason: 'decode' });
   });
 
-  it('should drop to audio only on heavy loss or a link below the lowest layer, from any layer', () => {
+  it('should drop to audio only on heavy loss or a congested link below the lowest layer, from any layer', () => {
     expect(nextLayer(at('high'), { ...clean, lossPct: 40 })).toMatchObject({ state: { layer: 'audio-only' }, reason: 'loss' });
-    expect(nextLayer(at('medium'), { ...clean, availableKbps: 90 })).toMatchObject({ state: { layer: 'audio-only' }, reason: 'bandwidth' });
+    expect(twice(at('medium'), { ...clean, availableKbps: 90, receivedKbps: 400 })).toMatchObject({ state: { layer: 'audio-only' }, reason: 'bandwidth' });
+  });
+
+  it('should go at once to the most video a link congested in two reports in a row fits', () => {
+    // Congested: the browser's estimate is below what arrives.
+    const congested = { ...clean, availableKbps: 800, receivedKbps: 1_200 };
+    const once = nextLayer(at('high'), congested);
+    expect(once).toEqual({ state: { ...at('high'), congestedReports: 1 }, reason: null });
+    expect(nextLayer(once.state, congested)).toMatchObject({ state: { layer: 'medium', congestedReports: 0 }, reason: 'bandwidth' });
+    expect(twice(at('high'), { ...clean, availableKbps: 300, receivedKbps: 1_200 })).toMatchObject({ state: { layer: 'low' }, reason: 'bandwidth' });
+    // One congested report between clean ones (a browser short of CPU for a moment) changes nothing.
+    expect(nextLayer(nextLayer(once.state, clean).state, congested)).toEqual({ state: { ...at('high'), congestedReports: 1 }, reason: null });
+  });
+
+  it('should read a low estimate on an uncongested link as what arrives, not as a link too small', () => {
+    // A still picture sends little, and a receive-side estimate stays near what arrives: 350 on 300 is not congestion.
+    const still = { ...clean, availableKbps: 350, receivedKbps: 300 };
+    expect(nextLayer(at('high'), still)).toEqual({ state: at('high'), reason: null });
+    let state = at('low');
+    for (let i = 0; i < 3; i += 1) state = nextLayer(state, { ...still, availableKbps: 200, receivedKbps: 160 }).state;
+    expect(state.layer).toBe('medium');
+  });
+
+  it('should not climb while the link is congested, and climb once it is not', () => {
+    // 175 on 200 arriving: congested, though the low layer still fits.
+    const congested = { ...clean, availableKbps: 175, receivedKbps: 200 };
+    let state = at('low');
+    for (let i = 0; i < 5; i += 1) state = nextLayer(state, congested).state;
+    expect(state).toMatchObject({ layer: 'low', goodReports: 0 });
+    for (let i = 0; i < 3; i += 1) state = nextLayer(state, { ...congested, availableKbps: 210 }).state;
+    expect(state.layer).toBe('medium');
   });
 
   it('should climb back one layer after three clean reports in a row, and start counting again after a bad one', () => {

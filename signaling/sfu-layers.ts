@@ -5,7 +5,15 @@ import type { SfuLayer } from './sfu.ts';
 export interface SubscriberStats {
   lossPct: number;
   rttMs: number;
+  /**
+   * The browser's own estimate of what its link can take (`availableIncomingBitrate`), from its receive-side
+   * estimator: Podium's offers to subscribers leave out transport-wide congestion control, so the browser
+   * estimates instead of Janus (which would not). That estimator never reads above about 1.5 × what arrives, so it
+   * says when the link is congested, not how much more it could carry.
+   */
   availableKbps: number | null;
+  /** What arrived over the interval, audio and video, kbit/s: what `availableKbps` is read against. */
+  receivedKbps?: number | null;
   decodeFps: number;
 }
 
@@ -13,6 +21,8 @@ export interface LayerState {
   layer: SfuLayerName;
   /** Consecutive reports good enough for the layer above. */
   goodReports: number;
+  /** Consecutive reports of a congested link (see nextLayer). */
+  congestedReports: number;
   /** Set while the attendee asked for audio only; stats then never bring video back. */
   audioOnlyRequested: boolean;
 }
@@ -37,7 +47,7 @@ const DECODE_FPS_DOWN = 12;
 /** Reports (about 2 s apart) a link must stay clean for before it gets the next layer up. */
 const GOOD_REPORTS_TO_RISE = 3;
 
-export const initialLayerState = (): LayerState => ({ layer: 'high', goodReports: 0, audioOnlyRequested: false });
+export const initialLayerState = (): LayerState => ({ layer: 'high', goodReports: 0, congestedReports: 0, audioOnlyRequested: false });
 
 export function toSfuLayer(name: SfuLayerName): SfuLayer {
   switch (name) {
@@ -55,29 +65,50 @@ export function toSfuLayer(name: SfuLayerName): SfuLayer {
 const down = (layer: SfuLayerName) => ORDER[Math.min(ORDER.indexOf(layer) + 1, ORDER.length - 1)]!;
 const up = (layer: SfuLayerName) => ORDER[Math.max(ORDER.indexOf(layer) - 1, 0)]!;
 
+/** The link's estimate below this share of what arrives: the browser saw queues grow (overuse), the link is full. */
+const CONGESTED_SHARE = 0.9;
 /**
- * The next state, and the reason when the layer changes. Steps are one layer at a time, except heavy loss
- * or an uplink that cannot carry the lowest layer, which go straight to audio only.
+ * Reports in a row a link must be congested for before it loses video for bandwidth: one can be a browser that was
+ * itself short of CPU for a moment (its estimator reads late packets as queues), which a link that is full stays.
+ */
+const CONGESTED_REPORTS_TO_FALL = 2;
+
+/** The most video that fits in `kbps`, below `layer`. */
+function fitting(layer: SfuLayerName, kbps: number): SfuLayerName {
+  const below = ORDER.slice(ORDER.indexOf(layer) + 1);
+  return below.find((l) => NEEDS_KBPS[l] <= kbps) ?? 'audio-only';
+}
+
+/**
+ * The next state, and the reason when the layer changes. Loss, round trips and decoding step down one layer at a
+ * time, heavy loss straight to audio only. A link congested in two reports in a row (the browser's estimate fell
+ * below what arrives) goes at once to the most video that fits in the estimate, audio only when not even the lowest
+ * layer does. Rising
+ * needs clean reports in a row and a link that is not congested: a receive-side estimate cannot say the next layer
+ * fits, so the rise itself is the probe, and a link that cannot take it is congested at the next report.
  */
 export function nextLayer(state: LayerState, stats: SubscriberStats): { state: LayerState; reason: SfuLayerReason | null } {
-  if (state.audioOnlyRequested) return { state: { ...state, layer: 'audio-only', goodReports: 0 }, reason: null };
-  const { layer } = state;
+  if (state.audioOnlyRequested) return { state: { ...state, layer: 'audio-only', goodReports: 0, congestedReports: 0 }, reason: null };
   const available = stats.availableKbps;
+  const received = stats.receivedKbps ?? null;
+  const congested = available !== null && received !== null && received > 0 && available < received * CONGESTED_SHARE;
+  state = { ...state, congestedReports: congested ? state.congestedReports + 1 : 0 };
+  const { layer } = state;
   const fall = (to: SfuLayerName, reason: SfuLayerReason) =>
-    to === layer ? { state: { ...state, goodReports: 0 }, reason: null } : { state: { ...state, layer: to, goodReports: 0 }, reason };
+    to === layer ? { state: { ...state, goodReports: 0 }, reason: null } : { state: { ...state, layer: to, goodReports: 0, congestedReports: 0 }, reason };
 
   if (stats.lossPct > LOSS_AUDIO_ONLY_PCT) return fall('audio-only', 'loss');
-  if (available !== null && available < NEEDS_KBPS.low) return fall('audio-only', 'bandwidth');
+  if (state.congestedReports >= CONGESTED_REPORTS_TO_FALL && layer !== 'audio-only' && available! < NEEDS_KBPS[layer]) {
+    return fall(fitting(layer, available!), 'bandwidth');
+  }
   if (stats.lossPct > LOSS_DOWN_PCT) return fall(down(layer), 'loss');
-  if (available !== null && available < NEEDS_KBPS[layer]) return fall(down(layer), 'bandwidth');
   if (stats.rttMs > RTT_DOWN_MS && layer !== 'low' && layer !== 'audio-only') return fall(down(layer), 'rtt');
   if (layer !== 'audio-only' && layer !== 'low' && stats.decodeFps > 0 && stats.decodeFps < DECODE_FPS_DOWN) return fall(down(layer), 'decode');
 
   if (layer === 'high') return { state: { ...state, goodReports: 0 }, reason: null };
   const next = up(layer);
-  const roomFor = available === null || available >= NEEDS_KBPS[next] * 1.2;
-  const clean = stats.lossPct < 2 && stats.rttMs < RTT_DOWN_MS / 2;
-  if (!roomFor || !clean) return { state: { ...state, goodReports: 0 }, reason: null };
+  const clean = stats.lossPct < 2 && stats.rttMs < RTT_DOWN_MS / 2 && !congested;
+  if (!clean) return { state: { ...state, goodReports: 0 }, reason: null };
   const goodReports = state.goodReports + 1;
   if (goodReports < GOOD_REPORTS_TO_RISE) return { state: { ...state, goodReports }, reason: null };
   return { state: { ...state, layer: next, goodReports: 0 }, reason: 'recovered' };

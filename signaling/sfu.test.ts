@@ -211,6 +211,27 @@ describe('authorization of the sfu-* events', () => {
     }
   });
 
+  it('should offer a subscriber no transport-wide congestion control, so its browser estimates its own link', async () => {
+    const { room, addAttendee, feed } = await publishedRoom();
+    const ines = await addAttendee('Ines');
+    const attendee = (await joinAs(live.url, ines, room.slug)).socket;
+    const offered = await attendee.emitWithAck('sfu-subscribe', { feed });
+    if (!offered.ok) throw new Error(JSON.stringify(offered.error));
+    // Janus offers both; Podium passes on receive-side estimation (REMB) and nothing of transport-cc.
+    expect(offered.sdp).not.toMatch(/transport-cc|transport-wide-cc/);
+    expect(offered.sdp).toMatch(/a=rtcp-fb:\d+ goog-remb/);
+    const pc = new wrtc.RTCPeerConnection({ iceServers: [] });
+    try {
+      await pc.setRemoteDescription({ type: 'offer', sdp: offered.sdp });
+      const answer = (await pc.createAnswer()).sdp!;
+      await pc.setLocalDescription({ type: 'answer', sdp: answer });
+      expect(answer).not.toMatch(/transport-cc|transport-wide-cc/);
+      expect(await attendee.emitWithAck('sfu-answer', { sdp: answer })).toEqual({ ok: true });
+    } finally {
+      pc.close();
+    }
+  });
+
   it('should pick a layer from an attendee’s stats, tell the presenter why, and bring video back', async () => {
     const { room, presenter, addAttendee } = await publishedRoom();
     const lu = await addAttendee('Lu');

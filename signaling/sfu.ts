@@ -283,6 +283,21 @@ export async function createJanusRoom(control: VideoRoomHandle, settings: Record
 }
 
 /**
+ * An offer to a subscriber without transport-wide congestion control (the `transport-cc` feedback and its header
+ * extension), so the browser's answer leaves it out too. With it, the browser sends Janus feedback on every few
+ * packets for a sender-side estimate that Janus 1.1 never makes for a subscriber: about 18 RTCP packets a second
+ * from each subscriber for Janus to decrypt and drop, and no estimate anywhere. Without it, the browser runs its own
+ * receive-side estimate (REMB, which Janus offers too) and reports it as `availableIncomingBitrate`, which Podium's
+ * layer choice reads. The presenter's publication keeps transport-cc: its uplink estimate is the browser's own.
+ */
+export function withoutTransportCc(sdp: string): string {
+  return sdp
+    .split('\r\n')
+    .filter((line) => !/^a=rtcp-fb:\S+ transport-cc\s*$/.test(line) && !/^a=extmap:\S+ \S*transport-wide-cc-extensions/.test(line))
+    .join('\r\n');
+}
+
+/**
  * Opus without DTX, said in the SDP the presenter's browser applies: `usedtx` in an answer is what the
  * receiving side (Janus) asks of the sender, so `usedtx=0` on every Opus payload type keeps the browser
  * sending every 20 ms frame, silence included, whatever the offer asked for.
@@ -814,7 +829,7 @@ export function createSfu(options: SfuOptions): Sfu {
         ...(speaker ? { speaker } : {}),
       });
       if (previous) void detach(previous.handle);
-      return { sdp: joined.jsep.sdp };
+      return { sdp: withoutTransportCc(joined.jsep.sdp) };
     },
     async answer(roomId, participantId, answerSdp, speaker) {
       const subscription = rooms.get(roomId)?.subscribers.get(subscriptionKey(participantId, speaker));

@@ -99,7 +99,7 @@ function Person(props: { participant: ParticipantBody }) {
           </Show>
           <Show when={layer()}>
             {(l) => (
-              <span data-testid="sfu-layer" data-layer={l().layer}>
+              <span data-testid="sfu-layer" data-layer={l().layer} data-reason={l().reason}>
                 Media server: {layerLabel[l().layer]} ({layerReason[l().reason]})
               </span>
             )}

@@ -12,6 +12,9 @@ export interface SubscriberCounters {
   packetsReceived: number;
   packetsLost: number;
   framesDecoded: number;
+  /** Bytes of every stream received, RTP headers included (what the browser's estimate counts), and when (ms). */
+  bytesReceived: number;
+  at: number;
 }
 
 function selectedPair(all: StatLike[]): StatLike | undefined {
@@ -20,13 +23,19 @@ function selectedPair(all: StatLike[]): StatLike | undefined {
   return all.find((s) => s.type === 'candidate-pair' && (typeof id === 'string' ? s.id === id : s.nominated === true && s.state === 'succeeded'));
 }
 
-/** The subscriber's report over the interval since `previous` (loss from packet counters, decode rate of its best video). */
+/**
+ * The subscriber's report over the interval since `previous`: loss from packet counters, the decode rate of its best
+ * video, and what arrived (kbit/s) beside the link's estimate.
+ */
 export function subscriberReport(stats: Iterable<StatLike>, previous: SubscriberCounters | null): { report: SfuStatsReport; counters: SubscriberCounters } {
   const all = [...stats];
-  const counters: SubscriberCounters = { packetsReceived: 0, packetsLost: 0, framesDecoded: 0 };
+  const counters: SubscriberCounters = { packetsReceived: 0, packetsLost: 0, framesDecoded: 0, bytesReceived: 0, at: 0 };
   let decodeFps = 0;
   for (const s of all) {
-    if (s.type !== 'inbound-rtp' || s.kind !== 'video') continue;
+    if (s.type !== 'inbound-rtp') continue;
+    counters.bytesReceived += (num(s.bytesReceived) ?? 0) + (num(s.headerBytesReceived) ?? 0);
+    counters.at = Math.max(counters.at, num(s.timestamp) ?? 0);
+    if (s.kind !== 'video') continue;
     counters.packetsReceived += num(s.packetsReceived) ?? 0;
     counters.packetsLost += Math.max(0, num(s.packetsLost) ?? 0);
     counters.framesDecoded += num(s.framesDecoded) ?? 0;
@@ -38,11 +47,15 @@ export function subscriberReport(stats: Iterable<StatLike>, previous: Subscriber
   const pair = selectedPair(all);
   const rtt = num(pair?.currentRoundTripTime);
   const available = num(pair?.availableIncomingBitrate);
+  const elapsedMs = previous ? counters.at - previous.at : 0;
+  // kbit/s = bytes × 8 / ms; none over the first report, or after a counter reset (a new connection).
+  const receivedKbps = previous && elapsedMs > 0 && counters.bytesReceived >= previous.bytesReceived ? Math.round(((counters.bytesReceived - previous.bytesReceived) * 8) / elapsedMs) : null;
   return {
     report: {
       lossPct: Math.round(lossPct * 10) / 10,
       rttMs: rtt === null ? 0 : Math.round(rtt * 1000),
       availableKbps: available === null ? null : Math.round(available / 1000),
+      receivedKbps,
       decodeFps: Math.round(decodeFps),
     },
     counters,

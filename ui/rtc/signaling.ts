@@ -30,6 +30,8 @@ export interface SfuStatsReport {
   lossPct: number;
   rttMs: number;
   availableKbps: number | null;
+  /** What arrived since the last report, kbit/s (null in the first). */
+  receivedKbps: number | null;
   decodeFps: number;
 }
 
