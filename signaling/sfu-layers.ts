@@ -83,23 +83,24 @@ function fitting(layer: SfuLayerName, kbps: number): SfuLayerName {
  * The next state, and the reason when the layer changes. Loss, round trips and decoding step down one layer at a
  * time, heavy loss straight to audio only. A link congested in two reports in a row (the browser's estimate fell
  * below what arrives) goes at once to the most video that fits in the estimate, audio only when not even the lowest
- * layer does. Rising
- * needs clean reports in a row and a link that is not congested: a receive-side estimate cannot say the next layer
- * fits, so the rise itself is the probe, and a link that cannot take it is congested at the next report.
+ * layer does. Rising needs clean reports in a row and a link that is not congested: a receive-side estimate cannot
+ * say the next layer fits, so the rise itself is the probe, and a link that cannot take it is congested soon after.
  */
 export function nextLayer(state: LayerState, stats: SubscriberStats): { state: LayerState; reason: SfuLayerReason | null } {
   if (state.audioOnlyRequested) return { state: { ...state, layer: 'audio-only', goodReports: 0, congestedReports: 0 }, reason: null };
   const available = stats.availableKbps;
   const received = stats.receivedKbps ?? null;
-  const congested = available !== null && received !== null && received > 0 && available < received * CONGESTED_SHARE;
+  // The estimate, when it is below what arrives; null when the link is not congested (or the browser does not tell).
+  const congestedAt = available !== null && received !== null && received > 0 && available < received * CONGESTED_SHARE ? available : null;
+  const congested = congestedAt !== null;
   state = { ...state, congestedReports: congested ? state.congestedReports + 1 : 0 };
   const { layer } = state;
   const fall = (to: SfuLayerName, reason: SfuLayerReason) =>
     to === layer ? { state: { ...state, goodReports: 0 }, reason: null } : { state: { ...state, layer: to, goodReports: 0, congestedReports: 0 }, reason };
 
   if (stats.lossPct > LOSS_AUDIO_ONLY_PCT) return fall('audio-only', 'loss');
-  if (state.congestedReports >= CONGESTED_REPORTS_TO_FALL && layer !== 'audio-only' && available! < NEEDS_KBPS[layer]) {
-    return fall(fitting(layer, available!), 'bandwidth');
+  if (congestedAt !== null && state.congestedReports >= CONGESTED_REPORTS_TO_FALL && layer !== 'audio-only' && congestedAt < NEEDS_KBPS[layer]) {
+    return fall(fitting(layer, congestedAt), 'bandwidth');
   }
   if (stats.lossPct > LOSS_DOWN_PCT) return fall(down(layer), 'loss');
   if (stats.rttMs > RTT_DOWN_MS && layer !== 'low' && layer !== 'audio-only') return fall(down(layer), 'rtt');
