@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findOnPath } from '../managed/process.ts';
-import { CHROMIUM_PATH, ensureUiBuild, launchBrowsers, ROOT, waitForDecodedFrames } from './harness.ts';
-import { ADDRESSES, buildInternet, inNamespace, removeLeftovers, type Internet } from './netns.ts';
+import { CHROMIUM_PATH, ensureUiBuild, launchBrowsers, waitForDecodedFrames } from './harness.ts';
+import { ADDRESSES, buildInternet, inNamespace, removeLeftovers, spawnPodium, type Internet, type NamespacedPodium } from './netns.ts';
 import { requires } from '../testing/requires.ts';
 
 const available = await requires('chromium', 'netns', 'coturn');
@@ -70,48 +70,6 @@ function candidateTypes(frames: string[]): Record<string, number> {
     for (const match of frame.matchAll(/typ (host|srflx|prflx|relay)/g)) counts[match[1]!] = (counts[match[1]!] ?? 0) + 1;
   }
   return counts;
-}
-
-function spawnPodium(internet: Internet, env: Record<string, string>): Promise<{ child: ChildProcess; stop(): Promise<void> }> {
-  const [command, args] = inNamespace(internet.ns.server, [process.execPath, '--import', 'tsx', 'server.ts']);
-  const child = spawn(command, args, {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      NODE_ENV: 'test',
-      HOST: ADDRESSES.server,
-      PORT: String(PORT),
-      DATABASE_URL: '',
-      RATE_LIMITS: 'off',
-      LOG_LEVEL: 'warn',
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((done) => child.once('exit', done));
-    child.kill('SIGTERM');
-    await Promise.race([exited, new Promise((done) => setTimeout(done, 10_000))]);
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  };
-  return new Promise((ready, failed) => {
-    const timer = setTimeout(() => failed(new Error(`Podium did not start in the server namespace:\n${output}`)), 90_000);
-    child.stdout!.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      // Podium's own line: the embedded PostgreSQL's log says "listening on Unix socket" first.
-      if (/podium \S+: listening on /.test(output)) {
-        clearTimeout(timer);
-        ready({ child, stop });
-      }
-    });
-    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      failed(new Error(`Podium exited with ${code}:\n${output}`));
-    });
-  });
 }
 
 /** coturn answering STUN only (no relay), as a plain public STUN server would. */
@@ -201,7 +159,7 @@ describe.skipIf(!available)('presenter and attendee behind two NATs', () => {
   }
 
   describe('with STUN only', () => {
-    let podium: Awaited<ReturnType<typeof spawnPodium>>;
+    let podium: NamespacedPodium;
     let stun: ChildProcess | undefined;
     const stopStun = async () => {
       if (!stun || stun.exitCode !== null || stun.signalCode !== null) return;
@@ -212,7 +170,7 @@ describe.skipIf(!available)('presenter and attendee behind two NATs', () => {
     beforeAll(async () => {
       stun = spawnStunServer(internet);
       cleanups.push(stopStun);
-      podium = await spawnPodium(internet, { STUN_URLS: `stun:${ADDRESSES.server}:3478`, MANAGED_TURN: 'off', DATA_DIR: join(dir, 'stun') });
+      podium = await spawnPodium(internet, PORT, { STUN_URLS: `stun:${ADDRESSES.server}:3478`, MANAGED_TURN: 'off', DATA_DIR: join(dir, 'stun') });
       cleanups.push(() => podium.stop());
     }, 120_000);
 
@@ -245,10 +203,10 @@ describe.skipIf(!available)('presenter and attendee behind two NATs', () => {
   });
 
   describe('with Podium’s coturn', () => {
-    let podium: Awaited<ReturnType<typeof spawnPodium>>;
+    let podium: NamespacedPodium;
     beforeAll(async () => {
       // The STUN-only coturn of the previous block is gone; Podium starts its own on the same port.
-      podium = await spawnPodium(internet, {
+      podium = await spawnPodium(internet, PORT, {
         STUN_URLS: `stun:${ADDRESSES.server}:3478`,
         MANAGED_TURN: 'on',
         TURN_PORT: '3478',

@@ -1,8 +1,9 @@
 // A small internet in Linux network namespaces: a server, two homes each behind its own symmetric-like NAT.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { processAlive } from '../managed/process.ts';
+import { ROOT } from './harness.ts';
 
 const IP = '/usr/sbin/ip';
 const NFT = '/usr/sbin/nft';
@@ -134,4 +135,52 @@ export function buildInternet(): Internet {
 /** The command line that runs `args` inside a namespace. */
 export function inNamespace(namespace: string, args: string[]): [string, string[]] {
   return [IP, ['netns', 'exec', namespace, ...args]];
+}
+
+export interface NamespacedPodium {
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** Podium's all-in-one server (embedded database) inside the server namespace, on ADDRESSES.server:`port`. */
+export function spawnPodium(internet: Internet, port: number, env: Record<string, string>): Promise<NamespacedPodium> {
+  const [command, args] = inNamespace(internet.ns.server, [process.execPath, '--import', 'tsx', 'server.ts']);
+  const child = spawn(command, args, {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      NODE_ENV: 'test',
+      HOST: ADDRESSES.server,
+      PORT: String(port),
+      DATABASE_URL: '',
+      RATE_LIMITS: 'off',
+      LOG_LEVEL: 'warn',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((done) => child.once('exit', done));
+    child.kill('SIGTERM');
+    await Promise.race([exited, new Promise((done) => setTimeout(done, 10_000))]);
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  };
+  return new Promise((ready, failed) => {
+    const timer = setTimeout(() => failed(new Error(`Podium did not start in the server namespace:\n${output}`)), 90_000);
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      // Podium's own line: the embedded PostgreSQL's log says "listening on Unix socket" first.
+      if (/podium \S+: listening on /.test(output)) {
+        clearTimeout(timer);
+        ready({ child, stop });
+      }
+    });
+    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      failed(new Error(`Podium exited with ${code}:\n${output}`));
+    });
+  });
 }

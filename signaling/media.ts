@@ -320,7 +320,7 @@ export function createMedia({ db, io, core }: HandlerDeps, options: MediaOptions
       // Back from audio only, the lowest layer first: stats bring the rest back once the link proves it.
       const layer: SfuLayerName = audioOnly ? 'audio-only' : 'low';
       await call(janus.setLayer(roomId, participantId, toSfuLayer(layer)));
-      subscriber.layer = { layer, goodReports: 0, congestedReports: 0, audioOnlyRequested: audioOnly };
+      subscriber.layer = { ...initialLayerState(), layer, audioOnlyRequested: audioOnly };
       ack({ ok: true, layer });
       tellPresenter(socket, layer, 'request');
     },

@@ -23,6 +23,17 @@ export interface LayerState {
   goodReports: number;
   /** Consecutive reports of a congested link (see nextLayer). */
   congestedReports: number;
+  /** Clean reports the next rise waits for: GOOD_REPORTS_TO_RISE, doubled by each rise the link could not hold. */
+  riseAfter: number;
+  /** Reports since the last rise, while it has not yet held PROBATION_REPORTS; null otherwise. */
+  sinceRise: number | null;
+  /** The browser's estimate in the last report (kbit/s): a rising one is catching up, not congestion. */
+  lastAvailableKbps: number | null;
+  /**
+   * Set by a change of layer: the next report's interval still holds the layer before (its loss, the queue it left,
+   * and the switch itself: Janus forwards the old layer until the new one's keyframe), so that report changes nothing.
+   */
+  settling: boolean;
   /** Set while the attendee asked for audio only; stats then never bring video back. */
   audioOnlyRequested: boolean;
 }
@@ -46,8 +57,21 @@ const RTT_DOWN_MS = 600;
 const DECODE_FPS_DOWN = 12;
 /** Reports (about 2 s apart) a link must stay clean for before it gets the next layer up. */
 const GOOD_REPORTS_TO_RISE = 3;
+/** A rise that falls back within this many reports was a probe the link failed: the next waits twice as long. */
+const PROBATION_REPORTS = 3;
+/** The longest wait between two probes, in reports (about 24 s): a link that got better is found again this soon. */
+const MAX_RISE_AFTER = 12;
 
-export const initialLayerState = (): LayerState => ({ layer: 'high', goodReports: 0, congestedReports: 0, audioOnlyRequested: false });
+export const initialLayerState = (): LayerState => ({
+  layer: 'high',
+  goodReports: 0,
+  congestedReports: 0,
+  riseAfter: GOOD_REPORTS_TO_RISE,
+  sinceRise: null,
+  lastAvailableKbps: null,
+  settling: false,
+  audioOnlyRequested: false,
+});
 
 export function toSfuLayer(name: SfuLayerName): SfuLayer {
   switch (name) {
@@ -65,7 +89,10 @@ export function toSfuLayer(name: SfuLayerName): SfuLayer {
 const down = (layer: SfuLayerName) => ORDER[Math.min(ORDER.indexOf(layer) + 1, ORDER.length - 1)]!;
 const up = (layer: SfuLayerName) => ORDER[Math.max(ORDER.indexOf(layer) - 1, 0)]!;
 
-/** The link's estimate below this share of what arrives: the browser saw queues grow (overuse), the link is full. */
+/**
+ * The link's estimate below this share of what arrives, and not rising: the browser saw queues grow (overuse), the
+ * link is full. (A rising estimate below what arrives is one catching up after the link got better.)
+ */
 const CONGESTED_SHARE = 0.9;
 /**
  * Reports in a row a link must be congested for before it loses video for bandwidth: one can be a browser that was
@@ -85,18 +112,36 @@ function fitting(layer: SfuLayerName, kbps: number): SfuLayerName {
  * below what arrives) goes at once to the most video that fits in the estimate, audio only when not even the lowest
  * layer does. Rising needs clean reports in a row and a link that is not congested: a receive-side estimate cannot
  * say the next layer fits, so the rise itself is the probe, and a link that cannot take it is congested soon after.
+ * A rise that falls back within PROBATION_REPORTS doubles the wait for the next (up to MAX_RISE_AFTER), so a link
+ * between two layers does not lose its video to a failed probe every few seconds; a rise that holds resets it.
+ * The report after a change of layer changes nothing: it still measures the layer before.
  */
 export function nextLayer(state: LayerState, stats: SubscriberStats): { state: LayerState; reason: SfuLayerReason | null } {
   if (state.audioOnlyRequested) return { state: { ...state, layer: 'audio-only', goodReports: 0, congestedReports: 0 }, reason: null };
   const available = stats.availableKbps;
   const received = stats.receivedKbps ?? null;
+  const rising = available !== null && state.lastAvailableKbps !== null && available > state.lastAvailableKbps;
   // The estimate, when it is below what arrives; null when the link is not congested (or the browser does not tell).
-  const congestedAt = available !== null && received !== null && received > 0 && available < received * CONGESTED_SHARE ? available : null;
+  const congestedAt = available !== null && received !== null && received > 0 && available < received * CONGESTED_SHARE && !rising ? available : null;
   const congested = congestedAt !== null;
-  state = { ...state, congestedReports: congested ? state.congestedReports + 1 : 0 };
+  if (state.settling) {
+    return { state: { ...state, settling: false, goodReports: 0, congestedReports: 0, lastAvailableKbps: available }, reason: null };
+  }
+  const sinceRise = state.sinceRise === null ? null : state.sinceRise + 1;
+  const held = sinceRise !== null && sinceRise >= PROBATION_REPORTS;
   const { layer } = state;
-  const fall = (to: SfuLayerName, reason: SfuLayerReason) =>
-    to === layer ? { state: { ...state, goodReports: 0 }, reason: null } : { state: { ...state, layer: to, goodReports: 0, congestedReports: 0 }, reason };
+  const fall = (to: SfuLayerName, reason: SfuLayerReason) => {
+    if (to === layer) return { state: { ...state, goodReports: 0 }, reason: null };
+    // Back down from a rise that has not held yet: the link failed that probe.
+    const riseAfter = sinceRise !== null && !held ? Math.min(state.riseAfter * 2, MAX_RISE_AFTER) : state.riseAfter;
+    return { state: { ...state, layer: to, goodReports: 0, congestedReports: 0, riseAfter, sinceRise: null, settling: true }, reason };
+  };
+  state = {
+    ...state,
+    congestedReports: congested ? state.congestedReports + 1 : 0,
+    lastAvailableKbps: available,
+    ...(held ? { riseAfter: GOOD_REPORTS_TO_RISE, sinceRise: null } : { sinceRise }),
+  };
 
   if (stats.lossPct > LOSS_AUDIO_ONLY_PCT) return fall('audio-only', 'loss');
   if (congestedAt !== null && state.congestedReports >= CONGESTED_REPORTS_TO_FALL && layer !== 'audio-only' && congestedAt < NEEDS_KBPS[layer]) {
@@ -104,13 +149,14 @@ export function nextLayer(state: LayerState, stats: SubscriberStats): { state: L
   }
   if (stats.lossPct > LOSS_DOWN_PCT) return fall(down(layer), 'loss');
   if (stats.rttMs > RTT_DOWN_MS && layer !== 'low' && layer !== 'audio-only') return fall(down(layer), 'rtt');
-  if (layer !== 'audio-only' && layer !== 'low' && stats.decodeFps > 0 && stats.decodeFps < DECODE_FPS_DOWN) return fall(down(layer), 'decode');
+  // Few frames decoded while packets go missing: the frames are incomplete, and the link is the reason.
+  if (layer !== 'audio-only' && layer !== 'low' && stats.decodeFps > 0 && stats.decodeFps < DECODE_FPS_DOWN) return fall(down(layer), stats.lossPct >= 2 ? 'loss' : 'decode');
 
   if (layer === 'high') return { state: { ...state, goodReports: 0 }, reason: null };
   const next = up(layer);
   const clean = stats.lossPct < 2 && stats.rttMs < RTT_DOWN_MS / 2 && !congested;
   if (!clean) return { state: { ...state, goodReports: 0 }, reason: null };
   const goodReports = state.goodReports + 1;
-  if (goodReports < GOOD_REPORTS_TO_RISE) return { state: { ...state, goodReports }, reason: null };
-  return { state: { ...state, layer: next, goodReports: 0 }, reason: 'recovered' };
+  if (goodReports < state.riseAfter) return { state: { ...state, goodReports }, reason: null };
+  return { state: { ...state, layer: next, goodReports: 0, sinceRise: 0, settling: true }, reason: 'recovered' };
 }
