@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findOnPath } from '../managed/process.ts';
-import { CHROMIUM_PATH, ensureUiBuild, launchBrowsers, waitForDecodedFrames } from './harness.ts';
-import { ADDRESSES, buildInternet, inNamespace, removeLeftovers, spawnPodium, type Internet, type NamespacedPodium } from './netns.ts';
+import { ensureUiBuild, waitForDecodedFrames } from './harness.ts';
+import { ADDRESSES, buildInternet, inNamespace, launchHomeBrowsers, removeLeftovers, spawnPodium, type Internet, type NamespacedPodium } from './netns.ts';
 import { requires } from '../testing/requires.ts';
 
 const available = await requires('chromium', 'netns', 'coturn');
@@ -108,12 +108,7 @@ describe.skipIf(!available)('presenter and attendee behind two NATs', () => {
     // As root, the embedded PostgreSQL runs as an unprivileged user that must be able to enter DATA_DIR.
     chmodSync(dir, 0o755);
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-    // The page is plain http on a public address: let it use the (fake) camera as on an https site.
-    const args = [`--unsafely-treat-insecure-origin-as-secure=${ORIGIN}`];
-    [presenterBrowser, attendeeBrowser] = (await launchBrowsers([
-      { executablePath: internet.wrapper(internet.ns.homeA, CHROMIUM_PATH, dir), args },
-      { executablePath: internet.wrapper(internet.ns.homeB, CHROMIUM_PATH, dir), args },
-    ])) as [Browser, Browser];
+    [presenterBrowser, attendeeBrowser] = await launchHomeBrowsers(internet, ORIGIN, dir);
     cleanups.push(() => presenterBrowser.close(), () => attendeeBrowser.close());
   }, 180_000);
 

@@ -3,7 +3,9 @@ import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_pr
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { processAlive } from '../managed/process.ts';
-import { ROOT } from './harness.ts';
+import type { Browser } from 'playwright-core';
+import { CHROMIUM_PATH } from './chromium.ts';
+import { launchBrowsers, ROOT } from './harness.ts';
 
 const IP = '/usr/sbin/ip';
 const NFT = '/usr/sbin/nft';
@@ -183,4 +185,16 @@ export function spawnPodium(internet: Internet, port: number, env: Record<string
       failed(new Error(`Podium exited with ${code}:\n${output}`));
     });
   });
+}
+
+/**
+ * One Chromium in each home (A, then B), for pages served over plain http from `origin` on the public side: the
+ * origin counts as secure there, so the (fake) camera works as on an https site.
+ */
+export async function launchHomeBrowsers(internet: Internet, origin: string, dir: string): Promise<[Browser, Browser]> {
+  const args = [`--unsafely-treat-insecure-origin-as-secure=${origin}`];
+  return (await launchBrowsers([
+    { executablePath: internet.wrapper(internet.ns.homeA, CHROMIUM_PATH, dir), args },
+    { executablePath: internet.wrapper(internet.ns.homeB, CHROMIUM_PATH, dir), args },
+  ])) as [Browser, Browser];
 }

@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM_PATH, ensureUiBuild, launchBrowsers, probeVideo, waitForDecodedFrames } from './harness.ts';
-import { ADDRESSES, buildInternet, removeLeftovers, spawnPodium, type Internet, type NamespacedPodium } from './netns.ts';
+import { ensureUiBuild, probeVideo, waitForDecodedFrames } from './harness.ts';
+import { ADDRESSES, buildInternet, launchHomeBrowsers, removeLeftovers, spawnPodium, type Internet, type NamespacedPodium } from './netns.ts';
 import { requires } from '../testing/requires.ts';
 
 const available = await requires('chromium', 'netns', 'janus');
@@ -55,11 +55,7 @@ describe.skipIf(!available)('an attendee on a thin link through Janus', () => {
     // Janus runs beside Podium in the server namespace, on its public address; no TURN is needed to reach it.
     podium = await spawnPodium(internet, PORT, { MEDIA_MODE: 'sfu', MANAGED_TURN: 'off', DATA_DIR: join(dir, 'data') });
     cleanups.push(() => podium.stop());
-    const args = [`--unsafely-treat-insecure-origin-as-secure=${ORIGIN}`];
-    [presenterBrowser, attendeeBrowser] = (await launchBrowsers([
-      { executablePath: internet.wrapper(internet.ns.homeA, CHROMIUM_PATH, dir), args },
-      { executablePath: internet.wrapper(internet.ns.homeB, CHROMIUM_PATH, dir), args },
-    ])) as [Browser, Browser];
+    [presenterBrowser, attendeeBrowser] = await launchHomeBrowsers(internet, ORIGIN, dir);
     cleanups.push(() => presenterBrowser.close(), () => attendeeBrowser.close());
   }, 180_000);
 
