@@ -80,7 +80,8 @@ describe.skipIf(!available)('an attendee on a thin link through Janus', () => {
     await waitForDecodedFrames(attendee, '[data-testid=camera-video]', 40_000);
     // A whole link: the attendee stays on the top layer (no badge yet, or one that says high).
     await new Promise((r) => setTimeout(r, 6_000));
-    expect((await layerBadge(host))?.layer ?? 'high').toBe('high');
+    const whole = await layerBadge(host);
+    expect(whole?.layer ?? 'high', `on a whole link: ${JSON.stringify(whole)}`).toBe('high');
 
     // Every layer the presenter's panel shows from here on, with its reason and when.
     const seen: string[] = [];
