@@ -132,7 +132,13 @@ export const sfuBenchmark: Benchmark = {
         const framesBefore = subscribers.map((s) => s.frames());
         const { cores, machine, sent, read } = await measure();
         const fps = subscribers.map((s, i) => (s.frames() - framesBefore[i]!) / (windowMs / 1000)).sort((a, b) => a - b);
-        const perSubscriber = target > 0 ? (cores - idle.cores) / target : null;
+        // Above idle: in a short window a small difference can fall below the noise of /proc's 10 ms ticks and
+        // the packet counts, and a figure below zero would say nothing: none is given then.
+        const above = (now: number | null, before: number | null) => (now !== null && before !== null && now > before ? now - before : null);
+        const janusAdded = above(cores, idle.cores);
+        const sentAdded = above(sent, idle.sent);
+        const readAdded = above(read, idle.read);
+        const perSubscriber = janusAdded === null ? null : janusAdded / target;
         steps.push({
           subscribers: target,
           decoding,
@@ -141,9 +147,9 @@ export const sfuBenchmark: Benchmark = {
           subscribersPerCore: perSubscriber && perSubscriber > 0 ? 1 / perSubscriber : null,
           receivedFpsP50: summarize(fps).p50,
           machineBusy: machine,
-          sentPerSubscriber: sent === null || idle.sent === null ? null : (sent - idle.sent) / target,
-          readPerSubscriber: read === null || idle.read === null ? null : (read - idle.read) / target,
-          usPerPacket: sent !== null && idle.sent !== null && sent > idle.sent ? ((cores - idle.cores) / (sent - idle.sent)) * 1e6 : null,
+          sentPerSubscriber: sentAdded === null ? null : sentAdded / target,
+          readPerSubscriber: readAdded === null ? null : readAdded / target,
+          usPerPacket: janusAdded === null || sentAdded === null ? null : (janusAdded / sentAdded) * 1e6,
           usPerPacketAll: sent ? (cores / sent) * 1e6 : null,
         });
         ctx.log(`sfu: ${target} subscribers, Janus ${round(cores * 100, 1)} % of a core, machine ${round(machine * 100)} % busy`);
