@@ -8,6 +8,16 @@ import { findOnPath } from '../../managed/process.ts';
 
 const run = promisify(execFile);
 
+/** Runs `work` with a fresh temporary directory for perf's files, removed afterwards whatever happened. */
+async function inTempDir<T>(work: (dir: string) => Promise<T>): Promise<T> {
+  const dir = mkdtempSync(join(tmpdir(), 'podium-perf-'));
+  try {
+    return await work(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** Whether `perf` is installed and may trace syscalls here (root, or a permissive perf_event_paranoid). */
 export async function perfAvailable(): Promise<boolean> {
   if (!findOnPath('perf')) return false;
@@ -23,9 +33,8 @@ export async function perfAvailable(): Promise<boolean> {
  * Counts of these tracepoints in all threads of `pid`, over `seconds`: each `[event, filter]` (e.g.
  * `['syscalls:sys_exit_recvmsg', 'ret > 0']`, the datagrams a process read) counts under its event's name.
  */
-export async function countEvents(pid: number, events: Array<[string, string?]>, seconds: number): Promise<Record<string, number>> {
-  const dir = mkdtempSync(join(tmpdir(), 'podium-perf-'));
-  try {
+export function countEvents(pid: number, events: Array<[string, string?]>, seconds: number): Promise<Record<string, number>> {
+  return inTempDir(async (dir) => {
     const out = join(dir, 'stat.csv');
     const args = events.flatMap(([event, filter]) => ['-e', event, ...(filter ? ['--filter', filter] : [])]);
     await run('perf', ['stat', '-x', ',', '-o', out, ...args, '-p', String(pid), '--', 'sleep', String(seconds)], {
@@ -37,9 +46,7 @@ export async function countEvents(pid: number, events: Array<[string, string?]>,
       if (event && events.some(([name]) => name === event)) counts[event] = Number(count) || 0;
     }
     return counts;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 /** Where a process's CPU went, in percent of its samples: kernel parts (inclusive) and libraries (self). */
@@ -52,9 +59,8 @@ export interface Profile {
 }
 
 /** Samples `pid` (all threads, with kernel call graphs) for `seconds` and sums them by shared object. */
-export async function profileProcess(pid: number, seconds: number, kernelFunctions: string[]): Promise<Profile> {
-  const dir = mkdtempSync(join(tmpdir(), 'podium-perf-'));
-  try {
+export function profileProcess(pid: number, seconds: number, kernelFunctions: string[]): Promise<Profile> {
+  return inTempDir(async (dir) => {
     const data = join(dir, 'perf.data');
     await run('perf', ['record', '-q', '-g', '-o', data, '-p', String(pid), '--', 'sleep', String(seconds)], { timeout: (seconds + 60) * 1000 });
     const report = async (args: string[]) =>
@@ -74,7 +80,5 @@ export async function profileProcess(pid: number, seconds: number, kernelFunctio
       if (match && kernelFunctions.includes(match[2]!)) kernelInclusive[match[2]!] = Number(match[1]);
     }
     return { samples, byObject, kernelInclusive };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }
